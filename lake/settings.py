@@ -1,0 +1,213 @@
+"""The one typed settings object of cofre.
+
+Every module reads its configuration from :func:`get_settings`. Environment variables carry the
+prefix ``COFRE_`` (``COFRE_PROFILE``, ``COFRE_HOME``, ``COFRE_DATABASE_URL`` ...). The profile picks
+the defaults of every unset field:
+
+* ``embedded`` (default): local files under ``COFRE_HOME`` (``./var``), SQLite, the embedded log
+  store, Feast SQLite online store, MLflow on SQLite with local artifacts, in-process sandboxes.
+* ``stack``: the local stack of real servers started by ``make stack-up`` (PostgreSQL, FerretDB,
+  SeaweedFS S3), all on 127.0.0.1.
+
+This is the only place that branches on the profile: everything downstream reads resolved URLs.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlparse
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "COFRE_"
+
+
+
+class SettingsError(RuntimeError):
+    """Raised at start-up when an environment variable holds a bad value; names the variable."""
+
+
+def _check_url(value: str | None, schemes: tuple[str, ...]) -> str | None:
+    if value is None:
+        return None
+    parsed = urlparse(value)
+    scheme = parsed.scheme.split("+")[0]
+    if scheme not in schemes:
+        raise ValueError(f"malformed URL {value!r}: scheme must be one of {', '.join(schemes)}")
+    if scheme in ("http", "https", "postgresql", "mongodb", "s3") and not (parsed.netloc or parsed.path):
+        raise ValueError(f"malformed URL {value!r}: missing host")
+    if scheme in ("http", "https", "mongodb") and not parsed.hostname:
+        raise ValueError(f"malformed URL {value!r}: missing host")
+    return value
+
+
+class Settings(BaseSettings):
+    """Resolved configuration; unset fields get the profile's defaults in :meth:`_fill_defaults`."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", validate_default=True)
+
+    profile: Literal["embedded", "stack"] = "embedded"
+    home: Path = Path("./var")
+
+    # --- ports of the local stack (deploy/stack.sh reads the same COFRE_STACK_* variables) ---
+    stack_pg_port: int = 55432
+    stack_mongo_port: int = 27018
+    stack_s3_port: int = 8333
+
+    # --- lake and object storage -------------------------------------------------------------
+    lake_uri: str | None = Field(default=None, description="file path or s3://bucket/prefix")
+    s3_endpoint: str | None = Field(default=None, description="S3 endpoint URL (SeaweedFS/MinIO)")
+    s3_access_key: str = "cofre"
+    s3_secret_key: SecretStr = SecretStr("cofre-dev-secret")
+    s3_region: str = "us-east-1"
+    s3_lake_bucket: str = "lake"
+    s3_documents_bucket: str = "documents"
+    s3_mlflow_bucket: str = "mlflow"
+    documents_uri: str | None = Field(default=None, description="local folder or s3://bucket")
+
+    # --- relational, logs and audit ----------------------------------------------------------
+    database_url: str | None = None
+    log_store_url: str | None = Field(default=None, description="mongodb://... or sqlite:///path")
+    log_store_db: str = "cofre"
+
+    # --- features and models -----------------------------------------------------------------
+    feast_repo: Path = Path(__file__).resolve().parent.parent / "features"
+    feast_online_url: str | None = Field(default=None, description="sqlite:///path or postgresql://...")
+    mlflow_tracking_uri: str | None = None
+    mlflow_artifacts_uri: str | None = None
+
+    # --- privacy -----------------------------------------------------------------------------
+    pseudonym_key: SecretStr = Field(
+        default=SecretStr("cofre-embedded-dev-key-change-me"),
+        description="HMAC key for pseudonymising CPF/CNPJ/PIX keys; never written to the lake",
+    )
+
+    # --- external systems (None: in-process sandbox) -----------------------------------------
+    open_finance_url: str | None = None
+    serasa_url: str | None = None
+    pix_url: str | None = None
+    horizon_url: str | None = None
+    client_id: str = "cofre"
+    client_secret: SecretStr = SecretStr("cofre-sandbox-secret")
+    http_timeout_s: float = 10.0
+    http_retries: int = 4
+
+    # --- simulation size used by `make demo` -------------------------------------------------
+    sim_customers: int = 2_000
+    sim_months: int = 12
+    sim_seed: int = 42
+    sim_fraud_rate: float = 0.005
+
+    # --- serving -----------------------------------------------------------------------------
+    jwt_issuer: str = "https://auth.cofre.local"
+    jwt_audience: str = "cofre-app"
+    access_token_ttl_s: int = 300
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+    stepup_amount_cents: int = 100_000
+    rate_limit: str = "120/minute"
+
+    @field_validator("s3_endpoint", "open_finance_url", "serasa_url", "pix_url", "horizon_url")
+    @classmethod
+    def _http_url(cls, v: str | None) -> str | None:
+        return _check_url(v, ("http", "https"))
+
+    @field_validator("database_url")
+    @classmethod
+    def _db_url(cls, v: str | None) -> str | None:
+        return _check_url(v, ("sqlite", "postgresql"))
+
+    @field_validator("log_store_url")
+    @classmethod
+    def _log_url(cls, v: str | None) -> str | None:
+        return _check_url(v, ("mongodb", "sqlite"))
+
+    @field_validator("feast_online_url")
+    @classmethod
+    def _feast_url(cls, v: str | None) -> str | None:
+        return _check_url(v, ("sqlite", "postgresql"))
+
+    @field_validator("lake_uri", "documents_uri", "mlflow_artifacts_uri")
+    @classmethod
+    def _storage_uri(cls, v: str | None) -> str | None:
+        if v is not None and "://" in v:
+            return _check_url(v, ("s3", "file"))
+        return v
+
+    @field_validator("sim_fraud_rate")
+    @classmethod
+    def _rate(cls, v: float) -> float:
+        if not 0.0 <= v < 1.0:
+            raise ValueError("must be in [0, 1)")
+        return v
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        home = self.home.resolve()
+        self.home = home
+        if self.profile == "embedded":
+            self.lake_uri = self.lake_uri or str(home / "lake")
+            self.documents_uri = self.documents_uri or str(home / "documents")
+            self.database_url = self.database_url or f"sqlite:///{home / 'cofre.db'}"
+            self.log_store_url = self.log_store_url or f"sqlite:///{home / 'logs.db'}"
+            self.feast_online_url = self.feast_online_url or f"sqlite:///{home / 'feast' / 'online.db'}"
+            self.mlflow_tracking_uri = self.mlflow_tracking_uri or f"sqlite:///{home / 'mlflow.db'}"
+            self.mlflow_artifacts_uri = self.mlflow_artifacts_uri or str(home / "mlartifacts")
+        else:
+            self.s3_endpoint = self.s3_endpoint or f"http://127.0.0.1:{self.stack_s3_port}"
+            self.lake_uri = self.lake_uri or f"s3://{self.s3_lake_bucket}/lake"
+            self.documents_uri = self.documents_uri or f"s3://{self.s3_documents_bucket}"
+            pg = f"postgresql+psycopg://postgres@127.0.0.1:{self.stack_pg_port}"
+            self.database_url = self.database_url or f"{pg}/cofre"
+            self.log_store_url = self.log_store_url or f"mongodb://127.0.0.1:{self.stack_mongo_port}/"
+            self.feast_online_url = self.feast_online_url or f"{pg}/feast"
+            self.mlflow_tracking_uri = self.mlflow_tracking_uri or f"{pg}/mlflow"
+            self.mlflow_artifacts_uri = self.mlflow_artifacts_uri or f"s3://{self.s3_mlflow_bucket}/artifacts"
+        return self
+
+    # --- derived helpers ---------------------------------------------------------------------
+    @property
+    def lake_is_s3(self) -> bool:
+        return str(self.lake_uri).startswith("s3://")
+
+    def storage_options(self) -> dict[str, str]:
+        """delta-rs/object_store options for the lake URI (empty for local paths)."""
+        if not self.lake_is_s3:
+            return {}
+        endpoint = self.s3_endpoint or ""
+        opts = {
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": self.s3_access_key,
+            "AWS_SECRET_ACCESS_KEY": self.s3_secret_key.get_secret_value(),
+            "AWS_REGION": self.s3_region,
+            "aws_conditional_put": "etag",
+        }
+        if endpoint.startswith("http://"):
+            opts["AWS_ALLOW_HTTP"] = "true"
+        return opts
+
+    def path(self, *parts: str) -> Path:
+        """A path under COFRE_HOME, its parent folder created."""
+        p = self.home.joinpath(*parts)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return p
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment (plus overrides); a bad value names its variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "?"
+            problems.append(f"{ENV_PREFIX}{field.upper()}: {err['msg']} (got {err.get('input')!r})")
+        raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached; call ``get_settings.cache_clear()`` in tests)."""
+    return load_settings()
