@@ -205,5 +205,5 @@ def wait_ready(
         if is_alive is not None and not is_alive():
             raise StackError(f"{name} exited during start-up (last readiness error: {last})", log)
         if time.monotonic() >= deadline:
-            raise StackError(f"{name} not ready after {timeout:.0f} s (last readiness error: {last})", log)
+            raise StackError(f"{name} not ready after {timeout:g} s (last readiness error: {last})", log)
         time.sleep(0.2)
