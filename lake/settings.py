@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     stack_pg_port: int = 55432
     stack_mongo_port: int = 27018
     stack_s3_port: int = 8333
+    stack_start_timeout_s: float = Field(default=60.0, gt=0, description="readiness wait per server")
 
     # --- lake and object storage -------------------------------------------------------------
     lake_uri: str | None = Field(default=None, description="file path or s3://bucket/prefix")

@@ -1,0 +1,142 @@
+"""Start, stop and show cofre's local stack of real servers on 127.0.0.1 (``deploy/stack.sh`` runs this).
+
+``up`` starts PostgreSQL 15, FerretDB and SeaweedFS S3 (each only if not already running), waits until a
+real client call succeeds on each, creates the databases and buckets, and prints how long each took.
+``down`` stops them and checks that no process is left. ``status`` prints state/port/pid per server
+(``status --json`` for scripts). Ports, keys, bucket names, COFRE_HOME and the readiness timeout come from
+lake.settings (profile "stack"); data lives under ``$COFRE_HOME/stack``, logs in ``$COFRE_HOME/stack/logs``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from stackctl.base import Server
+from stackctl.ferretdb import FerretDB
+from stackctl.postgres import Postgres
+from stackctl.proc import StackError, tail
+from stackctl.seaweedfs import SeaweedFS
+
+from lake.settings import Settings, load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def servers(s: Settings) -> list[Server]:
+    stack = s.home / "stack"
+    return [
+        Postgres(stack, s.stack_pg_port),
+        FerretDB(s.home, stack, s.stack_mongo_port, REPO / "deploy" / "ferretdb"),
+        SeaweedFS(
+            stack,
+            s.stack_s3_port,
+            Path(sys.executable).parent / "weed",
+            s.s3_access_key,
+            s.s3_secret_key.get_secret_value(),
+            s.s3_region,
+            (s.s3_lake_bucket, s.s3_documents_bucket, s.s3_mlflow_bucket),
+        ),
+    ]
+
+
+@contextmanager
+def locked(stack: Path):
+    """One up/down at a time per COFRE_HOME."""
+    stack.mkdir(parents=True, exist_ok=True)
+    with open(stack / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+
+
+def fail(exc: StackError) -> int:
+    print(f"\nstack: ERROR: {exc}", file=sys.stderr)
+    if exc.log is not None:
+        print(f"---- last lines of {exc.log} ----", file=sys.stderr)
+        print(tail(exc.log), file=sys.stderr)
+    print("(servers already up are left running; `make stack-down` stops them)", file=sys.stderr)
+    return 1
+
+
+def up(s: Settings) -> int:
+    t_all = time.monotonic()
+    with locked(s.home / "stack"):
+        for srv in servers(s):
+            t0 = time.monotonic()
+            try:
+                pid = srv.pid()
+                if pid is not None:
+                    port = srv.running_port()
+                    if port is not None and port != srv.port:
+                        raise StackError(
+                            f"{srv.name} already runs on port {port} (pid {pid}) but the settings ask for "
+                            f"{srv.port}: run `make stack-down` first"
+                        )
+                    srv.check()
+                    srv.provision()
+                    print(f"{srv.name:10} already running  127.0.0.1:{srv.port}  pid {pid}")
+                    continue
+                srv.start(s.stack_start_timeout_s)
+                srv.provision()
+            except StackError as exc:
+                return fail(exc)
+            except Exception as exc:  # noqa: BLE001 - a readiness/provision call failed: say which server
+                return fail(StackError(f"{srv.name}: {type(exc).__name__}: {exc}", getattr(srv, "log", None)))
+            print(f"{srv.name:10} started in {time.monotonic() - t0:5.1f} s  127.0.0.1:{srv.port}  pid {srv.pid()}")
+    print(f"stack up in {time.monotonic() - t_all:.1f} s (data in {s.home / 'stack'})")
+    return 0
+
+
+def down(s: Settings) -> int:
+    rc = 0
+    with locked(s.home / "stack"):
+        for srv in reversed(servers(s)):
+            pid = srv.pid()
+            if pid is None:
+                print(f"{srv.name:10} not running")
+                continue
+            t0 = time.monotonic()
+            try:
+                srv.stop(s.stack_start_timeout_s)
+            except StackError as exc:
+                rc = fail(exc)
+                continue
+            left = srv.pid()
+            if left is not None:
+                rc = fail(StackError(f"{srv.name}: pid {left} still running after stop", getattr(srv, "log", None)))
+                continue
+            print(f"{srv.name:10} stopped in {time.monotonic() - t0:4.1f} s (was pid {pid})")
+    return rc
+
+
+def status(s: Settings, as_json: bool) -> int:
+    rows = [srv.state() for srv in servers(s)]
+    if as_json:
+        print(json.dumps(rows))
+        return 0
+    print(f"{'server':10} {'state':8} {'port':>6} {'pid':>8}  data")
+    for r in rows:
+        print(f"{r['server']:10} {r['state']:8} {r['port']:>6} {r['pid'] or '-':>8}  {r['data']}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="deploy/stack.sh", description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=("up", "down", "status"))
+    parser.add_argument("--json", action="store_true", help="status as JSON")
+    args = parser.parse_args(argv)
+    s = load_settings(profile="stack")
+    if args.command == "up":
+        return up(s)
+    if args.command == "down":
+        return down(s)
+    return status(s, args.json)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
