@@ -144,7 +144,7 @@ def month_fraud(cfg: SimConfig, ctx: MonthContext, cu: Customers, acc: Accounts,
         out.append(_label(frame(c_out, ts_out, amt_out, False, "PIX", "PIX", "PIX ENVIADO",
                                 party=fraud_keys[rng.integers(0, len(fraud_keys), len(c_out))], app=True,
                                 use_key=True), "mule_account")
-                   .with_columns(pl.Series("dev_override", np.repeat(dev, n_out), dtype=pl.String)))
+                   .with_columns(pl.Series("dev_override", np.repeat(dev, n_out).tolist(), dtype=pl.String)))
         nd = np.flatnonzero(new_dev)
         logins.append(pl.DataFrame({"customer_idx": v[nd].astype(np.int32), "ts": t_out0[nd] - US_PER_MIN,
                                     "device_id": dev[nd].astype(str), "is_new_device": np.ones(len(nd), bool)}))
