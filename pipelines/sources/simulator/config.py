@@ -62,12 +62,13 @@ class SimConfig:
 
     @property
     def start_us(self) -> int:
-        return int(self.month_starts[0].astype("datetime64[us]").astype(np.int64))
+        """Start of the period: midnight in Brasília of the first simulated day, in UTC µs."""
+        return int(self.month_starts[0].astype("datetime64[us]").astype(np.int64)) + BRT_OFFSET_US
 
     @property
     def end_us(self) -> int:
-        """Exclusive end: midnight UTC after ``end_date``."""
-        return int((np.datetime64(self.end_date) + 1).astype("datetime64[us]").astype(np.int64))
+        """Exclusive end: midnight in Brasília after ``end_date``, in UTC µs."""
+        return int((np.datetime64(self.end_date) + 1).astype("datetime64[us]").astype(np.int64)) + BRT_OFFSET_US
 
 
 def day_us(d: np.ndarray) -> np.ndarray:

@@ -127,7 +127,7 @@ def make_credit(cfg: SimConfig, cu: Customers) -> Credit:
     default_us = np.full(n, np.iinfo(np.int64).max)
     first_miss = np.flatnonzero(unpaid_default & (num == stop_at[rows]))
     default_us[holders[rows[first_miss]]] = np.minimum(default_us[holders[rows[first_miss]]], due_us[first_miss])
-    month_edges = day_us(cfg.month_starts)
+    month_edges = day_us(cfg.month_starts) + BRT_OFFSET_US
     lm = late & paid
     late_months = pl.DataFrame({
         "customer_idx": holders[rows][lm],

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from pipelines.sources.simulator.config import US_PER_DAY, SimConfig
+from pipelines.sources.simulator.config import BRT_OFFSET_US, US_PER_DAY, SimConfig
 from pipelines.sources.simulator.people import Customers
 from pipelines.sources.simulator.transactions import HOURS_PEOPLE, MonthContext
 
@@ -38,7 +38,7 @@ def month_devices(cfg: SimConfig, ctx: MonthContext, cu: Customers, state: Devic
                   fraud_logins: pl.DataFrame, rng: np.random.Generator) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Add ``device_id``/``is_new_device`` to the month's rows and draw the month's logins."""
     n = cu.n
-    lo = int(ctx.day_start_us[0])
+    lo = int(ctx.day_start_us[0]) + BRT_OFFSET_US
     hi = lo + ctx.ndays * US_PER_DAY
     changed = rng.random(n) < 0.025
     change_ts = np.where(changed, rng.integers(lo, hi, n), np.iinfo(np.int64).max)

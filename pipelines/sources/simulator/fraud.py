@@ -20,7 +20,7 @@ import polars as pl
 
 from pipelines.sources.simulator import vocab
 from pipelines.sources.simulator.accounts import Accounts
-from pipelines.sources.simulator.config import US_PER_DAY, US_PER_MIN, SimConfig, group_cumsum
+from pipelines.sources.simulator.config import BRT_OFFSET_US, US_PER_DAY, US_PER_MIN, SimConfig, group_cumsum
 from pipelines.sources.simulator.devices import LOGIN_SCHEMA
 from pipelines.sources.simulator.parties import Parties
 from pipelines.sources.simulator.people import Customers
@@ -49,7 +49,7 @@ def month_fraud(cfg: SimConfig, ctx: MonthContext, cu: Customers, acc: Accounts,
     target = n_legit * cfg.fraud_rate / (1 - cfg.fraud_rate)
     k = {s: _stochastic_round(rng, target * SHARES[s] / MEAN_ROWS[s]) for s in SHARES}
     n = cu.n
-    hi = int(ctx.day_start_us[-1]) + US_PER_DAY
+    hi = int(ctx.day_start_us[-1]) + US_PER_DAY + BRT_OFFSET_US
     out: list[pl.DataFrame] = []
     logins: list[pl.DataFrame] = []
     fraud_keys = parties.fraud

@@ -15,7 +15,7 @@ from lake.domain.identifiers import generate_cpfs
 from lake.domain.world_schema import conform
 from pipelines.sources.simulator.accounts import make_accounts, make_balances, make_customer_keys
 from pipelines.sources.simulator.config import (
-    ACCOUNTS, MONTH_DEVICES, MONTH_FRAUD, MONTH_TX, PEOPLE, US_PER_DAY, SimConfig,
+    ACCOUNTS, BRT_OFFSET_US, MONTH_DEVICES, MONTH_FRAUD, MONTH_TX, PEOPLE, US_PER_DAY, SimConfig,
 )
 from pipelines.sources.simulator.credit import make_credit, make_scores
 from pipelines.sources.simulator.devices import DeviceState, month_devices
@@ -84,7 +84,7 @@ def iter_world(cfg: SimConfig, on_month: Callable[[int], None] | None = None) ->
     net = np.zeros(n, dtype=np.int64)
     for m in range(cfg.months):
         ctx = MonthContext.build(cfg, m)
-        lo = int(ctx.day_start_us[0])
+        lo = int(ctx.day_start_us[0]) + BRT_OFFSET_US
         hi = lo + ctx.ndays * US_PER_DAY
         legit = pl.concat([
             month_transactions(cfg, ctx, cu, acc, rel, parties, cfg.rng(MONTH_TX, m)),
