@@ -17,7 +17,14 @@ import numpy as np
 import polars as pl
 
 from pipelines.sources.simulator.config import (
-    BRT_OFFSET_US, CREDIT, SCORES, US_PER_DAY, US_PER_HOUR, SimConfig, add_months, day_us,
+    BRT_OFFSET_US,
+    CREDIT,
+    SCORES,
+    US_PER_DAY,
+    US_PER_HOUR,
+    SimConfig,
+    add_months,
+    day_us,
 )
 from pipelines.sources.simulator.people import Customers
 

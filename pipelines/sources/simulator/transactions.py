@@ -17,7 +17,14 @@ import polars as pl
 from pipelines.sources.simulator import vocab
 from pipelines.sources.simulator.accounts import Accounts
 from pipelines.sources.simulator.config import (
-    COUNTERPARTIES, US_PER_DAY, US_PER_HOUR, US_PER_MIN, SimConfig, day_us, group_cumsum, local_to_utc,
+    COUNTERPARTIES,
+    US_PER_DAY,
+    US_PER_HOUR,
+    US_PER_MIN,
+    SimConfig,
+    day_us,
+    group_cumsum,
+    local_to_utc,
 )
 from pipelines.sources.simulator.parties import Parties
 from pipelines.sources.simulator.people import MEDIAN_INCOME_CENTS, Customers
@@ -242,7 +249,7 @@ def month_transactions(cfg: SimConfig, ctx: MonthContext, cu: Customers, acc: Ac
                      party=rel.rent_party[c[~pix]], app=True))
 
     # bills: utilities by convênio, the rest by boleto; risky customers pay late more often
-    for j, (name, type_, _med, sigma, _p_) in enumerate(vocab.BILLS):
+    for j, (name, type_, _med, sigma, _prob) in enumerate(vocab.BILLS):
         c = idx[rel.bills[:, j]]
         late = np.where(rng.random(len(c)) < 0.05 + 0.4 * risk[c], rng.integers(1, 15, len(c)), 0)
         day = np.minimum(rel.bill_day[c, j] + late, ctx.ndays)

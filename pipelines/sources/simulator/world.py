@@ -15,14 +15,26 @@ from lake.domain.identifiers import generate_cpfs
 from lake.domain.world_schema import conform
 from pipelines.sources.simulator.accounts import make_accounts, make_balances, make_customer_keys
 from pipelines.sources.simulator.config import (
-    ACCOUNTS, BRT_OFFSET_US, MONTH_DEVICES, MONTH_FRAUD, MONTH_TX, PEOPLE, US_PER_DAY, SimConfig,
+    ACCOUNTS,
+    BRT_OFFSET_US,
+    MONTH_DEVICES,
+    MONTH_FRAUD,
+    MONTH_TX,
+    PEOPLE,
+    US_PER_DAY,
+    SimConfig,
 )
 from pipelines.sources.simulator.credit import make_credit, make_scores
 from pipelines.sources.simulator.devices import DeviceState, month_devices
 from pipelines.sources.simulator.fraud import month_fraud
 from pipelines.sources.simulator.parties import Parties, make_parties
 from pipelines.sources.simulator.people import make_customers
-from pipelines.sources.simulator.transactions import MonthContext, loan_movements, make_relations, month_transactions
+from pipelines.sources.simulator.transactions import (
+    MonthContext,
+    loan_movements,
+    make_relations,
+    month_transactions,
+)
 
 STATIC_TABLES = ("customers", "accounts", "cards", "pix_keys", "loans", "loan_instalments", "bureau_scores")
 MONTHLY_TABLES = ("transactions", "logins")
