@@ -61,3 +61,7 @@ def verify_envelopes(
     fee bumps both the outer signatures (fee-bump hash) and the inner transaction's
     signatures (inner hash) must verify, and each group needs at least one. ValueError
     naming the envelope index for bad base64, malformed XDR or a bad strkey."""
+
+def envelope_hashes(envelopes_b64: Sequence[str], network_passphrase: str) -> list[bytes]:
+    """Transaction hash of each envelope (the fee-bump hash for fee bumps), equal to
+    stellar-sdk's ``TransactionEnvelope.hash()``. ValueError naming the index if malformed."""

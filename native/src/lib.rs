@@ -285,17 +285,7 @@ fn verify_merkle_proof(leaf: &Bound<'_, PyAny>, proof: &Bound<'_, PyAny>, root: 
 
 // ---------------------------------------------------------------- Stellar
 
-type AllowedKey = ([u8; 32], Option<VerifyingKey>);
-
-/// For each base64 envelope, True iff it has signatures and every one verifies against an
-/// allowed key (by hint) over the transaction hash for `network_passphrase`.
-#[pyfunction]
-fn verify_envelopes(
-    py: Python<'_>,
-    envelopes_b64: &Bound<'_, PyAny>,
-    network_passphrase: &str,
-    public_keys: &Bound<'_, PyAny>,
-) -> PyResult<Vec<bool>> {
+fn collect_envelopes(envelopes_b64: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
     let mut envs: Vec<String> = Vec::new();
     for (i, item) in envelopes_b64.try_iter()?.enumerate() {
         let item = item?;
@@ -308,6 +298,32 @@ fn verify_envelopes(
         };
         envs.push(s);
     }
+    Ok(envs)
+}
+
+/// The transaction hash of each envelope (for a fee bump, the fee-bump transaction's hash),
+/// as stellar-sdk's `TransactionEnvelope.hash()` / `FeeBumpTransactionEnvelope.hash()`.
+#[pyfunction]
+fn envelope_hashes<'py>(py: Python<'py>, envelopes_b64: &Bound<'py, PyAny>, network_passphrase: &str) -> PyResult<Bound<'py, PyList>> {
+    let envs = collect_envelopes(envelopes_b64)?;
+    let hashes = py
+        .allow_threads(|| stellar::envelope_hashes(&envs, network_passphrase))
+        .map_err(|(i, m)| PyValueError::new_err(format!("envelope {i}: {m}")))?;
+    PyList::new(py, hashes.iter().map(|h| PyBytes::new(py, h)))
+}
+
+type AllowedKey = ([u8; 32], Option<VerifyingKey>);
+
+/// For each base64 envelope, True iff it has signatures and every one verifies against an
+/// allowed key (by hint) over the transaction hash for `network_passphrase`.
+#[pyfunction]
+fn verify_envelopes(
+    py: Python<'_>,
+    envelopes_b64: &Bound<'_, PyAny>,
+    network_passphrase: &str,
+    public_keys: &Bound<'_, PyAny>,
+) -> PyResult<Vec<bool>> {
+    let envs = collect_envelopes(envelopes_b64)?;
     let mut cache: HashMap<String, AllowedKey> = HashMap::new();
     let mut allowed: Vec<Vec<AllowedKey>> = Vec::with_capacity(envs.len());
     for (i, keys) in public_keys.try_iter()?.enumerate() {
@@ -357,6 +373,7 @@ fn cofre_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(merkle_proof, m)?)?;
     m.add_function(wrap_pyfunction!(verify_merkle_proof, m)?)?;
     m.add_function(wrap_pyfunction!(verify_envelopes, m)?)?;
+    m.add_function(wrap_pyfunction!(envelope_hashes, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -29,10 +29,27 @@ enum Prepared {
     Checks(Vec<Check>),
 }
 
-fn prepare(env_b64: &str, nid: &[u8; 32], allowed: &[([u8; 32], Option<VerifyingKey>)]) -> Result<Prepared, String> {
-    let raw = base64::engine::general_purpose::STANDARD
+fn decode(env_b64: &str) -> Result<Vec<u8>, String> {
+    base64::engine::general_purpose::STANDARD
         .decode(env_b64.trim().as_bytes())
-        .map_err(|e| format!("bad base64: {e}"))?;
+        .map_err(|e| format!("bad base64: {e}"))
+}
+
+/// Outer transaction hash of every envelope.
+pub fn envelope_hashes(envelopes: &[String], passphrase: &str) -> Result<Vec<[u8; 32]>, (usize, String)> {
+    let nid = network_id(passphrase);
+    envelopes
+        .par_iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let groups = decode(e).and_then(|raw| parse_envelope(&raw, &nid)).map_err(|m| (i, m))?;
+            groups.first().map(|g| g.hash).ok_or((i, "envelope has no transaction".to_string()))
+        })
+        .collect()
+}
+
+fn prepare(env_b64: &str, nid: &[u8; 32], allowed: &[([u8; 32], Option<VerifyingKey>)]) -> Result<Prepared, String> {
+    let raw = decode(env_b64)?;
     let groups = parse_envelope(&raw, nid)?;
     let mut checks = Vec::new();
     for g in &groups {
