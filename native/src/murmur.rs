@@ -41,15 +41,14 @@ pub fn murmur3_32(data: &[u8], seed: u32) -> i32 {
 }
 
 /// sklearn's bucket rule: `abs(h) % n`, with `abs(INT32_MIN)` defined as
-/// `(2147483647 - (n - 1)) % n` (that is, `2**31 % n`), and the sign `+1` iff `h >= 0`.
+/// `(2147483647 - (n - 1)) % n`, which equals `2**31 % n` = `h.unsigned_abs() % n`;
+/// the sign is `+1` iff `h >= 0`. `n` is in [1, 2**31 - 1].
 #[inline(always)]
 pub fn bucket(h: i32, n: i64) -> (u32, f64) {
-    let idx = if h == i32::MIN {
-        (2_147_483_647i64 - (n - 1)) % n
-    } else {
-        (h as i64).abs() % n
-    };
-    (idx as u32, if h >= 0 { 1.0 } else { -1.0 })
+    let n = n as u32;
+    let a = h.unsigned_abs();
+    let idx = if n.is_power_of_two() { a & (n - 1) } else { a % n };
+    (idx, if h >= 0 { 1.0 } else { -1.0 })
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::xdr::parse_envelope;
 
 /// Envelopes per batch-verification job.
-const BATCH_ENVELOPES: usize = 32;
+const BATCH_ENVELOPES: usize = 64;
 
 pub fn network_id(passphrase: &str) -> [u8; 32] {
     Sha256::digest(passphrase.as_bytes()).into()
