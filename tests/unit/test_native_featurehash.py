@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cofre_native as cn
 import numpy as np
 import polars as pl
 import pyarrow as pa
@@ -10,8 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.utils import murmurhash3_32
-
-import cofre_native as cn
 
 # Any Unicode except lone surrogates (which cannot be UTF-8 encoded); includes "" and non-BMP.
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=6)
@@ -52,7 +51,8 @@ def assert_same(got, want):
 def string_frames(draw):
     n_cols = draw(st.integers(1, 4))
     n_rows = draw(st.integers(1, 25))
-    names = draw(st.lists(TEXT.filter(bool), min_size=n_cols, max_size=n_cols, unique=True))
+    # polars 2.1 panics exporting a column name containing NUL (its bug, not ours): names avoid it.
+    names = draw(st.lists(TEXT.filter(lambda s: s and "\x00" not in s), min_size=n_cols, max_size=n_cols, unique=True))
     return {c: draw(st.lists(st.none() | TEXT, min_size=n_rows, max_size=n_rows)) for c in names}
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+import cofre_native as cn
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import cofre_native as cn
 
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
 

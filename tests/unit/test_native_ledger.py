@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import hashlib
 
+import cofre_native as cn
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import cofre_native as cn
 
 GENESIS = bytes(32)
 

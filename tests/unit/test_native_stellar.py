@@ -6,6 +6,7 @@ import base64
 import os
 import warnings
 
+import cofre_native as cn
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,8 +27,6 @@ from stellar_sdk import (
     scval,
 )
 from stellar_sdk import xdr as sx
-
-import cofre_native as cn
 
 PASS = Network.TESTNET_NETWORK_PASSPHRASE
 SRC = Keypair.from_raw_ed25519_seed(bytes(range(32)))
