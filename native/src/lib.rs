@@ -1,5 +1,24 @@
-//! cofre_native: the Rust core of cofre (feature hashing, pseudonymisation, ledger verification).
+//! cofre_native: the Rust core of cofre (feature hashing, pseudonymisation, ledger and
+//! Stellar signature verification). This file only binds Python to the pure-Rust modules;
+//! heavy work runs with the GIL released (`py.allow_threads`) on rayon's thread pool.
+use std::collections::HashMap;
+
+use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
+use arrow_array::RecordBatch;
+use arrow_array::RecordBatchReader;
+use ed25519_dalek::VerifyingKey;
+use numpy::IntoPyArray;
+use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyCapsule, PyList, PyString, PyTuple};
+
+mod featurehash;
+mod ledger;
+mod murmur;
+mod pseudo;
+mod stellar;
+mod strkey;
+mod xdr;
 
 /// Version of the native module (the crate version).
 #[pyfunction]
@@ -7,9 +26,354 @@ fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
 
+// ---------------------------------------------------------------- Arrow input
+
+fn read_arrow(df: &Bound<'_, PyAny>) -> PyResult<(Vec<String>, Vec<RecordBatch>)> {
+    if !df.hasattr("__arrow_c_stream__")? {
+        return Err(PyTypeError::new_err(format!(
+            "feature_hash expects a polars DataFrame, pyarrow Table or any object exporting \
+             __arrow_c_stream__, got {}",
+            df.get_type().name()?
+        )));
+    }
+    let cap_obj = df.call_method0("__arrow_c_stream__")?;
+    let cap = cap_obj.downcast::<PyCapsule>()?;
+    match cap.name()? {
+        Some(n) if n.to_bytes() == b"arrow_array_stream" => {}
+        _ => return Err(PyTypeError::new_err("__arrow_c_stream__ did not return an 'arrow_array_stream' capsule")),
+    }
+    let ptr = cap.pointer() as *mut FFI_ArrowArrayStream;
+    if ptr.is_null() {
+        return Err(PyValueError::new_err("null Arrow stream capsule"));
+    }
+    // SAFETY: the capsule holds a valid FFI_ArrowArrayStream (Arrow PyCapsule protocol);
+    // from_raw moves it out and leaves a released stream behind, so the capsule's destructor
+    // does not release it twice.
+    let reader = unsafe { ArrowArrayStreamReader::from_raw(ptr) }
+        .map_err(|e| PyValueError::new_err(format!("cannot import Arrow stream: {e}")))?;
+    let names = reader.schema().fields().iter().map(|f| f.name().clone()).collect();
+    let batches = reader
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| PyValueError::new_err(format!("cannot read Arrow stream: {e}")))?;
+    Ok((names, batches))
+}
+
+/// Hash string (and numeric) columns into a CSR matrix equal to sklearn's FeatureHasher.
+#[pyfunction]
+#[pyo3(signature = (df, n_features = 1 << 20, alternate_sign = true))]
+fn feature_hash<'py>(py: Python<'py>, df: &Bound<'py, PyAny>, n_features: i64, alternate_sign: bool) -> PyResult<Bound<'py, PyAny>> {
+    if !(1..=i32::MAX as i64).contains(&n_features) {
+        return Err(PyValueError::new_err(format!(
+            "n_features must be in [1, {}], got {n_features}",
+            i32::MAX
+        )));
+    }
+    let (names, batches) = read_arrow(df)?;
+    let csr = py
+        .allow_threads(|| featurehash::hash_batches(&names, &batches, n_features, alternate_sign))
+        .map_err(PyValueError::new_err)?;
+    drop(batches);
+    let nnz = csr.indices.len();
+    let data = csr.data.into_pyarray(py).into_any();
+    let (indices, indptr) = if nnz <= i32::MAX as usize {
+        let ix: Vec<i32> = csr.indices.iter().map(|&v| v as i32).collect();
+        let ip: Vec<i32> = csr.indptr.iter().map(|&v| v as i32).collect();
+        (ix.into_pyarray(py).into_any(), ip.into_pyarray(py).into_any())
+    } else {
+        let ix: Vec<i64> = csr.indices.iter().map(|&v| v as i64).collect();
+        (ix.into_pyarray(py).into_any(), csr.indptr.into_pyarray(py).into_any())
+    };
+    let sparse = py.import("scipy.sparse")?;
+    let shape = (csr.n_rows, n_features);
+    let kwargs = pyo3::types::PyDict::new(py);
+    kwargs.set_item("shape", shape)?;
+    kwargs.set_item("copy", false)?;
+    sparse.getattr("csr_matrix")?.call(((data, indices, indptr),), Some(&kwargs))
+}
+
+// ---------------------------------------------------------------- byte/str sequences
+
+enum Buf<'py> {
+    Borrowed(Bound<'py, PyBytes>),
+    Owned(Vec<u8>),
+}
+
+impl Buf<'_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Buf::Borrowed(b) => b.as_bytes(),
+            Buf::Owned(v) => v,
+        }
+    }
+}
+
+/// Items of a sequence of bytes (bytes borrowed, bytearray copied; we hold references so the
+/// buffers outlive the GIL-free section).
+fn collect_bytes<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Vec<Buf<'py>>> {
+    let mut out = Vec::with_capacity(obj.len().unwrap_or(0));
+    for (i, item) in obj.try_iter()?.enumerate() {
+        let item = item?;
+        let buf = match item.downcast_into::<PyBytes>() {
+            Ok(b) => Buf::Borrowed(b),
+            Err(e) => {
+                let item = e.into_inner();
+                if let Ok(ba) = item.downcast::<PyByteArray>() {
+                    Buf::Owned(ba.to_vec())
+                } else {
+                    return Err(PyTypeError::new_err(format!(
+                        "{what}[{i}] must be bytes, got {}",
+                        item.get_type().name()?
+                    )));
+                }
+            }
+        };
+        out.push(buf);
+    }
+    Ok(out)
+}
+
+fn bytes_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
+    if let Ok(b) = obj.downcast::<PyBytes>() {
+        Ok(b.as_bytes().to_vec())
+    } else if let Ok(b) = obj.downcast::<PyByteArray>() {
+        Ok(b.to_vec())
+    } else {
+        Err(PyTypeError::new_err(format!("{what} must be bytes, got {}", obj.get_type().name()?)))
+    }
+}
+
+fn hash32<'a>(b: &'a [u8], what: &str) -> PyResult<&'a [u8]> {
+    if b.len() != 32 {
+        return Err(PyValueError::new_err(format!("{what} has {} bytes, expected 32", b.len())));
+    }
+    Ok(b)
+}
+
+/// Flat copy of a sequence of str (UTF-8) or bytes values.
+fn collect_arena(values: &Bound<'_, PyAny>) -> PyResult<pseudo::Arena> {
+    let n = values.len().unwrap_or(0);
+    let mut data = Vec::with_capacity(n * 16);
+    let mut offsets = Vec::with_capacity(n + 1);
+    offsets.push(0);
+    for (i, item) in values.try_iter()?.enumerate() {
+        let item = item?;
+        if let Ok(s) = item.downcast::<PyString>() {
+            data.extend_from_slice(s.to_str()?.as_bytes());
+        } else if let Ok(b) = item.downcast::<PyBytes>() {
+            data.extend_from_slice(b.as_bytes());
+        } else {
+            return Err(PyTypeError::new_err(format!("values[{i}] must be str or bytes, got {}", item.get_type().name()?)));
+        }
+        offsets.push(data.len());
+    }
+    Ok(pseudo::Arena { data, offsets })
+}
+
+// ---------------------------------------------------------------- HMAC
+
+/// HMAC-SHA-256 hex digest of each value (UTF-8 for str).
+#[pyfunction]
+fn hmac_sha256_hex<'py>(py: Python<'py>, key: &Bound<'py, PyAny>, values: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+    let key = bytes_arg(key, "key")?;
+    let arena = collect_arena(values)?;
+    let out = py.allow_threads(|| pseudo::hmac_hex(&key, &arena)).map_err(PyValueError::new_err)?;
+    // Hex digits are ASCII, so from_utf8 cannot fail.
+    PyList::new(py, out.iter().map(|h| std::str::from_utf8(h).unwrap_or_default()))
+}
+
+/// First 8 bytes of HMAC-SHA-256, big-endian unsigned.
+#[pyfunction]
+fn hmac_sha256_u64<'py>(py: Python<'py>, key: &Bound<'py, PyAny>, values: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+    let key = bytes_arg(key, "key")?;
+    let arena = collect_arena(values)?;
+    let out = py.allow_threads(|| pseudo::hmac_u64(&key, &arena)).map_err(PyValueError::new_err)?;
+    PyList::new(py, out)
+}
+
+// ---------------------------------------------------------------- hash chain
+
+/// SHA-256(prev_hash || payload).
+#[pyfunction]
+fn chain_hash<'py>(py: Python<'py>, prev_hash: &Bound<'py, PyAny>, payload: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+    let prev = bytes_arg(prev_hash, "prev_hash")?;
+    hash32(&prev, "prev_hash")?;
+    let payload = bytes_arg(payload, "payload")?;
+    Ok(PyBytes::new(py, &ledger::chain_hash(&prev, &payload)))
+}
+
+/// The hashes of a chain over `payloads` starting from `genesis` (32 bytes).
+#[pyfunction]
+fn chain_hashes<'py>(py: Python<'py>, genesis: &Bound<'py, PyAny>, payloads: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+    let g = bytes_arg(genesis, "genesis")?;
+    hash32(&g, "genesis")?;
+    let items = collect_bytes(payloads, "payloads")?;
+    let slices: Vec<&[u8]> = items.iter().map(|b| b.bytes()).collect();
+    let hashes = py.allow_threads(|| ledger::build_chain(&g, &slices));
+    PyList::new(py, hashes.iter().map(|h| PyBytes::new(py, h)))
+}
+
+/// Index of the first record whose hash is wrong or whose prev_hash breaks the link, else None.
+#[pyfunction]
+fn verify_chain(py: Python<'_>, prev_hashes: &Bound<'_, PyAny>, payloads: &Bound<'_, PyAny>, hashes: &Bound<'_, PyAny>) -> PyResult<Option<usize>> {
+    let p = collect_bytes(prev_hashes, "prev_hashes")?;
+    let d = collect_bytes(payloads, "payloads")?;
+    let h = collect_bytes(hashes, "hashes")?;
+    if p.len() != d.len() || d.len() != h.len() {
+        return Err(PyValueError::new_err(format!(
+            "prev_hashes, payloads and hashes must have the same length (got {}, {}, {})",
+            p.len(),
+            d.len(),
+            h.len()
+        )));
+    }
+    let ps: Vec<&[u8]> = p.iter().map(|b| b.bytes()).collect();
+    let ds: Vec<&[u8]> = d.iter().map(|b| b.bytes()).collect();
+    let hs: Vec<&[u8]> = h.iter().map(|b| b.bytes()).collect();
+    for i in 0..ps.len() {
+        hash32(ps[i], &format!("record {i}: prev_hash"))?;
+        hash32(hs[i], &format!("record {i}: hash"))?;
+    }
+    Ok(py.allow_threads(|| ledger::verify_chain(&ps, &ds, &hs)))
+}
+
+// ---------------------------------------------------------------- Merkle
+
+/// RFC 6962 Merkle tree root of `leaves` (raw leaf data).
+#[pyfunction]
+fn merkle_root<'py>(py: Python<'py>, leaves: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+    let items = collect_bytes(leaves, "leaves")?;
+    let slices: Vec<&[u8]> = items.iter().map(|b| b.bytes()).collect();
+    let root = py.allow_threads(|| ledger::merkle_root(&slices));
+    Ok(PyBytes::new(py, &root))
+}
+
+/// Audit path of leaf `index`: [(sibling_hash, sibling_is_left), ...], leaf level first.
+#[pyfunction]
+fn merkle_proof<'py>(py: Python<'py>, leaves: &Bound<'py, PyAny>, index: i64) -> PyResult<Bound<'py, PyList>> {
+    let items = collect_bytes(leaves, "leaves")?;
+    if index < 0 || index as usize >= items.len() {
+        return Err(PyIndexError::new_err(format!("leaf index {index} out of range for {} leaves", items.len())));
+    }
+    let slices: Vec<&[u8]> = items.iter().map(|b| b.bytes()).collect();
+    let proof = py.allow_threads(|| ledger::merkle_proof(&slices, index as usize));
+    let tuples = proof
+        .iter()
+        .map(|(h, left)| PyTuple::new(py, [PyBytes::new(py, h).into_any(), pyo3::types::PyBool::new(py, *left).to_owned().into_any()]))
+        .collect::<PyResult<Vec<_>>>()?;
+    PyList::new(py, tuples)
+}
+
+/// True iff `proof` leads from leaf data `leaf` to `root`.
+#[pyfunction]
+fn verify_merkle_proof(leaf: &Bound<'_, PyAny>, proof: &Bound<'_, PyAny>, root: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let leaf = bytes_arg(leaf, "leaf")?;
+    let root = bytes_arg(root, "root")?;
+    hash32(&root, "root")?;
+    let mut steps: Vec<(Vec<u8>, bool)> = Vec::new();
+    for (i, item) in proof.try_iter()?.enumerate() {
+        let item = item?;
+        let (sib, left): (Bound<PyAny>, bool) = item
+            .extract()
+            .map_err(|_| PyValueError::new_err(format!("proof[{i}] must be a (bytes, bool) pair")))?;
+        let sib = bytes_arg(&sib, &format!("proof[{i}] sibling"))?;
+        hash32(&sib, &format!("proof[{i}] sibling"))?;
+        steps.push((sib, left));
+    }
+    let refs: Vec<(&[u8], bool)> = steps.iter().map(|(s, l)| (s.as_slice(), *l)).collect();
+    Ok(ledger::verify_proof(&leaf, &refs, &root))
+}
+
+// ---------------------------------------------------------------- Stellar
+
+fn collect_envelopes(envelopes_b64: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    let mut envs: Vec<String> = Vec::new();
+    for (i, item) in envelopes_b64.try_iter()?.enumerate() {
+        let item = item?;
+        let s: String = if let Ok(s) = item.downcast::<PyString>() {
+            s.to_str()?.to_owned()
+        } else if let Ok(b) = item.downcast::<PyBytes>() {
+            String::from_utf8_lossy(b.as_bytes()).into_owned()
+        } else {
+            return Err(PyValueError::new_err(format!("envelope {i}: expected a base64 str, got {}", item.get_type().name()?)));
+        };
+        envs.push(s);
+    }
+    Ok(envs)
+}
+
+/// The transaction hash of each envelope (for a fee bump, the fee-bump transaction's hash),
+/// as stellar-sdk's `TransactionEnvelope.hash()` / `FeeBumpTransactionEnvelope.hash()`.
+#[pyfunction]
+fn envelope_hashes<'py>(py: Python<'py>, envelopes_b64: &Bound<'py, PyAny>, network_passphrase: &str) -> PyResult<Bound<'py, PyList>> {
+    let envs = collect_envelopes(envelopes_b64)?;
+    let hashes = py
+        .allow_threads(|| stellar::envelope_hashes(&envs, network_passphrase))
+        .map_err(|(i, m)| PyValueError::new_err(format!("envelope {i}: {m}")))?;
+    PyList::new(py, hashes.iter().map(|h| PyBytes::new(py, h)))
+}
+
+type AllowedKey = ([u8; 32], Option<VerifyingKey>);
+
+/// For each base64 envelope, True iff it has signatures and every one verifies against an
+/// allowed key (by hint) over the transaction hash for `network_passphrase`.
+#[pyfunction]
+fn verify_envelopes(
+    py: Python<'_>,
+    envelopes_b64: &Bound<'_, PyAny>,
+    network_passphrase: &str,
+    public_keys: &Bound<'_, PyAny>,
+) -> PyResult<Vec<bool>> {
+    let envs = collect_envelopes(envelopes_b64)?;
+    let mut cache: HashMap<String, AllowedKey> = HashMap::new();
+    let mut allowed: Vec<Vec<AllowedKey>> = Vec::with_capacity(envs.len());
+    for (i, keys) in public_keys.try_iter()?.enumerate() {
+        let keys = keys?;
+        if keys.is_instance_of::<PyString>() {
+            return Err(PyValueError::new_err(format!("envelope {i}: public_keys[{i}] must be a list of G... strkeys, not a str")));
+        }
+        let mut list = Vec::new();
+        for k in keys.try_iter()? {
+            let k: String = k?
+                .extract()
+                .map_err(|_| PyValueError::new_err(format!("envelope {i}: public keys must be str")))?;
+            if let Some(v) = cache.get(&k) {
+                list.push(*v);
+                continue;
+            }
+            let raw = strkey::decode_account_id(&k)
+                .map_err(|e| PyValueError::new_err(format!("envelope {i}: public key {k:?}: {e}")))?;
+            // Keys that are not valid curve points or have small order can never verify.
+            let vk = VerifyingKey::from_bytes(&raw).ok().filter(|vk| !vk.is_weak());
+            cache.insert(k, (raw, vk));
+            list.push((raw, vk));
+        }
+        allowed.push(list);
+    }
+    if allowed.len() != envs.len() {
+        return Err(PyValueError::new_err(format!(
+            "public_keys has {} entries for {} envelopes",
+            allowed.len(),
+            envs.len()
+        )));
+    }
+    py.allow_threads(|| stellar::verify_envelopes(&envs, network_passphrase, &allowed))
+        .map_err(|(i, m)| PyValueError::new_err(format!("envelope {i}: {m}")))
+}
+
 #[pymodule]
 fn cofre_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(feature_hash, m)?)?;
+    m.add_function(wrap_pyfunction!(hmac_sha256_hex, m)?)?;
+    m.add_function(wrap_pyfunction!(hmac_sha256_u64, m)?)?;
+    m.add_function(wrap_pyfunction!(chain_hash, m)?)?;
+    m.add_function(wrap_pyfunction!(chain_hashes, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_chain, m)?)?;
+    m.add_function(wrap_pyfunction!(merkle_root, m)?)?;
+    m.add_function(wrap_pyfunction!(merkle_proof, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_merkle_proof, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_envelopes, m)?)?;
+    m.add_function(wrap_pyfunction!(envelope_hashes, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
