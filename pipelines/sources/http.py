@@ -49,7 +49,7 @@ def build_http(base_url: str | None, app_factory: Callable[[], Any] | None, sett
     if app_factory is None:
         raise ValueError(f"no URL configured for {sandbox_host} and no in-process sandbox app given")
     transport = httpx.ASGITransport(app=app_factory())
-    return httpx.AsyncClient(transport=transport, base_url=f"http://{sandbox_host}", timeout=timeout)
+    return httpx.AsyncClient(transport=transport, base_url=f"https://{sandbox_host}", timeout=timeout)
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -106,11 +106,10 @@ class ApiClient:
         self.retries += 1
         await self._sleep(delay)
 
-    async def _bearer(self) -> str:
-        assert self.tokens is not None
-        if not self.tokens.valid():
-            await self._with_retries(lambda: self.tokens.fetch(self.http))
-        return f"Bearer {self.tokens._token}"
+    async def _bearer(self, tokens: TokenManager) -> str:
+        if not tokens.valid():
+            await self._with_retries(lambda: tokens.fetch(self.http))
+        return f"Bearer {tokens.token}"
 
     async def _with_retries(self, call: Callable[[], Awaitable[Any]]) -> Any:
         for attempt in range(self.max_retries + 1):
@@ -123,14 +122,18 @@ class ApiClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def request(self, method: str, url: str, *, auth: bool = True, headers: dict[str, str] | None = None,
-                      **kwargs: Any) -> httpx.Response:
-        """Send with retries; returns the final response (any status not retried, or the last one)."""
+                      tokens: TokenManager | None = None, **kwargs: Any) -> httpx.Response:
+        """Send with retries; returns the final response (any status not retried, or the last one).
+
+        ``tokens`` overrides the client's token manager for this call (e.g. a consent-bound token).
+        """
+        tokens = tokens or self.tokens
         refreshed = False
         attempt = 0
         while True:
             hdrs = dict(headers or {})
-            if auth and self.tokens is not None:
-                hdrs["Authorization"] = await self._bearer()
+            if auth and tokens is not None:
+                hdrs["Authorization"] = await self._bearer(tokens)
             self.attempts += 1
             try:
                 resp = await self.http.request(method, url, headers=hdrs, **kwargs)
@@ -140,8 +143,8 @@ class ApiClient:
                 await self._pause(attempt, None)
                 attempt += 1
                 continue
-            if resp.status_code == 401 and auth and self.tokens is not None and not refreshed:
-                self.tokens.invalidate()
+            if resp.status_code == 401 and auth and tokens is not None and not refreshed:
+                tokens.invalidate()
                 refreshed = True
                 continue
             if resp.status_code in RETRY_STATUSES and attempt < self.max_retries:

@@ -146,6 +146,10 @@ class TokenManager:
     def invalidate(self) -> None:
         self._token = None
 
+    @property
+    def token(self) -> str | None:
+        return self._token
+
     def valid(self) -> bool:
         if self._token is None:
             return False

@@ -30,7 +30,7 @@ class SerasaClient(ApiClient):
         from pipelines.sources.serasa.sandbox import create_app
 
         settings = settings or get_settings()
-        http, tokens = make_http_and_tokens(settings.serasa_url, create_app, settings, "serasa.sandbox",
+        http, tokens = make_http_and_tokens(settings.serasa_url, create_app, settings, "serasa.cofre.local",
                                             world=world, app=app, clock=clock)
         return cls(http, settings, tokens, **kwargs)
 
