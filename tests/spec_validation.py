@@ -6,7 +6,9 @@ the spec's first server URL. Spec errata handled here, explicitly:
 * the Pix spec fails openapi-spec-validator (string defaults for integers), so its spec check is
   skipped (responses are still validated);
 * the Pix spec writes the CPF pattern as "/^\\d{11}$/" (JavaScript regex literal syntax), which no
-  string can match under JSON Schema; it is read as "^\\d{11}$".
+  string can match under JSON Schema; it is read as "^\\d{11}$";
+* the Pix spec's ``PixConsultados`` (GET /pix) requires "cobs" (copy-paste from CobsConsultadas; its
+  own example getPix1 has only "parametros" and "pix"); it is read as requiring "parametros", "pix".
 """
 
 from __future__ import annotations
@@ -55,8 +57,12 @@ def spec(name: str) -> tuple[OpenAPI, str]:
     raw = yaml.safe_load((SPECS / FILES[name]).read_text())
     if name == "pix":
         raw = _fix_errata(raw)
+        raw["components"]["schemas"]["PixConsultados"]["required"] = ["parametros", "pix"]
     server = urlparse(raw["servers"][0]["url"])
-    cfg = Config(spec_validator_cls=None) if name == "pix" else Config()
+    # openapi-core has no deserializer for the "+json" suffix (application/problem+json): register one.
+    extra = {"application/problem+json": json.loads}
+    cfg = (Config(spec_validator_cls=None, extra_media_type_deserializers=extra) if name == "pix"
+           else Config(extra_media_type_deserializers=extra))
     return OpenAPI.from_dict(raw, config=cfg), f"{server.scheme}://{server.netloc}"
 
 
