@@ -95,3 +95,25 @@ def validate_json_body(name: str, method: str, path: str, status: int, body: dic
     mreq = MockRequest(host, method, path)
     openapi.validate_response(mreq, MockResponse(json.dumps(body).encode(), status_code=status,
                                                  content_type=content_type))
+
+
+class SpecRecorder:
+    """httpx response hook: validates every sandbox response against its spec and counts them."""
+
+    def __init__(self, prefixes: tuple[str, ...]) -> None:
+        self.prefixes = prefixes
+        self.validated: list[tuple[str, str, int]] = []
+
+    async def __call__(self, resp: httpx.Response) -> None:
+        path = resp.request.url.path
+        if path.startswith(self.prefixes):
+            await resp.aread()
+            validate(resp)
+            self.validated.append((resp.request.method, path, resp.status_code))
+
+    def attach(self, http: httpx.AsyncClient) -> SpecRecorder:
+        http.event_hooks["response"].append(self)
+        return self
+
+    def statuses(self) -> set[int]:
+        return {s for _, _, s in self.validated}

@@ -139,6 +139,13 @@ def _parse_tlv(payload: str, where: str) -> list[tuple[str, str]]:
             raise BRCodeError("tlv_length", f"{where}: truncated field header at position {i}")
         tag, length_text = payload[i : i + 2], payload[i + 2 : i + 4]
         if not tag.isdigit() or not length_text.isdigit():
+            if fields:  # the previous field's declared length ran past its value
+                prev_tag, prev_value = fields[-1]
+                raise BRCodeError(
+                    "tlv_length",
+                    f"{where}: field {prev_tag} declares length {len(prev_value)} but the next field header "
+                    f"{payload[i:i+4]!r} at position {i} is not TLV",
+                )
             raise BRCodeError("format", f"{where}: bad field header {payload[i:i+4]!r} at position {i}")
         length = int(length_text)
         end = i + 4 + length

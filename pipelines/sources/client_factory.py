@@ -1,8 +1,8 @@
 """Wiring shared by the typed clients: token manager and HTTP client from settings.
 
 A configured URL (``settings.open_finance_url`` etc.) means a real server; ``None`` means the
-sandbox in-process, built from ``app`` if given, else from ``world`` (else the simulator's saved
-world via ``pipelines.sources.simulator.io.load_world``).
+sandbox in-process, built from ``app`` if given, else from ``world`` (else the saved world, see
+pipelines.sources.world_files).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from pipelines.sources.oauth import TokenManager
 
 
 def load_default_world(settings: Settings) -> dict[str, pl.DataFrame]:
-    """The simulator's world for ``settings`` (imported lazily: the simulator is a sibling module)."""
-    from pipelines.sources.simulator.io import load_world  # type: ignore[import-not-found]
+    """The saved world for ``settings`` (see pipelines.sources.world_files)."""
+    from pipelines.sources.world_files import load_world
 
     return load_world(settings)
 
