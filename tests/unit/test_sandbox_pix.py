@@ -94,6 +94,10 @@ def test_cob_endpoints_validate_and_carry_a_valid_br_code(index, settings):
             assert code.merchant_name == ascii_text(owner)[:25].strip()  # the recebedor, ASCII-normalised
             again = await client.get_cob(cob.txid)
             assert again.txid == cob.txid and again.status == "ATIVA"
+        client.page_size = 6
+        listed = await client.list_cobs(START, END)
+        assert len(listed) == 20 and len({c.txid for c in listed}) == 20
+        assert await client.list_cobs(START, END, status="CONCLUIDA") == []
         with pytest.raises(PixApiError) as err:
             await client.get_cob("x" * 30)
         assert err.value.status == 404 and err.value.name == "CobNaoEncontrado"
