@@ -203,3 +203,16 @@ def test_scope_is_enforced(index, settings):
             assert r.status_code == 401
 
     run(scenario())
+
+
+def test_pix_sandbox_is_deterministic_given_the_world(world, settings):
+    async def snapshot():
+        app = create_app(world, settings)
+        client = PixClient.from_settings(settings, app=app)
+        key = customer_keys(WorldIndex(world))[0]
+        txids = [(await client.create_cob(key, Decimal("1.00"))).txid for _ in range(3)]
+        pix = [p.model_dump() for p in await client.received_pix(START, END)]
+        await client.aclose()
+        return txids, pix
+
+    assert run(snapshot()) == run(snapshot())
