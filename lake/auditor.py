@@ -63,6 +63,7 @@ class Auditor:
             self.settings.lake_auditor_bronze if include_restricted is None else include_restricted
         )
         self.con = duckdb.connect()
+        self.con.execute("SET enable_progress_bar = false")
         import duckdb_extensions
 
         duckdb_extensions.import_extension("delta", con=self.con)
