@@ -24,6 +24,7 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("info", None),
     ("simulate", None),
     ("sandbox", "sandbox"),
+    ("lake", "lake"),
 ]
 
 for _module, _name in _GROUPS:
