@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cofre.commands.sandbox import build_app
-from lake.domain.cpf import cpf_check_digits, is_valid_cpf
+from lake.domain.identifiers import cpf_check_digits, is_valid_cpf
 from lake.domain.money import cents_to_str, str_to_cents
 from lake.settings import load_settings
 from pipelines.sources.world_files import WorldNotFoundError, load_world_dir, world_dir

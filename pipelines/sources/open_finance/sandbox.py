@@ -38,7 +38,7 @@ import polars as pl
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from lake.domain.cpf import is_valid_cpf
+from lake.domain.identifiers import is_valid_cpf
 from lake.domain.open_finance import PERMISSIONS
 from lake.settings import Settings, get_settings
 from pipelines.sources.clock import Clock, SystemClock, now_utc

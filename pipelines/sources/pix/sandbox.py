@@ -40,7 +40,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from lake.domain.brcode import BRCode, encode
-from lake.domain.cpf import is_valid_cpf
+from lake.domain.identifiers import is_valid_cpf
 from lake.settings import Settings, get_settings
 from pipelines.sources.clock import Clock, SystemClock, now_utc
 from pipelines.sources.faults import FaultInjector, FaultPlan

@@ -19,7 +19,7 @@ import polars as pl
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from lake.domain.cpf import is_valid_cpf
+from lake.domain.identifiers import is_valid_cpf
 from lake.settings import Settings, get_settings
 from pipelines.sources.clock import Clock
 from pipelines.sources.faults import FaultInjector, FaultPlan
