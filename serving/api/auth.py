@@ -35,6 +35,7 @@ from serving.api.schemas import TokenPair
 from serving.audit.store import make_event
 from serving.db.models import Account, Device, RefreshToken, StepUpChallenge, User
 from serving.db.models import Session as LoginSession
+from serving.db.session import transaction
 from serving.deps import current_principal, get_db, get_services
 from serving.errors import Problem
 from serving.security.cpf import is_valid_cpf, only_digits
@@ -169,7 +170,7 @@ def register(body: RegisterIn, db: Session = Depends(get_db)) -> UserOut:
     pw_hash = hash_password(body.password)
     user = User(cpf=body.cpf, email=body.email, name=body.name, password_hash=pw_hash, role="customer")
     try:
-        with db.begin():
+        with transaction(db):
             db.add(user)
             db.flush()
             account = Account(user_id=user.id, kind="customer", balance_cents=0, allow_negative=False)
@@ -189,7 +190,7 @@ def login(
         _audit(request, services, user.id if user else None, "auth:login", "denied")
         raise Problem(401, "invalid_credentials", "wrong e-mail or password")
     family = uuid.uuid4().hex
-    with db.begin():
+    with transaction(db):
         db.add(LoginSession(id=family, user_id=user.id))
         refresh = _issue_refresh(db, services, user_id=user.id, family=family)
     _audit(request, services, user.id, "auth:login", "ok")
@@ -202,7 +203,7 @@ def refresh(
 ) -> TokenPair:
     th = _token_hash(body.refresh_token)
     reused = False
-    with db.begin():
+    with transaction(db):
         row = db.execute(select(RefreshToken).where(RefreshToken.token_hash == th)).scalar_one_or_none()
         if row is None:
             raise Problem(401, "invalid_grant", "unknown refresh token")
@@ -233,7 +234,7 @@ def refresh(
 def logout(
     principal: Principal = Depends(current_principal), db: Session = Depends(get_db)
 ) -> Response:
-    with db.begin():
+    with transaction(db):
         _revoke_family(db, principal.session_id, "logout")
     return Response(status_code=204)
 
@@ -249,7 +250,7 @@ def enrol_device(
     jwk = public_jwk(key)
     thumb = jwk_thumbprint(jwk)
     try:
-        with db.begin():
+        with transaction(db):
             dev = Device(user_id=principal.user_id, name=body.name, public_jwk=json.dumps(jwk), thumbprint=thumb)
             db.add(dev)
             db.flush()
@@ -265,7 +266,7 @@ def step_up_challenge(
     db: Session = Depends(get_db),
 ) -> ChallengeOut:
     ttl = 120
-    with db.begin():
+    with transaction(db):
         dev = db.get(Device, body.device_id)
         if dev is None or dev.user_id != principal.user_id or dev.revoked:
             raise Problem(404, "device_not_found", "no such enrolled device")
@@ -294,7 +295,7 @@ def step_up(
     db: Session = Depends(get_db),
     services: Services = Depends(get_services),
 ) -> TokenPair:
-    with db.begin():
+    with transaction(db):
         ch = db.get(StepUpChallenge, body.challenge_id)
         if ch is None or ch.user_id != principal.user_id or ch.session_id != principal.session_id:
             raise Problem(401, "invalid_challenge", "unknown challenge")

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from serving.db.models import Account, PixKey
 from serving.decisions import record_decision_sync
+from serving.db.session import transaction
 from serving.deps import (
     current_principal,
     get_clock,
@@ -94,7 +95,7 @@ def register_key(
         raise Problem(422, "invalid_pix_key", str(exc),
                       errors=[{"field": "body.key", "message": str(exc), "type": "value_error"}]) from None
     try:
-        with db.begin():
+        with transaction(db):
             from serving.db.models import User
 
             user = db.get(User, principal.user_id)
@@ -116,7 +117,7 @@ def register_key(
 def delete_key(
     key_id: int, principal: Principal = Depends(require_step_up), db: Session = Depends(get_db)
 ) -> Response:
-    with db.begin():
+    with transaction(db):
         row = db.get(PixKey, key_id)
         if row is None or row.user_id != principal.user_id:
             raise Problem(404, "pix_key_not_found", "no such key")

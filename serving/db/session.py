@@ -7,8 +7,11 @@ SQLite (embedded profile) runs in WAL mode with a busy timeout and every transac
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(database_url: str) -> Engine:
@@ -40,3 +43,18 @@ def make_engine(database_url: str) -> Engine:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(db: Session) -> Iterator[Session]:
+    """Commit on success, roll back on error, whether or not the session already auto-began."""
+    if db.in_transaction():
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+    else:
+        with db.begin():
+            yield db
