@@ -46,7 +46,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202
         yield
-        services.close()
+        # the pool can be re-created; stores stay open so the app object can be served again
+        services.engine.dispose()
 
     app = FastAPI(
         title="cofre gateway",
