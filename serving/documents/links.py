@@ -17,4 +17,4 @@ def sign(secret: bytes, doc_id: str, expires: int) -> str:
 def check(secret: bytes, doc_id: str, expires: int, signature: str, now: float) -> bool:
     if expires < now:
         return False
-    return hmac.compare_digest(sign(secret, doc_id, expires), signature)
+    return hmac.compare_digest(sign(secret, doc_id, expires).encode(), signature.encode("utf-8", "replace"))
