@@ -21,8 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from serving.db.models import Account, PixKey
-from serving.decisions import record_decision_sync
 from serving.db.session import transaction
+from serving.decisions import record_decision_sync
 from serving.deps import (
     current_principal,
     get_clock,

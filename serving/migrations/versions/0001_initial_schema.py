@@ -5,10 +5,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-27 07:34:07.815308
 """
-from alembic import op
-import sqlalchemy as sa
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = '0001'
 down_revision = None
