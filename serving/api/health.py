@@ -36,13 +36,17 @@ def _check(services: Services) -> dict[str, str]:
     probe("database", db)
     probe("log_store", services.audit.ping)
     probe("object_store", services.documents.ping)
+    limiter = services.limiter
+    results["rate_limit_store"] = limiter.backend + (
+        f" (fallback: {limiter.fallback_reason})" if limiter.fallback_reason else ""
+    )
     return results
 
 
 @router.get("/ready")
 async def ready(services: Services = Depends(get_services)) -> JSONResponse:
     checks = await run_in_threadpool(_check, services)
-    ok = all(v == "ok" for v in checks.values())
+    ok = all(v == "ok" for k, v in checks.items() if k != "rate_limit_store")
     return JSONResponse({"status": "ready" if ok else "not_ready", "checks": checks}, status_code=200 if ok else 503)
 
 

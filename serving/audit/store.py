@@ -1,10 +1,9 @@
 """Audit stores: one AuditStore interface, two implementations chosen from settings.log_store_url.
 
 * ``sqlite:///path``: embedded SQLite log store; appends serialise with BEGIN IMMEDIATE.
-* ``mongodb://...``: MongoDB (FerretDB in the stack) via pymongo; chain order is kept by a unique
-  index on ``seq``: an appender reads the head, inserts seq+1 and retries on a duplicate key, so
-  concurrent writers (threads or processes) can never fork the chain. Only plain CRUD, a unique
-  index and sorts are used, which FerretDB supports.
+* ``mongodb://...``: MongoDB (FerretDB in the stack) via pymongo; chain order is kept by a
+  sequence-counter document advanced with compare-and-set, so concurrent writers (threads or
+  processes) can never fork the chain. Only plain CRUD is used, which FerretDB supports.
 """
 
 from __future__ import annotations
@@ -152,31 +151,52 @@ class SQLiteAuditStore:
 
 
 class MongoAuditStore:
+    """Events are stored with ``_id = seq``: the insert of seq n+1 is the single atomic step (the
+    unique _id refuses a second writer, which then reads that event's hash, moves on and retries).
+    A one-document ``head`` collection holds a hint of the tail (seq, hash) read at start-up; the
+    process then keeps the tail in memory. Neither the hint nor a compare-and-set is trusted for
+    correctness: FerretDB v1 does not make a filtered update atomic, and it scans the whole
+    collection even for an _id lookup, so the events collection is only read after a collision
+    (several gateway processes), never on the normal path."""
+
     def __init__(self, url: str, db_name: str, collection: str = "audit_events") -> None:
-        from pymongo import ASCENDING, MongoClient
+        from pymongo import MongoClient
 
         self._client = MongoClient(url, serverSelectionTimeoutMS=5000, tz_aware=True)
         self._coll = self._client[db_name][collection]
-        self._coll.create_index([("seq", ASCENDING)], unique=True, name="uq_seq")
+        self._head = self._client[db_name][f"{collection}_head"]
         self._lock = threading.Lock()
+        self._tail: tuple[int, bytes] | None = None
+
+    def _read_hint(self) -> tuple[int, bytes]:
+        hint = self._head.find_one({"_id": "head"})
+        return (hint["seq"], bytes(hint["hash"])) if hint else (0, GENESIS)
 
     def append(self, event: dict[str, Any]) -> dict[str, Any]:
         from pymongo.errors import DuplicateKeyError
 
         ph = payload_hash(event)
         with self._lock:
-            for _ in range(1000):
-                head = self._coll.find_one({}, sort=[("seq", -1)], projection={"seq": 1, "hash": 1})
-                seq, prev = (head["seq"] + 1, bytes(head["hash"])) if head else (1, GENESIS)
-                h = link_hash(prev, ph)
-                doc = {**event, "seq": seq, "payload_hash": ph, "prev_hash": prev, "hash": h, "redacted": False}
+            last, prev = self._tail or self._read_hint()
+            for _ in range(100_000):
+                seq, h = last + 1, link_hash(prev, ph)
+                doc = {**event, "_id": seq, "seq": seq, "payload_hash": ph, "prev_hash": prev, "hash": h,
+                       "redacted": False}
                 try:
                     self._coll.insert_one(doc)
                 except DuplicateKeyError:
-                    continue  # another writer took this seq: re-read the head and retry
+                    taken = self._coll.find_one({"_id": seq}, projection={"hash": 1})
+                    last, prev = seq, bytes(taken["hash"])  # another writer holds seq: chain after it
+                    continue
+                self._tail = (seq, h)
+                try:
+                    self._head.update_one({"_id": "head", "seq": {"$lt": seq}},
+                                          {"$set": {"seq": seq, "hash": h}}, upsert=True)
+                except DuplicateKeyError:
+                    pass  # the hint is already further on
                 doc.pop("_id", None)
                 return doc
-        raise RuntimeError("could not append to the audit chain after 1000 attempts")
+        raise RuntimeError("could not append to the audit chain")
 
     def query(self, filters, since, until, limit, offset):  # noqa: ANN001, ANN201
         q: dict[str, Any] = {k: filters[k] for k in FILTERS if filters.get(k) is not None}
@@ -186,7 +206,7 @@ class MongoAuditStore:
         return [_public(d) for d in cur]
 
     def chain(self) -> list[dict[str, Any]]:
-        return list(self._coll.find({}, projection={"_id": 0}).sort("seq", 1))
+        return sorted(self._coll.find({}, projection={"_id": 0}), key=lambda e: e["seq"])
 
     def redact(self, seq: int, fields: tuple[str, ...] = ("actor",)) -> None:
         sets: dict[str, Any] = {f: ({} if f == "details" else None) for f in fields}

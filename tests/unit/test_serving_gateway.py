@@ -67,7 +67,8 @@ def test_request_id_echoed_or_generated(client):
 def test_ready_reports_each_dependency(client):
     r = client.get("/ready")
     assert r.status_code == 200
-    assert r.json()["checks"] == {"database": "ok", "log_store": "ok", "object_store": "ok"}
+    assert r.json()["checks"] == {"database": "ok", "log_store": "ok", "object_store": "ok",
+                                  "rate_limit_store": "memory"}
 
 
 def test_metrics_use_route_templates(client):
