@@ -25,6 +25,8 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("simulate", None),
     ("sandbox", "sandbox"),
     ("lake", "lake"),
+    ("db", "db"),
+    ("serve", None),
 ]
 
 for _module, _name in _GROUPS:

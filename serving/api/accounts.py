@@ -1,0 +1,94 @@
+"""Accounts router: the caller's balance and ledger entries; admin deposits (cash-in from the
+``funding`` system account, posted through the same idempotent double-entry ledger)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from serving.api.pix import _account_of, _respond
+from serving.db.models import Account, LedgerEntry
+from serving.deps import current_principal, get_db, get_services, require_roles
+from serving.errors import Problem
+from serving.pix import ledger
+from serving.security.tokens import Principal
+from serving.services import Services
+
+router = APIRouter(tags=["accounts"])
+
+
+class AccountOut(BaseModel):
+    id: int
+    balance_cents: int
+
+
+class EntryOut(BaseModel):
+    transfer_id: int
+    side: str
+    amount_cents: int
+    created_at: datetime
+
+
+class DepositIn(BaseModel):
+    account_id: int
+    amount_cents: int = Field(gt=0, le=10**13)
+
+
+@router.get("/accounts/me", response_model=AccountOut)
+def my_account(principal: Principal = Depends(current_principal), db: Session = Depends(get_db)) -> AccountOut:
+    acc = _account_of(db, principal.user_id)
+    return AccountOut(id=acc.id, balance_cents=acc.balance_cents)
+
+
+@router.get("/accounts/me/entries", response_model=list[EntryOut])
+def my_entries(
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=10**9),
+    principal: Principal = Depends(current_principal),
+    db: Session = Depends(get_db),
+) -> list[EntryOut]:
+    acc = _account_of(db, principal.user_id)
+    rows = db.scalars(
+        select(LedgerEntry).where(LedgerEntry.account_id == acc.id).order_by(LedgerEntry.id.desc())
+        .limit(limit).offset(offset)
+    ).all()
+    return [EntryOut(transfer_id=r.transfer_id, side=r.side, amount_cents=r.amount_cents, created_at=r.created_at)
+            for r in rows]
+
+
+@router.post("/admin/deposits", status_code=201)
+def deposit(
+    body: DepositIn,
+    request: Request,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key", max_length=128),
+    principal: Principal = Depends(require_roles("admin")),
+    services: Services = Depends(get_services),
+) -> JSONResponse:
+    if not idempotency_key:
+        raise Problem(400, "idempotency_key_required", "the Idempotency-Key header is required")
+    with services.sessions() as db:
+        acc = db.get(Account, body.account_id)
+        if acc is None or acc.kind != "customer":
+            raise Problem(404, "account_not_found", "no such customer account")
+        funding = ledger.system_account_id(db, "funding")
+    req_hash = ledger.request_hash({"account_id": body.account_id, "amount_cents": body.amount_cents})
+    try:
+        outcome = ledger.post_transfer(
+            services.sessions, user_id=principal.user_id, kind="deposit", idem_key=f"deposit:{idempotency_key}",
+            req_hash=req_hash, from_account_id=funding, to_account_id=body.account_id,
+            amount_cents=body.amount_cents, ispb=services.settings.pix_ispb, instance=request.url.path,
+        )
+    except ledger.IdempotencyConflict:
+        raise Problem(409, "idempotency_key_conflict", "this Idempotency-Key was used with a different body") from None
+    return _respond(outcome)
+
+
+def create_app(settings=None):  # noqa: ANN001, ANN201
+    from serving.app import create_app as gateway
+
+    return gateway(settings, routers=[router])

@@ -1,0 +1,340 @@
+"""Auth router: register, login, refresh (rotating, reuse detection), logout, device enrolment,
+biometric step-up and the JWKS.
+
+Refresh tokens are opaque random strings stored as SHA-256; each login opens a session (= token
+family). Every refresh spends the presented token and issues the next one in the family; presenting
+a spent token again revokes the whole family (and its access tokens, as the session is checked on
+every request).
+
+Step-up: the app enrols an ECDSA P-256 device key (JWK) kept behind the phone's biometric prompt.
+``POST /auth/step-up/challenge`` returns a one-time challenge; the app unlocks the key with a local
+biometric check and signs the ASCII challenge string (ECDSA with SHA-256, DER, base64url);
+``POST /auth/step-up`` verifies it and returns a short-lived access token with ``amr`` containing
+``bio`` and ``acr`` = ``urn:cofre:acr:bio-stepup``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from serving.api.schemas import TokenPair
+from serving.audit.store import make_event
+from serving.db.models import Account, Device, RefreshToken, StepUpChallenge, User
+from serving.db.models import Session as LoginSession
+from serving.db.session import transaction
+from serving.deps import current_principal, get_db, get_services
+from serving.errors import Problem
+from serving.security.cpf import is_valid_cpf, only_digits
+from serving.security.keys import b64url, b64url_decode, jwk_thumbprint, public_jwk, public_key_from_jwk
+from serving.security.passwords import hash_password, verify_password
+from serving.security.tokens import ACR_BASIC, ACR_STEPUP, Principal
+from serving.services import Services
+
+router = APIRouter(tags=["auth"])
+EMAIL_RE = re.compile(r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9-]+)+$")
+
+
+# --- models ------------------------------------------------------------------------------------
+class RegisterIn(BaseModel):
+    cpf: str = Field(description="CPF with or without punctuation; check digits are validated")
+    name: str = Field(min_length=2, max_length=200)
+    email: str = Field(max_length=254)
+    password: str = Field(min_length=10, max_length=256)
+
+    @field_validator("cpf")
+    @classmethod
+    def _cpf(cls, v: str) -> str:
+        if not is_valid_cpf(v):
+            raise ValueError("invalid CPF (check digits do not match)")
+        return only_digits(v)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        v = v.strip().lower()
+        if not EMAIL_RE.match(v):
+            raise ValueError("invalid e-mail address")
+        return v
+
+
+class UserOut(BaseModel):
+    id: int
+    name: str
+    email: str
+    account_id: int
+
+
+class LoginIn(BaseModel):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=256)
+
+
+class RefreshIn(BaseModel):
+    refresh_token: str = Field(min_length=1, max_length=512)
+
+
+class DeviceIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    public_key: dict[str, str] = Field(description="ECDSA P-256 public key as a JWK (kty, crv, x, y)")
+
+
+class DeviceOut(BaseModel):
+    device_id: int
+    thumbprint: str
+
+
+class ChallengeIn(BaseModel):
+    device_id: int
+
+
+class ChallengeOut(BaseModel):
+    challenge_id: str
+    challenge: str = Field(description="sign this ASCII string with the device key (ES256, DER, base64url)")
+    expires_in: int
+
+
+class StepUpIn(BaseModel):
+    challenge_id: str = Field(max_length=64)
+    signature: str = Field(max_length=512, description="base64url DER ECDSA-SHA256 signature of the challenge")
+
+
+# --- helpers -----------------------------------------------------------------------------------
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _issue_refresh(db: Session, services: Services, *, user_id: int, family: str) -> str:
+    token = secrets.token_urlsafe(32)
+    db.add(
+        RefreshToken(
+            token_hash=_token_hash(token),
+            family_id=family,
+            user_id=user_id,
+            expires_at=datetime.now(UTC) + timedelta(seconds=services.settings.refresh_token_ttl_s),
+        )
+    )
+    return token
+
+
+def _pair(services: Services, user: User, family: str, refresh: str) -> TokenPair:
+    ttl = services.settings.access_token_ttl_s
+    access = services.tokens.issue(user_id=user.id, role=user.role, session_id=family, ttl_s=ttl, amr=["pwd"])
+    return TokenPair(access_token=access, expires_in=ttl, refresh_token=refresh, acr=ACR_BASIC, amr=["pwd"])
+
+
+def _revoke_family(db: Session, family: str, reason: str) -> None:
+    now = datetime.now(UTC)
+    db.execute(
+        update(LoginSession).where(LoginSession.id == family, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=now, revoke_reason=reason)
+    )
+    db.execute(
+        update(RefreshToken).where(RefreshToken.family_id == family, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def _audit(request: Request, services: Services, user_id: int | None, action: str, outcome: str) -> None:
+    services.audit.append(
+        make_event(
+            actor=services.pseudonym(user_id),
+            action=action,
+            resource="/auth",
+            outcome=outcome,
+            request_id=getattr(request.state, "request_id", None),
+        )
+    )
+
+
+def _as_utc(dt: datetime) -> datetime:
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+# --- endpoints ---------------------------------------------------------------------------------
+@router.post("/auth/register", status_code=201, response_model=UserOut)
+def register(body: RegisterIn, db: Session = Depends(get_db)) -> UserOut:
+    pw_hash = hash_password(body.password)
+    user = User(cpf=body.cpf, email=body.email, name=body.name, password_hash=pw_hash, role="customer")
+    try:
+        with transaction(db):
+            db.add(user)
+            db.flush()
+            account = Account(user_id=user.id, kind="customer", balance_cents=0, allow_negative=False)
+            db.add(account)
+            db.flush()
+    except IntegrityError:
+        raise Problem(409, "already_registered", "a user with this CPF or e-mail already exists") from None
+    return UserOut(id=user.id, name=user.name, email=user.email, account_id=account.id)
+
+
+@router.post("/auth/login", response_model=TokenPair)
+def login(
+    body: LoginIn, request: Request, db: Session = Depends(get_db), services: Services = Depends(get_services)
+) -> TokenPair:
+    user = db.execute(select(User).where(User.email == body.email.strip().lower())).scalar_one_or_none()
+    if not verify_password(user.password_hash if user else None, body.password) or user is None:
+        _audit(request, services, user.id if user else None, "auth:login", "denied")
+        raise Problem(401, "invalid_credentials", "wrong e-mail or password")
+    family = uuid.uuid4().hex
+    with transaction(db):
+        db.add(LoginSession(id=family, user_id=user.id))
+        refresh = _issue_refresh(db, services, user_id=user.id, family=family)
+    _audit(request, services, user.id, "auth:login", "ok")
+    return _pair(services, user, family, refresh)
+
+
+@router.post("/auth/refresh", response_model=TokenPair)
+def refresh(
+    body: RefreshIn, request: Request, db: Session = Depends(get_db), services: Services = Depends(get_services)
+) -> TokenPair:
+    th = _token_hash(body.refresh_token)
+    reused = False
+    with transaction(db):
+        row = db.execute(select(RefreshToken).where(RefreshToken.token_hash == th)).scalar_one_or_none()
+        if row is None:
+            raise Problem(401, "invalid_grant", "unknown refresh token")
+        family, user_id = row.family_id, row.user_id
+        session = db.get(LoginSession, family)
+        if session is None or session.revoked_at is not None or row.revoked_at is not None:
+            raise Problem(401, "invalid_grant", "refresh token revoked")
+        if _as_utc(row.expires_at) < datetime.now(UTC):
+            raise Problem(401, "invalid_grant", "refresh token expired")
+        spent = db.execute(
+            update(RefreshToken)
+            .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None))
+            .values(used_at=datetime.now(UTC))
+        ).rowcount
+        if spent != 1:
+            _revoke_family(db, family, "refresh_token_reuse")
+            reused = True
+        else:
+            new_refresh = _issue_refresh(db, services, user_id=user_id, family=family)
+            user = db.get(User, user_id)
+    if reused:
+        _audit(request, services, user_id, "auth:refresh", "reuse_detected_family_revoked")
+        raise Problem(401, "refresh_token_reused", "refresh token already used: the session has been revoked")
+    return _pair(services, user, family, new_refresh)
+
+
+@router.post("/auth/logout", status_code=204, response_class=Response)
+def logout(
+    principal: Principal = Depends(current_principal), db: Session = Depends(get_db)
+) -> Response:
+    with transaction(db):
+        _revoke_family(db, principal.session_id, "logout")
+    return Response(status_code=204)
+
+
+@router.post("/auth/devices", status_code=201, response_model=DeviceOut)
+def enrol_device(
+    body: DeviceIn, principal: Principal = Depends(current_principal), db: Session = Depends(get_db)
+) -> DeviceOut:
+    try:
+        key = public_key_from_jwk(body.public_key)
+    except (KeyError, ValueError) as exc:
+        raise Problem(422, "invalid_device_key", f"public_key: {exc}") from None
+    jwk = public_jwk(key)
+    thumb = jwk_thumbprint(jwk)
+    try:
+        with transaction(db):
+            dev = Device(user_id=principal.user_id, name=body.name, public_jwk=json.dumps(jwk), thumbprint=thumb)
+            db.add(dev)
+            db.flush()
+    except IntegrityError:
+        raise Problem(409, "device_already_enrolled", "this device key is already enrolled") from None
+    return DeviceOut(device_id=dev.id, thumbprint=thumb)
+
+
+@router.post("/auth/step-up/challenge", response_model=ChallengeOut)
+def step_up_challenge(
+    body: ChallengeIn,
+    principal: Principal = Depends(current_principal),
+    db: Session = Depends(get_db),
+) -> ChallengeOut:
+    ttl = 120
+    with transaction(db):
+        dev = db.get(Device, body.device_id)
+        if dev is None or dev.user_id != principal.user_id or dev.revoked:
+            raise Problem(404, "device_not_found", "no such enrolled device")
+        ch = StepUpChallenge(
+            id=uuid.uuid4().hex,
+            user_id=principal.user_id,
+            device_id=dev.id,
+            session_id=principal.session_id,
+            nonce=secrets.token_bytes(32),
+            expires_at=datetime.now(UTC) + timedelta(seconds=ttl),
+        )
+        db.add(ch)
+    return ChallengeOut(challenge_id=ch.id, challenge=challenge_text(ch.id, ch.nonce), expires_in=ttl)
+
+
+def challenge_text(challenge_id: str, nonce: bytes) -> str:
+    """The exact string the device signs."""
+    return f"cofre-step-up:{challenge_id}:{b64url(nonce)}"
+
+
+@router.post("/auth/step-up", response_model=TokenPair)
+def step_up(
+    body: StepUpIn,
+    request: Request,
+    principal: Principal = Depends(current_principal),
+    db: Session = Depends(get_db),
+    services: Services = Depends(get_services),
+) -> TokenPair:
+    with transaction(db):
+        ch = db.get(StepUpChallenge, body.challenge_id)
+        if ch is None or ch.user_id != principal.user_id or ch.session_id != principal.session_id:
+            raise Problem(401, "invalid_challenge", "unknown challenge")
+        claimed = db.execute(
+            update(StepUpChallenge)
+            .where(StepUpChallenge.id == ch.id, StepUpChallenge.used.is_(False))
+            .values(used=True)
+        ).rowcount
+        if claimed != 1:
+            raise Problem(401, "invalid_challenge", "challenge already used")
+        if _as_utc(ch.expires_at) < datetime.now(UTC):
+            raise Problem(401, "invalid_challenge", "challenge expired")
+        dev = db.get(Device, ch.device_id)
+        user = db.get(User, principal.user_id)
+        jwk = json.loads(dev.public_jwk)
+    try:
+        signature = b64url_decode(body.signature)
+        public_key_from_jwk(jwk).verify(
+            signature, challenge_text(ch.id, ch.nonce).encode("ascii"), ec.ECDSA(hashes.SHA256())
+        )
+    except (InvalidSignature, ValueError):
+        _audit(request, services, principal.user_id, "auth:step-up", "denied")
+        raise Problem(401, "invalid_signature", "the device signature does not verify") from None
+    ttl = services.settings.stepup_token_ttl_s
+    amr = ["pwd", "bio", "hwk"]
+    access = services.tokens.issue(
+        user_id=user.id, role=user.role, session_id=principal.session_id, ttl_s=ttl, amr=amr,
+        acr=ACR_STEPUP, device_id=dev.id,
+    )
+    _audit(request, services, principal.user_id, "auth:step-up", "ok")
+    return TokenPair(access_token=access, expires_in=ttl, acr=ACR_STEPUP, amr=amr)
+
+
+@router.get("/.well-known/jwks.json")
+def jwks(services: Services = Depends(get_services)) -> dict:
+    return services.keys.jwks()
+
+
+def create_app(settings=None):  # noqa: ANN001, ANN201
+    from serving.app import create_app as gateway
+
+    return gateway(settings, routers=[router])

@@ -1,0 +1,95 @@
+"""BR Code router: generate a static BR Code ("Pix Copia e Cola") for one of the caller's keys and
+parse one (400 with the reason on a wrong CRC or TLV).
+
+The codec lives in ``lake.domain.brcode`` (another branch). This module imports it guarded:
+``router`` is None when the codec is absent and the gateway then simply leaves these endpoints out.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from serving.db.models import PixKey, User
+from serving.deps import current_principal, get_db
+from serving.errors import Problem
+from serving.security.tokens import Principal
+
+try:
+    from lake.domain.brcode import BRCodeError, build_brcode, parse_brcode
+except ImportError:  # the codec is not merged yet
+    BRCodeError = build_brcode = parse_brcode = None  # type: ignore[assignment]
+
+
+class BRCodeIn(BaseModel):
+    key_id: int = Field(description="id of one of the caller's PIX keys")
+    amount_cents: int | None = Field(default=None, gt=0, le=10**13, description="omit for an open amount")
+    merchant_city: str = Field(default="SAO PAULO", min_length=1, max_length=15)
+    txid: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{1,25}$")
+
+
+class BRCodeOut(BaseModel):
+    brcode: str
+
+
+class BRCodeParseIn(BaseModel):
+    brcode: str = Field(min_length=1, max_length=1024)
+
+
+class BRCodeParsed(BaseModel):
+    key: str | None
+    amount_cents: int | None
+    merchant_name: str | None
+    merchant_city: str | None
+    txid: str | None
+
+
+def _build_router() -> APIRouter | None:
+    if build_brcode is None:
+        return None
+    r = APIRouter(tags=["pix"])
+
+    @r.post("/pix/brcode", response_model=BRCodeOut)
+    def generate(
+        body: BRCodeIn, principal: Principal = Depends(current_principal), db: Session = Depends(get_db)
+    ) -> BRCodeOut:
+        key = db.get(PixKey, body.key_id)
+        if key is None or key.user_id != principal.user_id:
+            raise Problem(404, "pix_key_not_found", "no such key")
+        user = db.get(User, principal.user_id)
+        amount = Decimal(body.amount_cents) / 100 if body.amount_cents is not None else None
+        try:
+            code = build_brcode(key=key.key, amount=amount, merchant_name=user.name[:25].upper(),
+                                merchant_city=body.merchant_city.upper(), txid=body.txid or "***")
+        except BRCodeError as exc:
+            raise Problem(422, "invalid_brcode_request", str(getattr(exc, "reason", exc))) from None
+        return BRCodeOut(brcode=code)
+
+    @r.post("/pix/brcode/parse", response_model=BRCodeParsed)
+    def parse(body: BRCodeParseIn, principal: Principal = Depends(current_principal)) -> BRCodeParsed:
+        try:
+            parsed = parse_brcode(body.brcode)
+        except BRCodeError as exc:
+            raise Problem(400, "invalid_brcode", str(getattr(exc, "reason", exc))) from None
+        amount = getattr(parsed, "amount", None)
+        return BRCodeParsed(
+            key=parsed.key,
+            amount_cents=int((Decimal(amount) * 100).to_integral_exact()) if amount is not None else None,
+            merchant_name=parsed.merchant_name,
+            merchant_city=parsed.merchant_city,
+            txid=parsed.txid,
+        )
+
+    return r
+
+
+router = _build_router()
+
+
+def create_app(settings=None):  # noqa: ANN001, ANN201
+    from serving.app import create_app as gateway
+
+    return gateway(settings, routers=[router] if router is not None else [])

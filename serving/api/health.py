@@ -1,0 +1,61 @@
+"""Health router: /health (liveness), /ready (DB, log store, object store reachable), /metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+
+from serving.deps import get_services
+from serving.metrics import CONTENT_TYPE
+from serving.services import Services
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def _check(services: Services) -> dict[str, str]:
+    results: dict[str, str] = {}
+
+    def probe(name: str, fn) -> None:  # noqa: ANN001
+        try:
+            fn()
+            results[name] = "ok"
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            results[name] = f"error: {type(exc).__name__}: {exc}"[:300]
+
+    def db() -> None:
+        with services.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    probe("database", db)
+    probe("log_store", services.audit.ping)
+    probe("object_store", services.documents.ping)
+    limiter = services.limiter
+    results["rate_limit_store"] = limiter.backend + (
+        f" (fallback: {limiter.fallback_reason})" if limiter.fallback_reason else ""
+    )
+    return results
+
+
+@router.get("/ready")
+async def ready(services: Services = Depends(get_services)) -> JSONResponse:
+    checks = await run_in_threadpool(_check, services)
+    ok = all(v == "ok" for k, v in checks.items() if k != "rate_limit_store")
+    return JSONResponse({"status": "ready" if ok else "not_ready", "checks": checks}, status_code=200 if ok else 503)
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(services: Services = Depends(get_services)) -> Response:
+    return Response(services.metrics.render(), media_type=CONTENT_TYPE)
+
+
+def create_app(settings=None):  # noqa: ANN001, ANN201
+    from serving.app import create_app as gateway
+
+    return gateway(settings, routers=[])

@@ -1,0 +1,217 @@
+"""PIX router: the user's keys (register/list/delete; changes need step-up) and idempotent transfers.
+
+``POST /pix/transfers`` requires an ``Idempotency-Key`` header. Order of work: step-up check for
+amounts above settings.stepup_amount_cents; replay of a known key (same body: original status and
+body; different body: 409); recipient resolution (a key of another user of this bank credits that
+user's account; any other syntactically valid key is an external transfer credited to the
+``pix_clearing`` system account, to be settled through SPI by a later process); fraud screen via
+the FraudScreen dependency (block: 403 with reasons); ledger posting (insufficient funds: 422).
+Blocked and rejected outcomes are stored under the key too, so a retry returns the same answer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from serving.db.models import Account, PixKey
+from serving.db.session import transaction
+from serving.decisions import record_decision_sync
+from serving.deps import (
+    current_principal,
+    get_clock,
+    get_db,
+    get_fraud_screen,
+    get_services,
+    require_step_up,
+    step_up_problem,
+)
+from serving.errors import PROBLEM_MEDIA_TYPE, Problem
+from serving.fraud.context import build_context
+from serving.fraud.screen import FraudScreen
+from serving.pix import ledger
+from serving.pix.keys import InvalidPixKey, KeyType, infer_type, new_evp, normalise
+from serving.security.tokens import Principal
+from serving.services import Services
+
+router = APIRouter(tags=["pix"])
+MAX_KEYS_PER_USER = 20
+
+
+class PixKeyIn(BaseModel):
+    key_type: KeyType
+    key: str | None = Field(default=None, max_length=77, description="omit for EVP (a random key is created)")
+
+
+class PixKeyOut(BaseModel):
+    id: int
+    key_type: KeyType
+    key: str
+    created_at: datetime
+
+
+class TransferIn(BaseModel):
+    amount_cents: int = Field(gt=0, le=10**13, description="integer cents")
+    key: str = Field(min_length=1, max_length=77, description="recipient PIX key")
+    key_type: KeyType | None = Field(default=None, description="inferred from the key when omitted")
+    description: str | None = Field(default=None, max_length=140)
+
+
+def _account_of(db: Session, user_id: int) -> Account:
+    acc = db.execute(
+        select(Account).where(Account.user_id == user_id, Account.kind == "customer").order_by(Account.id)
+    ).scalars().first()
+    if acc is None:
+        raise Problem(404, "account_not_found", "the user has no account")
+    return acc
+
+
+@router.get("/pix/keys", response_model=list[PixKeyOut])
+def list_keys(principal: Principal = Depends(current_principal), db: Session = Depends(get_db)) -> list[PixKeyOut]:
+    rows = db.scalars(select(PixKey).where(PixKey.user_id == principal.user_id).order_by(PixKey.id)).all()
+    return [PixKeyOut(id=r.id, key_type=KeyType(r.key_type), key=r.key, created_at=r.created_at) for r in rows]
+
+
+@router.post("/pix/keys", status_code=201, response_model=PixKeyOut)
+def register_key(
+    body: PixKeyIn, principal: Principal = Depends(require_step_up), db: Session = Depends(get_db)
+) -> PixKeyOut:
+    if body.key_type is KeyType.EVP:
+        key = new_evp() if body.key is None else body.key
+    elif body.key is None:
+        raise Problem(422, "validation_error", "key is required for this key type",
+                      errors=[{"field": "body.key", "message": "required", "type": "missing"}])
+    else:
+        key = body.key
+    try:
+        key = normalise(body.key_type, key)
+    except InvalidPixKey as exc:
+        raise Problem(422, "invalid_pix_key", str(exc),
+                      errors=[{"field": "body.key", "message": str(exc), "type": "value_error"}]) from None
+    try:
+        with transaction(db):
+            from serving.db.models import User
+
+            user = db.get(User, principal.user_id)
+            if body.key_type is KeyType.CPF and key != user.cpf:
+                raise Problem(422, "invalid_pix_key", "a CPF key must be the holder's own CPF")
+            n = len(db.scalars(select(PixKey.id).where(PixKey.user_id == principal.user_id)).all())
+            if n >= MAX_KEYS_PER_USER:
+                raise Problem(409, "too_many_keys", f"at most {MAX_KEYS_PER_USER} keys per user")
+            row = PixKey(user_id=principal.user_id, account_id=_account_of(db, principal.user_id).id,
+                         key_type=body.key_type.value, key=key)
+            db.add(row)
+            db.flush()
+    except IntegrityError:
+        raise Problem(409, "pix_key_taken", "this key is already registered") from None
+    return PixKeyOut(id=row.id, key_type=body.key_type, key=row.key, created_at=row.created_at)
+
+
+@router.delete("/pix/keys/{key_id}", status_code=204, response_class=Response)
+def delete_key(
+    key_id: int, principal: Principal = Depends(require_step_up), db: Session = Depends(get_db)
+) -> Response:
+    with transaction(db):
+        row = db.get(PixKey, key_id)
+        if row is None or row.user_id != principal.user_id:
+            raise Problem(404, "pix_key_not_found", "no such key")
+        db.delete(row)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/pix/transfers",
+    status_code=201,
+    responses={
+        200: {"description": "replay of an earlier request with the same Idempotency-Key"},
+        403: {"description": "step_up_required or blocked_by_fraud_screen"},
+        409: {"description": "Idempotency-Key reused with a different body"},
+        422: {"description": "insufficient_funds, invalid key or validation error"},
+    },
+)
+def create_transfer(
+    body: TransferIn,
+    request: Request,
+    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key", max_length=128),
+    device_id: str | None = Header(default=None, alias="X-Device-ID", max_length=64),
+    principal: Principal = Depends(current_principal),
+    services: Services = Depends(get_services),
+    screen: FraudScreen = Depends(get_fraud_screen),
+    now: datetime = Depends(get_clock),
+) -> JSONResponse:
+    if not idempotency_key or not idempotency_key.strip():
+        raise Problem(400, "idempotency_key_required", "the Idempotency-Key header is required")
+    if body.amount_cents > services.settings.stepup_amount_cents and not principal.stepped_up:
+        raise step_up_problem(
+            f"transfers above {services.settings.stepup_amount_cents} cents require step-up authentication"
+        )
+    try:
+        key_type = body.key_type or infer_type(body.key)
+        key = normalise(key_type, body.key)
+    except InvalidPixKey as exc:
+        raise Problem(422, "invalid_pix_key", str(exc),
+                      errors=[{"field": "body.key", "message": str(exc), "type": "value_error"}]) from None
+    req_hash = ledger.request_hash({"amount_cents": body.amount_cents, "key": key, "key_type": key_type.value,
+                                    "description": body.description})
+    sessions = services.sessions
+    try:
+        replay = ledger.lookup(sessions, principal.user_id, idempotency_key, req_hash)
+        if replay is not None:
+            return _respond(replay)
+        with sessions() as db:
+            payer = _account_of(db, principal.user_id)
+            target = db.execute(select(PixKey).where(PixKey.key == key)).scalar_one_or_none()
+            if target is not None and target.user_id == principal.user_id:
+                raise Problem(422, "self_transfer", "the recipient key belongs to the payer")
+            internal = target is not None
+            to_account = target.account_id if internal else ledger.system_account_id(db, "pix_clearing")
+            ctx = build_context(db, user_id=principal.user_id, amount_cents=body.amount_cents, recipient_key=key,
+                                recipient_internal=internal, device_id=device_id, at=now)
+            payer_id = payer.id
+        decision = screen.score(ctx)
+        outcome = ledger.post_transfer(
+            sessions,
+            user_id=principal.user_id,
+            kind="pix",
+            idem_key=idempotency_key,
+            req_hash=req_hash,
+            from_account_id=payer_id,
+            to_account_id=to_account,
+            amount_cents=body.amount_cents,
+            ispb=services.settings.pix_ispb,
+            recipient_key=key,
+            recipient_key_type=key_type.value,
+            recipient_internal=internal,
+            decision=decision,
+            device_id=device_id,
+            instance=request.url.path,
+        )
+    except ledger.IdempotencyConflict:
+        raise Problem(409, "idempotency_key_conflict",
+                      "this Idempotency-Key was used with a different request body") from None
+    if not outcome.replayed:
+        record_decision_sync(
+            request, service="fraud", outcome=decision.decision, resource=f"transfer:{outcome.body.get('id') or outcome.body.get('transfer', {}).get('id')}",
+            model_version=decision.model_version,
+            details={"probability": decision.probability, "reasons": list(decision.reasons),
+                     "status": outcome.status_code},
+        )
+    return _respond(outcome)
+
+
+def _respond(outcome: ledger.Outcome) -> JSONResponse:
+    media = PROBLEM_MEDIA_TYPE if outcome.status_code >= 400 else "application/json"
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+    return JSONResponse(outcome.body, status_code=outcome.status_code, media_type=media, headers=headers)
+
+
+def create_app(settings=None):  # noqa: ANN001, ANN201
+    from serving.app import create_app as gateway
+
+    return gateway(settings, routers=[router])

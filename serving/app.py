@@ -1,0 +1,66 @@
+"""The FastAPI gateway: ``create_app(settings)`` builds the shared services and composes routers.
+
+Default routers: health, auth, accounts, pix, documents, audit, plus the BR Code router when
+``lake.domain.brcode`` is importable. Scoring routers (suitability, fraud, recommendations) plug in
+through ``extra_routers`` (or ``routers`` to choose the whole set); they can use
+:mod:`serving.deps` and :func:`serving.decisions.record_decision`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from lake.settings import Settings, get_settings
+from serving.errors import install_error_handlers
+from serving.fraud.screen import FraudScreen
+from serving.middleware import GatewayMiddleware
+from serving.services import build_services
+
+
+def default_routers() -> list[APIRouter]:
+    from serving.api import accounts, audit, auth, documents, pix
+
+    routers = [auth.router, accounts.router, pix.router, documents.router, audit.router]
+    from serving.api import brcode
+
+    if brcode.router is not None:
+        routers.append(brcode.router)
+    return routers
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    routers: Sequence[APIRouter] | None = None,
+    extra_routers: Sequence[APIRouter] = (),
+    fraud_screen: FraudScreen | None = None,
+    clock=time.time,
+) -> FastAPI:
+    settings = settings or get_settings()
+    services = build_services(settings, fraud_screen=fraud_screen, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # noqa: ANN202
+        yield
+        # the pool can be re-created; stores stay open so the app object can be served again
+        services.engine.dispose()
+
+    app = FastAPI(
+        title="cofre gateway",
+        version="0.1.0",
+        description="Thin APIs of the cofre digital bank. Errors are RFC 9457 problem+json.",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    install_error_handlers(app)
+    app.add_middleware(GatewayMiddleware)
+    from serving.api import health
+
+    app.include_router(health.router)
+    for r in list(default_routers() if routers is None else routers) + list(extra_routers):
+        app.include_router(r)
+    return app

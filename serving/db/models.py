@@ -1,0 +1,189 @@
+"""SQLAlchemy models: users, devices, refresh tokens, step-up challenges, accounts, double-entry ledger,
+transfers, PIX keys and document metadata. Money is integer cents (BigInteger), never float.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# BIGINT ids on PostgreSQL; INTEGER on SQLite so that the id is the rowid (autoincrement).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    cpf: Mapped[str] = mapped_column(String(11), unique=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), default="customer")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (CheckConstraint("role in ('customer','admin','auditor')", name="ck_users_role"),)
+
+
+class Device(Base):
+    """A device enrolled for biometric step-up: its ECDSA P-256 public key (JWK thumbprint as id)."""
+
+    __tablename__ = "devices"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    public_jwk: Mapped[str] = mapped_column(Text)
+    thumbprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (UniqueConstraint("user_id", "thumbprint", name="uq_devices_user_key"),)
+
+
+class StepUpChallenge(Base):
+    __tablename__ = "stepup_challenges"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    session_id: Mapped[str] = mapped_column(String(32))
+    nonce: Mapped[bytes] = mapped_column(LargeBinary(64))
+    expires_at: Mapped[datetime] = mapped_column()
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RefreshToken(Base):
+    """Opaque refresh tokens, stored as SHA-256; one row per issued token, grouped in a family."""
+
+    __tablename__ = "refresh_tokens"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    family_id: Mapped[str] = mapped_column(String(32), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class Session(Base):
+    """A login session (= refresh-token family); revoking it also refuses its access tokens."""
+
+    __tablename__ = "sessions"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    revoke_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class Account(Base):
+    """A ledger account. Customer accounts cannot go negative; system accounts (funding) may."""
+
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="customer")
+    code: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
+    balance_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    allow_negative: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (
+        CheckConstraint("allow_negative OR balance_cents >= 0", name="ck_accounts_nonnegative"),
+        CheckConstraint("kind in ('customer','system')", name="ck_accounts_kind"),
+    )
+
+
+class Transfer(Base):
+    """A money movement request and its outcome; the idempotency key is unique per user."""
+
+    __tablename__ = "transfers"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    end_to_end_id: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16), default="pix")
+    idempotency_key: Mapped[str] = mapped_column(String(128))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    from_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    to_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    recipient_key: Mapped[str | None] = mapped_column(String(77), nullable=True)
+    recipient_key_type: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    status: Mapped[str] = mapped_column(String(20))
+    decision: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    fraud_probability: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    model_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    device_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    response_status: Mapped[int] = mapped_column(Integer)
+    response_body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (
+        UniqueConstraint("user_id", "idempotency_key", name="uq_transfers_user_idem"),
+        CheckConstraint("amount_cents > 0", name="ck_transfers_positive"),
+        Index("ix_transfers_user_created", "user_id", "created_at"),
+    )
+
+
+class LedgerEntry(Base):
+    """One side of a posting: negative amount = debit of the account, positive = credit."""
+
+    __tablename__ = "ledger_entries"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    side: Mapped[str] = mapped_column(String(6))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (
+        CheckConstraint(
+            "(side = 'debit' AND amount_cents < 0) OR (side = 'credit' AND amount_cents > 0)",
+            name="ck_ledger_side_sign",
+        ),
+    )
+
+
+class PixKey(Base):
+    __tablename__ = "pix_keys"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    key_type: Mapped[str] = mapped_column(String(8))
+    key: Mapped[str] = mapped_column(String(77), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (
+        CheckConstraint("key_type in ('CPF','CNPJ','EMAIL','PHONE','EVP')", name="ck_pix_key_type"),
+    )
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (
+        CheckConstraint("kind in ('statement','contract','receipt')", name="ck_documents_kind"),
+    )

@@ -1,0 +1,60 @@
+"""Engine and session factory for settings.database_url.
+
+SQLite (embedded profile) runs in WAL mode with a busy timeout and every transaction opened with
+``BEGIN IMMEDIATE``, so writers serialise at BEGIN instead of failing on lock upgrade; PostgreSQL
+(stack profile) uses row locks (SELECT ... FOR UPDATE) taken by the ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def make_engine(database_url: str) -> Engine:
+    url = database_url
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 60}, pool_size=10, max_overflow=20
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
+            dbapi_conn.isolation_level = None  # let SQLAlchemy's begin event emit BEGIN
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=60000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn) -> None:  # noqa: ANN001
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(db: Session) -> Iterator[Session]:
+    """Commit on success, roll back on error, whether or not the session already auto-began."""
+    if db.in_transaction():
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+    else:
+        with db.begin():
+            yield db

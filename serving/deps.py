@@ -1,0 +1,83 @@
+"""FastAPI dependencies shared by the routers: services, DB session, authenticated principal (with
+per-user rate limit and session revocation check), roles, step-up, fraud screen and clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from serving.db.models import Session as LoginSession
+from serving.errors import Problem
+from serving.fraud.screen import FraudScreen
+from serving.security.tokens import Principal
+from serving.services import Services
+
+bearer = HTTPBearer(auto_error=False, description="ES256 access token from /auth/login")
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def get_db(services: Services = Depends(get_services)) -> Iterator[Session]:
+    with services.sessions() as db:
+        yield db
+
+
+def get_clock() -> datetime:
+    """Now, in UTC (overridable in tests through app.dependency_overrides)."""
+    return datetime.now(UTC)
+
+
+def get_fraud_screen(services: Services = Depends(get_services)) -> FraudScreen:
+    return services.fraud_screen
+
+
+def current_principal(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    services: Services = Depends(get_services),
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Problem(401, "unauthorized", "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+    principal = services.tokens.verify(credentials.credentials)
+    with services.sessions() as db:
+        row = db.execute(
+            select(LoginSession.revoked_at).where(
+                LoginSession.id == principal.session_id, LoginSession.user_id == principal.user_id
+            )
+        ).first()
+    if row is None or row[0] is not None:
+        raise Problem(401, "invalid_token", "session revoked", headers={"WWW-Authenticate": "Bearer"})
+    request.state.principal = principal
+    services.limiter.check("user", str(principal.user_id))
+    return principal
+
+
+def require_roles(*roles: str):
+    def _dep(principal: Principal = Depends(current_principal)) -> Principal:
+        if principal.role not in roles:
+            raise Problem(403, "forbidden", f"requires one of the roles: {', '.join(roles)}")
+        return principal
+
+    return _dep
+
+
+def step_up_problem(reason: str) -> Problem:
+    return Problem(
+        403,
+        "step_up_required",
+        f"{reason}: confirm with biometrics (POST /auth/step-up) and retry with the step-up token",
+        title="Step-up authentication required",
+    )
+
+
+def require_step_up(principal: Principal = Depends(current_principal)) -> Principal:
+    if not principal.stepped_up:
+        raise step_up_problem("this operation requires step-up authentication")
+    return principal

@@ -1,0 +1,1 @@
+"""Document storage: one DocumentStore interface (local folder or S3 via minio) and content checks."""

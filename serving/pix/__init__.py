@@ -1,0 +1,1 @@
+"""PIX domain of the gateway: key validation, the double-entry ledger and idempotent transfers."""

@@ -1,0 +1,1 @@
+"""Security primitives of the gateway: CPF/CNPJ checks, password hashing, signing keys, JWTs, step-up."""

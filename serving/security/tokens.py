@@ -1,0 +1,129 @@
+"""Access tokens: short-lived ES256 JWTs signed by the active key, verified strictly.
+
+Verification refuses anything but ES256 (so ``alg: none`` and HS256-with-the-public-key fail), an
+unknown ``kid``, a bad signature, missing or out-of-range exp/nbf/iat, and a wrong iss/aud. Every
+refusal raises a 401 :class:`~serving.errors.Problem` with code ``invalid_token``.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import jwt
+
+from serving.errors import Problem
+from serving.security.keys import KeyStore
+
+ALGORITHMS = ["ES256"]
+LEEWAY_S = 5
+ACR_BASIC = "urn:cofre:acr:pwd"
+ACR_STEPUP = "urn:cofre:acr:bio-stepup"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller, as read from a verified access token."""
+
+    user_id: int
+    role: str
+    session_id: str
+    amr: tuple[str, ...] = ()
+    acr: str = ACR_BASIC
+    device_id: int | None = None
+    claims: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def stepped_up(self) -> bool:
+        return "bio" in self.amr and self.acr == ACR_STEPUP
+
+
+def _refuse(detail: str) -> Problem:
+    return Problem(401, "invalid_token", detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+class TokenService:
+    def __init__(self, keys: KeyStore, *, issuer: str, audience: str, clock=time.time) -> None:
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = audience
+        self.clock = clock
+
+    def issue(
+        self,
+        *,
+        user_id: int,
+        role: str,
+        session_id: str,
+        ttl_s: int,
+        amr: list[str],
+        acr: str = ACR_BASIC,
+        device_id: int | None = None,
+    ) -> str:
+        key = self.keys.active()
+        now = int(self.clock())
+        claims = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": str(user_id),
+            "iat": now,
+            "nbf": now,
+            "exp": now + ttl_s,
+            "jti": uuid.uuid4().hex,
+            "sid": session_id,
+            "role": role,
+            "amr": amr,
+            "acr": acr,
+        }
+        if device_id is not None:
+            claims["did"] = device_id
+        return jwt.encode(claims, key.private_key, algorithm="ES256", headers={"kid": key.kid, "typ": "at+jwt"})
+
+    def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise _refuse("malformed token") from None
+        if header.get("alg") not in ALGORITHMS:
+            raise _refuse("algorithm not allowed")
+        kid = header.get("kid")
+        key = self.keys.get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise _refuse("unknown key id")
+        try:
+            claims = jwt.decode(
+                token,
+                key.public_key,
+                algorithms=ALGORITHMS,
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=LEEWAY_S,
+                options={"require": ["exp", "iat", "nbf", "iss", "aud", "sub", "sid"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise _refuse("token expired") from None
+        except jwt.ImmatureSignatureError:
+            raise _refuse("token not yet valid") from None
+        except jwt.InvalidAudienceError:
+            raise _refuse("wrong audience") from None
+        except jwt.InvalidIssuerError:
+            raise _refuse("wrong issuer") from None
+        except jwt.PyJWTError as exc:
+            raise _refuse(f"invalid token: {type(exc).__name__}") from None
+        if claims["iat"] > self.clock() + LEEWAY_S:
+            raise _refuse("token issued in the future")
+        try:
+            user_id = int(claims["sub"])
+        except (TypeError, ValueError):
+            raise _refuse("bad subject") from None
+        amr = claims.get("amr") or []
+        return Principal(
+            user_id=user_id,
+            role=str(claims.get("role", "customer")),
+            session_id=str(claims["sid"]),
+            amr=tuple(str(a) for a in amr) if isinstance(amr, list) else (),
+            acr=str(claims.get("acr", ACR_BASIC)),
+            device_id=claims.get("did") if isinstance(claims.get("did"), int) else None,
+            claims=claims,
+        )

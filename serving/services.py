@@ -1,0 +1,75 @@
+"""The gateway's shared services, built once per app from settings and kept on ``app.state.services``."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from lake.settings import Settings
+from serving.audit.pseudonym import actor_pseudonym
+from serving.audit.store import AuditStore, open_audit_store
+from serving.db.session import make_engine, make_sessionmaker
+from serving.documents.store import DocumentStore, open_document_store
+from serving.fraud.screen import FraudScreen, RulesFraudScreen
+from serving.metrics import Metrics
+from serving.ratelimit import RateLimiter
+from serving.security.keys import KeyStore
+from serving.security.tokens import TokenService
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker
+    keys: KeyStore
+    tokens: TokenService
+    audit: AuditStore
+    documents: DocumentStore
+    limiter: RateLimiter
+    metrics: Metrics
+    fraud_screen: FraudScreen
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def pseudonym(self, user_id: int | None) -> str | None:
+        return actor_pseudonym(self.settings.pseudonym_key.get_secret_value().encode(), user_id)
+
+    @property
+    def secret(self) -> bytes:
+        return self.settings.pseudonym_key.get_secret_value().encode()
+
+    def close(self) -> None:
+        self.audit.close()
+        self.engine.dispose()
+
+
+def build_services(settings: Settings, *, fraud_screen: FraudScreen | None = None, clock=time.time) -> Services:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    db_url = str(settings.database_url)
+    if db_url.startswith("sqlite:///"):
+        Path(db_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    if settings.profile == "embedded":
+        from serving.migrations import upgrade
+
+        upgrade(str(settings.database_url))
+    engine = make_engine(str(settings.database_url))
+    max_ttl = max(settings.access_token_ttl_s, settings.stepup_token_ttl_s)
+    keys = KeyStore(settings.home / "keys", rotation_s=settings.jwt_key_rotation_s, max_token_ttl_s=max_ttl,
+                    clock=clock)
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        keys=keys,
+        tokens=TokenService(keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience, clock=clock),
+        audit=open_audit_store(str(settings.log_store_url), settings.log_store_db),
+        documents=open_document_store(settings),
+        limiter=RateLimiter(settings.rate_limit, settings.log_store_url, settings.log_store_db),
+        metrics=Metrics(),
+        fraud_screen=fraud_screen or RulesFraudScreen(),
+    )

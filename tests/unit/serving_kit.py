@@ -1,0 +1,84 @@
+"""Helpers for the serving tests: settings on a temporary COFRE_HOME, users, step-up, deposits."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import update
+
+from lake.settings import load_settings
+from serving.db.models import User
+from serving.security.cpf import cpf_with_digits
+from serving.security.keys import b64url, public_jwk
+
+PASSWORD = "correct horse battery"
+_counter = itertools.count(100_000_001)
+
+
+def make_settings(home, **overrides):  # noqa: ANN001, ANN201
+    base = {"home": str(home), "rate_limit": "100000/minute", "profile": "embedded"}
+    base.update(overrides)
+    return load_settings(**base)
+
+
+def new_cpf() -> str:
+    while True:
+        base = f"{next(_counter):09d}"
+        if len(set(base)) > 1:
+            return cpf_with_digits(base)
+
+
+def register(client, *, role: str | None = None) -> dict:  # noqa: ANN001
+    cpf = new_cpf()
+    email = f"u{cpf}@example.com"
+    r = client.post("/auth/register", json={"cpf": cpf, "name": "Maria Teste", "email": email, "password": PASSWORD})
+    assert r.status_code == 201, r.text
+    user = r.json()
+    if role:
+        services = client.app.state.services
+        with services.sessions() as db, db.begin():
+            db.execute(update(User).where(User.id == user["id"]).values(role=role))
+    r = client.post("/auth/login", json={"email": email, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    tok = r.json()
+    return {**user, "cpf": cpf, "access": tok["access_token"], "refresh": tok["refresh_token"]}
+
+
+def auth(token: str, **extra: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", **extra}
+
+
+def enrol_device(client, user: dict) -> tuple[int, ec.EllipticCurvePrivateKey]:  # noqa: ANN001
+    key = ec.generate_private_key(ec.SECP256R1())
+    r = client.post("/auth/devices", json={"name": "phone", "public_key": public_jwk(key.public_key())},
+                    headers=auth(user["access"]))
+    assert r.status_code == 201, r.text
+    return r.json()["device_id"], key
+
+
+def step_up(client, user: dict, device: tuple[int, ec.EllipticCurvePrivateKey] | None = None) -> str:  # noqa: ANN001
+    device_id, key = device or enrol_device(client, user)
+    r = client.post("/auth/step-up/challenge", json={"device_id": device_id}, headers=auth(user["access"]))
+    assert r.status_code == 200, r.text
+    ch = r.json()
+    sig = key.sign(ch["challenge"].encode("ascii"), ec.ECDSA(hashes.SHA256()))
+    r = client.post("/auth/step-up", json={"challenge_id": ch["challenge_id"], "signature": b64url(sig)},
+                    headers=auth(user["access"]))
+    assert r.status_code == 200, r.text
+    return r.json()["access_token"]
+
+
+def deposit(client, admin: dict, account_id: int, cents: int) -> None:  # noqa: ANN001
+    r = client.post("/admin/deposits", json={"account_id": account_id, "amount_cents": cents},
+                    headers=auth(admin["access"], **{"Idempotency-Key": uuid.uuid4().hex}))
+    assert r.status_code == 201, r.text
+
+
+def add_key(client, user: dict, stepped: str, key_type: str = "EVP", key: str | None = None) -> str:  # noqa: ANN001
+    body = {"key_type": key_type} | ({"key": key} if key else {})
+    r = client.post("/pix/keys", json=body, headers=auth(stepped))
+    assert r.status_code == 201, r.text
+    return r.json()["key"]
