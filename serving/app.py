@@ -22,14 +22,9 @@ from serving.services import build_services
 
 
 def default_routers() -> list[APIRouter]:
-    from serving.api import accounts, audit, auth, documents, pix
+    from serving.api import accounts, audit, auth, brcode, documents, pix
 
-    routers = [auth.router, accounts.router, pix.router, documents.router, audit.router]
-    from serving.api import brcode
-
-    if brcode.router is not None:
-        routers.append(brcode.router)
-    return routers
+    return [auth.router, accounts.router, pix.router, brcode.router, documents.router, audit.router]
 
 
 def create_app(

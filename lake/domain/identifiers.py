@@ -89,6 +89,16 @@ def cnpj_check_digits(base: str) -> str:
 
 # --- normalisation and validation ---------------------------------------------------------------
 
+def only_digits(value: str) -> str:
+    """The decimal digits of ``value``, in order (punctuation and spaces dropped)."""
+    return re.sub(r"\D", "", value)
+
+
+def cpf_with_digits(base9: str) -> str:
+    """Complete a 9-digit CPF base with its two check digits."""
+    return base9 + cpf_check_digits(base9)
+
+
 def normalize_cpf(value: str) -> str:
     """The 11 bare digits of a valid CPF (bare or masked); raises ValueError otherwise."""
     if not isinstance(value, str):

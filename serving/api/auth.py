@@ -31,6 +31,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lake.domain.identifiers import is_valid_cpf, only_digits
 from serving.api.schemas import TokenPair
 from serving.audit.store import make_event
 from serving.db.models import Account, Device, RefreshToken, StepUpChallenge, User
@@ -38,7 +39,6 @@ from serving.db.models import Session as LoginSession
 from serving.db.session import transaction
 from serving.deps import current_principal, get_db, get_services
 from serving.errors import Problem
-from serving.security.cpf import is_valid_cpf, only_digits
 from serving.security.keys import b64url, b64url_decode, jwk_thumbprint, public_jwk, public_key_from_jwk
 from serving.security.passwords import hash_password, verify_password
 from serving.security.tokens import ACR_BASIC, ACR_STEPUP, Principal

@@ -1,8 +1,7 @@
 """BR Code router: generate a static BR Code ("Pix Copia e Cola") for one of the caller's keys and
 parse one (400 with the reason on a wrong CRC or TLV).
 
-The codec lives in ``lake.domain.brcode`` (another branch). This module imports it guarded:
-``router`` is None when the codec is absent and the gateway then simply leaves these endpoints out.
+The codec is ``lake.domain.brcode`` (EMV TLV + CRC16/CCITT-FALSE), shared with the PIX sandbox.
 """
 
 from __future__ import annotations
@@ -13,15 +12,11 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from lake.domain.brcode import BRCode, BRCodeError, decode, encode
 from serving.db.models import PixKey, User
 from serving.deps import current_principal, get_db
 from serving.errors import Problem
 from serving.security.tokens import Principal
-
-try:
-    from lake.domain.brcode import BRCodeError, build_brcode, parse_brcode
-except ImportError:  # the codec is not merged yet
-    BRCodeError = build_brcode = parse_brcode = None  # type: ignore[assignment]
 
 
 class BRCodeIn(BaseModel):
@@ -47,9 +42,7 @@ class BRCodeParsed(BaseModel):
     txid: str | None
 
 
-def _build_router() -> APIRouter | None:
-    if build_brcode is None:
-        return None
+def _build_router() -> APIRouter:
     r = APIRouter(tags=["pix"])
 
     @r.post("/pix/brcode", response_model=BRCodeOut)
@@ -62,8 +55,8 @@ def _build_router() -> APIRouter | None:
         user = db.get(User, principal.user_id)
         amount = Decimal(body.amount_cents) / 100 if body.amount_cents is not None else None
         try:
-            code = build_brcode(key=key.key, amount=amount, merchant_name=user.name[:25].upper(),
-                                merchant_city=body.merchant_city.upper(), txid=body.txid or "***")
+            code = encode(BRCode(key=key.key, amount=amount, merchant_name=user.name.upper(),
+                                 merchant_city=body.merchant_city.upper(), txid=body.txid or "***"))
         except BRCodeError as exc:
             raise Problem(422, "invalid_brcode_request", str(getattr(exc, "reason", exc))) from None
         return BRCodeOut(brcode=code)
@@ -71,10 +64,10 @@ def _build_router() -> APIRouter | None:
     @r.post("/pix/brcode/parse", response_model=BRCodeParsed)
     def parse(body: BRCodeParseIn, principal: Principal = Depends(current_principal)) -> BRCodeParsed:
         try:
-            parsed = parse_brcode(body.brcode)
+            parsed = decode(body.brcode)
         except BRCodeError as exc:
             raise Problem(400, "invalid_brcode", str(getattr(exc, "reason", exc))) from None
-        amount = getattr(parsed, "amount", None)
+        amount = parsed.amount
         return BRCodeParsed(
             key=parsed.key,
             amount_cents=int((Decimal(amount) * 100).to_integral_exact()) if amount is not None else None,
@@ -92,4 +85,4 @@ router = _build_router()
 def create_app(settings=None):  # noqa: ANN001, ANN201
     from serving.app import create_app as gateway
 
-    return gateway(settings, routers=[router] if router is not None else [])
+    return gateway(settings, routers=[router])

@@ -10,7 +10,7 @@ import re
 import uuid
 from enum import StrEnum
 
-from serving.security.cpf import is_valid_cnpj, is_valid_cpf, only_digits
+from lake.domain.identifiers import is_valid_cnpj, is_valid_cpf, only_digits
 
 
 class KeyType(StrEnum):

@@ -9,9 +9,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import update
 
+from lake.domain.identifiers import cpf_with_digits
 from lake.settings import load_settings
 from serving.db.models import User
-from serving.security.cpf import cpf_with_digits
 from serving.security.keys import b64url, public_jwk
 
 PASSWORD = "correct horse battery"

@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from serving_kit import add_key, auth, deposit, enrol_device, make_settings, register, step_up
 from sqlalchemy import func, select
 
+from lake.domain.identifiers import cpf_with_digits, is_valid_cnpj, is_valid_cpf
 from serving.app import create_app
 from serving.db.models import Account, LedgerEntry
 from serving.deps import get_clock
 from serving.fraud.screen import RulesFraudScreen, TransferContext
 from serving.pix.keys import InvalidPixKey, KeyType, normalise
-from serving.security.cpf import cpf_with_digits, is_valid_cnpj, is_valid_cpf
 from serving.security.keys import b64url
 
 NOON_BRT = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)   # 12:00 in Sao Paulo
@@ -176,3 +176,24 @@ def test_rules_screen():
     d = s.score(_ctx(amount_cents=200_000, device_seen_before=False, paid_recipient_before=False, at=NIGHT_BRT))
     assert d.decision == "block" and d.model_version == "rules-v1"
     assert s.score(_ctx(n_past_transfers=0, amount_cents=500_001)).reasons == ["amount_above_history"]
+
+
+def test_brcode_generate_and_parse(client, bank):
+    bob = bank["bob"]
+    keys = client.get("/pix/keys", headers=auth(bob["access"])).json()
+    items = keys["items"] if isinstance(keys, dict) else keys
+    key = next(k for k in items if k["key"] == bank["bob_key"])
+    r = client.post("/pix/brcode", json={"key_id": key["id"], "amount_cents": 12345, "txid": "PED123"},
+                    headers=auth(bob["access"]))
+    assert r.status_code == 200, r.text
+    code = r.json()["brcode"]
+    parsed = client.post("/pix/brcode/parse", json={"brcode": code}, headers=auth(bob["access"]))
+    assert parsed.status_code == 200, parsed.text
+    body = parsed.json()
+    assert body["key"] == bank["bob_key"] and body["amount_cents"] == 12345 and body["txid"] == "PED123"
+    bad_crc = code[:-4] + ("0000" if code[-4:] != "0000" else "FFFF")
+    r = client.post("/pix/brcode/parse", json={"brcode": bad_crc}, headers=auth(bob["access"]))
+    assert r.status_code == 400 and "crc" in r.json()["detail"].lower()
+    # another user's key cannot be used
+    r = client.post("/pix/brcode", json={"key_id": key["id"]}, headers=auth(bank["alice"]["access"]))
+    assert r.status_code == 404
