@@ -24,6 +24,7 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("info", None),
     ("simulate", None),
     ("lake", "lake"),
+    ("features", "features"),
 ]
 
 for _module, _name in _GROUPS:

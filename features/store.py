@@ -27,7 +27,7 @@ OFFLINE_STORE = "features.delta_source.DeltaOfflineStore"
 def _sqlite_path(url: str) -> str:
     if not url.startswith("sqlite:///"):
         raise ValueError(f"not a sqlite URL: {url!r}")
-    return url[len("sqlite:///") - 1:] if url.startswith("sqlite:////") else url[len("sqlite:///"):]
+    return url[len("sqlite:///"):]  # sqlite:////abs/path -> /abs/path; sqlite:///rel -> rel
 
 
 def online_store_config(settings: Settings) -> dict[str, Any]:

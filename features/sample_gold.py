@@ -1,4 +1,8 @@
-"""Test helper: small generated gold Delta tables (catalog schemas, numpy data) for the Feast tests."""
+"""Small generated gold Delta tables (catalog schemas, numpy data) for the Feast tests and benchmark.
+
+Not a data source of the platform: the pipelines fill gold; this only writes toy rows under a given
+settings object (a temporary COFRE_HOME).
+"""
 
 from __future__ import annotations
 
