@@ -73,9 +73,21 @@ class TableVersionPinned(ValueError):
     """A pinned version does not exist (vacuumed or never written)."""
 
 
-def _storage_options(lake_uri: str) -> dict[str, str] | None:
-    if not lake_uri.startswith("s3://"):
+# lake_uri -> object-store options, registered by features.store.get_store(settings) so that secrets
+# stay in memory (never in feature_store.yaml); the `feast` CLI falls back to get_settings().
+_STORAGE_OPTIONS: dict[str, dict[str, str]] = {}
+
+
+def register_storage_options(lake_uri: str, options: dict[str, str]) -> None:
+    _STORAGE_OPTIONS[lake_uri.rstrip("/")] = dict(options)
+
+
+def _storage_options(table_uri: str) -> dict[str, str] | None:
+    if not table_uri.startswith("s3://"):
         return None
+    for root, opts in _STORAGE_OPTIONS.items():
+        if table_uri == root or table_uri.startswith(root + "/"):
+            return opts or None
     from lake.settings import get_settings
 
     return get_settings().storage_options() or None

@@ -90,6 +90,9 @@ def get_store(settings: Settings, versions: dict[str, int] | None = None) -> Fea
     """A FeatureStore for these settings (reads Delta at ``versions`` where given)."""
     from feast import FeatureStore
 
+    from features.delta_source import register_storage_options
+
+    register_storage_options(str(settings.lake_uri), settings.storage_options())
     return FeatureStore(config=repo_config(settings, versions))
 
 
