@@ -25,7 +25,7 @@ from typing import Any
 from feast import Entity, FeatureService, FeatureView, Field, FileSource, RequestSource, ValueType
 from feast.data_format import DeltaFormat
 from feast.on_demand_feature_view import on_demand_feature_view
-from feast.types import Bool, Float64, Int32, Int64, String, UnixTimestamp
+from feast.types import Bool, Float64, Int32, Int64, UnixTimestamp
 
 from lake.delta import table_uri
 from lake.settings import get_settings
@@ -157,7 +157,7 @@ def fraud_request_transform(inputs: dict[str, list[Any]]) -> dict[str, list[Any]
     Self-contained on purpose: Feast stores the function's source in the registry and runs it in a
     fresh namespace, so helpers and imports live inside it.
     """
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime  # inside: Feast runs this function's source alone
     from zoneinfo import ZoneInfo
 
     brt = ZoneInfo("America/Sao_Paulo")
@@ -166,12 +166,12 @@ def fraud_request_transform(inputs: dict[str, list[Any]]) -> dict[str, list[Any]
         if v is None:
             return None
         if isinstance(v, int | float):
-            return None if v != v else datetime.fromtimestamp(v, tz=timezone.utc)
+            return None if v != v else datetime.fromtimestamp(v, tz=UTC)
         if hasattr(v, "to_pydatetime"):
             v = v.to_pydatetime()
         if not isinstance(v, datetime):
             return None
-        return v.replace(tzinfo=timezone.utc) if v.tzinfo is None else v.astimezone(timezone.utc)
+        return v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
 
     def ratio(num, den):
         if num is None or den is None or den != den or den <= 0:

@@ -20,7 +20,7 @@ the latest ``created_timestamp_column``. Implemented with polars ``join_asof`` p
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import pandas as pd
@@ -148,7 +148,7 @@ def scan_source(config: RepoConfig, source: DataSource) -> pl.LazyFrame:
 
 
 def _utc(ts: datetime) -> datetime:
-    return ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts.astimezone(timezone.utc)
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
 
 
 def _time_filter(lf: pl.LazyFrame, ts_col: str, start: datetime | None, end: datetime | None) -> pl.LazyFrame:

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from lake.settings import Settings
 
-EPOCH = datetime(1970, 1, 2, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 2, tzinfo=UTC)
 
 
 def _state_path(settings: Settings) -> Path:
@@ -63,8 +63,8 @@ def apply_and_materialize(settings: Settings, end: datetime | None = None, *, fu
     from lake import delta
 
     apply(settings, progress)
-    end_ts = (end or datetime.now(timezone.utc))
-    end_ts = end_ts.replace(tzinfo=timezone.utc) if end_ts.tzinfo is None else end_ts
+    end_ts = (end or datetime.now(UTC))
+    end_ts = end_ts.replace(tzinfo=UTC) if end_ts.tzinfo is None else end_ts
     state = _load_state(settings)
     report: dict[str, dict[str, Any]] = {}
     for fv in definitions.FEATURE_VIEWS:

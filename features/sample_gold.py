@@ -6,7 +6,7 @@ settings object (a temporary COFRE_HOME).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -15,7 +15,7 @@ from lake import delta
 from lake.catalog import get_table
 from lake.settings import Settings
 
-UTC = timezone.utc
+UTC = UTC
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday, 09:00 in São Paulo
 WINDOWS = ("1h", "24h", "7d", "30d")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ from features import sample_gold as sg
 from lake import delta
 from lake.settings import load_settings
 
-UTC = timezone.utc
+UTC = UTC
 QUIET = lambda _m: None  # noqa: E731
 
 
