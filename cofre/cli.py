@@ -27,6 +27,8 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("lake", "lake"),
     ("db", "db"),
     ("serve", None),
+    ("lake", "lake"),
+    ("features", "features"),
 ]
 
 for _module, _name in _GROUPS:

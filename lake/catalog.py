@@ -374,6 +374,8 @@ GOLD = [
             _req("customer_pk", pl.String, pii="pseudonymised"),
             _req("booked_at", TS, doc="event timestamp (Feast)"),
             _req("booked_month", pl.String, doc="partition"),
+            C("counterparty_pk", pl.String, pii="pseudonymised",
+              doc="HMAC of the PIX key paid/received (request input of the fraud on-demand features)"),
             _req("amount_cents", pl.Int64),
             _req("credit_debit_type", pl.String),
             _req("type", pl.String),
@@ -392,6 +394,9 @@ GOLD = [
             C("amount_to_mean_30d", pl.Float64, doc="ratio, not money"),
             C("amount_to_max_30d", pl.Float64, doc="ratio, not money"),
             _req("is_new_device", pl.Boolean),
+            C("minutes_since_last_login", pl.Float64, doc="since the latest login strictly before; null if none"),
+            C("minutes_since_device_change", pl.Float64,
+              doc="since the latest new-device login/transaction strictly before; null if none"),
             C("is_fraud", pl.Boolean, doc="label"),
             C("fraud_scenario", pl.String, doc="label"),
             _req("computed_at", TS),
@@ -423,6 +428,18 @@ GOLD = [
         ),
         primary_key=("customer_pk", "as_of_date"),
         description="Credit suitability features and label per customer and date.",
+    ),
+    Table(
+        name="gold.counterparty_pairs",
+        columns=(
+            _req("customer_pk", pl.String, pii="pseudonymised"),
+            _req("counterparty_pk", pl.String, pii="pseudonymised", doc="HMAC of the PIX key / merchant"),
+            _req("first_seen_at", TS, doc="booked_at of the customer's first transaction with the counterparty"),
+            _req("computed_at", TS),
+        ),
+        primary_key=("customer_pk", "counterparty_pk"),
+        description="Known (customer, counterparty) pairs: min(booked_at) of silver.transactions per pair "
+                    "(Feast: first-time-counterparty lookups).",
     ),
 ]
 

@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     # --- features and models -----------------------------------------------------------------
     feast_repo: Path = Path(__file__).resolve().parent.parent / "features"
     feast_online_url: str | None = Field(default=None, description="sqlite:///path or postgresql://...")
+    feast_registry_url: str | None = Field(
+        default=None, description="Feast registry: a file path (registry.db) or postgresql://... (sql registry)"
+    )
+    feast_project: str = Field(default="cofre", pattern=r"^[A-Za-z0-9_]+$", description="Feast project name")
     mlflow_tracking_uri: str | None = None
     mlflow_artifacts_uri: str | None = None
 
@@ -175,6 +179,7 @@ class Settings(BaseSettings):
             self.database_url = self.database_url or f"sqlite:///{home / 'cofre.db'}"
             self.log_store_url = self.log_store_url or f"sqlite:///{home / 'logs.db'}"
             self.feast_online_url = self.feast_online_url or f"sqlite:///{home / 'feast' / 'online.db'}"
+            self.feast_registry_url = self.feast_registry_url or str(home / "feast" / "registry.db")
             self.mlflow_tracking_uri = self.mlflow_tracking_uri or f"sqlite:///{home / 'mlflow.db'}"
             self.mlflow_artifacts_uri = self.mlflow_artifacts_uri or str(home / "mlartifacts")
         else:
@@ -185,6 +190,7 @@ class Settings(BaseSettings):
             self.database_url = self.database_url or f"{pg}/cofre"
             self.log_store_url = self.log_store_url or f"mongodb://127.0.0.1:{self.stack_mongo_port}/"
             self.feast_online_url = self.feast_online_url or f"{pg}/feast"
+            self.feast_registry_url = self.feast_registry_url or f"{pg}/feast"
             self.mlflow_tracking_uri = self.mlflow_tracking_uri or f"{pg}/mlflow"
             self.mlflow_artifacts_uri = self.mlflow_artifacts_uri or f"s3://{self.s3_mlflow_bucket}/artifacts"
         return self
