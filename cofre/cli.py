@@ -27,7 +27,6 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("lake", "lake"),
     ("db", "db"),
     ("serve", None),
-    ("lake", "lake"),
     ("features", "features"),
 ]
 
