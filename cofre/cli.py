@@ -22,6 +22,7 @@ def _main() -> None:
 # (module under cofre.commands, group name or None to add its commands at top level)
 _GROUPS: list[tuple[str, str | None]] = [
     ("info", None),
+    ("models", "models"),
 ]
 
 for _module, _name in _GROUPS:
