@@ -22,6 +22,13 @@ MONOTONE: dict[str, int] = {
     "card_utilisation": +1,              # card balance / card limit
     "bureau_inquiries_90d": +1,
 }
+# Directions for the columns of lake.catalog gold.credit_features (the Feast adapter feeds these).
+GOLD_MONOTONE: dict[str, int] = {
+    "score_latest": -1, "score_mean_12m": -1, "score_min_12m": -1, "score_trend_12m": -1,
+    "declared_income_cents": -1, "avg_monthly_credit_cents_6m": -1, "salary_months_6m": -1,
+    "income_regularity": -1, "overdraft_days_90d": +1, "instalments_in_arrears": +1,
+    "max_days_late_12m": +1,
+}
 UNCONSTRAINED: tuple[str, ...] = ("age_years", "open_loans", "pix_out_30d", "state", "occupation")
 FEATURES: tuple[str, ...] = tuple(MONOTONE) + UNCONSTRAINED
 CATEGORICAL: tuple[str, ...] = ("state", "occupation")
@@ -38,6 +45,16 @@ REASONS: dict[str, str] = {
     "debt_to_income": "Comprometimento alto da renda com parcelas",
     "card_utilisation": "Uso elevado do limite do cartão de crédito",
     "bureau_inquiries_90d": "Muitas consultas de crédito recentes",
+    "score_latest": "Pontuação de crédito no bureau baixa",
+    "score_mean_12m": "Pontuação de crédito no bureau baixa nos últimos 12 meses",
+    "score_min_12m": "Pontuação de crédito no bureau já esteve muito baixa",
+    "score_trend_12m": "Pontuação de crédito no bureau em queda",
+    "declared_income_cents": "Renda declarada baixa para o crédito pretendido",
+    "avg_monthly_credit_cents_6m": "Entradas mensais baixas na conta",
+    "salary_months_6m": "Renda irregular",
+    "instalments_in_arrears": "Atrasos recentes em parcelas de empréstimo",
+    "max_days_late_12m": "Atraso longo no pagamento de parcelas",
+    "outstanding_cents": "Saldo devedor alto em empréstimos",
     "age_years": "Perfil etário com maior risco observado",
     "open_loans": "Quantidade de empréstimos em aberto",
     "pix_out_30d": "Padrão de movimentação recente da conta",
