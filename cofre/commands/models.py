@@ -112,3 +112,36 @@ def train_credit(
     if as_json:
         sys.stdout.write(json.dumps(result) + "\n")
         sys.stdout.flush()
+
+
+@app.command("train-synthetic")
+def train_synthetic(
+    model: str = typer.Argument(..., help="credit | fraud | recommend"),
+    rows: int = typer.Option(0, "--rows", help="rows (credit/fraud) or customers (recommend); 0 = default"),
+    seed: int = typer.Option(0, "--seed"),
+    no_register: bool = typer.Option(False, "--no-register"),
+) -> None:
+    """Train one model on the built-in synthetic generator and log it to MLflow (before the lake exists).
+
+    The last stdout line is a JSON object with the holdout metrics and the registry decision.
+    """
+    if model == "credit":
+        from models.credit.features import MONOTONE
+        from models.credit.synthetic import make_credit_frame
+        from models.credit.train import train_and_log
+
+        _, metrics, run = train_and_log(make_credit_frame(rows or 8000, seed), monotone=MONOTONE, seed=seed,
+                                        register=not no_register)
+    elif model == "fraud":
+        from models.fraud.synthetic import make_fraud_frame
+        from models.fraud.train import train_and_log
+
+        _, metrics, run = train_and_log(make_fraud_frame(rows or 40_000, seed=seed), seed=seed, register=not no_register)
+    elif model == "recommend":
+        from models.recommend.train import train_and_log
+
+        _, metrics, run = train_and_log(rows or 5000, seed=seed, register=not no_register)
+    else:
+        raise typer.BadParameter("model must be credit, fraud or recommend")
+    sys.stdout.write(json.dumps({"metrics": metrics, "version": run.version, "promoted": run.promoted,
+                                 "decision": run.decision, "run_id": run.run_id}) + "\n")

@@ -31,6 +31,7 @@ from sklearn.model_selection import StratifiedKFold
 from models.credit.features import reason_sentence
 from models.credit.scoring import band, pd_to_score
 from models.fingerprint import data_fingerprint, to_pandas
+from models.runtime import predict_threads
 from models.tabular import TabularEncoder
 
 MODEL_VERSION = "credit-1.0"
@@ -73,7 +74,8 @@ class CreditModel:
         return list(self.encoder.features_)
 
     def predict_pd_encoded(self, X: np.ndarray) -> np.ndarray:
-        return self.clf.predict_proba(X)[:, 1]
+        with predict_threads(len(X)):
+            return self.clf.predict_proba(X)[:, 1]
 
     def predict_pd(self, df) -> np.ndarray:
         return self.predict_pd_encoded(self.encoder.transform(df))

@@ -19,6 +19,7 @@ from models.fingerprint import data_fingerprint, to_pandas
 from models.fraud.features import AGGREGATES, HASHED, ON_DEMAND, REASONS, add_on_demand
 from models.fraud.hashing import bucket_codes
 from models.fraud.threshold import CostParams, choose_thresholds, decide
+from models.runtime import predict_threads
 
 MODEL_VERSION = "fraud-1.0"
 N_BUCKETS = 128
@@ -45,7 +46,11 @@ class FraudModel:
 
     def predict_proba(self, df) -> np.ndarray:
         X, _ = assemble(df, self.metadata["n_buckets"])
-        return self.clf.predict_proba(X)[:, 1]
+        return self._proba(X)
+
+    def _proba(self, X: np.ndarray) -> np.ndarray:
+        with predict_threads(len(X)):
+            return self.clf.predict_proba(X)[:, 1]
 
     def decide(self, score) -> np.ndarray:
         return decide(score, self.metadata["t_review"], self.metadata["t_block"])
@@ -54,7 +59,7 @@ class FraudModel:
         d = x.shape[0]
         batch = np.repeat(x[None, :], d + 1, axis=0)
         batch[np.arange(d) + 1, np.arange(d)] = self.reference
-        p = self.clf.predict_proba(batch)[:, 1]
+        p = self._proba(batch)
         drop = p[0] - p[1:]
         feats = self.metadata["features"]
         out = []
@@ -66,7 +71,7 @@ class FraudModel:
 
     def predict_frame(self, df) -> pd.DataFrame:
         X, _ = assemble(df, self.metadata["n_buckets"])
-        p = self.clf.predict_proba(X)[:, 1]
+        p = self._proba(X)
         dec = self.decide(p)
         reasons = ["; ".join(r[1] for r in self.reasons_encoded(X[i])) if dec[i] != "approve" else ""
                    for i in range(len(X))]

@@ -18,6 +18,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from models.recommend.catalog import BY_CODE, CATALOGUE
 from models.recommend.eligibility import Customer, Offer, eligible_offers
 from models.recommend.profile import MAX_RISK, PROFILES
+from models.runtime import predict_threads
 
 MODEL_VERSION = "recommend-1.0"
 PRODUCT_INDEX = {p.code: float(i) for i, p in enumerate(CATALOGUE)}
@@ -59,7 +60,9 @@ class Recommender:
         self.metadata = metadata
 
     def score_pairs(self, customers: pd.DataFrame, offers: pd.DataFrame) -> np.ndarray:
-        return self.clf.predict_proba(pair_features(customers, offers))[:, 1]
+        X = pair_features(customers, offers)
+        with predict_threads(len(X)):
+            return self.clf.predict_proba(X)[:, 1]
 
     def recommend(self, customer: Customer, features: dict[str, float], k: int = 3) -> list[tuple[Offer, float]]:
         """Top-k allowed offers for one customer (``features`` gives the CUSTOMER_COLS values)."""

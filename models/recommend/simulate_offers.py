@@ -23,7 +23,7 @@ import pandas as pd
 
 from models.recommend.catalog import CATALOGUE
 from models.recommend.eligibility import Customer, eligible_offers
-from models.recommend.profile import PROFILES, POINTS, profile_codes
+from models.recommend.profile import POINTS, PROFILES, profile_codes
 
 BASE = {"POUPANCA": 0.4, "CDB_LIQUIDEZ": 0.6, "TESOURO_SELIC": 0.3, "LCI": 0.2, "LCA": 0.0, "CDB_PRE": -0.2,
         "TESOURO_IPCA": 0.0, "DEBENTURE": -0.4, "MULTIMERCADO": 0.1, "FII": 0.2, "FUNDO_ACOES": -0.1,
