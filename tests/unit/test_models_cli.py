@@ -9,7 +9,17 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.datasets import make_classification
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_openmp_thread():
+    """The machine is shared: train on one OpenMP thread in these tests."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="openmp"):
+        yield
 
 
 def _mixed_csv(path):
@@ -63,19 +73,31 @@ def test_train_credit_cli_mixed_csv(tmp_path):
     assert "AUC" in proc.stderr
 
 
-def test_train_credit_cli_german_like_numeric_target(tmp_path):
+def _run_in_process(args, home, monkeypatch):
+    from typer.testing import CliRunner
+
+    from cofre.cli import app
+
+    monkeypatch.setenv("COFRE_HOME", str(home))
+    return CliRunner().invoke(app, ["models", "train-credit", *args])
+
+
+def test_train_credit_cli_german_like_numeric_target(tmp_path, monkeypatch):
     csv = tmp_path / "german.csv"
     _german_like_csv(csv)
-    out, _ = _run(["--csv", str(csv), "--target", "class", "--positive", "2", "--json", "--no-mlflow",
-                   "--monotone", "duration=+1"], tmp_path)
-    assert out["auc"] > 0.7
+    res = _run_in_process(["--csv", str(csv), "--target", "class", "--positive", "2", "--json", "--no-mlflow",
+                           "--monotone", "duration=+1"], tmp_path, monkeypatch)
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert out["auc"] > 0.7 and len(out["folds"]) == 5
 
 
-def test_train_credit_cli_bad_input(tmp_path):
+def test_train_credit_cli_bad_input(tmp_path, monkeypatch):
     csv = tmp_path / "mixed.csv"
     _mixed_csv(csv)
-    env = dict(os.environ, COFRE_HOME=str(tmp_path))
-    proc = subprocess.run([sys.executable, "-m", "cofre.cli", "models", "train-credit", "--csv", str(csv),
-                           "--target", "nope", "--positive", "bad", "--no-mlflow"],
-                          capture_output=True, text=True, env=env, timeout=120)
-    assert proc.returncode == 2 and "target column" in proc.stderr
+    res = _run_in_process(["--csv", str(csv), "--target", "nope", "--positive", "bad", "--no-mlflow"],
+                          tmp_path, monkeypatch)
+    assert res.exit_code == 2 and "target column" in res.stderr
+    res = _run_in_process(["--csv", str(csv), "--target", "status", "--positive", "bad", "--no-mlflow",
+                           "--monotone", "x1=up"], tmp_path, monkeypatch)
+    assert res.exit_code == 2 and "--monotone" in res.stderr

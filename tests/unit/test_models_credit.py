@@ -20,6 +20,15 @@ from models.tabular import TabularEncoder
 TARGET = "defaulted_6m"
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_openmp_thread():
+    """The machine is shared: train and predict on one OpenMP thread in these tests."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="openmp"):
+        yield
+
+
 @pytest.fixture(scope="module")
 def data():
     df = make_credit_frame(3000, seed=1)

@@ -22,6 +22,15 @@ from models.recommend.train import ranking_metrics, split_events
 TODAY = dt.date(2026, 11, 1)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_openmp_thread():
+    """The machine is shared: train and predict on one OpenMP thread in these tests."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="openmp"):
+        yield
+
+
 def test_price_instalment():
     assert price_instalment(1_000_000, Decimal("0.02"), 12) == 94_560     # R$ 10.000, 2 % a.m., 12x -> R$ 945,60
     assert price_instalment(120_000, Decimal("0"), 12) == 10_000

@@ -19,6 +19,15 @@ from models.metrics import binary_report
 TARGET = "defaulted_6m"
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_openmp_thread():
+    """The machine is shared: train and predict on one OpenMP thread in these tests."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="openmp"):
+        yield
+
+
 @pytest.fixture()
 def tmp_registry(tmp_path, monkeypatch):
     monkeypatch.setenv("COFRE_HOME", str(tmp_path))
