@@ -28,6 +28,7 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("db", "db"),
     ("serve", None),
     ("features", "features"),
+    ("models", "models"),
 ]
 
 for _module, _name in _GROUPS:

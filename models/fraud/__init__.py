@@ -1,0 +1,1 @@
+"""Fraud detection: HistGradientBoosting on aggregates, on-demand and hashed categorical features."""

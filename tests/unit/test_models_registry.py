@@ -1,0 +1,91 @@
+"""MLflow registry against a tmp SQLite store: champion/challenger promotion and loading by alias."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from lake.settings import get_settings
+from models import registry
+from models.credit.features import MONOTONE
+from models.credit.model import fit_credit_model
+from models.credit.synthetic import make_credit_frame
+from models.credit.train import train_and_log
+from models.fingerprint import data_fingerprint
+from models.metrics import binary_report
+
+TARGET = "defaulted_6m"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_openmp_thread():
+    """The machine is shared: train and predict on one OpenMP thread in these tests."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="openmp"):
+        yield
+
+
+@pytest.fixture()
+def tmp_registry(tmp_path, monkeypatch):
+    monkeypatch.setenv("COFRE_HOME", str(tmp_path))
+    monkeypatch.setenv("COFRE_PROFILE", "embedded")
+    get_settings.cache_clear()
+    registry.clear_cache()
+    yield get_settings()
+    registry.clear_cache()
+
+
+def test_champion_challenger_promotion(tmp_registry):
+    s = tmp_registry
+    df = make_credit_frame(2500, seed=11)
+    train, hold = df.iloc[:2000].reset_index(drop=True), df.iloc[2000:].reset_index(drop=True)
+    fp = data_fingerprint(hold)
+    y = hold[TARGET].to_numpy()
+
+    def log(model, data_versions):
+        auc = binary_report(y, model.predict_pd(hold))["auc"]
+        res = registry.log_training_run(
+            "credit", model, params={"n": len(train)}, metrics={"auc": auc}, card_md="# card\n",
+            data_versions=data_versions, data_fingerprint=data_fingerprint(train),
+            holdout=("auc", auc, fp), settings=s)
+        return res, auc
+
+    mediocre = fit_credit_model(train.iloc[:300], TARGET, True, monotone=MONOTONE, seed=0, max_iter=20)
+    r1, auc1 = log(mediocre, {"gold.credit_features": 3})
+    assert r1.promoted and r1.version == "1" and r1.decision == "first champion"
+
+    shuffled = train.copy()
+    shuffled[TARGET] = np.random.default_rng(0).permutation(shuffled[TARGET].to_numpy())
+    worse = fit_credit_model(shuffled, TARGET, True, seed=0, max_iter=20)
+    r2, auc2 = log(worse, {"gold.credit_features": 4})
+    assert auc2 < auc1 and not r2.promoted and "kept champion v1" in r2.decision
+
+    client = registry.configure(s)
+    assert str(client.get_model_version_by_alias("credit", "champion").version) == "1"
+    assert str(client.get_model_version_by_alias("credit", "challenger").version) == "2"
+
+    # a better model on a DIFFERENT holdout: the champion is re-evaluated on the new holdout
+    better, metrics, r3 = train_and_log(df, TARGET, True, monotone=MONOTONE, holdout_frac=0.25, seed=0,
+                                        data_versions={"gold.credit_features": 5}, show_progress=False, settings=s)
+    assert r3.promoted and "re-evaluated" in r3.decision and r3.champion_metric < metrics["auc"]
+    mv = client.get_model_version_by_alias("credit", "champion")
+    assert str(mv.version) == "3" and mv.tags["holdout_metric"] == "auc"
+    assert float(mv.tags["holdout_metric_value"]) == pytest.approx(metrics["auc"])
+    run = client.get_run(r3.run_id)
+    assert json.loads(run.data.params["data_versions"]) == {"gold.credit_features": 5}
+    assert "data_fingerprint" in run.data.tags
+    arts = {a.path for a in client.list_artifacts(r3.run_id)} | {a.path for a in client.list_artifacts(r3.run_id, "plots")}
+    assert {"model_card.md", "metadata.json", "plots/roc.png", "plots/reliability.png"} <= arts
+
+    champ = registry.load_champion("credit", s)
+    assert registry.load_champion("credit", s) is champ          # loaded once
+    assert champ.metadata["registry_version"] == "3" and champ.metadata["features"] == better.metadata["features"]
+    np.testing.assert_array_equal(champ.predict_pd(hold), better.predict_pd(hold))
+
+
+def test_unknown_model_name_rejected(tmp_registry):
+    with pytest.raises(ValueError, match="unknown registered model"):
+        registry.log_training_run("nope", object(), params={}, metrics={}, settings=tmp_registry)
