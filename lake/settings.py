@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     s3_documents_bucket: str = "documents"
     s3_mlflow_bucket: str = "mlflow"
     documents_uri: str | None = Field(default=None, description="local folder or s3://bucket")
+    lake_auditor_bronze: bool = Field(
+        default=False, description="expose bronze tables (raw payloads, clear CPF) in the DuckDB auditor"
+    )
+    lake_commit_retries: int = Field(default=12, description="retries of a Delta commit on conflict")
 
     # --- relational, logs and audit ----------------------------------------------------------
     database_url: str | None = None

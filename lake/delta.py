@@ -1,0 +1,349 @@
+"""Delta Lake access for catalog tables: create, append, MERGE (upsert), read/time travel, delete, maintain.
+
+Every function takes a catalog table (name or :class:`lake.catalog.Table`); the table lives at
+``f"{settings.lake_uri}/{layer}/{short_name}"`` on local disk or S3 (``settings.storage_options()``,
+which carries ``aws_conditional_put=etag`` so concurrent writers cannot overwrite each other's log
+entries). Writes are conformed to the catalog schema first (:func:`conform`): missing or unknown
+columns, lossy casts (float to money/integers) and nulls in non-nullable columns fail with a
+:class:`SchemaEnforcementError` naming the column. Commits that lose a race with another writer
+(``CommitFailedError``) are retried with jittered back-off, re-reading the table each time.
+
+Reads go through polars (``pl.read_delta``/``pl.scan_delta``), not ``to_pyarrow_table()``, which
+sometimes aborts the interpreter at exit. deltalake panics in a forked child: use ``spawn``.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+
+import polars as pl
+import pyarrow as pa
+from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake.exceptions import CommitFailedError, TableNotFoundError
+
+from lake.catalog import Table, get_table
+from lake.settings import Settings, get_settings
+
+T = TypeVar("T")
+TableRef = str | Table
+
+
+class SchemaEnforcementError(ValueError):
+    """A frame does not fit the catalog schema of the table it is written to."""
+
+
+class TableMissingError(FileNotFoundError):
+    """The catalog declares the table but nothing has been written to the lake yet."""
+
+
+class CommitRetriesExhausted(RuntimeError):
+    """A write kept losing commit races with other writers."""
+
+
+# --- locations ----------------------------------------------------------------------------------
+
+def table_uri(table: TableRef, settings: Settings | None = None) -> str:
+    """``{lake_uri}/{layer}/{short_name}`` for a catalog table."""
+    t = get_table(table)
+    s = settings or get_settings()
+    return f"{str(s.lake_uri).rstrip('/')}/{t.layer}/{t.short_name}"
+
+
+def storage_options(settings: Settings | None = None) -> dict[str, str]:
+    s = settings or get_settings()
+    return s.storage_options()
+
+
+def _open(table: TableRef, settings: Settings | None = None, version: int | None = None) -> DeltaTable:
+    try:
+        return DeltaTable(table_uri(table, settings), version=version, storage_options=storage_options(settings))
+    except TableNotFoundError:
+        raise _missing(table, settings) from None
+
+
+def _missing(table: TableRef, settings: Settings | None) -> TableMissingError:
+    return TableMissingError(f"{get_table(table).name}: no Delta table at {table_uri(table, settings)}")
+
+
+def exists(table: TableRef, settings: Settings | None = None) -> bool:
+    return DeltaTable.is_deltatable(table_uri(table, settings), storage_options=storage_options(settings))
+
+
+# --- schema enforcement -------------------------------------------------------------------------
+
+def _lossy(src: pl.DataType, dst: pl.DataType) -> bool:
+    """Float into money (Decimal) or integers would round silently: refuse it."""
+    return src.is_float() and (dst.is_integer() or isinstance(dst, pl.Decimal))
+
+
+def conform(table: TableRef, df: pl.DataFrame) -> pl.DataFrame:
+    """Select the catalog's columns in order and cast them to its dtypes, or fail clearly."""
+    t = get_table(table)
+    missing = [c for c in t.column_names if c not in df.columns]
+    extra = [c for c in df.columns if c not in t.column_names]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing columns {missing}")
+        if extra:
+            parts.append(f"unknown columns {extra}")
+        raise SchemaEnforcementError(f"{t.name}: " + "; ".join(parts))
+    out: list[pl.Series] = []
+    for col in t.columns:
+        s = df.get_column(col.name)
+        if s.dtype != col.dtype:
+            if _lossy(s.dtype, col.dtype):
+                raise SchemaEnforcementError(
+                    f"{t.name}.{col.name}: refusing lossy cast {s.dtype} -> {col.dtype} "
+                    "(money is integer cents or Decimal, never float)"
+                )
+            try:
+                cast = s.cast(col.dtype, strict=True)
+            except Exception as exc:  # polars raises InvalidOperationError / ComputeError
+                raise SchemaEnforcementError(
+                    f"{t.name}.{col.name}: cannot cast {s.dtype} -> {col.dtype}: {str(exc).splitlines()[0]}"
+                ) from None
+            if cast.null_count() != s.null_count():
+                bad = s.filter(cast.is_null() & s.is_not_null()).head(3).to_list()
+                raise SchemaEnforcementError(
+                    f"{t.name}.{col.name}: values do not fit {col.dtype}, e.g. {bad!r}"
+                )
+            s = cast
+        if not col.nullable and s.null_count():
+            raise SchemaEnforcementError(
+                f"{t.name}.{col.name}: {s.null_count()} null value(s) in a non-nullable column"
+            )
+        out.append(s)
+    return pl.DataFrame(out)
+
+
+def _to_arrow(t: Table, df: pl.DataFrame) -> pa.Table:
+    return df.to_arrow().cast(t.arrow_schema)
+
+
+# --- commit retries -----------------------------------------------------------------------------
+
+def _retrying(what: str, fn: Callable[[], T], settings: Settings | None = None) -> T:
+    retries = (settings or get_settings()).lake_commit_retries
+    delay = 0.05
+    for attempt in range(retries + 1):
+        try:
+            return fn()
+        except CommitFailedError as exc:
+            if attempt == retries:
+                raise CommitRetriesExhausted(f"{what}: gave up after {retries} retries: {exc}") from exc
+            time.sleep(delay * (1 + random.random()))
+            delay = min(delay * 2, 2.0)
+    raise AssertionError("unreachable")
+
+
+def _commit_props(settings: Settings | None) -> CommitProperties:
+    return CommitProperties(max_commit_retries=(settings or get_settings()).lake_commit_retries)
+
+
+# --- writes -------------------------------------------------------------------------------------
+
+def ensure_table(table: TableRef, settings: Settings | None = None) -> None:
+    """Create the table empty with the catalog schema and partitions if it does not exist yet."""
+    t = get_table(table)
+    if exists(t, settings):
+        return
+
+    def create() -> None:
+        if exists(t, settings):
+            return
+        DeltaTable.create(
+            table_uri(t, settings),
+            schema=t.arrow_schema,
+            partition_by=list(t.partition_by) or None,
+            mode="ignore",
+            name=t.name,
+            description=t.description,
+            storage_options=storage_options(settings),
+        )
+
+    _retrying(f"create {t.name}", create, settings)
+
+
+def append(table: TableRef, df: pl.DataFrame, settings: Settings | None = None) -> int:
+    """Append rows (schema-enforced); returns the new table version."""
+    t = get_table(table)
+    data = _to_arrow(t, conform(t, df))
+    ensure_table(t, settings)
+
+    def write() -> int:
+        write_deltalake(
+            table_uri(t, settings), data, mode="append", storage_options=storage_options(settings),
+            commit_properties=_commit_props(settings),
+        )
+        return version(t, settings)
+
+    return _retrying(f"append {t.name}", write, settings)
+
+
+def overwrite(table: TableRef, df: pl.DataFrame, *, predicate: str | None = None,
+              settings: Settings | None = None) -> int:
+    """Replace the table's rows (or only those matching ``predicate``, SQL over columns)."""
+    t = get_table(table)
+    data = _to_arrow(t, conform(t, df))
+    ensure_table(t, settings)
+
+    def write() -> int:
+        write_deltalake(
+            table_uri(t, settings), data, mode="overwrite", predicate=predicate,
+            storage_options=storage_options(settings), commit_properties=_commit_props(settings),
+        )
+        return version(t, settings)
+
+    return _retrying(f"overwrite {t.name}", write, settings)
+
+
+def _quote(col: str) -> str:
+    # catalog column names are plain identifiers; delta-rs reads backticks as identifier quotes
+    return f"`{col}`"
+
+
+def merge(table: TableRef, df: pl.DataFrame, *, update: bool = True, key: Sequence[str] | None = None,
+          settings: Settings | None = None) -> dict[str, Any]:
+    """Upsert by primary key: insert unmatched rows; with ``update`` also update changed matched rows.
+
+    Matched rows are only rewritten when some non-key column differs (``IS DISTINCT FROM``), so a
+    MERGE of identical data changes nothing. The source is deduplicated on the key (last row wins).
+    Returns delta-rs merge metrics (``num_target_rows_inserted``/``_updated``...).
+    """
+    t = get_table(table)
+    keys = list(key or t.primary_key)
+    src = conform(t, df).unique(subset=keys, keep="last", maintain_order=True)
+    data = _to_arrow(t, src)
+    ensure_table(t, settings)
+    on = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in keys)
+    non_keys = [c for c in t.column_names if c not in keys]
+    changed = " OR ".join(f"(t.{_quote(c)} IS DISTINCT FROM s.{_quote(c)})" for c in non_keys)
+
+    def run() -> dict[str, Any]:
+        merger = _open(t, settings).merge(
+            source=data, predicate=on, source_alias="s", target_alias="t",
+            commit_properties=_commit_props(settings),
+        )
+        if update and non_keys:
+            merger = merger.when_matched_update_all(predicate=changed)
+        return merger.when_not_matched_insert_all().execute()
+
+    return _retrying(f"merge {t.name}", run, settings)
+
+
+def delete(table: TableRef, predicate: str, settings: Settings | None = None) -> dict[str, Any]:
+    """Delete rows matching a SQL predicate (e.g. ``"customer_pk = 'ab12...'"``); returns metrics."""
+    t = get_table(table)
+    return _retrying(
+        f"delete {t.name}",
+        lambda: _open(t, settings).delete(predicate, commit_properties=_commit_props(settings)),
+        settings,
+    )
+
+
+# --- reads --------------------------------------------------------------------------------------
+
+def _version_arg(version: int | None, timestamp: datetime | str | None) -> int | str | datetime | None:
+    if version is not None and timestamp is not None:
+        raise ValueError("pass version or timestamp, not both")
+    return version if version is not None else timestamp
+
+
+def scan(table: TableRef, *, version: int | None = None, timestamp: datetime | str | None = None,
+         settings: Settings | None = None) -> pl.LazyFrame:
+    """Lazy frame over the current version (or a past ``version``/``timestamp``)."""
+    t = get_table(table)
+    if not exists(t, settings):
+        raise _missing(t, settings)
+    return pl.scan_delta(
+        table_uri(t, settings), version=_version_arg(version, timestamp),
+        storage_options=storage_options(settings) or None,
+    )
+
+
+def read(table: TableRef, *, version: int | None = None, timestamp: datetime | str | None = None,
+         columns: list[str] | None = None, settings: Settings | None = None) -> pl.DataFrame:
+    """Read the table (current version, or time travel by ``version`` or ``timestamp``)."""
+    t = get_table(table)
+    if not exists(t, settings):
+        raise _missing(t, settings)
+    return pl.read_delta(
+        table_uri(t, settings), version=_version_arg(version, timestamp), columns=columns,
+        storage_options=storage_options(settings) or None,
+    )
+
+
+def row_count(table: TableRef, *, version: int | None = None, settings: Settings | None = None) -> int:
+    return scan(table, version=version, settings=settings).select(pl.len()).collect().item()
+
+
+def version(table: TableRef, settings: Settings | None = None) -> int:
+    """The table's current version number."""
+    return _open(table, settings).version()
+
+
+def version_at(table: TableRef, timestamp: datetime, settings: Settings | None = None) -> int:
+    """The latest version committed at or before ``timestamp`` (UTC if naive)."""
+    ts_ms = _epoch_ms(timestamp)
+    candidates = [h["version"] for h in history(table, settings=settings) if h["timestamp"] <= ts_ms]
+    if not candidates:
+        raise ValueError(f"{get_table(table).name}: no version at or before {timestamp.isoformat()}")
+    return max(candidates)
+
+
+def _epoch_ms(ts: datetime) -> int:
+    from datetime import UTC
+
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=UTC)
+    return int(ts.timestamp() * 1000)
+
+
+def history(table: TableRef, limit: int | None = None, settings: Settings | None = None) -> list[dict[str, Any]]:
+    """Commits, newest first: version, timestamp (epoch ms), operation, parameters, metrics."""
+    return sorted(_open(table, settings).history(limit), key=lambda h: h["version"], reverse=True)
+
+
+# --- maintenance --------------------------------------------------------------------------------
+
+def vacuum(table: TableRef, *, retention_hours: int = 0, dry_run: bool = False,
+           settings: Settings | None = None) -> list[str]:
+    """Remove files no longer referenced (default: all of them, i.e. time travel is cut here)."""
+    return _open(table, settings).vacuum(
+        retention_hours=retention_hours, enforce_retention_duration=False, dry_run=dry_run,
+    )
+
+
+def optimize(table: TableRef, *, z_order: Sequence[str] | None = None,
+             settings: Settings | None = None) -> dict[str, Any]:
+    """Compact small files (or Z-order by ``z_order`` columns); returns delta-rs metrics."""
+    t = get_table(table)
+
+    def run() -> dict[str, Any]:
+        opt = _open(t, settings).optimize
+        props = _commit_props(settings)
+        if z_order:
+            return opt.z_order(list(z_order), commit_properties=props)
+        return opt.compact(commit_properties=props)
+
+    return _retrying(f"optimize {t.name}", run, settings)
+
+
+WriteMode = Literal["append", "merge", "overwrite"]
+
+
+def write(table: TableRef, df: pl.DataFrame, mode: WriteMode = "merge",
+          settings: Settings | None = None) -> Any:
+    """Dispatch to :func:`append`, :func:`merge` or :func:`overwrite`."""
+    if mode == "append":
+        return append(table, df, settings)
+    if mode == "merge":
+        return merge(table, df, settings=settings)
+    if mode == "overwrite":
+        return overwrite(table, df, settings=settings)
+    raise ValueError(f"unknown write mode {mode!r}")

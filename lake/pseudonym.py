@@ -1,0 +1,174 @@
+"""Keyed pseudonymisation of identifiers (CPF/CNPJ, PIX keys, e-mails, phones, names) over polars Series.
+
+``pseudonym = hex(HMAC-SHA256(settings.pseudonym_key, normalised identifier as UTF-8))``: 64 lower-case
+hex characters, stable for a key, irreversible without it, and erasable by deleting rows keyed on it.
+The HMAC runs in Rust (``cofre_native.hmac_sha256_hex``) when the native module provides it, else
+with Python's :mod:`hmac`; both give the same bytes (tested). Each distinct value is hashed once.
+
+Normalisation before hashing, so that the same identifier written differently gets one pseudonym:
+
+* ``cpf``/``cnpj``/``document``: digits only (``123.456.789-09`` -> ``12345678909``).
+* ``email``: trimmed, Unicode NFKC, lower-cased (whole address).
+* ``phone``: ``+`` and digits only; 10/11-digit Brazilian numbers get the ``55`` country code
+  (``(11) 98765-4321`` -> ``+5511987654321``, the BACEN PIX phone-key format).
+* ``name``: NFKD with accents removed, upper-cased, inner whitespace collapsed, trimmed
+  (``José  da Silva`` -> ``JOSE DA SILVA``).
+* ``pix_key``: by its type (``CPF``/``CNPJ`` digits, ``EMAIL`` as e-mail, ``PHONE`` as phone,
+  ``EVP`` lower-cased UUID); without a type it is inferred (``@`` e-mail, leading ``+`` phone,
+  UUID shape EVP, else digits). No kind prefix is hashed: a PIX key of type CPF gets the same
+  pseudonym as that CPF (``customer_pk``), which lets the lake join counterparties to customers.
+
+Nulls and values that normalise to an empty string stay null.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+from typing import Literal
+
+import polars as pl
+
+from lake.settings import get_settings
+
+Kind = Literal["cpf", "cnpj", "document", "email", "phone", "name", "pix_key"]
+KINDS: tuple[Kind, ...] = ("cpf", "cnpj", "document", "email", "phone", "name", "pix_key")
+
+_UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+# --- HMAC backends ------------------------------------------------------------------------------
+
+def _python_hmac_hex(key: bytes, values: Sequence[str]) -> list[str]:
+    return [hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest() for v in values]
+
+
+def _native_hmac():
+    try:
+        import cofre_native
+    except ImportError:  # pragma: no cover - the native module is a project dependency
+        return None
+    return getattr(cofre_native, "hmac_sha256_hex", None)
+
+
+def backend() -> str:
+    """``"native"`` when cofre_native provides hmac_sha256_hex, else ``"python"``."""
+    return "native" if _native_hmac() is not None else "python"
+
+
+def hmac_hex(values: Sequence[str], key: bytes | None = None, *, force_python: bool = False) -> list[str]:
+    """HMAC-SHA256 hex of each (already normalised) value."""
+    k = key if key is not None else default_key()
+    native = None if force_python else _native_hmac()
+    if native is not None:
+        return list(native(k, list(values)))
+    return _python_hmac_hex(k, values)
+
+
+def default_key() -> bytes:
+    return get_settings().pseudonym_key.get_secret_value().encode("utf-8")
+
+
+# --- normalisation ------------------------------------------------------------------------------
+
+def _digits(s: pl.Expr) -> pl.Expr:
+    return s.str.replace_all(r"\D", "")
+
+
+def _email(s: pl.Expr) -> pl.Expr:
+    return s.str.normalize("NFKC").str.strip_chars().str.to_lowercase()
+
+
+def _phone(s: pl.Expr) -> pl.Expr:
+    d = _digits(s)
+    d = pl.when(d.str.len_chars().is_in([10, 11])).then(pl.lit("55") + d).otherwise(d)
+    return pl.when(d.str.len_chars() > 0).then(pl.lit("+") + d).otherwise(pl.lit(""))
+
+
+def _name(s: pl.Expr) -> pl.Expr:
+    return (
+        s.str.normalize("NFKD").str.replace_all(r"\p{M}", "").str.to_uppercase()
+        .str.replace_all(r"\s+", " ").str.strip_chars()
+    )
+
+
+def _pix_key(s: pl.Expr, key_type: pl.Expr | None) -> pl.Expr:
+    if key_type is None:
+        kt = (
+            pl.when(s.str.contains("@")).then(pl.lit("EMAIL"))
+            .when(s.str.strip_chars().str.starts_with("+")).then(pl.lit("PHONE"))
+            .when(s.str.strip_chars().str.contains(_UUID)).then(pl.lit("EVP"))
+            .otherwise(pl.lit("CPF"))
+        )
+    else:
+        kt = key_type.str.to_uppercase()
+    return (
+        pl.when(kt.is_in(["CPF", "CNPJ"])).then(_digits(s))
+        .when(kt == "EMAIL").then(_email(s))
+        .when(kt == "PHONE").then(_phone(s))
+        .otherwise(s.str.strip_chars().str.to_lowercase())
+    )
+
+
+def normalise_expr(expr: pl.Expr, kind: Kind, key_type: pl.Expr | None = None) -> pl.Expr:
+    """Polars expression normalising identifiers of ``kind`` (empty results become null)."""
+    if kind in ("cpf", "cnpj", "document"):
+        out = _digits(expr)
+    elif kind == "email":
+        out = _email(expr)
+    elif kind == "phone":
+        out = _phone(expr)
+    elif kind == "name":
+        out = _name(expr)
+    elif kind == "pix_key":
+        out = _pix_key(expr, key_type)
+    else:
+        raise ValueError(f"unknown identifier kind {kind!r}; one of {KINDS}")
+    return pl.when(out.str.len_chars() > 0).then(out).otherwise(None)
+
+
+def normalise(values: pl.Series, kind: Kind, key_type: pl.Series | None = None) -> pl.Series:
+    """Normalised identifiers (see the module docstring for the rules)."""
+    df = pl.DataFrame({"v": values.cast(pl.String)})
+    kt = None
+    if key_type is not None:
+        df = df.with_columns(kt=key_type.cast(pl.String))
+        kt = pl.col("kt")
+    return df.select(normalise_expr(pl.col("v"), kind, kt).alias(values.name)).to_series()
+
+
+# --- pseudonymisation ---------------------------------------------------------------------------
+
+def pseudonymise(values: pl.Series, kind: Kind, *, key_type: pl.Series | None = None,
+                 key: bytes | None = None, force_python: bool = False) -> pl.Series:
+    """Pseudonyms (64 hex chars) of a Series of identifiers; nulls stay null. Same name as input."""
+    norm = normalise(values, kind, key_type)
+    uniq = norm.drop_nulls().unique()
+    if uniq.len() == 0:
+        return pl.Series(values.name, [None] * len(values), dtype=pl.String)
+    hashed = pl.Series(hmac_hex(uniq.to_list(), key, force_python=force_python), dtype=pl.String)
+    return norm.replace_strict(uniq, hashed, default=None, return_dtype=pl.String)
+
+
+def pseudonymise_one(value: str | None, kind: Kind, *, key_type: str | None = None,
+                     key: bytes | None = None) -> str | None:
+    """One identifier (e.g. a CPF typed by a user) to its pseudonym, for lookups."""
+    kt = pl.Series([key_type]) if key_type is not None else None
+    return pseudonymise(pl.Series([value], dtype=pl.String), kind, key_type=kt, key=key)[0]
+
+
+def pseudonymise_columns(df: pl.DataFrame, columns: dict[str, Kind | tuple[Kind, str]], *,
+                         suffix: str = "_pk", drop: bool = True, key: bytes | None = None) -> pl.DataFrame:
+    """Add ``<col><suffix>`` pseudonym columns (and drop the clear ones unless ``drop=False``).
+
+    ``columns`` maps a column to its kind, or to ``("pix_key", "<key type column>")``.
+    """
+    out = df
+    for col, spec in columns.items():
+        kind, kt_col = (spec, None) if isinstance(spec, str) else spec
+        kt = df.get_column(kt_col) if kt_col else None
+        out = out.with_columns(pseudonymise(df.get_column(col), kind, key_type=kt, key=key).alias(col + suffix))
+    if drop:
+        out = out.drop(list(columns))
+    return out
