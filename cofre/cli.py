@@ -23,6 +23,7 @@ def _main() -> None:
 _GROUPS: list[tuple[str, str | None]] = [
     ("info", None),
     ("simulate", None),
+    ("sandbox", "sandbox"),
 ]
 
 for _module, _name in _GROUPS:

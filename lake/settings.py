@@ -99,6 +99,18 @@ class Settings(BaseSettings):
     client_secret: SecretStr = SecretStr("cofre-sandbox-secret")
     http_timeout_s: float = 10.0
     http_retries: int = 4
+    http_backoff_base_s: float = 0.25
+    http_backoff_max_s: float = 8.0
+    # --- sandboxes of the external systems (pipelines/sources/*/sandbox.py) -------------------
+    sandbox_token_ttl_s: int = 300
+    sandbox_auto_authorise: bool = Field(
+        default=True, description="Open Finance sandbox: authorise a consent for a known CPF at creation"
+    )
+    sandbox_fault_rate: float = Field(default=0.0, description="fraction of requests answered 429/503")
+    sandbox_fault_seed: int = 0
+    sandbox_fault_retry_after_s: int = 1
+    sandbox_page_size_max: int = 1000
+    sandbox_webhook_retries: int = 3
 
     # --- simulation size used by `make demo` -------------------------------------------------
     sim_customers: int = 2_000
@@ -141,7 +153,7 @@ class Settings(BaseSettings):
             return _check_url(v, ("s3", "file"))
         return v
 
-    @field_validator("sim_fraud_rate")
+    @field_validator("sim_fraud_rate", "sandbox_fault_rate")
     @classmethod
     def _rate(cls, v: float) -> float:
         if not 0.0 <= v < 1.0:

@@ -1,0 +1,1 @@
+"""BACEN API Pix subset (cob, received Pix, webhooks): sandbox and client."""

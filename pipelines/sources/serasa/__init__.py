@@ -1,0 +1,1 @@
+"""Serasa-like credit bureau score API: sandbox and client."""

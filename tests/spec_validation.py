@@ -1,0 +1,119 @@
+"""Test helper: validate real sandbox responses against the official OpenAPI files (openapi-core).
+
+Each spec is loaded once per process. The sandbox serves the spec's own server paths
+(/open-banking/<api>/v<n>/..., /api/... for Pix), so a response is validated as if it came from
+the spec's first server URL. Spec errata handled here, explicitly:
+* the Pix spec fails openapi-spec-validator (string defaults for integers), so its spec check is
+  skipped (responses are still validated);
+* the Pix spec writes the CPF pattern as "/^\\d{11}$/" (JavaScript regex literal syntax), which no
+  string can match under JSON Schema; it is read as "^\\d{11}$";
+* the Pix spec's ``PixConsultados`` (GET /pix) requires "cobs" (copy-paste from CobsConsultadas; its
+  own example getPix1 has only "parametros" and "pix"); it is read as requiring "parametros", "pix".
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+import yaml
+from openapi_core import Config, OpenAPI
+from openapi_core.testing import MockRequest, MockResponse
+
+SPECS = Path("/work/shared/specs")
+if not SPECS.exists():  # CI copies shared/ beside the clone
+    SPECS = Path(__file__).resolve().parents[2] / "shared" / "specs"
+
+FILES = {
+    "consents": "open-finance/consents-3.3.1.yml",
+    "accounts": "open-finance/accounts-2.4.2.yml",
+    "credit-cards": "open-finance/credit-cards-2.3.1.yml",
+    "loans": "open-finance/loans-2.5.0.yml",
+    "pix": "pix/pix-api-openapi.yaml",
+}
+PREFIXES = {
+    "/open-banking/consents/v3": "consents",
+    "/open-banking/accounts/v2": "accounts",
+    "/open-banking/credit-cards-accounts/v2": "credit-cards",
+    "/open-banking/loans/v2": "loans",
+    "/api": "pix",
+}
+
+
+def _fix_errata(node):
+    if isinstance(node, dict):
+        return {k: ("^\\d{11}$" if k == "pattern" and v == "/^\\d{11}$/" else _fix_errata(v)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_fix_errata(v) for v in node]
+    return node
+
+
+@functools.cache
+def spec(name: str) -> tuple[OpenAPI, str]:
+    """(OpenAPI, server host URL) for one spec, loaded once."""
+    raw = yaml.safe_load((SPECS / FILES[name]).read_text())
+    if name == "pix":
+        raw = _fix_errata(raw)
+        raw["components"]["schemas"]["PixConsultados"]["required"] = ["parametros", "pix"]
+    server = urlparse(raw["servers"][0]["url"])
+    # openapi-core has no deserializer for the "+json" suffix (application/problem+json): register one.
+    extra = {"application/problem+json": json.loads}
+    cfg = (Config(spec_validator_cls=None, extra_media_type_deserializers=extra) if name == "pix"
+           else Config(extra_media_type_deserializers=extra))
+    return OpenAPI.from_dict(raw, config=cfg), f"{server.scheme}://{server.netloc}"
+
+
+def spec_for_path(path: str) -> str:
+    for prefix, name in PREFIXES.items():
+        if path.startswith(prefix + "/"):
+            return name
+    raise KeyError(f"no spec for path {path}")
+
+
+def validate(resp: httpx.Response) -> None:
+    """Raise if ``resp`` (a real sandbox response) does not conform to its official spec."""
+    req = resp.request
+    openapi, host = spec(spec_for_path(req.url.path))
+    body = req.content if req.content else None
+    mreq = MockRequest(host, req.method.lower(), req.url.path,
+                       args=dict(req.url.params), headers=dict(req.headers),
+                       data=body.decode() if body else None,
+                       content_type=req.headers.get("content-type", "application/json"))
+    ctype = resp.headers.get("content-type", "application/json")
+    mresp = MockResponse(resp.content if resp.content else b"", status_code=resp.status_code,
+                         content_type=ctype, headers=dict(resp.headers))
+    openapi.validate_response(mreq, mresp)
+
+
+def validate_json_body(name: str, method: str, path: str, status: int, body: dict,
+                       content_type: str = "application/json") -> None:
+    """Validate a body built outside an HTTP response (e.g. a webhook payload) against ``name``'s spec."""
+    openapi, host = spec(name)
+    mreq = MockRequest(host, method, path)
+    openapi.validate_response(mreq, MockResponse(json.dumps(body).encode(), status_code=status,
+                                                 content_type=content_type))
+
+
+class SpecRecorder:
+    """httpx response hook: validates every sandbox response against its spec and counts them."""
+
+    def __init__(self, prefixes: tuple[str, ...]) -> None:
+        self.prefixes = prefixes
+        self.validated: list[tuple[str, str, int]] = []
+
+    async def __call__(self, resp: httpx.Response) -> None:
+        path = resp.request.url.path
+        if path.startswith(self.prefixes):
+            await resp.aread()
+            validate(resp)
+            self.validated.append((resp.request.method, path, resp.status_code))
+
+    def attach(self, http: httpx.AsyncClient) -> SpecRecorder:
+        http.event_hooks["response"].append(self)
+        return self
+
+    def statuses(self) -> set[int]:
+        return {s for _, _, s in self.validated}
