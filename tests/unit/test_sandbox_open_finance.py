@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-
 from fixtures_world import make_world
+from spec_validation import SpecRecorder
+
 from lake.domain.open_finance import PERMISSIONS
 from lake.settings import load_settings
 from pipelines.sources.clock import ManualClock
@@ -23,7 +24,6 @@ from pipelines.sources.open_finance.client import (
 )
 from pipelines.sources.open_finance.sandbox import ACCOUNTS, CARDS, CONSENTS, LOANS, create_app
 from pipelines.sources.world_index import WorldIndex
-from spec_validation import SpecRecorder
 
 ALL_DATA = [p for p in PERMISSIONS if p.startswith(("ACCOUNTS_", "CREDIT_CARDS_", "LOANS_"))]
 

@@ -1,0 +1,96 @@
+"""Real loopback servers: the sandboxes under uvicorn on 127.0.0.1, the clients over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+import uvicorn
+from fixtures_world import make_world
+
+from lake.settings import load_settings
+from pipelines.sources.faults import FaultPlan
+from pipelines.sources.http import UpstreamError
+from pipelines.sources.open_finance.client import ConsentRevokedError, OpenFinanceClient
+from pipelines.sources.open_finance.sandbox import create_app
+from pipelines.sources.serasa.client import SerasaClient
+from pipelines.sources.world_index import WorldIndex
+
+pytestmark = pytest.mark.integration
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, app) -> None:
+        self.port = _free_port()
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        for _ in range(200):  # bounded wait for start-up
+            if self.server.started:
+                return self
+            time.sleep(0.02)
+        raise RuntimeError("uvicorn did not start")
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def test_open_finance_over_real_http_with_faults(tmp_path):
+    world = make_world(n_customers=5, seed=2)
+    index = WorldIndex(world)
+    plan = FaultPlan(rate=0.2, seed=4, retry_after_s=0)
+    with Server(create_app(index, load_settings(home=tmp_path), faults=plan)) as srv:
+        settings = load_settings(home=tmp_path, open_finance_url=srv.url, http_backoff_base_s=0.001, http_retries=8)
+        client = OpenFinanceClient.from_settings(settings)
+        client.page_size = 10
+
+        async def scenario():
+            n = 0
+            for cpf in sorted(index.customer_by_cpf):
+                cid = (await client.create_consent(cpf, ["ACCOUNTS_READ", "ACCOUNTS_TRANSACTIONS_READ"])).consentId
+                for acc in await client.accounts(cid):
+                    got = await client.transactions(cid, acc.accountId, index.today - timedelta(days=365), index.today)
+                    n += len(got)
+                    assert {t.transactionId for t in got} <= {t["transaction_id"] for t in index.tx_by_account[acc.accountId]}
+                await client.revoke_consent(cid)
+                with pytest.raises(ConsentRevokedError):
+                    await client.accounts(cid)
+            await client.aclose()
+            return n
+
+        assert asyncio.run(scenario()) > 50
+        assert plan.injected > 0 and client.retries >= plan.injected
+
+
+def test_connect_errors_are_retried_then_reported(tmp_path):
+    port = _free_port()  # nothing listens there
+    settings = load_settings(home=tmp_path, serasa_url=f"http://127.0.0.1:{port}", http_retries=3,
+                             http_backoff_base_s=0.001, http_timeout_s=2)
+    client = SerasaClient.from_settings(settings)
+
+    async def scenario():
+        with pytest.raises(UpstreamError) as err:
+            await client.score("52998224725")
+        await client.aclose()
+        return err.value
+
+    err = asyncio.run(scenario())
+    assert "gave up after 4 attempts" in str(err)
+    assert client.retries == 3

@@ -1,0 +1,201 @@
+"""Pix sandbox + client: spec conformance, pagination against the world, BR Code, webhook delivery."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fixtures_world import make_world
+from spec_validation import SpecRecorder, validate_json_body
+
+from lake.domain.brcode import ascii_text, decode
+from lake.settings import load_settings
+from pipelines.sources.pix.client import PixApiError, PixClient
+from pipelines.sources.pix.sandbox import create_app
+from pipelines.sources.world_index import WorldIndex
+
+START = datetime(2025, 1, 1, tzinfo=UTC)
+END = datetime(2027, 1, 1, tzinfo=UTC)
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+@pytest.fixture(scope="module")
+def world():
+    return make_world(n_customers=20, seed=5)
+
+
+@pytest.fixture(scope="module")
+def index(world):
+    return WorldIndex(world)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return load_settings(home=tmp_path, http_backoff_base_s=0.001)
+
+
+class Receiver:
+    """A webhook receiver app that fails its first ``fail`` calls with 503."""
+
+    def __init__(self, fail: int = 0) -> None:
+        self.fail = fail
+        self.calls = 0
+        self.payloads: list[dict] = []
+        self.app = FastAPI()
+
+        @self.app.post("/hook/pix")
+        async def hook(request: Request) -> JSONResponse:
+            self.calls += 1
+            if self.calls <= self.fail:
+                return JSONResponse({"erro": "indisponivel"}, status_code=503)
+            self.payloads.append(await request.json())
+            return JSONResponse({})
+
+
+def make(index, settings, receiver: Receiver | None = None):
+    sleeps: list[float] = []
+
+    async def fake_sleep(s: float) -> None:
+        sleeps.append(s)
+
+    app = create_app(index, settings, webhook_transport=httpx.ASGITransport(app=receiver.app) if receiver else None,
+                     webhook_sleep=fake_sleep)
+    client = PixClient.from_settings(settings, app=app)
+    rec = SpecRecorder(("/api/",)).attach(client.http)
+    return app, client, rec, sleeps
+
+
+def customer_keys(index):
+    return [k for k, row in sorted(index.pix_keys.items()) if row["customer_id"] is not None]
+
+
+def test_cob_endpoints_validate_and_carry_a_valid_br_code(index, settings):
+    app, client, rec, _ = make(index, settings)
+    keys = customer_keys(index)
+    cpfs = sorted(index.customer_by_cpf)
+
+    async def scenario():
+        for i, key in enumerate(keys[:20]):
+            devedor = {"cpf": cpfs[i % len(cpfs)], "nome": "Fulano de Tal"} if i % 2 else None
+            cob = await client.create_cob(key, Decimal(f"{i + 1}.{i:02d}"), devedor=devedor,
+                                          txid=None if i % 3 else f"COFRE{i:025d}", solicitacao="Pedido")
+            code = decode(cob.pixCopiaECola)
+            assert code.amount == cob.valor.original == Decimal(f"{i + 1}.{i:02d}")
+            assert code.url == cob.location.removeprefix("https://") and code.point_of_initiation == "12"
+            owner = index.pix_keys[key]["owner_name"]
+            assert code.merchant_name == ascii_text(owner)[:25].strip()  # the recebedor, ASCII-normalised
+            again = await client.get_cob(cob.txid)
+            assert again.txid == cob.txid and again.status == "ATIVA"
+        with pytest.raises(PixApiError) as err:
+            await client.get_cob("x" * 30)
+        assert err.value.status == 404 and err.value.name == "CobNaoEncontrado"
+        with pytest.raises(PixApiError) as err:
+            await client.create_cob("chave-desconhecida@x.com", Decimal("1.00"))
+        assert err.value.status == 400 and err.value.violacoes[0]["propriedade"] == "cob.chave"
+        with pytest.raises(PixApiError) as err:
+            await client.create_cob(keys[0], Decimal("1.00"), txid="short")
+        assert err.value.status == 400
+
+    run(scenario())
+    assert {201, 200, 400, 404} <= rec.statuses()
+    assert len(rec.validated) >= 40
+
+
+def test_received_pix_pagination_reaches_every_world_row(index, settings, world):
+    app, client, rec, _ = make(index, settings)
+    client.page_size = 17
+    tx = world["transactions"]
+    want = tx.filter((tx["type"] == "PIX") & (tx["credit_debit_type"] == "CREDITO") & tx["account_id"].is_not_null())
+
+    async def scenario():
+        got = await client.received_pix(START, END)
+        assert len(got) == want.height
+        assert sum(p.cents for p in got) == want["amount_cents"].sum()
+        assert len({p.endToEndId for p in got}) == len(got)
+        # a payer-CPF filter and a narrower period
+        payer = want["counterparty_document"].drop_nulls()[0]
+        by_payer = await client.received_pix(START, END, cpf=payer)
+        assert len(by_payer) == want.filter(want["counterparty_document"] == payer).height
+        mid = datetime(2026, 6, 1, tzinfo=UTC)
+        part = await client.received_pix(START, mid)
+        assert len(part) == want.filter(want["booked_at"] <= mid).height
+        one = await client.get_pix(got[3].endToEndId)
+        assert one.endToEndId == got[3].endToEndId and one.valor == got[3].valor
+
+    run(scenario())
+    pages = [p for _, p, _ in rec.validated if p == "/api/pix"]
+    assert len(pages) > 10
+
+
+def test_webhook_register_and_delivery_with_retries(index, settings):
+    receiver = Receiver(fail=2)
+    app, client, rec, sleeps = make(index, settings, receiver)
+    key = customer_keys(index)[0]
+
+    async def scenario():
+        await client.set_webhook(key, "https://hooks.cofre.local/hook")
+        hook = await client.get_webhook(key)
+        assert hook.webhookUrl == "https://hooks.cofre.local/hook"
+        cob = await client.create_cob(key, Decimal("42.00"))
+        paid = await client.sandbox_pay(cob.txid)
+        delivery = paid["deliveries"][0]
+        assert delivery["delivered"] and delivery["attempts"] == 3  # two 503s, then 200
+        assert sleeps == [settings.http_backoff_base_s, settings.http_backoff_base_s * 2]  # exponential
+        assert (await client.get_cob(cob.txid)).status == "CONCLUIDA"
+        pix = receiver.payloads[0]["pix"][0]
+        assert pix["txid"] == cob.txid and pix["valor"] == "42.00"
+        validate_json_body("pix", "get", f"/api/pix/{pix['endToEndId']}", 200, pix)  # payload is a spec Pix
+        # replay the world's Pix for the key: everything received on that key arrives
+        report = await client.sandbox_deliver(START, END)
+        expected = [p for p in await client.received_pix(START, END) if p.chave == key]
+        delivered = [p for payload in receiver.payloads[1:] for p in payload["pix"]]
+        assert sum(r["pix"] for r in report["deliveries"]) == len(expected) == len(delivered)
+        await client.delete_webhook(key)
+        with pytest.raises(PixApiError) as err:
+            await client.get_webhook(key)
+        assert err.value.status == 404
+        with pytest.raises(PixApiError) as err:
+            await client.set_webhook("nao-e-cliente@x.com", "https://hooks.cofre.local/hook")
+        assert err.value.status == 400
+
+    run(scenario())
+    assert {200, 201, 204, 400, 404} <= rec.statuses()
+
+
+def test_webhook_delivery_gives_up_after_retries(index, settings):
+    receiver = Receiver(fail=100)
+    app, client, rec, sleeps = make(index, settings, receiver)
+    key = customer_keys(index)[1]
+
+    async def scenario():
+        await client.set_webhook(key, "https://hooks.cofre.local/hook")
+        cob = await client.create_cob(key, Decimal("5.00"))
+        delivery = (await client.sandbox_pay(cob.txid))["deliveries"][0]
+        assert not delivery["delivered"] and delivery["status"] == 503
+        assert delivery["attempts"] == settings.sandbox_webhook_retries + 1
+
+    run(scenario())
+
+
+def test_scope_is_enforced(index, settings):
+    app = create_app(index, settings)
+
+    async def scenario():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://pix.cofre.local") as http:
+            tok = (await http.post("/token", data={"grant_type": "client_credentials", "scope": "cob.read"},
+                                   auth=(settings.client_id, settings.client_secret.get_secret_value()))).json()
+            r = await http.get("/api/pix", params={"inicio": "2026-01-01T00:00:00Z", "fim": "2026-02-01T00:00:00Z"},
+                               headers={"Authorization": f"Bearer {tok['access_token']}"})
+            assert r.status_code == 403 and r.json()["type"].endswith("/AcessoNegado")
+            r = await http.get("/api/pix", params={"inicio": "2026-01-01T00:00:00Z", "fim": "2026-02-01T00:00:00Z"})
+            assert r.status_code == 401
+
+    run(scenario())
