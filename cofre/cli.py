@@ -24,6 +24,9 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("info", None),
     ("simulate", None),
     ("sandbox", "sandbox"),
+    ("lake", "lake"),
+    ("demo", None),
+    ("dagster", "dagster"),
 ]
 
 for _module, _name in _GROUPS:

@@ -105,7 +105,7 @@ class Check:
             got = pl.col(self.column).cast(pl.String)
         if self.kind in ("cpf", "cnpj"):  # do not copy a personal identifier into the reason
             got = pl.lit("<redacted>")
-        return pl.format(f"{self.name}: {self.describe()}; got {{}}", got.fill_null("null"))
+        return pl.concat_str([pl.lit(f"{self.name}: {self.describe()}; got "), got.fill_null("null")])
 
 
 # --- constructors -------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ A CPF is 11 digits (optionally written ``NNN.NNN.NNN-NN``) whose last two are mo
 over weights 10..2 and 11..2; the eleven repeated-digit numbers (``000...``, ``111...``) are invalid.
 A CNPJ is 14 digits (optionally ``NN.NNN.NNN/NNNN-NN``) with check digits over the weights
 5,4,3,2,9,8,7,6,5,4,3,2 and 6,5,4,3,2,9,8,7,6,5,4,3,2 (remainder < 2 gives 0, else 11 - remainder).
-The expressions return null for null input, True/False otherwise.
+The expressions return null for null input, True/False otherwise; each distinct value is checked once.
 """
 
 from __future__ import annotations
@@ -15,34 +15,37 @@ CPF_FORMAT = r"^\d{3}\.?\d{3}\.?\d{3}-?\d{2}$"
 CNPJ_FORMAT = r"^\d{2}\.?\d{3}\.?\d{3}/?\d{4}-?\d{2}$"
 
 
-def _digit(d: pl.Expr, i: int) -> pl.Expr:
-    return d.str.slice(i, 1).cast(pl.Int32, strict=False)
+def _valid(values: pl.Series, fmt: str, w1: list[int], w2: list[int]) -> pl.Series:
+    """Validity of each distinct value, computed once per distinct value, mapped back (null stays null)."""
+    uniq = values.drop_nulls().unique()
+    d = uniq.str.replace_all(r"\D", "")
+    frame = pl.DataFrame({f"d{i}": d.str.slice(i, 1).cast(pl.Int32, strict=False)
+                          for i in range(len(w2) + 1)})
+
+    def dv(weights: list[int]) -> pl.Expr:
+        rem = pl.sum_horizontal([pl.col(f"d{i}") * w for i, w in enumerate(weights)]) % 11
+        return pl.when(rem < 2).then(0).otherwise(11 - rem)
+
+    n = len(w2)
+    ok = frame.select(
+        ((dv(w1) == pl.col(f"d{n - 1}")) & (dv(w2) == pl.col(f"d{n}"))).fill_null(False)
+    ).to_series()
+    ok = ok & uniq.str.contains(fmt) & ~d.str.contains(r"^(?:0+|1+|2+|3+|4+|5+|6+|7+|8+|9+)$")
+    return values.replace_strict(uniq, ok, default=None, return_dtype=pl.Boolean)
 
 
-def _mod11_dv(d: pl.Expr, weights: list[int]) -> pl.Expr:
-    total = pl.sum_horizontal([_digit(d, i) * w for i, w in enumerate(weights)])
-    rem = total % 11
-    return pl.when(rem < 2).then(0).otherwise(11 - rem)
+_CPF_W1, _CPF_W2 = list(range(10, 1, -1)), list(range(11, 1, -1))
+_CNPJ_W1 = [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]
+_CNPJ_W2 = [6, *_CNPJ_W1]
 
 
 def is_valid_cpf(expr: pl.Expr) -> pl.Expr:
-    """True where ``expr`` is a well-formed CPF with correct check digits."""
-    d = expr.str.replace_all(r"\D", "")
-    dv1 = _mod11_dv(d, list(range(10, 1, -1)))
-    dv2 = _mod11_dv(d, list(range(11, 1, -1)))
-    repeated = d.str.contains(r"^(?:0+|1+|2+|3+|4+|5+|6+|7+|8+|9+)$")
-    ok = expr.str.contains(CPF_FORMAT) & ~repeated & (dv1 == _digit(d, 9)) & (dv2 == _digit(d, 10))
-    return pl.when(expr.is_null()).then(None).otherwise(ok.fill_null(False))
+    """True where ``expr`` is a well-formed CPF with correct check digits (null for null)."""
+    return expr.map_batches(lambda s: _valid(s.cast(pl.String), CPF_FORMAT, _CPF_W1, _CPF_W2),
+                            return_dtype=pl.Boolean)
 
 
 def is_valid_cnpj(expr: pl.Expr) -> pl.Expr:
-    """True where ``expr`` is a well-formed (numeric) CNPJ with correct check digits."""
-    d = expr.str.replace_all(r"\D", "")
-    w1 = [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]
-    w2 = [6, *w1]
-    repeated = d.str.contains(r"^(?:0+|1+|2+|3+|4+|5+|6+|7+|8+|9+)$")
-    ok = (
-        expr.str.contains(CNPJ_FORMAT) & ~repeated
-        & (_mod11_dv(d, w1) == _digit(d, 12)) & (_mod11_dv(d, w2) == _digit(d, 13))
-    )
-    return pl.when(expr.is_null()).then(None).otherwise(ok.fill_null(False))
+    """True where ``expr`` is a well-formed (numeric) CNPJ with correct check digits (null for null)."""
+    return expr.map_batches(lambda s: _valid(s.cast(pl.String), CNPJ_FORMAT, _CNPJ_W1, _CNPJ_W2),
+                            return_dtype=pl.Boolean)

@@ -10,7 +10,7 @@ import polars as pl
 from lake import delta
 from lake.catalog import get_table
 from lake.settings import Settings
-from pipelines.common.conform import quarantine_rows
+from lake.quarantine import QUARANTINE_TABLE, to_quarantine_rows
 
 
 def write_bronze(table: str, df: pl.DataFrame, settings: Settings) -> int:
@@ -36,8 +36,10 @@ def quarantine(bad: pl.DataFrame, source_table: str, run_id: str, settings: Sett
     """Rejected rows into ``quarantine.rows`` (idempotent on source table + record key)."""
     if bad.height == 0:
         return 0
-    rows = quarantine_rows(bad, source_table, run_id, datetime.now(UTC))
-    delta.merge("quarantine.rows", rows, update=False, key=("source_table", "record_key"), settings=settings)
+    rows = to_quarantine_rows(bad, source_table=source_table, run_id=run_id, key_columns=["source_record_id"],
+                              now=datetime.now(UTC))
+    # keyed on (source table, bronze record): re-processing the same bronze record in a later run adds nothing
+    delta.merge(QUARANTINE_TABLE, rows, update=False, key=("source_table", "record_key"), settings=settings)
     return rows.height
 
 

@@ -1,0 +1,184 @@
+"""DuckDB auditor session: one view per catalog table over the current Delta version, plus time travel.
+
+:func:`connect` returns a DuckDB connection where every catalog table that exists in the lake is a
+view named like the catalog (``silver.transactions``: DuckDB schema ``silver``, view
+``transactions``) defined as ``SELECT * FROM delta_scan('<table uri>')``. ``delta_scan`` (the
+``delta`` extension from the ``duckdb-extension-delta`` package) reads the Delta log, so deleted or
+updated rows never come back, and each query sees the version current at query time. On S3 a
+DuckDB secret (TYPE s3, path-style URLs, the settings' endpoint and keys) is created first; if
+``delta_scan`` cannot read S3 the view falls back to ``DeltaTable(uri).to_pyarrow_dataset()``
+registered in DuckDB (pinned to the version current when the session opened).
+
+Restricted layers (bronze, quarantine: clear identifiers) get views only when
+``settings.lake_auditor_bronze`` is true (``COFRE_LAKE_AUDITOR_BRONZE=1``) or ``include_restricted``.
+
+Time travel in SQL (``Auditor.sql``): a catalog table followed by
+
+    silver.transactions AS OF VERSION 3
+    silver.transactions AS OF TIMESTAMP '2026-11-27T10:00:00Z'
+
+is rewritten to a view over that version (``silver."transactions@v3"``); a timestamp resolves to
+the latest version committed at or before it (UTC when no zone is given). Give the table an alias
+(``... AS OF VERSION 3 t``) to qualify its columns. :meth:`Auditor.open_table` does the same from
+Python and returns the view name.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from urllib.parse import urlparse
+
+import duckdb
+
+from lake import delta
+from lake.catalog import RESTRICTED_LAYERS, LAYERS, Table, get_table, tables
+from lake.settings import Settings, get_settings
+
+AS_OF = re.compile(
+    r"\b(?P<table>[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*)\s+AS\s+OF\s+"
+    r"(?:VERSION\s+(?P<version>\d+)|TIMESTAMP\s+'(?P<ts>[^']+)')",
+    re.IGNORECASE,
+)
+
+
+class AuditorError(RuntimeError):
+    """A query or table the auditor cannot serve (unknown, restricted, missing, bad AS OF)."""
+
+
+def _parse_ts(text: str) -> datetime:
+    try:
+        ts = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise AuditorError(f"AS OF TIMESTAMP {text!r}: not an ISO-8601 timestamp") from None
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+class Auditor:
+    """A DuckDB session with catalog views. Use :func:`connect` or as a context manager."""
+
+    def __init__(self, settings: Settings | None = None, *, include_restricted: bool | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.include_restricted = (
+            self.settings.lake_auditor_bronze if include_restricted is None else include_restricted
+        )
+        self.con = duckdb.connect()
+        self.con.execute("SET enable_progress_bar = false")
+        import duckdb_extensions
+
+        duckdb_extensions.import_extension("delta", con=self.con)
+        self._delta_scan_ok = True
+        if self.settings.lake_is_s3:
+            self._create_s3_secret()
+        for layer in LAYERS:
+            self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
+        self.views: dict[str, str] = {}
+        for t in tables():
+            if self._allowed(t) and delta.exists(t, self.settings):
+                self._create_view(t, f"{t.layer}.{t.short_name}", None)
+                self.views[t.name] = f"{t.layer}.{t.short_name}"
+
+    # --- set-up ---------------------------------------------------------------------------------
+    def _create_s3_secret(self) -> None:
+        s = self.settings
+        ep = urlparse(s.s3_endpoint or "")
+        self.con.execute(
+            "CREATE OR REPLACE SECRET lake_s3 (TYPE s3, KEY_ID ?, SECRET ?, ENDPOINT ?, URL_STYLE 'path', "
+            "USE_SSL ?, REGION ?)",
+            [s.s3_access_key, s.s3_secret_key.get_secret_value(), ep.netloc, ep.scheme == "https", s.s3_region],
+        )
+
+    def _allowed(self, t: Table) -> bool:
+        return self.include_restricted or t.layer not in RESTRICTED_LAYERS
+
+    def _create_view(self, t: Table, view: str, version: int | None) -> None:
+        uri = delta.table_uri(t, self.settings)
+        if self._delta_scan_ok:
+            args = f"'{uri}'" + (f", version => {int(version)}" if version is not None else "")
+            try:
+                self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM delta_scan({args})")
+                self.con.execute(f"SELECT * FROM {view} LIMIT 0")
+                return
+            except duckdb.Error:
+                if not self.settings.lake_is_s3:
+                    raise
+                self._delta_scan_ok = False  # S3 through the extension failed: use delta-rs from now on
+        from deltalake import DeltaTable
+
+        ds = DeltaTable(uri, version=version, storage_options=self.settings.storage_options()).to_pyarrow_dataset()
+        arrow_name = "__arrow_" + re.sub(r"\W", "_", view)
+        self.con.register(arrow_name, ds)
+        self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {arrow_name}")
+
+    @property
+    def uses_delta_scan(self) -> bool:
+        return self._delta_scan_ok
+
+    # --- API ------------------------------------------------------------------------------------
+    def open_table(self, name: str, *, version: int | None = None, timestamp: datetime | str | None = None) -> str:
+        """A view over ``name`` at ``version``/``timestamp`` (current if neither); returns its SQL name."""
+        try:
+            t = get_table(name)
+        except KeyError as exc:
+            raise AuditorError(str(exc)) from None
+        if not self._allowed(t):
+            raise AuditorError(f"{t.name} is access-restricted (set COFRE_LAKE_AUDITOR_BRONZE=1 to expose it)")
+        if not delta.exists(t, self.settings):
+            raise AuditorError(f"{t.name} has no Delta table in the lake yet")
+        if version is not None and timestamp is not None:
+            raise AuditorError("pass version or timestamp, not both")
+        if timestamp is not None:
+            ts = _parse_ts(timestamp) if isinstance(timestamp, str) else timestamp
+            try:
+                version = delta.version_at(t, ts, self.settings)
+            except ValueError as exc:
+                raise AuditorError(str(exc)) from None
+        if version is None:
+            return self.views[t.name]
+        current = delta.version(t, self.settings)
+        if not 0 <= version <= current:
+            raise AuditorError(f"{t.name}: version {version} does not exist (current is {current})")
+        view = f'{t.layer}."{t.short_name}@v{version}"'
+        self._create_view(t, view, version)
+        return view
+
+    def rewrite(self, query: str) -> str:
+        """Replace ``<table> AS OF VERSION n | TIMESTAMP '...'`` by views over that version."""
+
+        def sub(m: re.Match[str]) -> str:
+            if m.group("version") is not None:
+                return self.open_table(m.group("table"), version=int(m.group("version")))
+            return self.open_table(m.group("table"), timestamp=m.group("ts"))
+
+        return AS_OF.sub(sub, query)
+
+    def _precheck(self, query: str) -> None:
+        """Name restricted or not-yet-written catalog tables clearly instead of DuckDB's catalog error."""
+        for t in tables():
+            if t.name in self.views:
+                continue
+            if re.search(rf"\b{re.escape(t.layer)}\s*\.\s*{re.escape(t.short_name)}\b", query, re.IGNORECASE):
+                if not self._allowed(t):
+                    raise AuditorError(
+                        f"{t.name} is access-restricted (set COFRE_LAKE_AUDITOR_BRONZE=1 to expose it)"
+                    )
+                raise AuditorError(f"{t.name} has no Delta table in the lake yet")
+
+    def sql(self, query: str) -> duckdb.DuckDBPyRelation:
+        """Run SQL (with AS OF rewriting) and return the DuckDB relation."""
+        self._precheck(query)
+        return self.con.sql(self.rewrite(query))
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Auditor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def connect(settings: Settings | None = None, *, include_restricted: bool | None = None) -> Auditor:
+    """Open an auditor session over the lake of ``settings`` (default: the process settings)."""
+    return Auditor(settings, include_restricted=include_restricted)

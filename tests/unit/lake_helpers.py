@@ -1,0 +1,52 @@
+"""Shared helpers for the lake tests: an embedded lake in a tmp COFRE_HOME and silver-like frames."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import polars as pl
+
+from lake.settings import get_settings
+
+T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+
+
+def use_tmp_lake(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("COFRE_PROFILE", "embedded")
+    monkeypatch.setenv("COFRE_HOME", str(tmp_path))
+    monkeypatch.delenv("COFRE_LAKE_URI", raising=False)
+    monkeypatch.delenv("COFRE_LAKE_AUDITOR_BRONZE", raising=False)
+    get_settings.cache_clear()
+
+
+def transactions(ids: list[str], *, cents: int = 1000, customer: str = "c" * 64) -> pl.DataFrame:
+    """Rows fitting silver.transactions."""
+    n = len(ids)
+    booked = [T0 + timedelta(minutes=i) for i in range(n)]
+    return pl.DataFrame({
+        "transaction_id": ids,
+        "source": ["ACCOUNT"] * n,
+        "customer_pk": [customer] * n,
+        "account_id": ["acc-1"] * n,
+        "credit_card_account_id": [None] * n,
+        "booked_at": booked,
+        "booked_month": [b.strftime("%Y-%m") for b in booked],
+        "amount": [Decimal(cents) / 100] * n,
+        "amount_cents": [cents] * n,
+        "signed_amount_cents": [-cents] * n,
+        "credit_debit_type": ["DEBITO"] * n,
+        "type": ["PIX"] * n,
+        "channel": ["PIX"] * n,
+        "counterparty_pk": ["d" * 64] * n,
+        "counterparty_document_pk": [None] * n,
+        "counterparty_name_pk": [None] * n,
+        "mcc": [None] * n,
+        "device_id": ["dev-1"] * n,
+        "is_new_device": [False] * n,
+        "is_fraud": [False] * n,
+        "fraud_scenario": [None] * n,
+        "source_record_id": [f"rec-{i}" for i in ids],
+        "ingested_at": [T0] * n,
+    }, schema_overrides={"credit_card_account_id": pl.String, "counterparty_document_pk": pl.String,
+                         "counterparty_name_pk": pl.String, "mcc": pl.Int16, "fraud_scenario": pl.String})

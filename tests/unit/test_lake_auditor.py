@@ -1,0 +1,111 @@
+"""DuckDB auditor: views over the current Delta version (deleted rows stay deleted), AS OF time travel,
+restricted bronze, and the `cofre lake` CLI."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+import pytest
+from typer.testing import CliRunner
+
+from lake import auditor, delta
+from lake_helpers import transactions, use_tmp_lake
+
+TX = "silver.transactions"
+
+
+@pytest.fixture(autouse=True)
+def _lake(monkeypatch, tmp_path):
+    use_tmp_lake(monkeypatch, tmp_path)
+
+
+def _ids(aud: auditor.Auditor, sql: str) -> list[str]:
+    return sorted(r[0] for r in aud.sql(sql).fetchall())
+
+
+def test_deleted_rows_do_not_come_back_and_time_travel_does():
+    delta.append(TX, transactions(["t1", "t2", "t3"]))
+    v_before = delta.version(TX)
+    time.sleep(0.02)
+    between = datetime.now(UTC)
+    time.sleep(0.02)
+    delta.delete(TX, "transaction_id = 't2'")
+    delta.merge(TX, transactions(["t3"], cents=777))
+    with auditor.connect() as aud:
+        assert aud.uses_delta_scan
+        assert _ids(aud, "SELECT transaction_id FROM silver.transactions") == ["t1", "t3"]
+        assert aud.sql("SELECT amount_cents FROM silver.transactions WHERE transaction_id = 't3'").fetchone() == (777,)
+        assert _ids(aud, f"SELECT transaction_id FROM silver.transactions AS OF VERSION {v_before}") == ["t1", "t2", "t3"]
+        assert _ids(aud, f"SELECT x.transaction_id FROM silver.transactions as of version {v_before} x "
+                         "WHERE x.amount_cents = 1000") == ["t1", "t2", "t3"]
+        assert _ids(aud, f"SELECT transaction_id FROM silver.transactions AS OF TIMESTAMP '{between.isoformat()}'") \
+            == ["t1", "t2", "t3"]
+        # both versions in one query
+        row = aud.sql(f"SELECT (SELECT count(*) FROM silver.transactions), "
+                      f"(SELECT count(*) FROM silver.transactions AS OF VERSION {v_before})").fetchone()
+        assert row == (2, 3)
+        view = aud.open_table(TX, version=v_before)
+        assert aud.sql(f"SELECT count(*) FROM {view}").fetchone() == (3,)
+        with pytest.raises(auditor.AuditorError, match="does not exist"):
+            aud.sql("SELECT * FROM silver.transactions AS OF VERSION 99")
+        with pytest.raises(auditor.AuditorError, match="no version at or before"):
+            aud.sql("SELECT * FROM silver.transactions AS OF TIMESTAMP '2001-01-01T00:00:00'")
+
+
+def test_view_follows_new_commits_within_a_session():
+    delta.append(TX, transactions(["t1"]))
+    with auditor.connect() as aud:
+        assert aud.sql("SELECT count(*) FROM silver.transactions").fetchone() == (1,)
+        delta.append(TX, transactions(["t2"]))
+        assert aud.sql("SELECT count(*) FROM silver.transactions").fetchone() == (2,)
+
+
+def test_bronze_is_restricted_unless_enabled(monkeypatch):
+    import polars as pl
+
+    from lake.settings import get_settings
+
+    bronze = pl.DataFrame({
+        "record_id": ["r1"], "source": ["pix"], "consent_id": [None], "request_id": ["q1"],
+        "pulled_at": [datetime(2026, 1, 1, tzinfo=UTC)], "ingest_date": [datetime(2026, 1, 1).date()],
+        "payload": ['{"endToEndId":"E1","pagador":{"cpf":"52998224725"}}'], "end_to_end_id": ["E1"],
+    }, schema_overrides={"consent_id": pl.String})
+    delta.merge("bronze.pix_received", bronze)
+    with auditor.connect() as aud:
+        assert "bronze.pix_received" not in aud.views
+        with pytest.raises(auditor.AuditorError, match="access-restricted"):
+            aud.sql("SELECT payload FROM bronze.pix_received")
+    monkeypatch.setenv("COFRE_LAKE_AUDITOR_BRONZE", "true")
+    get_settings.cache_clear()
+    with auditor.connect() as aud:
+        assert aud.sql("SELECT end_to_end_id FROM bronze.pix_received").fetchall() == [("E1",)]
+
+
+def test_cli_sql_formats_history_tables_vacuum():
+    from cofre.cli import app
+
+    delta.append(TX, transactions(["t1", "t2"]))
+    delta.delete(TX, "transaction_id = 't1'")
+    runner = CliRunner()
+    res = runner.invoke(app, ["lake", "sql", "SELECT transaction_id, amount FROM silver.transactions", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output) == [{"transaction_id": "t2", "amount": "10.00"}]
+    res = runner.invoke(app, ["lake", "sql", "SELECT count(*) AS n FROM silver.transactions AS OF VERSION 1",
+                              "--format", "csv"])
+    assert res.exit_code == 0 and res.output.splitlines() == ["n", "2"]
+    res = runner.invoke(app, ["lake", "sql", "SELECT transaction_id FROM silver.transactions"])
+    assert res.exit_code == 0 and "t2" in res.output and "t1" not in res.output
+    res = runner.invoke(app, ["lake", "history", TX])
+    assert res.exit_code == 0 and "DELETE" in res.output and "WRITE" in res.output
+    res = runner.invoke(app, ["lake", "tables"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    line = next(x for x in res.output.splitlines() if "silver.transactions" in x)
+    assert [c.strip() for c in line.split("│")[1:5]] == ["silver.transactions", "silver", "2", "1"]
+    res = runner.invoke(app, ["lake", "vacuum", TX])
+    assert res.exit_code == 0 and "removed" in res.output
+    res = runner.invoke(app, ["lake", "sql", "SELECT * FROM bronze.pix_received"])
+    assert res.exit_code == 2 and "access-restricted" in res.output
+    res = runner.invoke(app, ["lake", "history", "silver.nope"])
+    assert res.exit_code == 2 and "unknown table" in res.output
