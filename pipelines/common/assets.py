@@ -35,7 +35,7 @@ def rebuild_if_moved(context: AssetExecutionContext, settings: Settings, target:
         return MaterializeResult(metadata={"inserted": 0, "updated": 0, "quarantined": 0, "skipped": True,
                                            "rows": count(target, settings)})
     good, bad = build()
-    q = quarantine(bad, target, context.run_id, settings) if bad is not None else 0
+    q = quarantine(bad, target, context.run.run_id, settings) if bad is not None else 0
     res = write_merged(target, good, settings, inc.metadata(vers))
     context.log.info(f"{target}: {res} quarantined={q}")
     return MaterializeResult(metadata={**res, "quarantined": q, "skipped": False, "rows": count(target, settings)})

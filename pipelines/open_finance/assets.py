@@ -99,7 +99,7 @@ def run_silver_transactions(lake: LakeResource, run_id: str, log=None) -> dict:
        deps=_dep(*TX_INPUTS))
 def silver_transactions(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
     """Account + card transactions, typed, deduplicated (MERGE), pseudonymised, labelled; bad rows quarantined."""
-    res = run_silver_transactions(lake, context.run_id, context.log)
+    res = run_silver_transactions(lake, context.run.run_id, context.log)
     return MaterializeResult(metadata={**res, "rows": count("silver.transactions", lake.settings())})
 
 
