@@ -40,3 +40,18 @@ def decode(df: pl.DataFrame | pl.LazyFrame, dtype: pl.Struct, prefix: str = "") 
     fields = [f.name for f in dtype.fields]
     return lf.with_columns(pl.col("payload").str.json_decode(dtype).alias("__p")).with_columns(
         [pl.col("__p").struct.field(f).alias(prefix + f) for f in fields]).drop("__p")
+
+
+def pseudonymise_distinct(values: pl.Series, kind, *, key: bytes | None = None) -> pl.Series:
+    """:func:`lake.pseudonym.pseudonymise` run once per distinct value (normalisation included), mapped back.
+
+    Same result as pseudonymising the column (tested); much faster when values repeat (counterparty
+    keys and names repeat across millions of transactions).
+    """
+    from lake.pseudonym import pseudonymise
+
+    uniq = values.drop_nulls().unique()
+    if uniq.len() == 0:
+        return pl.Series(values.name, [None] * len(values), dtype=pl.String)
+    hashed = pseudonymise(uniq, kind, key=key)
+    return values.replace_strict(uniq, hashed, default=None, return_dtype=pl.String).alias(values.name)

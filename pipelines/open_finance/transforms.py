@@ -15,7 +15,7 @@ import polars as pl
 from lake import quality as q
 from lake.domain.world_schema import CHANNELS, CREDIT_DEBIT, FRAUD_SCENARIOS, LOAN_SUBTYPES, TRANSACTION_TYPES
 from lake.pseudonym import pseudonymise
-from pipelines.common.conform import AMOUNT_RE, cents, decode, money, ts
+from pipelines.common.conform import AMOUNT_RE, cents, decode, money, pseudonymise_distinct, ts
 
 S = pl.String
 _AMOUNT = pl.Struct({"amount": S, "currency": S})
@@ -112,9 +112,9 @@ def silver_transactions(account_tx: pl.DataFrame | pl.LazyFrame, card_tx: pl.Dat
         .collect()
     )
     good, bad = q.split_valid(typed, TX_SUITE)
-    cp = pseudonymise(good.get_column("counterparty_key"), "pix_key", key=key)
-    doc = pseudonymise(good.get_column("counterparty_document"), "document", key=key)
-    name = pseudonymise(good.get_column("counterparty_name"), "name", key=key)
+    cp = pseudonymise_distinct(good.get_column("counterparty_key"), "pix_key", key=key)
+    doc = pseudonymise_distinct(good.get_column("counterparty_document"), "document", key=key)
+    name = pseudonymise_distinct(good.get_column("counterparty_name"), "name", key=key)
     sign = pl.when(pl.col("credit_debit_type") == "CREDITO").then(1).otherwise(-1)
     out = good.with_columns(cp.alias("counterparty_pk"), doc.alias("counterparty_document_pk"),
                             name.alias("counterparty_name_pk")).select(
