@@ -9,8 +9,15 @@ import hashlib
 import json
 
 from dagster import (
-    AssetSelection, DefaultScheduleStatus, DefaultSensorStatus, RunRequest, ScheduleDefinition, SensorEvaluationContext,
-    SkipReason, define_asset_job, sensor,
+    AssetSelection,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    ScheduleDefinition,
+    SensorEvaluationContext,
+    SkipReason,
+    define_asset_job,
+    sensor,
 )
 
 from pipelines.resources import WorldResource

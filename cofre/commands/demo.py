@@ -27,10 +27,10 @@ def demo() -> None:
     typer.echo(f"profile={s.profile} lake={s.lake_uri} world={s.sim_customers} customers x {s.sim_months} months")
     folder = ensure_world(s, on_month=lambda m: typer.echo(f"  simulated month {m + 1}/{s.sim_months}"))
     typer.echo(f"world ready at {folder} ({time.perf_counter() - t0:.0f}s)")
+    import os
+
     from cofre.commands.dagster import dagster_env
     from pipelines.run import run_layers
-
-    import os
 
     os.environ.update({k: v for k, v in dagster_env().items() if k in ("DAGSTER_HOME", "COFRE_DAGSTER_STORAGE")})
     ok = run_layers(echo=typer.echo, persistent=True)

@@ -9,8 +9,8 @@ import polars as pl
 
 from lake import delta
 from lake.catalog import get_table
-from lake.settings import Settings
 from lake.quarantine import QUARANTINE_TABLE, to_quarantine_rows
+from lake.settings import Settings
 
 
 def write_bronze(table: str, df: pl.DataFrame, settings: Settings) -> int:

@@ -25,34 +25,32 @@ def transaction_features(tx: pl.LazyFrame | pl.DataFrame, logins: pl.LazyFrame |
     lf = (tx.lazy().select("transaction_id", "customer_pk", "booked_at", "booked_month", "amount_cents",
                            "credit_debit_type", "type", "channel", "counterparty_pk", "is_new_device",
                            "is_fraud", "fraud_scenario")
-          .sort("customer_pk", "booked_at", "transaction_id")
-          .with_columns(pl.lit(1, pl.Int32).alias("_one")))
-    windows = []
+          .sort("customer_pk", "booked_at", "transaction_id")).collect().lazy()
+    # windows strictly before each row: one rolling pass per window (rows come back in input order,
+    # which is sorted by customer and time; asserted below)
+    keyed = lf.select("customer_pk", "booked_at", "amount_cents")
+    parts = []
     for w in WINDOWS:
-        windows += [
-            pl.col("_one").rolling_sum_by("booked_at", w, closed="left").over("customer_pk").fill_null(0)
-            .cast(pl.Int32).alias(f"tx_count_{w}"),
-            pl.col("amount_cents").rolling_sum_by("booked_at", w, closed="left").over("customer_pk").fill_null(0)
-            .alias(f"tx_sum_cents_{w}"),
-        ]
-    windows.append(pl.col("amount_cents").rolling_max_by("booked_at", "30d", closed="left").over("customer_pk")
-                   .alias("max_amount_cents_30d"))
+        aggs = [pl.len().cast(pl.Int32).alias(f"tx_count_{w}"), pl.col("amount_cents").sum().alias(f"tx_sum_cents_{w}")]
+        if w == "30d":
+            aggs.append(pl.col("amount_cents").max().alias("max_amount_cents_30d"))
+        parts.append(keyed.rolling("booked_at", period=w, closed="left", group_by="customer_pk").agg(aggs))
+    first_part = parts[0]
+    win = pl.concat([first_part.select(pl.col("customer_pk").alias("_ck"), pl.col("booked_at").alias("_bk")),
+                     *[p.drop("customer_pk", "booked_at") for p in parts]], how="horizontal")
+    lf = pl.concat([lf, win], how="horizontal").collect().lazy()
+    windows = [pl.col(c).fill_null(0) for w in WINDOWS for c in (f"tx_count_{w}", f"tx_sum_cents_{w}")]
     first_seen = pl.col("booked_at").min().over("customer_pk", "counterparty_pk")
     lf = lf.with_columns(
         *windows,
+        ((pl.col("_ck") == pl.col("customer_pk")) & (pl.col("_bk") == pl.col("booked_at"))).all().alias("_aligned"),
         (pl.col("counterparty_pk").is_not_null() & (pl.col("booked_at") == first_seen)).alias("is_first_time_counterparty"),
     )
-    # distinct counterparties in the windows before: rolling groups over each customer's history
-    base = lf.select("transaction_id", "customer_pk", "booked_at", "counterparty_pk")
-    distinct = None
+    # distinct counterparties in [t - w, t): see distinct_before()
+    lf = lf.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("_i"))
+    base = lf.select("_i", pl.col("customer_pk").rank("dense").alias("_c"), "booked_at", "counterparty_pk")
     for w in ("24h", "7d", "30d"):
-        d = (base.rolling("booked_at", period=w, closed="left", group_by="customer_pk")
-             .agg(pl.col("counterparty_pk").drop_nulls().n_unique().cast(pl.Int32).alias(f"distinct_counterparties_{w}"))
-             )
-        d = d.with_columns(pl.int_range(pl.len()).alias("_i"))
-        distinct = d if distinct is None else distinct.join(d.drop("customer_pk", "booked_at"), on="_i")
-    assert distinct is not None
-    lf = lf.with_columns(pl.int_range(pl.len()).alias("_i")).join(distinct.drop("customer_pk", "booked_at"), on="_i")
+        lf = lf.join(distinct_before(base, w), on="_i", how="left")
     # logins: last login and last device change strictly before each transaction
     lg = logins.lazy().select("customer_pk", "at", "is_new_device").sort("at")
     last_login = lg.select("customer_pk", pl.col("at").alias("last_login_at"))
@@ -81,9 +79,37 @@ def transaction_features(tx: pl.LazyFrame | pl.DataFrame, logins: pl.LazyFrame |
         ((pl.col("booked_at") - pl.col("last_login_at")).dt.total_seconds() / 60.0).alias("minutes_since_last_login"),
         ((pl.col("booked_at") - pl.col("device_change_at")).dt.total_seconds() / 60.0)
         .alias("minutes_since_device_change"),
-        "is_fraud", "fraud_scenario", pl.lit(now).cast(_TS).alias("computed_at"),
+        "is_fraud", "fraud_scenario", pl.lit(now).cast(_TS).alias("computed_at"), "_aligned",
     )
-    return out.collect()
+    df = out.collect()
+    if df.height and not df.get_column("_aligned").all():  # an invariant of polars' rolling output order
+        raise AssertionError("rolling windows came back out of order")
+    return df.drop("_aligned")
+
+
+def distinct_before(base: pl.LazyFrame, window: str) -> pl.LazyFrame:
+    """Distinct counterparties of the customer in ``[t - window, t)`` for every row ``_i``, without windows.
+
+    Each earlier payment ``j`` (to key ``k`` at ``a_j``) counts for the rows at times ``t`` with
+    ``a_j < t <= b_j``, ``b_j = min(next payment to k, a_j + window)``: then ``k`` is counted once, by its
+    latest payment before ``t``. So the count is "starts before t" minus "ends before t", a running
+    sum over one sort of queries and events per customer (exact; equal to a rolling n_unique, tested).
+    """
+    pay = base.filter(pl.col("counterparty_pk").is_not_null()).sort("_c", "counterparty_pk", "booked_at")
+    pay = pay.with_columns(pl.col("booked_at").shift(-1).over("_c", "counterparty_pk").alias("_next"))
+    end = pl.min_horizontal(pl.col("_next"), pl.col("booked_at").dt.offset_by(window))
+    events = pl.concat([
+        pay.select("_c", pl.col("booked_at").alias("_t"), pl.lit(1, pl.Int8).alias("_kind"),
+                   pl.lit(1, pl.Int32).alias("_d"), pl.lit(None, pl.Int64).alias("_i")),
+        pay.select("_c", end.alias("_t"), pl.lit(1, pl.Int8).alias("_kind"), pl.lit(-1, pl.Int32).alias("_d"),
+                   pl.lit(None, pl.Int64).alias("_i")),
+        base.select("_c", pl.col("booked_at").alias("_t"), pl.lit(0, pl.Int8).alias("_kind"),
+                    pl.lit(0, pl.Int32).alias("_d"), pl.col("_i").cast(pl.Int64)),
+    ])
+    # queries sort before events at the same instant: only events strictly before t are counted
+    return (events.sort("_c", "_t", "_kind").with_columns(pl.col("_d").cum_sum().over("_c").alias("_n"))
+            .filter(pl.col("_kind") == 0)
+            .select(pl.col("_i").cast(pl.Int64), pl.col("_n").cast(pl.Int32).alias(f"distinct_counterparties_{window}")))
 
 
 def customer_day(tx: pl.LazyFrame | pl.DataFrame, now: datetime) -> pl.DataFrame:

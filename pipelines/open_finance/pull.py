@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from pipelines.common.bronze import BronzeBatch, dumps, now_utc
-from pipelines.sources.open_finance.client import OpenFinanceClient, NotFoundError
+from pipelines.sources.open_finance.client import NotFoundError, OpenFinanceClient
 from pipelines.sources.open_finance.sandbox import ACCOUNTS, CARDS, LOANS
 
 PERMISSIONS = [
@@ -105,7 +105,7 @@ async def pull_customer(client: RawOpenFinanceClient, cpf: str, to_date: date, o
                     out.transactions.add((acc["accountId"], tx.get("transactionId")), dumps(tx), request_id=trid,
                                          pulled_at=t_at, consent_id=cid)
     card_params = {"fromTransactionDate": start.isoformat(), "toTransactionDate": end.isoformat()}
-    for rid, items in await client.raw_list(f"{CARDS}/accounts", cid):
+    for _rid, items in await client.raw_list(f"{CARDS}/accounts", cid):
         for card in items:
             card_id = card["creditCardAccountId"]
             for trid, txs in await client.raw_list(f"{CARDS}/accounts/{card_id}/transactions", cid, card_params):
@@ -113,7 +113,7 @@ async def pull_customer(client: RawOpenFinanceClient, cpf: str, to_date: date, o
                 for tx in txs:
                     out.card_transactions.add((card_id, tx.get("transactionId")), dumps(tx), request_id=trid,
                                               pulled_at=t_at, consent_id=cid)
-    for rid, items in await client.raw_list(f"{LOANS}/contracts", cid):
+    for _rid, items in await client.raw_list(f"{LOANS}/contracts", cid):
         for summary in items:
             contract_id = summary["contractId"]
             try:
