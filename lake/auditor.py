@@ -5,9 +5,11 @@ view named like the catalog (``silver.transactions``: DuckDB schema ``silver``, 
 ``transactions``) defined as ``SELECT * FROM delta_scan('<table uri>')``. ``delta_scan`` (the
 ``delta`` extension from the ``duckdb-extension-delta`` package) reads the Delta log, so deleted or
 updated rows never come back, and each query sees the version current at query time. On S3 a
-DuckDB secret (TYPE s3, path-style URLs, the settings' endpoint and keys) is created first; if
-``delta_scan`` cannot read S3 the view falls back to ``DeltaTable(uri).to_pyarrow_dataset()``
-registered in DuckDB (pinned to the version current when the session opened).
+DuckDB secret (TYPE s3, path-style URLs, the settings' endpoint and keys) is created first; if that
+or ``delta_scan`` fails on S3 (secrets need DuckDB's ``httpfs`` extension, not installed: the PyPI
+package ``duckdb-extension-httpfs`` would provide it) the view falls back to
+``DeltaTable(uri).to_pyarrow_dataset()`` registered in DuckDB (still Delta-correct, but pinned to
+the version current when the session opened).
 
 Restricted layers (bronze, quarantine: clear identifiers) get views only when
 ``settings.lake_auditor_bronze`` is true (``COFRE_LAKE_AUDITOR_BRONZE=1``) or ``include_restricted``.
@@ -32,7 +34,7 @@ from urllib.parse import urlparse
 import duckdb
 
 from lake import delta
-from lake.catalog import RESTRICTED_LAYERS, LAYERS, Table, get_table, tables
+from lake.catalog import LAYERS, RESTRICTED_LAYERS, Table, get_table, tables
 from lake.settings import Settings, get_settings
 
 AS_OF = re.compile(
@@ -69,7 +71,12 @@ class Auditor:
         duckdb_extensions.import_extension("delta", con=self.con)
         self._delta_scan_ok = True
         if self.settings.lake_is_s3:
-            self._create_s3_secret()
+            try:
+                self._create_s3_secret()
+            except duckdb.Error:
+                # S3 secrets need DuckDB's httpfs extension (PyPI duckdb-extension-httpfs), which
+                # cannot be downloaded here: read S3 through delta-rs instead.
+                self._delta_scan_ok = False
         for layer in LAYERS:
             self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
         self.views: dict[str, str] = {}

@@ -8,10 +8,10 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from lake_helpers import transactions, use_tmp_lake
 from typer.testing import CliRunner
 
 from lake import auditor, delta
-from lake_helpers import transactions, use_tmp_lake
 
 TX = "silver.transactions"
 

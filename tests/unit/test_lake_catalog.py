@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from lake_helpers import use_tmp_lake
 
 from lake import catalog, delta
 from lake.catalog import Column, Table
-from lake_helpers import use_tmp_lake
 
 
 def test_catalog_declares_the_platform_tables():

@@ -4,14 +4,14 @@ and concurrent writers in separate (spawned) processes losing nothing."""
 from __future__ import annotations
 
 import multiprocessing as mp
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import polars as pl
 import pytest
+from lake_helpers import T0, transactions, use_tmp_lake
 
 from lake import delta
-from lake_helpers import T0, transactions, use_tmp_lake
 
 TX = "silver.transactions"
 
@@ -112,8 +112,9 @@ def test_vacuum_optimize_and_missing_tables():
 # --- concurrent writers ---------------------------------------------------------------------------
 
 def _writer(worker: int, rounds: int, mode: str) -> None:
-    from lake import delta as d  # fresh import in the spawned child
     from lake_helpers import transactions as tx
+
+    from lake import delta as d  # fresh import in the spawned child
 
     for r in range(rounds):
         ids = [f"w{worker}-r{r}-{i}" for i in range(25)]

@@ -7,10 +7,10 @@ import hmac
 
 import polars as pl
 import pytest
+from lake_helpers import use_tmp_lake
 
 from lake import pseudonym
 from lake.settings import get_settings
-from lake_helpers import use_tmp_lake
 
 KEY = b"test-key"
 

@@ -7,10 +7,11 @@ from datetime import timedelta
 
 import polars as pl
 import pytest
-
-from lake import delta, quality as q, quarantine, table_checks
-from lake.domain.world_schema import TRANSACTION_TYPES
 from lake_helpers import T0, transactions, use_tmp_lake
+
+from lake import delta, quarantine, table_checks
+from lake import quality as q
+from lake.domain.world_schema import TRANSACTION_TYPES
 
 
 @pytest.fixture(autouse=True)
