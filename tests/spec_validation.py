@@ -8,7 +8,9 @@ the spec's first server URL. Spec errata handled here, explicitly:
 * the Pix spec writes the CPF pattern as "/^\\d{11}$/" (JavaScript regex literal syntax), which no
   string can match under JSON Schema; it is read as "^\\d{11}$";
 * the Pix spec's ``PixConsultados`` (GET /pix) requires "cobs" (copy-paste from CobsConsultadas; its
-  own example getPix1 has only "parametros" and "pix"); it is read as requiring "parametros", "pix".
+  own example getPix1 has only "parametros" and "pix"); it is read as requiring "parametros", "pix";
+* the Pix spec's ``CobsConsultadas`` (GET /cob) items require "idCob", a property no cob schema
+  defines and none of the spec's cob examples has; it is read as requiring "status", "txid".
 """
 
 from __future__ import annotations
@@ -57,7 +59,9 @@ def spec(name: str) -> tuple[OpenAPI, str]:
     raw = yaml.safe_load((SPECS / FILES[name]).read_text())
     if name == "pix":
         raw = _fix_errata(raw)
-        raw["components"]["schemas"]["PixConsultados"]["required"] = ["parametros", "pix"]
+        schemas = raw["components"]["schemas"]
+        schemas["PixConsultados"]["required"] = ["parametros", "pix"]
+        schemas["CobsConsultadas"]["properties"]["cobs"]["items"]["allOf"][1]["required"] = ["status", "txid"]
     server = urlparse(raw["servers"][0]["url"])
     # openapi-core has no deserializer for the "+json" suffix (application/problem+json): register one.
     extra = {"application/problem+json": json.loads}

@@ -107,19 +107,12 @@ class ApiClient:
         await self._sleep(delay)
 
     async def _bearer(self, tokens: TokenManager) -> str:
+        """A valid bearer header, fetching a token (through the same retrying path) when needed."""
         if not tokens.valid():
-            await self._with_retries(lambda: tokens.fetch(self.http))
+            resp = await self.request("POST", tokens.token_path, auth=False, data=tokens.form(),
+                                      headers={"Authorization": tokens.basic_auth()})
+            tokens.accept(resp)
         return f"Bearer {tokens.token}"
-
-    async def _with_retries(self, call: Callable[[], Awaitable[Any]]) -> Any:
-        for attempt in range(self.max_retries + 1):
-            try:
-                return await call()
-            except RETRY_EXCEPTIONS as exc:
-                if attempt == self.max_retries:
-                    raise UpstreamError(f"gave up after {attempt + 1} attempts: {exc!r}") from exc
-                await self._pause(attempt, None)
-        raise AssertionError("unreachable")  # pragma: no cover
 
     async def request(self, method: str, url: str, *, auth: bool = True, headers: dict[str, str] | None = None,
                       tokens: TokenManager | None = None, **kwargs: Any) -> httpx.Response:

@@ -156,11 +156,20 @@ class TokenManager:
         lifetime_margin = min(self.refresh_margin_s, self._ttl * 0.1)
         return self.clock.time() < self._expires_at - lifetime_margin
 
-    async def fetch(self, http: httpx.AsyncClient) -> str:
+    def form(self) -> dict[str, str]:
+        """The token request's form body."""
         data = {"grant_type": "client_credentials"}
         if self.scope:
             data["scope"] = self.scope
-        resp = await http.post(self.token_path, data=data, auth=(self.client_id, self.client_secret))
+        return data
+
+    def basic_auth(self) -> str:
+        """``Authorization: Basic ...`` carrying the client id and secret."""
+        raw = f"{self.client_id}:{self.client_secret}".encode()
+        return "Basic " + base64.b64encode(raw).decode()
+
+    def accept(self, resp: httpx.Response) -> str:
+        """Store the token of a token-endpoint response; :class:`TokenError` if it was refused."""
         if resp.status_code != 200:
             raise TokenError(f"token endpoint answered {resp.status_code}: {resp.text[:300]}")
         body = resp.json()
@@ -169,5 +178,10 @@ class TokenManager:
         self._expires_at = self.clock.time() + self._ttl
         self.fetches += 1
         return self._token
+
+    async def fetch(self, http: httpx.AsyncClient) -> str:
+        """Obtain a token with ``http`` directly (no retries; ApiClient goes through its retrying path)."""
+        return self.accept(await http.post(self.token_path, data=self.form(),
+                                           headers={"Authorization": self.basic_auth()}))
 
     _ttl: float = 300.0

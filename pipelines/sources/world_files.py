@@ -41,6 +41,6 @@ def load_world(settings: Settings, seed: int | None = None) -> dict[str, pl.Data
     except ImportError:
         return load_world_dir(world_dir(settings, seed))
     try:
-        return sim_io.load_world(settings) if seed is None else sim_io.load_world(settings, seed=seed)
-    except TypeError:
-        return load_world_dir(world_dir(settings, seed))
+        return sim_io.load_world(seed=settings.sim_seed if seed is None else seed, root=settings.home / "world")
+    except FileNotFoundError as exc:
+        raise WorldNotFoundError(str(exc)) from exc

@@ -276,3 +276,21 @@ def test_sandbox_is_deterministic_given_the_world(world, settings):
         return out
 
     assert run(snapshot()) == run(snapshot())
+
+
+def test_data_token_without_consent_scope_is_refused(index, settings):
+    app = create_app(index, settings)
+
+    async def scenario():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://of.cofre.local") as http:
+            creds = (settings.client_id, settings.client_secret.get_secret_value())
+            tok = (await http.post("/token", data={"grant_type": "client_credentials", "scope": "consents"},
+                                   auth=creds)).json()["access_token"]
+            r = await http.get(f"{ACCOUNTS}/accounts", headers={
+                "Authorization": f"Bearer {tok}", "x-fapi-interaction-id": "d78fc4e5-37ca-4da3-adf2-9b082bf92280"})
+            assert r.status_code == 403 and r.json()["errors"][0]["code"] == "CONSENT_NOT_FOUND"
+            r = await http.post("/token", data={"grant_type": "client_credentials", "scope": "consent:urn:x:nope"},
+                                auth=creds)
+            assert r.status_code == 400 and r.json()["error"] == "invalid_scope"
+
+    run(scenario())

@@ -94,6 +94,10 @@ def test_cob_endpoints_validate_and_carry_a_valid_br_code(index, settings):
             assert code.merchant_name == ascii_text(owner)[:25].strip()  # the recebedor, ASCII-normalised
             again = await client.get_cob(cob.txid)
             assert again.txid == cob.txid and again.status == "ATIVA"
+        client.page_size = 6
+        listed = await client.list_cobs(START, END)
+        assert len(listed) == 20 and len({c.txid for c in listed}) == 20
+        assert await client.list_cobs(START, END, status="CONCLUIDA") == []
         with pytest.raises(PixApiError) as err:
             await client.get_cob("x" * 30)
         assert err.value.status == 404 and err.value.name == "CobNaoEncontrado"
@@ -199,3 +203,16 @@ def test_scope_is_enforced(index, settings):
             assert r.status_code == 401
 
     run(scenario())
+
+
+def test_pix_sandbox_is_deterministic_given_the_world(world, settings):
+    async def snapshot():
+        app = create_app(world, settings)
+        client = PixClient.from_settings(settings, app=app)
+        key = customer_keys(WorldIndex(world))[0]
+        txids = [(await client.create_cob(key, Decimal("1.00"))).txid for _ in range(3)]
+        pix = [p.model_dump() for p in await client.received_pix(START, END)]
+        await client.aclose()
+        return txids, pix
+
+    assert run(snapshot()) == run(snapshot())

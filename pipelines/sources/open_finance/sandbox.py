@@ -130,10 +130,13 @@ def _consent_for(request: Request, endpoint: str) -> Consent:
     ctx: _Ctx = request.app.state.ctx
     token = _token(request)
     bound = [s[len("consent:"):] for s in token.scopes if s.startswith("consent:")]
-    consent = ctx.store.get(bound[0], ctx.now()) if bound else None
     if not bound:
         raise ConsentDenied("CONSENT_NOT_FOUND", "Token sem consentimento",
                             "the access token is not bound to a consent (scope consent:<consentId>)")
+    consent = ctx.store.get(bound[0], ctx.now())
+    if consent is not None and consent.client_id != token.client_id:
+        raise ConsentDenied("CONSENT_NOT_FOUND", "Consentimento de outro cliente",
+                            "the consent was created by another client")
     return ctx.store.check(consent, endpoint)
 
 
@@ -294,9 +297,9 @@ def _consents_router() -> APIRouter:
         if consent.status == "REJECTED":
             raise OFError(422, "CONSENTIMENTO_EM_STATUS_REJEITADO", "Consentimento rejeitado",
                           "the consent is already REJECTED")
-        by = "USER" if consent.status == "AUTHORISED" else "USER"
+        # revoking an authorised consent is a revocation; withdrawing a pending one is a rejection
         code = "CUSTOMER_MANUALLY_REVOKED" if consent.status == "AUTHORISED" else "CUSTOMER_MANUALLY_REJECTED"
-        consent.reject(by, code, ctx.now())
+        consent.reject("USER", code, ctx.now())
         return Response(status_code=204, headers=_headers(request))
 
     return r

@@ -75,22 +75,26 @@ class PixClient(ApiClient):
     async def get_cob(self, txid: str) -> Cob:
         return Cob.model_validate(await self.json("GET", f"{API}/cob/{txid}"))
 
+    async def list_cobs(self, inicio: datetime, fim: datetime, *, status: str | None = None) -> list[Cob]:
+        """Every cob created in [inicio, fim], reading all pages."""
+        extra = {"status": status} if status else {}
+        return [Cob.model_validate(c) for c in await self._pages(f"{API}/cob", "cobs", inicio, fim, extra)]
+
+    async def _pages(self, url: str, key: str, inicio: datetime, fim: datetime, extra: dict) -> list[dict]:
+        out: list[dict] = []
+        for page in range(self.max_pages):
+            params = {"inicio": iso_millis(inicio), "fim": iso_millis(fim), "paginacao.paginaAtual": page,
+                      "paginacao.itensPorPagina": self.page_size, **extra}
+            body = await self.json("GET", url, params=params)
+            out.extend(body.get(key, []))
+            if page + 1 >= body["parametros"]["paginacao"]["quantidadeDePaginas"]:
+                return out
+        raise RuntimeError(f"more than {self.max_pages} pages at {url}")
+
     async def received_pix(self, inicio: datetime, fim: datetime, *, cpf: str | None = None) -> list[ReceivedPix]:
         """Every Pix received in [inicio, fim], reading all pages."""
-        out: list[ReceivedPix] = []
-        page = 0
-        while page < self.max_pages:
-            params: dict[str, Any] = {"inicio": iso_millis(inicio), "fim": iso_millis(fim),
-                                      "paginacao.paginaAtual": page, "paginacao.itensPorPagina": self.page_size}
-            if cpf:
-                params["cpf"] = cpf
-            body = await self.json("GET", f"{API}/pix", params=params)
-            out.extend(ReceivedPix.model_validate(p) for p in body.get("pix", []))
-            pages = body["parametros"]["paginacao"]["quantidadeDePaginas"]
-            page += 1
-            if page >= pages:
-                return out
-        raise RuntimeError(f"more than {self.max_pages} pages of Pix")
+        extra = {"cpf": cpf} if cpf else {}
+        return [ReceivedPix.model_validate(p) for p in await self._pages(f"{API}/pix", "pix", inicio, fim, extra)]
 
     async def get_pix(self, e2eid: str) -> ReceivedPix:
         return ReceivedPix.model_validate(await self.json("GET", f"{API}/pix/{e2eid}"))

@@ -6,6 +6,8 @@ Endpoints (spec paths under the server base ``/api``; ``POST /token`` at the roo
   institution's customers' keys; answers ``CobGerada`` with ``loc``, ``location`` and
   ``pixCopiaECola`` (a dynamic BR Code: point of initiation 12, URL = location, txid ``***``).
 * ``GET /api/cob/{txid}`` - ``CobCompleta`` (with the ``pix`` that paid it, once paid).
+* ``GET /api/cob?inicio=&fim=`` - cobs created in the period (filters ``cpf``/``cnpj`` of the
+  devedor, ``status``), paginated like ``GET /api/pix``.
 * ``GET /api/pix?inicio=&fim=`` - Pix received in the period (the world's PIX credit transactions,
   plus paid cobs), filters ``cpf``/``cnpj`` (payer), ``txid``, ``txIdPresente``; pagination
   ``paginacao.paginaAtual`` (from 0) and ``paginacao.itensPorPagina`` (1..1000, default 100).
@@ -105,6 +107,7 @@ class _Ctx:
         self.issuer = TokenIssuer({settings.client_id: settings.client_secret.get_secret_value()},
                                   settings.sandbox_token_ttl_s, clock)
         self.cobs: dict[str, dict] = {}
+        self.cob_created: dict[str, datetime] = {}
         self.cob_pix: list[dict] = []
         self.webhooks: dict[str, dict] = {}
         self.cob_seq = 0
@@ -213,6 +216,7 @@ def _create_cob(request: Request, txid: str, body: object) -> dict:
     if spec["infoAdicionais"]:
         cob["infoAdicionais"] = spec["infoAdicionais"]
     ctx.cobs[txid] = cob
+    ctx.cob_created[txid] = now
     return cob
 
 
@@ -230,8 +234,53 @@ def _period(request: Request) -> tuple[datetime, datetime]:
     return inicio, fim
 
 
+def _paginacao(request: Request, problem: str) -> tuple[int, int]:
+    q = request.query_params
+    try:
+        page = int(q.get("paginacao.paginaAtual", "0"))
+        size = int(q.get("paginacao.itensPorPagina", "100"))
+        if page < 0 or not 1 <= size <= 1000:
+            raise ValueError
+    except ValueError:
+        raise PixProblem(400, problem, "Consulta inválida",
+                         "paginacao.paginaAtual >= 0 e 1 <= paginacao.itensPorPagina <= 1000") from None
+    return page, size
+
+
+def _page_block(page: int, size: int, total: int) -> dict:
+    return {"paginaAtual": page, "itensPorPagina": size,
+            "quantidadeDePaginas": max(1, (total + size - 1) // size), "quantidadeTotalDeItens": total}
+
+
 def _router() -> APIRouter:
     r = APIRouter(prefix=API, tags=["pix"])
+
+    @r.get("/cob")
+    async def list_cobs(request: Request) -> JSONResponse:
+        ctx: _Ctx = request.app.state.ctx
+        _auth(request, "cob.read")
+        try:
+            inicio, fim = _period(request)
+        except PixProblem as exc:
+            exc.name = "CobConsultaInvalida"
+            raise
+        page, size = _paginacao(request, "CobConsultaInvalida")
+        q = request.query_params
+        if q.get("cpf") and q.get("cnpj"):
+            raise PixProblem(400, "CobConsultaInvalida", "Consulta inválida", "cpf e cnpj não podem ser usados juntos")
+        rows = sorted((t for t, at in ctx.cob_created.items() if inicio <= at <= fim),
+                      key=lambda t: (ctx.cob_created[t], t))
+        cobs = [ctx.cobs[t] for t in rows]
+        for name in ("cpf", "cnpj"):
+            if q.get(name):
+                cobs = [c for c in cobs if (c.get("devedor") or {}).get(name) == q[name]]
+        if q.get("status"):
+            cobs = [c for c in cobs if c["status"] == q["status"]]
+        params = {"inicio": iso_millis(inicio), "fim": iso_millis(fim), "paginacao": _page_block(page, size, len(cobs))}
+        for name in ("cpf", "cnpj", "status"):
+            if q.get(name):
+                params[name] = q[name]
+        return JSONResponse({"parametros": params, "cobs": cobs[page * size:(page + 1) * size]})
 
     @r.put("/cob/{txid}", status_code=201)
     async def put_cob(txid: str, request: Request) -> JSONResponse:
@@ -267,14 +316,7 @@ def _router() -> APIRouter:
         _auth(request, "pix.read")
         inicio, fim = _period(request)
         q = request.query_params
-        try:
-            page = int(q.get("paginacao.paginaAtual", "0"))
-            size = int(q.get("paginacao.itensPorPagina", "100"))
-            if page < 0 or not 1 <= size <= 1000:
-                raise ValueError
-        except ValueError:
-            raise PixProblem(400, "PixConsultaInvalida", "Consulta inválida",
-                             "paginacao.paginaAtual >= 0 e 1 <= paginacao.itensPorPagina <= 1000") from None
+        page, size = _paginacao(request, "PixConsultaInvalida")
         cpf, cnpj = q.get("cpf"), q.get("cnpj")
         if cpf and cnpj:
             raise PixProblem(400, "PixConsultaInvalida", "Consulta inválida", "cpf e cnpj não podem ser usados juntos")
@@ -289,10 +331,7 @@ def _router() -> APIRouter:
         if q.get("devolucaoPresente") == "true":
             rows = []  # the sandbox records no refunds (devoluções)
         total = len(rows)
-        params = {"inicio": iso_millis(inicio), "fim": iso_millis(fim),
-                  "paginacao": {"paginaAtual": page, "itensPorPagina": size,
-                                "quantidadeDePaginas": max(1, (total + size - 1) // size),
-                                "quantidadeTotalDeItens": total}}
+        params = {"inicio": iso_millis(inicio), "fim": iso_millis(fim), "paginacao": _page_block(page, size, total)}
         for name in ("cpf", "cnpj", "txid"):
             if q.get(name):
                 params[name] = q[name]
