@@ -28,7 +28,7 @@ ASSETS = [
     of_assets.silver_loan_instalments,
     serasa_assets.serasa_bronze, serasa_assets.silver_bureau_scores,
     pix_assets.pix_bronze, pix_assets.silver_pix_received,
-    gold_assets.transaction_features, gold_assets.customer_day, gold_assets.credit_features,
+    gold_assets.transaction_features, gold_assets.customer_day, gold_assets.counterparty_pairs, gold_assets.credit_features,
 ]
 CHECKS = [*bank_checks.CHECKS, *of_checks.CHECKS, *serasa_checks.CHECKS, *pix_checks.CHECKS, *gold_checks.CHECKS]
 

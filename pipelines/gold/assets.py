@@ -57,6 +57,15 @@ def customer_day(context: AssetExecutionContext, lake: LakeResource) -> Material
     return MaterializeResult(metadata={**res, "rows": count("gold.customer_day", lake.settings())})
 
 
+@asset(key=table_key("gold.counterparty_pairs"), group_name="gold", kinds={"delta", "polars"},
+       deps=[AssetKey(table_key(TX))])
+def counterparty_pairs(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
+    """Known (customer, counterparty) pairs and when each was first seen (first-time-counterparty lookups)."""
+    res = run_customer_incremental(lake, "gold.counterparty_pairs", [TX],
+                                   lambda scan: t.counterparty_pairs(scan(TX), now()))
+    return MaterializeResult(metadata={**res, "rows": count("gold.counterparty_pairs", lake.settings())})
+
+
 CREDIT_INPUTS = ["silver.customers", TX, "silver.bureau_scores", "silver.loans", "silver.loan_instalments"]
 
 

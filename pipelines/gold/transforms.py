@@ -67,8 +67,8 @@ def transaction_features(tx: pl.LazyFrame | pl.DataFrame, logins: pl.LazyFrame |
     local = pl.col("booked_at").dt.convert_time_zone(TZ)
     mean30 = pl.when(pl.col("tx_count_30d") > 0).then(pl.col("tx_sum_cents_30d") / pl.col("tx_count_30d"))
     out = lf.with_columns(mean30.alias("mean_amount_cents_30d")).select(
-        "transaction_id", "customer_pk", "booked_at", "booked_month", "amount_cents", "credit_debit_type", "type",
-        "channel", local.dt.hour().cast(pl.Int8).alias("hour_of_day"),
+        "transaction_id", "customer_pk", "counterparty_pk", "booked_at", "booked_month", "amount_cents",
+        "credit_debit_type", "type", "channel", local.dt.hour().cast(pl.Int8).alias("hour_of_day"),
         local.dt.weekday().cast(pl.Int8).alias("day_of_week"),
         *[f"tx_count_{w}" for w in WINDOWS], *[f"tx_sum_cents_{w}" for w in WINDOWS],
         "distinct_counterparties_24h", "distinct_counterparties_7d", "distinct_counterparties_30d",
@@ -135,6 +135,14 @@ def customer_day(tx: pl.LazyFrame | pl.DataFrame, now: datetime) -> pl.DataFrame
                     "debit_cents", "net_cents", "pix_out_count", "pix_out_cents", "card_count", "card_cents",
                     "salary_cents", "distinct_counterparties", "new_device_tx_count", "fraud_tx_count", "computed_at")
             .sort("customer_pk", "day").collect())
+
+
+def counterparty_pairs(tx: pl.LazyFrame | pl.DataFrame, now: datetime) -> pl.DataFrame:
+    """Known (customer, counterparty) pairs with the first time the customer transacted with each."""
+    return (tx.lazy().filter(pl.col("counterparty_pk").is_not_null())
+            .group_by("customer_pk", "counterparty_pk").agg(pl.col("booked_at").min().alias("first_seen_at"))
+            .with_columns(pl.lit(now).cast(_TS).alias("computed_at"))
+            .sort("customer_pk", "counterparty_pk").collect())
 
 
 def as_of_dates(first: date, last: date) -> list[date]:
