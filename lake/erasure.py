@@ -152,9 +152,10 @@ def _purge_history(t: Table, s: Settings) -> int:
                                    "delta.deletedFileRetentionDuration": "interval 0 seconds"},
                                   raise_if_not_exists=False)
     dt = DeltaTable(uri, storage_options=opts)
+    removed = dt.vacuum(retention_hours=0, enforce_retention_duration=False, dry_run=False, full=True)
+    dt = DeltaTable(uri, storage_options=opts)
     dt.create_checkpoint()
     dt.cleanup_metadata()
-    removed = dt.vacuum(retention_hours=0, enforce_retention_duration=False, dry_run=False)
     return len(removed)
 
 

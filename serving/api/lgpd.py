@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, EmailStr, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
@@ -57,13 +57,20 @@ class RequestOut(BaseModel):
 
 class RectifyIn(BaseModel):
     name: str | None = Field(None, min_length=1, max_length=200)
-    email: EmailStr | None = None
+    email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, pattern=r"^\+?[0-9 ()-]{8,20}$")
 
     @field_validator("email")
     @classmethod
     def _lower(cls, v: str | None) -> str | None:
-        return v.strip().lower() if v else v
+        from serving.api.auth import EMAIL_RE
+
+        if v is None:
+            return v
+        v = v.strip().lower()
+        if not EMAIL_RE.match(v):
+            raise ValueError("invalid e-mail address")
+        return v
 
 
 def _req_out(r: dict) -> RequestOut:
