@@ -153,7 +153,7 @@ def open_request(body: RequestIn, request: Request, principal: Principal = Depen
                                                                   if body.kind == "access" else
                                                                   {"see": "/lgpd/explanations"}))
         r = consents.get_request(conn, r["id"])
-    _audit(request, services, principal.user_id, f"lgpd:{body.kind}", f"lgpd_request:{r['id']}", r["status"])
+    _audit(request, services, principal.user_id, f"lgpd:request:{body.kind}", f"lgpd_request:{r['id']}", r["status"])
     return _req_out(r)
 
 
