@@ -28,6 +28,7 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("db", "db"),
     ("serve", None),
     ("features", "features"),
+    ("audit", "audit"),
 ]
 
 for _module, _name in _GROUPS:

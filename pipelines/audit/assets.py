@@ -10,7 +10,6 @@
 Plus an asset check verifying the exported chain and a daily schedule (01:00 UTC, the previous day).
 """
 
-from __future__ import annotations
 
 from datetime import date
 

@@ -33,7 +33,7 @@ def _problem(status: int, title: str, detail: str, codes: dict | None = None) ->
 def create_app(settings: Settings | None = None) -> FastAPI:
     import cofre_native
     from stellar_sdk import TransactionEnvelope
-    from stellar_sdk.exceptions import StellarSdkError
+    from stellar_sdk.exceptions import SdkError
 
     s = settings or get_settings()
     passphrase = s.stellar_network_passphrase
@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             source = env.transaction.source.account_id
             ok = cofre_native.verify_envelopes([tx], passphrase, [[source]])[0]
             tx_hash = cofre_native.envelope_hashes([tx], passphrase)[0].hex()
-        except (ValueError, StellarSdkError) as exc:
+        except (ValueError, SdkError, Exception) as exc:  # noqa: BLE001 - any undecodable envelope
             return _problem(400, "Transaction Malformed", str(exc)[:300], {"transaction": "tx_malformed"})
         if not ok:
             return _problem(400, "Transaction Failed", "signature check failed", {"transaction": "tx_bad_auth"})
