@@ -90,6 +90,13 @@ def erase_documents(services: Services, subj: UserSubject) -> int:
     return len(subj.document_keys)
 
 
+def _dotless(counts: dict[str, Any]) -> dict[str, Any]:
+    """Counts for the audit event: MongoDB/FerretDB keys may not contain dots (lake table names)."""
+    out = json.loads(json.dumps(counts))
+    out["lake"] = [{"table": name, **c} for name, c in sorted(out["lake"].items())]
+    return out
+
+
 def erase_user(services: Services, user_id: int, *, request_id: int | None = None,
                operator_id: int | None = None) -> dict[str, Any]:
     """Erase the person everywhere; returns counts per store (also written as an audit event)."""
@@ -110,5 +117,5 @@ def erase_user(services: Services, user_id: int, *, request_id: int | None = Non
     services.audit.append(make_event(
         actor=services.pseudonym(operator_id), action="lgpd:erasure",
         resource=f"lgpd_request:{request_id}" if request_id is not None else "lgpd_request",
-        outcome="done", details={"counts": json.loads(json.dumps(counts))}))
+        outcome="done", details={"counts": _dotless(counts)}))
     return counts
