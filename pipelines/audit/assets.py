@@ -55,8 +55,8 @@ def open_finance_revocations(context: dg.AssetExecutionContext) -> dg.Materializ
 
 @dg.asset_check(asset=audit_events, description="the exported chain verifies (links, payload hashes, seq)")
 def audit_chain_intact() -> dg.AssetCheckResult:
-    from lake.audit_trail import EVENTS, verify_rows
     from lake import delta
+    from lake.audit_trail import EVENTS, verify_rows
 
     if not delta.exists(EVENTS):
         return dg.AssetCheckResult(passed=True, metadata={"length": 0})

@@ -17,8 +17,8 @@ from lake.settings import Settings, get_settings
 
 async def propagate_revocations(settings: Settings | None = None, *, client: Any = None) -> list[dict[str, Any]]:
     """Revoke at the transmitter every registry-revoked open_finance_sharing consent; returns what was done."""
-    from pipelines.sources.open_finance.client import NotFoundError, OpenFinanceClient
     from pipelines.sources.http import UpstreamError
+    from pipelines.sources.open_finance.client import NotFoundError, OpenFinanceClient
 
     s = settings or get_settings()
     engine = consents.engine_for(s)

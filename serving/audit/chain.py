@@ -10,7 +10,6 @@ match ``SHA-256(prev || payload)`` or whose prev does not equal the previous eve
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from typing import Any
 

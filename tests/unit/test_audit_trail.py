@@ -18,7 +18,7 @@ import pytest
 import uvicorn
 from deltalake import DeltaTable
 from fastapi.testclient import TestClient
-from serving_kit import add_key, auth, deposit, make_settings, register, step_up
+from serving_kit import add_key, auth, deposit, register, step_up
 from typer.testing import CliRunner
 
 from lake import anchoring, audit_trail, delta
