@@ -31,6 +31,7 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("models", "models"),
     ("demo", None),
     ("dagster", "dagster"),
+    ("audit", "audit"),
 ]
 
 for _module, _name in _GROUPS:

@@ -44,6 +44,21 @@ def _check_url(value: str | None, schemes: tuple[str, ...]) -> str | None:
     return value
 
 
+def _dev_stellar_seed(material: str) -> str:
+    """A deterministic S... seed derived from ``material`` (development only: set a real one)."""
+    import base64
+    import hashlib
+
+    raw = hashlib.sha256(b"cofre-stellar-anchor:" + material.encode()).digest()
+    payload = bytes([18 << 3]) + raw  # strkey version byte of an ed25519 secret seed ("S...")
+    crc = 0
+    for byte in payload:  # CRC16-XMODEM, appended little-endian
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
+    return base64.b32encode(payload + crc.to_bytes(2, "little")).decode()
+
+
 class Settings(BaseSettings):
     """Resolved configuration; unset fields get the profile's defaults in :meth:`_fill_defaults`."""
 
@@ -93,6 +108,14 @@ class Settings(BaseSettings):
         default=SecretStr("cofre-embedded-dev-key-change-me"),
         description="HMAC key for pseudonymising CPF/CNPJ/PIX keys; never written to the lake",
     )
+
+    # --- audit anchoring on Stellar -----------------------------------------------------------
+    stellar_secret_seed: SecretStr | None = Field(
+        default=None, description="S... seed of the anchoring account; unset: a dev key derived from pseudonym_key"
+    )
+    stellar_network_passphrase: str = "Test SDF Network ; September 2015"
+    # --- LGPD ----------------------------------------------------------------------------------
+    lgpd_deadline_days: int = Field(default=15, description="legal answer deadline (LGPD art. 19)")
 
     # --- external systems (None: in-process sandbox) -----------------------------------------
     open_finance_url: str | None = None
@@ -173,6 +196,8 @@ class Settings(BaseSettings):
     def _fill_defaults(self) -> Settings:
         home = self.home.resolve()
         self.home = home
+        if self.stellar_secret_seed is None:
+            self.stellar_secret_seed = SecretStr(_dev_stellar_seed(self.pseudonym_key.get_secret_value()))
         if self.profile == "embedded":
             self.lake_uri = self.lake_uri or str(home / "lake")
             self.documents_uri = self.documents_uri or str(home / "documents")

@@ -1,6 +1,6 @@
 """The FastAPI gateway: ``create_app(settings)`` builds the shared services and composes routers.
 
-Default routers: health, auth, accounts, pix, documents, audit, plus the BR Code router when
+Default routers: health, auth, accounts, pix, documents, audit, lgpd, plus the BR Code router when
 ``lake.domain.brcode`` is importable. Scoring routers (suitability, fraud, recommendations) plug in
 through ``extra_routers`` (or ``routers`` to choose the whole set); they can use
 :mod:`serving.deps` and :func:`serving.decisions.record_decision`.
@@ -22,9 +22,10 @@ from serving.services import build_services
 
 
 def default_routers() -> list[APIRouter]:
-    from serving.api import accounts, audit, auth, brcode, documents, pix
+    from serving.api import accounts, audit, auth, brcode, documents, lgpd, pix
 
-    return [auth.router, accounts.router, pix.router, brcode.router, documents.router, audit.router]
+    return [auth.router, accounts.router, pix.router, brcode.router, documents.router, audit.router,
+            lgpd.router]
 
 
 def create_app(

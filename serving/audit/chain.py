@@ -10,39 +10,17 @@ match ``SHA-256(prev || payload)`` or whose prev does not equal the previous eve
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from typing import Any
 
-GENESIS = b"\x00" * 32
-EVENT_FIELDS = ("ts", "actor", "action", "resource", "outcome", "model_version", "request_id", "details")
-
-
-def canonical_json(fields: dict[str, Any]) -> bytes:
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
-
-
-def payload_hash(event: dict[str, Any]) -> bytes:
-    return hashlib.sha256(canonical_json({k: event.get(k) for k in EVENT_FIELDS})).digest()
-
-
-def link_hash(prev_hash: bytes, payload: bytes) -> bytes:
-    return hashlib.sha256(prev_hash + payload).digest()
-
-
-def verify_chain_py(
-    prev_hashes: Sequence[bytes], payloads: Sequence[bytes], hashes: Sequence[bytes]
-) -> int | None:
-    """Index of the first broken link, or None when the whole chain holds."""
-    if not len(prev_hashes) == len(payloads) == len(hashes):
-        raise ValueError("prev_hashes, payloads and hashes must have the same length")
-    for i, (prev, payload, h) in enumerate(zip(prev_hashes, payloads, hashes, strict=True)):
-        if i > 0 and prev != hashes[i - 1]:
-            return i
-        if hashlib.sha256(prev + payload).digest() != h:
-            return i
-    return None
+from lake.auditlog import (  # noqa: F401 - one definition of the chain, re-exported for the gateway
+    EVENT_FIELDS,
+    GENESIS,
+    canonical_json,
+    link_hash,
+    payload_hash,
+    verify_chain_py,
+)
 
 
 def _native_verify():

@@ -128,6 +128,6 @@ def test_cli_db_upgrade(tmp_path, monkeypatch):
     monkeypatch.setenv("COFRE_HOME", str(tmp_path))
     result = CliRunner().invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
-    assert current(f"sqlite:///{tmp_path / 'cofre.db'}") == "0001"
+    assert current(f"sqlite:///{tmp_path / 'cofre.db'}") == "0002"
     result = CliRunner().invoke(app, ["db", "upgrade"])  # idempotent
-    assert result.exit_code == 0 and "0001" in result.output
+    assert result.exit_code == 0 and "0002" in result.output

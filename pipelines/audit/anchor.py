@@ -1,0 +1,57 @@
+"""Anchor one day of the audit chain: Merkle root of the day's event hashes, signed Stellar
+transaction, submitted to Horizon when ``settings.horizon_url`` is set (or a sandbox client is
+passed), otherwise kept as a signed envelope in ``audit.anchors``. Idempotent: a day whose current
+root is already anchored is left alone."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from lake import anchoring, audit_trail
+from lake.settings import Settings, get_settings
+
+
+async def _submit(client: Any, anchor_for_seq) -> tuple[Any, dict]:  # noqa: ANN001
+    seq = await client.sequence(anchoring.public_key(client.settings))
+    anchor = anchor_for_seq(seq)
+    return anchor, await client.submit(anchor.envelope_xdr)
+
+
+def anchor_day(day: date, settings: Settings | None = None, *, client: Any = None) -> dict[str, Any]:
+    """Anchor ``day``; ``client`` is a HorizonClient (default: one when settings.horizon_url is set)."""
+    s = settings or get_settings()
+    df = audit_trail.day_events(day, s)
+    if df.height == 0:
+        return {"day": day.isoformat(), "status": "no_events"}
+    leaves = audit_trail.leaves_of(df)
+    root = audit_trail.merkle_root(leaves)
+    done = audit_trail.anchors(s).filter((pl.col("day") == day) & (pl.col("root") == root.hex()))
+    if done.height:
+        return {"day": day.isoformat(), "status": "already_anchored", "root": root.hex(),
+                "tx_hash": done.get_column("tx_hash")[0]}
+    own_client = client is None and s.horizon_url is not None
+    if own_client:
+        from pipelines.sources.stellar.client import HorizonClient
+
+        client = HorizonClient.from_settings(s)
+    response = None
+    if client is not None:
+        async def go() -> tuple[Any, dict]:
+            try:
+                return await _submit(client, lambda seq: anchoring.build_anchor(day, root, seq, s))
+            finally:
+                if own_client:
+                    await client.aclose()
+
+        anchor, response = asyncio.run(go())
+    else:
+        anchor = anchoring.build_anchor(day, root, audit_trail.anchors(s).height, s)
+    seqs = df.get_column("seq")
+    audit_trail.record_anchor(anchor, leaf_count=len(leaves), first_seq=int(seqs.min()), last_seq=int(seqs.max()),
+                              submitted=response is not None, horizon_response=response, settings=s)
+    return {"day": day.isoformat(), "status": "anchored", "root": root.hex(), "leaf_count": len(leaves),
+            "tx_hash": anchor.tx_hash, "submitted": response is not None}

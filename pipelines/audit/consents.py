@@ -1,0 +1,66 @@
+"""Open Finance pulls stop for a revoked consent.
+
+:func:`propagate_revocations` reads the consent registry (:mod:`lake.consents`, the gateway's SQL
+tables) for customers whose ``open_finance_sharing`` consent is revoked and not yet propagated, revokes
+the matching consent at the transmitter (``DELETE /consents/{id}`` through the Open Finance client)
+and records the propagation, so later pulls under that consent raise ``ConsentRevokedError``.
+:func:`pullable_consents` filters the consent ids a pull may use (granted in the registry).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lake import consents
+from lake.settings import Settings, get_settings
+
+
+async def propagate_revocations(settings: Settings | None = None, *, client: Any = None) -> list[dict[str, Any]]:
+    """Revoke at the transmitter every registry-revoked open_finance_sharing consent; returns what was done."""
+    from pipelines.sources.http import UpstreamError
+    from pipelines.sources.open_finance.client import NotFoundError, OpenFinanceClient
+
+    s = settings or get_settings()
+    engine = consents.engine_for(s)
+    own = client is None
+    try:
+        with engine.connect() as conn:
+            pending = consents.revoked_open_finance(conn)
+        if not pending:
+            return []
+        client = client or OpenFinanceClient.from_settings(s)
+        done = []
+        for item in pending:
+            ref = item["external_ref"]
+            if ref is None:
+                result = "no transmitter consent linked"
+            else:
+                try:
+                    await client.revoke_consent(ref)
+                    result = "revoked"
+                except NotFoundError:
+                    result = "unknown at transmitter"
+                except UpstreamError as exc:
+                    if exc.status == 422:  # already REJECTED/revoked there
+                        result = "already revoked"
+                    else:
+                        raise
+            with engine.begin() as conn:
+                consents.mark_propagated(conn, item["event_id"], "open_finance", result)
+            done.append({**item, "result": result})
+        return done
+    finally:
+        if own and client is not None:
+            await client.aclose()
+        engine.dispose()
+
+
+def pullable_consents(consent_ids: list[str], settings: Settings | None = None) -> list[str]:
+    """The subset of transmitter consent ids that the registry still allows to pull."""
+    engine = consents.engine_for(settings or get_settings())
+    try:
+        with engine.connect() as conn:
+            allowed = consents.allowed_open_finance_refs(conn)
+    finally:
+        engine.dispose()
+    return [c for c in consent_ids if c in allowed]

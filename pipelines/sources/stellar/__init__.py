@@ -1,0 +1,1 @@
+"""Stellar: a tiny Horizon sandbox (sandbox.py) and a retrying submit client (client.py)."""

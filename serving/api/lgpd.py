@@ -1,0 +1,277 @@
+"""LGPD router: consents per purpose (versioned terms, grant/revoke history), data-subject requests
+(access ZIP, rectification, erasure, explanation of automated decisions) with status and the legal
+deadline, and the operator endpoints that carry out or reject an erasure request."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
+
+from lake import consents
+from serving.audit.store import make_event
+from serving.db.models import User
+from serving.deps import current_principal, get_services, require_roles
+from serving.errors import Problem
+from serving.lgpd import erasure, export
+from serving.lgpd.subject import load_subject
+from serving.security.tokens import Principal
+from serving.services import Services
+
+router = APIRouter(tags=["lgpd"])
+operator = require_roles("admin")
+Purpose = Literal["credit_analysis", "fraud_prevention", "marketing", "open_finance_sharing"]
+
+
+class ConsentIn(BaseModel):
+    external_ref: str | None = Field(None, max_length=200, description="e.g. the Open Finance consentId")
+
+
+class ConsentState(BaseModel):
+    purpose: str
+    granted: bool
+    terms_version: int | None
+    at: datetime | None
+    external_ref: str | None = None
+
+
+class RequestIn(BaseModel):
+    kind: Literal["access", "erasure", "explanation"]
+
+
+class RequestOut(BaseModel):
+    id: int
+    kind: str
+    status: str
+    received_at: datetime
+    deadline_at: datetime
+    completed_at: datetime | None
+    result: dict | None = None
+
+
+class RectifyIn(BaseModel):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, pattern=r"^\+?[0-9 ()-]{8,20}$")
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, v: str | None) -> str | None:
+        from serving.api.auth import EMAIL_RE
+
+        if v is None:
+            return v
+        v = v.strip().lower()
+        if not EMAIL_RE.match(v):
+            raise ValueError("invalid e-mail address")
+        return v
+
+
+def _req_out(r: dict) -> RequestOut:
+    return RequestOut(id=r["id"], kind=r["kind"], status=r["status"], received_at=r["received_at"],
+                      deadline_at=r["deadline_at"], completed_at=r.get("completed_at"),
+                      result=json.loads(r["result"]) if r.get("result") else None)
+
+
+def _audit(request: Request, services: Services, user_id: int | None, action: str, resource: str,
+           outcome: str, details: dict | None = None) -> None:
+    services.audit.append(make_event(actor=services.pseudonym(user_id), action=action, resource=resource,
+                                     outcome=outcome, request_id=getattr(request.state, "request_id", None),
+                                     details=details))
+
+
+# --- consents --------------------------------------------------------------------------------------
+
+@router.get("/lgpd/terms")
+def terms(services: Services = Depends(get_services)) -> list[dict]:
+    with services.engine.connect() as conn:
+        out = []
+        for p in consents.PURPOSES:
+            t = consents.latest_terms(conn, p)
+            out.append({"purpose": p, "version": t["version"], "text": t["text"], "text_sha256": t["text_sha256"]})
+    return out
+
+
+@router.get("/lgpd/consents", response_model=list[ConsentState])
+def my_consents(principal: Principal = Depends(current_principal),
+                services: Services = Depends(get_services)) -> list[ConsentState]:
+    with services.engine.connect() as conn:
+        state = consents.current_state(conn, principal.user_id)
+    return [ConsentState(purpose=p, granted=bool(state.get(p, {}).get("granted")),
+                         terms_version=state.get(p, {}).get("terms_version"), at=state.get(p, {}).get("at"),
+                         external_ref=state.get(p, {}).get("external_ref")) for p in consents.PURPOSES]
+
+
+@router.get("/lgpd/consents/history")
+def consent_history(principal: Principal = Depends(current_principal),
+                    services: Services = Depends(get_services)) -> list[dict]:
+    with services.engine.connect() as conn:
+        return consents.history(conn, principal.user_id)
+
+
+def _consent_action(request: Request, services: Services, principal: Principal, purpose: str, action: str,
+                    external_ref: str | None) -> ConsentState:
+    with services.engine.begin() as conn:
+        if action == "revoke" and not consents.has_consent(conn, principal.user_id, purpose):
+            raise Problem(409, "consent_not_granted", f"there is no current consent for {purpose} to revoke")
+        e = consents.record(conn, principal.user_id, purpose, action, external_ref=external_ref)
+    _audit(request, services, principal.user_id, f"consent:{action}", f"consent:{purpose}", "ok",
+           {"terms_version": e["terms_version"]})
+    return ConsentState(purpose=purpose, granted=action == "grant", terms_version=e["terms_version"], at=e["at"],
+                        external_ref=e["external_ref"])
+
+
+@router.post("/lgpd/consents/{purpose}", status_code=201, response_model=ConsentState)
+def grant(purpose: Purpose, request: Request, body: ConsentIn | None = None,
+          principal: Principal = Depends(current_principal), services: Services = Depends(get_services)) -> ConsentState:
+    return _consent_action(request, services, principal, purpose, "grant", body.external_ref if body else None)
+
+
+@router.delete("/lgpd/consents/{purpose}", response_model=ConsentState)
+def revoke(purpose: Purpose, request: Request, principal: Principal = Depends(current_principal),
+           services: Services = Depends(get_services)) -> ConsentState:
+    return _consent_action(request, services, principal, purpose, "revoke", None)
+
+
+# --- data-subject requests -------------------------------------------------------------------------
+
+@router.post("/lgpd/requests", status_code=201, response_model=RequestOut)
+def open_request(body: RequestIn, request: Request, principal: Principal = Depends(current_principal),
+                 services: Services = Depends(get_services)) -> RequestOut:
+    """Access and explanation are answered at once (status done); erasure waits for an operator."""
+    with services.engine.begin() as conn:
+        r = consents.open_request(conn, principal.user_id, body.kind,
+                                  deadline_days=services.settings.lgpd_deadline_days)
+        if body.kind in ("access", "explanation"):
+            consents.set_status(conn, r["id"], "done", json.dumps({"download": f"/lgpd/requests/{r['id']}/export"}
+                                                                  if body.kind == "access" else
+                                                                  {"see": "/lgpd/explanations"}))
+        r = consents.get_request(conn, r["id"])
+    _audit(request, services, principal.user_id, f"lgpd:request:{body.kind}", f"lgpd_request:{r['id']}", r["status"])
+    return _req_out(r)
+
+
+@router.get("/lgpd/requests", response_model=list[RequestOut])
+def my_requests(principal: Principal = Depends(current_principal),
+                services: Services = Depends(get_services)) -> list[RequestOut]:
+    with services.engine.connect() as conn:
+        return [_req_out(r) for r in consents.list_requests(conn, principal.user_id)]
+
+
+@router.get("/lgpd/requests/{request_id}", response_model=RequestOut)
+def get_request(request_id: int, principal: Principal = Depends(current_principal),
+                services: Services = Depends(get_services)) -> RequestOut:
+    with services.engine.connect() as conn:
+        r = consents.get_request(conn, request_id, principal.user_id)
+    if r is None:
+        raise Problem(404, "not_found", f"no request {request_id}")
+    return _req_out(r)
+
+
+@router.get("/lgpd/requests/{request_id}/export", response_class=Response,
+            responses={200: {"content": {"application/zip": {}}}})
+async def export_zip(request_id: int, principal: Principal = Depends(current_principal),
+                     services: Services = Depends(get_services)) -> Response:
+    def build() -> bytes:
+        with services.engine.connect() as conn:
+            r = consents.get_request(conn, request_id, principal.user_id)
+        if r is None or r["kind"] != "access":
+            raise Problem(404, "not_found", f"no access request {request_id}")
+        with services.sessions() as db:
+            subj = load_subject(services, db, principal.user_id)
+            return export.build_zip(services, db, subj)
+
+    data = await run_in_threadpool(build)
+    return Response(data, media_type="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="lgpd-access-{request_id}.zip"'})
+
+
+@router.get("/lgpd/explanations")
+def explanations(service: str | None = None, principal: Principal = Depends(current_principal),
+                 services: Services = Depends(get_services)) -> dict:
+    """Automated decisions about the caller and the reasons recorded with each (LGPD art. 20)."""
+    with services.sessions() as db:
+        subj = load_subject(services, db, principal.user_id)
+    items = export.decisions(services, subj, service)
+    return {"decisions": items, "count": len(items)}
+
+
+@router.patch("/lgpd/me")
+def rectify(body: RectifyIn, request: Request, principal: Principal = Depends(current_principal),
+            services: Services = Depends(get_services)) -> dict:
+    changes = {k: v for k, v in body.model_dump().items() if v is not None}
+    if not changes:
+        raise Problem(422, "nothing_to_change", "give at least one of name, email, phone")
+    try:
+        with services.engine.begin() as conn:
+            r = consents.open_request(conn, principal.user_id, "rectification",
+                                      deadline_days=services.settings.lgpd_deadline_days)
+            conn.execute(update(User).where(User.id == principal.user_id).values(**changes))
+            consents.set_status(conn, r["id"], "done", json.dumps({"fields": sorted(changes)}))
+    except IntegrityError:
+        raise Problem(409, "email_taken", "another user has this e-mail") from None
+    _audit(request, services, principal.user_id, "lgpd:rectification", f"lgpd_request:{r['id']}", "done",
+           {"fields": sorted(changes)})
+    with services.sessions() as db:
+        u = db.execute(select(User).where(User.id == principal.user_id)).scalar_one()
+        return {"request_id": r["id"], "name": u.name, "email": u.email, "phone": u.phone}
+
+
+# --- operator --------------------------------------------------------------------------------------
+
+@router.get("/admin/lgpd/requests")
+def pending_requests(principal: Principal = Depends(operator), services: Services = Depends(get_services)) -> list[dict]:
+    from lake.consents import data_subject_requests as dsr
+
+    with services.engine.connect() as conn:
+        rows = conn.execute(select(dsr).where(dsr.c.status.in_(("received", "in_progress")))
+                            .order_by(dsr.c.deadline_at)).mappings().all()
+    return [dict(r) for r in rows]
+
+
+@router.post("/admin/lgpd/requests/{request_id}/erase", response_model=RequestOut)
+async def carry_out_erasure(request_id: int, request: Request, principal: Principal = Depends(operator),
+                            services: Services = Depends(get_services)) -> RequestOut:
+    def run() -> dict:
+        with services.engine.begin() as conn:
+            r = consents.get_request(conn, request_id)
+            if r is None or r["kind"] != "erasure":
+                raise Problem(404, "not_found", f"no erasure request {request_id}")
+            if r["status"] in ("done", "rejected"):
+                raise Problem(409, "request_closed", f"request {request_id} is {r['status']}")
+            consents.set_status(conn, request_id, "in_progress")
+        counts = erasure.erase_user(services, r["user_id"], request_id=request_id, operator_id=principal.user_id)
+        with services.engine.begin() as conn:
+            consents.set_status(conn, request_id, "done", json.dumps(counts))
+            return consents.get_request(conn, request_id)
+
+    return _req_out(await run_in_threadpool(run))
+
+
+class RejectIn(BaseModel):
+    reason: str = Field(min_length=3, max_length=500)
+
+
+@router.post("/admin/lgpd/requests/{request_id}/reject", response_model=RequestOut)
+def reject_request(request_id: int, body: RejectIn, principal: Principal = Depends(operator),
+                   services: Services = Depends(get_services)) -> RequestOut:
+    with services.engine.begin() as conn:
+        r = consents.get_request(conn, request_id)
+        if r is None:
+            raise Problem(404, "not_found", f"no request {request_id}")
+        if r["status"] in ("done", "rejected"):
+            raise Problem(409, "request_closed", f"request {request_id} is {r['status']}")
+        consents.set_status(conn, request_id, "rejected", json.dumps({"reason": body.reason}))
+        return _req_out(consents.get_request(conn, request_id))
+
+
+def create_app(settings=None):  # noqa: ANN001, ANN201
+    from serving.app import create_app as gateway
+
+    return gateway(settings, routers=[router])

@@ -1,0 +1,1 @@
+"""LGPD in the gateway: consent checks, data-subject identifiers, access export, erasure, explanations."""

@@ -1,0 +1,178 @@
+"""Audit trail for auditors (embedded profile): export to audit.events (re-runs add nothing), daily
+Merkle root anchored on Stellar through the Horizon sandbox over real loopback HTTP, `cofre audit
+prove` / `verify` (with the anchoring public key), tampering in the lake or in the store named, and
+Open Finance pulls stopping after a consent is revoked in the registry."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import sqlite3
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import uvicorn
+from deltalake import DeltaTable
+from fastapi.testclient import TestClient
+from serving_kit import add_key, auth, deposit, register, step_up
+from typer.testing import CliRunner
+
+from lake import anchoring, audit_trail, delta
+from lake.settings import get_settings
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def horizon():
+    from lake.settings import load_settings
+    from pipelines.sources.stellar.sandbox import create_app
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(load_settings()), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    t = threading.Thread(target=server.run, daemon=True)
+    t.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    t.join(5)
+
+
+@pytest.fixture()
+def env(tmp_path, monkeypatch, horizon):
+    monkeypatch.setenv("COFRE_HOME", str(tmp_path))
+    monkeypatch.setenv("COFRE_PROFILE", "embedded")
+    monkeypatch.setenv("COFRE_RATE_LIMIT", "100000/minute")
+    monkeypatch.setenv("COFRE_HORIZON_URL", horizon)
+    get_settings.cache_clear()
+    from serving.app import create_app
+
+    app = create_app(get_settings())
+    with TestClient(app) as c:
+        admin, alice, bob = register(c, role="admin"), register(c), register(c)
+        deposit(c, admin, alice["account_id"], 10_000)
+        key = add_key(c, bob, step_up(c, bob), "EVP")
+        r = c.post("/pix/transfers", json={"amount_cents": 500, "key": key},
+                   headers=auth(alice["access"], **{"Idempotency-Key": uuid.uuid4().hex}))
+        assert r.status_code == 201
+        yield c, get_settings(), tmp_path
+
+
+def _cli(*args: str):
+    from cofre.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+def test_export_anchor_prove_verify(env):
+    c, s, _ = env
+    day = datetime.now(UTC).date()
+    first = audit_trail.export_day(day, s)
+    assert first["events"] >= 8 and first["inserted"] == first["events"]
+    again = audit_trail.export_day(day, s)
+    assert again["inserted"] == 0 and delta.row_count("audit.events", settings=s) == first["events"]
+    r = _cli("audit", "anchor", "--day", day.isoformat())
+    assert r.exit_code == 0, r.output
+    anchored = json.loads(r.output)
+    assert anchored["status"] == "anchored" and anchored["submitted"] is True
+    anc = audit_trail.anchors(s).row(0, named=True)
+    assert json.loads(anc["horizon_response"])["hash"] == anc["tx_hash"] == anchored["tx_hash"]
+    assert _cli("audit", "anchor", "--day", day.isoformat()).output.count("already_anchored") == 1
+    # the root anchored is the Merkle root of the day's event hashes
+    events = delta.read("audit.events", settings=s).sort("seq")
+    assert anc["root"] == audit_trail.merkle_root([bytes.fromhex(h) for h in events["event_hash"]]).hex()
+    assert set(events["anchor_tx"].to_list()) == {anc["tx_hash"]}
+    eid = events["event_id"][3]
+    r = _cli("audit", "prove", eid)
+    assert r.exit_code == 0, r.output
+    proof = json.loads(r.output)
+    assert proof["proof_verifies"] is True and proof["root"] == anc["root"]
+    assert proof["anchor"]["tx_hash"] == anc["tx_hash"] and proof["leaf"] == eid
+    import cofre_native
+
+    path = [(bytes.fromhex(p["sibling"]), p["sibling_is_left"]) for p in proof["proof"]]
+    assert cofre_native.verify_merkle_proof(bytes.fromhex(proof["leaf"]), path, bytes.fromhex(anc["root"]))
+    assert not cofre_native.verify_merkle_proof(bytes(32), path, bytes.fromhex(anc["root"]))
+    pub = anchoring.public_key(s)
+    r = _cli("audit", "verify", "--public-key", pub, "--store")
+    assert r.exit_code == 0, r.output
+    rep = json.loads(r.output)
+    assert rep["lake_chain"]["ok"] and rep["store_chain"]["ok"] and rep["anchors"][0]["ok"] and rep["proofs_ok"]
+    from stellar_sdk import Keypair
+
+    r = _cli("audit", "verify", "--public-key", Keypair.random().public_key)
+    assert r.exit_code == 1 and "signature does not verify" in r.output
+
+
+def test_tampered_lake_record_is_named(env):
+    c, s, _ = env
+    day = datetime.now(UTC).date()
+    audit_trail.export_day(day, s)
+    events = delta.read("audit.events", settings=s).sort("seq")
+    victim = events.row(4, named=True)
+    forged = victim["payload"].replace(f'"outcome":"{victim["outcome"]}"', '"outcome":"forged"')
+    assert forged != victim["payload"]
+    DeltaTable(delta.table_uri("audit.events", s)).update(
+        updates={"payload": "'" + forged.replace("'", "''") + "'", "outcome": "'forged'"},
+        predicate=f"event_id = '{victim['event_id']}'")
+    r = _cli("audit", "verify")
+    assert r.exit_code == 1
+    chain = json.loads(r.output)["lake_chain"]
+    assert chain["first_bad_seq"] == victim["seq"] and chain["first_bad_event_id"] == victim["event_id"]
+    assert chain["reason"] == "payload does not match its payload hash"
+
+
+def test_tampered_store_record_is_named(env):
+    c, s, home = env
+    con = sqlite3.connect(home / "logs.db")
+    con.execute("UPDATE audit_events SET outcome = 'approve-forged' WHERE seq = 4")
+    con.commit()
+    con.close()
+    r = _cli("audit", "verify", "--store")
+    rep = json.loads(r.output)
+    assert r.exit_code == 1 and rep["store_chain"]["first_bad_seq"] == 4
+
+
+def test_open_finance_pull_stops_after_revocation(env):
+    from fixtures_world import make_world
+
+    from pipelines.audit.consents import propagate_revocations, pullable_consents
+    from pipelines.sources.open_finance.client import ConsentRevokedError, OpenFinanceClient
+    from pipelines.sources.open_finance.sandbox import create_app as of_app
+
+    c, s, _ = env
+    world = make_world(n_customers=3, seed=3)
+    cpf = world["customers"]["cpf"][0]
+    user = register(c)
+    of = OpenFinanceClient.from_settings(s, app=of_app(world, s))
+
+    async def scenario() -> None:
+        consent = await of.create_consent(cpf, ["ACCOUNTS_READ", "RESOURCES_READ"])
+        cid = consent.consentId
+        r = c.post("/lgpd/consents/open_finance_sharing", json={"external_ref": cid}, headers=auth(user["access"]))
+        assert r.status_code == 201
+        assert pullable_consents([cid], s) == [cid]
+        assert isinstance(await of.accounts(cid), list)
+        assert await propagate_revocations(s, client=of) == []  # nothing revoked yet
+        assert c.delete("/lgpd/consents/open_finance_sharing", headers=auth(user["access"])).status_code == 200
+        assert pullable_consents([cid], s) == []
+        done = await propagate_revocations(s, client=of)
+        assert [(d["user_id"], d["external_ref"], d["result"]) for d in done] == [(user["id"], cid, "revoked")]
+        with pytest.raises(ConsentRevokedError):
+            await of.accounts(cid)
+        assert await propagate_revocations(s, client=of) == []  # propagated once
+        await of.aclose()
+
+    asyncio.run(scenario())
