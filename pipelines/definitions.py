@@ -9,6 +9,7 @@ from __future__ import annotations
 from dagster import Definitions
 
 from pipelines import bank, gold, open_finance, pix, serasa  # noqa: F401  (domain packages)
+from pipelines.audit import AUDIT_ASSETS, AUDIT_CHECKS, AUDIT_JOBS, AUDIT_SCHEDULES
 from pipelines.bank import assets as bank_assets
 from pipelines.bank import checks as bank_checks
 from pipelines.gold import assets as gold_assets
@@ -29,12 +30,14 @@ ASSETS = [
     serasa_assets.serasa_bronze, serasa_assets.silver_bureau_scores,
     pix_assets.pix_bronze, pix_assets.silver_pix_received,
     gold_assets.transaction_features, gold_assets.customer_day, gold_assets.counterparty_pairs, gold_assets.credit_features,
+    *AUDIT_ASSETS,
 ]
-CHECKS = [*bank_checks.CHECKS, *of_checks.CHECKS, *serasa_checks.CHECKS, *pix_checks.CHECKS, *gold_checks.CHECKS]
+CHECKS = [*bank_checks.CHECKS, *of_checks.CHECKS, *serasa_checks.CHECKS, *pix_checks.CHECKS, *gold_checks.CHECKS, *AUDIT_CHECKS]
 
 
 def build_defs(lake_uri: str | None = None, world_folder: str | None = None) -> Definitions:
-    return Definitions(assets=ASSETS, asset_checks=CHECKS, jobs=[lake_job], schedules=[daily],
+    return Definitions(assets=ASSETS, asset_checks=CHECKS, jobs=[lake_job, *AUDIT_JOBS],
+                       schedules=[daily, *AUDIT_SCHEDULES],
                        sensors=[new_sandbox_data], resources=default_resources(lake_uri, world_folder))
 
 
