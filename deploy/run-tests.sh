@@ -4,7 +4,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 trap 'bash deploy/stack.sh down >/dev/null 2>&1 || true' EXIT
 bash deploy/stack.sh up || { echo "stack-up failed"; exit 1; }
-.venv/bin/python -m pytest -p no:cacheprovider "$@"
+# Two workers (the machine has 2 cores); files stay on one worker so module fixtures are shared.
+.venv/bin/python -m pytest -p no:cacheprovider -n "${COFRE_TEST_WORKERS:-2}" --dist loadfile "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then echo "no tests collected"; exit 1; fi
 exit $rc
