@@ -7,7 +7,6 @@ use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 use arrow_array::RecordBatch;
 use arrow_array::RecordBatchReader;
 use ed25519_dalek::VerifyingKey;
-use numpy::IntoPyArray;
 use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyCapsule, PyList, PyString, PyTuple};
@@ -15,6 +14,7 @@ use pyo3::types::{PyByteArray, PyBytes, PyCapsule, PyList, PyString, PyTuple};
 mod featurehash;
 mod ledger;
 mod murmur;
+mod pool;
 mod pseudo;
 mod stellar;
 mod strkey;
@@ -58,10 +58,44 @@ fn read_arrow(df: &Bound<'_, PyAny>) -> PyResult<(Vec<String>, Vec<RecordBatch>)
     Ok((names, batches))
 }
 
+/// Run `f` without the GIL on the pool chosen by `threads` / COFRE_NATIVE_THREADS.
+fn run_pool<R: Send>(py: Python<'_>, threads: Option<usize>, f: impl FnOnce() -> R + Send) -> PyResult<R> {
+    let t = pool::resolve(threads).map_err(PyValueError::new_err)?;
+    py.allow_threads(|| pool::run(t, f)).map_err(PyValueError::new_err)
+}
+
+fn csr_to_py<'py, I: featurehash::Ix + numpy::Element>(
+    py: Python<'py>,
+    csr: featurehash::Csr<I>,
+    n_features: i64,
+) -> PyResult<Bound<'py, PyAny>> {
+    let shape = (csr.n_rows, n_features);
+    // from_vec hands the Vec's buffer to numpy (no copy).
+    let data = numpy::PyArray1::from_vec(py, csr.data).into_any();
+    let indices = numpy::PyArray1::from_vec(py, csr.indices).into_any();
+    let indptr = numpy::PyArray1::from_vec(py, csr.indptr).into_any();
+    let sparse = py.import("scipy.sparse")?;
+    let kwargs = pyo3::types::PyDict::new(py);
+    kwargs.set_item("shape", shape)?;
+    kwargs.set_item("copy", false)?;
+    let m = sparse.getattr("csr_matrix")?.call(((data, indices, indptr),), Some(&kwargs))?;
+    // Indices are sorted and unique within each row (explicit zeros may be stored, which
+    // canonical format allows): tell scipy so it never re-checks or re-sorts.
+    m.setattr("has_sorted_indices", true)?;
+    m.setattr("has_canonical_format", true)?;
+    Ok(m)
+}
+
 /// Hash string (and numeric) columns into a CSR matrix equal to sklearn's FeatureHasher.
 #[pyfunction]
-#[pyo3(signature = (df, n_features = 1 << 20, alternate_sign = true))]
-fn feature_hash<'py>(py: Python<'py>, df: &Bound<'py, PyAny>, n_features: i64, alternate_sign: bool) -> PyResult<Bound<'py, PyAny>> {
+#[pyo3(signature = (df, n_features = 1 << 20, alternate_sign = true, *, threads = None))]
+fn feature_hash<'py>(
+    py: Python<'py>,
+    df: &Bound<'py, PyAny>,
+    n_features: i64,
+    alternate_sign: bool,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyAny>> {
     if !(1..=i32::MAX as i64).contains(&n_features) {
         return Err(PyValueError::new_err(format!(
             "n_features must be in [1, {}], got {n_features}",
@@ -69,26 +103,28 @@ fn feature_hash<'py>(py: Python<'py>, df: &Bound<'py, PyAny>, n_features: i64, a
         )));
     }
     let (names, batches) = read_arrow(df)?;
-    let csr = py
-        .allow_threads(|| featurehash::hash_batches(&names, &batches, n_features, alternate_sign))
+    let n_rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    // int32 indices whenever the upper bound on non-zeros (one per cell) fits, like scipy.
+    if n_rows.saturating_mul(names.len()) <= i32::MAX as usize {
+        let csr = run_pool(py, threads, || featurehash::hash_batches::<i32>(&names, &batches, n_features, alternate_sign))?
+            .map_err(PyValueError::new_err)?;
+        drop(batches);
+        return csr_to_py(py, csr, n_features);
+    }
+    let csr = run_pool(py, threads, || featurehash::hash_batches::<i64>(&names, &batches, n_features, alternate_sign))?
         .map_err(PyValueError::new_err)?;
     drop(batches);
-    let nnz = csr.indices.len();
-    let data = csr.data.into_pyarray(py).into_any();
-    let (indices, indptr) = if nnz <= i32::MAX as usize {
-        let ix: Vec<i32> = csr.indices.iter().map(|&v| v as i32).collect();
-        let ip: Vec<i32> = csr.indptr.iter().map(|&v| v as i32).collect();
-        (ix.into_pyarray(py).into_any(), ip.into_pyarray(py).into_any())
-    } else {
-        let ix: Vec<i64> = csr.indices.iter().map(|&v| v as i64).collect();
-        (ix.into_pyarray(py).into_any(), csr.indptr.into_pyarray(py).into_any())
-    };
-    let sparse = py.import("scipy.sparse")?;
-    let shape = (csr.n_rows, n_features);
-    let kwargs = pyo3::types::PyDict::new(py);
-    kwargs.set_item("shape", shape)?;
-    kwargs.set_item("copy", false)?;
-    sparse.getattr("csr_matrix")?.call(((data, indices, indptr),), Some(&kwargs))
+    if csr.indices.len() <= i32::MAX as usize && csr.n_rows < i32::MAX as usize {
+        // Nulls/collisions brought the count under 2**31: int32 like sklearn (rare path).
+        let narrow = featurehash::Csr {
+            indices: csr.indices.iter().map(|&v| v as i32).collect::<Vec<i32>>(),
+            indptr: csr.indptr.iter().map(|&v| v as i32).collect::<Vec<i32>>(),
+            data: csr.data,
+            n_rows: csr.n_rows,
+        };
+        return csr_to_py(py, narrow, n_features);
+    }
+    csr_to_py(py, csr, n_features)
 }
 
 // ---------------------------------------------------------------- byte/str sequences
@@ -173,20 +209,22 @@ fn collect_arena(values: &Bound<'_, PyAny>) -> PyResult<pseudo::Arena> {
 
 /// HMAC-SHA-256 hex digest of each value (UTF-8 for str).
 #[pyfunction]
-fn hmac_sha256_hex<'py>(py: Python<'py>, key: &Bound<'py, PyAny>, values: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+#[pyo3(signature = (key, values, *, threads = None))]
+fn hmac_sha256_hex<'py>(py: Python<'py>, key: &Bound<'py, PyAny>, values: &Bound<'py, PyAny>, threads: Option<usize>) -> PyResult<Bound<'py, PyList>> {
     let key = bytes_arg(key, "key")?;
     let arena = collect_arena(values)?;
-    let out = py.allow_threads(|| pseudo::hmac_hex(&key, &arena)).map_err(PyValueError::new_err)?;
+    let out = run_pool(py, threads, || pseudo::hmac_hex(&key, &arena))?.map_err(PyValueError::new_err)?;
     // Hex digits are ASCII, so from_utf8 cannot fail.
     PyList::new(py, out.iter().map(|h| std::str::from_utf8(h).unwrap_or_default()))
 }
 
 /// First 8 bytes of HMAC-SHA-256, big-endian unsigned.
 #[pyfunction]
-fn hmac_sha256_u64<'py>(py: Python<'py>, key: &Bound<'py, PyAny>, values: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+#[pyo3(signature = (key, values, *, threads = None))]
+fn hmac_sha256_u64<'py>(py: Python<'py>, key: &Bound<'py, PyAny>, values: &Bound<'py, PyAny>, threads: Option<usize>) -> PyResult<Bound<'py, PyList>> {
     let key = bytes_arg(key, "key")?;
     let arena = collect_arena(values)?;
-    let out = py.allow_threads(|| pseudo::hmac_u64(&key, &arena)).map_err(PyValueError::new_err)?;
+    let out = run_pool(py, threads, || pseudo::hmac_u64(&key, &arena))?.map_err(PyValueError::new_err)?;
     PyList::new(py, out)
 }
 
@@ -214,7 +252,14 @@ fn chain_hashes<'py>(py: Python<'py>, genesis: &Bound<'py, PyAny>, payloads: &Bo
 
 /// Index of the first record whose hash is wrong or whose prev_hash breaks the link, else None.
 #[pyfunction]
-fn verify_chain(py: Python<'_>, prev_hashes: &Bound<'_, PyAny>, payloads: &Bound<'_, PyAny>, hashes: &Bound<'_, PyAny>) -> PyResult<Option<usize>> {
+#[pyo3(signature = (prev_hashes, payloads, hashes, *, threads = None))]
+fn verify_chain(
+    py: Python<'_>,
+    prev_hashes: &Bound<'_, PyAny>,
+    payloads: &Bound<'_, PyAny>,
+    hashes: &Bound<'_, PyAny>,
+    threads: Option<usize>,
+) -> PyResult<Option<usize>> {
     let p = collect_bytes(prev_hashes, "prev_hashes")?;
     let d = collect_bytes(payloads, "payloads")?;
     let h = collect_bytes(hashes, "hashes")?;
@@ -233,17 +278,18 @@ fn verify_chain(py: Python<'_>, prev_hashes: &Bound<'_, PyAny>, payloads: &Bound
         hash32(ps[i], &format!("record {i}: prev_hash"))?;
         hash32(hs[i], &format!("record {i}: hash"))?;
     }
-    Ok(py.allow_threads(|| ledger::verify_chain(&ps, &ds, &hs)))
+    run_pool(py, threads, || ledger::verify_chain(&ps, &ds, &hs))
 }
 
 // ---------------------------------------------------------------- Merkle
 
 /// RFC 6962 Merkle tree root of `leaves` (raw leaf data).
 #[pyfunction]
-fn merkle_root<'py>(py: Python<'py>, leaves: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+#[pyo3(signature = (leaves, *, threads = None))]
+fn merkle_root<'py>(py: Python<'py>, leaves: &Bound<'py, PyAny>, threads: Option<usize>) -> PyResult<Bound<'py, PyBytes>> {
     let items = collect_bytes(leaves, "leaves")?;
     let slices: Vec<&[u8]> = items.iter().map(|b| b.bytes()).collect();
-    let root = py.allow_threads(|| ledger::merkle_root(&slices));
+    let root = run_pool(py, threads, || ledger::merkle_root(&slices))?;
     Ok(PyBytes::new(py, &root))
 }
 
@@ -304,10 +350,15 @@ fn collect_envelopes(envelopes_b64: &Bound<'_, PyAny>) -> PyResult<Vec<String>> 
 /// The transaction hash of each envelope (for a fee bump, the fee-bump transaction's hash),
 /// as stellar-sdk's `TransactionEnvelope.hash()` / `FeeBumpTransactionEnvelope.hash()`.
 #[pyfunction]
-fn envelope_hashes<'py>(py: Python<'py>, envelopes_b64: &Bound<'py, PyAny>, network_passphrase: &str) -> PyResult<Bound<'py, PyList>> {
+#[pyo3(signature = (envelopes_b64, network_passphrase, *, threads = None))]
+fn envelope_hashes<'py>(
+    py: Python<'py>,
+    envelopes_b64: &Bound<'py, PyAny>,
+    network_passphrase: &str,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyList>> {
     let envs = collect_envelopes(envelopes_b64)?;
-    let hashes = py
-        .allow_threads(|| stellar::envelope_hashes(&envs, network_passphrase))
+    let hashes = run_pool(py, threads, || stellar::envelope_hashes(&envs, network_passphrase))?
         .map_err(|(i, m)| PyValueError::new_err(format!("envelope {i}: {m}")))?;
     PyList::new(py, hashes.iter().map(|h| PyBytes::new(py, h)))
 }
@@ -317,11 +368,13 @@ type AllowedKey = ([u8; 32], Option<VerifyingKey>);
 /// For each base64 envelope, True iff it has signatures and every one verifies against an
 /// allowed key (by hint) over the transaction hash for `network_passphrase`.
 #[pyfunction]
+#[pyo3(signature = (envelopes_b64, network_passphrase, public_keys, *, threads = None))]
 fn verify_envelopes(
     py: Python<'_>,
     envelopes_b64: &Bound<'_, PyAny>,
     network_passphrase: &str,
     public_keys: &Bound<'_, PyAny>,
+    threads: Option<usize>,
 ) -> PyResult<Vec<bool>> {
     let envs = collect_envelopes(envelopes_b64)?;
     let mut cache: HashMap<String, AllowedKey> = HashMap::new();
@@ -356,7 +409,7 @@ fn verify_envelopes(
             envs.len()
         )));
     }
-    py.allow_threads(|| stellar::verify_envelopes(&envs, network_passphrase, &allowed))
+    run_pool(py, threads, || stellar::verify_envelopes(&envs, network_passphrase, &allowed))?
         .map_err(|(i, m)| PyValueError::new_err(format!("envelope {i}: {m}")))
 }
 

@@ -145,3 +145,21 @@ def test_default_arguments_and_errors():
         cn.feature_hash(pl.DataFrame({"d": [[1, 2]]}))
     with pytest.raises(TypeError, match="__arrow_c_stream__"):
         cn.feature_hash({"a": ["x"]})
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_threads_and_chunk_boundaries(threads):
+    # > 65,536 rows: several parallel chunks, with nulls and a collision-prone small n_features
+    # so chunk regions must be compacted; result identical for every thread count.
+    n = 70_000
+    cols = {
+        "a": [None if i % 11 == 0 else f"v{i % 1013}" for i in range(n)],
+        "b": [f"w{i % 37}" for i in range(n)],
+        "c": ["a-long-value-beyond-twelve-bytes-" + str(i % 5) for i in range(n)],
+    }
+    want = reference(cols, 64, True)
+    got = cn.feature_hash(pl.DataFrame(cols), 64, threads=threads)
+    assert_same(got, want)
+    assert got.has_sorted_indices and got.has_canonical_format
+    with pytest.raises(ValueError, match="threads"):
+        cn.feature_hash(pl.DataFrame(cols), 64, threads=0)

@@ -342,3 +342,31 @@ def test_every_soroban_operation(kind):
     xdr = te.to_xdr()
     assert cn.envelope_hashes([xdr], PASS) == [te.hash()]
     assert cn.verify_envelopes([xdr], PASS, [[SRC.public_key]]) == [True]
+
+
+@pytest.mark.parametrize("threads", [1, 2, None])
+def test_bad_signatures_in_large_batches_are_isolated(threads, monkeypatch):
+    # 2500 envelopes span several batches of up to 1024; a failing batch is bisected, so every
+    # bad one (first, last, adjacent, scattered) must come out False and all others True.
+    monkeypatch.delenv("COFRE_NATIVE_THREADS", raising=False)
+    te = build(["payment"], memo="id")
+    raw = bytearray(base64.b64decode(te.to_xdr()))
+    raw[-1] ^= 0x01
+    good, bad = te.to_xdr(), base64.b64encode(bytes(raw)).decode()
+    bad_at = {0, 511, 512, 513, 1023, 1024, 1777, 2499}
+    envs = [bad if i in bad_at else good for i in range(2500)]
+    got = cn.verify_envelopes(envs, PASS, [[SRC.public_key]] * len(envs), threads=threads)
+    assert got == [i not in bad_at for i in range(2500)]
+
+
+def test_threads_argument_and_environment(monkeypatch):
+    envs = [build(["payment"]).to_xdr()] * 3
+    keys = [[SRC.public_key]] * 3
+    with pytest.raises(ValueError, match="threads"):
+        cn.verify_envelopes(envs, PASS, keys, threads=0)
+    monkeypatch.setenv("COFRE_NATIVE_THREADS", "two")
+    with pytest.raises(ValueError, match="COFRE_NATIVE_THREADS"):
+        cn.envelope_hashes(envs, PASS)
+    monkeypatch.setenv("COFRE_NATIVE_THREADS", "1")
+    assert cn.verify_envelopes(envs, PASS, keys) == [True] * 3
+    assert cn.verify_envelopes(envs, PASS, keys, threads=2) == [True] * 3  # argument wins
