@@ -25,6 +25,7 @@ from lake import delta
 from lake.settings import load_settings
 
 MONTHS = 12
+BRONZE_CHUNK = 2_000_000  # bronze appends per commit (arrow string offsets cap a column chunk at 2 GiB)
 TX_PER_CUSTOMER_YEAR = 354  # measured on the demo world (707k tx / 2000 customers / 12 months)
 
 
@@ -126,7 +127,8 @@ def _polars_pipeline(settings, key: bytes) -> dict[str, float]:
 def _load_bronze(world, settings) -> None:
     at = datetime.now(UTC)
     for name, df in bronze_from_world(world, at).items():
-        delta.append(name, df, settings)
+        for off in range(0, max(df.height, 1), BRONZE_CHUNK):  # one commit per pull-sized chunk
+            delta.append(name, df.slice(off, BRONZE_CHUNK), settings)
 
 
 def _peer_inputs(settings, key: bytes) -> dict:

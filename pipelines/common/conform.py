@@ -49,12 +49,15 @@ def decode(df: pl.DataFrame | pl.LazyFrame, dtype: pl.Struct, prefix: str = "") 
     return frame.hstack([parsed.get_column(f).alias(prefix + f) for f in fields]).lazy()
 
 
+_JSON_CHUNK = 1_000_000  # payloads per read_ndjson call (bounds the joined text's size)
+
+
 def _json_rows(payload: pl.Series, dtype: pl.Struct) -> pl.DataFrame:
     schema = {f.name: f.dtype for f in dtype.fields}
     if len(payload) and not payload.null_count() and not payload.str.contains("\n", literal=True).any():
         try:
-            text = payload.str.join("\n").item().encode()
-            out = pl.read_ndjson(io.BytesIO(text), schema=schema)
+            out = pl.concat([pl.read_ndjson(io.BytesIO(part.str.join("\n").item().encode()), schema=schema)
+                             for part in (payload.slice(o, _JSON_CHUNK) for o in range(0, len(payload), _JSON_CHUNK))])
             if out.height == len(payload):
                 return out
         except pl.exceptions.PolarsError:
