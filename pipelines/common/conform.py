@@ -9,6 +9,8 @@ Timestamps: RFC 3339 UTC text to ``Datetime(us, UTC)``; unparsable text becomes 
 
 from __future__ import annotations
 
+import io
+
 import polars as pl
 
 from lake.catalog import MONEY
@@ -35,11 +37,33 @@ def ts(expr: pl.Expr) -> pl.Expr:
 
 
 def decode(df: pl.DataFrame | pl.LazyFrame, dtype: pl.Struct, prefix: str = "") -> pl.LazyFrame:
-    """Unnest the JSON ``payload`` column with ``dtype`` (missing fields become null)."""
-    lf = df.lazy()
+    """Unnest the JSON ``payload`` column with ``dtype`` (missing fields become null).
+
+    The payloads are parsed in one multi-threaded ``read_ndjson`` call over the column joined by
+    newlines (compact JSON has no raw newlines); payloads that do not fit that path (raw newlines,
+    nulls, values of another type) fall back to ``str.json_decode`` row by row, same result.
+    """
+    frame = df.lazy().collect()
     fields = [f.name for f in dtype.fields]
-    return lf.with_columns(pl.col("payload").str.json_decode(dtype).alias("__p")).with_columns(
-        [pl.col("__p").struct.field(f).alias(prefix + f) for f in fields]).drop("__p")
+    parsed = _json_rows(frame.get_column("payload"), dtype)
+    return frame.hstack([parsed.get_column(f).alias(prefix + f) for f in fields]).lazy()
+
+
+_JSON_CHUNK = 1_000_000  # payloads per read_ndjson call (bounds the joined text's size)
+
+
+def _json_rows(payload: pl.Series, dtype: pl.Struct) -> pl.DataFrame:
+    schema = {f.name: f.dtype for f in dtype.fields}
+    if len(payload) and not payload.null_count() and not payload.str.contains("\n", literal=True).any():
+        try:
+            out = pl.concat([pl.read_ndjson(io.BytesIO(part.str.join("\n").item().encode()), schema=schema)
+                             for part in (payload.slice(o, _JSON_CHUNK) for o in range(0, len(payload), _JSON_CHUNK))])
+            if out.height == len(payload):
+                return out
+        except pl.exceptions.PolarsError:
+            pass
+    return payload.str.json_decode(dtype).struct.unnest().select(list(schema)) if len(payload) else pl.DataFrame(
+        schema=schema)
 
 
 def pseudonymise_distinct(values: pl.Series, kind, *, key: bytes | None = None) -> pl.Series:

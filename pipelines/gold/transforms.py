@@ -3,7 +3,8 @@
 * :func:`transaction_features`: per transaction, windows of 1h/24h/7d/30d **strictly before** the
   transaction (``closed="left"``: rows at the same instant are excluded too), distinct counterparties,
   first-time counterparty, amount vs 30-day mean/max, local hour/weekday, minutes since the last login
-  and the last device change (``join_asof`` backward, exact matches excluded), labels.
+  and the last device change (latest strictly before), labels. The window arithmetic is exact
+  prefix sums over one sort by (customer, time): see :mod:`pipelines.gold.windows`.
 * :func:`customer_day`: customer x local day aggregates.
 * :func:`credit_features`: per customer and monthly as-of date, features from data strictly before
   the as-of date; label = any loan contracted in the 6 months from the as-of date defaulted.
@@ -15,59 +16,45 @@ from datetime import date, datetime
 
 import polars as pl
 
+from pipelines.gold import windows
+
 TZ = "America/Sao_Paulo"
 WINDOWS = ("1h", "24h", "7d", "30d")
+DISTINCT_WINDOWS = ("24h", "7d", "30d")
 _TS = pl.Datetime("us", "UTC")
 
 
 def transaction_features(tx: pl.LazyFrame | pl.DataFrame, logins: pl.LazyFrame | pl.DataFrame,
                          now: datetime) -> pl.DataFrame:
-    lf = (tx.lazy().select("transaction_id", "customer_pk", "booked_at", "booked_month", "amount_cents",
+    df = (tx.lazy().select("transaction_id", "customer_pk", "booked_at", "booked_month", "amount_cents",
                            "credit_debit_type", "type", "channel", "counterparty_pk", "is_new_device",
                            "is_fraud", "fraud_scenario")
-          .sort("customer_pk", "booked_at", "transaction_id")).collect().lazy()
-    # windows strictly before each row: one rolling pass per window (rows come back in input order,
-    # which is sorted by customer and time; asserted below)
-    keyed = lf.select("customer_pk", "booked_at", "amount_cents")
-    parts = []
-    for w in WINDOWS:
-        aggs = [pl.len().cast(pl.Int32).alias(f"tx_count_{w}"), pl.col("amount_cents").sum().alias(f"tx_sum_cents_{w}")]
-        if w == "30d":
-            aggs.append(pl.col("amount_cents").max().alias("max_amount_cents_30d"))
-        parts.append(keyed.rolling("booked_at", period=w, closed="left", group_by="customer_pk").agg(aggs))
-    first_part = parts[0]
-    win = pl.concat([first_part.select(pl.col("customer_pk").alias("_ck"), pl.col("booked_at").alias("_bk")),
-                     *[p.drop("customer_pk", "booked_at") for p in parts]], how="horizontal")
-    lf = pl.concat([lf, win], how="horizontal").collect().lazy()
-    windows = [pl.col(c).fill_null(0) for w in WINDOWS for c in (f"tx_count_{w}", f"tx_sum_cents_{w}")]
-    first_seen = pl.col("booked_at").min().over("customer_pk", "counterparty_pk")
-    lf = lf.with_columns(
-        *windows,
-        ((pl.col("_ck") == pl.col("customer_pk")) & (pl.col("_bk") == pl.col("booked_at"))).all().alias("_aligned"),
-        (pl.col("counterparty_pk").is_not_null() & (pl.col("booked_at") == first_seen)).alias("is_first_time_counterparty"),
+          .with_columns(pl.col("customer_pk").cast(pl.Categorical).to_physical().alias("_code"))
+          .sort("_code", "booked_at").with_columns((pl.col("_code").rle_id()).cast(pl.Int64).alias("_cid"))
+          .collect())
+    # customer ids 0..m-1 in row order; logins keyed by the same ids (customers without rows dropped)
+    ids = df.select("customer_pk", "_cid").unique("customer_pk")
+    lg = (logins.lazy().select("customer_pk", pl.col("at").cast(_TS), "is_new_device")
+          .join(ids.lazy(), on="customer_pk", how="inner").collect())
+    us = lambda s: s.dt.epoch("us").to_numpy()  # noqa: E731
+    lg_new = lg.filter(pl.col("is_new_device").fill_null(False))
+    cp = df.get_column("counterparty_pk").cast(pl.Categorical).to_physical()
+    cols = windows.window_features(
+        df.get_column("_cid").to_numpy(), us(df.get_column("booked_at")), df.get_column("amount_cents").to_numpy(),
+        cp.fill_null(0).to_numpy(), cp.is_not_null().to_numpy(),
+        df.get_column("is_new_device").fill_null(False).to_numpy(),
+        windows.Events.of(lg.get_column("_cid").to_numpy(), us(lg.get_column("at"))),
+        windows.Events.of(lg_new.get_column("_cid").to_numpy(), us(lg_new.get_column("at"))),
+        WINDOWS, DISTINCT_WINDOWS, "30d")
+    lf = df.lazy().with_columns(pl.Series(name, v) for name, v in cols.items()).with_columns(
+        pl.when(~pl.col("max_null")).then(pl.col("max_amount")).alias("max_amount_cents_30d"),
+        pl.when(pl.col("has_login")).then(pl.col("last_login_at").cast(_TS)).alias("last_login_at"),
+        pl.when(pl.col("has_device_change")).then(pl.col("device_change_at").cast(_TS)).alias("device_change_at"),
     )
-    # distinct counterparties in [t - w, t): see distinct_before()
-    lf = lf.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("_i"))
-    base = lf.select("_i", pl.col("customer_pk").rank("dense").alias("_c"), "booked_at", "counterparty_pk")
-    for w in ("24h", "7d", "30d"):
-        lf = lf.join(distinct_before(base, w), on="_i", how="left")
-    # logins: last login and last device change strictly before each transaction
-    lg = logins.lazy().select("customer_pk", "at", "is_new_device").sort("at")
-    last_login = lg.select("customer_pk", pl.col("at").alias("last_login_at"))
-    dev_changes = pl.concat([
-        lg.filter(pl.col("is_new_device")).select("customer_pk", pl.col("at").alias("device_change_at")),
-        lf.filter(pl.col("is_new_device").fill_null(False)).select(
-            "customer_pk", pl.col("booked_at").alias("device_change_at")),
-    ]).sort("device_change_at")
-    lf = lf.sort("booked_at")
-    lf = lf.join_asof(last_login, left_on="booked_at", right_on="last_login_at", by="customer_pk",
-                      strategy="backward", allow_exact_matches=False)
-    lf = lf.join_asof(dev_changes, left_on="booked_at", right_on="device_change_at", by="customer_pk",
-                      strategy="backward", allow_exact_matches=False)
     local = pl.col("booked_at").dt.convert_time_zone(TZ)
     mean30 = pl.when(pl.col("tx_count_30d") > 0).then(pl.col("tx_sum_cents_30d") / pl.col("tx_count_30d"))
     out = lf.with_columns(mean30.alias("mean_amount_cents_30d")).select(
-        "transaction_id", "customer_pk", "counterparty_pk", "booked_at", "booked_month", "amount_cents",
+        "transaction_id", "customer_pk", "booked_at", "booked_month", "counterparty_pk", "amount_cents",
         "credit_debit_type", "type", "channel", local.dt.hour().cast(pl.Int8).alias("hour_of_day"),
         local.dt.weekday().cast(pl.Int8).alias("day_of_week"),
         *[f"tx_count_{w}" for w in WINDOWS], *[f"tx_sum_cents_{w}" for w in WINDOWS],
@@ -79,37 +66,9 @@ def transaction_features(tx: pl.LazyFrame | pl.DataFrame, logins: pl.LazyFrame |
         ((pl.col("booked_at") - pl.col("last_login_at")).dt.total_seconds() / 60.0).alias("minutes_since_last_login"),
         ((pl.col("booked_at") - pl.col("device_change_at")).dt.total_seconds() / 60.0)
         .alias("minutes_since_device_change"),
-        "is_fraud", "fraud_scenario", pl.lit(now).cast(_TS).alias("computed_at"), "_aligned",
+        "is_fraud", "fraud_scenario", pl.lit(now).cast(_TS).alias("computed_at"),
     )
-    df = out.collect()
-    if df.height and not df.get_column("_aligned").all():  # an invariant of polars' rolling output order
-        raise AssertionError("rolling windows came back out of order")
-    return df.drop("_aligned")
-
-
-def distinct_before(base: pl.LazyFrame, window: str) -> pl.LazyFrame:
-    """Distinct counterparties of the customer in ``[t - window, t)`` for every row ``_i``, without windows.
-
-    Each earlier payment ``j`` (to key ``k`` at ``a_j``) counts for the rows at times ``t`` with
-    ``a_j < t <= b_j``, ``b_j = min(next payment to k, a_j + window)``: then ``k`` is counted once, by its
-    latest payment before ``t``. So the count is "starts before t" minus "ends before t", a running
-    sum over one sort of queries and events per customer (exact; equal to a rolling n_unique, tested).
-    """
-    pay = base.filter(pl.col("counterparty_pk").is_not_null()).sort("_c", "counterparty_pk", "booked_at")
-    pay = pay.with_columns(pl.col("booked_at").shift(-1).over("_c", "counterparty_pk").alias("_next"))
-    end = pl.min_horizontal(pl.col("_next"), pl.col("booked_at").dt.offset_by(window))
-    events = pl.concat([
-        pay.select("_c", pl.col("booked_at").alias("_t"), pl.lit(1, pl.Int8).alias("_kind"),
-                   pl.lit(1, pl.Int32).alias("_d"), pl.lit(None, pl.Int64).alias("_i")),
-        pay.select("_c", end.alias("_t"), pl.lit(1, pl.Int8).alias("_kind"), pl.lit(-1, pl.Int32).alias("_d"),
-                   pl.lit(None, pl.Int64).alias("_i")),
-        base.select("_c", pl.col("booked_at").alias("_t"), pl.lit(0, pl.Int8).alias("_kind"),
-                    pl.lit(0, pl.Int32).alias("_d"), pl.col("_i").cast(pl.Int64)),
-    ])
-    # queries sort before events at the same instant: only events strictly before t are counted
-    return (events.sort("_c", "_t", "_kind").with_columns(pl.col("_d").cum_sum().over("_c").alias("_n"))
-            .filter(pl.col("_kind") == 0)
-            .select(pl.col("_i").cast(pl.Int64), pl.col("_n").cast(pl.Int32).alias(f"distinct_counterparties_{window}")))
+    return out.collect()
 
 
 def customer_day(tx: pl.LazyFrame | pl.DataFrame, now: datetime) -> pl.DataFrame:

@@ -28,30 +28,74 @@ def test_distinct_pseudonymisation_matches_column_pseudonymisation():
     assert pseudonymise_distinct(names, "name", key=b"k").to_list() == pseudonymise(names, "name", key=b"k").to_list()
 
 
-def test_distinct_before_equals_rolling_n_unique():
+def _naive_features(tx: pl.DataFrame, logins: pl.DataFrame) -> pl.DataFrame:
+    """Straightforward reference: per-window polars rolling, per-row n_unique, join_asof for logins."""
+    from datetime import timedelta
+
+    lf = tx.sort("customer_pk", "booked_at")
+    out = lf.select("transaction_id")
+    for w in ("1h", "24h", "7d", "30d"):
+        r = lf.rolling("booked_at", period=w, closed="left", group_by="customer_pk").agg(
+            pl.len().alias("n"), pl.col("amount_cents").sum().alias("s"), pl.col("amount_cents").max().alias("m"))
+        out = out.with_columns(r["n"].alias(f"tx_count_{w}"), r["s"].alias(f"tx_sum_cents_{w}"))
+        if w == "30d":
+            out = out.with_columns(r["m"].alias("max_amount_cents_30d"))
+    rows = lf.to_dicts()
+    for w, d in (("24h", timedelta(hours=24)), ("7d", timedelta(days=7)), ("30d", timedelta(days=30))):
+        out = out.with_columns(pl.Series(f"distinct_counterparties_{w}", [
+            len({x["counterparty_pk"] for x in rows if x["customer_pk"] == r["customer_pk"]
+                 and r["booked_at"] - d <= x["booked_at"] < r["booked_at"] and x["counterparty_pk"] is not None})
+            for r in rows]))
+    first = pl.col("booked_at").min().over("customer_pk", "counterparty_pk")
+    out = out.with_columns(lf.select((pl.col("counterparty_pk").is_not_null() & (pl.col("booked_at") == first))
+                                     .alias("is_first_time_counterparty")))
+    lg = logins.sort("at")
+    dev = pl.concat([lg.filter("is_new_device").select("customer_pk", pl.col("at").alias("d")),
+                     lf.filter("is_new_device").select("customer_pk", pl.col("booked_at").alias("d"))]).sort("d")
+    t = (lf.select("transaction_id", "customer_pk", "booked_at").sort("booked_at")
+         .join_asof(lg.select("customer_pk", pl.col("at").alias("l")), left_on="booked_at", right_on="l",
+                    by="customer_pk", allow_exact_matches=False)
+         .join_asof(dev, left_on="booked_at", right_on="d", by="customer_pk", allow_exact_matches=False)
+         .select("transaction_id", ((pl.col("booked_at") - pl.col("l")).dt.total_seconds() / 60.0)
+                 .alias("minutes_since_last_login"),
+                 ((pl.col("booked_at") - pl.col("d")).dt.total_seconds() / 60.0).alias("minutes_since_device_change")))
+    return out.join(t, on="transaction_id").with_columns(pl.col("^tx_count_.*$").fill_null(0).cast(pl.Int32),
+                                                          pl.col("^tx_sum_.*$").fill_null(0))
+
+
+def test_transaction_features_equal_naive_windows():
     import random
     from datetime import UTC, datetime, timedelta
 
-    from pipelines.gold.transforms import distinct_before
+    from pipelines.gold import windows
+    from pipelines.gold.transforms import transaction_features
 
     rnd = random.Random(3)
     t0 = datetime(2025, 1, 1, tzinfo=UTC)
-    rows = []
-    for c in ("a", "b", "c"):
-        t = t0
-        for _ in range(300):
-            t += timedelta(minutes=rnd.choice([0, 1, 30, 300, 1440, 4000]))  # ties included
-            rows.append((c, t, rnd.choice(["k1", "k2", "k3", "k4", "k5", None])))
-    df = pl.DataFrame(rows, schema={"customer_pk": pl.String, "booked_at": pl.Datetime("us", "UTC"),
-                                    "counterparty_pk": pl.String}, orient="row").sort("customer_pk", "booked_at")
-    df = df.with_row_index("_i")
-    base = df.lazy().select("_i", pl.col("customer_pk").rank("dense").alias("_c"), "booked_at", "counterparty_pk")
-    for w in ("24h", "7d"):
-        fast = distinct_before(base, w).collect().sort("_i")
-        naive = []
-        for r in df.iter_rows(named=True):
-            lo = r["booked_at"] - (timedelta(hours=24) if w == "24h" else timedelta(days=7))
-            win = df.filter((pl.col("customer_pk") == r["customer_pk"]) & (pl.col("booked_at") >= lo)
-                            & (pl.col("booked_at") < r["booked_at"]))
-            naive.append(win["counterparty_pk"].drop_nulls().n_unique())
-        assert fast[f"distinct_counterparties_{w}"].to_list() == naive
+    rows, logins = [], []
+    for c in ("c1", "c2", "c3", "c4"):
+        t = t0 + timedelta(seconds=rnd.randint(0, 10**6))
+        for n in range(250 if c != "c4" else 3):
+            t += timedelta(minutes=rnd.choice([0, 0, 1, 30, 59, 60, 300, 1440, 4000, 20000]))  # ties included
+            rows.append({"transaction_id": f"{c}-{n}", "customer_pk": c, "booked_at": t, "booked_month": "2025-01",
+                         "amount_cents": rnd.randint(1, 10**6), "credit_debit_type": "DEBITO", "type": "PIX",
+                         "channel": "APP", "counterparty_pk": rnd.choice(["k1", "k2", "k3", "k4", "k5", None]),
+                         "is_new_device": rnd.random() < 0.05, "is_fraud": False, "fraud_scenario": None})
+            if rnd.random() < 0.4:
+                at = t - timedelta(minutes=rnd.choice([0, 1, 90, 3000]))  # some logins at the tx instant
+                logins.append({"customer_pk": c, "at": at, "is_new_device": rnd.random() < 0.2})
+    logins.append({"customer_pk": "nobody", "at": t0, "is_new_device": True})
+    tx = pl.DataFrame(rows, schema_overrides={"booked_at": pl.Datetime("us", "UTC")})
+    lg = pl.DataFrame(logins, schema_overrides={"at": pl.Datetime("us", "UTC")})
+    naive = _naive_features(tx, lg).sort("transaction_id")
+    for block in (windows.BLOCK_ROWS, 70):  # customer-aligned blocks give the same answer
+        old, windows.BLOCK_ROWS = windows.BLOCK_ROWS, block
+        try:
+            fast = transaction_features(tx, lg, datetime.now(UTC)).sort("transaction_id")
+        finally:
+            windows.BLOCK_ROWS = old
+        assert fast.height == tx.height
+        for col in naive.columns:
+            assert fast[col].to_list() == naive[col].to_list(), col
+    empty = transaction_features(tx.head(0), lg.head(0), datetime.now(UTC))
+    assert empty.height == 0 and "distinct_counterparties_30d" in empty.columns
