@@ -6,10 +6,11 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help env demo test test-unit test-integration bench stack-up stack-down stack-status lint clean
+.PHONY: help env demo dagster test test-unit test-integration bench stack-up stack-down stack-status lint clean
 
 help:
 	@echo "make demo        run the main job end to end on embedded defaults"
+	@echo "make dagster     Dagster UI (dagster dev) on http://127.0.0.1:3000 over the cofre code location"
 	@echo "make test        build everything (Rust included), start the stack, run all tests, stop the stack"
 	@echo "make bench       run the benchmarks (ratios against the peers)"
 	@echo "make stack-up    start PostgreSQL, FerretDB and SeaweedFS S3 on 127.0.0.1 (var/stack)"
@@ -24,6 +25,9 @@ env: $(UV)
 
 demo: env
 	@$(PY) -m cofre.cli demo
+
+dagster: env
+	@$(PY) -m cofre.cli dagster dev
 
 test: env
 	@bash deploy/run-tests.sh $(PYTEST_ARGS)

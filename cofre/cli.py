@@ -29,6 +29,8 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("serve", None),
     ("features", "features"),
     ("models", "models"),
+    ("demo", None),
+    ("dagster", "dagster"),
 ]
 
 for _module, _name in _GROUPS:

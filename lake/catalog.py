@@ -177,6 +177,19 @@ BRONZE = [
             "Serasa-like bureau score consultations (CPF in clear: bronze only)"),
     _bronze("pix_received", (_req("end_to_end_id", pl.String),),
             "BACEN API Pix GET /pix records (Pix received), keyed by endToEndId"),
+    # --- added by pipelines (issue 4B): consents and the bank's own systems -------------------
+    _bronze("open_finance_consents", (_req("cpf", pl.String, pii="clear"),),
+            "Open Finance consents 3.3.1 POST /consents responses; cpf = the loggedUser the receiver asked for"),
+    _bronze("bank_customers", (_req("customer_id", pl.String),),
+            "The bank's customer registry (onboarding/KYC): not served by Open Finance; read from the world"),
+    _bronze("bank_transaction_context", (_req("transaction_id", pl.String),),
+            "The bank's app/ledger context per transaction (channel, device, PIX key of the counterparty, MCC)"),
+    _bronze("bank_logins", (_req("customer_id", pl.String), _req("at", TS)),
+            "The bank's app logins (device telemetry)"),
+    _bronze("labels_fraud", (_req("transaction_id", pl.String),),
+            "Fraud labels (chargebacks/fraud reports): one row per confirmed fraudulent transaction"),
+    _bronze("labels_credit", (_req("contract_id", pl.String),),
+            "Credit labels (collections): defaulted_6m per loan contract"),
 ]
 
 # --- silver ------------------------------------------------------------------------------------
@@ -333,6 +346,18 @@ SILVER = [
         ),
         primary_key=("end_to_end_id",),
         description="Pix received (BACEN API Pix), payer pseudonymised.",
+    ),
+    Table(
+        name="silver.logins",
+        columns=(
+            _req("customer_pk", pl.String, pii="pseudonymised"),
+            _req("at", TS),
+            C("device_id", pl.String, pii="personal"),
+            C("is_new_device", pl.Boolean),
+            *_INGEST,
+        ),
+        primary_key=("customer_pk", "at"),
+        description="App logins per customer (device telemetry), pseudonymised.",
     ),
 ]
 

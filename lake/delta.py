@@ -141,8 +141,9 @@ def _retrying(what: str, fn: Callable[[], T], settings: Settings | None = None) 
     raise AssertionError("unreachable")
 
 
-def _commit_props(settings: Settings | None) -> CommitProperties:
-    return CommitProperties(max_commit_retries=(settings or get_settings()).lake_commit_retries)
+def _commit_props(settings: Settings | None, metadata: dict[str, str] | None = None) -> CommitProperties:
+    return CommitProperties(max_commit_retries=(settings or get_settings()).lake_commit_retries,
+                            custom_metadata=metadata or None)
 
 
 # --- writes -------------------------------------------------------------------------------------
@@ -169,8 +170,9 @@ def ensure_table(table: TableRef, settings: Settings | None = None) -> None:
     _retrying(f"create {t.name}", create, settings)
 
 
-def append(table: TableRef, df: pl.DataFrame, settings: Settings | None = None) -> int:
-    """Append rows (schema-enforced); returns the new table version."""
+def append(table: TableRef, df: pl.DataFrame, settings: Settings | None = None, *,
+           metadata: dict[str, str] | None = None) -> int:
+    """Append rows (schema-enforced); returns the new table version. ``metadata`` goes into the commit."""
     t = get_table(table)
     data = _to_arrow(t, conform(t, df))
     ensure_table(t, settings)
@@ -178,7 +180,7 @@ def append(table: TableRef, df: pl.DataFrame, settings: Settings | None = None) 
     def write() -> int:
         write_deltalake(
             table_uri(t, settings), data, mode="append", storage_options=storage_options(settings),
-            commit_properties=_commit_props(settings),
+            commit_properties=_commit_props(settings, metadata),
         )
         return version(t, settings)
 
@@ -208,12 +210,13 @@ def _quote(col: str) -> str:
 
 
 def merge(table: TableRef, df: pl.DataFrame, *, update: bool = True, key: Sequence[str] | None = None,
-          settings: Settings | None = None) -> dict[str, Any]:
+          settings: Settings | None = None, metadata: dict[str, str] | None = None) -> dict[str, Any]:
     """Upsert by primary key: insert unmatched rows; with ``update`` also update changed matched rows.
 
     Matched rows are only rewritten when some non-key column differs (``IS DISTINCT FROM``), so a
     MERGE of identical data changes nothing. The source is deduplicated on the key (last row wins).
-    Returns delta-rs merge metrics (``num_target_rows_inserted``/``_updated``...).
+    Returns delta-rs merge metrics (``num_target_rows_inserted``/``_updated``...). ``metadata``
+    (string values) is stored in the commit info, e.g. a pipeline watermark committed atomically with the rows.
     """
     t = get_table(table)
     keys = list(key or t.primary_key)
@@ -227,7 +230,7 @@ def merge(table: TableRef, df: pl.DataFrame, *, update: bool = True, key: Sequen
     def run() -> dict[str, Any]:
         merger = _open(t, settings).merge(
             source=data, predicate=on, source_alias="s", target_alias="t",
-            commit_properties=_commit_props(settings),
+            commit_properties=_commit_props(settings, metadata),
         )
         if update and non_keys:
             merger = merger.when_matched_update_all(predicate=changed)

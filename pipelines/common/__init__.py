@@ -1,0 +1,1 @@
+"""Shared pipeline helpers: bronze framing, quarantine writing, incremental reads, time conventions."""

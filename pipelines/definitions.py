@@ -1,0 +1,41 @@
+"""The cofre Dagster code location: every domain's assets and checks, resources from settings, schedule, sensor.
+
+Domains: ``bank`` (registry, app telemetry), ``labels``, ``open_finance``, ``serasa``, ``pix``, ``gold``.
+``workspace.yaml`` loads ``pipelines.definitions:defs``; ``cofre dagster dev`` starts the UI.
+"""
+
+from __future__ import annotations
+
+from dagster import Definitions
+
+from pipelines import bank, gold, open_finance, pix, serasa  # noqa: F401  (domain packages)
+from pipelines.bank import assets as bank_assets
+from pipelines.bank import checks as bank_checks
+from pipelines.gold import assets as gold_assets
+from pipelines.gold import checks as gold_checks
+from pipelines.open_finance import assets as of_assets
+from pipelines.open_finance import checks as of_checks
+from pipelines.pix import assets as pix_assets
+from pipelines.pix import checks as pix_checks
+from pipelines.resources import default_resources
+from pipelines.schedules import daily, lake_job, new_sandbox_data
+from pipelines.serasa import assets as serasa_assets
+from pipelines.serasa import checks as serasa_checks
+
+ASSETS = [
+    bank_assets.bank_bronze, bank_assets.labels_bronze, bank_assets.silver_customers, bank_assets.silver_logins,
+    of_assets.open_finance_bronze, of_assets.silver_accounts, of_assets.silver_transactions, of_assets.silver_loans,
+    of_assets.silver_loan_instalments,
+    serasa_assets.serasa_bronze, serasa_assets.silver_bureau_scores,
+    pix_assets.pix_bronze, pix_assets.silver_pix_received,
+    gold_assets.transaction_features, gold_assets.customer_day, gold_assets.credit_features,
+]
+CHECKS = [*bank_checks.CHECKS, *of_checks.CHECKS, *serasa_checks.CHECKS, *pix_checks.CHECKS, *gold_checks.CHECKS]
+
+
+def build_defs(lake_uri: str | None = None, world_folder: str | None = None) -> Definitions:
+    return Definitions(assets=ASSETS, asset_checks=CHECKS, jobs=[lake_job], schedules=[daily],
+                       sensors=[new_sandbox_data], resources=default_resources(lake_uri, world_folder))
+
+
+defs = build_defs()

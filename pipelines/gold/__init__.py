@@ -1,0 +1,1 @@
+"""Gold domain: fraud transaction features, customer-day aggregates and credit features."""

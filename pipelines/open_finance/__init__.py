@@ -1,0 +1,1 @@
+"""Open Finance Brasil domain: consents, accounts, transactions, credit cards, loans (bronze -> silver)."""

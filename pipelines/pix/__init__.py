@@ -1,0 +1,1 @@
+"""PIX domain (BACEN API Pix): Pix received by the bank's customers (bronze -> silver)."""

@@ -1,0 +1,1 @@
+"""Serasa-like bureau domain: score history per customer (bronze -> silver)."""

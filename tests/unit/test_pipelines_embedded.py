@@ -1,0 +1,127 @@
+"""The whole Dagster pipeline on the embedded profile over a tiny world (100 customers x 2 months).
+
+Real parts only: the sandboxes in-process over HTTP semantics (ASGI), real Delta tables on disk,
+Dagster ``materialize`` with every asset check.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from dagster import AssetKey, AssetSelection, materialize
+
+from lake import delta
+from lake.catalog import tables
+from lake.settings import get_settings
+from pipelines.definitions import ASSETS, CHECKS
+from pipelines.resources import default_resources
+from pipelines.run import run_layers
+from tests.pipeline_helpers import counts, make_world, world_frames
+
+SILVER_GOLD = [t.name for t in tables("silver") + tables("gold")]
+
+
+@pytest.fixture(scope="module")
+def lake_env(tmp_path_factory):
+    home = tmp_path_factory.mktemp("home")
+    world = make_world(home)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("COFRE_HOME", str(home))
+    mp.setenv("COFRE_PROFILE", "embedded")
+    get_settings.cache_clear()
+    msgs: list[str] = []
+    ok = run_layers(echo=msgs.append, world_folder=str(world))
+    first = counts(SILVER_GOLD + ["quarantine.rows"])
+    yield {"home": home, "world": world, "ok": ok, "msgs": msgs, "first": first}
+    mp.undo()
+    get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _env(lake_env, monkeypatch):
+    monkeypatch.setenv("COFRE_HOME", str(lake_env["home"]))
+    monkeypatch.setenv("COFRE_PROFILE", "embedded")
+    get_settings.cache_clear()
+
+
+def test_pipeline_succeeds_with_every_check_passing(lake_env):
+    assert lake_env["ok"], "\n".join(lake_env["msgs"])
+    assert not [m for m in lake_env["msgs"] if "FAILED" in m], "\n".join(lake_env["msgs"])
+
+
+def test_silver_and_gold_cover_the_world(lake_env):
+    w = world_frames(lake_env["world"])
+    c = lake_env["first"]
+    assert c["silver.transactions"] == w["transactions"].height
+    assert c["gold.transaction_features"] == w["transactions"].height
+    assert c["silver.customers"] == w["customers"].height
+    assert c["silver.loans"] == w["loans"].height
+    assert c["silver.bureau_scores"] == w["bureau_scores"].height
+    assert c["silver.logins"] == w["logins"].height
+    assert c["quarantine.rows"] == -1  # clean world: nothing quarantined, table never created
+    fraud = delta.read("silver.transactions").get_column("is_fraud").sum()
+    assert fraud == w["transactions"].get_column("is_fraud").sum()
+
+
+def test_money_is_exact_and_timestamps_utc(lake_env):
+    w = world_frames(lake_env["world"]).get("transactions")
+    s = delta.read("silver.transactions").join(w.select("transaction_id", pl.col("amount_cents").alias("w")),
+                                                on="transaction_id")
+    assert (s["amount_cents"] == s["w"]).all()
+    assert (s["amount"].cast(pl.String).str.replace(r"\.", "").cast(pl.Int64) == s["w"]).all()
+    assert s.schema["booked_at"] == pl.Datetime("us", "UTC")
+
+
+def test_no_cpf_in_clear_below_bronze(lake_env):
+    cpfs = set(world_frames(lake_env["world"])["customers"]["cpf"].to_list())
+    for t in SILVER_GOLD:
+        if not delta.exists(t):
+            continue
+        df = delta.read(t)
+        for col, dt in df.schema.items():
+            if dt == pl.String:
+                vals = set(df.get_column(col).drop_nulls().to_list())
+                assert not (vals & cpfs), f"{t}.{col} holds a CPF in clear"
+
+
+def test_features_are_strictly_before_the_transaction(lake_env):
+    f = delta.read("gold.transaction_features")
+    tx = delta.read("silver.transactions").select("transaction_id", "customer_pk", "booked_at", "amount_cents")
+    # recompute a few rows naively and compare
+    sample = f.sort("transaction_id").head(40)
+    for row in sample.iter_rows(named=True):
+        hist = tx.filter((pl.col("customer_pk") == row["customer_pk"]) & (pl.col("booked_at") < row["booked_at"]))
+        day = hist.filter(pl.col("booked_at") >= row["booked_at"] - pl.duration(hours=24))
+        assert row["tx_count_24h"] == day.height
+        assert row["tx_sum_cents_24h"] == (day["amount_cents"].sum() or 0)
+        month = hist.filter(pl.col("booked_at") >= row["booked_at"] - pl.duration(days=30))
+        assert row["tx_count_30d"] == month.height
+    assert f.filter(pl.col("minutes_since_last_login") <= 0).height == 0
+
+
+def test_rerun_adds_nothing(lake_env):
+    ok = run_layers(echo=lambda _m: None, world_folder=str(lake_env["world"]))
+    assert ok
+    after = counts(SILVER_GOLD + ["quarantine.rows"])
+    assert after == lake_env["first"]
+    ids = delta.read("silver.transactions", columns=["transaction_id"])
+    assert ids.height == ids.unique().height
+
+
+def test_checks_fail_on_seeded_bad_data(lake_env, tmp_path, monkeypatch):
+    """Copy silver.bureau_scores into a fresh lake with one out-of-range score: the quality check fails."""
+    good = delta.read("silver.bureau_scores")
+    bad = pl.concat([good, good.head(1).with_columns(pl.lit(1500, pl.Int16).alias("score"),
+                                                      pl.col("consulted_at").dt.offset_by("1d"))])
+    other = tmp_path / "lake2"
+    s2 = get_settings().model_copy(update={"lake_uri": str(other)})
+    delta.write("silver.bureau_scores", bad, mode="overwrite", settings=s2)
+    key = AssetKey(["silver", "bureau_scores"])
+    res = materialize([*ASSETS, *CHECKS], selection=AssetSelection.checks_for_assets(key),
+                      resources=default_resources(str(other), str(lake_env["world"])), raise_on_error=False)
+    evals = {e.check_name: e.passed for e in res.get_asset_check_evaluations()}
+    assert evals.get("quality") is False
+    # and the same check passes on the clean table
+    res = materialize([*ASSETS, *CHECKS], selection=AssetSelection.checks_for_assets(key),
+                      resources=default_resources(None, str(lake_env["world"])), raise_on_error=False)
+    assert {e.check_name: e.passed for e in res.get_asset_check_evaluations()}.get("quality") is True

@@ -1,0 +1,123 @@
+"""Reliability of the silver step: malformed records go to quarantine; SIGKILL mid-write then re-run is exact."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import time
+from datetime import UTC, datetime
+
+import polars as pl
+import pytest
+
+from lake import delta
+from lake.settings import get_settings
+from pipelines.bank import extract
+from pipelines.common.bronze import dumps
+from pipelines.common.writes import write_bronze
+from pipelines.open_finance.assets import run_silver_transactions
+from pipelines.resources import LakeResource
+from pipelines.run import run_layers
+from tests.pipeline_helpers import make_world, world_frames
+
+
+@pytest.fixture()
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("COFRE_HOME", str(tmp_path))
+    monkeypatch.setenv("COFRE_PROFILE", "embedded")
+    get_settings.cache_clear()
+    make_world(tmp_path)
+    return tmp_path
+
+
+def _bronze_only(home) -> None:
+    assert run_layers(echo=lambda _m: None, world_folder=str(home / "world" / "7"), layers=("bronze",))
+
+
+def _bad_rows(bronze: pl.DataFrame) -> pl.DataFrame:
+    """Four malformed copies of real bronze transactions (new ids so they are new records)."""
+    src = bronze.head(4).to_dicts()
+    import json
+
+    muts = [("BAD-NEG", lambda p: p["transactionAmount"].update(amount="-5.00")),
+            ("BAD-NAN", lambda p: p["transactionAmount"].update(amount="abc")),
+            ("BAD-TS", lambda p: p.pop("transactionDateTime")),
+            ("BAD-ENUM", lambda p: p.update(type="NOT_A_TYPE"))]
+    rows = []
+    for r, (tid, mut) in zip(src, muts, strict=True):
+        p = json.loads(r["payload"])
+        p["transactionId"] = tid
+        mut(p)
+        rows.append({**r, "transaction_id": tid, "payload": dumps(p), "record_id": f"{tid}-record"})
+    return pl.DataFrame(rows, schema=bronze.schema)
+
+
+def test_malformed_records_are_quarantined_and_good_rows_land(home):
+    _bronze_only(home)
+    s = get_settings()
+    bronze = delta.read("bronze.open_finance_transactions")
+    write_bronze("bronze.open_finance_transactions", _bad_rows(bronze), s)
+    # a customer with a malformed CPF in the registry
+    w = world_frames(home / "world" / "7")
+    w["customers"] = w["customers"].head(1).with_columns(pl.lit("CUSBAD").alias("customer_id"),
+                                                        pl.lit("12345678900").alias("cpf"))
+    write_bronze("bronze.bank_customers", extract.customers(w, datetime.now(UTC)), s)
+
+    assert run_layers(echo=lambda _m: None, world_folder=str(home / "world" / "7"), layers=("silver",))
+    q = delta.read("quarantine.rows")
+    tx = q.filter(pl.col("source_table") == "silver.transactions")
+    assert tx.height == 4
+    reasons = " ".join(tx["reason"].to_list())
+    for check in ("amount_format", "missing_timestamp", "enum_type"):
+        assert check in reasons
+    cust = q.filter(pl.col("source_table") == "silver.customers")
+    assert cust.height == 1
+    assert cust["checks"][0].to_list() == ["bad_cpf"]
+    assert "12345678900" not in cust["reason"][0]  # the reason does not copy the CPF
+    n_world = world_frames(home / "world" / "7")["transactions"].height
+    assert delta.row_count("silver.transactions") == n_world
+
+
+def _child(home: str, ready: mp.Event) -> None:  # runs in a spawned process
+    os.environ["COFRE_HOME"] = home
+    os.environ["COFRE_PROFILE"] = "embedded"
+    get_settings.cache_clear()
+    ready.set()
+    run_silver_transactions(LakeResource(), "killed-run")
+
+
+def _data_files(folder) -> set[str]:
+    return {str(p) for p in folder.rglob("*.parquet")}
+
+
+def test_sigkill_during_silver_write_then_rerun_is_exact(home):
+    _bronze_only(home)
+    table_dir = home / "lake" / "silver" / "transactions"
+    before = _data_files(table_dir) if table_dir.exists() else set()
+    ctx = mp.get_context("spawn")  # deltalake panics in a forked child
+    ready = ctx.Event()
+    p = ctx.Process(target=_child, args=(str(home), ready))
+    p.start()
+    assert ready.wait(60)
+    killed_mid_write = False
+    deadline = time.monotonic() + 120
+    while p.is_alive() and time.monotonic() < deadline:
+        if _data_files(table_dir) - before:  # data files written, commit maybe not yet
+            os.kill(p.pid, signal.SIGKILL)
+            killed_mid_write = True
+            break
+        time.sleep(0.001)
+    p.join(30)
+    assert killed_mid_write, "the child finished before any silver data file appeared"
+    assert p.exitcode == -signal.SIGKILL
+
+    # re-run in this process: the table is readable, exact and without duplicates
+    run_silver_transactions(LakeResource(), "rerun")
+    df = delta.read("silver.transactions", columns=["transaction_id"])
+    expected = world_frames(home / "world" / "7")["transactions"].height
+    assert df.height == expected
+    assert df.unique().height == expected
+    # and once more: nothing added
+    run_silver_transactions(LakeResource(), "rerun-2")
+    assert delta.row_count("silver.transactions") == expected
