@@ -1,6 +1,8 @@
 """The cofre Dagster code location: every domain's assets and checks, resources from settings, schedule, sensor.
 
-Domains: ``bank`` (registry, app telemetry), ``labels``, ``open_finance``, ``serasa``, ``pix``, ``gold``.
+Domains: ``bank`` (registry, app telemetry), ``labels``, ``open_finance``, ``serasa``, ``pix``, ``gold``;
+then ``features/feast_online_store`` (Feast apply + materialise) and ``models/{fraud,credit,recommend}``
+(training from the lake through Feast, registered in MLflow).
 ``workspace.yaml`` loads ``pipelines.definitions:defs``; ``cofre dagster dev`` starts the UI.
 """
 
@@ -8,7 +10,7 @@ from __future__ import annotations
 
 from dagster import Definitions
 
-from pipelines import bank, gold, open_finance, pix, serasa  # noqa: F401  (domain packages)
+from pipelines import bank, features_assets, gold, models_assets, open_finance, pix, serasa  # noqa: F401
 from pipelines.bank import assets as bank_assets
 from pipelines.bank import checks as bank_checks
 from pipelines.gold import assets as gold_assets
@@ -29,12 +31,14 @@ ASSETS = [
     serasa_assets.serasa_bronze, serasa_assets.silver_bureau_scores,
     pix_assets.pix_bronze, pix_assets.silver_pix_received,
     gold_assets.transaction_features, gold_assets.customer_day, gold_assets.credit_features,
+    gold_assets.counterparty_pairs,
+    features_assets.feast_online_store, *models_assets.ASSETS,
 ]
 CHECKS = [*bank_checks.CHECKS, *of_checks.CHECKS, *serasa_checks.CHECKS, *pix_checks.CHECKS, *gold_checks.CHECKS]
 
 
 def build_defs(lake_uri: str | None = None, world_folder: str | None = None) -> Definitions:
-    return Definitions(assets=ASSETS, asset_checks=CHECKS, jobs=[lake_job], schedules=[daily],
+    return Definitions(assets=ASSETS, asset_checks=CHECKS, jobs=[lake_job, models_assets.models_job], schedules=[daily],
                        sensors=[new_sandbox_data], resources=default_resources(lake_uri, world_folder))
 
 

@@ -5,6 +5,8 @@
   first-time counterparty, amount vs 30-day mean/max, local hour/weekday, minutes since the last login
   and the last device change (``join_asof`` backward, exact matches excluded), labels.
 * :func:`customer_day`: customer x local day aggregates.
+* :func:`counterparty_pairs`: first transaction time per (customer, counterparty) pair (Feast's
+  ``known_counterparties`` view: is this a first-time counterparty?).
 * :func:`credit_features`: per customer and monthly as-of date, features from data strictly before
   the as-of date; label = any loan contracted in the 6 months from the as-of date defaulted.
 """
@@ -67,8 +69,8 @@ def transaction_features(tx: pl.LazyFrame | pl.DataFrame, logins: pl.LazyFrame |
     local = pl.col("booked_at").dt.convert_time_zone(TZ)
     mean30 = pl.when(pl.col("tx_count_30d") > 0).then(pl.col("tx_sum_cents_30d") / pl.col("tx_count_30d"))
     out = lf.with_columns(mean30.alias("mean_amount_cents_30d")).select(
-        "transaction_id", "customer_pk", "booked_at", "booked_month", "amount_cents", "credit_debit_type", "type",
-        "channel", local.dt.hour().cast(pl.Int8).alias("hour_of_day"),
+        "transaction_id", "customer_pk", "booked_at", "booked_month", "counterparty_pk", "amount_cents",
+        "credit_debit_type", "type", "channel", local.dt.hour().cast(pl.Int8).alias("hour_of_day"),
         local.dt.weekday().cast(pl.Int8).alias("day_of_week"),
         *[f"tx_count_{w}" for w in WINDOWS], *[f"tx_sum_cents_{w}" for w in WINDOWS],
         "distinct_counterparties_24h", "distinct_counterparties_7d", "distinct_counterparties_30d",
@@ -135,6 +137,15 @@ def customer_day(tx: pl.LazyFrame | pl.DataFrame, now: datetime) -> pl.DataFrame
                     "debit_cents", "net_cents", "pix_out_count", "pix_out_cents", "card_count", "card_cents",
                     "salary_cents", "distinct_counterparties", "new_device_tx_count", "fraud_tx_count", "computed_at")
             .sort("customer_pk", "day").collect())
+
+
+def counterparty_pairs(tx: pl.LazyFrame | pl.DataFrame, now: datetime) -> pl.DataFrame:
+    """One row per (customer, counterparty) seen in ``tx``: ``first_seen_at`` = min(booked_at)."""
+    return (tx.lazy().filter(pl.col("counterparty_pk").is_not_null())
+            .group_by("customer_pk", "counterparty_pk").agg(pl.col("booked_at").min().alias("first_seen_at"))
+            .with_columns(pl.lit(now).cast(_TS).alias("computed_at"))
+            .select("customer_pk", "counterparty_pk", "first_seen_at", "computed_at")
+            .sort("customer_pk", "counterparty_pk").collect())
 
 
 def as_of_dates(first: date, last: date) -> list[date]:
