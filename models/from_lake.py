@@ -53,7 +53,7 @@ def train_credit(settings: Settings, versions: dict[str, int] | None = None, *, 
     df = lake.model_frame(ts)
     step(f"credit: {len(df)} labelled customer-months, versions {ts.versions}", show_progress)
     model, metrics, run = train.train_and_log(
-        df, lake.TARGET, True, monotone=lake.monotone_for(df.columns), data_versions=ts.versions,
+        df, lake.TARGET, True, monotone=lake.monotone_for(df), data_versions=ts.versions,
         time_col=lake.TIME_COL, seed=seed, register=register, show_progress=show_progress, settings=settings)
     return LakeRun("credit", model, metrics, ts.versions, len(df), run)
 

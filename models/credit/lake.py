@@ -26,5 +26,6 @@ def model_frame(ts: TrainingSet):
     return ts.frame.drop([k for k in KEYS if k in ts.frame.columns]).to_pandas()
 
 
-def monotone_for(columns) -> dict[str, int]:
-    return {c: d for c, d in GOLD_MONOTONE.items() if c in set(columns)}
+def monotone_for(df) -> dict[str, int]:
+    """GOLD_MONOTONE for the columns the encoder keeps (present and not constant)."""
+    return {c: d for c, d in GOLD_MONOTONE.items() if c in df.columns and df[c].nunique(dropna=True) > 1}

@@ -92,6 +92,9 @@ def fit_fraud_model(train, validation, *, label: str = "is_fraud", costs: CostPa
     X, names = assemble(tr, n_buckets)
     y = tr[label].astype(bool).to_numpy()
     is_cat = np.array([n in HASHED for n in names])
+    # a column without any value in the training period (HGB cannot bin it): constant 0 for fitting;
+    # at prediction time its NaNs take the missing-value branch
+    X[:, np.isnan(X).all(axis=0)] = 0.0
     clf = HistGradientBoostingClassifier(
         learning_rate=0.08, max_iter=max_iter, max_leaf_nodes=31, min_samples_leaf=20,
         l2_regularization=1.0, categorical_features=is_cat, early_stopping=True,

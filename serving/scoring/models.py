@@ -9,6 +9,7 @@ warmed up at the same time (the first lookup otherwise costs seconds).
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +61,11 @@ def load_scoring(settings: Settings, names: tuple[str, ...] = MODELS) -> Scoring
     from models import registry
 
     sc = Scoring(settings)
+    uri = str(settings.mlflow_tracking_uri)
+    if uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).exists():
+        for name in names:  # no registry yet: do not create one (creating it costs seconds)
+            sc.unavailable[name] = f"no model registry at {uri}"
+        return sc
     client = registry.configure(settings)
     for name in names:
         try:
