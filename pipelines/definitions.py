@@ -1,6 +1,8 @@
 """The cofre Dagster code location: every domain's assets and checks, resources from settings, schedule, sensor.
 
-Domains: ``bank`` (registry, app telemetry), ``labels``, ``open_finance``, ``serasa``, ``pix``, ``gold``.
+Domains: ``bank`` (registry, app telemetry), ``labels``, ``open_finance``, ``serasa``, ``pix``, ``gold``;
+then ``features/feast_online_store`` (Feast apply + materialise) and ``models/{fraud,credit,recommend}``
+(training from the lake through Feast, registered in MLflow).
 ``workspace.yaml`` loads ``pipelines.definitions:defs``; ``cofre dagster dev`` starts the UI.
 """
 
@@ -8,7 +10,7 @@ from __future__ import annotations
 
 from dagster import Definitions
 
-from pipelines import bank, gold, open_finance, pix, serasa  # noqa: F401  (domain packages)
+from pipelines import bank, features_assets, gold, models_assets, open_finance, pix, serasa  # noqa: F401
 from pipelines.audit import AUDIT_ASSETS, AUDIT_CHECKS, AUDIT_JOBS, AUDIT_SCHEDULES
 from pipelines.bank import assets as bank_assets
 from pipelines.bank import checks as bank_checks
@@ -29,14 +31,16 @@ ASSETS = [
     of_assets.silver_loan_instalments,
     serasa_assets.serasa_bronze, serasa_assets.silver_bureau_scores,
     pix_assets.pix_bronze, pix_assets.silver_pix_received,
-    gold_assets.transaction_features, gold_assets.customer_day, gold_assets.counterparty_pairs, gold_assets.credit_features,
+    gold_assets.transaction_features, gold_assets.customer_day, gold_assets.credit_features,
+    gold_assets.counterparty_pairs,
+    features_assets.feast_online_store, *models_assets.ASSETS,
     *AUDIT_ASSETS,
 ]
 CHECKS = [*bank_checks.CHECKS, *of_checks.CHECKS, *serasa_checks.CHECKS, *pix_checks.CHECKS, *gold_checks.CHECKS, *AUDIT_CHECKS]
 
 
 def build_defs(lake_uri: str | None = None, world_folder: str | None = None) -> Definitions:
-    return Definitions(assets=ASSETS, asset_checks=CHECKS, jobs=[lake_job, *AUDIT_JOBS],
+    return Definitions(assets=ASSETS, asset_checks=CHECKS, jobs=[lake_job, models_assets.models_job, *AUDIT_JOBS],
                        schedules=[daily, *AUDIT_SCHEDULES],
                        sensors=[new_sandbox_data], resources=default_resources(lake_uri, world_folder))
 

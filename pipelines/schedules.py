@@ -22,8 +22,9 @@ from dagster import (
 
 from pipelines.resources import WorldResource
 
-lake_job = define_asset_job("lake_job", selection=AssetSelection.all() - AssetSelection.groups("audit"),
-                            description="bronze -> silver -> gold")
+lake_job = define_asset_job("lake_job",
+                            selection=AssetSelection.all() - AssetSelection.groups("models", "audit"),
+                            description="bronze -> silver -> gold -> Feast online store (models: models_job)")
 
 daily = ScheduleDefinition(job=lake_job, cron_schedule="0 4 * * *", execution_timezone="America/Sao_Paulo",
                            default_status=DefaultScheduleStatus.STOPPED, name="lake_daily")

@@ -1,9 +1,10 @@
 """The FastAPI gateway: ``create_app(settings)`` builds the shared services and composes routers.
 
-Default routers: health, auth, accounts, pix, documents, audit, lgpd, plus the BR Code router when
-``lake.domain.brcode`` is importable. Scoring routers (suitability, fraud, recommendations) plug in
-through ``extra_routers`` (or ``routers`` to choose the whole set); they can use
-:mod:`serving.deps` and :func:`serving.decisions.record_decision`.
+Default routers: health, auth, accounts, pix, BR Code, documents, audit, LGPD and the scoring routers
+(suitability, fraud, recommendations). The scoring models are loaded ONCE here from the MLflow
+registry (alias ``champion``, :mod:`serving.scoring.models`); with a fraud champion, POST
+/pix/transfers is screened by :class:`serving.scoring.screen.ModelFraudScreen`, else by the
+RulesFraudScreen fallback (both reported by /ready). More routers plug in through ``extra_routers``.
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ from lake.settings import Settings, get_settings
 from serving.errors import install_error_handlers
 from serving.fraud.screen import FraudScreen
 from serving.middleware import GatewayMiddleware
+from serving.scoring.models import load_scoring
+from serving.scoring.screen import ModelFraudScreen
 from serving.services import build_services
 
 
 def default_routers() -> list[APIRouter]:
-    from serving.api import accounts, audit, auth, brcode, documents, lgpd, pix
+    from serving.api import accounts, audit, auth, brcode, documents, fraud, lgpd, pix, recommendations, suitability
 
     return [auth.router, accounts.router, pix.router, brcode.router, documents.router, audit.router,
-            lgpd.router]
+            lgpd.router, suitability.router, fraud.router, recommendations.router]
 
 
 def create_app(
@@ -38,6 +41,10 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     services = build_services(settings, fraud_screen=fraud_screen, clock=clock)
+    services.extras["scoring"] = scoring = load_scoring(settings)
+    if fraud_screen is None and "fraud" in scoring.models:
+        services.fraud_screen = ModelFraudScreen(scoring.models["fraud"], scoring.version("fraud"), settings,
+                                                 services.sessions)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202

@@ -2,7 +2,8 @@
 
 1. ensure the simulated world (``settings.sim_customers`` x ``settings.sim_months``);
 2. materialise every Dagster asset layer by layer (bronze pulled over HTTP from the sandboxes,
-   silver, gold) with their asset checks, printing each asset's outcome;
+   silver, gold, the Feast online store, then the fraud/credit/recommend models trained from the
+   lake and registered in MLflow with champions set) with their asset checks, printing each outcome;
 3. run an auditor query over the lake with DuckDB;
 4. print where to look next.
 """
@@ -33,7 +34,7 @@ def demo() -> None:
     from pipelines.run import run_layers
 
     os.environ.update({k: v for k, v in dagster_env().items() if k in ("DAGSTER_HOME", "COFRE_DAGSTER_STORAGE")})
-    ok = run_layers(echo=typer.echo, persistent=True)
+    ok = run_layers(echo=typer.echo, persistent=True, layers=("bronze", "silver", "gold", "features", "models"))
     if not ok:
         typer.echo("some steps failed; see the messages above")
         raise typer.Exit(1)
@@ -52,4 +53,6 @@ def demo() -> None:
     typer.echo("  SQL:       cofre lake sql \"SELECT day, sum(fraud_tx_count) FROM gold.customer_day GROUP BY 1 ORDER BY 1\"")
     typer.echo("             cofre lake sql \"SELECT source_table, checks, count(*) FROM quarantine.rows GROUP BY ALL\"")
     typer.echo("  Dagster:   make dagster   (UI on http://127.0.0.1:3000, same run history)")
+    typer.echo(f"  MLflow:    mlflow ui --backend-store-uri {s.mlflow_tracking_uri}   (champions: fraud, credit, recommend)")
+    typer.echo("  API:       cofre serve   (POST /fraud/score, GET /suitability/me, GET /recommendations/me)")
     typer.echo("  notebook:  notebooks/lake_tour.ipynb")

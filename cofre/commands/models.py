@@ -1,5 +1,8 @@
 """`cofre models ...`: model training commands for data scientists.
 
+``cofre models train fraud|credit|recommend [--versions JSON]`` trains from the lake through Feast
+(:mod:`models.from_lake`) and registers the model.
+
 ``cofre models train-credit --csv PATH --target COL --positive VALUE [--json] [--monotone col=+1 ...]``
 trains the credit pipeline (encoder -> monotone HistGradientBoosting -> calibration) on any tabular
 CSV, runs stratified k-fold CV and prints AUC, KS, Gini and Brier (mean +- sd). With ``--json`` the
@@ -145,3 +148,30 @@ def train_synthetic(
         raise typer.BadParameter("model must be credit, fraud or recommend")
     sys.stdout.write(json.dumps({"metrics": metrics, "version": run.version, "promoted": run.promoted,
                                  "decision": run.decision, "run_id": run.run_id}) + "\n")
+
+
+@app.command("train")
+def train_from_lake(
+    model: str = typer.Argument(..., help="fraud | credit | recommend"),
+    versions: str = typer.Option("", "--versions",
+                                 help='JSON {"gold.table": version} to pin (default: current versions)'),
+    seed: int = typer.Option(0, "--seed"),
+    no_register: bool = typer.Option(False, "--no-register", help="log the run but do not register the model"),
+) -> None:
+    """Train one model from the lake (Feast point-in-time join over gold) and register it in MLflow.
+
+    Progress goes to stderr; the last stdout line is a JSON object with the holdout metrics, the
+    Delta versions read (pass them back with --versions to retrain the same model) and the registry
+    decision.
+    """
+    from lake.settings import get_settings
+    from models.from_lake import TRAINERS
+
+    if model not in TRAINERS:
+        raise typer.BadParameter(f"model must be one of {', '.join(TRAINERS)}")
+    try:
+        pinned = {k: int(v) for k, v in json.loads(versions).items()} if versions else None
+    except (ValueError, AttributeError) as exc:
+        raise typer.BadParameter(f"--versions must be a JSON object of table -> version: {exc}") from exc
+    run = TRAINERS[model](get_settings(), pinned, seed=seed, register=not no_register)
+    sys.stdout.write(json.dumps(run.summary(), default=str) + "\n")

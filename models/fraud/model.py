@@ -1,6 +1,7 @@
 """The fraud model: feature assembly, HistGradientBoosting, cost-based thresholds, decision, reasons.
 
-``FraudModel.predict_frame`` returns the fraud probability, the decision (approve / review /
+The input frame carries the fraud_v1 columns (:mod:`models.fraud.features`; on-demand features are
+computed by Feast, offline for training and online for scoring). ``FraudModel.predict_frame`` returns the fraud probability, the decision (approve / review /
 block, thresholds stored in ``metadata``) and the top reasons in Portuguese. Reasons are exact
 single-feature counterfactuals (the probability drop when one feature takes its typical
 legitimate value: the median of legitimate transactions for numbers, the most frequent bucket for
@@ -16,26 +17,32 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from models.fingerprint import data_fingerprint, to_pandas
-from models.fraud.features import AGGREGATES, HASHED, ON_DEMAND, REASONS, add_on_demand
+from models.fraud.features import AGGREGATES, HASHED, ON_DEMAND, REASONS
 from models.fraud.hashing import bucket_codes
 from models.fraud.threshold import CostParams, choose_thresholds, decide
 from models.runtime import predict_threads
 
-MODEL_VERSION = "fraud-1.0"
+MODEL_VERSION = "fraud-2.0"  # 2.0: fraud_v1 (Feast) features
 N_BUCKETS = 128
 
 
 def assemble(df, n_buckets: int = N_BUCKETS) -> tuple[np.ndarray, list[str]]:
     """Feature matrix (numeric aggregates + on-demand + hashed buckets) and its column names."""
-    pdf = add_on_demand(to_pandas(df))
+    pdf = to_pandas(df)
     numeric = list(AGGREGATES) + list(ON_DEMAND)
     missing = [c for c in numeric + list(HASHED) if c not in pdf.columns]
     if missing:
         raise ValueError(f"fraud features missing from the frame: {missing}")
-    num = np.column_stack([pd.to_numeric(pdf[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-                           for c in numeric])
+    num = np.column_stack([_numeric(pdf[c]) for c in numeric])
     hashed = bucket_codes(pdf[list(HASHED)], list(HASHED), n_buckets)
     return np.hstack([num, hashed]), numeric + list(HASHED)
+
+
+def _numeric(s: pd.Series) -> np.ndarray:
+    """Float column (booleans 0/1, None/NA -> NaN), also for object columns coming from Feast."""
+    if s.dtype == object:
+        s = s.map(lambda v: float(v) if isinstance(v, bool | np.bool_) else v)
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 class FraudModel:
@@ -85,6 +92,9 @@ def fit_fraud_model(train, validation, *, label: str = "is_fraud", costs: CostPa
     X, names = assemble(tr, n_buckets)
     y = tr[label].astype(bool).to_numpy()
     is_cat = np.array([n in HASHED for n in names])
+    # a column without any value in the training period (HGB cannot bin it): constant 0 for fitting;
+    # at prediction time its NaNs take the missing-value branch
+    X[:, np.isnan(X).all(axis=0)] = 0.0
     clf = HistGradientBoostingClassifier(
         learning_rate=0.08, max_iter=max_iter, max_leaf_nodes=31, min_samples_leaf=20,
         l2_regularization=1.0, categorical_features=is_cat, early_stopping=True,

@@ -41,11 +41,19 @@ def split_events(customers: pd.DataFrame, events: pd.DataFrame, holdout_frac: fl
 
 def train_and_log(n_customers: int = 5000, *, seed: int = 0, k: int = 3, holdout_frac: float = 0.2,
                   register: bool = True, show_progress: bool = True, data_versions=None,
+                  customers: pd.DataFrame | None = None,
                   settings=None) -> tuple[Recommender, dict[str, float], Any]:
+    """Simulate offers for ``customers`` (default: ``n_customers`` simulated ones), fit, evaluate, log."""
     from models import registry
 
-    step(f"recommend: simulating {n_customers} customers and their offers", show_progress)
-    customers = make_customers(n_customers, seed)
+    if customers is None:
+        step(f"recommend: simulating {n_customers} customers and their offers", show_progress)
+        customers = make_customers(n_customers, seed)
+        source = "models.recommend.simulate_offers (simulated)"
+    else:
+        n_customers = len(customers)
+        step(f"recommend: simulating offers for {n_customers} lake customers", show_progress)
+        source = "lake customers (credit_v1 features, credit score) + simulated offers"
     events = simulate_offers(customers, seed=seed)
     train, hold = split_events(customers, events, holdout_frac, seed)
     model = fit_ranker(customers, train, seed=seed)
@@ -55,7 +63,7 @@ def train_and_log(n_customers: int = 5000, *, seed: int = 0, k: int = 3, holdout
     card = model_card(
         "recommend", summary="Ranks suitable (CVM 30) and eligible, affordable offers by acceptance probability.",
         data={"customers": n_customers, "events (train/holdout)": f"{len(train)}/{len(hold)}",
-              "source": "models.recommend.simulate_offers (simulated)", "data_versions": data_versions or {}},
+              "source": source, "data_versions": data_versions or {}},
         metrics=metrics,
         intended_use="Ordering offers in the app; the eligibility hard filter decides what may be offered.",
         limits=["Trained on simulated acceptance; the popularity baseline is the bar to beat.",

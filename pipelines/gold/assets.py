@@ -1,4 +1,5 @@
-"""Gold assets: gold.transaction_features and gold.customer_day (incremental by customer), gold.credit_features."""
+"""Gold assets: gold.transaction_features, gold.customer_day and gold.counterparty_pairs (incremental by
+customer), gold.credit_features."""
 
 
 import polars as pl
@@ -60,7 +61,7 @@ def customer_day(context: AssetExecutionContext, lake: LakeResource) -> Material
 @asset(key=table_key("gold.counterparty_pairs"), group_name="gold", kinds={"delta", "polars"},
        deps=[AssetKey(table_key(TX))])
 def counterparty_pairs(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
-    """Known (customer, counterparty) pairs and when each was first seen (first-time-counterparty lookups)."""
+    """Known (customer, counterparty) pairs and when they first transacted (Feast known_counterparties)."""
     res = run_customer_incremental(lake, "gold.counterparty_pairs", [TX],
                                    lambda scan: t.counterparty_pairs(scan(TX), now()))
     return MaterializeResult(metadata={**res, "rows": count("gold.counterparty_pairs", lake.settings())})

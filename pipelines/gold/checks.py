@@ -15,6 +15,7 @@ CHECKS = [
     )),
     referential_check("gold.transaction_features", "transaction_id", "silver.transactions", "transaction_id"),
     row_count_check("gold.transaction_features"),
+    referential_check("gold.counterparty_pairs", "customer_pk", "silver.customers", "customer_pk"),
     quality_check("gold.customer_day", (q.between("tx_count", min=1, name="tx_count_positive"),)),
     quality_check("gold.credit_features", (q.between("score_latest", 0, 1000, name="score_range"),
                                            q.between("salary_months_6m", 0, 6, name="salary_months_range"))),

@@ -6,6 +6,8 @@
   and the last device change (latest strictly before), labels. The window arithmetic is exact
   prefix sums over one sort by (customer, time): see :mod:`pipelines.gold.windows`.
 * :func:`customer_day`: customer x local day aggregates.
+* :func:`counterparty_pairs`: first transaction time per (customer, counterparty) pair (Feast's
+  ``known_counterparties`` view: is this a first-time counterparty?).
 * :func:`credit_features`: per customer and monthly as-of date, features from data strictly before
   the as-of date; label = any loan contracted in the 6 months from the as-of date defaulted.
 """
@@ -97,10 +99,11 @@ def customer_day(tx: pl.LazyFrame | pl.DataFrame, now: datetime) -> pl.DataFrame
 
 
 def counterparty_pairs(tx: pl.LazyFrame | pl.DataFrame, now: datetime) -> pl.DataFrame:
-    """Known (customer, counterparty) pairs with the first time the customer transacted with each."""
+    """One row per (customer, counterparty) seen in ``tx``: ``first_seen_at`` = min(booked_at)."""
     return (tx.lazy().filter(pl.col("counterparty_pk").is_not_null())
             .group_by("customer_pk", "counterparty_pk").agg(pl.col("booked_at").min().alias("first_seen_at"))
             .with_columns(pl.lit(now).cast(_TS).alias("computed_at"))
+            .select("customer_pk", "counterparty_pk", "first_seen_at", "computed_at")
             .sort("customer_pk", "counterparty_pk").collect())
 
 

@@ -1,4 +1,5 @@
-"""Health router: /health (liveness), /ready (DB, log store, object store reachable), /metrics."""
+"""Health router: /health (liveness), /ready (DB, log store, object store reachable; scoring models and
+fraud screen in use, informative), /metrics."""
 
 from __future__ import annotations
 
@@ -40,13 +41,19 @@ def _check(services: Services) -> dict[str, str]:
     results["rate_limit_store"] = limiter.backend + (
         f" (fallback: {limiter.fallback_reason})" if limiter.fallback_reason else ""
     )
+    scoring = services.extras.get("scoring")
+    models = scoring.status() if scoring is not None else {}
+    models["fraud_screen"] = getattr(services.fraud_screen, "model_version", type(services.fraud_screen).__name__)
+    if "fraud" not in getattr(scoring, "models", {}):
+        models["fraud_screen"] += " (rules fallback: no fraud champion)"
+    results["models"] = models  # informative: a missing model gives 503 on its endpoints, not on /ready
     return results
 
 
 @router.get("/ready")
 async def ready(services: Services = Depends(get_services)) -> JSONResponse:
     checks = await run_in_threadpool(_check, services)
-    ok = all(v == "ok" for k, v in checks.items() if k != "rate_limit_store")
+    ok = all(v == "ok" for k, v in checks.items() if k not in ("rate_limit_store", "models"))
     return JSONResponse({"status": "ready" if ok else "not_ready", "checks": checks}, status_code=200 if ok else 503)
 
 

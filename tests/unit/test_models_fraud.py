@@ -106,4 +106,4 @@ def test_fraud_training_is_deterministic(split):
 
 def test_missing_feature_is_a_clear_error(split):
     with pytest.raises(ValueError, match="missing"):
-        fit_fraud_model(split[0].drop(columns=["device_id"]), split[1])
+        fit_fraud_model(split[0].drop(columns=["channel"]), split[1])

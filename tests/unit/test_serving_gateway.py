@@ -67,8 +67,10 @@ def test_request_id_echoed_or_generated(client):
 def test_ready_reports_each_dependency(client):
     r = client.get("/ready")
     assert r.status_code == 200
-    assert r.json()["checks"] == {"database": "ok", "log_store": "ok", "object_store": "ok",
-                                  "rate_limit_store": "memory"}
+    checks = r.json()["checks"]
+    models = checks.pop("models")
+    assert checks == {"database": "ok", "log_store": "ok", "object_store": "ok", "rate_limit_store": "memory"}
+    assert models["fraud"].startswith("unavailable") and "rules fallback" in models["fraud_screen"]
 
 
 def test_metrics_use_route_templates(client):

@@ -1,0 +1,65 @@
+"""Dagster assets ``models/fraud``, ``models/credit``, ``models/recommend``: train from the lake, register in MLflow.
+
+Each asset reads its training set through Feast's point-in-time join over the gold Delta tables
+(:mod:`models.from_lake`), downstream of ``features/feast_online_store`` (definitions applied, online
+values fresh for serving) and of the gold tables it reads; it logs the Delta versions read, registers
+the model as challenger and promotes it to champion when it beats the champion on the same holdout.
+``recommend`` also depends on ``credit`` (credit scores of the customers). ``models_job`` runs them.
+"""
+
+import dagster as dg
+
+FEAST = dg.AssetKey(["features", "feast_online_store"])
+GOLD_TX = dg.AssetKey(["gold", "transaction_features"])
+GOLD_DAY = dg.AssetKey(["gold", "customer_day"])
+GOLD_CREDIT = dg.AssetKey(["gold", "credit_features"])
+GOLD_PAIRS = dg.AssetKey(["gold", "counterparty_pairs"])
+
+
+def _result(run) -> dg.MaterializeResult:
+    s = run.summary()
+    meta = {
+        "rows": dg.MetadataValue.int(int(s["rows"])),
+        "data_versions": dg.MetadataValue.json({k: v for k, v in s["data_versions"].items()}),
+        "registry_version": dg.MetadataValue.text(str(s["version"])),
+        "promoted": dg.MetadataValue.bool(bool(s["promoted"])),
+        "decision": dg.MetadataValue.text(str(s["decision"])),
+        "mlflow_run_id": dg.MetadataValue.text(str(s["run_id"])),
+    }
+    for k, v in s["metrics"].items():
+        meta[f"metric/{k}"] = dg.MetadataValue.float(float(v))
+    return dg.MaterializeResult(metadata=meta)
+
+
+def _train(context: dg.AssetExecutionContext, name: str) -> dg.MaterializeResult:
+    from lake.settings import get_settings
+    from models.from_lake import TRAINERS
+
+    run = TRAINERS[name](get_settings())
+    context.log.info(f"{name}: {run.summary()}")
+    return _result(run)
+
+
+@dg.asset(key=dg.AssetKey(["models", "fraud"]), deps=[FEAST, GOLD_TX, GOLD_DAY, GOLD_PAIRS], group_name="models",
+          kinds={"mlflow", "sklearn"}, description="Fraud model (fraud_v1 features) registered in MLflow")
+def fraud_model(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    return _train(context, "fraud")
+
+
+@dg.asset(key=dg.AssetKey(["models", "credit"]), deps=[FEAST, GOLD_CREDIT, GOLD_DAY], group_name="models",
+          kinds={"mlflow", "sklearn"}, description="Credit suitability model (credit_v1) registered in MLflow")
+def credit_model(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    return _train(context, "credit")
+
+
+@dg.asset(key=dg.AssetKey(["models", "recommend"]), deps=[FEAST, GOLD_CREDIT, GOLD_DAY,
+                                                          dg.AssetKey(["models", "credit"])],
+          group_name="models", kinds={"mlflow", "sklearn"},
+          description="Offer ranker over lake customers (credit score from the credit champion)")
+def recommend_model(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    return _train(context, "recommend")
+
+
+ASSETS = [fraud_model, credit_model, recommend_model]
+models_job = dg.define_asset_job("models_job", selection=dg.AssetSelection.groups("models"),
+                                 description="train fraud, credit, recommend from the lake and register them")

@@ -1,0 +1,80 @@
+"""Fraud scoring router: ``POST /fraud/score`` scores a proposed transaction of the caller with the champion.
+
+Input: amount (integer cents), the counterparty's PIX key (pseudonymised like the lake before any
+lookup), optional timestamp (default now), device id, channel and type. Features: Feast ``fraud_v1``
+online (the caller's windows and latest day, whether the pair is known) + on-demand features from the
+request; the device is "new" when the user never completed a PIX from it. Answer: probability, decision
+(approve/review/block), reasons in Portuguese, model version. Every answer is a recorded decision
+(audit event + Prometheus). No champion: 503 ``model_unavailable``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Header, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from serving.decisions import record_decision_sync
+from serving.deps import current_principal, get_clock, get_services
+from serving.fraud.context import build_context
+from serving.scoring import core
+from serving.security.tokens import Principal
+from serving.services import Services
+
+router = APIRouter(tags=["scoring"])
+
+
+class FraudScoreIn(BaseModel):
+    amount_cents: int = Field(gt=0, le=10**13, description="integer cents")
+    counterparty_key: str = Field(min_length=1, max_length=77, description="PIX key of the recipient")
+    counterparty_key_type: Literal["CPF", "CNPJ", "EMAIL", "PHONE", "EVP"] | None = None
+    timestamp: datetime | None = Field(default=None, description="when the transaction happens (default now)")
+    channel: Literal["PIX", "CARD", "BOLETO", "TED"] = "PIX"
+    type: str = Field(default="PIX", max_length=40, description="Open Finance transaction type")
+
+
+class FraudScoreOut(BaseModel):
+    probability: float
+    decision: Literal["approve", "review", "block"]
+    reasons: list[str]
+    model_version: str
+
+
+def _score(services: Services, principal: Principal, body: FraudScoreIn, device_id: str | None,
+           now: datetime):
+    scoring = services.extras["scoring"]
+    model = scoring.get("fraud")
+    at = body.timestamp or now
+    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    s = services.settings
+    with services.sessions() as db:
+        ctx = build_context(db, user_id=principal.user_id, amount_cents=body.amount_cents,
+                            recipient_key=body.counterparty_key, recipient_internal=False, device_id=device_id, at=at)
+    login, device = core.recency(services.sessions, principal.user_id, at)
+    row = core.fraud_features(
+        s, customer=core.customer_pk(s, core.user_cpf(services.sessions, principal.user_id)),
+        counterparty=core.counterparty_pk(s, body.counterparty_key, body.counterparty_key_type),
+        amount_cents=body.amount_cents, at=at, is_new_device=not ctx.device_seen_before, last_login_at=login,
+        last_device_change_at=device, channel=body.channel, type_=body.type)
+    return core.score_fraud(model, row, scoring.version("fraud"))
+
+
+@router.post("/fraud/score", response_model=FraudScoreOut)
+async def fraud_score(
+    body: FraudScoreIn,
+    request: Request,
+    device_id: str | None = Header(default=None, alias="X-Device-ID", max_length=64),
+    principal: Principal = Depends(current_principal),
+    services: Services = Depends(get_services),
+    now: datetime = Depends(get_clock),
+) -> FraudScoreOut:
+    d = await run_in_threadpool(_score, services, principal, body, device_id, now)
+    await run_in_threadpool(record_decision_sync, request, service="fraud_score", outcome=d.decision,
+                            resource=None, model_version=d.model_version,
+                            details={"probability": d.probability, "reasons": d.reasons,
+                                     "amount_cents": body.amount_cents})
+    return FraudScoreOut(probability=d.probability, decision=d.decision, reasons=d.reasons,
+                         model_version=d.model_version)

@@ -1,0 +1,117 @@
+"""Recommendations router: ``GET /recommendations/me``, suitable and eligible offers for the caller.
+
+The eligibility hard filter (:mod:`models.recommend.eligibility`) decides what may be offered: credit
+products by score floor, payroll/card requirements and the 30 % debt-service rule (Decimal Price
+instalments); investments only within the CVM 30 profile's maximum risk and the account balance. The
+ranker (recommend champion) only orders what the filter let through.
+
+Inputs: Feast ``credit_v1`` online features of the caller (income, arrears, latest day), the credit
+champion's score, the account balance from the gateway DB and, for investments, the CVM 30
+questionnaire answers (``answers=a,b,c,d,e`` option indices, ``answered_on``); without a valid
+questionnaire no investment is offered (CVM 30). 503 ``model_unavailable`` without the credit or the
+recommend champion.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from models.recommend.catalog import BY_CODE
+from models.recommend.eligibility import Customer
+from models.recommend.lake import customer_inputs
+from models.recommend.profile import Questionnaire, investor_profile
+from serving.db.models import Account
+from serving.decisions import record_decision_sync
+from serving.deps import current_principal, get_clock, get_services
+from serving.errors import Problem
+from serving.scoring import core
+from serving.security.tokens import Principal
+from serving.services import Services
+
+router = APIRouter(tags=["scoring"])
+
+
+class OfferOut(BaseModel):
+    product: str
+    name: str
+    kind: str
+    amount_cents: int
+    instalment_cents: int
+    term_months: int
+    monthly_rate: str
+    risk: int
+    accept_probability: float
+
+
+class RecommendationsOut(BaseModel):
+    investor_profile: str | None
+    credit_score: int
+    offers: list[OfferOut]
+    model_version: str
+
+
+def _questionnaire(answers: str | None, answered_on: dt.date | None, today: dt.date) -> Questionnaire | None:
+    if not answers:
+        return None
+    try:
+        vals = tuple(int(x) for x in answers.split(","))
+        return Questionnaire(vals, answered_on or today)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise Problem(422, "invalid_questionnaire", str(exc),
+                      errors=[{"field": "query.answers", "message": str(exc), "type": "value_error"}]) from None
+
+
+def recommend_for(services: Services, user_id: int, q: Questionnaire | None, k: int, today: dt.date) -> dict[str, Any]:
+    scoring = services.extras["scoring"]
+    credit, ranker = scoring.get("credit"), scoring.get("recommend")
+    s = services.settings
+    feats = core.credit_features(s, core.customer_pk(s, core.user_cpf(services.sessions, user_id)))
+    if feats is None:
+        raise Problem(404, "customer_features_not_found", "the lake has no features for this customer yet")
+    score = core.score_credit(credit, feats)["score"]
+    inputs = customer_inputs(feats)
+    with services.sessions() as db:
+        balance = db.execute(select(Account.balance_cents).where(
+            Account.user_id == user_id, Account.kind == "customer").order_by(Account.id)).scalars().first() or 0
+    profile = investor_profile(q, inputs["savings_rate"], inputs["balance_volatility"], today)
+    cust = Customer(str(user_id), profile, score, inputs["monthly_income_cents"], inputs["existing_instalments_cents"],
+                    int(balance), inputs["has_card"], inputs["payroll_eligible"])
+    extra = {"savings_rate": inputs["savings_rate"], "balance_volatility": inputs["balance_volatility"]}
+    if q is not None:
+        extra.update({f"q{i + 1}": float(a) for i, a in enumerate(q.answers)})
+    ranked = ranker.recommend(cust, extra, k=k)
+    offers = []
+    for o, p in ranked:
+        prod = BY_CODE[o.product]
+        offers.append({"product": o.product, "name": prod.name, "kind": o.kind, "amount_cents": o.amount_cents,
+                       "instalment_cents": o.instalment_cents, "term_months": o.term_months,
+                       "monthly_rate": str(prod.monthly_rate), "risk": prod.risk, "accept_probability": round(p, 6)})
+    return {"investor_profile": profile, "credit_score": score, "offers": offers,
+            "model_version": f"{scoring.version('recommend')}+{scoring.version('credit')}"}
+
+
+@router.get("/recommendations/me", response_model=RecommendationsOut)
+async def my_recommendations(
+    request: Request,
+    answers: str | None = Query(default=None, max_length=20, pattern=r"^\d(,\d){4}$",
+                                description="CVM 30 questionnaire: five option indices, e.g. 2,1,2,1,2"),
+    answered_on: dt.date | None = Query(default=None, description="date of the questionnaire (default today)"),
+    k: int = Query(default=5, ge=1, le=16),
+    principal: Principal = Depends(current_principal),
+    services: Services = Depends(get_services),
+    now: dt.datetime = Depends(get_clock),
+) -> dict[str, Any]:
+    q = _questionnaire(answers, answered_on, now.date())
+    out = await run_in_threadpool(recommend_for, services, principal.user_id, q, k, now.date())
+    await run_in_threadpool(
+        record_decision_sync, request, service="recommendations", outcome=f"{len(out['offers'])}_offers",
+        resource=None, model_version=out["model_version"],
+        details={"products": [o["product"] for o in out["offers"]], "investor_profile": out["investor_profile"],
+                 "credit_score": out["credit_score"]})
+    return out

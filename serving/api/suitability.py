@@ -1,0 +1,93 @@
+"""Credit suitability router: the champion credit model on Feast ``credit_v1`` online features.
+
+* ``GET /suitability/me``: the caller's score (0-1000), Serasa band, PD, adverse reasons in Portuguese
+  and the model version; features keyed by the caller's ``customer_pk`` (CPF pseudonymised with
+  :mod:`lake.pseudonym`, the lake's key).
+* ``POST /suitability/score``: the same for a CPF given in the body (admins; a customer may only
+  pass their own CPF), optionally with ``overrides`` of model features (what-if simulations).
+
+404 ``customer_features_not_found`` when the lake has no features for the customer; 503
+``model_unavailable`` without a champion. Every answer is a recorded decision (audit + Prometheus).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from lake.domain.identifiers import is_valid_cpf
+from serving.decisions import record_decision_sync
+from serving.deps import current_principal, get_services
+from serving.errors import Problem
+from serving.scoring import core
+from serving.security.tokens import Principal
+from serving.services import Services
+
+router = APIRouter(tags=["scoring"])
+
+
+class Reason(BaseModel):
+    feature: str
+    motivo: str
+    pontos: int = Field(description="points the score would gain with a typical good value of this feature")
+
+
+class SuitabilityOut(BaseModel):
+    score: int = Field(ge=0, le=1000)
+    band: str
+    pd: float = Field(description="probability of default (90+ days late) within 6 months")
+    reasons: list[Reason]
+    model_version: str
+
+
+class ScoreIn(BaseModel):
+    cpf: str | None = Field(default=None, max_length=14, description="default: the caller's CPF")
+    overrides: dict[str, float | None] = Field(default_factory=dict, description="feature -> value (what-if)")
+
+
+def suitability_for(services: Services, cpf: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    scoring = services.extras["scoring"]
+    model = scoring.get("credit")
+    row = core.credit_features(services.settings, core.customer_pk(services.settings, cpf))
+    if row is None:
+        raise Problem(404, "customer_features_not_found", "the lake has no credit features for this customer yet")
+    unknown = sorted(set(overrides or {}) - set(model.features))
+    if unknown:
+        raise Problem(422, "unknown_feature", f"not features of the credit model: {unknown}",
+                      errors=[{"field": f"body.overrides.{u}", "message": "unknown feature", "type": "value_error"}
+                              for u in unknown])
+    row.update(overrides or {})
+    return {**core.score_credit(model, row), "model_version": scoring.version("credit")}
+
+
+def _record(request: Request, out: dict[str, Any]) -> None:
+    record_decision_sync(request, service="suitability", outcome=out["band"], resource=None,
+                         model_version=out["model_version"],
+                         details={"score": out["score"], "pd": out["pd"], "reasons": [r["feature"] for r in out["reasons"]]})
+
+
+@router.get("/suitability/me", response_model=SuitabilityOut)
+async def my_suitability(request: Request, principal: Principal = Depends(current_principal),
+                         services: Services = Depends(get_services)) -> dict[str, Any]:
+    cpf = await run_in_threadpool(core.user_cpf, services.sessions, principal.user_id)
+    out = await run_in_threadpool(suitability_for, services, cpf)
+    await run_in_threadpool(_record, request, out)
+    return out
+
+
+@router.post("/suitability/score", response_model=SuitabilityOut)
+async def score(body: ScoreIn, request: Request, principal: Principal = Depends(current_principal),
+                services: Services = Depends(get_services)) -> dict[str, Any]:
+    own = await run_in_threadpool(core.user_cpf, services.sessions, principal.user_id)
+    cpf = "".join(ch for ch in (body.cpf or own) if ch.isdigit())
+    if not is_valid_cpf(cpf):
+        raise Problem(422, "invalid_cpf", "not a valid CPF",
+                      errors=[{"field": "body.cpf", "message": "invalid CPF", "type": "value_error"}])
+    if cpf != own and principal.role != "admin":
+        raise Problem(403, "forbidden", "only admins may score another customer's CPF")
+    out = await run_in_threadpool(suitability_for, services, cpf, body.overrides)
+    await run_in_threadpool(_record, request, out)
+    return out

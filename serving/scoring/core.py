@@ -1,0 +1,96 @@
+"""Scoring cores shared by the routers and the model fraud screen: keys, online features, model calls.
+
+* keys: the user's CPF pseudonymised with :mod:`lake.pseudonym` (``customer_pk``, the lake's key) and a
+  PIX key pseudonymised the same way (``counterparty_pk``);
+* :func:`fraud_features`: one row of Feast service ``fraud_v1`` (windows, latest day, known pair,
+  on-demand features computed from the request) plus the request fields the fraud model takes;
+* :func:`credit_features`: one row of service ``credit_v1`` (None when the lake knows nothing of the
+  customer);
+* :func:`score_fraud` / :func:`score_credit`: the champion's answer with reasons in Portuguese.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from features.online import online_features
+from lake.pseudonym import pseudonymise_one
+from lake.settings import Settings
+from serving.db.models import Device, User
+from serving.db.models import Session as LoginSession
+from serving.errors import Problem
+from serving.fraud.screen import Decision
+
+
+def _key(settings: Settings) -> bytes:
+    return settings.pseudonym_key.get_secret_value().encode("utf-8")
+
+
+def customer_pk(settings: Settings, cpf: str) -> str:
+    pk = pseudonymise_one(cpf, "cpf", key=_key(settings))
+    if pk is None:
+        raise Problem(422, "invalid_cpf", "the CPF is empty")
+    return pk
+
+
+def counterparty_pk(settings: Settings, pix_key: str, key_type: str | None = None) -> str:
+    pk = pseudonymise_one(pix_key, "pix_key", key_type=key_type, key=_key(settings))
+    if pk is None:
+        raise Problem(422, "invalid_pix_key", "the counterparty key is empty")
+    return pk
+
+
+def user_cpf(sessions, user_id: int) -> str:
+    with sessions() as db:
+        cpf = db.execute(select(User.cpf).where(User.id == user_id)).scalar_one_or_none()
+    if cpf is None:
+        raise Problem(404, "user_not_found", "no such user")
+    return cpf
+
+
+def recency(sessions, user_id: int, at: datetime) -> tuple[datetime | None, datetime | None]:
+    """(latest login before ``at``, latest device enrolment before ``at``) of the user in the gateway DB."""
+    with sessions() as db:
+        login = db.execute(select(func.max(LoginSession.created_at)).where(
+            LoginSession.user_id == user_id, LoginSession.created_at < at)).scalar()
+        device = db.execute(select(func.max(Device.created_at)).where(
+            Device.user_id == user_id, Device.created_at < at)).scalar()
+    return login, device
+
+
+def fraud_features(settings: Settings, *, customer: str, counterparty: str, amount_cents: int, at: datetime,
+                   is_new_device: bool, last_login_at: datetime | None, last_device_change_at: datetime | None,
+                   channel: str, type_: str, credit_debit_type: str = "DEBITO") -> dict[str, Any]:
+    res = online_features("fraud_v1", [{"customer_pk": customer, "counterparty_pk": counterparty}],
+                          {"amount_cents": int(amount_cents), "request_ts": at, "last_login_at": last_login_at,
+                           "last_device_change_at": last_device_change_at}, settings=settings)
+    row = {k: v[0] for k, v in res.items()}
+    row.update(amount_cents=int(amount_cents), is_new_device=bool(is_new_device), channel=channel, type=type_,
+               credit_debit_type=credit_debit_type, counterparty_pk=counterparty, customer_pk=customer)
+    return row
+
+
+def score_fraud(model, row: dict[str, Any], version: str) -> Decision:
+    out = model.predict_frame(pd.DataFrame([row])).iloc[0]
+    reasons = [r for r in str(out["reasons"]).split("; ") if r]
+    return Decision(probability=round(float(out["fraud_probability"]), 6), decision=str(out["decision"]),
+                    reasons=reasons, model_version=version)
+
+
+def credit_features(settings: Settings, customer: str) -> dict[str, Any] | None:
+    res = online_features("credit_v1", [{"customer_pk": customer}], settings=settings)
+    row = {k: v[0] for k, v in res.items() if k != "customer_pk"}
+    return row if any(v is not None for v in row.values()) else None
+
+
+def score_credit(model, row: dict[str, Any]) -> dict[str, Any]:
+    frame = pd.DataFrame([{f: row.get(f) for f in model.features}])
+    out = model.predict_frame(frame).iloc[0]
+    reasons = [{"feature": r.feature, "motivo": r.sentence, "pontos": r.score_points}
+               for r in model.explain(frame)]
+    return {"score": int(out["score"]), "band": str(out["band"]), "pd": round(float(out["pd"]), 6),
+            "reasons": reasons}
