@@ -25,7 +25,18 @@ from serving.services import build_services
 
 
 def default_routers() -> list[APIRouter]:
-    from serving.api import accounts, audit, auth, brcode, documents, fraud, lgpd, pix, recommendations, suitability
+    from serving.api import (
+        accounts,
+        audit,
+        auth,
+        brcode,
+        documents,
+        fraud,
+        lgpd,
+        pix,
+        recommendations,
+        suitability,
+    )
 
     return [auth.router, accounts.router, pix.router, brcode.router, documents.router, audit.router,
             lgpd.router, suitability.router, fraud.router, recommendations.router]

@@ -28,8 +28,9 @@ from models.recommend.lake import customer_inputs
 from models.recommend.profile import Questionnaire, investor_profile
 from serving.db.models import Account
 from serving.decisions import record_decision_sync
-from serving.deps import current_principal, get_clock, get_services
+from serving.deps import get_clock, get_services
 from serving.errors import Problem
+from serving.lgpd.consent import require_consent
 from serving.scoring import core
 from serving.security.tokens import Principal
 from serving.services import Services
@@ -103,7 +104,7 @@ async def my_recommendations(
                                 description="CVM 30 questionnaire: five option indices, e.g. 2,1,2,1,2"),
     answered_on: dt.date | None = Query(default=None, description="date of the questionnaire (default today)"),
     k: int = Query(default=5, ge=1, le=16),
-    principal: Principal = Depends(current_principal),
+    principal: Principal = Depends(require_consent("marketing")),
     services: Services = Depends(get_services),
     now: dt.datetime = Depends(get_clock),
 ) -> dict[str, Any]:

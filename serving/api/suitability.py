@@ -20,8 +20,9 @@ from starlette.concurrency import run_in_threadpool
 
 from lake.domain.identifiers import is_valid_cpf
 from serving.decisions import record_decision_sync
-from serving.deps import current_principal, get_services
+from serving.deps import get_services
 from serving.errors import Problem
+from serving.lgpd.consent import require_consent
 from serving.scoring import core
 from serving.security.tokens import Principal
 from serving.services import Services
@@ -70,7 +71,7 @@ def _record(request: Request, out: dict[str, Any]) -> None:
 
 
 @router.get("/suitability/me", response_model=SuitabilityOut)
-async def my_suitability(request: Request, principal: Principal = Depends(current_principal),
+async def my_suitability(request: Request, principal: Principal = Depends(require_consent("credit_analysis")),
                          services: Services = Depends(get_services)) -> dict[str, Any]:
     cpf = await run_in_threadpool(core.user_cpf, services.sessions, principal.user_id)
     out = await run_in_threadpool(suitability_for, services, cpf)
@@ -79,7 +80,7 @@ async def my_suitability(request: Request, principal: Principal = Depends(curren
 
 
 @router.post("/suitability/score", response_model=SuitabilityOut)
-async def score(body: ScoreIn, request: Request, principal: Principal = Depends(current_principal),
+async def score(body: ScoreIn, request: Request, principal: Principal = Depends(require_consent("credit_analysis")),
                 services: Services = Depends(get_services)) -> dict[str, Any]:
     own = await run_in_threadpool(core.user_cpf, services.sessions, principal.user_id)
     cpf = "".join(ch for ch in (body.cpf or own) if ch.isdigit())

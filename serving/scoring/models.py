@@ -9,8 +9,8 @@ warmed up at the same time (the first lookup otherwise costs seconds).
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from lake.settings import Settings

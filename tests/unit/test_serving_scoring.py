@@ -62,10 +62,17 @@ def env(tmp_path_factory):
     with TestClient(bare) as c:
         users = [register(c) for _ in range(N_CUSTOMERS)]
         admin = register(c, role="admin")
+        for u in users[1:]:  # users[0] grants nothing: consent-gated endpoints refuse it
+            for purpose in ("credit_analysis", "marketing"):
+                assert c.post(f"/lgpd/consents/{purpose}", headers=auth(u["access"])).status_code == 201
+        no_consent = {
+            "suitability": c.get("/suitability/me", headers=auth(users[0]["access"])),
+            "recommendations": c.get("/recommendations/me", headers=auth(users[0]["access"])),
+        }
         no_model = {
             "fraud": c.post("/fraud/score", json={"amount_cents": 1000, "counterparty_key": "a@b.com"},
                             headers=auth(users[0]["access"])),
-            "suitability": c.get("/suitability/me", headers=auth(users[0]["access"])),
+            "suitability": c.get("/suitability/me", headers=auth(users[1]["access"])),
             "ready": c.get("/ready").json(),
         }
     pks = [pseudonymise_one(u["cpf"], "cpf", key=s.pseudonym_key.get_secret_value().encode()) for u in users]
@@ -78,7 +85,8 @@ def env(tmp_path_factory):
     runs["recommend"] = train_recommend(s, credit_model=runs["credit"].model, show_progress=False)
     app = create_app(s)
     with TestClient(app) as c:
-        yield {"s": s, "c": c, "users": users, "admin": admin, "no_model": no_model, "runs": runs}
+        yield {"s": s, "c": c, "users": users, "admin": admin, "no_model": no_model,
+               "no_consent": no_consent, "runs": runs}
 
 
 def _events(c, action: str) -> list[dict]:
@@ -94,6 +102,19 @@ def test_without_champion_endpoints_answer_503_and_ready_says_so(env):
         assert r.json()["code"] == "model_unavailable"
     models = env["no_model"]["ready"]["checks"]["models"]
     assert models["fraud"].startswith("unavailable") and "rules fallback" in models["fraud_screen"]
+
+
+def test_credit_and_marketing_processing_needs_consent(env):
+    for name, purpose in (("suitability", "credit_analysis"), ("recommendations", "marketing")):
+        r = env["no_consent"][name]
+        assert r.status_code == 403, r.text
+        assert r.json()["code"] == "consent_required" and r.json()["purpose"] == purpose
+    c, u = env["c"], env["users"][2]
+    assert c.get("/suitability/me", headers=auth(u["access"])).status_code == 200
+    assert c.delete("/lgpd/consents/credit_analysis", headers=auth(u["access"])).status_code == 200
+    r = c.get("/suitability/me", headers=auth(u["access"]))
+    assert r.status_code == 403 and r.json()["code"] == "consent_required"
+    assert c.post("/lgpd/consents/credit_analysis", headers=auth(u["access"])).status_code == 201
 
 
 def test_models_trained_from_the_lake_are_champions_with_data_versions(env):
