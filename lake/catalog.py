@@ -448,7 +448,7 @@ GOLD = [
             C("outstanding_cents", pl.Int64),
             C("instalments_in_arrears", pl.Int32),
             C("max_days_late_12m", pl.Int32),
-            C("label_defaulted_6m", pl.Boolean, doc="label: a loan contracted in the next 6 months defaulted, or an instalment due in the next 6 months reached 90 DPD; null when neither applies"),
+            C("label_defaulted_6m", pl.Boolean, doc="label (null when unknown yet)"),
             _req("computed_at", TS),
         ),
         primary_key=("customer_pk", "as_of_date"),

@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import polars as pl
 
@@ -177,24 +177,11 @@ def credit_features(customers: pl.DataFrame, tx: pl.LazyFrame | pl.DataFrame, sc
                                                          on="customer_pk")
            .filter((pl.col("contracted_at").dt.date() >= asof)
                    & (pl.col("contracted_at").dt.date() < asof.dt.offset_by("6mo")))
-           .group_by("customer_pk", "as_of_date").agg(pl.col("defaulted_6m").any().alias("_app_label")))
-    # Behavioural label for customers already holding loans: an instalment due in [as_of, as_of + 6 months)
-    # that reached 90 days past due. Instalments due in the last 90 days of the data cannot have reached
-    # 90 DPD yet (censored) and do not count either way.
-    data_end = span["b"][0].date()
-    beh = (grid.select("customer_pk", "as_of_date").join(ins, on="customer_pk")
-           .filter((pl.col("contracted_at").dt.date() < asof) & (pl.col("due_date") >= asof)
-                   & (pl.col("due_date") < asof.dt.offset_by("6mo"))
-                   & (pl.col("due_date") <= pl.lit(data_end - timedelta(days=90))))
-           .with_columns(dpd90=pl.col("paid_at").is_null() | (pl.col("days_late") >= 90))
-           .group_by("customer_pk", "as_of_date").agg(pl.col("dpd90").any().alias("_beh_label")))
+           .group_by("customer_pk", "as_of_date").agg(pl.col("defaulted_6m").any().alias("label_defaulted_6m")))
     keys = ["customer_pk", "as_of_date"]
     out = grid
-    for part in (inc, ovd, sc, li, lab, beh):
+    for part in (inc, ovd, sc, li, lab):
         out = out.join(part, on=keys, how="left")
-    label = (pl.when(pl.col("_app_label").is_null() & pl.col("_beh_label").is_null()).then(None)
-             .otherwise(pl.col("_app_label").fill_null(False) | pl.col("_beh_label").fill_null(False)))
-    out = out.with_columns(label.alias("label_defaulted_6m")).drop("_app_label", "_beh_label")
     return out.with_columns(pl.col("overdraft_days_90d").fill_null(0), pl.col("open_loans").fill_null(0),
                             pl.col("outstanding_cents").fill_null(0), pl.col("instalments_in_arrears").fill_null(0),
                             pl.lit(now).cast(_TS).alias("computed_at")).sort(keys)
