@@ -4,7 +4,9 @@
 tables) for customers whose ``open_finance_sharing`` consent is revoked and not yet propagated, revokes
 the matching consent at the transmitter (``DELETE /consents/{id}`` through the Open Finance client)
 and records the propagation, so later pulls under that consent raise ``ConsentRevokedError``.
-:func:`pullable_consents` filters the consent ids a pull may use (granted in the registry).
+:func:`pullable_consents` filters the consent ids a pull may use (granted in the registry), and
+:func:`revoked_customer_pks` lists the customers the bronze pull must skip (it opens a new consent per
+customer and run, so revoking the old one at the transmitter alone would not stop the next pull).
 """
 
 from __future__ import annotations
@@ -52,6 +54,22 @@ async def propagate_revocations(settings: Settings | None = None, *, client: Any
     finally:
         if own and client is not None:
             await client.aclose()
+        engine.dispose()
+
+
+def revoked_customer_pks(settings: Settings | None = None) -> set[str]:
+    """Pseudonyms of customers whose open_finance_sharing consent is currently revoked in the registry
+    (empty when the gateway's database has no consent registry yet)."""
+    from sqlalchemy import inspect
+
+    engine = consents.engine_for(settings or get_settings())
+    try:
+        if not inspect(engine).has_table("consent_events"):
+            return set()
+        with engine.connect() as conn:
+            return {r["customer_pk"] for r in consents.revoked_open_finance(conn, pending_only=False)
+                    if r["customer_pk"]}
+    finally:
         engine.dispose()
 
 

@@ -23,6 +23,19 @@ def world_today(world: WorldResource):
     return tx.get_column("booked_at").max().date()
 
 
+def skip_revoked(cpfs: pl.Series, s, log=print) -> list[str]:  # noqa: ANN001
+    """The CPFs the pull may use: customers who revoked open_finance_sharing (LGPD) are not pulled."""
+    from lake.pseudonym import pseudonymise
+    from pipelines.audit.consents import revoked_customer_pks
+
+    revoked = revoked_customer_pks(s)
+    if not revoked:
+        return cpfs.to_list()
+    keep = ~pseudonymise(cpfs, "cpf", key=s.pseudonym_key.get_secret_value().encode()).is_in(list(revoked))
+    log(f"open finance: {int((~keep).sum())} customers skipped (open_finance_sharing consent revoked)")
+    return cpfs.filter(keep).to_list()
+
+
 @multi_asset(specs=[AssetSpec(AssetKey(table_key(x)), group_name="open_finance", kinds={"delta", "http"},
                               description="Open Finance records as received (+ consent, request id, pulled-at)")
                     for x in BRONZE])
@@ -30,7 +43,7 @@ def open_finance_bronze(context: AssetExecutionContext, lake: LakeResource, worl
                         open_finance: OpenFinanceResource):
     """One consent per customer; accounts, 12-month transactions, cards, loans pulled over HTTP."""
     s = lake.settings()
-    cpfs = world.load()["customers"].get_column("cpf").to_list()
+    cpfs = skip_revoked(world.load()["customers"].get_column("cpf"), s, context.log.info)
     to_date = world_today(world)
     out = OpenFinancePull()
 
