@@ -1,7 +1,11 @@
-"""Per-user and per-IP rate limits with the `limits` library (moving window).
+"""Per-user and per-IP rate limits: shared across gateway workers in the stack profile, in-process otherwise.
 
-Storage follows settings.log_store_url: a mongodb:// URL gives a shared store (all gateway workers
-count together, database ``<log_store_db>_limits``), anything else in-process memory.
+The store follows the URLs in settings (nothing here reads the profile):
+
+* ``database_url`` on PostgreSQL: a shared fixed-window counter table (``rate_limit_hits``), one atomic
+  ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` per request, so every worker counts together.
+* else a mongodb:// ``log_store_url``: the `limits` library's MongoDB moving window.
+* else the `limits` library's in-process moving window.
 
 FerretDB v1 (the stack's MongoDB) lacks what limits' MongoDB moving window needs (TTL indexes and
 the ``$filter`` aggregation operator): the shared store is probed at start-up and, when it refuses,
@@ -16,6 +20,7 @@ import math
 import time
 import uuid
 
+import sqlalchemy as sa
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -25,13 +30,57 @@ from serving.errors import Problem
 log = logging.getLogger("cofre.serving.ratelimit")
 
 
+_meta = sa.MetaData()
+_hits = sa.Table(
+    "rate_limit_hits", _meta,
+    sa.Column("key", sa.String(300), primary_key=True),
+    sa.Column("window_start", sa.BigInteger, primary_key=True),
+    sa.Column("hits", sa.Integer, nullable=False),
+)
+
+
+class SqlFixedWindow:
+    """Fixed-window counters in PostgreSQL shared by all workers; old windows are pruned as it goes."""
+
+    def __init__(self, engine: sa.Engine, amount: int, seconds: int) -> None:
+        from sqlalchemy.dialects.postgresql import insert
+
+        self.engine, self.amount, self.seconds = engine, amount, seconds
+        _meta.create_all(engine, checkfirst=True)
+        self._insert = insert
+        self._calls = 0
+
+    def hit(self, key: str, now: float | None = None) -> tuple[bool, float]:
+        """Count one hit; (allowed, reset time as epoch seconds)."""
+        now = time.time() if now is None else now
+        start = int(now // self.seconds) * self.seconds
+        stmt = self._insert(_hits).values(key=key, window_start=start, hits=1)
+        stmt = stmt.on_conflict_do_update(index_elements=["key", "window_start"],
+                                          set_={"hits": _hits.c.hits + 1}).returning(_hits.c.hits)
+        with self.engine.begin() as conn:
+            count = conn.execute(stmt).scalar_one()
+            self._calls += 1
+            if self._calls % 1000 == 0:
+                conn.execute(sa.delete(_hits).where(_hits.c.window_start < start - self.seconds))
+        return count <= self.amount, float(start + self.seconds)
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+
+
 class RateLimiter:
-    def __init__(self, rate: str, log_store_url: str | None, db_name: str) -> None:
+    def __init__(self, rate: str, log_store_url: str | None, db_name: str, database_url: str | None = None) -> None:
         self.item = parse(rate)
         self.fallback_reason: str | None = None
         self.storage = storage_from_string("memory://")
         self.backend = "memory"
-        if log_store_url and log_store_url.startswith("mongodb"):
+        self.sql: SqlFixedWindow | None = None
+        if database_url and database_url.startswith("postgresql"):
+            engine = sa.create_engine(database_url, pool_pre_ping=True)
+            self.sql = SqlFixedWindow(engine, self.item.amount, self.item.get_expiry())
+            self.backend = "postgresql"
+        elif log_store_url and log_store_url.startswith("mongodb"):
             shared = storage_from_string(log_store_url, database_name=f"{db_name}_limits")
             try:
                 MovingWindowRateLimiter(shared).hit(self.item, "probe", uuid.uuid4().hex)
@@ -43,9 +92,14 @@ class RateLimiter:
 
     def check(self, scope: str, ident: str) -> None:
         """Count one hit for ``scope:ident``; raise a 429 problem with Retry-After when over the limit."""
-        if self.limiter.hit(self.item, scope, ident):
-            return
-        reset_at, _remaining = self.limiter.get_window_stats(self.item, scope, ident)
+        if self.sql is not None:
+            allowed, reset_at = self.sql.hit(f"{scope}:{ident}")
+            if allowed:
+                return
+        else:
+            if self.limiter.hit(self.item, scope, ident):
+                return
+            reset_at, _remaining = self.limiter.get_window_stats(self.item, scope, ident)
         retry_after = max(1, math.ceil(reset_at - time.time()))
         raise Problem(
             429,
@@ -56,5 +110,8 @@ class RateLimiter:
         )
 
     def ping(self) -> None:
+        if self.sql is not None:
+            self.sql.ping()
+            return
         if not self.storage.check():
             raise ConnectionError("rate-limit storage unreachable")

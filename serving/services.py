@@ -69,7 +69,8 @@ def build_services(settings: Settings, *, fraud_screen: FraudScreen | None = Non
         tokens=TokenService(keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience, clock=clock),
         audit=open_audit_store(str(settings.log_store_url), settings.log_store_db),
         documents=open_document_store(settings),
-        limiter=RateLimiter(settings.rate_limit, settings.log_store_url, settings.log_store_db),
+        limiter=RateLimiter(settings.rate_limit, settings.log_store_url, settings.log_store_db,
+                            settings.database_url),
         metrics=Metrics(),
         fraud_screen=fraud_screen or RulesFraudScreen(),
     )
