@@ -1,8 +1,8 @@
-"""Load a saved world for the sandboxes: the simulator's loader when present, else the contract layout.
+"""Load a saved world for the sandboxes: the simulator's loader, or the bare contract layout.
 
 The contract (lake/domain/world_schema.py) says the simulator saves each table as
 ``COFRE_HOME/world/<seed>/<table>.parquet``; :func:`load_world_dir` reads that layout directly and
-conforms every table, so the sandboxes do not depend on the simulator's code being importable.
+conforms every table (for worlds written without the simulator's manifest, e.g. test fixtures).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import polars as pl
 
 from lake.domain.world_schema import WORLD_SCHEMA, conform, empty_frame
 from lake.settings import Settings
+from pipelines.sources.simulator import io as sim_io
 
 
 class WorldNotFoundError(FileNotFoundError):
@@ -35,11 +36,7 @@ def load_world_dir(path: Path) -> dict[str, pl.DataFrame]:
 
 
 def load_world(settings: Settings, seed: int | None = None) -> dict[str, pl.DataFrame]:
-    """The saved world for ``settings`` (simulator loader if importable, else the parquet layout)."""
-    try:
-        from pipelines.sources.simulator import io as sim_io  # type: ignore[import-not-found]
-    except ImportError:
-        return load_world_dir(world_dir(settings, seed))
+    """The saved world for ``settings``, through the simulator's loader."""
     try:
         return sim_io.load_world(seed=settings.sim_seed if seed is None else seed, root=settings.home / "world")
     except FileNotFoundError as exc:
