@@ -86,27 +86,82 @@ impl Murmur {
     }
 }
 
-/// Hash of (what `pre` was fed) + a short suffix of `len` ≤ 12 bytes given little-endian in
-/// the low bytes of `v` (bytes above `len` may be anything), without branches on the length:
-/// the ≤ 15 pending bytes form up to 3 blocks plus a tail, all computed and selected. A tail
-/// of zero bytes needs no special case since `mix_k(0) == 0`.
+/// Hashes for many Arrow string views at once: `out[i]` is the hash of
+/// (what `pre` was fed) + the inline string of `views[i]` (bytes 4..4+len of the view, the
+/// length in its low 32 bits). Views longer than 12 bytes (not inline) get a meaningless
+/// value the caller must replace. Written lane-wise with no branches so it vectorises; on
+/// x86-64 the AVX2 build is chosen at run time when the CPU has it.
+pub fn hash_inline_views(pre: &Murmur, views: &[u128], out: &mut [i32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            return unsafe { hash_inline_views_avx2(pre, views, out) };
+        }
+    }
+    hash_inline_views_lanes(pre, views, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn hash_inline_views_avx2(pre: &Murmur, views: &[u128], out: &mut [i32]) {
+    hash_inline_views_lanes(pre, views, out)
+}
+
 #[inline(always)]
-pub fn hash_short_suffix(pre: &Murmur, v: u128, len: u32) -> i32 {
-    debug_assert!(len <= 12);
-    let mask = (1u128 << (8 * len)) - 1;
-    let x = (pre.carry as u128) | ((v & mask) << (8 * pre.nc));
-    let pending = pre.nc + len; // 0..=15
-    let nblocks = pending >> 2;
-    let w = [x as u32, (x >> 32) as u32, (x >> 64) as u32, (x >> 96) as u32];
-    let mut h = pre.h;
-    let h1 = block(h, w[0]);
-    h = if nblocks >= 1 { h1 } else { h };
-    let h2 = block(h, w[1]);
-    h = if nblocks >= 2 { h2 } else { h };
-    let h3 = block(h, w[2]);
-    h = if nblocks >= 3 { h3 } else { h };
-    h ^= mix_k(w[(nblocks & 3) as usize]);
-    fmix(h ^ pre.len.wrapping_add(len)) as i32
+fn hash_inline_views_lanes(pre: &Murmur, views: &[u128], out: &mut [i32]) {
+    const LANES: usize = 64;
+    let mut d = [[0u32; LANES]; 4]; // length, then the three data words of each view
+    for (vs, os) in views.chunks(LANES).zip(out.chunks_mut(LANES)) {
+        // Structure of arrays first (plain loads), then pure u32 lane arithmetic.
+        for (k, &v) in vs.iter().enumerate() {
+            d[0][k] = v as u32;
+            d[1][k] = (v >> 32) as u32;
+            d[2][k] = (v >> 64) as u32;
+            d[3][k] = (v >> 96) as u32;
+        }
+        hash_lanes(pre, &d, os);
+    }
+}
+
+#[inline(always)]
+fn hash_lanes<const L: usize>(pre: &Murmur, d: &[[u32; L]; 4], out: &mut [i32]) {
+    let s = 8 * pre.nc; // 0, 8, 16 or 24: the prefix's pending bytes come first
+    let r = 31 - s; // x >> (32 - s) == (x >> 1) >> r, also for s == 0
+    let (h0, carry, nc, plen) = (pre.h, pre.carry, pre.nc, pre.len);
+    let n = out.len().min(L);
+    for k in 0..n {
+        let len = d[0][k].min(12);
+        let keep = |j: u32| {
+            let b = len.saturating_sub(4 * j);
+            if b >= 4 {
+                u32::MAX
+            } else {
+                (1u32 << (8 * b)).wrapping_sub(1)
+            }
+        };
+        let d0 = d[1][k] & keep(0);
+        let d1 = d[2][k] & keep(1);
+        let d2 = d[3][k] & keep(2);
+        // The pending bytes: prefix carry, then the suffix shifted past it (little-endian).
+        let w0 = carry | (d0 << s);
+        let w1 = ((d0 >> 1) >> r) | (d1 << s);
+        let w2 = ((d1 >> 1) >> r) | (d2 << s);
+        let w3 = (d2 >> 1) >> r;
+        let nblocks = (nc + len) >> 2; // 0..=3 complete blocks
+        let mut h = h0;
+        let h1 = block(h, w0);
+        h = if nblocks >= 1 { h1 } else { h };
+        let h2 = block(h, w1);
+        h = if nblocks >= 2 { h2 } else { h };
+        let h3 = block(h, w2);
+        h = if nblocks >= 3 { h3 } else { h };
+        let t01 = if nblocks == 0 { w0 } else { w1 };
+        let t23 = if nblocks == 2 { w2 } else { w3 };
+        let tail = if nblocks < 2 { t01 } else { t23 };
+        h ^= mix_k(tail);
+        out[k] = fmix(h ^ plen.wrapping_add(len)) as i32;
+    }
 }
 
 /// MurmurHash3_x86_32 of `data` with `seed`, returned as the signed value sklearn sees.
@@ -138,21 +193,41 @@ mod tests {
     }
 
     #[test]
-    fn short_suffix_equals_one_shot() {
-        let data: Vec<u8> = (0u8..40).map(|i| i.wrapping_mul(91).wrapping_add(3)).collect();
+    fn inline_view_reaching_int_min() {
+        let mut pre = Murmur::new(0);
+        pre.update(b"k=");
+        let mut buf = [0u8; 16];
+        buf[..4].copy_from_slice(&7u32.to_le_bytes());
+        buf[4..11].copy_from_slice(b"nzpnycf");
+        let mut out = [0i32; 1];
+        hash_inline_views(&pre, &[u128::from_le_bytes(buf)], &mut out);
+        assert_eq!(out[0], i32::MIN);
+    }
+
+    #[test]
+    fn inline_views_equal_one_shot() {
+        let data: Vec<u8> = (0u8..40).map(|i| i.wrapping_mul(53).wrapping_add(7)).collect();
         for p in 0..12 {
             let mut pre = Murmur::new(0);
             pre.update(&data[..p]);
+            // Every length 0..=12, with garbage above the string in each view.
+            let views: Vec<u128> = (0..=12usize)
+                .map(|len| {
+                    let mut buf = [0x5Cu8; 16];
+                    buf[..4].copy_from_slice(&(len as u32).to_le_bytes());
+                    buf[4..4 + len].copy_from_slice(&data[p..p + len]);
+                    u128::from_le_bytes(buf)
+                })
+                .collect();
+            let mut out = vec![0i32; views.len()];
+            hash_inline_views(&pre, &views, &mut out);
+            let mut lanes = vec![0i32; views.len()];
+            hash_inline_views_lanes(&pre, &views, &mut lanes);
             for len in 0..=12usize {
-                let mut buf = [0xAAu8; 16]; // garbage above len must be ignored
-                buf[..len].copy_from_slice(&data[p..p + len]);
-                let v = u128::from_le_bytes(buf);
-                assert_eq!(hash_short_suffix(&pre, v, len as u32), murmur3_32(&data[..p + len], 0), "p={p} len={len}");
+                assert_eq!(out[len], murmur3_32(&data[..p + len], 0), "p={p} len={len}");
+                assert_eq!(lanes[len], out[len]);
             }
         }
-        let mut pre = Murmur::new(0);
-        pre.update(b"k=");
-        assert_eq!(hash_short_suffix(&pre, u128::from_le_bytes(*b"nzpnycf\0\0\0\0\0\0\0\0\0"), 7), i32::MIN);
     }
 
     #[test]
@@ -181,23 +256,29 @@ mod speed {
     fn throughput() {
         let mut pre = Murmur::new(0);
         pre.update(b"merchant=");
-        let vals: Vec<(u128, u32)> = (0..1_000_000u32).map(|i| {
-            let s = format!("me{}", i % 50000);
-            let mut b = [0u8; 16];
-            b[..s.len()].copy_from_slice(s.as_bytes());
-            (u128::from_le_bytes(b), s.len() as u32)
-        }).collect();
-        for _ in 0..15 {
+        let views: Vec<u128> = (0..1_000_000u32)
+            .map(|i| {
+                let s = format!("me{}", i % 50000);
+                let mut b = [0u8; 16];
+                b[..4].copy_from_slice(&(s.len() as u32).to_le_bytes());
+                b[4..4 + s.len()].copy_from_slice(s.as_bytes());
+                u128::from_le_bytes(b)
+            })
+            .collect();
+        let mut out = vec![0i32; views.len()];
+        for _ in 0..10 {
             let t = std::time::Instant::now();
-            let mut acc = 0i32;
-            for &(v, l) in &vals { acc = acc.wrapping_add(hash_short_suffix(&pre, v, l)); }
+            hash_inline_views(&pre, &views, &mut out);
             let d1 = t.elapsed();
             let t = std::time::Instant::now();
-            let mut acc2 = 0i32;
-            for &(v, l) in &vals { let b = v.to_le_bytes(); acc2 = acc2.wrapping_add(pre.hash_suffix(&b[..l as usize])); }
+            let mut acc = 0i32;
+            for &v in &views {
+                let b = v.to_le_bytes();
+                acc = acc.wrapping_add(pre.hash_suffix(&b[4..4 + (v as u32) as usize]));
+            }
             let d2 = t.elapsed();
-            assert_eq!(acc, acc2);
-            eprintln!("short {:?} stream {:?} per 1M", d1, d2);
+            assert_eq!(acc, out.iter().fold(0i32, |a, &h| a.wrapping_add(h)));
+            eprintln!("inline views {:?} stream {:?} per 1M", d1, d2);
         }
     }
 }

@@ -1,19 +1,22 @@
 //! Stellar envelope signature verification: parse each base64 `TransactionEnvelope`,
 //! compute its transaction hash(es) exactly as stellar-core / stellar-sdk do, match every
 //! decorated signature to an allowed key by hint, and verify with ed25519 batch verification
-//! (falling back to one-by-one verification to find which envelopes failed).
+//! that merges the terms of signatures by the same key (`batchverify`), bisecting a failed
+//! batch down to one-by-one `verify_strict` to find which envelopes failed.
 use base64::Engine;
 use ed25519_dalek::{Signature, VerifyingKey};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use crate::batchverify::{self, Item};
 use crate::xdr::parse_envelope;
+use curve25519_dalek::edwards::EdwardsPoint;
 
 /// Envelopes per batch-verification job. Larger batches amortise better (the multiscalar
-/// multiplication switches to Pippenger past ~190 points); measured single-thread on 2000
-/// envelopes (bench/native.py, ratio vs stellar-sdk): 64 -> 3.0-3.1x, 256 -> 3.5x,
-/// 1024 -> 4.0x. A failing batch is bisected, so a bad signature does not cost a
-/// one-by-one pass over the whole batch.
+/// multiplication switches to Pippenger past ~190 points); with dalek's own `verify_batch`
+/// (2n + 1 points) single-thread ratios vs stellar-sdk were 64 -> 3.0x, 256 -> 3.5x,
+/// 1024 -> 4.0x (under load). A failing batch is bisected, so a bad signature does not
+/// cost a one-by-one pass over the whole batch.
 const BATCH_ENVELOPES: usize = 1024;
 /// Groups smaller than this are verified one signature at a time after a batch failure.
 const SINGLE_BELOW: usize = 8;
@@ -93,19 +96,26 @@ fn verify_group(prepared: &[Prepared], group: &[usize], out: &mut Vec<(usize, bo
         return;
     }
     if group.len() >= SINGLE_BELOW {
-        let mut msgs: Vec<&[u8]> = Vec::new();
-        let mut sigs = Vec::new();
-        let mut keys = Vec::new();
+        // One batch over the group, each signature checked against its first hint-matched
+        // key; terms of the same key are merged (see batchverify).
+        let mut keys: Vec<([u8; 32], EdwardsPoint)> = Vec::new();
+        let mut items = Vec::new();
         for &i in group {
             if let Prepared::Checks(cs) = &prepared[i] {
                 for c in cs {
-                    msgs.push(&c.msg[..]);
-                    sigs.push(c.sig);
-                    keys.push(c.keys[0]);
+                    let vk = &c.keys[0];
+                    let key = match keys.iter().position(|(b, _)| b == vk.as_bytes()) {
+                        Some(j) => j,
+                        None => {
+                            keys.push((vk.to_bytes(), vk.to_edwards()));
+                            keys.len() - 1
+                        }
+                    };
+                    items.push(Item { msg: &c.msg[..], sig: c.sig.to_bytes(), key });
                 }
             }
         }
-        if ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok() {
+        if batchverify::verify_batch(&items, &keys) {
             out.extend(group.iter().map(|&i| (i, true)));
             return;
         }
