@@ -191,7 +191,8 @@ fn make_col<'a>(name: &str, arr: &'a ArrayRef, p: &Params) -> Result<Col<'a>, St
 }
 
 /// Scratch for one block: per cell a sort key `bucket << 32 | column` (`NONE_KEY` when the
-/// cell contributes nothing) and its value, row-major with `n_cols` cells a row.
+/// cell contributes nothing) and its value, column-major (`BLOCK_ROWS` cells a column) so
+/// each column's pass writes sequentially.
 struct Scratch {
     keys: Vec<u64>,
     vals: Vec<f64>,
@@ -211,7 +212,7 @@ fn put(sc: &mut Scratch, at: usize, c: usize, e: Option<(u32, f64)>) {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn fill_offsets<S: OffsetSizeTrait>(sc: &mut Scratch, nc: usize, c: usize, s: usize, e: usize, a: &GenericStringArray<S>, pre: &Murmur, p: &Params) {
+fn fill_offsets<S: OffsetSizeTrait>(sc: &mut Scratch, c: usize, s: usize, e: usize, a: &GenericStringArray<S>, pre: &Murmur, p: &Params) {
     let nulls = a.null_count() > 0;
     for (k, i) in (s..e).enumerate() {
         let cell = if nulls && a.is_null(i) {
@@ -220,46 +221,61 @@ fn fill_offsets<S: OffsetSizeTrait>(sc: &mut Scratch, nc: usize, c: usize, s: us
             // SAFETY: i < a.len(), checked once per batch in hash_batches.
             Some(p.entry(pre.hash_suffix(unsafe { a.value_unchecked(i) }.as_bytes())))
         };
-        put(sc, k * nc + c, c, cell);
+        put(sc, c * BLOCK_ROWS + k, c, cell);
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn fill_views(sc: &mut Scratch, nc: usize, c: usize, s: usize, e: usize, a: &StringViewArray, pre: &Murmur, p: &Params) {
-    let nulls = a.null_count() > 0;
+fn fill_views(sc: &mut Scratch, c: usize, s: usize, e: usize, a: &StringViewArray, pre: &Murmur, p: &Params) {
     let views = &a.views()[s..e];
+    let n = views.len();
     // Inline strings (<= 12 bytes, the usual case for categorical features) are hashed for
-    // the whole block at once, vectorised; longer strings are hashed one by one below.
+    // the whole block at once, vectorised, and turned into sort keys and values in one pass;
+    // nulls and longer strings are then patched one by one.
     let mut hs = [0i32; BLOCK_ROWS];
-    hash_inline_views(pre, views, &mut hs[..views.len()]);
-    for (k, &view) in views.iter().enumerate() {
-        let i = s + k;
-        let cell = if nulls && a.is_null(i) {
-            None
-        } else {
-            let h = if view as u32 <= 12 {
-                hs[k]
-            } else {
+    hash_inline_views(pre, views, &mut hs[..n]);
+    let keys = &mut sc.keys[c * BLOCK_ROWS..][..n];
+    let vals = &mut sc.vals[c * BLOCK_ROWS..][..n];
+    let col = c as u64;
+    let nf = p.n as u32;
+    if nf.is_power_of_two() {
+        for ((k, v), &h) in keys.iter_mut().zip(vals.iter_mut()).zip(&hs[..n]) {
+            *k = (((h.unsigned_abs() & (nf - 1)) as u64) << 32) | col;
+            *v = if h >= 0 || !p.alt { 1.0 } else { -1.0 };
+        }
+    } else {
+        for ((k, v), &h) in keys.iter_mut().zip(vals.iter_mut()).zip(&hs[..n]) {
+            let (b, sign) = p.entry(h);
+            *k = ((b as u64) << 32) | col;
+            *v = sign;
+        }
+    }
+    let nulls = a.null_count() > 0;
+    let long = views.iter().any(|&v| v as u32 > 12);
+    if nulls || long {
+        for (k, &view) in views.iter().enumerate() {
+            let i = s + k;
+            if nulls && a.is_null(i) {
+                sc.keys[c * BLOCK_ROWS + k] = NONE_KEY;
+            } else if view as u32 > 12 {
                 // SAFETY: i < a.len(), checked once per batch in hash_batches.
-                pre.hash_suffix(unsafe { a.value_unchecked(i) }.as_bytes())
-            };
-            Some(p.entry(h))
-        };
-        put(sc, k * nc + c, c, cell);
+                let h = pre.hash_suffix(unsafe { a.value_unchecked(i) }.as_bytes());
+                put(sc, c * BLOCK_ROWS + k, c, Some(p.entry(h)));
+            }
+        }
     }
 }
 
 /// Hash rows `s..e` of all columns into the scratch.
 fn fill_block(cols: &[Col], s: usize, e: usize, sc: &mut Scratch, p: &Params) {
-    let nc = cols.len();
     for (c, col) in cols.iter().enumerate() {
         match col {
-            Col::Str(a, pre) => fill_offsets(sc, nc, c, s, e, *a, pre, p),
-            Col::LargeStr(a, pre) => fill_offsets(sc, nc, c, s, e, *a, pre, p),
-            Col::View(a, pre) => fill_views(sc, nc, c, s, e, a, pre, p),
+            Col::Str(a, pre) => fill_offsets(sc, c, s, e, *a, pre, p),
+            Col::LargeStr(a, pre) => fill_offsets(sc, c, s, e, *a, pre, p),
+            Col::View(a, pre) => fill_views(sc, c, s, e, a, pre, p),
             Col::Dict(f) | Col::Numeric(f) => {
                 for (k, i) in (s..e).enumerate() {
-                    put(sc, k * nc + c, c, f(i));
+                    put(sc, c * BLOCK_ROWS + k, c, f(i));
                 }
             }
         }
@@ -350,14 +366,18 @@ fn hash_chunk_n<I: Ix, const N: usize>(
     let nc = cols.len();
     let mut sc = Scratch { keys: vec![NONE_KEY; BLOCK_ROWS * nc], vals: vec![0.0; BLOCK_ROWS * nc] };
     let mut sorted = vec![0u64; nc];
+    let (mut row_keys, mut row_vals) = (vec![NONE_KEY; nc], vec![0.0f64; nc]);
     let mut w = 0;
     let mut bs = s;
     while bs < e {
         let be = (bs + BLOCK_ROWS).min(e);
         fill_block(cols, bs, be, &mut sc, p);
         for k in 0..be - bs {
-            let r = k * nc..(k + 1) * nc;
-            w = emit_row::<I, N>(&sc.keys[r.clone()], &sc.vals[r], &mut sorted, idx, dat, w);
+            for c in 0..nc {
+                row_keys[c] = sc.keys[c * BLOCK_ROWS + k];
+                row_vals[c] = sc.vals[c * BLOCK_ROWS + k];
+            }
+            w = emit_row::<I, N>(&row_keys, &row_vals, &mut sorted, idx, dat, w);
             ptr[bs - s + k].write(I::from_usize(w));
         }
         bs = be;

@@ -163,3 +163,21 @@ def test_threads_and_chunk_boundaries(threads):
     assert got.has_sorted_indices and got.has_canonical_format
     with pytest.raises(ValueError, match="threads"):
         cn.feature_hash(pl.DataFrame(cols), 64, threads=0)
+
+
+@pytest.mark.parametrize(("n_features", "threads"), [(2**18, 2), (1000, 1)])
+def test_many_blocks_of_mixed_short_long_and_null_strings(n_features, threads):
+    # Thousands of rows span several hashing blocks and chunks: inline (<= 12 bytes) views
+    # take the vectorised path, longer ones and nulls are patched afterwards; column names
+    # of every length mod 4 shift the value bytes differently inside MurmurHash blocks.
+    rng = np.random.default_rng(7)
+    n = 70_000
+    lengths = rng.integers(0, 20, n)
+    alphabet = np.array(list("abcdefghijklmnopqrstuvwxyzçãé0123456789"))
+    cols = {}
+    for name in ["a", "bb", "ccc", "dddd", "eeeee"]:
+        values = ["".join(rng.choice(alphabet, k)) for k in lengths[rng.permutation(n)][:n]]
+        cols[name] = [None if rng.random() < 0.05 else v for v in values]
+    want = reference(cols, n_features, True)
+    got = cn.feature_hash(pl.DataFrame(cols, schema={c: pl.String for c in cols}), n_features, threads=threads)
+    assert_same(got, want)
