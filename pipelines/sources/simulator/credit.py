@@ -59,7 +59,7 @@ def _logit(p: np.ndarray) -> np.ndarray:
 def make_credit(cfg: SimConfig, cu: Customers) -> Credit:
     rng = cfg.rng(CREDIT)
     n = cu.n
-    take = rng.random(n) < 0.22 + 0.35 * cu.risk
+    take = rng.random(n) < 0.30 + 0.40 * cu.risk
     holders = np.flatnonzero(take)
     m = len(holders)
     risk = cu.risk[holders]
@@ -70,10 +70,11 @@ def make_credit(cfg: SimConfig, cu: Customers) -> Credit:
     rate = np.round(BASE_RATE[sub] * (0.7 + 1.6 * risk) * rng.uniform(0.9, 1.1, m), 4)
     mult = np.where(sub == 3, rng.uniform(8, 30, m), rng.uniform(0.8, 6, m))
     principal = (np.rint(income * mult / 10_000) * 10_000).astype(np.int64)
-    # contracts from 18 months before the start to 7 months before the end (label observable)
+    # contracts from 6 months before the start (loans already running when the world begins)
+    # to 7 months before the end (label observable), so most fall inside the observed months
     start_day = cfg.month_starts[0]
     last_day = np.datetime64(cfg.end_date, "D") - 7 * 30
-    first_day = min(start_day - 18 * 30, last_day - 60)
+    first_day = min(start_day - 6 * 30, last_day - 60)
     span = int((last_day - first_day).astype(int))
     c_day = first_day + rng.integers(0, span, m).astype("timedelta64[D]")
     contracted = day_us(c_day) + BRT_OFFSET_US + rng.integers(9 * US_PER_HOUR, 18 * US_PER_HOUR, m)
