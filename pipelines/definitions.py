@@ -27,6 +27,7 @@ from pipelines.serasa import checks as serasa_checks
 
 ASSETS = [
     bank_assets.bank_bronze, bank_assets.labels_bronze, bank_assets.silver_customers, bank_assets.silver_logins,
+    bank_assets.silver_pix_keys,
     of_assets.open_finance_bronze, of_assets.silver_accounts, of_assets.silver_transactions, of_assets.silver_loans,
     of_assets.silver_loan_instalments,
     serasa_assets.serasa_bronze, serasa_assets.silver_bureau_scores,

@@ -59,3 +59,12 @@ def silver_logins(context: AssetExecutionContext, lake: LakeResource) -> Materia
                             lambda: (t.silver_logins(full("bronze.bank_logins", s),
                                                      t.customer_ids(full("bronze.bank_customers", s),
                                                                     lake.pseudonym_key()), now()), None))
+
+
+@asset(key=table_key("silver.pix_keys"), deps=[AssetKey(table_key("bronze.bank_customers"))], group_name="bank",
+       kinds={"delta", "polars"})
+def silver_pix_keys(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
+    """The customers' PIX keys, pseudonymised (key, owner CPF); bad keys quarantined."""
+    s = lake.settings()
+    return rebuild_if_moved(context, s, "silver.pix_keys", ["bronze.bank_customers"],
+                            lambda: t.silver_pix_keys(full("bronze.bank_customers", s), now(), lake.pseudonym_key()))

@@ -41,7 +41,7 @@ def _frame(table: str, df: pl.DataFrame, payload_cols: list[str], pulled_at: dat
 
 def customers(world: dict[str, pl.DataFrame], pulled_at: datetime) -> pl.DataFrame:
     keys = world["pix_keys"].filter(pl.col("customer_id").is_not_null()).group_by("customer_id").agg(
-        pl.struct("key", "key_type", "account_id").sort_by("key").alias("pix_keys"))
+        pl.struct("key", "key_type", "account_id", "created_at").sort_by("key").alias("pix_keys"))
     df = world["customers"].join(keys, on="customer_id", how="left")
     return _frame("bronze.bank_customers", df, ["customer_id", "cpf", "name", "email", "phone", "birth_date",
                                                "state", "monthly_income_cents", "salary_day", "created_at",

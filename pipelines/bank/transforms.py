@@ -1,4 +1,4 @@
-"""Pure silver transforms of the bank's registry and app telemetry: customers, PIX key owners, logins."""
+"""Pure silver transforms of the bank's registry and app telemetry: customers, PIX keys and owners, logins."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from datetime import datetime
 import polars as pl
 
 from lake import quality as q
+from lake.domain.world_schema import PIX_KEY_TYPES
 from lake.pseudonym import pseudonymise
 from pipelines.common.conform import decode
 
 S = pl.String
-CUSTOMER = pl.Struct({"cpf": S, "email": S, "phone": S, "birth_date": S, "state": S,
+CUSTOMER = pl.Struct({"cpf": S, "name": S, "email": S, "phone": S, "birth_date": S, "state": S,
                       "monthly_income_cents": pl.Int64, "salary_day": pl.Int64, "created_at": S,
-                      "pix_keys": pl.List(pl.Struct({"key": S, "key_type": S, "account_id": S}))})
+                      "pix_keys": pl.List(pl.Struct({"key": S, "key_type": S, "account_id": S, "created_at": S}))})
 SUITE = q.Suite("silver.customers", (
     q.valid_cpf("cpf", name="bad_cpf"), q.not_null("cpf", name="cpf_present"),
     q.between("monthly_income_cents", min=0, name="income_non_negative"),
@@ -38,7 +39,7 @@ def _typed_customers(bronze: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
 
 def silver_customers(bronze: pl.DataFrame | pl.LazyFrame, now: datetime, key: bytes | None = None
                      ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    typed = _typed_customers(bronze).drop("pix_keys").rename({"record_id": "source_record_id"})
+    typed = _typed_customers(bronze).drop("pix_keys", "name").rename({"record_id": "source_record_id"})
     good, bad = q.split_valid(typed, SUITE)
     out = good.with_columns(
         pseudonymise(good.get_column("cpf"), "cpf", key=key).alias("customer_pk"),
@@ -64,6 +65,47 @@ def key_owners(bronze_customers: pl.DataFrame | pl.LazyFrame, key: bytes | None 
         "key_pk": pseudonymise(df.get_column("key"), "pix_key", key_type=df.get_column("key_type"), key=key),
         "customer_pk": pseudonymise(df.get_column("cpf"), "cpf", key=key),
     }).unique("key_pk")
+
+
+KEY_SUITE = q.Suite("silver.pix_keys", (
+    q.not_null("key", name="key_present"),
+    q.in_set("key_type", PIX_KEY_TYPES, name="key_type_in_spec"),
+    q.valid_cpf("cpf", name="owner_bad_cpf"),
+), table="silver.pix_keys")
+
+
+def silver_pix_keys(bronze_customers: pl.DataFrame | pl.LazyFrame, now: datetime, key: bytes | None = None
+                    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The bank's customers' PIX keys (DICT entries they registered), pseudonymised.
+
+    One row per key: its current owner, account and DICT creation time (the latest customer
+    record listing it: a key can be moved between accounts), ``first_seen_at`` the first pull
+    that listed it.
+    Rows with a missing key, a key type outside the spec or an owner with a bad CPF go to
+    quarantine.
+    """
+    rows = (decode(bronze_customers, CUSTOMER)     # every pull (not only the latest record)
+            .select("cpf", "name", "pulled_at", "record_id", "pix_keys").collect().explode("pix_keys")
+            .filter(pl.col("pix_keys").is_not_null()).unnest("pix_keys")
+            .with_columns(_json_ts(pl.col("created_at")).alias("created_at")))
+    good, bad = q.split_valid(rows, KEY_SUITE)
+    if good.height == 0:
+        good = good.with_columns(pl.lit(None, S).alias("key_pk"))
+    else:
+        good = good.with_columns(pseudonymise(good.get_column("key"), "pix_key", key_type=good.get_column("key_type"),
+                                              key=key).alias("key_pk"))
+    first_seen = good.group_by("key_pk").agg(pl.col("pulled_at").min().alias("first_seen_at"))
+    latest = good.sort("pulled_at").unique("key_pk", keep="last")
+    latest = latest.with_columns(
+        pseudonymise(latest.get_column("cpf"), "cpf", key=key).alias("customer_pk"),
+        pseudonymise(latest.get_column("cpf"), "document", key=key).alias("owner_document_pk"),
+        pseudonymise(latest.get_column("name"), "name", key=key).alias("owner_name_pk"))
+    out = latest.join(first_seen, on="key_pk").select(
+        "key_pk", "key_type", "customer_pk", "account_id", "owner_document_pk", "owner_name_pk", "created_at",
+        "first_seen_at", pl.col("record_id").alias("source_record_id"),
+        pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("ingested_at"),
+    ).sort("key_pk")
+    return out, bad
 
 
 def customer_ids(bronze_customers: pl.DataFrame | pl.LazyFrame, key: bytes | None = None) -> pl.DataFrame:

@@ -58,6 +58,7 @@ def test_silver_and_gold_cover_the_world(lake_env):
     assert c["silver.loans"] == w["loans"].height
     assert c["silver.bureau_scores"] == w["bureau_scores"].height
     assert c["silver.logins"] == w["logins"].height
+    assert c["silver.pix_keys"] == w["pix_keys"].filter(pl.col("customer_id").is_not_null()).height
     assert c["quarantine.rows"] == -1  # clean world: nothing quarantined, table never created
     fraud = delta.read("silver.transactions").get_column("is_fraud").sum()
     assert fraud == w["transactions"].get_column("is_fraud").sum()
