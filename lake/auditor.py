@@ -5,9 +5,9 @@ view named like the catalog (``silver.transactions``: DuckDB schema ``silver``, 
 ``transactions``) defined as ``SELECT * FROM delta_scan('<table uri>')``. ``delta_scan`` (the
 ``delta`` extension from the ``duckdb-extension-delta`` package) reads the Delta log, so deleted or
 updated rows never come back, and each query sees the version current at query time. On S3 a
-DuckDB secret (TYPE s3, path-style URLs, the settings' endpoint and keys) is created first; if that
-or ``delta_scan`` fails on S3 (secrets need DuckDB's ``httpfs`` extension, not installed: the PyPI
-package ``duckdb-extension-httpfs`` would provide it) the view falls back to
+DuckDB secret (TYPE s3, path-style URLs, the settings' endpoint and keys) is created first, with
+DuckDB's ``httpfs`` extension loaded from the pinned PyPI package ``duckdb-extension-httpfs`` (no
+download at run time); if that or ``delta_scan`` fails on S3 the view falls back to
 ``DeltaTable(uri).to_pyarrow_dataset()`` registered in DuckDB (still Delta-correct, but pinned to
 the version current when the session opened).
 
@@ -72,10 +72,12 @@ class Auditor:
         self._delta_scan_ok = True
         if self.settings.lake_is_s3:
             try:
+                # S3 secrets need DuckDB's httpfs extension: installed from PyPI
+                # (duckdb-extension-httpfs, pinned with duckdb), never downloaded at run time.
+                duckdb_extensions.import_extension("httpfs", con=self.con)
                 self._create_s3_secret()
-            except duckdb.Error:
-                # S3 secrets need DuckDB's httpfs extension (PyPI duckdb-extension-httpfs), which
-                # cannot be downloaded here: read S3 through delta-rs instead.
+            except (duckdb.Error, ImportError, RuntimeError):
+                # Without httpfs (or a usable secret) read S3 through delta-rs instead.
                 self._delta_scan_ok = False
         for layer in LAYERS:
             self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
