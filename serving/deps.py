@@ -20,7 +20,8 @@ from serving.services import Services
 bearer = HTTPBearer(auto_error=False, description="ES256 access token from /auth/login")
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    # async (it never blocks): FastAPI would otherwise run it in the thread pool on every request
     return request.app.state.services
 
 
@@ -29,12 +30,12 @@ def get_db(services: Services = Depends(get_services)) -> Iterator[Session]:
         yield db
 
 
-def get_clock() -> datetime:
-    """Now, in UTC (overridable in tests through app.dependency_overrides)."""
+async def get_clock() -> datetime:
+    """Now, in UTC (overridable in tests through app.dependency_overrides; async: it never blocks)."""
     return datetime.now(UTC)
 
 
-def get_fraud_screen(services: Services = Depends(get_services)) -> FraudScreen:
+async def get_fraud_screen(services: Services = Depends(get_services)) -> FraudScreen:
     return services.fraud_screen
 
 
@@ -46,7 +47,7 @@ def current_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Problem(401, "unauthorized", "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
     principal = services.tokens.verify(credentials.credentials)
-    with services.sessions() as db:
+    with services.read_sessions() as db:
         row = db.execute(
             select(LoginSession.revoked_at).where(
                 LoginSession.id == principal.session_id, LoginSession.user_id == principal.user_id

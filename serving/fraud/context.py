@@ -1,10 +1,14 @@
-"""Build a TransferContext from the user's transfer history in the relational store."""
+"""Build a TransferContext from the user's transfer history in the relational store.
+
+One statement: the count, largest and mean amount of the user's completed PIX transfers and whether
+any of them went to this recipient key or came from this device, aggregated in one pass.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import Session
 
 from serving.db.models import Transfer
@@ -24,16 +28,14 @@ def build_context(
     at: datetime,
 ) -> TransferContext:
     mine = (Transfer.user_id == user_id) & (Transfer.kind == "pix") & (Transfer.status.in_(POSTED))
-    n, mx, mean = db.execute(
-        select(func.count(Transfer.id), func.max(Transfer.amount_cents), func.avg(Transfer.amount_cents)).where(mine)
+    same_device = Transfer.device_id == device_id if device_id is not None else false()
+    n, mx, mean, paid, seen = db.execute(
+        select(func.count(Transfer.id), func.max(Transfer.amount_cents), func.avg(Transfer.amount_cents),
+               func.max(case((Transfer.recipient_key == recipient_key, 1), else_=0)),
+               func.max(case((same_device, 1), else_=0))).where(mine)
     ).one()
-    paid_before = (
-        db.execute(select(Transfer.id).where(mine, Transfer.recipient_key == recipient_key).limit(1)).first()
-        is not None
-    )
-    device_seen = device_id is not None and (
-        db.execute(select(Transfer.id).where(mine, Transfer.device_id == device_id).limit(1)).first() is not None
-    )
+    paid_before = bool(paid)
+    device_seen = device_id is not None and bool(seen)
     return TransferContext(
         user_id=user_id,
         amount_cents=amount_cents,
