@@ -7,8 +7,8 @@ request; the device is "new" when the user never completed a PIX from it. Answer
 (approve/review/block), reasons in Portuguese, model version. Every answer is a recorded decision
 (audit event + Prometheus), written before the answer leaves. No champion: 503 ``model_unavailable``.
 
-Request path (one thread-pool hop after authentication): the DB lookups in one read-only session,
-the Feast online lookup, the model's one-row path, the audit append.
+Request path (a sync endpoint: one thread-pool hop after authentication): the DB lookups in one
+read-only session, the Feast online lookup, the model's one-row path, the audit append.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from serving.decisions import record_decision_sync
 from serving.deps import current_principal, get_clock, get_services
@@ -65,18 +64,8 @@ def _score(services: Services, principal: Principal, body: FraudScoreIn, device_
     return core.score_fraud(model, row, scoring.version("fraud"))
 
 
-def _score_and_record(request: Request, services: Services, principal: Principal, body: FraudScoreIn,
-                      device_id: str | None, now: datetime):
-    d = _score(services, principal, body, device_id, now)
-    record_decision_sync(request, service="fraud_score", outcome=d.decision, resource=None,
-                         model_version=d.model_version,
-                         details={"probability": d.probability, "reasons": d.reasons,
-                                  "amount_cents": body.amount_cents})
-    return d
-
-
 @router.post("/fraud/score", response_model=FraudScoreOut)
-async def fraud_score(
+def fraud_score(
     body: FraudScoreIn,
     request: Request,
     device_id: str | None = Header(default=None, alias="X-Device-ID", max_length=64),
@@ -84,6 +73,10 @@ async def fraud_score(
     services: Services = Depends(get_services),
     now: datetime = Depends(get_clock),
 ) -> FraudScoreOut:
-    d = await run_in_threadpool(_score_and_record, request, services, principal, body, device_id, now)
+    d = _score(services, principal, body, device_id, now)
+    record_decision_sync(request, service="fraud_score", outcome=d.decision, resource=None,
+                         model_version=d.model_version,
+                         details={"probability": d.probability, "reasons": d.reasons,
+                                  "amount_cents": body.amount_cents})
     return FraudScoreOut(probability=d.probability, decision=d.decision, reasons=d.reasons,
                          model_version=d.model_version)
