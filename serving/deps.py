@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from serving.db.models import Session as LoginSession
@@ -18,6 +18,8 @@ from serving.security.tokens import Principal
 from serving.services import Services
 
 bearer = HTTPBearer(auto_error=False, description="ES256 access token from /auth/login")
+_SESSION_STATE = select(LoginSession.revoked_at).where(  # built once, executed on every request
+    LoginSession.id == bindparam("session_id"), LoginSession.user_id == bindparam("user_id"))
 
 
 async def get_services(request: Request) -> Services:
@@ -48,11 +50,7 @@ def current_principal(
         raise Problem(401, "unauthorized", "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
     principal = services.tokens.verify(credentials.credentials)
     with services.read_sessions() as db:
-        row = db.execute(
-            select(LoginSession.revoked_at).where(
-                LoginSession.id == principal.session_id, LoginSession.user_id == principal.user_id
-            )
-        ).first()
+        row = db.execute(_SESSION_STATE, {"session_id": principal.session_id, "user_id": principal.user_id}).first()
     if row is None or row[0] is not None:
         raise Problem(401, "invalid_token", "session revoked", headers={"WWW-Authenticate": "Bearer"})
     request.state.principal = principal

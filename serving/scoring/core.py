@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from features.online import online_features
 from lake.pseudonym import pseudonymise_one
@@ -60,15 +60,18 @@ def user_cpf(sessions, user_id: int) -> str:
         return user_cpf_in(db, user_id)
 
 
+_USER_FACTS = select(  # built once: building a statement costs more than SQLite running it
+    select(User.cpf).where(User.id == bindparam("user_id")).scalar_subquery(),
+    select(func.max(LoginSession.created_at)).where(
+        LoginSession.user_id == bindparam("user_id"), LoginSession.created_at < bindparam("at")).scalar_subquery(),
+    select(func.max(Device.created_at)).where(
+        Device.user_id == bindparam("user_id"), Device.created_at < bindparam("at")).scalar_subquery(),
+)
+
+
 def user_facts_in(db, user_id: int, at: datetime) -> tuple[str, datetime | None, datetime | None]:
     """:func:`user_cpf_in` and :func:`recency_in` in one statement (three scalar subqueries)."""
-    cpf, login, device = db.execute(select(
-        select(User.cpf).where(User.id == user_id).scalar_subquery(),
-        select(func.max(LoginSession.created_at)).where(
-            LoginSession.user_id == user_id, LoginSession.created_at < at).scalar_subquery(),
-        select(func.max(Device.created_at)).where(
-            Device.user_id == user_id, Device.created_at < at).scalar_subquery(),
-    )).one()
+    cpf, login, device = db.execute(_USER_FACTS, {"user_id": user_id, "at": at}).one()
     if cpf is None:
         raise Problem(404, "user_not_found", "no such user")
     return cpf, login, device
