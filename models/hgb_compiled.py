@@ -56,6 +56,13 @@ class CompiledHGB:
             # known categories without the NaN that OrdinalEncoder keeps last (it encodes to NaN anyway)
             self.categories = [np.asarray(c, dtype=np.float64)[~np.isnan(np.asarray(c, dtype=np.float64))]
                                for c in enc.categories_]
+        # categories that are all small non-negative integers (hash buckets) encode by table look-up
+        self.code_table = None
+        if self.categories and all(len(c) == 0 or (np.all(c == np.floor(c)) and c.min() >= 0 and c.max() < 256)
+                                   for c in self.categories):
+            self.code_table = np.full((len(self.categories), 256), np.nan)
+            for j, c in enumerate(self.categories):
+                self.code_table[j, c.astype(np.int64)] = np.arange(len(c))
         known, f_idx_map = clf._bin_mapper.make_known_categories_bitsets()
         self.known_bitsets = np.asarray(known, dtype=np.int64)
         self.f_idx_map = np.asarray(f_idx_map, dtype=np.int64)
@@ -86,9 +93,12 @@ class CompiledHGB:
         self.feature = cat["feature_idx"]
         self.threshold = cat["num_threshold"]
         self.missing_left = cat["missing_go_to_left"].astype(bool)
-        self.children = np.stack([cat["right"], cat["left"]], axis=1)  # [:, 1] when going left
-        self.is_leaf = cat["is_leaf"].astype(bool)
-        self.is_cat_node = cat["is_categorical"].astype(bool)
+        is_leaf = cat["is_leaf"].astype(bool)
+        own = np.arange(len(is_leaf))
+        # [:, 1] when going left; a leaf points to itself, so every walk can take max_depth steps
+        self.children = np.stack([np.where(is_leaf, own, cat["right"]), np.where(is_leaf, own, cat["left"])], axis=1)
+        self.feature = np.where(is_leaf, 0, self.feature)
+        self.is_cat_node = cat["is_categorical"].astype(bool) & ~is_leaf
         self.bitset = cat["bitset_idx"]
         self.left_bitsets = np.concatenate(bitsets) if bitsets else np.zeros((0, 8), np.int64)
         self.roots = np.asarray(roots, dtype=np.int64)
@@ -103,6 +113,13 @@ class CompiledHGB:
         out = X[:, self.order]  # a copy
         if self.n_cat and np.isinf(out[:, :self.n_cat]).any():
             raise ValueError("Input contains infinity in a categorical column")  # as OrdinalEncoder refuses it
+        if self.code_table is not None:
+            raw = out[:, :self.n_cat]
+            with np.errstate(invalid="ignore"):
+                ok = (raw >= 0) & (raw < 256) & (raw == np.floor(raw))  # NaN: False
+            idx = np.where(ok, raw, 0).astype(np.int64)
+            out[:, :self.n_cat] = np.where(ok, self.code_table[np.arange(self.n_cat), idx], np.nan)
+            return out
         for j, cats in enumerate(self.categories):
             col = out[:, j]
             pos = np.searchsorted(cats, col)
@@ -117,21 +134,17 @@ class CompiledHGB:
         n, t = Xp.shape[0], len(self.roots)
         node = np.broadcast_to(self.roots, (n, t)).copy()
         rows = np.arange(n)[:, None]
-        for _ in range(self.max_depth + 1):
-            leaf = self.is_leaf[node]
-            if leaf.all():
-                break
+        for _ in range(self.max_depth):
             x = Xp[rows, self.feature[node]]
             nan = np.isnan(x)
             mleft = self.missing_left[node]
             with np.errstate(invalid="ignore"):
                 left = np.where(nan, mleft, x <= self.threshold[node])
             if self.any_categorical:
-                cat = self.is_cat_node[node] & ~nan & ~leaf
+                cat = self.is_cat_node[node] & ~nan
                 if cat.any():
                     left[cat] = self._categorical_left(node[cat], x[cat], mleft[cat])
-            nxt = self.children[node, left.astype(np.int64)]
-            node = np.where(leaf, node, nxt)
+            node = self.children[node, left.view(np.int8)]
         vals = self.value[node]
         acc = np.empty((n, t + 1))
         acc[:, 0] = np.zeros(n) + self.baseline

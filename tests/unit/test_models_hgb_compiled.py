@@ -96,3 +96,16 @@ def test_refuses_what_it_cannot_reproduce(categorical_model):
     assert compile_hgb(multi) is None
     with pytest.raises(ValueError, match="matrix"):
         compiled.predict_proba1(np.zeros((1, 3)))
+
+
+def test_equal_with_categories_that_are_not_small_integers():
+    """Categories outside 0..255 or fractional: the searchsorted encoding path (not the look-up table)."""
+    rng = np.random.default_rng(4)
+    X = np.column_stack([rng.normal(size=2000), rng.choice([-5.5, 3.25, 1000.0, 7.0], 2000)])
+    y = (X[:, 1] == 3.25) ^ (rng.random(2000) < 0.2)
+    clf = HistGradientBoostingClassifier(max_iter=20, categorical_features=[False, True], random_state=0).fit(X, y)
+    compiled = CompiledHGB(clf)
+    assert compiled.code_table is None
+    Z = X[:300].copy()
+    Z[::3, 1] = rng.choice([np.nan, 2.0, -5.5, 999.0, 1e9], len(Z[::3]))
+    assert np.array_equal(compiled.predict_proba1(Z), clf.predict_proba(Z)[:, 1])
