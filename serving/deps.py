@@ -50,12 +50,17 @@ def current_principal(
         raise Problem(401, "unauthorized", "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
     principal = services.tokens.verify(credentials.credentials)
     with services.read_sessions() as db:
-        row = db.execute(_SESSION_STATE, {"session_id": principal.session_id, "user_id": principal.user_id}).first()
+        row = session_state(db, principal.session_id, principal.user_id)
     if row is None or row[0] is not None:
         raise Problem(401, "invalid_token", "session revoked", headers={"WWW-Authenticate": "Bearer"})
     request.state.principal = principal
     services.limiter.check("user", str(principal.user_id))
     return principal
+
+
+def session_state(db: Session, session_id: str, user_id: int):
+    """The login session's ``(revoked_at,)`` row, or None when it does not exist."""
+    return db.execute(_SESSION_STATE, {"session_id": session_id, "user_id": user_id}).first()
 
 
 def require_roles(*roles: str):
