@@ -9,7 +9,7 @@ The gateway runs in its own process: uvicorn, ONE worker (uvloop + httptools). N
 embedded profile the rate limiter counts in process memory, so two workers would each allow the
 full per-user/per-IP limit (the SQLite audit chain and gateway DB are safe across processes; the
 limiter is not). The load generator is an aiohttp client (keep-alive pool, requests pre-serialised)
-on uvloop in this process; both share the machine's 2 cores.
+on uvloop in this process (its set-up heap frozen out of the GC); both share the machine's 2 cores.
 
 * open loop: one request scheduled every 1/200 s for ``SECONDS`` s, ``ROUNDS`` times; each latency
   is measured from the request's SCHEDULED send time to the end of its response body, so queueing
@@ -28,6 +28,7 @@ event. Peer: Feast's published Python feature-server p99 of 7.2 ms, for features
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import socket
@@ -332,6 +333,10 @@ def main() -> None:
     load0 = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-fraud-") as home:
         env, cpfs = _prepare(home)
+        # the set-up left a large heap here (polars, Feast, MLflow): keep the load generator's garbage
+        # collections from scanning it, so GC pauses in the client do not pose as server latency
+        gc.collect()
+        gc.freeze()
         port = _free_port()
         proc = _start(env, port)
         print(f"gateway starting on 127.0.0.1:{port} (pid {proc.pid})", flush=True)
