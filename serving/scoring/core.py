@@ -10,7 +10,7 @@
   (fraud: the model's one-row path ``score_row`` when it has one, same answer as ``predict_frame``).
 
 The DB lookups come in two forms: ``*_in(db, ...)`` inside the caller's session (the request path
-reads everything in one read-only session) and the older ones that open their own.
+reads everything in one read-only session) and :func:`user_cpf`, which opens its own.
 """
 
 from __future__ import annotations
@@ -70,25 +70,11 @@ _USER_FACTS = select(  # built once: building a statement costs more than SQLite
 
 
 def user_facts_in(db, user_id: int, at: datetime) -> tuple[str, datetime | None, datetime | None]:
-    """:func:`user_cpf_in` and :func:`recency_in` in one statement (three scalar subqueries)."""
+    """(CPF, latest login before ``at``, latest device enrolment before ``at``) of the user, in one statement."""
     cpf, login, device = db.execute(_USER_FACTS, {"user_id": user_id, "at": at}).one()
     if cpf is None:
         raise Problem(404, "user_not_found", "no such user")
     return cpf, login, device
-
-
-def recency_in(db, user_id: int, at: datetime) -> tuple[datetime | None, datetime | None]:
-    """(latest login before ``at``, latest device enrolment before ``at``) of the user in the gateway DB."""
-    login = db.execute(select(func.max(LoginSession.created_at)).where(
-        LoginSession.user_id == user_id, LoginSession.created_at < at)).scalar()
-    device = db.execute(select(func.max(Device.created_at)).where(
-        Device.user_id == user_id, Device.created_at < at)).scalar()
-    return login, device
-
-
-def recency(sessions, user_id: int, at: datetime) -> tuple[datetime | None, datetime | None]:
-    with sessions() as db:
-        return recency_in(db, user_id, at)
 
 
 def fraud_features(settings: Settings, *, customer: str, counterparty: str, amount_cents: int, at: datetime,

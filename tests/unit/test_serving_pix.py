@@ -212,6 +212,18 @@ def _reference_context(db, user_id, recipient_key, device_id):
     return int(n or 0), int(mx or 0), int(mean or 0), paid is not None, seen
 
 
+def _reference_facts(db, user_id, at):
+    from serving.db.models import Device
+    from serving.db.models import Session as LoginSession
+    from serving.scoring import core
+
+    login = db.execute(select(func.max(LoginSession.created_at)).where(
+        LoginSession.user_id == user_id, LoginSession.created_at < at)).scalar()
+    device = db.execute(select(func.max(Device.created_at)).where(
+        Device.user_id == user_id, Device.created_at < at)).scalar()
+    return core.user_cpf_in(db, user_id), login, device
+
+
 def test_one_statement_lookups_equal_the_separate_queries(client, bank):
     from serving.fraud.context import build_context
     from serving.scoring import core
@@ -219,6 +231,7 @@ def test_one_statement_lookups_equal_the_separate_queries(client, bank):
     alice, bob = bank["alice"], bank["bob"]
     for cents, device in ((1_000, "dev-a"), (2_500, "dev-b"), (700, "dev-a")):
         assert _pay(client, alice, "bob@example.com", cents, device=device).status_code == 201
+    enrol_device(client, bob)  # a device enrolment: user facts with a non-null device date
     services = client.app.state.services
     at = datetime(2030, 1, 1, tzinfo=UTC)
     for user, key, device in [(alice, "bob@example.com", "dev-a"), (alice, "bob@example.com", "dev-z"),
@@ -231,8 +244,9 @@ def test_one_statement_lookups_equal_the_separate_queries(client, bank):
                    ctx.paid_recipient_before, ctx.device_seen_before)
             assert got == want
             for when in (at, NOON_BRT, datetime(2000, 1, 1, tzinfo=UTC)):
-                assert core.user_facts_in(db, user["id"], when) == (
-                    core.user_cpf_in(db, user["id"]), *core.recency_in(db, user["id"], when))
+                assert core.user_facts_in(db, user["id"], when) == _reference_facts(db, user["id"], when)
     assert want[0] == 0 and got[3] is False  # bob has no history; alice's was compared above
+    with services.read_sessions() as db:
+        assert core.user_facts_in(db, bob["id"], at)[2] is not None
     with services.read_sessions() as db, pytest.raises(Exception, match="no such user"):
         core.user_facts_in(db, 10**9, at)
