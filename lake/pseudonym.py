@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Sequence
 from typing import Literal
 
@@ -138,6 +139,61 @@ def normalise(values: pl.Series, kind: Kind, key_type: pl.Series | None = None) 
     return df.select(normalise_expr(pl.col("v"), kind, kt).alias(values.name)).to_series()
 
 
+# --- one identifier, plain Python (ASCII) ---------------------------------------------------------
+# The polars rules above, restated for one ASCII string. Outside ASCII the Unicode tables of Rust's
+# regex/normalisation and Python's may differ by version, so non-ASCII input takes the polars path.
+# Rust's ``trim``/``\s`` whitespace on ASCII is exactly these six characters (Python's str.strip()
+# would also strip \x1c-\x1f).
+
+_UNHANDLED = object()
+_WS = " \t\n\x0b\x0c\r"
+_NON_DIGITS = re.compile(r"[^0-9]")
+_WS_RUN = re.compile(r"[ \t\n\x0b\x0c\r]+")
+_UUID_RE = re.compile(_UUID)
+
+
+def _phone_one(v: str) -> str:
+    d = _NON_DIGITS.sub("", v)
+    if len(d) in (10, 11):
+        d = "55" + d
+    return "+" + d if d else ""
+
+
+def _pix_key_one(v: str, key_type: str | None) -> str:
+    if key_type is None:
+        st = v.strip(_WS)
+        kt = ("EMAIL" if "@" in v else "PHONE" if st.startswith("+")
+              else "EVP" if _UUID_RE.fullmatch(st) else "CPF")
+    else:
+        kt = key_type.upper()
+    if kt in ("CPF", "CNPJ"):
+        return _NON_DIGITS.sub("", v)
+    if kt == "EMAIL":
+        return v.strip(_WS).lower()
+    if kt == "PHONE":
+        return _phone_one(v)
+    return v.strip(_WS).lower()
+
+
+def normalise_one(value: str, kind: Kind, key_type: str | None = None):
+    """Normalised ``value`` (None when empty) for ASCII input; ``_UNHANDLED`` when not ASCII."""
+    if not value.isascii() or (key_type is not None and not key_type.isascii()):
+        return _UNHANDLED
+    if kind in ("cpf", "cnpj", "document"):
+        out = _NON_DIGITS.sub("", value)
+    elif kind == "email":
+        out = value.strip(_WS).lower()
+    elif kind == "phone":
+        out = _phone_one(value)
+    elif kind == "name":
+        out = _WS_RUN.sub(" ", value.upper()).strip(_WS)
+    elif kind == "pix_key":
+        out = _pix_key_one(value, key_type)
+    else:
+        raise ValueError(f"unknown identifier kind {kind!r}; one of {KINDS}")
+    return out or None
+
+
 # --- pseudonymisation ---------------------------------------------------------------------------
 
 def pseudonymise(values: pl.Series, kind: Kind, *, key_type: pl.Series | None = None,
@@ -153,9 +209,24 @@ def pseudonymise(values: pl.Series, kind: Kind, *, key_type: pl.Series | None = 
 
 def pseudonymise_one(value: str | None, kind: Kind, *, key_type: str | None = None,
                      key: bytes | None = None) -> str | None:
-    """One identifier (e.g. a CPF typed by a user) to its pseudonym, for lookups."""
-    kt = pl.Series([key_type]) if key_type is not None else None
-    return pseudonymise(pl.Series([value], dtype=pl.String), kind, key_type=kt, key=key)[0]
+    """One identifier (e.g. a CPF typed by a user) to its pseudonym, for lookups.
+
+    Same output as :func:`pseudonymise` on a one-element Series (tested with hypothesis): ASCII input
+    is normalised in plain Python (:func:`normalise_one`) and hashed with :mod:`hmac` (microseconds,
+    for the request path); anything else goes through the polars expressions.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown identifier kind {kind!r}; one of {KINDS}")
+    if value is None:
+        return None
+    norm = normalise_one(value, kind, key_type)
+    if norm is _UNHANDLED:
+        kt = pl.Series([key_type]) if key_type is not None else None
+        return pseudonymise(pl.Series([value], dtype=pl.String), kind, key_type=kt, key=key)[0]
+    if norm is None:
+        return None
+    k = key if key is not None else default_key()
+    return hmac.new(k, norm.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def pseudonymise_columns(df: pl.DataFrame, columns: dict[str, Kind | tuple[Kind, str]], *,

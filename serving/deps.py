@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from serving.db.models import Session as LoginSession
@@ -18,9 +18,12 @@ from serving.security.tokens import Principal
 from serving.services import Services
 
 bearer = HTTPBearer(auto_error=False, description="ES256 access token from /auth/login")
+_SESSION_STATE = select(LoginSession.revoked_at).where(  # built once, executed on every request
+    LoginSession.id == bindparam("session_id"), LoginSession.user_id == bindparam("user_id"))
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    # async (it never blocks): FastAPI would otherwise run it in the thread pool on every request
     return request.app.state.services
 
 
@@ -29,12 +32,12 @@ def get_db(services: Services = Depends(get_services)) -> Iterator[Session]:
         yield db
 
 
-def get_clock() -> datetime:
-    """Now, in UTC (overridable in tests through app.dependency_overrides)."""
+async def get_clock() -> datetime:
+    """Now, in UTC (overridable in tests through app.dependency_overrides; async: it never blocks)."""
     return datetime.now(UTC)
 
 
-def get_fraud_screen(services: Services = Depends(get_services)) -> FraudScreen:
+async def get_fraud_screen(services: Services = Depends(get_services)) -> FraudScreen:
     return services.fraud_screen
 
 
@@ -46,17 +49,18 @@ def current_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Problem(401, "unauthorized", "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
     principal = services.tokens.verify(credentials.credentials)
-    with services.sessions() as db:
-        row = db.execute(
-            select(LoginSession.revoked_at).where(
-                LoginSession.id == principal.session_id, LoginSession.user_id == principal.user_id
-            )
-        ).first()
+    with services.read_sessions() as db:
+        row = session_state(db, principal.session_id, principal.user_id)
     if row is None or row[0] is not None:
         raise Problem(401, "invalid_token", "session revoked", headers={"WWW-Authenticate": "Bearer"})
     request.state.principal = principal
     services.limiter.check("user", str(principal.user_id))
     return principal
+
+
+def session_state(db: Session, session_id: str, user_id: int):
+    """The login session's ``(revoked_at,)`` row, or None when it does not exist."""
+    return db.execute(_SESSION_STATE, {"session_id": session_id, "user_id": user_id}).first()
 
 
 def require_roles(*roles: str):

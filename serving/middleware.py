@@ -47,7 +47,10 @@ class GatewayMiddleware:
                 client = scope.get("client")
                 ip = client[0] if client else "unknown"
                 try:
-                    await run_in_threadpool(services.limiter.check, "ip", ip)
+                    if services.limiter.blocking:
+                        await run_in_threadpool(services.limiter.check, "ip", ip)
+                    else:
+                        services.limiter.check("ip", ip)
                 except Problem as problem:
                     await problem_response(problem, request)(scope, receive, send_wrapper)
                     return

@@ -11,6 +11,10 @@ FerretDB v1 (the stack's MongoDB) lacks what limits' MongoDB moving window needs
 the ``$filter`` aggregation operator): the shared store is probed at start-up and, when it refuses,
 the limiter falls back to in-process memory and says so (``backend``/``fallback_reason``, shown by
 /ready) instead of failing every request.
+
+``RateLimiter.blocking`` says whether ``check`` does I/O (shared stores): the gateway middleware
+calls an in-process limiter directly on the event loop (microseconds) and a shared one in the
+thread pool.
 """
 
 from __future__ import annotations
@@ -89,6 +93,7 @@ class RateLimiter:
                 self.fallback_reason = f"{type(exc).__name__}: {str(exc)[:160]}"
                 log.warning("shared rate-limit store refused (%s); using in-process memory", self.fallback_reason)
         self.limiter = MovingWindowRateLimiter(self.storage)
+        self.blocking = self.backend != "memory"
 
     def check(self, scope: str, ident: str) -> None:
         """Count one hit for ``scope:ident``; raise a 429 problem with Retry-After when over the limit."""

@@ -1,4 +1,8 @@
-"""The gateway's shared services, built once per app from settings and kept on ``app.state.services``."""
+"""The gateway's shared services, built once per app from settings and kept on ``app.state.services``.
+
+``sessions`` opens read-write sessions; ``read_sessions`` is for lookups that never write (see
+:func:`serving.db.session.make_read_sessionmaker`).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from lake.settings import Settings
 from serving.audit.pseudonym import actor_pseudonym
 from serving.audit.store import AuditStore, open_audit_store
-from serving.db.session import make_engine, make_sessionmaker
+from serving.db.session import make_engine, make_read_sessionmaker, make_sessionmaker
 from serving.documents.store import DocumentStore, open_document_store
 from serving.fraud.screen import FraudScreen, RulesFraudScreen
 from serving.metrics import Metrics
@@ -34,10 +38,11 @@ class Services:
     limiter: RateLimiter
     metrics: Metrics
     fraud_screen: FraudScreen
+    read_sessions: sessionmaker
     extras: dict[str, Any] = field(default_factory=dict)
 
     def pseudonym(self, user_id: int | None) -> str | None:
-        return actor_pseudonym(self.settings.pseudonym_key.get_secret_value().encode(), user_id)
+        return actor_pseudonym(self.secret, user_id)
 
     @property
     def secret(self) -> bytes:
@@ -65,6 +70,7 @@ def build_services(settings: Settings, *, fraud_screen: FraudScreen | None = Non
         settings=settings,
         engine=engine,
         sessions=make_sessionmaker(engine),
+        read_sessions=make_read_sessionmaker(engine),
         keys=keys,
         tokens=TokenService(keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience, clock=clock),
         audit=open_audit_store(str(settings.log_store_url), settings.log_store_db),

@@ -11,6 +11,9 @@ bucket numbers as one dense native-categorical feature per column (HGB groups bu
 statistics at each split; ≤255 categories is HGB's limit). This keeps one dense column per
 categorical instead of 2^10..2^12 sparse columns, is target-free and stable for unseen values.
 Missing values stay NaN (HGB's missing branch).
+
+:func:`bucket_code` is the one-value form for the request path (scikit-learn's MurmurHash3 of the
+same token, the same bucket rule as ``FeatureHasher``; tested equal to :func:`bucket_codes`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 from sklearn.feature_extraction import FeatureHasher
+from sklearn.utils import murmurhash3_32
 
 
 def _native_hasher():
@@ -54,3 +58,17 @@ def bucket_codes(df, cols: list[str], n_buckets: int = 128) -> np.ndarray:
         has = counts > 0
         out[has, j] = m.indices[m.indptr[:-1][has]]
     return out
+
+
+def bucket_code(col: str, value: str | None, n_buckets: int = 128) -> float:
+    """The bucket of one string ``value`` of column ``col`` (NaN for None), as :func:`bucket_codes` gives it."""
+    if n_buckets > 255:
+        raise ValueError("HGB categorical features take at most 255 categories")
+    if value is None:
+        return float("nan")
+    if not isinstance(value, str):
+        raise TypeError(f"bucket_code takes a string or None, got {type(value).__name__}")
+    h = murmurhash3_32(f"{col}={value}", seed=0, positive=False)
+    # FeatureHasher's index rule (abs(-2**31) would overflow int32, so it is spelled out)
+    idx = (2147483647 - (n_buckets - 1)) % n_buckets if h == -2147483648 else abs(h) % n_buckets
+    return float(idx)

@@ -6,6 +6,12 @@ block, thresholds stored in ``metadata``) and the top reasons in Portuguese. Rea
 single-feature counterfactuals (the probability drop when one feature takes its typical
 legitimate value: the median of legitimate transactions for numbers, the most frequent bucket for
 hashed categoricals), one ``predict_proba`` on 1 + n_features rows.
+
+One transaction (the gateway's request path): ``FraudModel.score_row(row)`` gives what
+``predict_frame`` gives for a one-row frame, without pandas/polars: :func:`assemble_row` builds the
+feature vector in plain Python (same values as :func:`assemble`, tested) and small batches are
+predicted by :class:`models.hgb_compiled.CompiledHGB` (equal to scikit-learn's ``predict_proba``,
+tested); rows the plain path does not cover (unusual value types) take the frame path.
 """
 
 from __future__ import annotations
@@ -18,12 +24,17 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 
 from models.fingerprint import data_fingerprint, to_pandas
 from models.fraud.features import AGGREGATES, HASHED, ON_DEMAND, REASONS
-from models.fraud.hashing import bucket_codes
+from models.fraud.hashing import bucket_code, bucket_codes
 from models.fraud.threshold import CostParams, choose_thresholds, decide
+from models.hgb_compiled import compile_hgb
 from models.runtime import predict_threads
 
 MODEL_VERSION = "fraud-2.0"  # 2.0: fraud_v1 (Feast) features
 N_BUCKETS = 128
+COMPILED_MAX_ROWS = 256  # below this, the compiled evaluator is faster than scikit-learn's
+_NUMERIC_TYPES = (bool, int, float, np.bool_, np.integer, np.floating)
+_NOT_BUILT = object()
+_NUMERIC: tuple[str, ...] = AGGREGATES + ON_DEMAND  # the numeric columns of assemble, in order
 
 
 def assemble(df, n_buckets: int = N_BUCKETS) -> tuple[np.ndarray, list[str]]:
@@ -36,6 +47,35 @@ def assemble(df, n_buckets: int = N_BUCKETS) -> tuple[np.ndarray, list[str]]:
     num = np.column_stack([_numeric(pdf[c]) for c in numeric])
     hashed = bucket_codes(pdf[list(HASHED)], list(HASHED), n_buckets)
     return np.hstack([num, hashed]), numeric + list(HASHED)
+
+
+def assemble_row(row, n_buckets: int = N_BUCKETS) -> np.ndarray | None:
+    """:func:`assemble` of ``pd.DataFrame([row])`` as a (1, n_features) matrix, in plain Python.
+
+    None when a value is of a type this path does not reproduce (then use :func:`assemble`): numbers
+    (bool, int within int64, float, numpy scalars) and None for numeric columns, str or None for
+    hashed ones.
+    """
+    out = np.empty((1, len(_NUMERIC) + len(HASHED)))
+    vec = out[0]
+    for j, c in enumerate(_NUMERIC):
+        if c not in row:
+            return None
+        v = row[c]
+        if v is None:
+            vec[j] = np.nan
+        elif isinstance(v, _NUMERIC_TYPES) and not (isinstance(v, int) and not -2**63 <= v < 2**63):
+            vec[j] = float(v)
+        else:
+            return None
+    for k, c in enumerate(HASHED):
+        if c not in row:
+            return None
+        v = row[c]
+        if v is not None and not isinstance(v, str):
+            return None
+        vec[len(_NUMERIC) + k] = bucket_code(c, v, n_buckets)
+    return out
 
 
 def _numeric(s: pd.Series) -> np.ndarray:
@@ -55,9 +95,36 @@ class FraudModel:
         X, _ = assemble(df, self.metadata["n_buckets"])
         return self._proba(X)
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_compiled", None)  # rebuilt on first use
+        return state
+
+    def _compiled_model(self):
+        c = self.__dict__.get("_compiled", _NOT_BUILT)
+        if c is _NOT_BUILT:
+            c = self.__dict__["_compiled"] = compile_hgb(self.clf)
+        return c
+
     def _proba(self, X: np.ndarray) -> np.ndarray:
+        if len(X) < COMPILED_MAX_ROWS:
+            c = self._compiled_model()
+            if c is not None:
+                return c.predict_proba1(X)
         with predict_threads(len(X)):
             return self.clf.predict_proba(X)[:, 1]
+
+    def score_row(self, row) -> dict[str, Any]:
+        """``predict_frame(pd.DataFrame([row])).iloc[0]`` as a dict (fraud_probability, decision, reasons)."""
+        x = assemble_row(row, self.metadata["n_buckets"])
+        if x is None:
+            out = self.predict_frame(pd.DataFrame([dict(row)])).iloc[0]
+            return {"fraud_probability": float(out["fraud_probability"]), "decision": str(out["decision"]),
+                    "reasons": str(out["reasons"])}
+        p = self._proba(x)
+        dec = str(self.decide(p)[0])
+        reasons = "; ".join(r[1] for r in self.reasons_encoded(x[0])) if dec != "approve" else ""
+        return {"fraud_probability": float(p[0]), "decision": dec, "reasons": reasons}
 
     def decide(self, score) -> np.ndarray:
         return decide(score, self.metadata["t_review"], self.metadata["t_block"])

@@ -5,7 +5,10 @@ lookup), optional timestamp (default now), device id, channel and type. Features
 online (the caller's windows and latest day, whether the pair is known) + on-demand features from the
 request; the device is "new" when the user never completed a PIX from it. Answer: probability, decision
 (approve/review/block), reasons in Portuguese, model version. Every answer is a recorded decision
-(audit event + Prometheus). No champion: 503 ``model_unavailable``.
+(audit event + Prometheus), written before the answer leaves. No champion: 503 ``model_unavailable``.
+
+Request path (a sync endpoint: one thread-pool hop after authentication): the DB lookups in one
+read-only session, the Feast online lookup, the model's one-row path, the audit append.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from serving.decisions import record_decision_sync
 from serving.deps import current_principal, get_clock, get_services
@@ -50,12 +52,12 @@ def _score(services: Services, principal: Principal, body: FraudScoreIn, device_
     at = body.timestamp or now
     at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
     s = services.settings
-    with services.sessions() as db:
+    with services.read_sessions() as db:
+        cpf, login, device = core.user_facts_in(db, principal.user_id, at)
         ctx = build_context(db, user_id=principal.user_id, amount_cents=body.amount_cents,
                             recipient_key=body.counterparty_key, recipient_internal=False, device_id=device_id, at=at)
-    login, device = core.recency(services.sessions, principal.user_id, at)
     row = core.fraud_features(
-        s, customer=core.customer_pk(s, core.user_cpf(services.sessions, principal.user_id)),
+        s, customer=core.customer_pk(s, cpf),
         counterparty=core.counterparty_pk(s, body.counterparty_key, body.counterparty_key_type),
         amount_cents=body.amount_cents, at=at, is_new_device=not ctx.device_seen_before, last_login_at=login,
         last_device_change_at=device, channel=body.channel, type_=body.type)
@@ -63,7 +65,7 @@ def _score(services: Services, principal: Principal, body: FraudScoreIn, device_
 
 
 @router.post("/fraud/score", response_model=FraudScoreOut)
-async def fraud_score(
+def fraud_score(
     body: FraudScoreIn,
     request: Request,
     device_id: str | None = Header(default=None, alias="X-Device-ID", max_length=64),
@@ -71,10 +73,10 @@ async def fraud_score(
     services: Services = Depends(get_services),
     now: datetime = Depends(get_clock),
 ) -> FraudScoreOut:
-    d = await run_in_threadpool(_score, services, principal, body, device_id, now)
-    await run_in_threadpool(record_decision_sync, request, service="fraud_score", outcome=d.decision,
-                            resource=None, model_version=d.model_version,
-                            details={"probability": d.probability, "reasons": d.reasons,
-                                     "amount_cents": body.amount_cents})
+    d = _score(services, principal, body, device_id, now)
+    record_decision_sync(request, service="fraud_score", outcome=d.decision, resource=None,
+                         model_version=d.model_version,
+                         details={"probability": d.probability, "reasons": d.reasons,
+                                  "amount_cents": body.amount_cents})
     return FraudScoreOut(probability=d.probability, decision=d.decision, reasons=d.reasons,
                          model_version=d.model_version)

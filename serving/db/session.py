@@ -3,6 +3,10 @@
 SQLite (embedded profile) runs in WAL mode with a busy timeout and every transaction opened with
 ``BEGIN IMMEDIATE``, so writers serialise at BEGIN instead of failing on lock upgrade; PostgreSQL
 (stack profile) uses row locks (SELECT ... FOR UPDATE) taken by the ledger.
+
+:func:`make_read_sessionmaker` is for lookups that never write (the request path of the scoring
+routers): on SQLite its transactions begin DEFERRED, so concurrent readers share WAL snapshots
+instead of queueing for the write lock; elsewhere it is the ordinary session factory.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+READ_ONLY = "cofre_read_only"
 
 
 def make_engine(database_url: str) -> Engine:
@@ -35,7 +41,8 @@ def make_engine(database_url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn) -> None:  # noqa: ANN001
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            read_only = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
@@ -43,6 +50,11 @@ def make_engine(database_url: str) -> Engine:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def make_read_sessionmaker(engine: Engine) -> sessionmaker:
+    """Sessions for lookups only (see the module docstring); the pool is the engine's."""
+    return sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
 
 @contextmanager

@@ -6,7 +6,11 @@
   on-demand features computed from the request) plus the request fields the fraud model takes;
 * :func:`credit_features`: one row of service ``credit_v1`` (None when the lake knows nothing of the
   customer);
-* :func:`score_fraud` / :func:`score_credit`: the champion's answer with reasons in Portuguese.
+* :func:`score_fraud` / :func:`score_credit`: the champion's answer with reasons in Portuguese
+  (fraud: the model's one-row path ``score_row`` when it has one, same answer as ``predict_frame``).
+
+The DB lookups come in two forms: ``*_in(db, ...)`` inside the caller's session (the request path
+reads everything in one read-only session) and :func:`user_cpf`, which opens its own.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from features.online import online_features
 from lake.pseudonym import pseudonymise_one
@@ -44,22 +48,33 @@ def counterparty_pk(settings: Settings, pix_key: str, key_type: str | None = Non
     return pk
 
 
-def user_cpf(sessions, user_id: int) -> str:
-    with sessions() as db:
-        cpf = db.execute(select(User.cpf).where(User.id == user_id)).scalar_one_or_none()
+def user_cpf_in(db, user_id: int) -> str:
+    cpf = db.execute(select(User.cpf).where(User.id == user_id)).scalar_one_or_none()
     if cpf is None:
         raise Problem(404, "user_not_found", "no such user")
     return cpf
 
 
-def recency(sessions, user_id: int, at: datetime) -> tuple[datetime | None, datetime | None]:
-    """(latest login before ``at``, latest device enrolment before ``at``) of the user in the gateway DB."""
+def user_cpf(sessions, user_id: int) -> str:
     with sessions() as db:
-        login = db.execute(select(func.max(LoginSession.created_at)).where(
-            LoginSession.user_id == user_id, LoginSession.created_at < at)).scalar()
-        device = db.execute(select(func.max(Device.created_at)).where(
-            Device.user_id == user_id, Device.created_at < at)).scalar()
-    return login, device
+        return user_cpf_in(db, user_id)
+
+
+_USER_FACTS = select(  # built once: building a statement costs more than SQLite running it
+    select(User.cpf).where(User.id == bindparam("user_id")).scalar_subquery(),
+    select(func.max(LoginSession.created_at)).where(
+        LoginSession.user_id == bindparam("user_id"), LoginSession.created_at < bindparam("at")).scalar_subquery(),
+    select(func.max(Device.created_at)).where(
+        Device.user_id == bindparam("user_id"), Device.created_at < bindparam("at")).scalar_subquery(),
+)
+
+
+def user_facts_in(db, user_id: int, at: datetime) -> tuple[str, datetime | None, datetime | None]:
+    """(CPF, latest login before ``at``, latest device enrolment before ``at``) of the user, in one statement."""
+    cpf, login, device = db.execute(_USER_FACTS, {"user_id": user_id, "at": at}).one()
+    if cpf is None:
+        raise Problem(404, "user_not_found", "no such user")
+    return cpf, login, device
 
 
 def fraud_features(settings: Settings, *, customer: str, counterparty: str, amount_cents: int, at: datetime,
@@ -75,7 +90,8 @@ def fraud_features(settings: Settings, *, customer: str, counterparty: str, amou
 
 
 def score_fraud(model, row: dict[str, Any], version: str) -> Decision:
-    out = model.predict_frame(pd.DataFrame([row])).iloc[0]
+    score_row = getattr(model, "score_row", None)
+    out = score_row(row) if score_row is not None else model.predict_frame(pd.DataFrame([row])).iloc[0]
     reasons = [r for r in str(out["reasons"]).split("; ") if r]
     return Decision(probability=round(float(out["fraud_probability"]), 6), decision=str(out["decision"]),
                     reasons=reasons, model_version=version)

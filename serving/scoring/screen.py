@@ -22,8 +22,8 @@ class ModelFraudScreen:
 
     def score(self, transfer_context: TransferContext) -> Decision:
         c = transfer_context
-        cpf = core.user_cpf(self.sessions, c.user_id)
-        login, device = core.recency(self.sessions, c.user_id, c.at)
+        with self.sessions() as db:
+            cpf, login, device = core.user_facts_in(db, c.user_id, c.at)
         row = core.fraud_features(
             self.settings, customer=core.customer_pk(self.settings, cpf),
             counterparty=core.counterparty_pk(self.settings, c.recipient_key), amount_cents=c.amount_cents,

@@ -8,6 +8,7 @@ then it is pruned. Key ids are RFC 7638 JWK thumbprints (SHA-256 over the canoni
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import os
@@ -70,8 +71,8 @@ class SigningKey:
     created_at: float
     retired_at: float | None = None
 
-    @property
-    def public_key(self) -> ec.EllipticCurvePublicKey:
+    @functools.cached_property
+    def public_key(self) -> ec.EllipticCurvePublicKey:  # derived once: every token verification uses it
         return self.private_key.public_key()
 
     def jwk(self) -> dict[str, str]:

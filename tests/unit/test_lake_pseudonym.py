@@ -7,6 +7,8 @@ import hmac
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lake_helpers import use_tmp_lake
 
 from lake import pseudonym
@@ -77,3 +79,40 @@ def test_no_clear_identifier_in_silver_like_output():
     for clear in ("52998224725", "529.982.247-25", "11144477735", "José", "Maria", "jose@x.com", "maria@y.com"):
         assert clear not in text
     assert all(len(v) == 64 for v in out["cpf_pk"])
+
+
+# --- the one-value fast path equals the batch path ----------------------------------------------
+
+_ASCII = "".join(chr(c) for c in range(128))
+_ALPHABET = _ASCII + "çãéÁ\u00a0\u2003\u0660１ＡＫ"  # a few non-ASCII (fallback path) characters
+_KEY_TYPES = [None, "CPF", "cnpj", "EMAIL", "phone", "EVP", "", "x"]
+
+
+def _batch(value, kind, key_type):
+    kt = pl.Series([key_type], dtype=pl.String) if key_type is not None else None
+    return pseudonym.pseudonymise(pl.Series([value], dtype=pl.String), kind, key_type=kt, key=KEY)[0]
+
+
+_values = st.one_of(
+    st.text(alphabet=_ALPHABET, max_size=40),
+    st.text(alphabet=" \t\n\r\x0b\x0c\x1c\x1f+-.()@0123456789abcdefABCDEF", max_size=40),
+    st.uuids().map(str).flatmap(lambda u: st.sampled_from([u, u.upper(), f" {u}\n", f"{u}x", u.replace("-", "")])),
+    st.sampled_from(["123.456.789-09", " Ana@Example.COM ", "(11) 98765-4321", "+55 11 98765-4321",
+                     "José  da Silva", "JOSE DA SILVA ", " ", "", "+", "@"]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=_values, kind=st.sampled_from(pseudonym.KINDS), key_type=st.sampled_from(_KEY_TYPES))
+def test_pseudonymise_one_equals_batch(value, kind, key_type):
+    kt = key_type if kind == "pix_key" else None
+    assert pseudonym.pseudonymise_one(value, kind, key_type=kt, key=KEY) == _batch(value, kind, kt)
+
+
+def test_pseudonymise_one_takes_the_plain_python_path_for_ascii_only():
+    assert pseudonym.normalise_one(" Ana@Example.COM ", "pix_key") == "ana@example.com"
+    assert pseudonym.normalise_one("José", "name") is pseudonym._UNHANDLED
+    assert pseudonym.pseudonymise_one(None, "cpf", key=KEY) is None
+    assert pseudonym.pseudonymise_one("..-", "cpf", key=KEY) is None
+    with pytest.raises(ValueError):
+        pseudonym.pseudonymise_one("1", "nope", key=KEY)  # type: ignore[arg-type]

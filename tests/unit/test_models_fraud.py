@@ -6,12 +6,16 @@ import itertools
 import pickle
 
 import numpy as np
+import pandas as pd
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.feature_extraction import FeatureHasher
 
-from models.fraud.hashing import bucket_codes, hash_categoricals
-from models.fraud.model import fit_fraud_model
+from models.fraud.features import FEATURES, HASHED
+from models.fraud.hashing import bucket_code, bucket_codes, hash_categoricals
+from models.fraud.model import assemble, assemble_row, fit_fraud_model
 from models.fraud.synthetic import make_fraud_frame
 from models.fraud.threshold import CostParams, choose_thresholds, decide
 from models.fraud.train import evaluate, time_split
@@ -107,3 +111,72 @@ def test_fraud_training_is_deterministic(split):
 def test_missing_feature_is_a_clear_error(split):
     with pytest.raises(ValueError, match="missing"):
         fit_fraud_model(split[0].drop(columns=["channel"]), split[1])
+
+
+# --- the one-row path of the gateway equals the frame path --------------------------------------
+
+_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(col=st.sampled_from(["counterparty_pk", "channel", "type", "credit_debit_type"]),
+       value=st.one_of(st.none(), _TEXT), n_buckets=st.sampled_from([2, 7, 128, 255]))
+def test_bucket_code_equals_bucket_codes(col, value, n_buckets):
+    want = bucket_codes(pl.DataFrame({col: [value]}, schema={col: pl.String}), [col], n_buckets)[0, 0]
+    got = bucket_code(col, value, n_buckets)
+    assert (np.isnan(want) and np.isnan(got)) or want == got
+
+
+def _scoring_rows(split, n: int, seed: int) -> list[dict]:
+    """Rows as the gateway builds them (Python scalars from Feast), with None/NaN/bools/numpy scalars mixed in."""
+    test = split[2]
+    rng = np.random.default_rng(seed)
+    pick = test.iloc[rng.choice(len(test), n, replace=False)]
+    frauds = test[test.is_fraud].head(n // 4)
+    rows = []
+    for rec in list(pick.to_dict("records")) + list(frauds.to_dict("records")):
+        row = {c: rec[c] for c in FEATURES}
+        for c in FEATURES:
+            v = row[c]
+            if isinstance(v, np.generic) and rng.random() < 0.5:
+                row[c] = v.item()  # Python scalars as from Feast, numpy ones as from a frame
+            r = rng.random()
+            if r < 0.05:
+                row[c] = None
+            elif r < 0.07 and c not in HASHED:
+                row[c] = float("nan")
+        row["is_new_device"] = bool(row["is_new_device"]) if row["is_new_device"] is not None else None
+        rows.append(row)
+    return rows
+
+
+def test_assemble_row_equals_assemble(split):
+    for row in _scoring_rows(split, 200, 0):
+        want, _ = assemble(pd.DataFrame([row]))
+        got = assemble_row(row)
+        assert got is not None and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+    odd = {**_scoring_rows(split, 1, 1)[0], "amount_cents": "12"}
+    assert assemble_row(odd) is None  # not reproduced here: the frame path handles it
+
+
+def test_score_row_equals_predict_frame(model, split):
+    rows = _scoring_rows(split, 120, 2)
+    decisions = set()
+    for row in rows + [{**rows[0], "amount_cents": "7"}]:
+        want = model.predict_frame(pd.DataFrame([row])).iloc[0]
+        got = model.score_row(row)
+        assert got == {"fraud_probability": float(want["fraud_probability"]), "decision": str(want["decision"]),
+                       "reasons": str(want["reasons"])}
+        decisions.add(got["decision"])
+        sk = model.clf.predict_proba(assemble(pd.DataFrame([row]))[0])[0, 1]  # scikit-learn itself
+        assert got["fraud_probability"] == float(sk)
+    assert decisions >= {"approve", "block"}  # both the plain and the reasons branch were compared
+
+
+def test_small_batches_use_the_compiled_model_with_identical_probabilities(model, split):
+    test = split[2]
+    X, _ = assemble(test.iloc[:200])
+    assert model._compiled_model() is not None
+    np.testing.assert_array_equal(model._proba(X), model.clf.predict_proba(X)[:, 1])
+    assert "_compiled" not in pickle.loads(pickle.dumps(model)).__dict__

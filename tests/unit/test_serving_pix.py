@@ -197,3 +197,56 @@ def test_brcode_generate_and_parse(client, bank):
     # another user's key cannot be used
     r = client.post("/pix/brcode", json={"key_id": key["id"]}, headers=auth(bank["alice"]["access"]))
     assert r.status_code == 404
+
+
+def _reference_context(db, user_id, recipient_key, device_id):
+    """The history lookups as separate queries (the one-statement build_context must agree)."""
+    from serving.db.models import Transfer
+
+    mine = (Transfer.user_id == user_id) & (Transfer.kind == "pix") & (Transfer.status.in_(("completed",)))
+    n, mx, mean = db.execute(select(func.count(Transfer.id), func.max(Transfer.amount_cents),
+                                    func.avg(Transfer.amount_cents)).where(mine)).one()
+    paid = db.execute(select(Transfer.id).where(mine, Transfer.recipient_key == recipient_key).limit(1)).first()
+    seen = device_id is not None and db.execute(
+        select(Transfer.id).where(mine, Transfer.device_id == device_id).limit(1)).first() is not None
+    return int(n or 0), int(mx or 0), int(mean or 0), paid is not None, seen
+
+
+def _reference_facts(db, user_id, at):
+    from serving.db.models import Device
+    from serving.db.models import Session as LoginSession
+    from serving.scoring import core
+
+    login = db.execute(select(func.max(LoginSession.created_at)).where(
+        LoginSession.user_id == user_id, LoginSession.created_at < at)).scalar()
+    device = db.execute(select(func.max(Device.created_at)).where(
+        Device.user_id == user_id, Device.created_at < at)).scalar()
+    return core.user_cpf_in(db, user_id), login, device
+
+
+def test_one_statement_lookups_equal_the_separate_queries(client, bank):
+    from serving.fraud.context import build_context
+    from serving.scoring import core
+
+    alice, bob = bank["alice"], bank["bob"]
+    for cents, device in ((1_000, "dev-a"), (2_500, "dev-b"), (700, "dev-a")):
+        assert _pay(client, alice, "bob@example.com", cents, device=device).status_code == 201
+    enrol_device(client, bob)  # a device enrolment: user facts with a non-null device date
+    services = client.app.state.services
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    for user, key, device in [(alice, "bob@example.com", "dev-a"), (alice, "bob@example.com", "dev-z"),
+                              (alice, "nobody@example.com", None), (bob, "x@example.com", "dev-a")]:
+        with services.read_sessions() as db:
+            ctx = build_context(db, user_id=user["id"], amount_cents=1, recipient_key=key, recipient_internal=False,
+                                device_id=device, at=at)
+            want = _reference_context(db, user["id"], key, device)
+            got = (ctx.n_past_transfers, ctx.max_past_amount_cents, ctx.mean_past_amount_cents,
+                   ctx.paid_recipient_before, ctx.device_seen_before)
+            assert got == want
+            for when in (at, NOON_BRT, datetime(2000, 1, 1, tzinfo=UTC)):
+                assert core.user_facts_in(db, user["id"], when) == _reference_facts(db, user["id"], when)
+    assert want[0] == 0 and got[3] is False  # bob has no history; alice's was compared above
+    with services.read_sessions() as db:
+        assert core.user_facts_in(db, bob["id"], at)[2] is not None
+    with services.read_sessions() as db, pytest.raises(Exception, match="no such user"):
+        core.user_facts_in(db, 10**9, at)
