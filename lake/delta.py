@@ -14,6 +14,7 @@ sometimes aborts the interpreter at exit. deltalake panics in a forked child: us
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -22,7 +23,7 @@ from typing import Any, Literal, TypeVar
 
 import polars as pl
 import pyarrow as pa
-from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
 from lake.catalog import Table, get_table
@@ -122,7 +123,29 @@ def conform(table: TableRef, df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _to_arrow(t: Table, df: pl.DataFrame) -> pa.Table:
-    return df.to_arrow().cast(t.arrow_schema)
+    return df.to_arrow().cast(_write_schema(t))
+
+
+@functools.lru_cache(maxsize=None)
+def _write_schema(t: Table) -> pa.Schema:
+    """The catalog's Arrow schema with 64-bit string offsets: polars exports ``large_string``, so the
+    cast before a write copies no string data (Delta stores both as ``string``)."""
+    fields = []
+    for f in t.arrow_schema:
+        typ = f.type
+        if pa.types.is_string(typ):
+            typ = pa.large_string()
+        elif pa.types.is_list(typ) and pa.types.is_string(typ.value_type):
+            typ = pa.large_list(pa.large_string())
+        fields.append(pa.field(f.name, typ, nullable=f.nullable))
+    return pa.schema(fields)
+
+
+def writer_properties(settings: Settings | None = None) -> WriterProperties:
+    """Parquet writer options of every lake write (codec and level from settings)."""
+    s = settings or get_settings()
+    level = s.lake_parquet_compression_level if s.lake_parquet_compression in ("ZSTD",) else None
+    return WriterProperties(compression=s.lake_parquet_compression, compression_level=level)
 
 
 # --- commit retries -----------------------------------------------------------------------------
@@ -180,7 +203,7 @@ def append(table: TableRef, df: pl.DataFrame, settings: Settings | None = None, 
     def write() -> int:
         write_deltalake(
             table_uri(t, settings), data, mode="append", storage_options=storage_options(settings),
-            commit_properties=_commit_props(settings, metadata),
+            commit_properties=_commit_props(settings, metadata), writer_properties=writer_properties(settings),
         )
         return version(t, settings)
 
@@ -198,6 +221,7 @@ def overwrite(table: TableRef, df: pl.DataFrame, *, predicate: str | None = None
         write_deltalake(
             table_uri(t, settings), data, mode="overwrite", predicate=predicate,
             storage_options=storage_options(settings), commit_properties=_commit_props(settings),
+            writer_properties=writer_properties(settings),
         )
         return version(t, settings)
 
@@ -220,7 +244,10 @@ def merge(table: TableRef, df: pl.DataFrame, *, update: bool = True, key: Sequen
     """
     t = get_table(table)
     keys = list(key or t.primary_key)
-    src = conform(t, df).unique(subset=keys, keep="last", maintain_order=True)
+    src = conform(t, df)
+    key_expr = pl.col(keys[0]) if len(keys) == 1 else pl.struct(keys)
+    if src.height > 1 and src.select(key_expr.is_duplicated().any()).item():  # one hash pass; sort-free
+        src = src.unique(subset=keys, keep="last", maintain_order=True)
     data = _to_arrow(t, src)
     ensure_table(t, settings)
     on = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in keys)
@@ -230,7 +257,7 @@ def merge(table: TableRef, df: pl.DataFrame, *, update: bool = True, key: Sequen
     def run() -> dict[str, Any]:
         merger = _open(t, settings).merge(
             source=data, predicate=on, source_alias="s", target_alias="t",
-            commit_properties=_commit_props(settings, metadata),
+            commit_properties=_commit_props(settings, metadata), writer_properties=writer_properties(settings),
         )
         if update and non_keys:
             merger = merger.when_matched_update_all(predicate=changed)
@@ -331,8 +358,8 @@ def optimize(table: TableRef, *, z_order: Sequence[str] | None = None,
         opt = _open(t, settings).optimize
         props = _commit_props(settings)
         if z_order:
-            return opt.z_order(list(z_order), commit_properties=props)
-        return opt.compact(commit_properties=props)
+            return opt.z_order(list(z_order), commit_properties=props, writer_properties=writer_properties(settings))
+        return opt.compact(commit_properties=props, writer_properties=writer_properties(settings))
 
     return _retrying(f"optimize {t.name}", run, settings)
 

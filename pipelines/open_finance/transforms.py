@@ -16,6 +16,7 @@ from lake import quality as q
 from lake.domain.world_schema import CHANNELS, CREDIT_DEBIT, FRAUD_SCENARIOS, LOAN_SUBTYPES, TRANSACTION_TYPES
 from lake.pseudonym import pseudonymise
 from pipelines.common.conform import AMOUNT_RE, cents, decode, money, pseudonymise_distinct, ts
+from pipelines.common.dedup import latest
 
 S = pl.String
 _AMOUNT = pl.Struct({"amount": S, "currency": S})
@@ -66,7 +67,7 @@ def silver_accounts(bronze: pl.DataFrame | pl.LazyFrame, owners: pl.DataFrame, n
 
 def context_frame(bronze_context: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     """Bank app context per transaction (latest record per transaction_id)."""
-    return (decode(bronze_context, CONTEXT).sort("pulled_at").unique("transaction_id", keep="last")
+    return (latest(decode(bronze_context, CONTEXT), "transaction_id").lazy()
             .select("transaction_id", "channel", "device_id", "is_new_device", "counterparty_key",
                     "counterparty_name", "mcc"))
 
@@ -103,8 +104,7 @@ def silver_transactions(account_tx: pl.DataFrame | pl.LazyFrame, card_tx: pl.Dat
                         ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Account + card transactions -> (silver.transactions rows, rejected rows)."""
     typed = (
-        _typed_transactions(account_tx.lazy(), card_tx.lazy())
-        .sort("pulled_at").unique("transaction_id", keep="last")
+        latest(_typed_transactions(account_tx.lazy(), card_tx.lazy()), "transaction_id").lazy()
         .join(owners.lazy(), on="consent_id", how="left")
         .join(context.lazy(), on="transaction_id", how="left")
         .join(labels.lazy(), on="transaction_id", how="left")
