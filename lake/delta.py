@@ -239,6 +239,7 @@ def merge(table: TableRef, df: pl.DataFrame, *, update: bool = True, key: Sequen
 
     Matched rows are only rewritten when some non-key column differs (``IS DISTINCT FROM``), so a
     MERGE of identical data changes nothing. The source is deduplicated on the key (last row wins).
+    A table without files takes a join-free insert (:func:`_insert_into_empty`, same metrics keys).
     Returns delta-rs merge metrics (``num_target_rows_inserted``/``_updated``...). ``metadata``
     (string values) is stored in the commit info, e.g. a pipeline watermark committed atomically with the rows.
     """
@@ -255,7 +256,10 @@ def merge(table: TableRef, df: pl.DataFrame, *, update: bool = True, key: Sequen
     changed = " OR ".join(f"(t.{_quote(c)} IS DISTINCT FROM s.{_quote(c)})" for c in non_keys)
 
     def run() -> dict[str, Any]:
-        merger = _open(t, settings).merge(
+        dt = _open(t, settings)
+        if data.num_rows and not dt.file_uris():
+            return _insert_into_empty(t, dt, data, settings, metadata)
+        merger = dt.merge(
             source=data, predicate=on, source_alias="s", target_alias="t",
             commit_properties=_commit_props(settings, metadata), writer_properties=writer_properties(settings),
         )
@@ -264,6 +268,21 @@ def merge(table: TableRef, df: pl.DataFrame, *, update: bool = True, key: Sequen
         return merger.when_not_matched_insert_all().execute()
 
     return _retrying(f"merge {t.name}", run, settings)
+
+
+def _insert_into_empty(t: Table, dt: DeltaTable, data: pa.Table, settings: Settings | None,
+                       metadata: dict[str, str] | None) -> dict[str, Any]:
+    """A MERGE into a table without files only inserts: write the rows without the join.
+
+    Written as an overwrite with predicate ``true`` on the empty snapshot just read: it removes
+    nothing, and unlike a blind append its commit fails (and :func:`merge` retries as a real MERGE)
+    if another writer added rows since, so concurrent first MERGEs cannot duplicate a key.
+    """
+    write_deltalake(dt, data, mode="overwrite", predicate="true", storage_options=storage_options(settings),
+                    commit_properties=_commit_props(settings, metadata), writer_properties=writer_properties(settings))
+    n = data.num_rows
+    return {"num_source_rows": n, "num_target_rows_inserted": n, "num_target_rows_updated": 0,
+            "num_target_rows_deleted": 0, "num_target_rows_copied": 0, "num_output_rows": n}
 
 
 def delete(table: TableRef, predicate: str, settings: Settings | None = None) -> dict[str, Any]:

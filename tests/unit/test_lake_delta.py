@@ -140,3 +140,30 @@ def test_concurrent_writers_lose_nothing(mode):
     expected = 2 * rounds * 25 + (rounds if mode == "merge" else 0)
     assert ids.len() == expected
     assert ids.n_unique() == expected
+
+
+def test_merge_into_an_empty_table_inserts_without_join_but_not_over_a_concurrent_writer():
+    from deltalake.exceptions import CommitFailedError
+
+    from lake.catalog import get_table
+
+    delta.ensure_table(TX)
+    stale = delta._open(TX)  # the empty snapshot a first MERGE would read
+    delta.append(TX, transactions(["a"], cents=100))  # another writer commits in between
+    t = get_table(TX)
+    with pytest.raises(CommitFailedError):
+        delta._insert_into_empty(t, stale, delta._to_arrow(t, delta.conform(TX, transactions(["a", "b"]))),
+                                 None, None)
+    m = delta.merge(TX, transactions(["a", "b"], cents=200))  # not empty any more: a real MERGE
+    assert (m["num_target_rows_inserted"], m["num_target_rows_updated"]) == (1, 1)
+    assert sorted(delta.read(TX)["transaction_id"]) == ["a", "b"]
+
+
+def test_first_merge_into_an_empty_table_keeps_metadata_and_dedups_the_source():
+    df = pl.concat([transactions(["x", "y"], cents=100), transactions(["x"], cents=300)])
+    m = delta.merge(TX, df, metadata={"cofre.watermark": "{}"})
+    assert m["num_target_rows_inserted"] == 2
+    assert delta.history(TX, limit=1)[0]["cofre.watermark"] == "{}"
+    got = delta.read(TX).sort("transaction_id")
+    assert got["transaction_id"].to_list() == ["x", "y"] and got["amount_cents"].to_list() == [300, 100]
+    assert delta.merge(TX, df)["num_target_rows_inserted"] == 0  # idempotent re-run
