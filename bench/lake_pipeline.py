@@ -3,7 +3,9 @@
 Bronze is written from the world directly (vectorised JSON payloads shaped like the Open Finance
 sandbox's), so the bench measures the transforms, not the HTTP pull. Prints, in one run:
 
-* polars silver+gold (pipelines.*.transforms, the code the assets run) + Delta writes at N rows;
+* the assets' code at N rows: ``run_silver_transactions`` and ``run_customer_incremental`` (incremental
+  reads, pipelines.*.transforms, quarantine, MERGE writes with watermarks) plus silver.logins; seconds
+  per asset, process CPU and peak RSS;
 * the same at a smaller size for polars and for bench/lake_pipeline_pandas.py -> speed ratio;
 * a re-run with no new data (watermarks unchanged: nothing read, nothing written);
 * a DuckDB auditor GROUP BY over silver.transactions.
@@ -81,46 +83,44 @@ def _world(n_tx: int, root: Path) -> dict[str, pl.DataFrame]:
     return load_world(11, root=root / "world")
 
 
-def _polars_pipeline(settings, key: bytes) -> dict[str, float]:
-    """The asset code path (incremental helpers + transforms + Delta MERGE writes); seconds per stage."""
+def _polars_pipeline(settings) -> dict[str, float]:
+    """The assets' own code paths (incremental reads, transforms, MERGE writes with watermarks, quarantine),
+    in asset order; seconds per asset. Frames are dropped between assets as separate Dagster steps would."""
     from pipelines.bank import transforms as bt
     from pipelines.common import incremental as inc
     from pipelines.common.writes import write_merged
     from pipelines.gold import transforms as gt
-    from pipelines.open_finance import transforms as ot
+    from pipelines.gold.assets import TX, run_customer_incremental
+    from pipelines.open_finance.assets import run_silver_transactions
+    from pipelines.resources import LakeResource
 
-    t = {}
-    now = datetime.now(UTC)
+    lake = LakeResource(lake_uri=str(settings.lake_uri))
+    t: dict[str, float] = {}
     t0 = time.perf_counter()
-    inputs = ["bronze.open_finance_transactions", "bronze.open_finance_credit_card_transactions",
-              "bronze.open_finance_consents", "bronze.bank_transaction_context", "bronze.labels_fraud"]
-    vers = inc.versions(inputs, settings)
-    if inc.watermark("silver.transactions", settings) == vers:
-        t["silver"] = time.perf_counter() - t0
-        t["skipped"] = 1.0
-        return t
-    sc = lambda n: delta.scan(n, settings=settings)  # noqa: E731
-    owners = ot.consent_owners(sc("bronze.open_finance_consents"), key)
-    good, bad = ot.silver_transactions(sc(inputs[0]), sc(inputs[1]), owners, ot.context_frame(sc(inputs[3])),
-                                       ot.fraud_label_frame(sc(inputs[4])), now, key)
-    ids = bt.customer_ids(sc("bronze.bank_customers"), key)
-    logins = bt.silver_logins(sc("bronze.bank_logins"), ids, now)
-    t["silver_transform"] = time.perf_counter() - t0
+    res = run_silver_transactions(lake, "bench")
+    t["silver.transactions"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    delta.append("silver.transactions", good, settings, metadata=inc.metadata(vers))
-    delta.append("silver.logins", logins, settings)
-    t["silver_write"] = time.perf_counter() - t1
+    login_inputs = ["bronze.bank_logins", "bronze.bank_customers"]
+    vers = inc.versions(login_inputs, settings)
+    if inc.watermark("silver.logins", settings) != vers:  # rebuild_if_moved's test, without a Dagster context
+        sc = lambda n: delta.scan(n, settings=settings)  # noqa: E731
+        ids = bt.customer_ids(sc("bronze.bank_customers"), lake.pseudonym_key())
+        write_merged("silver.logins", bt.silver_logins(sc("bronze.bank_logins"), ids, datetime.now(UTC)), settings,
+                     inc.metadata(vers))
+    t["silver.logins"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    feats = gt.transaction_features(sc("silver.transactions"), sc("silver.logins"), now)
-    day = gt.customer_day(sc("silver.transactions"), now)
-    t["gold_transform"] = time.perf_counter() - t2
+    feats = run_customer_incremental(lake, "gold.transaction_features", [TX, "silver.logins"],
+                                     lambda scan: gt.transaction_features(scan(TX), scan("silver.logins"),
+                                                                          datetime.now(UTC)))
+    t["gold.transaction_features"] = time.perf_counter() - t2
     t3 = time.perf_counter()
-    delta.append("gold.transaction_features", feats, settings)
-    delta.append("gold.customer_day", day, settings)
-    t["gold_write"] = time.perf_counter() - t3
-    t["rows"] = float(good.height)
-    t["quarantined"] = float(bad.height)
-    _ = write_merged  # the assets MERGE; a first load into empty tables is an append (same rows)
+    run_customer_incremental(lake, "gold.customer_day", [TX], lambda scan: gt.customer_day(scan(TX), datetime.now(UTC)))
+    t["gold.customer_day"] = time.perf_counter() - t3
+    t["rows"] = float(res["inserted"])
+    t["quarantined"] = float(res["quarantined"])
+    t["feature_rows"] = float(feats["inserted"])
+    if res["skipped"] and feats["skipped"]:
+        t["skipped"] = 1.0
     return t
 
 
@@ -213,6 +213,12 @@ def _auditor(settings) -> list[str]:
     return lines
 
 
+def _peak_rss_gb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # KiB on Linux
+
+
 def _timed(fn) -> float:
     t0 = time.perf_counter()
     fn()
@@ -252,18 +258,19 @@ def main() -> None:
               flush=True)
         print(f"  {_load()}", flush=True)
         t0, c0 = time.perf_counter(), time.process_time()
-        stages = _polars_pipeline(s, key)
+        stages = _polars_pipeline(s)
         total, cpu = time.perf_counter() - t0, time.process_time() - c0
         print(f"bronze->silver->gold {int(stages['rows']):,} tx: {total:.1f}s (target <= 60s; ratio {total / 60:.2f} of "
               f"budget; process CPU {cpu:.0f}s = {cpu / 2:.0f}s of 2 idle cores) stages: "
-              + ", ".join(f"{k}={v:.1f}s" for k, v in stages.items() if k not in ("rows", "quarantined"))
-              + f" ({_load()})", flush=True)
+              + ", ".join(f"{k}={v:.1f}s" for k, v in stages.items() if k not in ("rows", "quarantined", "feature_rows"))
+              + f" (peak RSS {_peak_rss_gb():.1f} GB; {_load()})", flush=True)
+        counted = ["silver.transactions", "silver.logins", "gold.transaction_features", "gold.customer_day"]
+        before = {x: delta.row_count(x, settings=s) for x in counted}
         t0 = time.perf_counter()
-        before = delta.row_count("silver.transactions", settings=s)
-        again = _polars_pipeline(s, key)
+        again = _polars_pipeline(s)
         rerun = time.perf_counter() - t0
-        after = delta.row_count("silver.transactions", settings=s)
-        print(f"re-run with no new data: {rerun:.2f}s (target <= 5s), rows added {after - before}, "
+        added = {x: delta.row_count(x, settings=s) - before[x] for x in counted}
+        print(f"re-run with no new data: {rerun:.2f}s (target <= 5s), rows added {added}, "
               f"skipped={bool(again.get('skipped'))}", flush=True)
         for line in _auditor(s):
             print(line, flush=True)

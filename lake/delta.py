@@ -123,22 +123,16 @@ def conform(table: TableRef, df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _to_arrow(t: Table, df: pl.DataFrame) -> pa.Table:
-    return df.to_arrow().cast(_write_schema(t))
+    return df.to_arrow(compat_level=pl.CompatLevel.newest()).cast(_write_schema(t))
 
 
 @functools.lru_cache(maxsize=None)
 def _write_schema(t: Table) -> pa.Schema:
-    """The catalog's Arrow schema with 64-bit string offsets: polars exports ``large_string``, so the
-    cast before a write copies no string data (Delta stores both as ``string``)."""
-    fields = []
-    for f in t.arrow_schema:
-        typ = f.type
-        if pa.types.is_string(typ):
-            typ = pa.large_string()
-        elif pa.types.is_list(typ) and pa.types.is_string(typ.value_type):
-            typ = pa.large_list(pa.large_string())
-        fields.append(pa.field(f.name, typ, nullable=f.nullable))
-    return pa.schema(fields)
+    """The Arrow schema of the frames written to ``t``: polars' own export types (``string_view``:
+    exporting them copies no string data, where ``large_string``/``string`` would copy every value;
+    Delta stores all of them as ``string``) with the catalog's nullability."""
+    exported = pl.DataFrame(schema=t.schema).to_arrow(compat_level=pl.CompatLevel.newest()).schema
+    return pa.schema([pa.field(c.name, exported.field(c.name).type, nullable=c.nullable) for c in t.columns])
 
 
 def writer_properties(settings: Settings | None = None) -> WriterProperties:
