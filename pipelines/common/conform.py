@@ -24,9 +24,9 @@ AMOUNT_RE = r"^\d+\.\d\d(?:00?)?$"
 
 def cents(expr: pl.Expr) -> pl.Expr:
     """Integer cents of an amount string matching :data:`AMOUNT_RE`, else null."""
-    whole = expr.str.extract(r"^(\d{1,15})\.\d{2}(?:0{1,2})?$", 1).cast(pl.Int64, strict=False)
-    frac = expr.str.extract(r"^\d{1,15}\.(\d{2})(?:0{1,2})?$", 1).cast(pl.Int64, strict=False)
-    return whole * 100 + frac
+    parts = expr.str.extract_groups(r"^(\d{1,15})\.(\d{2})(?:0{1,2})?$")  # one regex pass
+    return (parts.struct.field("1").cast(pl.Int64, strict=False) * 100
+            + parts.struct.field("2").cast(pl.Int64, strict=False))
 
 
 def money(cents_expr: pl.Expr) -> pl.Expr:

@@ -32,8 +32,8 @@ def transaction_features(tx: pl.LazyFrame | pl.DataFrame, logins: pl.LazyFrame |
                            "credit_debit_type", "type", "channel", "counterparty_pk", "is_new_device",
                            "is_fraud", "fraud_scenario")
           .with_columns(pl.col("customer_pk").cast(pl.Categorical).to_physical().alias("_code"))
-          .sort("_code", "booked_at").with_columns((pl.col("_code").rle_id()).cast(pl.Int64).alias("_cid"))
           .collect())
+    df = _by_customer_time(df).with_columns(pl.col("_code").rle_id().cast(pl.Int64).alias("_cid"))
     # customer ids 0..m-1 in row order; logins keyed by the same ids (customers without rows dropped)
     ids = df.select("customer_pk", "_cid").unique("customer_pk")
     lg = (logins.lazy().select("customer_pk", pl.col("at").cast(_TS), "is_new_device")
@@ -71,6 +71,19 @@ def transaction_features(tx: pl.LazyFrame | pl.DataFrame, logins: pl.LazyFrame |
         "is_fraud", "fraud_scenario", pl.lit(now).cast(_TS).alias("computed_at"),
     )
     return out.collect()
+
+
+def _by_customer_time(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` sorted by (``_code``, ``booked_at``): by one int64 key ``code << bits | microseconds since
+    the first row`` when both fit in 62 bits (a one-key sort is about 40% cheaper), else by both columns."""
+    if df.height == 0:
+        return df
+    us = pl.col("booked_at").dt.epoch("us")
+    span, codes = df.select(us.max() - us.min(), pl.col("_code").max()).row(0)
+    bits = int(span or 0).bit_length()
+    if bits + int(codes or 0).bit_length() > 62:
+        return df.sort("_code", "booked_at")
+    return df.sort((pl.col("_code").cast(pl.Int64) * (1 << bits)) + (us - us.min()))
 
 
 def customer_day(tx: pl.LazyFrame | pl.DataFrame, now: datetime) -> pl.DataFrame:

@@ -112,6 +112,7 @@ def silver_transactions(account_tx: pl.DataFrame | pl.LazyFrame, card_tx: pl.Dat
         .collect()
     )
     good, bad = q.split_valid(typed, TX_SUITE)
+    del typed  # 10 M rows: do not keep the unsplit frame alive next to good/out
     cp = pseudonymise_distinct(good.get_column("counterparty_key"), "pix_key", key=key)
     doc = pseudonymise_distinct(good.get_column("counterparty_document"), "document", key=key)
     name = pseudonymise_distinct(good.get_column("counterparty_name"), "name", key=key)
