@@ -96,26 +96,33 @@ def _polars_pipeline(settings) -> dict[str, float]:
 
     lake = LakeResource(lake_uri=str(settings.lake_uri))
     t: dict[str, float] = {}
-    t0 = time.perf_counter()
-    res = run_silver_transactions(lake, "bench")
-    t["silver.transactions"] = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    login_inputs = ["bronze.bank_logins", "bronze.bank_customers"]
-    vers = inc.versions(login_inputs, settings)
-    if inc.watermark("silver.logins", settings) != vers:  # rebuild_if_moved's test, without a Dagster context
-        sc = lambda n: delta.scan(n, settings=settings)  # noqa: E731
-        ids = bt.customer_ids(sc("bronze.bank_customers"), lake.pseudonym_key())
-        write_merged("silver.logins", bt.silver_logins(sc("bronze.bank_logins"), ids, datetime.now(UTC)), settings,
-                     inc.metadata(vers))
-    t["silver.logins"] = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    feats = run_customer_incremental(lake, "gold.transaction_features", [TX, "silver.logins"],
-                                     lambda scan: gt.transaction_features(scan(TX), scan("silver.logins"),
-                                                                          datetime.now(UTC)))
-    t["gold.transaction_features"] = time.perf_counter() - t2
-    t3 = time.perf_counter()
-    run_customer_incremental(lake, "gold.customer_day", [TX], lambda scan: gt.customer_day(scan(TX), datetime.now(UTC)))
-    t["gold.customer_day"] = time.perf_counter() - t3
+    peaks: dict[str, float] = {}
+
+    def timed(name: str, fn):  # noqa: ANN001, ANN202
+        _reset_peak_rss()
+        t0 = time.perf_counter()
+        out = fn()
+        t[name] = time.perf_counter() - t0
+        peaks[name] = _peak_rss_gb()
+        return out
+
+    def logins() -> None:
+        login_inputs = ["bronze.bank_logins", "bronze.bank_customers"]
+        vers = inc.versions(login_inputs, settings)
+        if inc.watermark("silver.logins", settings) != vers:  # rebuild_if_moved's test, without a Dagster context
+            sc = lambda n: delta.scan(n, settings=settings)  # noqa: E731
+            ids = bt.customer_ids(sc("bronze.bank_customers"), lake.pseudonym_key())
+            write_merged("silver.logins", bt.silver_logins(sc("bronze.bank_logins"), ids, datetime.now(UTC)),
+                         settings, inc.metadata(vers))
+
+    res = timed("silver.transactions", lambda: run_silver_transactions(lake, "bench"))
+    timed("silver.logins", logins)
+    feats = timed("gold.transaction_features", lambda: run_customer_incremental(
+        lake, "gold.transaction_features", [TX, "silver.logins"],
+        lambda scan: gt.transaction_features(scan(TX), scan("silver.logins"), datetime.now(UTC))))
+    timed("gold.customer_day", lambda: run_customer_incremental(
+        lake, "gold.customer_day", [TX], lambda scan: gt.customer_day(scan(TX), datetime.now(UTC))))
+    t["peaks"] = peaks  # type: ignore[assignment]
     t["rows"] = float(res["inserted"])
     t["quarantined"] = float(res["quarantined"])
     t["feature_rows"] = float(feats["inserted"])
@@ -272,8 +279,9 @@ def main() -> None:
         total, cpu = time.perf_counter() - t0, time.process_time() - c0
         print(f"bronze->silver->gold {int(stages['rows']):,} tx: {total:.1f}s (target <= 60s; ratio {total / 60:.2f} of "
               f"budget; process CPU {cpu:.0f}s = {cpu / 2:.0f}s of 2 idle cores) stages: "
-              + ", ".join(f"{k}={v:.1f}s" for k, v in stages.items() if k not in ("rows", "quarantined", "feature_rows"))
-              + f" (peak RSS {_peak_rss_gb():.1f} GB; {_load()})", flush=True)
+              + ", ".join(f"{k}={v:.1f}s" for k, v in stages.items() if k in stages["peaks"])
+              + "; peak RSS per asset: " + ", ".join(f"{k}={v:.1f}GB" for k, v in stages["peaks"].items())
+              + f" ({_load()})", flush=True)
         counted = ["silver.transactions", "silver.logins", "gold.transaction_features", "gold.customer_day"]
         before = {x: delta.row_count(x, settings=s) for x in counted}
         t0 = time.perf_counter()
