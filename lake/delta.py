@@ -7,6 +7,9 @@ entries). Writes are conformed to the catalog schema first (:func:`conform`): mi
 columns, lossy casts (float to money/integers) and nulls in non-nullable columns fail with a
 :class:`SchemaEnforcementError` naming the column. Commits that lose a race with another writer
 (``CommitFailedError``) are retried with jittered back-off, re-reading the table each time.
+Parquet files are written with the settings' codec (ZSTD level 1 by default) and dictionary encoding
+only on repeating string columns (:func:`writer_properties`); frames go to delta-rs as Arrow string
+views, without copying string data.
 
 Reads go through polars (``pl.read_delta``/``pl.scan_delta``), not ``to_pyarrow_table()``, which
 sometimes aborts the interpreter at exit. deltalake panics in a forked child: use ``spawn``.
