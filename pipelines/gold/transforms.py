@@ -88,8 +88,9 @@ def _by_customer_time(df: pl.DataFrame) -> pl.DataFrame:
 
 def customer_day(tx: pl.LazyFrame | pl.DataFrame, now: datetime) -> pl.DataFrame:
     """Customer x local-day aggregates. Conditional counts and sums are plain sums of precomputed
-    columns (no per-group filters); customers and counterparties are grouped by dictionary codes
-    instead of their 64-character pseudonyms."""
+    columns (no per-group filters); customers are grouped as categoricals and distinct counterparties
+    are counted from unique (customer, day, counterparty code) triples (a per-group ``n_unique`` over
+    millions of customer-days is several times slower)."""
     credit = pl.col("credit_debit_type") == "CREDITO"
     debit = ~credit
     pix_out = debit & (pl.col("type") == "PIX")
@@ -109,15 +110,16 @@ def customer_day(tx: pl.LazyFrame | pl.DataFrame, now: datetime) -> pl.DataFrame
              cents(card, "card_cents"), cents(salary, "salary_cents"),
              count(pl.col("is_new_device"), "new_device_tx_count"), count(pl.col("is_fraud"), "fraud_tx_count")]
     sums = [f.meta.output_name() for f in flags]
-    return (tx.lazy().select(
-                pl.col("customer_pk").cast(pl.Categorical).to_physical().alias("_c"), "customer_pk",
-                pl.col("booked_at").dt.convert_time_zone(TZ).dt.date().alias("day"), *flags,
-                pl.col("counterparty_pk").cast(pl.Categorical).to_physical().alias("_cp"))
-            .group_by("_c", "day").agg(
-                pl.col("customer_pk").first(), pl.len().cast(pl.Int32).alias("tx_count"),
-                *[pl.col(c).sum() for c in sums],
-                pl.col("_cp").drop_nulls().n_unique().cast(pl.Int32).alias("distinct_counterparties"))
-            .with_columns(pl.col("day").dt.strftime("%Y-%m").alias("month"), pl.lit(now).cast(_TS).alias("computed_at"))
+    base = tx.lazy().select(
+        pl.col("customer_pk").cast(pl.Categorical), pl.col("booked_at").dt.convert_time_zone(TZ).dt.date().alias("day"),
+        *flags, pl.col("counterparty_pk").cast(pl.Categorical).to_physical().alias("_cp")).collect()
+    keys = ["customer_pk", "day"]
+    distinct = (base.lazy().select(*keys, "_cp").drop_nulls("_cp").unique().group_by(keys)
+                .agg(pl.len().cast(pl.Int32).alias("distinct_counterparties")))
+    return (base.lazy().group_by(keys).agg(pl.len().cast(pl.Int32).alias("tx_count"), *[pl.col(c).sum() for c in sums])
+            .join(distinct, on=keys, how="left")
+            .with_columns(pl.col("customer_pk").cast(pl.String), pl.col("distinct_counterparties").fill_null(0),
+                          pl.col("day").dt.strftime("%Y-%m").alias("month"), pl.lit(now).cast(_TS).alias("computed_at"))
             .select("customer_pk", "day", "month", "tx_count", "credit_count", "debit_count", "credit_cents",
                     "debit_cents", "net_cents", "pix_out_count", "pix_out_cents", "card_count", "card_cents",
                     "salary_cents", "distinct_counterparties", "new_device_tx_count", "fraud_tx_count", "computed_at")
