@@ -129,7 +129,7 @@ def _to_arrow(t: Table, df: pl.DataFrame) -> pa.Table:
     return df.to_arrow(compat_level=pl.CompatLevel.newest()).cast(_write_schema(t))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _write_schema(t: Table) -> pa.Schema:
     """The Arrow schema of the frames written to ``t``: polars' own export types (``string_view``:
     exporting them copies no string data, where ``large_string``/``string`` would copy every value;
