@@ -223,6 +223,7 @@ def _auditor(settings) -> list[str]:
     queries = {
         "by type": "SELECT type, credit_debit_type, count(*), sum(amount_cents) FROM {t} GROUP BY ALL",
         "by customer": "SELECT customer_pk, count(*), sum(amount_cents), max(amount_cents) FROM {t} GROUP BY ALL",
+        "by customer key": "SELECT customer_key, count(*), sum(amount_cents), max(amount_cents) FROM {t} GROUP BY ALL",
     }
     lines = []
     with connect(settings) as aud:

@@ -14,7 +14,7 @@ import polars as pl
 
 from lake import quality as q
 from lake.domain.world_schema import CHANNELS, CREDIT_DEBIT, FRAUD_SCENARIOS, LOAN_SUBTYPES, TRANSACTION_TYPES
-from lake.pseudonym import pseudonymise
+from lake.pseudonym import pseudonym_int, pseudonymise
 from pipelines.common.conform import AMOUNT_RE, cents, decode, money, pseudonymise_distinct, ts
 from pipelines.common.dedup import latest
 
@@ -119,7 +119,8 @@ def silver_transactions(account_tx: pl.DataFrame | pl.LazyFrame, card_tx: pl.Dat
     sign = pl.when(pl.col("credit_debit_type") == "CREDITO").then(1).otherwise(-1)
     out = good.with_columns(cp.alias("counterparty_pk"), doc.alias("counterparty_document_pk"),
                             name.alias("counterparty_name_pk")).select(
-        "transaction_id", "source", "customer_pk", "account_id", "credit_card_account_id", "booked_at",
+        "transaction_id", "source", "customer_pk", pseudonym_int(pl.col("customer_pk")).alias("customer_key"),
+        "account_id", "credit_card_account_id", "booked_at",
         pl.col("booked_at").dt.strftime("%Y-%m").alias("booked_month"),
         money(pl.col("amount_cents")).alias("amount"), "amount_cents",
         (pl.col("amount_cents") * sign).alias("signed_amount_cents"), "credit_debit_type", "type", "channel",

@@ -77,3 +77,13 @@ def test_no_clear_identifier_in_silver_like_output():
     for clear in ("52998224725", "529.982.247-25", "11144477735", "José", "Maria", "jose@x.com", "maria@y.com"):
         assert clear not in text
     assert all(len(v) == 64 for v in out["cpf_pk"])
+
+
+def test_pseudonym_int_is_the_first_60_bits_of_the_pseudonym():
+    from lake.pseudonym import pseudonym_int, pseudonymise
+
+    pks = pseudonymise(pl.Series(["123.456.789-09", "987.654.321-00", None]), "cpf", key=b"k")
+    got = pl.select(pseudonym_int(pl.lit(pks))).to_series()
+    assert got.dtype == pl.Int64
+    assert got.to_list() == [int(pks[0][:15], 16), int(pks[1][:15], 16), None]
+    assert 0 <= got[0] < 2**60
