@@ -27,7 +27,7 @@ from typing import Any, Literal, TypeVar
 import polars as pl
 import pyarrow as pa
 from deltalake import ColumnProperties, CommitProperties, DeltaTable, WriterProperties, write_deltalake
-from deltalake.exceptions import CommitFailedError, TableNotFoundError
+from deltalake.exceptions import CommitFailedError, SchemaMismatchError, TableNotFoundError
 
 from lake.catalog import Table, get_table
 from lake.settings import Settings, get_settings
@@ -175,6 +175,11 @@ def _retrying(what: str, fn: Callable[[], T], settings: Settings | None = None) 
                 raise CommitRetriesExhausted(f"{what}: gave up after {retries} retries: {exc}") from exc
             time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 2.0)
+        except SchemaMismatchError as exc:
+            raise SchemaEnforcementError(
+                f"{what}: the table in the lake was created with another schema than the catalog's ({exc}); "
+                "a derived (silver/gold) table is rebuilt by removing it and re-running its asset"
+            ) from exc
     raise AssertionError("unreachable")
 
 

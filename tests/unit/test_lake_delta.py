@@ -167,3 +167,15 @@ def test_first_merge_into_an_empty_table_keeps_metadata_and_dedups_the_source():
     got = delta.read(TX).sort("transaction_id")
     assert got["transaction_id"].to_list() == ["x", "y"] and got["amount_cents"].to_list() == [300, 100]
     assert delta.merge(TX, df)["num_target_rows_inserted"] == 0  # idempotent re-run
+
+
+def test_append_to_a_table_created_with_an_older_catalog_schema_fails_clearly():
+    import pyarrow as pa
+    from deltalake import DeltaTable
+
+    from lake.catalog import get_table
+
+    old = pa.schema([f for f in get_table(TX).arrow_schema if f.name != "customer_key"])
+    DeltaTable.create(delta.table_uri(TX), schema=old, partition_by=["booked_month"])
+    with pytest.raises(delta.SchemaEnforcementError, match="rebuilt by removing it"):
+        delta.append(TX, transactions(["a"]))
