@@ -17,11 +17,14 @@ import polars as pl
 
 from lake import auditor, delta
 from lake.catalog import get_table
+from lake.pseudonym import pseudonym_int
 from lake.settings import get_settings, load_settings
 
 QUERIES = {
     "by_customer": "SELECT customer_pk, count(*) AS n, sum(amount_cents) AS cents "
                    "FROM silver.transactions GROUP BY customer_pk",
+    "by_customer_key": "SELECT customer_key, count(*) AS n, sum(amount_cents) AS cents "
+                       "FROM silver.transactions GROUP BY customer_key",
     "by_type_month": "SELECT type, booked_month, count(*) AS n, sum(amount_cents) AS cents, "
                      "avg(amount_cents) AS mean FROM silver.transactions GROUP BY ALL",
 }
@@ -48,6 +51,7 @@ def _generate(n: int, seed: int = 1) -> pl.DataFrame:
         "mcc": None, "device_id": None, "is_new_device": False, "is_fraud": False, "fraud_scenario": None,
         "source_record_id": "bench", "ingested_at": booked,
     }).with_columns(
+        customer_key=pseudonym_int(pl.col("customer_pk")),
         booked_month=pl.col("booked_at").dt.strftime("%Y-%m"),
         amount=pl.col("amount_cents").cast(pl.Decimal(18, 2)) / 100,
     )
@@ -68,7 +72,8 @@ def main(rows: int = 10_000_000) -> dict[str, float]:
     home = get_settings().home
     s = load_settings(lake_uri=str(home / "bench" / "lake"))
     table = "silver.transactions"
-    if not delta.exists(table, s) or delta.row_count(table, settings=s) != rows:
+    if (not delta.exists(table, s) or delta.row_count(table, settings=s) != rows
+            or delta.scan(table, settings=s).collect_schema().names() != get_table(table).column_names):
         t = time.perf_counter()
         delta.overwrite(table, _generate(rows), settings=s)
         print(f"generated {rows:,} rows in {time.perf_counter() - t:.1f} s at {delta.table_uri(table, s)}")

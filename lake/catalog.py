@@ -245,6 +245,9 @@ SILVER = [
             _req("transaction_id", pl.String),
             _req("source", pl.String, doc="ACCOUNT | CREDIT_CARD (card transactions are merged here)"),
             _req("customer_pk", pl.String, pii="pseudonymised"),
+            _req("customer_key", pl.Int64, pii="pseudonymised",
+                 doc="first 60 bits of customer_pk as an integer (lake.pseudonym.pseudonym_int): the compact "
+                     "GROUP BY key for auditors"),
             C("account_id", pl.String, doc="null for card transactions"),
             C("credit_card_account_id", pl.String, doc="null for account transactions"),
             _req("booked_at", TS),

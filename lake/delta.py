@@ -7,6 +7,9 @@ entries). Writes are conformed to the catalog schema first (:func:`conform`): mi
 columns, lossy casts (float to money/integers) and nulls in non-nullable columns fail with a
 :class:`SchemaEnforcementError` naming the column. Commits that lose a race with another writer
 (``CommitFailedError``) are retried with jittered back-off, re-reading the table each time.
+Parquet files are written with the settings' codec (ZSTD level 1 by default) and dictionary encoding
+only on repeating string columns (:func:`writer_properties`); frames go to delta-rs as Arrow string
+views, without copying string data.
 
 Reads go through polars (``pl.read_delta``/``pl.scan_delta``), not ``to_pyarrow_table()``, which
 sometimes aborts the interpreter at exit. deltalake panics in a forked child: use ``spawn``.
@@ -14,6 +17,7 @@ sometimes aborts the interpreter at exit. deltalake panics in a forked child: us
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -22,8 +26,8 @@ from typing import Any, Literal, TypeVar
 
 import polars as pl
 import pyarrow as pa
-from deltalake import CommitProperties, DeltaTable, write_deltalake
-from deltalake.exceptions import CommitFailedError, TableNotFoundError
+from deltalake import ColumnProperties, CommitProperties, DeltaTable, WriterProperties, write_deltalake
+from deltalake.exceptions import CommitFailedError, SchemaMismatchError, TableNotFoundError
 
 from lake.catalog import Table, get_table
 from lake.settings import Settings, get_settings
@@ -122,7 +126,40 @@ def conform(table: TableRef, df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _to_arrow(t: Table, df: pl.DataFrame) -> pa.Table:
-    return df.to_arrow().cast(t.arrow_schema)
+    return df.to_arrow(compat_level=pl.CompatLevel.newest()).cast(_write_schema(t))
+
+
+@functools.cache
+def _write_schema(t: Table) -> pa.Schema:
+    """The Arrow schema of the frames written to ``t``: polars' own export types (``string_view``:
+    exporting them copies no string data, where ``large_string``/``string`` would copy every value;
+    Delta stores all of them as ``string``) with the catalog's nullability."""
+    exported = pl.DataFrame(schema=t.schema).to_arrow(compat_level=pl.CompatLevel.newest()).schema
+    return pa.schema([pa.field(c.name, exported.field(c.name).type, nullable=c.nullable) for c in t.columns])
+
+
+def writer_properties(settings: Settings | None = None, table: TableRef | None = None) -> WriterProperties:
+    """Parquet writer options of every lake write: codec and level from settings; with ``table``,
+    dictionary encoding only where it pays (:func:`_dictionary_columns`)."""
+    s = settings or get_settings()
+    level = s.lake_parquet_compression_level if s.lake_parquet_compression in ("ZSTD",) else None
+    columns = None
+    if table is not None:
+        t = get_table(table)
+        keep = _dictionary_columns(t)
+        columns = {c.name: ColumnProperties(dictionary_enabled=c.name in keep) for c in t.columns}
+    return WriterProperties(compression=s.lake_parquet_compression, compression_level=level,
+                            column_properties=columns)
+
+
+def _dictionary_columns(t: Table) -> frozenset[str]:
+    """String columns whose values repeat (enums, customer/counterparty pseudonyms, months): not the
+    numbers, timestamps and booleans, nor a one-column primary key or ``source_record_id`` (unique per
+    row). Measured on 2 M gold.transaction_features rows: writing takes 40% less CPU and the files are
+    smaller than with dictionaries everywhere (arrow-rs tries a dictionary per column, then falls back)."""
+    unique = set(t.primary_key) if len(t.primary_key) == 1 else set()
+    return frozenset(c.name for c in t.columns
+                     if c.dtype == pl.String and c.name not in unique and c.name != "source_record_id")
 
 
 # --- commit retries -----------------------------------------------------------------------------
@@ -138,6 +175,11 @@ def _retrying(what: str, fn: Callable[[], T], settings: Settings | None = None) 
                 raise CommitRetriesExhausted(f"{what}: gave up after {retries} retries: {exc}") from exc
             time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 2.0)
+        except SchemaMismatchError as exc:
+            raise SchemaEnforcementError(
+                f"{what}: the table in the lake was created with another schema than the catalog's ({exc}); "
+                "a derived (silver/gold) table is rebuilt by removing it and re-running its asset"
+            ) from exc
     raise AssertionError("unreachable")
 
 
@@ -180,7 +222,7 @@ def append(table: TableRef, df: pl.DataFrame, settings: Settings | None = None, 
     def write() -> int:
         write_deltalake(
             table_uri(t, settings), data, mode="append", storage_options=storage_options(settings),
-            commit_properties=_commit_props(settings, metadata),
+            commit_properties=_commit_props(settings, metadata), writer_properties=writer_properties(settings, t),
         )
         return version(t, settings)
 
@@ -198,6 +240,7 @@ def overwrite(table: TableRef, df: pl.DataFrame, *, predicate: str | None = None
         write_deltalake(
             table_uri(t, settings), data, mode="overwrite", predicate=predicate,
             storage_options=storage_options(settings), commit_properties=_commit_props(settings),
+            writer_properties=writer_properties(settings, t),
         )
         return version(t, settings)
 
@@ -215,12 +258,16 @@ def merge(table: TableRef, df: pl.DataFrame, *, update: bool = True, key: Sequen
 
     Matched rows are only rewritten when some non-key column differs (``IS DISTINCT FROM``), so a
     MERGE of identical data changes nothing. The source is deduplicated on the key (last row wins).
+    A table without files takes a join-free insert (:func:`_insert_into_empty`, same metrics keys).
     Returns delta-rs merge metrics (``num_target_rows_inserted``/``_updated``...). ``metadata``
     (string values) is stored in the commit info, e.g. a pipeline watermark committed atomically with the rows.
     """
     t = get_table(table)
     keys = list(key or t.primary_key)
-    src = conform(t, df).unique(subset=keys, keep="last", maintain_order=True)
+    src = conform(t, df)
+    key_expr = pl.col(keys[0]) if len(keys) == 1 else pl.struct(keys)
+    if src.height > 1 and src.select(key_expr.is_duplicated().any()).item():  # one hash pass; sort-free
+        src = src.unique(subset=keys, keep="last", maintain_order=True)
     data = _to_arrow(t, src)
     ensure_table(t, settings)
     on = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in keys)
@@ -228,15 +275,33 @@ def merge(table: TableRef, df: pl.DataFrame, *, update: bool = True, key: Sequen
     changed = " OR ".join(f"(t.{_quote(c)} IS DISTINCT FROM s.{_quote(c)})" for c in non_keys)
 
     def run() -> dict[str, Any]:
-        merger = _open(t, settings).merge(
+        dt = _open(t, settings)
+        if data.num_rows and not dt.file_uris():
+            return _insert_into_empty(t, dt, data, settings, metadata)
+        merger = dt.merge(
             source=data, predicate=on, source_alias="s", target_alias="t",
-            commit_properties=_commit_props(settings, metadata),
+            commit_properties=_commit_props(settings, metadata), writer_properties=writer_properties(settings, t),
         )
         if update and non_keys:
             merger = merger.when_matched_update_all(predicate=changed)
         return merger.when_not_matched_insert_all().execute()
 
     return _retrying(f"merge {t.name}", run, settings)
+
+
+def _insert_into_empty(t: Table, dt: DeltaTable, data: pa.Table, settings: Settings | None,
+                       metadata: dict[str, str] | None) -> dict[str, Any]:
+    """A MERGE into a table without files only inserts: write the rows without the join.
+
+    Written as an overwrite with predicate ``true`` on the empty snapshot just read: it removes
+    nothing, and unlike a blind append its commit fails (and :func:`merge` retries as a real MERGE)
+    if another writer added rows since, so concurrent first MERGEs cannot duplicate a key.
+    """
+    write_deltalake(dt, data, mode="overwrite", predicate="true", storage_options=storage_options(settings),
+                    commit_properties=_commit_props(settings, metadata), writer_properties=writer_properties(settings, t))
+    n = data.num_rows
+    return {"num_source_rows": n, "num_target_rows_inserted": n, "num_target_rows_updated": 0,
+            "num_target_rows_deleted": 0, "num_target_rows_copied": 0, "num_output_rows": n}
 
 
 def delete(table: TableRef, predicate: str, settings: Settings | None = None) -> dict[str, Any]:
@@ -331,8 +396,8 @@ def optimize(table: TableRef, *, z_order: Sequence[str] | None = None,
         opt = _open(t, settings).optimize
         props = _commit_props(settings)
         if z_order:
-            return opt.z_order(list(z_order), commit_properties=props)
-        return opt.compact(commit_properties=props)
+            return opt.z_order(list(z_order), commit_properties=props, writer_properties=writer_properties(settings, t))
+        return opt.compact(commit_properties=props, writer_properties=writer_properties(settings, t))
 
     return _retrying(f"optimize {t.name}", run, settings)
 

@@ -180,7 +180,7 @@ def erase_subject(subject: Subject, settings: Settings | None = None) -> dict[st
             new = new.filter(pl.col(pcol).is_in(values))
         data = delta._to_arrow(t, delta.conform(t, new))
         write_deltalake(delta.table_uri(t, s), data, mode="overwrite", predicate=predicate,
-                        storage_options=delta.storage_options(s))
+                        storage_options=delta.storage_options(s), writer_properties=delta.writer_properties(s, t))
         files = _purge_history(t, s)
         report[t.name] = {"deleted": deleted, "redacted": redacted, "files_removed": files}
     return report

@@ -207,6 +207,17 @@ def pseudonymise(values: pl.Series, kind: Kind, *, key_type: pl.Series | None = 
     return norm.replace_strict(uniq, hashed, default=None, return_dtype=pl.String)
 
 
+def pseudonym_int(expr: pl.Expr) -> pl.Expr:
+    """A 60-bit integer from the first 15 hex digits of a 64-hex pseudonym (null if not hex).
+
+    A compact key for GROUP BY and joins over large tables (DuckDB groups 10 M rows by an int64
+    about 2.5x faster than by the 64-character text). It reveals nothing the pseudonym does not;
+    two customers share it with probability about n^2 / 2^61 (1e-8 for 100 k customers), so it is
+    for aggregation, while lookups and erasure use the full pseudonym.
+    """
+    return expr.str.slice(0, 15).str.to_integer(base=16, strict=False).cast(pl.Int64)
+
+
 def pseudonymise_one(value: str | None, kind: Kind, *, key_type: str | None = None,
                      key: bytes | None = None) -> str | None:
     """One identifier (e.g. a CPF typed by a user) to its pseudonym, for lookups.

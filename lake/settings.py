@@ -87,6 +87,10 @@ class Settings(BaseSettings):
         default=False, description="expose bronze tables (raw payloads, clear CPF) in the DuckDB auditor"
     )
     lake_commit_retries: int = Field(default=12, description="retries of a Delta commit on conflict")
+    lake_parquet_compression: Literal["ZSTD", "SNAPPY", "LZ4_RAW", "UNCOMPRESSED"] = Field(
+        default="ZSTD", description="codec of the Parquet files the lake writes")
+    lake_parquet_compression_level: int | None = Field(
+        default=1, description="codec level (ZSTD: 1 is fast and still about a third smaller than SNAPPY)")
 
     # --- relational, logs and audit ----------------------------------------------------------
     database_url: str | None = None

@@ -155,7 +155,7 @@ def seed_lake(settings, person: dict, control: dict) -> None:  # noqa: ANN001
             "quarantine_date": now.date()}]), settings)
         delta.append("silver.transactions", _fill("silver.transactions", [{
             "transaction_id": f"tx-{i}", "source": "ACCOUNT", "customer_pk": ids["customer_pk"],
-            "booked_at": now, "booked_month": "2026-03", "amount_cents": 1234, "signed_amount_cents": -1234,
+            "customer_key": int(ids["customer_pk"][:15], 16), "booked_at": now, "booked_month": "2026-03", "amount_cents": 1234, "signed_amount_cents": -1234,
             "counterparty_pk": other["pix_EVP_pk"], "source_record_id": "r", "ingested_at": now}]), settings)
     # gold from the Feast sample generator, customers 0/1 mapped to the two people
     rng = np.random.default_rng(5)

@@ -10,6 +10,7 @@ from lake import quality as q
 from lake.domain.world_schema import PIX_KEY_TYPES
 from lake.pseudonym import pseudonymise
 from pipelines.common.conform import decode
+from pipelines.common.dedup import latest
 
 S = pl.String
 CUSTOMER = pl.Struct({"cpf": S, "name": S, "email": S, "phone": S, "birth_date": S, "state": S,
@@ -115,8 +116,8 @@ def customer_ids(bronze_customers: pl.DataFrame | pl.LazyFrame, key: bytes | Non
 
 
 def silver_logins(bronze: pl.DataFrame | pl.LazyFrame, ids: pl.DataFrame, now: datetime) -> pl.DataFrame:
-    return (decode(bronze, LOGIN).join(ids.lazy(), on="customer_id", how="inner")
-            .sort("pulled_at").unique(["customer_pk", "at"], keep="last")
+    joined = decode(bronze, LOGIN).join(ids.lazy(), on="customer_id", how="inner")
+    return (latest(joined, ["customer_pk", "at"]).lazy()
             .select("customer_pk", "at", "device_id", pl.col("is_new_device").fill_null(False),
                     pl.col("record_id").alias("source_record_id"),
                     pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("ingested_at")).collect())

@@ -10,8 +10,11 @@ Timestamps: RFC 3339 UTC text to ``Datetime(us, UTC)``; unparsable text becomes 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from lake.catalog import MONEY
 
@@ -21,9 +24,9 @@ AMOUNT_RE = r"^\d+\.\d\d(?:00?)?$"
 
 def cents(expr: pl.Expr) -> pl.Expr:
     """Integer cents of an amount string matching :data:`AMOUNT_RE`, else null."""
-    whole = expr.str.extract(r"^(\d{1,15})\.\d{2}(?:0{1,2})?$", 1).cast(pl.Int64, strict=False)
-    frac = expr.str.extract(r"^\d{1,15}\.(\d{2})(?:0{1,2})?$", 1).cast(pl.Int64, strict=False)
-    return whole * 100 + frac
+    parts = expr.str.extract_groups(r"^(\d{1,15})\.(\d{2})(?:0{1,2})?$")  # one regex pass
+    return (parts.struct.field("1").cast(pl.Int64, strict=False) * 100
+            + parts.struct.field("2").cast(pl.Int64, strict=False))
 
 
 def money(cents_expr: pl.Expr) -> pl.Expr:
@@ -37,27 +40,56 @@ def ts(expr: pl.Expr) -> pl.Expr:
 
 
 def decode(df: pl.DataFrame | pl.LazyFrame, dtype: pl.Struct, prefix: str = "") -> pl.LazyFrame:
-    """Unnest the JSON ``payload`` column with ``dtype`` (missing fields become null).
+    """Replace the JSON ``payload`` column by its fields, typed by ``dtype`` (missing fields become null).
 
-    The payloads are parsed in one multi-threaded ``read_ndjson`` call over the column joined by
-    newlines (compact JSON has no raw newlines); payloads that do not fit that path (raw newlines,
-    nulls, values of another type) fall back to ``str.json_decode`` row by row, same result.
+    The input is consumed in batches of :data:`_JSON_CHUNK` rows (a LazyFrame, e.g. a Delta scan, is
+    streamed with ``collect_batches``), so the raw payloads of a large table are never all in memory
+    at once: each batch keeps only its typed fields. A batch is parsed by one multi-threaded
+    ``read_ndjson`` over the payloads joined by newlines (compact JSON has no raw newlines);
+    payloads that do not fit that path (raw newlines, nulls, values of another type) fall back to
+    ``str.json_decode`` row by row, same result. The ``payload`` column is not in the output.
     """
-    frame = df.lazy().collect()
     fields = [f.name for f in dtype.fields]
-    parsed = _json_rows(frame.get_column("payload"), dtype)
-    return frame.hstack([parsed.get_column(f).alias(prefix + f) for f in fields]).lazy()
+    parts = [batch.drop("payload").hstack([parsed.get_column(f).alias(prefix + f) for f in fields])
+             for batch in _batches(df) for parsed in (_json_rows(batch.get_column("payload"), dtype),)]
+    return (pl.concat(parts, how="vertical", rechunk=False) if len(parts) > 1 else parts[0]).lazy()
 
 
 _JSON_CHUNK = 1_000_000  # payloads per read_ndjson call (bounds the joined text's size)
+
+
+def _batches(df: pl.DataFrame | pl.LazyFrame) -> Iterator[pl.DataFrame]:
+    """Non-empty row batches of ``df`` (one empty frame with its schema if there are no rows)."""
+    if isinstance(df, pl.DataFrame):
+        yield from (df.slice(o, _JSON_CHUNK) for o in range(0, df.height, _JSON_CHUNK))
+        if df.height == 0:
+            yield df
+        return
+    seen = False
+    for batch in df.collect_batches(chunk_size=_JSON_CHUNK):
+        if batch.height:
+            seen = True
+            yield batch
+    if not seen:
+        yield df.head(0).collect()
+
+
+def _ndjson_bytes(payload: pl.Series) -> memoryview:
+    """The payloads as one newline-delimited buffer (Arrow's value buffer of ``payload + "\\n"``)."""
+    arr = (payload + "\n").rechunk().to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.large_string())
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
+    return memoryview(arr.buffers()[2])[int(offsets[0]):int(offsets[-1])]
 
 
 def _json_rows(payload: pl.Series, dtype: pl.Struct) -> pl.DataFrame:
     schema = {f.name: f.dtype for f in dtype.fields}
     if len(payload) and not payload.null_count() and not payload.str.contains("\n", literal=True).any():
         try:
-            out = pl.concat([pl.read_ndjson(io.BytesIO(part.str.join("\n").item().encode()), schema=schema)
-                             for part in (payload.slice(o, _JSON_CHUNK) for o in range(0, len(payload), _JSON_CHUNK))])
+            out = pl.read_ndjson(io.BytesIO(_ndjson_bytes(payload)), schema=schema)
             if out.height == len(payload):
                 return out
         except pl.exceptions.PolarsError:

@@ -32,8 +32,8 @@ def transaction_features(tx: pl.LazyFrame | pl.DataFrame, logins: pl.LazyFrame |
                            "credit_debit_type", "type", "channel", "counterparty_pk", "is_new_device",
                            "is_fraud", "fraud_scenario")
           .with_columns(pl.col("customer_pk").cast(pl.Categorical).to_physical().alias("_code"))
-          .sort("_code", "booked_at").with_columns((pl.col("_code").rle_id()).cast(pl.Int64).alias("_cid"))
           .collect())
+    df = _by_customer_time(df).with_columns(pl.col("_code").rle_id().cast(pl.Int64).alias("_cid"))
     # customer ids 0..m-1 in row order; logins keyed by the same ids (customers without rows dropped)
     ids = df.select("customer_pk", "_cid").unique("customer_pk")
     lg = (logins.lazy().select("customer_pk", pl.col("at").cast(_TS), "is_new_device")
@@ -73,29 +73,57 @@ def transaction_features(tx: pl.LazyFrame | pl.DataFrame, logins: pl.LazyFrame |
     return out.collect()
 
 
+def _by_customer_time(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` sorted by (``_code``, ``booked_at``): by one int64 key ``code << bits | microseconds since
+    the first row`` when both fit in 62 bits (a one-key sort is about 40% cheaper), else by both columns."""
+    if df.height == 0:
+        return df
+    us = pl.col("booked_at").dt.epoch("us")
+    span, codes = df.select(us.max() - us.min(), pl.col("_code").max()).row(0)
+    bits = int(span or 0).bit_length()
+    if bits + int(codes or 0).bit_length() > 62:
+        return df.sort("_code", "booked_at")
+    return df.sort((pl.col("_code").cast(pl.Int64) * (1 << bits)) + (us - us.min()))
+
+
 def customer_day(tx: pl.LazyFrame | pl.DataFrame, now: datetime) -> pl.DataFrame:
+    """Customer x local-day aggregates. Conditional counts and sums are plain sums of precomputed
+    columns (no per-group filters); customers are grouped as categoricals and distinct counterparties
+    are counted from unique (customer, day, counterparty code) triples (a per-group ``n_unique`` over
+    millions of customer-days is several times slower)."""
     credit = pl.col("credit_debit_type") == "CREDITO"
     debit = ~credit
     pix_out = debit & (pl.col("type") == "PIX")
     card = pl.col("source") == "CREDIT_CARD"
     salary = credit & pl.col("type").is_in(["FOLHA_PAGAMENTO", "PORTABILIDADE_SALARIO"])
     amt = pl.col("amount_cents")
-    return (tx.lazy().with_columns(pl.col("booked_at").dt.convert_time_zone(TZ).dt.date().alias("day"))
-            .group_by("customer_pk", "day").agg(
-                pl.len().cast(pl.Int32).alias("tx_count"), credit.sum().cast(pl.Int32).alias("credit_count"),
-                debit.sum().cast(pl.Int32).alias("debit_count"), amt.filter(credit).sum().alias("credit_cents"),
-                amt.filter(debit).sum().alias("debit_cents"), pl.col("signed_amount_cents").sum().alias("net_cents"),
-                pix_out.sum().cast(pl.Int32).alias("pix_out_count"), amt.filter(pix_out).sum().alias("pix_out_cents"),
-                card.sum().cast(pl.Int32).alias("card_count"), amt.filter(card).sum().alias("card_cents"),
-                amt.filter(salary).sum().alias("salary_cents"),
-                pl.col("counterparty_pk").drop_nulls().n_unique().cast(pl.Int32).alias("distinct_counterparties"),
-                pl.col("is_new_device").fill_null(False).sum().cast(pl.Int32).alias("new_device_tx_count"),
-                pl.col("is_fraud").fill_null(False).sum().cast(pl.Int32).alias("fraud_tx_count"))
-            .with_columns(pl.col("day").dt.strftime("%Y-%m").alias("month"), pl.lit(now).cast(_TS).alias("computed_at"))
+
+    def count(cond: pl.Expr, name: str) -> pl.Expr:
+        return cond.fill_null(False).cast(pl.Int32).alias(name)
+
+    def cents(cond: pl.Expr, name: str) -> pl.Expr:
+        return pl.when(cond).then(amt).otherwise(0).alias(name)
+
+    flags = [count(credit, "credit_count"), count(debit, "debit_count"), cents(credit, "credit_cents"),
+             cents(debit, "debit_cents"), pl.col("signed_amount_cents").alias("net_cents"),
+             count(pix_out, "pix_out_count"), cents(pix_out, "pix_out_cents"), count(card, "card_count"),
+             cents(card, "card_cents"), cents(salary, "salary_cents"),
+             count(pl.col("is_new_device"), "new_device_tx_count"), count(pl.col("is_fraud"), "fraud_tx_count")]
+    sums = [f.meta.output_name() for f in flags]
+    base = tx.lazy().select(
+        pl.col("customer_pk").cast(pl.Categorical), pl.col("booked_at").dt.convert_time_zone(TZ).dt.date().alias("day"),
+        *flags, pl.col("counterparty_pk").cast(pl.Categorical).to_physical().alias("_cp")).collect()
+    keys = ["customer_pk", "day"]
+    distinct = (base.lazy().select(*keys, "_cp").drop_nulls("_cp").unique().group_by(keys)
+                .agg(pl.len().cast(pl.Int32).alias("distinct_counterparties")))
+    return (base.lazy().group_by(keys).agg(pl.len().cast(pl.Int32).alias("tx_count"), *[pl.col(c).sum() for c in sums])
+            .join(distinct, on=keys, how="left")
+            .with_columns(pl.col("customer_pk").cast(pl.String), pl.col("distinct_counterparties").fill_null(0),
+                          pl.col("day").dt.strftime("%Y-%m").alias("month"), pl.lit(now).cast(_TS).alias("computed_at"))
             .select("customer_pk", "day", "month", "tx_count", "credit_count", "debit_count", "credit_cents",
                     "debit_cents", "net_cents", "pix_out_count", "pix_out_cents", "card_count", "card_cents",
                     "salary_cents", "distinct_counterparties", "new_device_tx_count", "fraud_tx_count", "computed_at")
-            .sort("customer_pk", "day").collect())
+            .collect())
 
 
 def counterparty_pairs(tx: pl.LazyFrame | pl.DataFrame, now: datetime) -> pl.DataFrame:

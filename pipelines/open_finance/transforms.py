@@ -14,8 +14,9 @@ import polars as pl
 
 from lake import quality as q
 from lake.domain.world_schema import CHANNELS, CREDIT_DEBIT, FRAUD_SCENARIOS, LOAN_SUBTYPES, TRANSACTION_TYPES
-from lake.pseudonym import pseudonymise
+from lake.pseudonym import pseudonym_int, pseudonymise
 from pipelines.common.conform import AMOUNT_RE, cents, decode, money, pseudonymise_distinct, ts
+from pipelines.common.dedup import latest
 
 S = pl.String
 _AMOUNT = pl.Struct({"amount": S, "currency": S})
@@ -66,7 +67,7 @@ def silver_accounts(bronze: pl.DataFrame | pl.LazyFrame, owners: pl.DataFrame, n
 
 def context_frame(bronze_context: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     """Bank app context per transaction (latest record per transaction_id)."""
-    return (decode(bronze_context, CONTEXT).sort("pulled_at").unique("transaction_id", keep="last")
+    return (latest(decode(bronze_context, CONTEXT), "transaction_id").lazy()
             .select("transaction_id", "channel", "device_id", "is_new_device", "counterparty_key",
                     "counterparty_name", "mcc"))
 
@@ -103,8 +104,7 @@ def silver_transactions(account_tx: pl.DataFrame | pl.LazyFrame, card_tx: pl.Dat
                         ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Account + card transactions -> (silver.transactions rows, rejected rows)."""
     typed = (
-        _typed_transactions(account_tx.lazy(), card_tx.lazy())
-        .sort("pulled_at").unique("transaction_id", keep="last")
+        latest(_typed_transactions(account_tx.lazy(), card_tx.lazy()), "transaction_id").lazy()
         .join(owners.lazy(), on="consent_id", how="left")
         .join(context.lazy(), on="transaction_id", how="left")
         .join(labels.lazy(), on="transaction_id", how="left")
@@ -112,13 +112,15 @@ def silver_transactions(account_tx: pl.DataFrame | pl.LazyFrame, card_tx: pl.Dat
         .collect()
     )
     good, bad = q.split_valid(typed, TX_SUITE)
+    del typed  # 10 M rows: do not keep the unsplit frame alive next to good/out
     cp = pseudonymise_distinct(good.get_column("counterparty_key"), "pix_key", key=key)
     doc = pseudonymise_distinct(good.get_column("counterparty_document"), "document", key=key)
     name = pseudonymise_distinct(good.get_column("counterparty_name"), "name", key=key)
     sign = pl.when(pl.col("credit_debit_type") == "CREDITO").then(1).otherwise(-1)
     out = good.with_columns(cp.alias("counterparty_pk"), doc.alias("counterparty_document_pk"),
                             name.alias("counterparty_name_pk")).select(
-        "transaction_id", "source", "customer_pk", "account_id", "credit_card_account_id", "booked_at",
+        "transaction_id", "source", "customer_pk", pseudonym_int(pl.col("customer_pk")).alias("customer_key"),
+        "account_id", "credit_card_account_id", "booked_at",
         pl.col("booked_at").dt.strftime("%Y-%m").alias("booked_month"),
         money(pl.col("amount_cents")).alias("amount"), "amount_cents",
         (pl.col("amount_cents") * sign).alias("signed_amount_cents"), "credit_debit_type", "type", "channel",

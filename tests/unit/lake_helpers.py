@@ -48,5 +48,6 @@ def transactions(ids: list[str], *, cents: int = 1000, customer: str = "c" * 64)
         "fraud_scenario": [None] * n,
         "source_record_id": [f"rec-{i}" for i in ids],
         "ingested_at": [T0] * n,
+        "customer_key": [int(customer[:15], 16)] * n,
     }, schema_overrides={"credit_card_account_id": pl.String, "counterparty_document_pk": pl.String,
                          "counterparty_name_pk": pl.String, "mcc": pl.Int16, "fraud_scenario": pl.String})

@@ -140,3 +140,42 @@ def test_concurrent_writers_lose_nothing(mode):
     expected = 2 * rounds * 25 + (rounds if mode == "merge" else 0)
     assert ids.len() == expected
     assert ids.n_unique() == expected
+
+
+def test_merge_into_an_empty_table_inserts_without_join_but_not_over_a_concurrent_writer():
+    from deltalake.exceptions import CommitFailedError
+
+    from lake.catalog import get_table
+
+    delta.ensure_table(TX)
+    stale = delta._open(TX)  # the empty snapshot a first MERGE would read
+    delta.append(TX, transactions(["a"], cents=100))  # another writer commits in between
+    t = get_table(TX)
+    with pytest.raises(CommitFailedError):
+        delta._insert_into_empty(t, stale, delta._to_arrow(t, delta.conform(TX, transactions(["a", "b"]))),
+                                 None, None)
+    m = delta.merge(TX, transactions(["a", "b"], cents=200))  # not empty any more: a real MERGE
+    assert (m["num_target_rows_inserted"], m["num_target_rows_updated"]) == (1, 1)
+    assert sorted(delta.read(TX)["transaction_id"]) == ["a", "b"]
+
+
+def test_first_merge_into_an_empty_table_keeps_metadata_and_dedups_the_source():
+    df = pl.concat([transactions(["x", "y"], cents=100), transactions(["x"], cents=300)])
+    m = delta.merge(TX, df, metadata={"cofre.watermark": "{}"})
+    assert m["num_target_rows_inserted"] == 2
+    assert delta.history(TX, limit=1)[0]["cofre.watermark"] == "{}"
+    got = delta.read(TX).sort("transaction_id")
+    assert got["transaction_id"].to_list() == ["x", "y"] and got["amount_cents"].to_list() == [300, 100]
+    assert delta.merge(TX, df)["num_target_rows_inserted"] == 0  # idempotent re-run
+
+
+def test_append_to_a_table_created_with_an_older_catalog_schema_fails_clearly():
+    import pyarrow as pa
+    from deltalake import DeltaTable
+
+    from lake.catalog import get_table
+
+    old = pa.schema([f for f in get_table(TX).arrow_schema if f.name != "customer_key"])
+    DeltaTable.create(delta.table_uri(TX), schema=old, partition_by=["booked_month"])
+    with pytest.raises(delta.SchemaEnforcementError, match="rebuilt by removing it"):
+        delta.append(TX, transactions(["a"]))

@@ -116,3 +116,13 @@ def test_pseudonymise_one_takes_the_plain_python_path_for_ascii_only():
     assert pseudonym.pseudonymise_one("..-", "cpf", key=KEY) is None
     with pytest.raises(ValueError):
         pseudonym.pseudonymise_one("1", "nope", key=KEY)  # type: ignore[arg-type]
+
+
+def test_pseudonym_int_is_the_first_60_bits_of_the_pseudonym():
+    from lake.pseudonym import pseudonym_int, pseudonymise
+
+    pks = pseudonymise(pl.Series(["123.456.789-09", "987.654.321-00", None]), "cpf", key=b"k")
+    got = pl.select(pseudonym_int(pl.lit(pks))).to_series()
+    assert got.dtype == pl.Int64
+    assert got.to_list() == [int(pks[0][:15], 16), int(pks[1][:15], 16), None]
+    assert 0 <= got[0] < 2**60

@@ -99,3 +99,49 @@ def test_transaction_features_equal_naive_windows():
             assert fast[col].to_list() == naive[col].to_list(), col
     empty = transaction_features(tx.head(0), lg.head(0), datetime.now(UTC))
     assert empty.height == 0 and "distinct_counterparties_30d" in empty.columns
+
+
+def test_latest_keeps_the_latest_pull_per_key_and_leaves_unique_keys_alone():
+    from datetime import UTC, datetime
+
+    from pipelines.common.dedup import latest
+
+    at = [datetime(2026, 1, d, tzinfo=UTC) for d in (1, 3, 2, 5, 5, 1)]
+    df = pl.DataFrame({"id": ["a", "a", "a", "b", "b", "c"], "v": [1, 2, 3, 4, 5, 6], "pulled_at": at})
+    got = dict(latest(df, "id").select("id", "v").iter_rows())
+    assert got == {"a": 2, "b": 5, "c": 6}  # a: greatest pulled_at; b: tie -> later row
+    unique = df.filter(pl.col("id") == "c")
+    assert latest(unique.lazy(), "id").equals(unique)
+    two = latest(df.with_columns(k2=pl.lit(1)), ["id", "k2"])
+    assert two.height == 3
+
+
+def test_json_decode_streams_batches_and_falls_back_row_by_row(monkeypatch):
+    from pipelines.common import conform
+
+    monkeypatch.setattr(conform, "_JSON_CHUNK", 2)
+    dtype = pl.Struct({"a": pl.String, "n": pl.Int64})
+    df = pl.DataFrame({"record_id": ["1", "2", "3", "4", "5"],
+                       "payload": ['{"a":"x","n":1}', '{"n":2}', '{"a":"z"}', '{"a":"line\\nbreak","n":4}',
+                                   '{"a":"w","n":5,"extra":true}']})
+    for frame in (df, df.lazy()):
+        out = conform.decode(frame, dtype).collect()
+        assert out.columns == ["record_id", "a", "n"]
+        assert out.sort("record_id").rows() == [("1", "x", 1), ("2", None, 2), ("3", "z", None), ("4", "line\nbreak", 4),
+                                                ("5", "w", 5)]
+    empty = conform.decode(df.head(0).lazy(), dtype).collect()
+    assert empty.columns == ["record_id", "a", "n"] and empty.height == 0
+
+
+def test_customer_time_order_one_key_or_two_gives_the_same_order():
+    from datetime import UTC, datetime, timedelta
+
+    from pipelines.gold.transforms import _by_customer_time
+
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    df = pl.DataFrame({"_code": pl.Series([2, 0, 1, 0, 2, 1], dtype=pl.UInt32),
+                       "booked_at": [t0 + timedelta(minutes=m) for m in (5, 9, 1, 3, 2, 7)]})
+    want = df.sort("_code", "booked_at")
+    assert _by_customer_time(df).equals(want)
+    far = df.with_columns(pl.col("booked_at") + pl.Series([timedelta(days=20_000 * 365 * i) for i in range(6)]))
+    assert _by_customer_time(far).equals(far.sort("_code", "booked_at"))  # too wide for one key: two-column sort
