@@ -74,6 +74,11 @@ class SQLiteAuditStore:
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=60)
         self._conn.execute("PRAGMA journal_mode=WAL")
+        # WAL + synchronous=NORMAL: a commit is atomic and ordered but not fsynced one by one (the
+        # WAL is synced at checkpoints), so an OS crash can lose the newest events — the chain
+        # stays consistent, only its tail is shorter. The embedded profile is for one machine;
+        # the stack profile's MongoDB store is the durable one.
+        self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA busy_timeout=60000")
         self._conn.execute(
             """CREATE TABLE IF NOT EXISTS audit_events (
