@@ -16,6 +16,7 @@ tested); rows the plain path does not cover (unusual value types) take the frame
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -33,7 +34,6 @@ MODEL_VERSION = "fraud-2.0"  # 2.0: fraud_v1 (Feast) features
 N_BUCKETS = 128
 COMPILED_MAX_ROWS = 256  # below this, the compiled evaluator is faster than scikit-learn's
 _NUMERIC_TYPES = (bool, int, float, np.bool_, np.integer, np.floating)
-_NOT_BUILT = object()
 _NUMERIC: tuple[str, ...] = AGGREGATES + ON_DEMAND  # the numeric columns of assemble, in order
 
 
@@ -100,15 +100,14 @@ class FraudModel:
         state.pop("_compiled", None)  # rebuilt on first use
         return state
 
-    def _compiled_model(self):
-        c = self.__dict__.get("_compiled", _NOT_BUILT)
-        if c is _NOT_BUILT:
-            c = self.__dict__["_compiled"] = compile_hgb(self.clf)
-        return c
+    @cached_property
+    def _compiled(self):
+        """The flattened evaluator of ``clf`` (None when it cannot reproduce it), built on first use."""
+        return compile_hgb(self.clf)
 
     def _proba(self, X: np.ndarray) -> np.ndarray:
         if len(X) < COMPILED_MAX_ROWS:
-            c = self._compiled_model()
+            c = self._compiled
             if c is not None:
                 return c.predict_proba1(X)
         with predict_threads(len(X)):

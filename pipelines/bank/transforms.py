@@ -34,8 +34,8 @@ def _json_ts(expr: pl.Expr) -> pl.Expr:
 
 
 def _typed_customers(bronze: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
-    return (decode(bronze, CUSTOMER).sort("pulled_at").unique("customer_id", keep="last")
-            .with_columns(_json_ts(pl.col("created_at")).alias("created_at")).collect())
+    return latest(decode(bronze, CUSTOMER), "customer_id").with_columns(
+        _json_ts(pl.col("created_at")).alias("created_at"))
 
 
 def silver_customers(bronze: pl.DataFrame | pl.LazyFrame, now: datetime, key: bytes | None = None
@@ -96,12 +96,12 @@ def silver_pix_keys(bronze_customers: pl.DataFrame | pl.LazyFrame, now: datetime
         good = good.with_columns(pseudonymise(good.get_column("key"), "pix_key", key_type=good.get_column("key_type"),
                                               key=key).alias("key_pk"))
     first_seen = good.group_by("key_pk").agg(pl.col("pulled_at").min().alias("first_seen_at"))
-    latest = good.sort("pulled_at").unique("key_pk", keep="last")
-    latest = latest.with_columns(
-        pseudonymise(latest.get_column("cpf"), "cpf", key=key).alias("customer_pk"),
-        pseudonymise(latest.get_column("cpf"), "document", key=key).alias("owner_document_pk"),
-        pseudonymise(latest.get_column("name"), "name", key=key).alias("owner_name_pk"))
-    out = latest.join(first_seen, on="key_pk").select(
+    owners = latest(good, "key_pk")
+    owners = owners.with_columns(
+        pseudonymise(owners.get_column("cpf"), "cpf", key=key).alias("customer_pk"),
+        pseudonymise(owners.get_column("cpf"), "document", key=key).alias("owner_document_pk"),
+        pseudonymise(owners.get_column("name"), "name", key=key).alias("owner_name_pk"))
+    out = owners.join(first_seen, on="key_pk").select(
         "key_pk", "key_type", "customer_pk", "account_id", "owner_document_pk", "owner_name_pk", "created_at",
         "first_seen_at", pl.col("record_id").alias("source_record_id"),
         pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("ingested_at"),

@@ -177,6 +177,6 @@ def test_score_row_equals_predict_frame(model, split):
 def test_small_batches_use_the_compiled_model_with_identical_probabilities(model, split):
     test = split[2]
     X, _ = assemble(test.iloc[:200])
-    assert model._compiled_model() is not None
+    assert model._compiled is not None
     np.testing.assert_array_equal(model._proba(X), model.clf.predict_proba(X)[:, 1])
     assert "_compiled" not in pickle.loads(pickle.dumps(model)).__dict__
