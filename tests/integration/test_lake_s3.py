@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "unit"))
 
-from lake_helpers import transactions  # noqa: E402
+from lake_helpers import concurrent_writer, transactions  # noqa: E402
 
 TX = "silver.transactions"
 
@@ -71,19 +71,6 @@ def test_merge_delete_time_travel_on_s3(s3_lake):
         assert aud.uses_delta_scan
 
 
-def _writer(worker: int, rounds: int, mode: str) -> None:
-    from lake_helpers import transactions as tx
-
-    from lake import delta as d
-
-    for r in range(rounds):
-        ids = [f"w{worker}-r{r}-{i}" for i in range(10)]
-        if mode == "append":
-            d.append("silver.transactions", tx(ids))
-        else:
-            d.merge("silver.transactions", tx([*ids, f"k{r}-shared"], cents=100 + worker))
-
-
 @pytest.mark.parametrize("mode", ["append", "merge"])
 def test_concurrent_writers_on_s3_lose_nothing(s3_lake, mode):
     from lake import delta
@@ -91,7 +78,7 @@ def test_concurrent_writers_on_s3_lose_nothing(s3_lake, mode):
     delta.ensure_table(TX)
     ctx = mp.get_context("spawn")
     rounds = 3
-    procs = [ctx.Process(target=_writer, args=(w, rounds, mode)) for w in range(2)]
+    procs = [ctx.Process(target=concurrent_writer, args=(w, rounds, mode, 10)) for w in range(2)]
     for p in procs:
         p.start()
     for p in procs:

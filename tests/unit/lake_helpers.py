@@ -51,3 +51,16 @@ def transactions(ids: list[str], *, cents: int = 1000, customer: str = "c" * 64)
         "customer_key": [int(customer[:15], 16)] * n,
     }, schema_overrides={"credit_card_account_id": pl.String, "counterparty_document_pk": pl.String,
                          "counterparty_name_pk": pl.String, "mcc": pl.Int16, "fraud_scenario": pl.String})
+
+
+def concurrent_writer(worker: int, rounds: int, mode: str, batch: int) -> None:
+    """Target of a spawned writer process: ``rounds`` appends or merges of ``batch`` new rows each
+    to silver.transactions; merges also write the key ``k{round}-shared``, written by every worker."""
+    from lake import delta as d  # fresh import in the spawned child
+
+    for r in range(rounds):
+        ids = [f"w{worker}-r{r}-{i}" for i in range(batch)]
+        if mode == "append":
+            d.append("silver.transactions", transactions(ids))
+        else:
+            d.merge("silver.transactions", transactions([*ids, f"k{r}-shared"], cents=100 + worker))

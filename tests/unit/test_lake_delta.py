@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from lake_helpers import T0, transactions, use_tmp_lake
+from lake_helpers import T0, concurrent_writer, transactions, use_tmp_lake
 
 from lake import delta
 
@@ -111,26 +111,12 @@ def test_vacuum_optimize_and_missing_tables():
 
 # --- concurrent writers ---------------------------------------------------------------------------
 
-def _writer(worker: int, rounds: int, mode: str) -> None:
-    from lake_helpers import transactions as tx
-
-    from lake import delta as d  # fresh import in the spawned child
-
-    for r in range(rounds):
-        ids = [f"w{worker}-r{r}-{i}" for i in range(25)]
-        if mode == "append":
-            d.append("silver.transactions", tx(ids))
-        else:
-            # overlapping keys between workers too: k{r}-shared is written by both
-            d.merge("silver.transactions", tx([*ids, f"k{r}-shared"], cents=100 + worker))
-
-
 @pytest.mark.parametrize("mode", ["append", "merge"])
 def test_concurrent_writers_lose_nothing(mode):
     delta.ensure_table(TX)
     ctx = mp.get_context("spawn")
     rounds = 4
-    procs = [ctx.Process(target=_writer, args=(w, rounds, mode)) for w in range(2)]
+    procs = [ctx.Process(target=concurrent_writer, args=(w, rounds, mode, 25)) for w in range(2)]
     for p in procs:
         p.start()
     for p in procs:
