@@ -38,26 +38,21 @@ pub trait Ix: Copy + Send + Sync + Default {
     fn from_usize(v: usize) -> Self;
     fn to_usize(self) -> usize;
 }
-impl Ix for i32 {
-    #[inline(always)]
-    fn from_usize(v: usize) -> Self {
-        v as i32
-    }
-    #[inline(always)]
-    fn to_usize(self) -> usize {
-        self as usize
-    }
+macro_rules! impl_ix {
+    ($($t:ty),*) => {$(
+        impl Ix for $t {
+            #[inline(always)]
+            fn from_usize(v: usize) -> Self {
+                v as $t
+            }
+            #[inline(always)]
+            fn to_usize(self) -> usize {
+                self as usize
+            }
+        }
+    )*};
 }
-impl Ix for i64 {
-    #[inline(always)]
-    fn from_usize(v: usize) -> Self {
-        v as i64
-    }
-    #[inline(always)]
-    fn to_usize(self) -> usize {
-        self as usize
-    }
-}
+impl_ix!(i32, i64);
 
 /// The CSR parts, ready for scipy: indices, data, indptr (len n_rows + 1).
 pub struct Csr<I> {
