@@ -41,21 +41,27 @@ async def get_fraud_screen(services: Services = Depends(get_services)) -> FraudS
     return services.fraud_screen
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
     services: Services = Depends(get_services),
 ) -> Principal:
+    """The verified caller. The token check runs on the loop (a verified-token cache hit is microseconds);
+    the session check and the per-user rate limit are one ``run_io`` call (no thread hop when local)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Problem(401, "unauthorized", "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
     principal = services.tokens.verify(credentials.credentials)
+    await services.run_io(_live_session_within_limit, services, principal)
+    request.state.principal = principal
+    return principal
+
+
+def _live_session_within_limit(services: Services, principal: Principal) -> None:
     with services.read_sessions() as db:
         row = session_state(db, principal.session_id, principal.user_id)
     if row is None or row[0] is not None:
         raise Problem(401, "invalid_token", "session revoked", headers={"WWW-Authenticate": "Bearer"})
-    request.state.principal = principal
     services.limiter.check("user", str(principal.user_id))
-    return principal
 
 
 def session_state(db: Session, session_id: str, user_id: int):

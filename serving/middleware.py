@@ -71,4 +71,4 @@ class GatewayMiddleware:
                     outcome=str(status),
                     request_id=rid,
                 )
-                await run_in_threadpool(services.audit.append, event)
+                await services.run_io(services.audit.append, event)

@@ -2,6 +2,11 @@
 
 ``sessions`` opens read-write sessions; ``read_sessions`` is for lookups that never write (see
 :func:`serving.db.session.make_read_sessionmaker`).
+
+``run_io`` runs a blocking store call from async code: inline when every store the request path
+touches is a local file (SQLite gateway DB, SQLite audit chain, in-process rate limiter — tens of
+microseconds, less than a thread-pool hop and its GIL hand-offs), in the thread pool otherwise
+(PostgreSQL, MongoDB: network round trips must not stall the event loop).
 """
 
 from __future__ import annotations
@@ -13,10 +18,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from lake.settings import Settings
 from serving.audit.pseudonym import actor_pseudonym
-from serving.audit.store import AuditStore, open_audit_store
+from serving.audit.store import AuditStore, SQLiteAuditStore, open_audit_store
 from serving.db.session import make_engine, make_read_sessionmaker, make_sessionmaker
 from serving.documents.store import DocumentStore, open_document_store
 from serving.fraud.screen import FraudScreen, RulesFraudScreen
@@ -40,6 +46,12 @@ class Services:
     fraud_screen: FraudScreen
     read_sessions: sessionmaker
     extras: dict[str, Any] = field(default_factory=dict)
+    local_io: bool = False
+
+    async def run_io(self, fn, /, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN001
+        if self.local_io:
+            return fn(*args, **kwargs)
+        return await run_in_threadpool(fn, *args, **kwargs)
 
     def pseudonym(self, user_id: int | None) -> str | None:
         return actor_pseudonym(self.secret, user_id)
@@ -66,17 +78,19 @@ def build_services(settings: Settings, *, fraud_screen: FraudScreen | None = Non
     max_ttl = max(settings.access_token_ttl_s, settings.stepup_token_ttl_s)
     keys = KeyStore(settings.home / "keys", rotation_s=settings.jwt_key_rotation_s, max_token_ttl_s=max_ttl,
                     clock=clock)
+    audit = open_audit_store(str(settings.log_store_url), settings.log_store_db)
+    limiter = RateLimiter(settings.rate_limit, settings.log_store_url, settings.log_store_db, settings.database_url)
     return Services(
         settings=settings,
+        local_io=engine.dialect.name == "sqlite" and isinstance(audit, SQLiteAuditStore) and not limiter.blocking,
         engine=engine,
         sessions=make_sessionmaker(engine),
         read_sessions=make_read_sessionmaker(engine),
         keys=keys,
         tokens=TokenService(keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience, clock=clock),
-        audit=open_audit_store(str(settings.log_store_url), settings.log_store_db),
+        audit=audit,
         documents=open_document_store(settings),
-        limiter=RateLimiter(settings.rate_limit, settings.log_store_url, settings.log_store_db,
-                            settings.database_url),
+        limiter=limiter,
         metrics=Metrics(),
         fraud_screen=fraud_screen or RulesFraudScreen(),
     )

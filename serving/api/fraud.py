@@ -7,8 +7,9 @@ request; the device is "new" when the user never completed a PIX from it. Answer
 (approve/review/block), reasons in Portuguese, model version. Every answer is a recorded decision
 (audit event + Prometheus), written before the answer leaves. No champion: 503 ``model_unavailable``.
 
-Request path (a sync endpoint: one thread-pool hop after authentication): the DB lookups in one
-read-only session, the Feast online lookup, the model's one-row path, the audit append.
+Request path: after authentication, one ``services.run_io`` call (inline when the stores are local
+files, else one thread-pool hop) does the DB lookups in one read-only session, the online feature
+row (:func:`features.online.online_row`), the model's one-row path and the decision's audit append.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def _score(services: Services, principal: Principal, body: FraudScoreIn, device_
 
 
 @router.post("/fraud/score", response_model=FraudScoreOut)
-def fraud_score(
+async def fraud_score(
     body: FraudScoreIn,
     request: Request,
     device_id: str | None = Header(default=None, alias="X-Device-ID", max_length=64),
@@ -73,10 +74,16 @@ def fraud_score(
     services: Services = Depends(get_services),
     now: datetime = Depends(get_clock),
 ) -> FraudScoreOut:
+    d = await services.run_io(_score_and_record, services, principal, body, device_id, now, request)
+    return FraudScoreOut(probability=d.probability, decision=d.decision, reasons=d.reasons,
+                         model_version=d.model_version)
+
+
+def _score_and_record(services: Services, principal: Principal, body: FraudScoreIn, device_id: str | None,
+                      now: datetime, request: Request):
     d = _score(services, principal, body, device_id, now)
     record_decision_sync(request, service="fraud_score", outcome=d.decision, resource=None,
                          model_version=d.model_version,
                          details={"probability": d.probability, "reasons": d.reasons,
                                   "amount_cents": body.amount_cents})
-    return FraudScoreOut(probability=d.probability, decision=d.decision, reasons=d.reasons,
-                         model_version=d.model_version)
+    return d

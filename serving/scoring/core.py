@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import bindparam, func, select
 
-from features.online import online_features
+from features.online import online_row
 from lake.pseudonym import pseudonymise_one
 from lake.settings import Settings
 from serving.db.models import Device, User
@@ -80,10 +80,9 @@ def user_facts_in(db, user_id: int, at: datetime) -> tuple[str, datetime | None,
 def fraud_features(settings: Settings, *, customer: str, counterparty: str, amount_cents: int, at: datetime,
                    is_new_device: bool, last_login_at: datetime | None, last_device_change_at: datetime | None,
                    channel: str, type_: str, credit_debit_type: str = "DEBITO") -> dict[str, Any]:
-    res = online_features("fraud_v1", [{"customer_pk": customer, "counterparty_pk": counterparty}],
-                          {"amount_cents": int(amount_cents), "request_ts": at, "last_login_at": last_login_at,
-                           "last_device_change_at": last_device_change_at}, settings=settings)
-    row = {k: v[0] for k, v in res.items()}
+    row = online_row("fraud_v1", {"customer_pk": customer, "counterparty_pk": counterparty},
+                     {"amount_cents": int(amount_cents), "request_ts": at, "last_login_at": last_login_at,
+                      "last_device_change_at": last_device_change_at}, settings=settings)
     row.update(amount_cents=int(amount_cents), is_new_device=bool(is_new_device), channel=channel, type=type_,
                credit_debit_type=credit_debit_type, counterparty_pk=counterparty, customer_pk=customer)
     return row
@@ -98,8 +97,8 @@ def score_fraud(model, row: dict[str, Any], version: str) -> Decision:
 
 
 def credit_features(settings: Settings, customer: str) -> dict[str, Any] | None:
-    res = online_features("credit_v1", [{"customer_pk": customer}], settings=settings)
-    row = {k: v[0] for k, v in res.items() if k != "customer_pk"}
+    row = online_row("credit_v1", {"customer_pk": customer}, settings=settings)
+    del row["customer_pk"]
     return row if any(v is not None for v in row.values()) else None
 
 

@@ -41,7 +41,7 @@ def settings(stack_settings, unique, tmp_path):
 
 def test_postgres_online_store_serves_the_current_delta_version(settings):
     from features.materialize import apply_and_materialize
-    from features.online import online_features
+    from features.online import online_features, online_row
     from features.store import get_store
     from features.training_sets import fraud_training_set
 
@@ -59,6 +59,8 @@ def test_postgres_online_store_serves_the_current_delta_version(settings):
                           settings=s)
     assert got["tx_count_30d"] == [rows["tx_count_30d"][-1]]
     assert got["is_first_time_counterparty"] == [True]
+    entity = {"customer_pk": c0, "counterparty_pk": sg.counterparty_pk(77)}
+    assert online_row("fraud_v1", entity, req, settings=s) == {k: v[0] for k, v in got.items()}
 
     delta.delete("gold.transaction_features", f"transaction_id = '{rows['transaction_id'][-1]}'", s)
     apply_and_materialize(s, end=end, progress=lambda _m: None)

@@ -239,6 +239,27 @@ def test_on_demand_fraud_features_offline_and_online(world):
     assert on["hour_of_day_brt"] == [23, 23]
     assert on["minutes_since_last_login"] == [pytest.approx(90.0)] * 2
 
+    # the gateway's one-row fast path gives exactly Feast's values: found and missing entities, request
+    # timestamps with microseconds (Feast keeps whole seconds), missing request values, both services
+    from features.online import online_row
+
+    odd = {"amount_cents": 1, "request_ts": now + timedelta(microseconds=987_654),
+           "last_login_at": now - timedelta(seconds=59, microseconds=1), "last_device_change_at": None}
+    for entity in ({"customer_pk": c, "counterparty_pk": known["counterparty_pk"]},
+                   {"customer_pk": c, "counterparty_pk": unknown_cp},
+                   {"customer_pk": sg.customer_pk(10_000), "counterparty_pk": unknown_cp}):
+        for r in (req, odd):
+            feast_row = {k: v[0] for k, v in online_features("fraud_v1", [entity], r, settings=s).items()}
+            assert online_row("fraud_v1", entity, r, settings=s) == feast_row
+        partial = {k: v for k, v in req.items() if k != "last_login_at"}
+        with pytest.raises(Exception, match="last_login_at"):
+            online_features("fraud_v1", [entity], partial, settings=s)
+        with pytest.raises(ValueError, match="last_login_at"):
+            online_row("fraud_v1", entity, partial, settings=s)
+    for cust in (c, sg.customer_pk(10_000)):
+        feast_row = {k: v[0] for k, v in online_features("credit_v1", [{"customer_pk": cust}], settings=s).items()}
+        assert online_row("credit_v1", {"customer_pk": cust}, settings=s) == feast_row
+
 
 # --- reproducible training sets -----------------------------------------------------------------
 
