@@ -55,7 +55,7 @@ def create_app(
     services.extras["scoring"] = scoring = load_scoring(settings)
     if fraud_screen is None and "fraud" in scoring.models:
         services.fraud_screen = ModelFraudScreen(scoring.models["fraud"], scoring.version("fraud"), settings,
-                                                 services.read_sessions)
+                                                 services.read_connections)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202

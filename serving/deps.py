@@ -57,7 +57,7 @@ async def current_principal(
 
 
 def _live_session_within_limit(services: Services, principal: Principal) -> None:
-    with services.read_sessions() as db:
+    with services.read_connections() as db:
         row = session_state(db, principal.session_id, principal.user_id)
     if row is None or row[0] is not None:
         raise Problem(401, "invalid_token", "session revoked", headers={"WWW-Authenticate": "Bearer"})

@@ -53,7 +53,7 @@ def _score(services: Services, principal: Principal, body: FraudScoreIn, device_
     at = body.timestamp or now
     at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
     s = services.settings
-    with services.read_sessions() as db:
+    with services.read_connections() as db:
         cpf, login, device = core.user_facts_in(db, principal.user_id, at)
         ctx = build_context(db, user_id=principal.user_id, amount_cents=body.amount_cents,
                             recipient_key=body.counterparty_key, recipient_internal=False, device_id=device_id, at=at)

@@ -3,6 +3,11 @@
 Verification refuses anything but ES256 (so ``alg: none`` and HS256-with-the-public-key fail), an
 unknown ``kid``, a bad signature, missing or out-of-range exp/nbf/iat, and a wrong iss/aud. Every
 refusal raises a 401 :class:`~serving.errors.Problem` with code ``invalid_token``.
+
+A token that passed every check is remembered (bounded, by its exact bytes) with its key and time
+claims: presenting the same token again re-checks the key (still published, the same key object),
+exp/nbf/iat against the clock, and skips only the base64/JSON parsing and the ECDSA verification,
+whose result cannot change for the same bytes under the same key. A refused token is never cached.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ ALGORITHMS = ["ES256"]
 LEEWAY_S = 5
 ACR_BASIC = "urn:cofre:acr:pwd"
 ACR_STEPUP = "urn:cofre:acr:bio-stepup"
+VERIFIED_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,8 @@ class TokenService:
         self.issuer = issuer
         self.audience = audience
         self.clock = clock
+        # token -> (principal, kid, signing key, exp, nbf, iat); dict ops are atomic under the GIL
+        self._verified: dict[str, tuple[Principal, str, object, float, float, float]] = {}
 
     def issue(
         self,
@@ -81,6 +89,22 @@ class TokenService:
         return jwt.encode(claims, key.private_key, algorithm="ES256", headers={"kid": key.kid, "typ": "at+jwt"})
 
     def verify(self, token: str) -> Principal:
+        hit = self._verified.get(token)
+        if hit is not None:
+            principal, kid, key, exp, nbf, iat = hit
+            now = time.time()  # PyJWT's clock for exp/nbf; iat is checked against ours, as below
+            if (self.keys.get(kid) is key and now < exp + LEEWAY_S and nbf <= now + LEEWAY_S
+                    and iat <= self.clock() + LEEWAY_S):
+                return principal
+            self._verified.pop(token, None)  # expired or its key was withdrawn: the full path refuses it
+        principal, kid, key = self._verify_fully(token)
+        c = principal.claims
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = (principal, kid, key, float(c["exp"]), float(c["nbf"]), float(c["iat"]))
+        return principal
+
+    def _verify_fully(self, token: str) -> tuple[Principal, str, object]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -126,4 +150,4 @@ class TokenService:
             acr=str(claims.get("acr", ACR_BASIC)),
             device_id=claims.get("did") if isinstance(claims.get("did"), int) else None,
             claims=claims,
-        )
+        ), kid, key

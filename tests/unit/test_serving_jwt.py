@@ -181,3 +181,44 @@ def test_jwks_endpoint(client, user):
     s = client.app.state.services.settings
     claims = jwt.decode(user["access"], pub, algorithms=["ES256"], audience=s.jwt_audience, issuer=s.jwt_issuer)
     assert claims["sub"] == str(user["id"])
+
+
+# --- the verified-token cache: only a skipped re-verification, never a weaker check -----------------
+
+def test_cached_token_is_refused_once_expired(client, user, monkeypatch):
+    from serving.security import tokens as tokens_module
+
+    tokens = client.app.state.services.tokens
+    monkeypatch.setattr(tokens_module, "LEEWAY_S", 0)  # no leeway: expire within the test
+    exp = int(time.time()) + 2
+    t = _sign(client, _claims(client, user, exp=exp))
+    assert client.get("/accounts/me", headers=auth(t)).status_code == 200
+    assert t in tokens._verified
+    assert client.get("/accounts/me", headers=auth(t)).status_code == 200  # served from the cache
+    time.sleep(max(0.0, exp - time.time()) + 0.05)
+    _assert_refused(client, t, "expired")
+    assert t not in tokens._verified
+
+
+def test_cached_token_is_refused_when_its_key_is_withdrawn(tmp_path):
+    from serving.errors import Problem
+    from serving.security.tokens import TokenService
+
+    now = [time.time()]
+    keys = KeyStore(tmp_path / "keys", rotation_s=3600, max_token_ttl_s=300, clock=lambda: now[0])
+    svc = TokenService(keys, issuer="i", audience="a", clock=lambda: now[0])
+    t = svc.issue(user_id=1, role="customer", session_id="s", ttl_s=300, amr=["pwd"])
+    assert svc.verify(t).user_id == 1 and svc.verify(t).user_id == 1
+    keys.rotate()
+    assert svc.verify(t).user_id == 1  # a retired key stays valid while its tokens may live
+    now[0] += 10_000  # the retired key is withdrawn (the token's own exp is checked on the real clock)
+    with pytest.raises(Problem, match="unknown key id"):
+        svc.verify(t)
+
+
+def test_refused_tokens_are_not_cached(client, user):
+    tokens = client.app.state.services.tokens
+    forged = user["access"][:-4] + ("AAAA" if not user["access"].endswith("AAAA") else "BBBB")
+    for _ in range(2):
+        _assert_refused(client, forged)
+    assert forged not in tokens._verified
