@@ -5,11 +5,12 @@ Set-up in a temporary COFRE_HOME: toy gold Delta tables (:mod:`features.sample_g
 pseudonymised CPFs of the users the benchmark registers, Feast apply + materialise, the fraud model
 trained from the lake through Feast and registered as champion in a temporary MLflow.
 
-The gateway runs in its own process: uvicorn, ONE worker (uvloop + httptools). Not two: in the
-embedded profile the rate limiter counts in process memory, so two workers would each allow the
-full per-user/per-IP limit (the SQLite audit chain and gateway DB are safe across processes; the
-limiter is not). The load generator is an aiohttp client (keep-alive pool, requests pre-serialised)
-on uvloop in this process (its set-up heap frozen out of the GC); both share the machine's 2 cores.
+The gateway runs in its own process: uvicorn, ONE worker (uvloop + httptools), as ``cofre serve`` runs
+it in the embedded profile (its rate limiter counts in process memory, so a second worker would
+double the per-user/per-IP limits). Embedded stores are local files, so the request path runs on the
+event loop with no thread-pool hop (``Services.run_io``). The load generator is an aiohttp client
+(keep-alive pool, requests pre-serialised) on uvloop in this process (its set-up heap frozen out of the
+GC); both share the machine's 2 cores.
 
 * open loop: one request scheduled every 1/200 s for ``SECONDS`` s, ``ROUNDS`` times; each latency
   is measured from the request's SCHEDULED send time to the end of its response body, so queueing
@@ -21,8 +22,9 @@ on uvloop in this process (its set-up heap frozen out of the GC); both share the
 * per stage: after the HTTP runs (server stopped), the request's stages timed in this process on the
   same data (median of many calls), with the frame/polars/scikit-learn paths they replaced.
 
-Each request = auth (ES256 JWT + session check) + per-IP and per-user rate limits + DB lookups (user,
-transfer history, device, last login) + Feast online fraud_v1 (4 views + on-demand view) + HGB with
+Each request = auth (ES256 JWT, verified-token cache, + session check) + per-IP and per-user rate
+limits + DB lookups (user, transfer history, device, last login) + online fraud_v1 features from
+Feast's online store (4 views + the on-demand view, :func:`features.online.online_row`) + HGB with
 reasons + the decision's hash-chained audit event (written before the answer) + the request's audit
 event. Peer: Feast's published Python feature-server p99 of 7.2 ms, for features alone.
 """
@@ -289,6 +291,7 @@ def _stages(home: str) -> list[tuple[str, float, str]]:
     import polars as pl
     from sqlalchemy import select
 
+    from features.online import online_features
     from lake.pseudonym import pseudonymise
     from models import registry
     from models.fraud.model import assemble
@@ -313,10 +316,10 @@ def _stages(home: str) -> list[tuple[str, float, str]]:
     bodies = _bodies(64)
     key = s.pseudonym_key.get_secret_value().encode()
 
-    def lookups():  # as on the request path: session check, then the scoring lookups in one session
-        with svc.read_sessions() as db:
+    def lookups():  # as on the request path: session check, then the scoring lookups in one connection
+        with svc.read_connections() as db:
             session_state(db, sid, uid)
-        with svc.read_sessions() as db:
+        with svc.read_connections() as db:
             core.user_facts_in(db, uid, at)
             return build_context(db, user_id=uid, amount_cents=50_000, recipient_key="k1@example.com",
                                  recipient_internal=False, device_id="dev1", at=at)
@@ -360,14 +363,24 @@ def _stages(home: str) -> list[tuple[str, float, str]]:
                                    is_new_device=True, last_login_at=None, last_device_change_at=None,
                                    channel="PIX", type_="PIX")
 
+    def features_feast():  # Feast's get_online_features, which online_row replaced on the request path
+        return online_features("fraud_v1", [{"customer_pk": cust, "counterparty_pk": cp}],
+                               {"amount_cents": 50_000, "request_ts": at, "last_login_at": None,
+                                "last_device_change_at": None}, settings=s)
+
+    def jwt_full():
+        return svc.tokens._verify_fully(token)
+
     mix = {d: sum(1 for r in rows if model.score_row(r)["decision"] == d) for d in ("approve", "review", "block")}
     out = [
-        ("JWT verify (ES256)", _median_ms(lambda: svc.tokens.verify(token)), ""),
+        ("JWT verify (ES256, verified-token cache hit)", _median_ms(lambda: svc.tokens.verify(token)),
+         f"full ES256 verification: {_median_ms(jwt_full):.3f} ms"),
         ("rate limit x2 (in-process)",
          _median_ms(lambda: (svc.limiter.check("ip", "b"), svc.limiter.check("user", "b"))), ""),
-        ("DB lookups (3 statements, 2 read sessions)", _median_ms(lookups), ""),
+        ("DB lookups (3 statements, 2 read connections)", _median_ms(lookups), ""),
         ("pseudonymise CPF + PIX key", _median_ms(pseudonyms), f"polars path: {_median_ms(pseudonyms_polars):.3f} ms"),
-        ("Feast online fraud_v1 (+ on-demand)", _median_ms(features), ""),
+        ("online features fraud_v1 (+ on-demand), online_row", _median_ms(features),
+         f"Feast get_online_features: {_median_ms(features_feast):.3f} ms"),
         ("model: features + HGB + reasons", _median_ms(lambda: model.score_row(row())),
          f"frame + scikit-learn path: {_median_ms(sklearn_frame_path):.3f} ms; decisions {mix}"),
         ("audit append (hash chain, SQLite)", _median_ms(audit, 200), ""),
