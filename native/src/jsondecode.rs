@@ -226,20 +226,62 @@ impl<'de> Visitor<'de> for Key<'_> {
     }
 }
 
-fn decode_chunk(nodes: &[Node], data: &[u8], offsets: &[i64], first_row: usize) -> Result<Vec<Col>, String> {
-    let n = offsets.len() - 1;
-    let mut cols: Vec<Col> = nodes.iter().map(|x| Col::new(&x.kind, n)).collect();
-    for i in 0..n {
-        let (a, b) = (offsets[i] as usize, offsets[i + 1] as usize);
-        let row = data.get(a..b).ok_or_else(|| format!("row {}: offsets out of range", first_row + i))?;
+/// Row access over an Arrow string column's buffers.
+pub trait Rows: Sync {
+    fn len(&self) -> usize;
+    fn row(&self, i: usize) -> Option<&[u8]>;
+}
+
+/// A large-string column: `data[offsets[i]..offsets[i+1]]`.
+pub struct Offsets<'a> {
+    pub data: &'a [u8],
+    pub offsets: &'a [i64],
+}
+
+impl Rows for Offsets<'_> {
+    fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    fn row(&self, i: usize) -> Option<&[u8]> {
+        let (a, b) = (usize::try_from(self.offsets[i]).ok()?, usize::try_from(self.offsets[i + 1]).ok()?);
+        self.data.get(a..b)
+    }
+}
+
+/// A string-view column: 16-byte views (length, then the bytes inline up to 12, else a prefix,
+/// buffer index and offset, all little-endian u32) over data buffers.
+pub struct Views<'a> {
+    pub views: &'a [u8],
+    pub buffers: Vec<&'a [u8]>,
+}
+
+impl Rows for Views<'_> {
+    fn len(&self) -> usize {
+        self.views.len() / 16
+    }
+
+    fn row(&self, i: usize) -> Option<&[u8]> {
+        let v = self.views.get(i * 16..i * 16 + 16)?;
+        let u = |k: usize| u32::from_le_bytes([v[k], v[k + 1], v[k + 2], v[k + 3]]) as usize;
+        let len = u(0);
+        if len <= 12 {
+            return v.get(4..4 + len);
+        }
+        self.buffers.get(u(8))?.get(u(12)..u(12) + len)
+    }
+}
+
+fn decode_chunk<R: Rows>(nodes: &[Node], rows: &R, lo: usize, hi: usize) -> Result<Vec<Col>, String> {
+    let mut cols: Vec<Col> = nodes.iter().map(|x| Col::new(&x.kind, hi - lo)).collect();
+    for i in lo..hi {
+        let row = rows.row(i).ok_or_else(|| format!("row {i}: out of the column's buffers"))?;
         let mut de = serde_json::Deserializer::from_slice(row);
         let seed = Value { nodes, cols: &mut cols, id: 0 };
-        seed.deserialize(&mut de)
-            .and_then(|_| de.end())
-            .map_err(|e| format!("row {}: {e}", first_row + i))?;
+        seed.deserialize(&mut de).and_then(|_| de.end()).map_err(|e| format!("row {i}: {e}"))?;
         if let Col::Struct { valid } = &cols[0] {
             if valid.last() != Some(&true) {
-                return Err(format!("row {}: not a JSON object", first_row + i));
+                return Err(format!("row {i}: not a JSON object"));
             }
         }
     }
@@ -248,19 +290,16 @@ fn decode_chunk(nodes: &[Node], data: &[u8], offsets: &[i64], first_row: usize) 
 
 pub const CHUNK_ROWS: usize = 32 * 1024;
 
-/// Decode rows `data[offsets[i]..offsets[i+1]]`; one column per node (pre-order, node 0 = the row).
-pub fn decode(nodes: &[Node], data: &[u8], offsets: &[i64]) -> Result<Vec<Col>, String> {
+/// Decode every row of `rows`; one column per node (pre-order, node 0 = the row object).
+pub fn decode<R: Rows>(nodes: &[Node], rows: &R) -> Result<Vec<Col>, String> {
     if nodes.is_empty() || !matches!(nodes[0].kind, Kind::Struct) {
         return Err("the shape's first node must be the row object".into());
     }
-    if offsets.is_empty() {
-        return Err("offsets must have rows + 1 entries".into());
-    }
-    let n = offsets.len() - 1;
+    let n = rows.len();
     let starts: Vec<usize> = (0..n.max(1)).step_by(CHUNK_ROWS).collect();
     let parts = starts
         .par_iter()
-        .map(|&s| decode_chunk(nodes, data, &offsets[s..=(s + CHUNK_ROWS).min(n)], s))
+        .map(|&s| decode_chunk(nodes, rows, s, (s + CHUNK_ROWS).min(n)))
         .collect::<Result<Vec<_>, String>>()?;
     let mut it = parts.into_iter();
     let mut out = it.next().unwrap_or_default();

@@ -420,17 +420,20 @@ fn verify_envelopes(
 /// Decode JSON object rows into typed columns (see `jsondecode`).
 ///
 /// `shape`: nodes in pre-order as `(name, kind, children)` with kind "struct" | "str" | "i64" |
-/// "bool" and children as node indexes; node 0 is the row object. `offsets` (int64, rows + 1) and
-/// `data` (uint8) are an Arrow large-string column's buffers. Returns one entry per node:
+/// "bool" and children as node indexes; node 0 is the row object. The rows are an Arrow string
+/// column's buffers: `offsets` (int64, rows + 1) and `data` (one uint8 array) of a large-string
+/// column, or with `views=True`, `offsets` the uint8 view buffer (16 bytes per row) and `data` a
+/// list of the uint8 data buffers of a string-view column. Returns one entry per node:
 /// `(valid, values)` where values is `(offsets, data)` for "str", an array for "i64"/"bool" and
 /// None for "struct". Raises ValueError naming the first row that does not fit the shape.
 #[pyfunction]
-#[pyo3(signature = (shape, offsets, data, *, threads = None))]
+#[pyo3(signature = (shape, offsets, data, *, views = false, threads = None))]
 fn json_decode<'py>(
     py: Python<'py>,
     shape: Vec<(String, String, Vec<usize>)>,
-    offsets: numpy::PyReadonlyArray1<'py, i64>,
-    data: numpy::PyReadonlyArray1<'py, u8>,
+    offsets: &Bound<'py, PyAny>,
+    data: &Bound<'py, PyAny>,
+    views: bool,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyList>> {
     let mut nodes = Vec::with_capacity(shape.len());
@@ -448,8 +451,26 @@ fn json_decode<'py>(
     if nodes.iter().any(|x| x.children.iter().any(|&c| c == 0 || c >= n)) {
         return Err(PyIndexError::new_err("shape children must index nodes 1..len(shape)"));
     }
-    let (off, dat) = (offsets.as_slice()?, data.as_slice()?);
-    let cols = run_pool(py, threads, || jsondecode::decode(&nodes, dat, off))?.map_err(PyValueError::new_err)?;
+    let cols = if views {
+        let v: numpy::PyReadonlyArray1<'py, u8> = offsets.extract()?;
+        let bufs: Vec<numpy::PyReadonlyArray1<'py, u8>> = data.extract()?;
+        let rows = jsondecode::Views {
+            views: v.as_slice()?,
+            buffers: bufs.iter().map(|b| b.as_slice()).collect::<Result<Vec<_>, _>>()?,
+        };
+        if v.as_slice()?.len() % 16 != 0 {
+            return Err(PyValueError::new_err("a view buffer holds 16 bytes per row"));
+        }
+        run_pool(py, threads, || jsondecode::decode(&nodes, &rows))?
+    } else {
+        let (o, d): (numpy::PyReadonlyArray1<'py, i64>, numpy::PyReadonlyArray1<'py, u8>) = (offsets.extract()?, data.extract()?);
+        let rows = jsondecode::Offsets { data: d.as_slice()?, offsets: o.as_slice()? };
+        if rows.offsets.is_empty() {
+            return Err(PyValueError::new_err("offsets must have rows + 1 entries"));
+        }
+        run_pool(py, threads, || jsondecode::decode(&nodes, &rows))?
+    }
+    .map_err(PyValueError::new_err)?;
     let out = PyList::empty(py);
     for col in cols {
         let item = match col {

@@ -140,15 +140,20 @@ def _native_rows(payload: pl.Series, dtype: pl.Struct) -> pl.DataFrame | None:
     shape = _shape(dtype)
     if shape is None or not len(payload) or payload.null_count():
         return None
-    arr = payload.rechunk().to_arrow()
+    arr = payload.to_arrow(compat_level=pl.CompatLevel.newest())  # polars' string views: no copy
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    if not pa.types.is_large_string(arr.type):
-        arr = arr.cast(pa.large_string())
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
     try:
-        cols = json_decode(shape, offsets, data)
+        if pa.types.is_string_view(arr.type):
+            bufs = arr.buffers()
+            views = np.frombuffer(bufs[1], dtype=np.uint8)[arr.offset * 16:(arr.offset + len(arr)) * 16]
+            data = [np.frombuffer(b, dtype=np.uint8) if b is not None else np.empty(0, np.uint8) for b in bufs[2:]]
+            cols = json_decode(shape, views, data, views=True)
+        else:
+            if not pa.types.is_large_string(arr.type):
+                arr = arr.cast(pa.large_string())
+            offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
+            cols = json_decode(shape, offsets, np.frombuffer(arr.buffers()[2], dtype=np.uint8))
     except ValueError:
         return None
     n = len(payload)

@@ -99,3 +99,24 @@ def test_shapes_with_other_types_use_polars():
     assert conform._shape(pl.Struct({"a": pl.List(pl.String)})) is None
     assert conform._shape(pl.Struct({"a": pl.Float64})) is None
     assert conform._shape(CONTEXT) is not None
+
+
+def test_native_decoder_reads_string_views_and_large_strings_alike():
+    """Polars hands string views (inline up to 12 bytes, else in data buffers; slices keep an offset);
+    Arrow large strings take the offsets path: both decode the same."""
+    import numpy as np
+    import pyarrow as pa
+    from cofre_native import json_decode
+
+    rows = [{"s": "x" * i, "n": i} for i in range(40)] + [{}, {"b": True}]
+    p = pl.concat([pl.Series("payload", [json.dumps(r) for r in rows[:20]]),
+                   pl.Series("payload", [json.dumps(r) for r in rows[20:]])], rechunk=False)
+    ref = p.str.json_decode(SHAPE).struct.unnest()
+    assert conform._native_rows(p, SHAPE).equals(ref)
+    assert conform._native_rows(p.slice(7, 25), SHAPE).equals(ref.slice(7, 25))
+    arr = pa.array([json.dumps(r) for r in rows], pa.large_string())
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)
+    cols = json_decode(conform._shape(SHAPE), offsets, np.frombuffer(arr.buffers()[2], dtype=np.uint8))
+    assert cols[2][1].tolist() == [*range(40), 0, 0] and cols[2][0].tolist() == [True] * 40 + [False, False]
+    with pytest.raises(ValueError):
+        json_decode(conform._shape(SHAPE), np.zeros(15, np.uint8), [], views=True)
