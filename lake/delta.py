@@ -294,11 +294,16 @@ def merge(table: TableRef, df: pl.DataFrame, *, update: bool = True, key: Sequen
 
 
 def has_duplicate_keys(df: pl.DataFrame, keys: Sequence[str]) -> bool:
-    """Whether two rows of ``df`` share ``keys``: one parallel hash count of the distinct keys (sort-free;
-    about 3x cheaper than ``is_duplicated`` on millions of string keys)."""
+    """Whether two rows of ``df`` share ``keys`` (nulls equal). First a parallel count of distinct
+    64-bit key hashes: as many as rows proves the keys distinct (the usual answer, about 2.5x cheaper
+    than counting distinct strings and 5x cheaper than ``is_duplicated``); otherwise the keys
+    themselves are counted, so a hash collision cannot report a duplicate that is not there."""
     if df.height < 2:
         return False
     keys = list(keys)
+    key = pl.col(keys[0]) if len(keys) == 1 else pl.struct(keys)
+    if df.lazy().select(key.hash().n_unique()).collect().item() == df.height:
+        return False
     distinct = (df.lazy().select(pl.col(keys[0]).n_unique()) if len(keys) == 1
                 else df.lazy().group_by(keys).len().select(pl.len()))
     return distinct.collect().item() < df.height

@@ -269,3 +269,12 @@ def test_stat_values_cover_the_rows():
     assert _stat_value(ts, up=True) == "2026-01-02T03:04:05.679Z"
     assert _stat_value(Decimal("-4.50"), up=True) == -4.5
     assert _stat_value(float("nan"), up=True) is None and _stat_value("x" * 65, up=False) is None
+
+
+def test_duplicate_keys_are_found_exactly():
+    df = pl.DataFrame({"a": ["x", "y", None, "z"], "b": [1, 1, 2, None]})
+    assert not delta.has_duplicate_keys(df, ["a"]) and not delta.has_duplicate_keys(df, ["a", "b"])
+    assert delta.has_duplicate_keys(df, ["b"])
+    assert delta.has_duplicate_keys(pl.concat([df, df.tail(1)]), ["a", "b"])  # (None-free a, null b) twice
+    assert delta.has_duplicate_keys(pl.DataFrame({"a": [None, None]}), ["a"])  # nulls are equal keys
+    assert not delta.has_duplicate_keys(df.head(1), ["a"])
