@@ -58,14 +58,16 @@ def write_files(uri: str, df: pl.DataFrame, schema: pa.Schema, partition_by: Seq
         return None
     data_cols = [c for c in df.columns if c not in partition_by]
     file_schema = pa.schema([schema.field(c) for c in data_cols])
-    jobs = [(values, frame.slice(off, FILE_ROWS)) for values, frame in parts
-            for off in range(0, frame.height, FILE_ROWS)]
+    jobs = [(values, rows, off) for values, rows in parts for off in range(0, rows, FILE_ROWS)]
     opts = {"compression": compression.lower(), "compression_level": compression_level,
             "use_dictionary": [c for c in dictionary if c in data_cols], "row_group_size": ROW_GROUP_ROWS,
             "store_schema": False, "store_decimal_as_integer": True}
 
-    def one(job: tuple[dict[str, str | None], pl.DataFrame]) -> AddAction:
-        values, frame = job
+    def one(job: tuple[dict[str, str | None], int, int]) -> AddAction:
+        values, _, off = job
+        # each worker gathers its own partition's rows (in parallel: polars releases the GIL)
+        frame = df.lazy().filter(*[pl.col(k).is_null() if v is None else pl.col(k) == _typed(df.schema[k], v)
+                                   for k, v in values.items()]).slice(off, FILE_ROWS).collect()
         rel = "/".join(f"{k}={'__HIVE_DEFAULT_PARTITION__' if v is None else v}" for k, v in values.items())
         name = f"part-00000-{uuid.uuid4()}-c000.{compression.lower()}.parquet"
         path = f"{rel}/{name}" if rel else name
@@ -88,19 +90,24 @@ def remove_files(uri: str, actions: Sequence[AddAction]) -> None:
         (root / a.path).unlink(missing_ok=True)
 
 
-def _partitions(df: pl.DataFrame, keys: list[str]) -> list[tuple[dict[str, str | None], pl.DataFrame]] | None:
+def _partitions(df: pl.DataFrame, keys: list[str]) -> list[tuple[dict[str, str | None], int]] | None:
+    """(partition values as Delta writes them, row count) per partition, in order of first appearance."""
     if not keys:
-        return [({}, df)]
+        return [({}, df.height)]
     if any(not (df.schema[k] == pl.String or df.schema[k] == pl.Date) for k in keys):
         return None
     out = []
-    for key_values, frame in df.partition_by(keys, as_dict=True, maintain_order=True).items():
+    for row in df.lazy().group_by(keys, maintain_order=True).len().collect().iter_rows():
         values = {k: (None if v is None else v.isoformat() if isinstance(v, date) else str(v))
-                  for k, v in zip(keys, key_values, strict=True)}
+                  for k, v in zip(keys, row[:-1], strict=True)}
         if any(v is not None and not _SAFE_PARTITION.match(v) for v in values.values()):
             return None
-        out.append((values, frame))
+        out.append((values, int(row[-1])))
     return out
+
+
+def _typed(dtype: pl.DataType, value: str) -> object:
+    return date.fromisoformat(value) if dtype == pl.Date else value
 
 
 def stats_json(df: pl.DataFrame) -> str:
