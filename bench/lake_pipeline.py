@@ -95,17 +95,30 @@ def _world(n_tx: int, root: Path) -> dict[str, pl.DataFrame]:
 def _asset(name: str, settings) -> dict:  # noqa: ANN001
     """Run one asset's code (incremental reads, transforms, quarantine, MERGE writes with watermarks) as
     its Dagster step would, without a Dagster context; its own seconds, CPU-s and peak RSS."""
-    from pipelines.bank import transforms as bt
-    from pipelines.common import incremental as inc
-    from pipelines.common.writes import write_merged
-    from pipelines.gold import transforms as gt
-    from pipelines.gold.assets import TX, run_customer_incremental
-    from pipelines.open_finance.assets import run_silver_transactions
     from pipelines.resources import LakeResource
 
     lake = LakeResource(lake_uri=str(settings.lake_uri))
 
+    def silver_transactions() -> dict:
+        from pipelines.open_finance.assets import run_silver_transactions
+
+        return run_silver_transactions(lake, "bench")
+
+    def gold(target: str) -> dict:
+        from pipelines.gold import transforms as gt
+        from pipelines.gold.assets import TX, run_customer_incremental
+
+        if target == "gold.customer_day":
+            return run_customer_incremental(lake, target, [TX], lambda scan: gt.customer_day(scan(TX), datetime.now(UTC)))
+        return run_customer_incremental(
+            lake, target, [TX, "silver.logins"],
+            lambda scan: gt.transaction_features(scan(TX), scan("silver.logins"), datetime.now(UTC)))
+
     def logins() -> dict:
+        from pipelines.bank import transforms as bt
+        from pipelines.common import incremental as inc
+        from pipelines.common.writes import write_merged
+
         login_inputs = ["bronze.bank_logins", "bronze.bank_customers"]
         vers = inc.versions(login_inputs, settings)
         if inc.watermark("silver.logins", settings) == vers:  # rebuild_if_moved's test
@@ -115,15 +128,9 @@ def _asset(name: str, settings) -> dict:  # noqa: ANN001
         return write_merged("silver.logins", bt.silver_logins(sc("bronze.bank_logins"), ids, datetime.now(UTC)),
                             settings, inc.metadata(vers))
 
-    steps = {
-        "silver.transactions": lambda: run_silver_transactions(lake, "bench"),
-        "silver.logins": logins,
-        "gold.transaction_features": lambda: run_customer_incremental(
-            lake, "gold.transaction_features", [TX, "silver.logins"],
-            lambda scan: gt.transaction_features(scan(TX), scan("silver.logins"), datetime.now(UTC))),
-        "gold.customer_day": lambda: run_customer_incremental(
-            lake, "gold.customer_day", [TX], lambda scan: gt.customer_day(scan(TX), datetime.now(UTC))),
-    }
+    steps = {"silver.transactions": silver_transactions, "silver.logins": logins,
+             "gold.transaction_features": lambda: gold("gold.transaction_features"),
+             "gold.customer_day": lambda: gold("gold.customer_day")}  # each imports only its own modules
     _reset_peak_rss()
     t0, c0 = time.perf_counter(), time.process_time()
     out = steps[name]()
