@@ -1,7 +1,7 @@
 //! Typed decoding of JSON object payloads (one per row) into columns, in parallel.
 //!
 //! The shape is a tree of fields: strings, 64-bit integers, booleans and nested objects. Each row
-//! is parsed by serde_json without building a document: wanted fields are appended to per-field
+//! is parsed by sonic-rs (through serde) without building a document: wanted fields are appended to per-field
 //! column builders, unknown fields are skipped, missing fields and JSON `null` become nulls (a
 //! missing or null object makes the object and all its fields null). Anything else — invalid JSON,
 //! a value of another JSON type than the field's, an integer outside i64, a repeated key — is an
@@ -276,7 +276,7 @@ fn decode_chunk<R: Rows>(nodes: &[Node], rows: &R, lo: usize, hi: usize) -> Resu
     let mut cols: Vec<Col> = nodes.iter().map(|x| Col::new(&x.kind, hi - lo)).collect();
     for i in lo..hi {
         let row = rows.row(i).ok_or_else(|| format!("row {i}: out of the column's buffers"))?;
-        let mut de = serde_json::Deserializer::from_slice(row);
+        let mut de = sonic_rs::Deserializer::from_slice(row);
         let seed = Value { nodes, cols: &mut cols, id: 0 };
         seed.deserialize(&mut de).and_then(|_| de.end()).map_err(|e| format!("row {i}: {e}"))?;
         if let Col::Struct { valid } = &cols[0] {

@@ -45,7 +45,7 @@ def decode(df: pl.DataFrame | pl.LazyFrame, dtype: pl.Struct, prefix: str = "") 
     The input is consumed in batches of :data:`_JSON_CHUNK` rows (a LazyFrame, e.g. a Delta scan, is
     streamed with ``collect_batches``), so the raw payloads of a large table are never all in memory
     at once: each batch keeps only its typed fields. A batch whose fields are strings, integers,
-    booleans and objects of them is parsed by ``cofre_native.json_decode`` (serde_json on rayon's
+    booleans and objects of them is parsed by ``cofre_native.json_decode`` (sonic-rs (serde) on rayon's
     pool, no document built; equal to polars' decoding, property-tested); otherwise, or when a payload
     does not fit that (invalid JSON, a value of another type, a repeated key, a null payload), by one
     multi-threaded ``read_ndjson`` over the payloads joined by newlines, and failing that by
