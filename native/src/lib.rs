@@ -13,6 +13,7 @@ use pyo3::types::{PyByteArray, PyBytes, PyCapsule, PyList, PyString, PyTuple};
 
 mod batchverify;
 mod featurehash;
+mod jsondecode;
 mod ledger;
 mod murmur;
 mod pool;
@@ -414,6 +415,84 @@ fn verify_envelopes(
         .map_err(|(i, m)| PyValueError::new_err(format!("envelope {i}: {m}")))
 }
 
+// ---------------------------------------------------------------- JSON payloads
+
+/// Decode JSON object rows into typed columns (see `jsondecode`).
+///
+/// `shape`: nodes in pre-order as `(name, kind, children)` with kind "struct" | "str" | "i64" |
+/// "bool" and children as node indexes; node 0 is the row object. The rows are an Arrow string
+/// column's buffers: `offsets` (int64, rows + 1) and `data` (one uint8 array) of a large-string
+/// column, or with `views=True`, `offsets` the uint8 view buffer (16 bytes per row) and `data` a
+/// list of the uint8 data buffers of a string-view column. Returns one entry per node:
+/// `(valid, values)` where values is `(offsets, data)` for "str", an array for "i64"/"bool" and
+/// None for "struct". Raises ValueError naming the first row that does not fit the shape.
+#[pyfunction]
+#[pyo3(signature = (shape, offsets, data, *, views = false, threads = None))]
+fn json_decode<'py>(
+    py: Python<'py>,
+    shape: Vec<(String, String, Vec<usize>)>,
+    offsets: &Bound<'py, PyAny>,
+    data: &Bound<'py, PyAny>,
+    views: bool,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyList>> {
+    let mut nodes = Vec::with_capacity(shape.len());
+    for (name, kind, children) in shape {
+        let kind = match kind.as_str() {
+            "struct" => jsondecode::Kind::Struct,
+            "str" => jsondecode::Kind::Str,
+            "i64" => jsondecode::Kind::I64,
+            "bool" => jsondecode::Kind::Bool,
+            k => return Err(PyValueError::new_err(format!("unknown kind {k:?}"))),
+        };
+        nodes.push(jsondecode::Node { name, kind, children });
+    }
+    let n = nodes.len();
+    if nodes.iter().any(|x| x.children.iter().any(|&c| c == 0 || c >= n)) {
+        return Err(PyIndexError::new_err("shape children must index nodes 1..len(shape)"));
+    }
+    let cols = if views {
+        let v: numpy::PyReadonlyArray1<'py, u8> = offsets.extract()?;
+        let bufs: Vec<numpy::PyReadonlyArray1<'py, u8>> = data.extract()?;
+        let rows = jsondecode::Views {
+            views: v.as_slice()?,
+            buffers: bufs.iter().map(|b| b.as_slice()).collect::<Result<Vec<_>, _>>()?,
+        };
+        if v.as_slice()?.len() % 16 != 0 {
+            return Err(PyValueError::new_err("a view buffer holds 16 bytes per row"));
+        }
+        run_pool(py, threads, || jsondecode::decode(&nodes, &rows))?
+    } else {
+        let (o, d): (numpy::PyReadonlyArray1<'py, i64>, numpy::PyReadonlyArray1<'py, u8>) = (offsets.extract()?, data.extract()?);
+        let rows = jsondecode::Offsets { data: d.as_slice()?, offsets: o.as_slice()? };
+        if rows.offsets.is_empty() {
+            return Err(PyValueError::new_err("offsets must have rows + 1 entries"));
+        }
+        run_pool(py, threads, || jsondecode::decode(&nodes, &rows))?
+    }
+    .map_err(PyValueError::new_err)?;
+    let out = PyList::empty(py);
+    for col in cols {
+        let item = match col {
+            jsondecode::Col::Str { offsets, data, valid } => (
+                numpy::PyArray1::from_vec(py, valid).into_any(),
+                (numpy::PyArray1::from_vec(py, offsets), numpy::PyArray1::from_vec(py, data)).into_pyobject(py)?.into_any(),
+            ),
+            jsondecode::Col::I64 { values, valid } => (
+                numpy::PyArray1::from_vec(py, valid).into_any(),
+                numpy::PyArray1::from_vec(py, values).into_any(),
+            ),
+            jsondecode::Col::Bool { values, valid } => (
+                numpy::PyArray1::from_vec(py, valid).into_any(),
+                numpy::PyArray1::from_vec(py, values).into_any(),
+            ),
+            jsondecode::Col::Struct { valid } => (numpy::PyArray1::from_vec(py, valid).into_any(), py.None().into_bound(py)),
+        };
+        out.append(item)?;
+    }
+    Ok(out)
+}
+
 #[pymodule]
 fn cofre_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
@@ -428,6 +507,7 @@ fn cofre_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(verify_merkle_proof, m)?)?;
     m.add_function(wrap_pyfunction!(verify_envelopes, m)?)?;
     m.add_function(wrap_pyfunction!(envelope_hashes, m)?)?;
+    m.add_function(wrap_pyfunction!(json_decode, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -44,9 +44,11 @@ def decode(df: pl.DataFrame | pl.LazyFrame, dtype: pl.Struct, prefix: str = "") 
 
     The input is consumed in batches of :data:`_JSON_CHUNK` rows (a LazyFrame, e.g. a Delta scan, is
     streamed with ``collect_batches``), so the raw payloads of a large table are never all in memory
-    at once: each batch keeps only its typed fields. A batch is parsed by one multi-threaded
-    ``read_ndjson`` over the payloads joined by newlines (compact JSON has no raw newlines);
-    payloads that do not fit that path (raw newlines, nulls, values of another type) fall back to
+    at once: each batch keeps only its typed fields. A batch whose fields are strings, integers,
+    booleans and objects of them is parsed by ``cofre_native.json_decode`` (sonic-rs (serde) on rayon's
+    pool, no document built; equal to polars' decoding, property-tested); otherwise, or when a payload
+    does not fit that (invalid JSON, a value of another type, a repeated key, a null payload), by one
+    multi-threaded ``read_ndjson`` over the payloads joined by newlines, and failing that by
     ``str.json_decode`` row by row, same result. The ``payload`` column is not in the output.
     """
     fields = [f.name for f in dtype.fields]
@@ -87,6 +89,9 @@ def _ndjson_bytes(payload: pl.Series) -> memoryview:
 
 def _json_rows(payload: pl.Series, dtype: pl.Struct) -> pl.DataFrame:
     schema = {f.name: f.dtype for f in dtype.fields}
+    native = _native_rows(payload, dtype)
+    if native is not None:
+        return native
     if len(payload) and not payload.null_count() and not payload.str.contains("\n", literal=True).any():
         try:
             out = pl.read_ndjson(io.BytesIO(_ndjson_bytes(payload)), schema=schema)
@@ -96,6 +101,84 @@ def _json_rows(payload: pl.Series, dtype: pl.Struct) -> pl.DataFrame:
             pass
     return payload.str.json_decode(dtype).struct.unnest().select(list(schema)) if len(payload) else pl.DataFrame(
         schema=schema)
+
+
+_NATIVE_KINDS = {pl.String: "str", pl.Int64: "i64", pl.Boolean: "bool"}
+
+
+def _shape(dtype: pl.Struct) -> list[tuple[str, str, list[int]]] | None:
+    """``dtype`` as the native decoder's pre-order node list, or None if it has other field types."""
+    nodes: list[tuple[str, str, list[int]]] = []
+
+    def add(name: str, dt: pl.DataType) -> int | None:
+        i = len(nodes)
+        if isinstance(dt, pl.Struct):
+            nodes.append((name, "struct", []))
+            for f in dt.fields:
+                c = add(f.name, f.dtype)
+                if c is None:
+                    return None
+                nodes[i][2].append(c)
+            return i
+        kind = _NATIVE_KINDS.get(dt.base_type())
+        if kind is None:
+            return None
+        nodes.append((name, kind, []))
+        return i
+
+    return nodes if add("", dtype) is not None else None
+
+
+def _native_rows(payload: pl.Series, dtype: pl.Struct) -> pl.DataFrame | None:
+    """The payloads decoded by ``cofre_native.json_decode`` (parallel, typed, no document built), or
+    None when the native module, the field types or a payload (not an object, invalid JSON, a value of
+    another type, a repeated key, a null payload) do not fit it: the polars path then decodes."""
+    try:
+        from cofre_native import json_decode
+    except ImportError:  # pragma: no cover  (the module is built by uv sync)
+        return None
+    shape = _shape(dtype)
+    if shape is None or not len(payload) or payload.null_count():
+        return None
+    arr = payload.to_arrow(compat_level=pl.CompatLevel.newest())  # polars' string views: no copy
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    try:
+        if pa.types.is_string_view(arr.type):
+            bufs = arr.buffers()
+            views = np.frombuffer(bufs[1], dtype=np.uint8)[arr.offset * 16:(arr.offset + len(arr)) * 16]
+            data = [np.frombuffer(b, dtype=np.uint8) if b is not None else np.empty(0, np.uint8) for b in bufs[2:]]
+            cols = json_decode(shape, views, data, views=True)
+        else:
+            if not pa.types.is_large_string(arr.type):
+                arr = arr.cast(pa.large_string())
+            offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
+            cols = json_decode(shape, offsets, np.frombuffer(arr.buffers()[2], dtype=np.uint8))
+    except ValueError:
+        return None
+    n = len(payload)
+
+    def build(i: int) -> pa.Array:
+        name, kind, children = shape[i]
+        valid, values = cols[i]
+        mask = pa.py_buffer(np.packbits(valid, bitorder="little")) if not valid.all() else None
+        nulls = n - int(valid.sum())
+        if kind == "str":
+            return pa.LargeStringArray.from_buffers(n, pa.py_buffer(values[0]), pa.py_buffer(values[1]), mask, nulls)
+        if kind == "i64":
+            return pa.Array.from_buffers(pa.int64(), n, [mask, pa.py_buffer(values)], nulls)
+        if kind == "bool":
+            return pa.Array.from_buffers(pa.bool_(), n, [mask, pa.py_buffer(np.packbits(values, bitorder="little"))],
+                                         nulls)
+        kids = [build(c) for c in children]
+        return pa.StructArray.from_buffers(pa.struct([pa.field(shape[c][0], k.type) for c, k in zip(children, kids,
+                                                                                                    strict=True)]),
+                                           n, [mask], nulls, children=kids)
+
+    root = shape[0][2]
+    out = pl.from_arrow(pa.table({shape[c][0]: build(c) for c in root}))
+    assert isinstance(out, pl.DataFrame)
+    return out.cast({f.name: f.dtype for f in dtype.fields})
 
 
 def pseudonymise_distinct(values: pl.Series, kind, *, key: bytes | None = None) -> pl.Series:

@@ -25,8 +25,8 @@ def write_bronze(table: str, df: pl.DataFrame, settings: Settings) -> int:
 def write_merged(table: str, df: pl.DataFrame, settings: Settings, watermark: dict[str, str] | None = None
                  ) -> dict[str, int]:
     """MERGE by primary key (updates only rows that changed), the watermark in the same commit."""
-    delta.ensure_table(table, settings)
     if df.height == 0 and watermark is None:
+        delta.ensure_table(table, settings)
         return {"inserted": 0, "updated": 0}
     m: dict[str, Any] = delta.merge(table, df, settings=settings, metadata=watermark)
     return {"inserted": int(m.get("num_target_rows_inserted", 0)), "updated": int(m.get("num_target_rows_updated", 0))}

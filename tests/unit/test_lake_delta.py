@@ -165,3 +165,116 @@ def test_append_to_a_table_created_with_an_older_catalog_schema_fails_clearly():
     DeltaTable.create(delta.table_uri(TX), schema=old, partition_by=["booked_month"])
     with pytest.raises(delta.SchemaEnforcementError, match="rebuilt by removing it"):
         delta.append(TX, transactions(["a"]))
+
+
+# --- bulk first writes (parallel data files) ------------------------------------------------------
+
+def _bulk_rows(n: int = 40) -> pl.DataFrame:
+    """Rows over two months, a null channel and counterparty, distinct amounts."""
+    from datetime import timedelta
+
+    df = transactions([f"t{i:03d}" for i in range(n)])
+    later = pl.col("transaction_id") >= f"t{n // 2:03d}"
+    booked = pl.when(later).then(pl.col("booked_at") + timedelta(days=40)).otherwise(pl.col("booked_at"))
+    return df.with_columns(booked.alias("booked_at")).with_columns(
+        pl.col("booked_at").dt.strftime("%Y-%m").alias("booked_month"),
+        (pl.int_range(pl.len()) * 7 + 100).alias("amount_cents"),
+        pl.when(pl.col("transaction_id") == "t003").then(None).otherwise(pl.col("channel")).alias("channel"),
+        pl.when(pl.col("transaction_id") == "t005").then(None).otherwise(pl.col("counterparty_pk")).alias("counterparty_pk"),
+    ).with_columns((pl.col("amount_cents").cast(pl.Decimal(18, 2)) / 100).alias("amount"))
+
+
+def _file_stats(uri: str) -> dict:
+    from deltalake import DeltaTable
+
+    import pyarrow as pa
+
+    adds = pa.table(DeltaTable(uri).get_add_actions(flatten=True)).to_pylist()
+    cols = [c for c in adds[0] if c.startswith(("min.", "max.", "null_count."))]
+    agg = {"min.": min, "max.": max, "null_count.": sum}
+
+    def fold(c: str) -> object:
+        vals = [v for a in adds if (v := a[c]) is not None]
+        return next(f for p, f in agg.items() if c.startswith(p))(vals) if vals else None
+
+    return {c: fold(c) for c in cols} | {"rows": sum(a["num_records"] for a in adds)}
+
+
+def test_first_large_merge_writes_parallel_files_with_delta_stats(monkeypatch):
+    """A first MERGE into a new table, written as parallel data files (lake.delta_files) in the commit that
+    creates the table: the same rows and file statistics as delta-rs writes, the watermark in the commit,
+    and delete, time travel, DuckDB reads and later MERGEs work on it."""
+    from deltalake import DeltaTable, write_deltalake
+
+    from lake import delta_files
+    from lake.auditor import connect
+    from lake.catalog import get_table
+
+    monkeypatch.setattr(delta, "BULK_ROWS", 10)
+    monkeypatch.setattr(delta_files, "FILE_ROWS", 7)  # several files per partition, encoded in parallel
+    df = _bulk_rows()
+    m = delta.merge(TX, df, metadata={"cofre.watermark": "{}"})
+    assert m["num_target_rows_inserted"] == 40
+    dt = DeltaTable(delta.table_uri(TX))
+    assert dt.version() == 0 and len(dt.file_uris()) == 6
+    assert delta.history(TX, limit=1)[0]["cofre.watermark"] == "{}"
+    got = delta.read(TX).sort("transaction_id")
+    assert got.equals(delta.conform(TX, df).sort("transaction_id"))
+
+    t = get_table(TX)
+    ref = delta.table_uri(TX) + "_delta_rs"
+    write_deltalake(ref, delta._to_arrow(t, delta.conform(TX, df)), partition_by=list(t.partition_by))
+    assert _file_stats(delta.table_uri(TX)) == _file_stats(ref)
+    assert DeltaTable(ref).schema() == dt.schema()
+
+    delta.delete(TX, "transaction_id = 't001'")
+    assert "t001" not in delta.read(TX)["transaction_id"].to_list()
+    assert "t001" in delta.read(TX, version=0)["transaction_id"].to_list()
+    with connect() as aud:
+        assert aud.sql("SELECT count(*), count(channel) FROM silver.transactions").fetchone() == (39, 38)
+    assert delta.merge(TX, df)["num_target_rows_inserted"] == 1  # t001 again; the rest unchanged
+
+
+def test_first_large_merge_yields_to_a_writer_that_created_the_table_meanwhile(monkeypatch):
+    from lake import delta_files
+
+    monkeypatch.setattr(delta, "BULK_ROWS", 10)
+    real = delta_files.write_files
+    written: list = []
+
+    def racing(*a, **k):  # another writer creates the table (and appends) while the files are encoded
+        out = real(*a, **k)
+        written.extend(out)
+        delta.append(TX, transactions(["t000"], cents=5))
+        return out
+
+    monkeypatch.setattr(delta_files, "write_files", racing)
+    m = delta.merge(TX, _bulk_rows())
+    assert (m["num_target_rows_inserted"], m["num_target_rows_updated"]) == (39, 1)
+    got = delta.read(TX)
+    assert got.height == 40 and got["transaction_id"].n_unique() == 40
+    root = delta.table_uri(TX)
+    import os
+    assert written and not any(os.path.exists(f"{root}/{a.path}") for a in written)  # no orphans
+
+
+def test_stat_values_cover_the_rows():
+    from datetime import datetime
+    from decimal import Decimal
+
+    from lake.delta_files import _stat_value
+
+    ts = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    assert _stat_value(ts, up=False) == "2026-01-02T03:04:05.678Z"
+    assert _stat_value(ts, up=True) == "2026-01-02T03:04:05.679Z"
+    assert _stat_value(Decimal("-4.50"), up=True) == -4.5
+    assert _stat_value(float("nan"), up=True) is None and _stat_value("x" * 65, up=False) is None
+
+
+def test_duplicate_keys_are_found_exactly():
+    df = pl.DataFrame({"a": ["x", "y", None, "z"], "b": [1, 1, 2, None]})
+    assert not delta.has_duplicate_keys(df, ["a"]) and not delta.has_duplicate_keys(df, ["a", "b"])
+    assert delta.has_duplicate_keys(df, ["b"])
+    assert delta.has_duplicate_keys(pl.concat([df, df.tail(1)]), ["a", "b"])  # (None-free a, null b) twice
+    assert delta.has_duplicate_keys(pl.DataFrame({"a": [None, None]}), ["a"])  # nulls are equal keys
+    assert not delta.has_duplicate_keys(df.head(1), ["a"])
