@@ -19,6 +19,7 @@ mod murmur;
 mod pool;
 mod pseudo;
 mod stellar;
+mod windows;
 mod strkey;
 mod xdr;
 
@@ -493,6 +494,69 @@ fn json_decode<'py>(
     Ok(out)
 }
 
+/// Per-customer time-window aggregates over rows sorted by (cid, t) (see `windows.rs` and
+/// `pipelines/gold/windows.py`). All integer inputs are int64 arrays, flags are bool arrays;
+/// events (logins, device logins) are sorted by (cid, t). Returns a tuple `(counts, sums,
+/// distinct, max, max_null, first_cp, login, has_login, device, has_device)` where the first
+/// three are lists of arrays, one per window.
+#[pyfunction]
+#[pyo3(signature = (cid, t, amount, cp, cp_valid, new_device, login_cid, login_t, dev_cid, dev_t,
+                    windows, distinct_windows, max_window, *, threads = None))]
+#[allow(clippy::too_many_arguments)]
+fn window_features<'py>(
+    py: Python<'py>,
+    cid: numpy::PyReadonlyArray1<'py, i64>,
+    t: numpy::PyReadonlyArray1<'py, i64>,
+    amount: numpy::PyReadonlyArray1<'py, i64>,
+    cp: numpy::PyReadonlyArray1<'py, i64>,
+    cp_valid: numpy::PyReadonlyArray1<'py, bool>,
+    new_device: numpy::PyReadonlyArray1<'py, bool>,
+    login_cid: numpy::PyReadonlyArray1<'py, i64>,
+    login_t: numpy::PyReadonlyArray1<'py, i64>,
+    dev_cid: numpy::PyReadonlyArray1<'py, i64>,
+    dev_t: numpy::PyReadonlyArray1<'py, i64>,
+    windows: Vec<i64>,
+    distinct_windows: Vec<i64>,
+    max_window: i64,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let x = windows::Input {
+        cid: cid.as_slice()?,
+        t: t.as_slice()?,
+        amount: amount.as_slice()?,
+        cp: cp.as_slice()?,
+        cp_valid: cp_valid.as_slice()?,
+        new_device: new_device.as_slice()?,
+        login_cid: login_cid.as_slice()?,
+        login_t: login_t.as_slice()?,
+        dev_cid: dev_cid.as_slice()?,
+        dev_t: dev_t.as_slice()?,
+        windows: &windows,
+        distinct: &distinct_windows,
+        max_window,
+    };
+    let o = run_pool(py, threads, || windows::compute(&x))?.map_err(PyValueError::new_err)?;
+    let list = |py: Python<'py>, vs: Vec<Vec<i64>>| -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, vs.into_iter().map(|v| numpy::PyArray1::from_vec(py, v)))
+    };
+    let list32 = |py: Python<'py>, vs: Vec<Vec<i32>>| -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, vs.into_iter().map(|v| numpy::PyArray1::from_vec(py, v)))
+    };
+    let items: Vec<Bound<'py, PyAny>> = vec![
+        list32(py, o.count)?.into_any(),
+        list(py, o.sum)?.into_any(),
+        list32(py, o.distinct)?.into_any(),
+        numpy::PyArray1::from_vec(py, o.max).into_any(),
+        numpy::PyArray1::from_vec(py, o.max_null).into_any(),
+        numpy::PyArray1::from_vec(py, o.first_cp).into_any(),
+        numpy::PyArray1::from_vec(py, o.login).into_any(),
+        numpy::PyArray1::from_vec(py, o.has_login).into_any(),
+        numpy::PyArray1::from_vec(py, o.dev).into_any(),
+        numpy::PyArray1::from_vec(py, o.has_dev).into_any(),
+    ];
+    PyTuple::new(py, items)
+}
+
 #[pymodule]
 fn cofre_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
@@ -508,6 +572,7 @@ fn cofre_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(verify_envelopes, m)?)?;
     m.add_function(wrap_pyfunction!(envelope_hashes, m)?)?;
     m.add_function(wrap_pyfunction!(json_decode, m)?)?;
+    m.add_function(wrap_pyfunction!(window_features, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -13,6 +13,10 @@ two ``searchsorted`` calls, ``j = first key >= key - w`` and ``k = first key >= 
 customer with ``a_p < t <= b_p`` where ``b_p = min(next payment to the same key, a_p + w)``: each
 key is counted once, by its latest payment before ``t`` ("starts before t" minus "ends before t").
 Work is done in customer-aligned blocks so keys never overflow and memory stays bounded.
+
+The native module computes the same columns in one pass per customer (two pointers per window,
+running sums, a monotonic queue for the max, per-code counters for distinct counterparties) on
+several cores; :func:`window_features` uses it when present and this numpy code is its reference.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import numpy as np
 US = {"1h": 3_600_000_000, "24h": 86_400_000_000, "7d": 7 * 86_400_000_000, "30d": 30 * 86_400_000_000}
 BLOCK_ROWS = 2_000_000
 _KEY_LIMIT = 2**62
+_NATIVE_MAX_CODE = 1 << 28  # cofre_native.window_features keeps dense per-code counters
 
 
 @dataclass
@@ -93,12 +98,51 @@ def last_before(keys_sorted: np.ndarray, key: np.ndarray, band_start: np.ndarray
     return got, found
 
 
+def _native():
+    try:
+        from cofre_native import window_features as fn
+    except ImportError:  # a native module built before window_features existed
+        return None
+    return fn
+
+
 def window_features(cid: np.ndarray, t: np.ndarray, amount: np.ndarray, cp: np.ndarray, cp_valid: np.ndarray,
                     new_device: np.ndarray, logins: Events, device_logins: Events,
                     windows: tuple[str, ...], distinct_windows: tuple[str, ...], max_window: str,
-                    max_rows: int = BLOCK_ROWS) -> dict[str, np.ndarray]:
+                    max_rows: int = BLOCK_ROWS, native: bool | None = None) -> dict[str, np.ndarray]:
     """All window columns for rows sorted by (cid, t). ``cp`` are integer counterparty codes
-    (valid where ``cp_valid``). Returns arrays aligned with the input rows."""
+    (valid where ``cp_valid``). Returns arrays aligned with the input rows.
+
+    Runs in Rust (``cofre_native.window_features``: one two-pointer pass per customer, customers
+    spread over rayon's pool) when the native module has it, unless ``native=False``; else in
+    numpy (:func:`numpy_window_features`, the reference). Where a flag (``max_null``,
+    ``has_login``, ``has_device_change``) says there is no value, the value column is
+    unspecified."""
+    fn = _native() if native is not False else None
+    if native and fn is None:
+        raise RuntimeError("cofre_native.window_features is not available")
+    if fn is None or (len(cp) and cp_valid.any() and int(cp[cp_valid].max()) >= _NATIVE_MAX_CODE):
+        return numpy_window_features(cid, t, amount, cp, cp_valid, new_device, logins, device_logins,
+                                     windows, distinct_windows, max_window, max_rows)
+    i64 = lambda a: np.ascontiguousarray(a, dtype=np.int64)  # noqa: E731
+    b = lambda a: np.ascontiguousarray(a, dtype=np.bool_)  # noqa: E731
+    res = fn(i64(cid), i64(t), i64(amount), i64(cp), b(cp_valid), b(new_device), i64(logins.cid), i64(logins.t),
+             i64(device_logins.cid), i64(device_logins.t), [US[w] for w in windows],
+             [US[w] for w in distinct_windows], US[max_window])
+    counts, sums, distinct, mx, mx_null, first, login, has_login, dev, has_dev = res
+    out = {f"tx_count_{w}": v for w, v in zip(windows, counts, strict=True)}
+    out |= {f"tx_sum_cents_{w}": v for w, v in zip(windows, sums, strict=True)}
+    out |= {f"distinct_counterparties_{w}": v for w, v in zip(distinct_windows, distinct, strict=True)}
+    return out | {"max_amount": mx, "max_null": mx_null, "is_first_time_counterparty": first,
+                  "last_login_at": login, "has_login": has_login, "device_change_at": dev,
+                  "has_device_change": has_dev}
+
+
+def numpy_window_features(cid: np.ndarray, t: np.ndarray, amount: np.ndarray, cp: np.ndarray, cp_valid: np.ndarray,
+                          new_device: np.ndarray, logins: Events, device_logins: Events,
+                          windows: tuple[str, ...], distinct_windows: tuple[str, ...], max_window: str,
+                          max_rows: int = BLOCK_ROWS) -> dict[str, np.ndarray]:
+    """:func:`window_features` in numpy, by customer-aligned blocks (see the module doc)."""
     n = len(t)
     w_max = max(US[w] for w in (*windows, *distinct_windows, max_window))
     times = [t, logins.t, device_logins.t]

@@ -88,12 +88,18 @@ def test_transaction_features_equal_naive_windows():
     tx = pl.DataFrame(rows, schema_overrides={"booked_at": pl.Datetime("us", "UTC")})
     lg = pl.DataFrame(logins, schema_overrides={"at": pl.Datetime("us", "UTC")})
     naive = _naive_features(tx, lg).sort("transaction_id")
-    for block in (windows.BLOCK_ROWS, 70):  # customer-aligned blocks give the same answer
-        old, windows.BLOCK_ROWS = windows.BLOCK_ROWS, block
+    native = windows._native
+    assert native() is not None  # the native module of this checkout has window_features
+    # the native path, then numpy with one block and with small customer-aligned blocks
+    for impl, block in ((native, windows.BLOCK_ROWS), (lambda: None, windows.BLOCK_ROWS), (lambda: None, 70)):
+        old, windows.BLOCK_ROWS, windows._native = windows.BLOCK_ROWS, block, impl
+        old_default = windows.numpy_window_features.__defaults__
+        windows.numpy_window_features.__defaults__ = (block,)
         try:
             fast = transaction_features(tx, lg, datetime.now(UTC)).sort("transaction_id")
         finally:
-            windows.BLOCK_ROWS = old
+            windows.BLOCK_ROWS, windows._native = old, native
+            windows.numpy_window_features.__defaults__ = old_default
         assert fast.height == tx.height
         for col in naive.columns:
             assert fast[col].to_list() == naive[col].to_list(), col
