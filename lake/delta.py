@@ -253,7 +253,8 @@ def _quote(col: str) -> str:
 
 
 def merge(table: TableRef, df: pl.DataFrame, *, update: bool = True, key: Sequence[str] | None = None,
-          settings: Settings | None = None, metadata: dict[str, str] | None = None) -> dict[str, Any]:
+          settings: Settings | None = None, metadata: dict[str, str] | None = None,
+          unique_keys: bool = False) -> dict[str, Any]:
     """Upsert by primary key: insert unmatched rows; with ``update`` also update changed matched rows.
 
     Matched rows are only rewritten when some non-key column differs (``IS DISTINCT FROM``), so a
@@ -262,11 +263,13 @@ def merge(table: TableRef, df: pl.DataFrame, *, update: bool = True, key: Sequen
     large first write into a table that does not exist yet is written in parallel (:func:`_create_with_files`).
     Returns delta-rs merge metrics (``num_target_rows_inserted``/``_updated``...). ``metadata``
     (string values) is stored in the commit info, e.g. a pipeline watermark committed atomically with the rows.
+    ``unique_keys=True`` is the caller's promise that no two rows of ``df`` share the key (it built
+    them one per key): the duplicate check (a distinct count of the keys, ~0.45 s at 10 M) is skipped.
     """
     t = get_table(table)
     keys = list(key or t.primary_key)
     src = conform(t, df)
-    if has_duplicate_keys(src, keys):
+    if not unique_keys and has_duplicate_keys(src, keys):
         src = src.unique(subset=keys, keep="last", maintain_order=True)
     if not exists(t, settings):
         created = _create_with_files(t, src, settings, metadata)

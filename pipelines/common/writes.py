@@ -22,13 +22,14 @@ def write_bronze(table: str, df: pl.DataFrame, settings: Settings) -> int:
     return int(m.get("num_target_rows_inserted", 0))
 
 
-def write_merged(table: str, df: pl.DataFrame, settings: Settings, watermark: dict[str, str] | None = None
-                 ) -> dict[str, int]:
-    """MERGE by primary key (updates only rows that changed), the watermark in the same commit."""
+def write_merged(table: str, df: pl.DataFrame, settings: Settings, watermark: dict[str, str] | None = None,
+                 unique_keys: bool = False) -> dict[str, int]:
+    """MERGE by primary key (updates only rows that changed), the watermark in the same commit.
+    ``unique_keys``: the caller built one row per key (see :func:`lake.delta.merge`)."""
     if df.height == 0 and watermark is None:
         delta.ensure_table(table, settings)
         return {"inserted": 0, "updated": 0}
-    m: dict[str, Any] = delta.merge(table, df, settings=settings, metadata=watermark)
+    m: dict[str, Any] = delta.merge(table, df, settings=settings, metadata=watermark, unique_keys=unique_keys)
     return {"inserted": int(m.get("num_target_rows_inserted", 0)), "updated": int(m.get("num_target_rows_updated", 0))}
 
 

@@ -27,6 +27,11 @@ def _affected(s, target: str, inputs: list[str]) -> tuple[dict, pl.DataFrame | N
     return vers, cust, False
 
 
+# targets whose transform yields one row per primary key by construction (one per silver transaction,
+# or a group_by on the key): their MERGE skips the duplicate-key check
+ONE_ROW_PER_KEY = frozenset({"gold.transaction_features", "gold.customer_day", "gold.counterparty_pairs"})
+
+
 def run_customer_incremental(lake: LakeResource, target: str, inputs: list[str], build) -> dict:
     s = lake.settings()
     vers, cust, skip = _affected(s, target, inputs)
@@ -38,7 +43,8 @@ def run_customer_incremental(lake: LakeResource, target: str, inputs: list[str],
         return lf if cust is None else lf.join(cust.lazy(), on="customer_pk", how="semi")
 
     out = build(scan)
-    return {**write_merged(target, out, s, inc.metadata(vers)), "skipped": False}
+    return {**write_merged(target, out, s, inc.metadata(vers), unique_keys=target in ONE_ROW_PER_KEY),
+            "skipped": False}
 
 
 @asset(key=table_key("gold.transaction_features"), group_name="gold", kinds={"delta", "polars"},

@@ -102,7 +102,8 @@ def run_silver_transactions(lake: LakeResource, run_id: str, log=None) -> dict:
     good, bad = t.silver_transactions(rows(acc_t), rows(card_t), owners(lake), t.context_frame(rows(ctx_t)),
                                       t.fraud_label_frame(rows(lab_t)), now(), lake.pseudonym_key())
     q = quarantine(bad, "silver.transactions", run_id, s)
-    res = write_merged("silver.transactions", good, s, inc.metadata(vers))
+    # one row per transaction_id: latest() per id, then left joins on unique keys (owners, context, labels)
+    res = write_merged("silver.transactions", good, s, inc.metadata(vers), unique_keys=True)
     if log:
         log.info(f"silver.transactions: {res} quarantined={q}")
     return {**res, "quarantined": q, "skipped": False}

@@ -60,6 +60,18 @@ def test_merge_deduplicates_source_on_the_key():
     assert delta.read(TX)["amount_cents"].to_list() == [200]
 
 
+def test_merge_with_unique_keys_skips_the_check_and_writes_the_same(monkeypatch):
+    calls = []
+    real = delta.has_duplicate_keys
+    monkeypatch.setattr(delta, "has_duplicate_keys", lambda df, keys: calls.append(keys) or real(df, keys))
+    delta.merge(TX, transactions(["t1", "t2"], cents=100), unique_keys=True)
+    m = delta.merge(TX, transactions(["t2", "t3"], cents=300), unique_keys=True)
+    assert calls == [] and (m["num_target_rows_inserted"], m["num_target_rows_updated"]) == (1, 1)
+    assert dict(delta.read(TX).select("transaction_id", "amount_cents").iter_rows()) == {"t1": 100, "t2": 300, "t3": 300}
+    delta.merge(TX, transactions(["t4"], cents=1))
+    assert calls == [["transaction_id"]]  # the default still checks
+
+
 def test_schema_enforcement_errors_are_clear():
     df = transactions(["t1"])
     with pytest.raises(delta.SchemaEnforcementError, match=r"missing columns \['amount'\]"):

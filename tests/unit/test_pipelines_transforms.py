@@ -103,6 +103,19 @@ def test_transaction_features_equal_naive_windows():
         assert fast.height == tx.height
         for col in naive.columns:
             assert fast[col].to_list() == naive[col].to_list(), col
+    # the gold targets that MERGE without a duplicate check (ONE_ROW_PER_KEY) are one row per key
+    from lake.catalog import get_table
+    from pipelines.gold.assets import ONE_ROW_PER_KEY
+    from pipelines.gold.transforms import counterparty_pairs, customer_day
+
+    now = datetime.now(UTC)
+    txs = tx.with_columns(signed_amount_cents=pl.col("amount_cents"), source=pl.lit("ACCOUNT"))
+    built = {"gold.transaction_features": fast, "gold.customer_day": customer_day(txs, now),
+             "gold.counterparty_pairs": counterparty_pairs(txs, now)}
+    assert set(built) == ONE_ROW_PER_KEY
+    for name, df in built.items():
+        keys = list(get_table(name).primary_key)
+        assert df.height > 0 and not df.select(keys).is_duplicated().any(), name
     empty = transaction_features(tx.head(0), lg.head(0), datetime.now(UTC))
     assert empty.height == 0 and "distinct_counterparties_30d" in empty.columns
 
