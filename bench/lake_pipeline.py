@@ -21,10 +21,10 @@ appended one 2 M-transaction chunk at a time) is not timed; peak RSS is reset af
 from __future__ import annotations
 
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 import os
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 

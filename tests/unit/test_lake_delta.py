@@ -197,9 +197,8 @@ def _bulk_rows(n: int = 40) -> pl.DataFrame:
 
 
 def _file_stats(uri: str) -> dict:
-    from deltalake import DeltaTable
-
     import pyarrow as pa
+    from deltalake import DeltaTable
 
     adds = pa.table(DeltaTable(uri).get_add_actions(flatten=True)).to_pylist()
     cols = [c for c in adds[0] if c.startswith(("min.", "max.", "null_count."))]
