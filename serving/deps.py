@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from serving.db.models import Session as LoginSession
@@ -64,7 +64,7 @@ def _live_session_within_limit(services: Services, principal: Principal) -> None
     services.limiter.check("user", str(principal.user_id))
 
 
-def session_state(db: Session, session_id: str, user_id: int):
+def session_state(db: Connection, session_id: str, user_id: int):
     """The login session's ``(revoked_at,)`` row, or None when it does not exist."""
     return db.execute(_SESSION_STATE, {"session_id": session_id, "user_id": user_id}).first()
 

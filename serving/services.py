@@ -1,7 +1,7 @@
 """The gateway's shared services, built once per app from settings and kept on ``app.state.services``.
 
-``sessions`` opens read-write sessions; ``read_sessions`` (ORM) and ``read_connections`` (Core, the
-scoring request path) are for lookups that never write (see :mod:`serving.db.session`).
+``sessions`` opens read-write sessions; ``read_connections`` opens Core connections for lookups that
+never write (the scoring request path; see :func:`serving.db.session.make_read_connections`).
 
 ``run_io`` runs a blocking store call from async code: inline when every store the request path
 touches is a local file (SQLite gateway DB, SQLite audit chain, in-process rate limiter — tens of
@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from lake.settings import Settings
 from serving.audit.pseudonym import actor_pseudonym
 from serving.audit.store import AuditStore, SQLiteAuditStore, open_audit_store
-from serving.db.session import make_engine, make_read_connections, make_read_sessionmaker, make_sessionmaker
+from serving.db.session import make_engine, make_read_connections, make_sessionmaker
 from serving.documents.store import DocumentStore, open_document_store
 from serving.fraud.screen import FraudScreen, RulesFraudScreen
 from serving.metrics import Metrics
@@ -45,7 +45,6 @@ class Services:
     limiter: RateLimiter
     metrics: Metrics
     fraud_screen: FraudScreen
-    read_sessions: sessionmaker
     read_connections: Callable[[], Connection]
     extras: dict[str, Any] = field(default_factory=dict)
     local_io: bool = False
@@ -87,7 +86,6 @@ def build_services(settings: Settings, *, fraud_screen: FraudScreen | None = Non
         local_io=engine.dialect.name == "sqlite" and isinstance(audit, SQLiteAuditStore) and not limiter.blocking,
         engine=engine,
         sessions=make_sessionmaker(engine),
-        read_sessions=make_read_sessionmaker(engine),
         read_connections=make_read_connections(engine),
         keys=keys,
         tokens=TokenService(keys, issuer=settings.jwt_issuer, audience=settings.jwt_audience, clock=clock),

@@ -8,7 +8,7 @@ request; the device is "new" when the user never completed a PIX from it. Answer
 (audit event + Prometheus), written before the answer leaves. No champion: 503 ``model_unavailable``.
 
 Request path: after authentication, one ``services.run_io`` call (inline when the stores are local
-files, else one thread-pool hop) does the DB lookups in one read-only session, the online feature
+files, else one thread-pool hop) does the DB lookups on one read-only connection, the online feature
 row (:func:`features.online.online_row`), the model's one-row path and the decision's audit append.
 """
 

@@ -4,9 +4,9 @@ SQLite (embedded profile) runs in WAL mode with a busy timeout and every transac
 ``BEGIN IMMEDIATE``, so writers serialise at BEGIN instead of failing on lock upgrade; PostgreSQL
 (stack profile) uses row locks (SELECT ... FOR UPDATE) taken by the ledger.
 
-:func:`make_read_sessionmaker` (and :func:`make_read_connections`, its Core twin) is for lookups that never write (the request path of the scoring
-routers): on SQLite its transactions begin DEFERRED, so concurrent readers share WAL snapshots
-instead of queueing for the write lock; elsewhere it is the ordinary session factory.
+:func:`make_read_connections` is for lookups that never write (the request path of the scoring
+routers): Core connections, without an ORM session's overhead; on SQLite their transactions begin
+DEFERRED, so concurrent readers share WAL snapshots instead of queueing for the write lock.
 """
 
 from __future__ import annotations
@@ -52,14 +52,9 @@ def make_sessionmaker(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def make_read_sessionmaker(engine: Engine) -> sessionmaker:
-    """Sessions for lookups only (see the module docstring); the pool is the engine's."""
-    return sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
-
-
 def make_read_connections(engine: Engine) -> Callable[[], Connection]:
-    """Core connections for lookups only, as :func:`make_read_sessionmaker` but without the ORM session
-    (a quarter of the CPU for a few prepared selects): ``with read_connections() as conn: ...``."""
+    """Core connections for lookups only (see the module docstring; the pool is the engine's):
+    ``with read_connections() as conn: ...``."""
     return engine.execution_options(**{READ_ONLY: True}).connect
 
 
