@@ -141,15 +141,19 @@ def _write_schema(t: Table) -> pa.Schema:
 def writer_properties(settings: Settings | None = None, table: TableRef | None = None) -> WriterProperties:
     """Parquet writer options of every lake write: codec and level from settings; with ``table``,
     dictionary encoding only where it pays (:func:`_dictionary_columns`)."""
-    s = settings or get_settings()
-    level = s.lake_parquet_compression_level if s.lake_parquet_compression in ("ZSTD",) else None
+    codec, level = _compression(settings)
     columns = None
     if table is not None:
         t = get_table(table)
         keep = _dictionary_columns(t)
         columns = {c.name: ColumnProperties(dictionary_enabled=c.name in keep) for c in t.columns}
-    return WriterProperties(compression=s.lake_parquet_compression, compression_level=level,
-                            column_properties=columns)
+    return WriterProperties(compression=codec, compression_level=level, column_properties=columns)
+
+
+def _compression(settings: Settings | None) -> tuple[str, int | None]:
+    """The settings' Parquet codec and its level (a level only for ZSTD)."""
+    s = settings or get_settings()
+    return s.lake_parquet_compression, (s.lake_parquet_compression_level if s.lake_parquet_compression == "ZSTD" else None)
 
 
 def _dictionary_columns(t: Table) -> frozenset[str]:
@@ -333,10 +337,9 @@ def _create_with_files(t: Table, src: pl.DataFrame, settings: Settings | None,
     uri = table_uri(t, settings)
     if src.height < BULK_ROWS or not delta_files.supported(uri):
         return None
-    s = settings or get_settings()
-    level = s.lake_parquet_compression_level if s.lake_parquet_compression in ("ZSTD",) else None
+    codec, level = _compression(settings)
     actions = delta_files.write_files(uri, src, _write_schema(t), t.partition_by,
-                                      compression=s.lake_parquet_compression, compression_level=level,
+                                      compression=codec, compression_level=level,
                                       dictionary=sorted(_dictionary_columns(t)))
     if actions is None:
         return None
