@@ -8,25 +8,14 @@ Peer: ARCHITECTURE.md's baseline of 0.35 ms median for a Feast SQLite online loo
 
 from __future__ import annotations
 
-import statistics
 import tempfile
-import time
 from datetime import timedelta
 
 import numpy as np
 
+from bench.timing import median_ms
+
 BASELINE_MS = 0.35
-
-
-def _median_ms(fn, n: int) -> float:
-    for _ in range(20):
-        fn()
-    samples = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(samples)
 
 
 def main(n: int = 500) -> None:
@@ -53,8 +42,8 @@ def main(n: int = 500) -> None:
         def service() -> None:
             online_features("fraud_v1", [{**row, "counterparty_pk": sg.counterparty_pk(1)}], req, settings=s)
 
-        a = _median_ms(one_view, n)
-        b = _median_ms(service, n)
+        a = median_ms(one_view, n)
+        b = median_ms(service, n)
     print(f"one view, one entity  : median {a:7.3f} ms  ratio vs baseline {BASELINE_MS} ms: {a / BASELINE_MS:5.2f}")
     print(f"fraud_v1 + on-demand  : median {b:7.3f} ms  ratio vs baseline {BASELINE_MS} ms: {b / BASELINE_MS:5.2f}")
 

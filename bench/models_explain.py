@@ -6,18 +6,7 @@ Set OMP_NUM_THREADS=1 for single-request serving (OpenMP start-up dominates tiny
 
 from __future__ import annotations
 
-import time
-
-import numpy as np
-
-
-def _median_ms(fn, n: int = 300) -> float:
-    ts = []
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t)
-    return float(np.median(ts) * 1000)
+from bench.timing import median_ms
 
 
 def main() -> None:
@@ -28,8 +17,8 @@ def main() -> None:
     df = make_credit_frame(4000, seed=0)
     model = fit_credit_model(df, "defaulted_6m", True, monotone=MONOTONE)
     row = df.drop(columns="defaulted_6m").iloc[[7]]
-    predict = _median_ms(lambda: model.score(row))
-    explain = _median_ms(lambda: (model.score(row), model.explain(row)))
+    predict = median_ms(lambda: model.score(row), warmup=0)
+    explain = median_ms(lambda: (model.score(row), model.explain(row)), warmup=0)
     print(f"credit score only (peer): {predict:.2f} ms; score + reasons: {explain:.2f} ms; "
           f"ratio {explain / predict:.2f}x")
 

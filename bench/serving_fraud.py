@@ -45,6 +45,8 @@ from datetime import timedelta
 
 import numpy as np
 
+from bench.timing import median_ms
+
 FEAST_P99_MS = 7.2
 GOAL_P99_MS = 10.0
 RATE = 200
@@ -272,17 +274,6 @@ async def _run(base: str, cpfs: list[str], server_pid: int) -> dict:
             "decisions": open_decisions, **_percentiles(all_lat)}
 
 
-def _median_ms(f, n: int = 300) -> float:
-    for _ in range(20):
-        f()
-    xs = []
-    for _ in range(n):
-        t = time.perf_counter()
-        f()
-        xs.append((time.perf_counter() - t) * 1000)
-    return statistics.median(xs)
-
-
 def _stages(home: str) -> list[tuple[str, float, str]]:
     """(stage, median ms, note) for the stages of one request, in this process, server stopped."""
     from datetime import UTC, datetime
@@ -373,17 +364,17 @@ def _stages(home: str) -> list[tuple[str, float, str]]:
 
     mix = {d: sum(1 for r in rows if model.score_row(r)["decision"] == d) for d in ("approve", "review", "block")}
     out = [
-        ("JWT verify (ES256, verified-token cache hit)", _median_ms(lambda: svc.tokens.verify(token)),
-         f"full ES256 verification: {_median_ms(jwt_full):.3f} ms"),
+        ("JWT verify (ES256, verified-token cache hit)", median_ms(lambda: svc.tokens.verify(token)),
+         f"full ES256 verification: {median_ms(jwt_full):.3f} ms"),
         ("rate limit x2 (in-process)",
-         _median_ms(lambda: (svc.limiter.check("ip", "b"), svc.limiter.check("user", "b"))), ""),
-        ("DB lookups (3 statements, 2 read connections)", _median_ms(lookups), ""),
-        ("pseudonymise CPF + PIX key", _median_ms(pseudonyms), f"polars path: {_median_ms(pseudonyms_polars):.3f} ms"),
-        ("online features fraud_v1 (+ on-demand), online_row", _median_ms(features),
-         f"Feast get_online_features: {_median_ms(features_feast):.3f} ms"),
-        ("model: features + HGB + reasons", _median_ms(lambda: model.score_row(row())),
-         f"frame + scikit-learn path: {_median_ms(sklearn_frame_path):.3f} ms; decisions {mix}"),
-        ("audit append (hash chain, SQLite)", _median_ms(audit, 200), ""),
+         median_ms(lambda: (svc.limiter.check("ip", "b"), svc.limiter.check("user", "b"))), ""),
+        ("DB lookups (3 statements, 2 read connections)", median_ms(lookups), ""),
+        ("pseudonymise CPF + PIX key", median_ms(pseudonyms), f"polars path: {median_ms(pseudonyms_polars):.3f} ms"),
+        ("online features fraud_v1 (+ on-demand), online_row", median_ms(features),
+         f"Feast get_online_features: {median_ms(features_feast):.3f} ms"),
+        ("model: features + HGB + reasons", median_ms(lambda: model.score_row(row())),
+         f"frame + scikit-learn path: {median_ms(sklearn_frame_path):.3f} ms; decisions {mix}"),
+        ("audit append (hash chain, SQLite)", median_ms(audit, 200), ""),
     ]
     svc.close()
     return out
