@@ -48,7 +48,8 @@ def threads() -> int:
 
 
 def write_files(uri: str, df: pl.DataFrame, schema: pa.Schema, partition_by: Sequence[str], *,
-                compression: str, compression_level: int | None, dictionary: Sequence[str]) -> list[AddAction] | None:
+                compression: str, compression_level: int | None, dictionary: Sequence[str],
+                dictionary_page_bytes: int) -> list[AddAction] | None:
     """Write ``df`` (conformed to the table's columns; ``schema`` its Arrow write schema) as data files
     under ``uri``; the add actions, or None (nothing written) when a partition value is not a plain
     string or date that needs no escaping in a path: the caller then lets delta-rs write."""
@@ -61,7 +62,7 @@ def write_files(uri: str, df: pl.DataFrame, schema: pa.Schema, partition_by: Seq
     jobs = [(values, rows, off) for values, rows in parts for off in range(0, rows, FILE_ROWS)]
     opts = {"compression": compression.lower(), "compression_level": compression_level,
             "use_dictionary": [c for c in dictionary if c in data_cols], "row_group_size": ROW_GROUP_ROWS,
-            "store_schema": False, "store_decimal_as_integer": True}
+            "store_schema": False, "store_decimal_as_integer": True, "dictionary_pagesize_limit": dictionary_page_bytes}
 
     def one(job: tuple[dict[str, str | None], int, int]) -> AddAction:
         values, _, off = job
@@ -74,8 +75,9 @@ def write_files(uri: str, df: pl.DataFrame, schema: pa.Schema, partition_by: Seq
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         body = frame.select(data_cols)
         pq.write_table(body.to_arrow(compat_level=pl.CompatLevel.newest()).cast(file_schema), root / path, **opts)
+        stats = stats_from_footer(pq.read_metadata(root / path), body) or stats_json(body)
         return AddAction(path=path, size=(root / path).stat().st_size, partition_values=values,
-                         modification_time=int(time.time() * 1000), data_change=True, stats=stats_json(body))
+                         modification_time=int(time.time() * 1000), data_change=True, stats=stats)
 
     if not jobs:
         return []
@@ -128,6 +130,39 @@ def stats_json(df: pl.DataFrame) -> str:
         lo, hi = _stat_value(row[f"min:{c}"], up=False), _stat_value(row[f"max:{c}"], up=True)
         if lo is not None and hi is not None:
             mins[c], maxs[c] = lo, hi
+    return json.dumps({"numRecords": df.height, "minValues": mins, "maxValues": maxs, "nullCount": nulls},
+                      separators=(",", ":"))
+
+
+def stats_from_footer(md: pq.FileMetaData, df: pl.DataFrame) -> str | None:
+    """:func:`stats_json` of a data file's rows read from the statistics the Parquet writer already put in
+    its footer (per row group: min, max, null count), so the rows are not scanned a second time; None when
+    the footer lacks some (a nested column, a column without statistics): the caller then scans.
+
+    Equal to :func:`stats_json` (tested): the writer compares strings bytewise as polars does and leaves
+    NaN out of float ranges; the same value conversions (:func:`_stat_value`) apply.
+    """
+    if md.num_columns != df.width or md.num_rows != df.height:
+        return None
+    mins: dict[str, object] = {}
+    maxs: dict[str, object] = {}
+    nulls: dict[str, int] = {}
+    for i, (c, t) in enumerate(df.schema.items()):
+        chunks = [md.row_group(g).column(i) for g in range(md.num_row_groups)]
+        if any(ch.path_in_schema != c or ch.statistics is None or not ch.statistics.has_null_count for ch in chunks):
+            return None
+        nulls[c] = sum(ch.statistics.null_count for ch in chunks)
+        if not (t.is_numeric() or t in (pl.String, pl.Boolean, pl.Date) or isinstance(t, pl.Datetime)):
+            continue
+        ranged = [ch.statistics for ch in chunks if ch.statistics.has_min_max]
+        # a row group with values but no range: for floats, all of them NaN (left out, as stats_json does)
+        if not t.is_float() and len(ranged) != sum(1 for ch in chunks if ch.statistics.null_count < ch.num_values):
+            return None
+        if ranged:
+            lo = _stat_value(min(st.min for st in ranged), up=False)
+            hi = _stat_value(max(st.max for st in ranged), up=True)
+            if lo is not None and hi is not None:
+                mins[c], maxs[c] = lo, hi
     return json.dumps({"numRecords": df.height, "minValues": mins, "maxValues": maxs, "nullCount": nulls},
                       separators=(",", ":"))
 
