@@ -3,6 +3,10 @@ the generated input, no endpoint answers 5xx. Calls are authenticated as an admi
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
+
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
@@ -10,7 +14,8 @@ from serving_kit import auth, deposit, make_settings, register, step_up
 
 from serving.app import create_app
 
-_home = __import__("tempfile").mkdtemp(prefix="cofre-schemathesis-")
+_home = tempfile.mkdtemp(prefix="cofre-schemathesis-")  # built at import: parametrize needs the app's schema
+atexit.register(shutil.rmtree, _home, True)
 app = create_app(make_settings(_home))
 with TestClient(app) as _c:
     _admin = register(_c, role="admin")
