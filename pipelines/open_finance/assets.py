@@ -36,23 +36,36 @@ def skip_revoked(cpfs: pl.Series, s, log=print) -> list[str]:  # noqa: ANN001
     return cpfs.filter(keep).to_list()
 
 
+def previous_consents(s) -> dict[str, str]:  # noqa: ANN001
+    """CPF -> the consent id of its latest pull (bronze; {} before the first pull), for reuse."""
+    if not delta.exists("bronze.open_finance_consents", s):
+        return {}
+    latest = (delta.scan("bronze.open_finance_consents", settings=s).select("cpf", "consent_id", "pulled_at")
+              .sort("pulled_at").unique("cpf", keep="last").collect())
+    return dict(zip(latest.get_column("cpf").to_list(), latest.get_column("consent_id").to_list(), strict=True))
+
+
 @multi_asset(specs=[AssetSpec(AssetKey(table_key(x)), group_name="open_finance", kinds={"delta", "http"},
                               description="Open Finance records as received (+ consent, request id, pulled-at)")
                     for x in BRONZE])
 def open_finance_bronze(context: AssetExecutionContext, lake: LakeResource, world: WorldResource,
                         open_finance: OpenFinanceResource):
-    """One consent per customer; accounts, 12-month transactions, cards, loans pulled over HTTP."""
+    """One consent per customer (the previous pull's while the transmitter keeps it authorised); accounts,
+    12-month transactions, cards, loans pulled over HTTP."""
     s = lake.settings()
     cpfs = skip_revoked(world.load()["customers"].get_column("cpf"), s, context.log.info)
     to_date = world_today(world)
     out = OpenFinancePull()
+    previous = previous_consents(s)
 
     def progress(n: int) -> None:
         if n % max(1, len(cpfs) // 10) == 0:
             context.log.info(f"open finance: {n}/{len(cpfs)} customers pulled")
 
-    run_pool(cpfs, open_finance.client, lambda c, cpf: pull_customer(c, cpf, to_date, out),
+    run_pool(cpfs, open_finance.client, lambda c, cpf: pull_customer(c, cpf, to_date, out, previous.get(cpf)),
              threads=open_finance.threads, concurrency=open_finance.concurrency, on_done=progress)
+    reused = sum(1 for cpf, cid in out.consent_ids().items() if previous.get(cpf) == cid)
+    context.log.info(f"open finance: {reused} of {len(cpfs)} consents reused, {len(cpfs) - reused} created")
     for e in out.errors[:20]:
         context.log.warning(e)
     for table, batch in out.batches().items():

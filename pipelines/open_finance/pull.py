@@ -1,7 +1,10 @@
 """Bronze pull of Open Finance Brasil through the issue-3 client, one consent per customer.
 
-For each customer CPF: ``POST /consents`` (auto-authorised in the sandbox; a real transmitter
-redirects the customer), then ``GET /accounts``, ``/accounts/{id}/transactions`` over the
+For each customer CPF: the consent of the previous pull if the transmitter still holds it
+``AUTHORISED`` with every permission the pull needs and at least :data:`REUSE_MARGIN` before it
+expires (``GET /consents/{id}``), else a new one (``POST /consents``: auto-authorised in the
+sandbox; a real transmitter redirects the customer, which a scheduled pull cannot ask for every
+run). Then ``GET /accounts``, ``/accounts/{id}/transactions`` over the
 12-month booking window ending at ``to_date``, credit-card accounts and their transactions over
 the same window, loan contracts with their scheduled instalments and payments. Every record is
 kept as the JSON the transmitter sent (the list item), with the consent id, the request's
@@ -16,10 +19,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pipelines.common.bronze import BronzeBatch, dumps, now_utc
+from pipelines.sources.http import UpstreamError
+from pipelines.sources.open_finance import models as m
 from pipelines.sources.open_finance.client import NotFoundError, OpenFinanceClient
 from pipelines.sources.open_finance.sandbox import ACCOUNTS, CARDS, LOANS
 
@@ -29,6 +34,7 @@ PERMISSIONS = [
     "LOANS_READ", "LOANS_SCHEDULED_INSTALMENTS_READ", "LOANS_PAYMENTS_READ", "RESOURCES_READ",
 ]
 WINDOW_DAYS = 365
+REUSE_MARGIN = timedelta(days=1)  # a consent expiring sooner is replaced rather than used for a pull
 
 
 class RawOpenFinanceClient(OpenFinanceClient):
@@ -74,6 +80,10 @@ class OpenFinancePull:
         default_factory=lambda: BronzeBatch("bronze.open_finance_loan_instalments", "open_finance"))
     errors: list[str] = field(default_factory=list)
 
+    def consent_ids(self) -> dict[str, str]:
+        """CPF -> the consent its pull used."""
+        return {r[0][0]: r[4] for r in self.consents.rows}
+
     def batches(self) -> dict[str, BronzeBatch]:
         return {b.table.name: b for b in (self.consents, self.accounts, self.transactions, self.card_transactions,
                                           self.loans, self.instalments)}
@@ -83,10 +93,35 @@ def window(to_date: date) -> tuple[date, date]:
     return to_date - timedelta(days=WINDOW_DAYS), to_date
 
 
-async def pull_customer(client: RawOpenFinanceClient, cpf: str, to_date: date, out: OpenFinancePull) -> None:
-    """Consent + every resource of one customer into ``out``."""
+async def reusable_consent(client: OpenFinanceClient, consent_id: str, now: datetime | None = None
+                           ) -> m.Consent | None:
+    """The consent ``consent_id`` as the transmitter holds it now, if a pull may use it: ``AUTHORISED``,
+    granting every permission in :data:`PERMISSIONS`, and not expiring within :data:`REUSE_MARGIN`.
+    None when it is unknown there (404), revoked, rejected, expired, narrower or about to expire."""
+    try:
+        consent = await client.get_consent(consent_id)
+    except NotFoundError:
+        return None
+    except UpstreamError as exc:
+        if exc.status is not None and 400 <= exc.status < 500:
+            return None
+        raise
+    now = now or datetime.now(UTC)
+    if consent.status != "AUTHORISED" or not set(PERMISSIONS) <= set(consent.permissions):
+        return None
+    if consent.expirationDateTime is not None and consent.expirationDateTime - now < REUSE_MARGIN:
+        return None
+    return consent
+
+
+async def pull_customer(client: RawOpenFinanceClient, cpf: str, to_date: date, out: OpenFinancePull,
+                        previous_consent: str | None = None) -> None:
+    """Consent (``previous_consent`` when still usable, else a new one) + every resource of one customer
+    into ``out``."""
     start, end = window(to_date)
-    consent = await client.create_consent(cpf, PERMISSIONS)
+    consent = await reusable_consent(client, previous_consent) if previous_consent else None
+    if consent is None:
+        consent = await client.create_consent(cpf, PERMISSIONS)
     cid = consent.consentId
     out.consents.add((cpf,), dumps(consent.model_dump(mode="json")), request_id=cid, pulled_at=now_utc(),
                      consent_id=cid)

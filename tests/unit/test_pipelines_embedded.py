@@ -101,10 +101,14 @@ def test_features_are_strictly_before_the_transaction(lake_env):
 
 
 def test_rerun_adds_nothing(lake_env):
+    consents = delta.read("bronze.open_finance_consents", columns=["consent_id"]).get_column("consent_id")
     ok = run_layers(echo=lambda _m: None, world_folder=str(lake_env["world"]))
     assert ok
     after = counts(SILVER_GOLD + ["quarantine.rows"])
     assert after == lake_env["first"]
+    # the sandbox still holds every consent AUTHORISED: the re-pull asks the customers for nothing new
+    again = delta.read("bronze.open_finance_consents", columns=["consent_id"]).get_column("consent_id")
+    assert again.sort().equals(consents.sort())
     ids = delta.read("silver.transactions", columns=["transaction_id"])
     assert ids.height == ids.unique().height
 

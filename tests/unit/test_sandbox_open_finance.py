@@ -294,3 +294,44 @@ def test_data_token_without_consent_scope_is_refused(index, settings):
             assert r.status_code == 400 and r.json()["error"] == "invalid_scope"
 
     run(scenario())
+
+
+def test_pull_reuses_an_authorised_consent_and_replaces_one_it_cannot_use(index, settings, world):
+    """A scheduled pull keeps the previous pull's consent while the transmitter holds it AUTHORISED with
+    every permission and time left; a revoked, unknown, narrower or expiring one is replaced."""
+    from pipelines.open_finance.pull import PERMISSIONS, OpenFinancePull, RawOpenFinanceClient, pull_customer
+
+    to_date = world["transactions"].get_column("booked_at").max().date()
+    start = datetime(to_date.year, to_date.month, to_date.day, tzinfo=UTC) + timedelta(days=1)
+    clock = ManualClock(start=start.timestamp())
+    app = create_app(index, settings, clock=clock)
+    client = RawOpenFinanceClient.from_settings(settings, app=app, clock=clock)
+    cpfs = sorted(index.customer_by_cpf)[5:9]
+
+    async def pull(previous: dict[str, str]) -> tuple[dict[str, str], OpenFinancePull]:
+        out = OpenFinancePull()
+        for cpf in cpfs:
+            await pull_customer(client, cpf, to_date, out, previous.get(cpf))
+        return out.consent_ids(), out
+
+    async def scenario():
+        first, out1 = await pull({})
+        assert len(set(first.values())) == len(cpfs) and not out1.errors
+        again, out2 = await pull(first)
+        assert again == first  # nothing new asked of the customers
+        assert out2.transactions.frame()["record_id"].sort().equals(out1.transactions.frame()["record_id"].sort())
+
+        revoked, unknown, narrow, expiring = cpfs
+        await client.revoke_consent(first[revoked])
+        narrow_id = (await client.create_consent(narrow, PERMISSIONS[:1])).consentId
+        soon = (start + timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        expiring_id = (await client.create_consent(expiring, PERMISSIONS, expiration=soon)).consentId
+        previous = {revoked: first[revoked], unknown: "urn:cofre:no-such-consent", narrow: narrow_id,
+                    expiring: expiring_id}
+        third, out3 = await pull(previous)
+        assert not set(third.values()) & (set(previous.values()) | set(first.values()))  # all four replaced
+        for cpf in cpfs:
+            assert (await client.get_consent(third[cpf])).status == "AUTHORISED"
+        assert not out3.errors
+
+    run(scenario())
