@@ -1,7 +1,9 @@
 """Ranking within the allowed offers: HistGradientBoosting on customer x product features.
 
 :class:`Recommender` applies the eligibility hard filter FIRST (nothing else can enter the output),
-then orders the remaining offers by the learnt acceptance probability. Features: customer (profile
+then orders the remaining offers by the learnt acceptance probability, or, when the learnt ranker did
+not beat it on the holdout (``ranking == "popularity"``, set by
+:func:`models.recommend.train.choose_ranking`), by each product's acceptance rate in training. Features: customer (profile
 code, score, log income, savings rate, balance volatility, debt service ratio, questionnaire answers),
 product (code as a native categorical, kind, risk, liquidity, monthly rate) and interactions (risk
 minus the profile's maximum, instalment / income, amount / income).
@@ -53,13 +55,24 @@ def pair_features(customers: pd.DataFrame, offers: pd.DataFrame) -> np.ndarray:
     return np.column_stack([cols[f] for f in FEATURES])
 
 
+RANKINGS = ("model", "popularity")
+
+
 class Recommender:
-    def __init__(self, clf: HistGradientBoostingClassifier, popularity: dict[str, float], metadata: dict[str, Any]):
+    def __init__(self, clf: HistGradientBoostingClassifier, popularity: dict[str, float], metadata: dict[str, Any],
+                 ranking: str = "model"):
+        if ranking not in RANKINGS:
+            raise ValueError(f"ranking must be one of {RANKINGS}, got {ranking!r}")
         self.clf = clf
         self.popularity = popularity
         self.metadata = metadata
+        self.ranking = ranking
 
     def score_pairs(self, customers: pd.DataFrame, offers: pd.DataFrame) -> np.ndarray:
+        """Acceptance score of each (customer, offer) pair: the learnt probability, or the product's
+        training acceptance rate when the recommender ranks by popularity."""
+        if getattr(self, "ranking", "model") == "popularity":
+            return offers["product"].map(self.popularity).fillna(0.0).to_numpy(dtype=float)
         X = pair_features(customers, offers)
         with predict_threads(len(X)):
             return self.clf.predict_proba(X)[:, 1]

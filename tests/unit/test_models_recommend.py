@@ -107,6 +107,29 @@ def test_ranker_beats_popularity(world):
     assert m["ndcg_at_3"] > m["baseline_ndcg_at_3"]
 
 
+def test_a_ranker_that_loses_to_popularity_is_not_served(world):
+    """The learnt ranker is served only if it beats popularity on the holdout; one trained on inverted
+    acceptance loses, so the recommender ranks by popularity and reports the metrics of what it serves."""
+    from models.recommend.train import choose_ranking
+
+    cu, _, train, hold, model = world
+    good = choose_ranking(model, cu, hold, 3)
+    assert model.ranking == "model" and good["ndcg_at_3"] == good["learnt_ndcg_at_3"] > good["baseline_ndcg_at_3"]
+
+    bad = fit_ranker(cu, train.assign(accepted=~train["accepted"].astype(bool)), seed=0)
+    bad.popularity = model.popularity  # the baseline from the true acceptance
+    m = choose_ranking(bad, cu, hold, 3)
+    assert bad.ranking == "popularity" and "did not beat" in bad.metadata["ranking_reason"]
+    assert m["learnt_ndcg_at_3"] < m["baseline_ndcg_at_3"] == m["ndcg_at_3"]
+    assert m["precision_at_3"] == m["baseline_precision_at_3"]
+    c = Customer(customer_id="c1", profile=PROFILES[-1], credit_score=900, monthly_income_cents=2_000_000,
+                 existing_instalments_cents=0, balance_cents=50_000_000, has_card=True, payroll_eligible=True)
+    recs = bad.recommend(c, {col: 1.0 for col in CUSTOMER_COLS}, 5)
+    assert recs and all(_allowed(c, o) for o, _ in recs)
+    assert [s for _, s in recs] == sorted((model.popularity.get(o.product, 0.0) for o, _ in recs), reverse=True)
+    assert pickle.loads(pickle.dumps(bad)).ranking == "popularity"
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(c=customers_st, k=st.integers(1, 8))
 def test_recommend_output_is_always_allowed(world, c, k):
