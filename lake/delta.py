@@ -138,6 +138,14 @@ def _write_schema(t: Table) -> pa.Schema:
     return pa.schema([pa.field(c.name, exported.field(c.name).type, nullable=c.nullable) for c in t.columns])
 
 
+# A column chunk's dictionary may grow to this size before the writer gives up on it and falls back to
+# plain encoding (Parquet writers default to 1 MiB). Pseudonyms are 64 hex characters, so 1 MiB holds
+# about 16 k of them: silver.transactions' ~28 k customers and ~80 k counterparties per million rows fell
+# back to plain text. At 8 MiB they stay dictionary-encoded: measured on 1 M silver.transactions rows,
+# the file is 43 MB instead of 110 MB and the write takes 28% less CPU (bench/lake_pipeline.py).
+DICTIONARY_PAGE_BYTES = 8 * 1024 * 1024
+
+
 def writer_properties(settings: Settings | None = None, table: TableRef | None = None) -> WriterProperties:
     """Parquet writer options of every lake write: codec and level from settings; with ``table``,
     dictionary encoding only where it pays (:func:`_dictionary_columns`)."""
@@ -149,14 +157,6 @@ def writer_properties(settings: Settings | None = None, table: TableRef | None =
         columns = {c.name: ColumnProperties(dictionary_enabled=c.name in keep) for c in t.columns}
     return WriterProperties(compression=codec, compression_level=level, column_properties=columns,
                             dictionary_page_size_limit=DICTIONARY_PAGE_BYTES)
-
-
-# A column chunk's dictionary may grow to this size before the writer gives up on it and falls back to
-# plain encoding (Parquet writers default to 1 MiB). Pseudonyms are 64 hex characters, so 1 MiB holds
-# about 16 k of them: silver.transactions' ~28 k customers and ~80 k counterparties per million rows fell
-# back to plain text. At 8 MiB they stay dictionary-encoded: measured on 1 M silver.transactions rows,
-# the file is 43 MB instead of 110 MB and the write takes 28% less CPU (bench/lake_pipeline.py).
-DICTIONARY_PAGE_BYTES = 8 * 1024 * 1024
 
 
 def _compression(settings: Settings | None) -> tuple[str, int | None]:

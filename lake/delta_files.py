@@ -5,7 +5,8 @@ rows) instead goes through :func:`write_files`: the rows are split by partition 
 most :data:`FILE_ROWS` rows, encoded on a thread pool with pyarrow (which releases the GIL), and
 described by one ``AddAction`` per file with the partition values and the Delta file statistics
 (``numRecords``, ``minValues``, ``maxValues``, ``nullCount``: what delta-rs, polars and DuckDB's
-``delta_scan`` read to skip files). :func:`lake.delta.merge` commits them as the table's creating
+``delta_scan`` read to skip files), taken from the statistics pyarrow put in the file's footer
+(:func:`stats_from_footer`; the rows are scanned only if the footer lacks some). :func:`lake.delta.merge` commits them as the table's creating
 commit, so they are ordinary Delta files for reads, deletes, time travel and later MERGEs.
 
 Local tables only (:func:`supported`): object stores keep delta-rs' own writer. The Parquet options
