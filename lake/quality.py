@@ -186,10 +186,18 @@ def split_with_flags(df: pl.DataFrame, suite: Suite, flags: pl.DataFrame) -> tup
             pl.lit(None, pl.String).alias(REASON),
         )
     flag_cols = [f"__flag_{i}" for i in range(len(suite.checks))]
-    work = df.with_columns(flags.rename(dict(zip(flags.columns, flag_cols, strict=True)))).with_row_index(ROW_INDEX)
+    flags = flags.rename(dict(zip(flags.columns, flag_cols, strict=True)))
     any_bad = pl.any_horizontal([pl.col(f) for f in flag_cols])
+    if not flags.select(any_bad.fill_null(True).any()).item():  # every row passes: ``df`` itself, not a copy
+        return df, _bad_rows(df.head(0).with_columns(flags.head(0)).with_row_index(ROW_INDEX), suite, flag_cols)
+    work = df.with_columns(flags).with_row_index(ROW_INDEX)
     good = work.filter(~any_bad).drop([ROW_INDEX, *flag_cols])
-    bad = work.filter(any_bad).with_columns(
+    return good, _bad_rows(work.filter(any_bad), suite, flag_cols)
+
+
+def _bad_rows(work: pl.DataFrame, suite: Suite, flag_cols: list[str]) -> pl.DataFrame:
+    """The failing rows of ``work`` (flagged, row-indexed) with the names of their checks and the reasons."""
+    return work.with_columns(
         pl.concat_list([
             pl.when(pl.col(f)).then(pl.lit(ch.name)).otherwise(pl.lit(None, pl.String))
             for f, ch in zip(flag_cols, suite.checks, strict=True)
@@ -199,7 +207,6 @@ def split_with_flags(df: pl.DataFrame, suite: Suite, flags: pl.DataFrame) -> tup
             for f, ch in zip(flag_cols, suite.checks, strict=True)
         ], separator=" | ", ignore_nulls=True).alias(REASON),
     ).drop(flag_cols).with_columns(pl.col(ROW_INDEX).cast(pl.Int64))
-    return good, bad
 
 
 def split_valid(df: pl.DataFrame, suite: Suite, *, engine: Literal["polars", "gx"] = "polars"

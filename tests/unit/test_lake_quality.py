@@ -60,6 +60,16 @@ def test_split_keeps_every_row_and_names_every_failing_check():
     assert bad.drop("_row_index", "_checks", "_reason").equals(df[[1, 2, 3, 4, 6]])
 
 
+def test_split_of_a_clean_batch_returns_it_whole_and_an_empty_bad_frame_of_the_same_shape():
+    df = _batch()
+    _, mixed_bad = q.split_valid(df, SUITE)
+    clean = df[[0, 5]]
+    good, bad = q.split_valid(clean, SUITE)
+    assert good.equals(clean) and bad.height == 0 and bad.schema == mixed_bad.schema
+    for engine in ("polars", "gx"):
+        assert q.split_valid(df, SUITE, engine=engine)[0]["transaction_id"].to_list() == ["t0", "t5"]
+
+
 def test_enum_and_cpf_rules_reject():
     good, bad = q.split_valid(pl.DataFrame({"type": ["PIX", "XPTO"], "cpf": ["529.982.247-25", "529.982.247-24"]}),
                               q.Suite("s", (q.in_set("type", TRANSACTION_TYPES), q.valid_cpf("cpf"))))
