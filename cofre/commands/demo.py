@@ -51,7 +51,8 @@ def demo() -> None:
     typer.echo(f"\ndone in {time.perf_counter() - t0:.0f}s. Where to look next:")
     typer.echo(f"  lake:      {s.lake_uri}  (bronze/ silver/ gold/ quarantine/)")
     typer.echo("  SQL:       cofre lake sql \"SELECT day, sum(fraud_tx_count) FROM gold.customer_day GROUP BY 1 ORDER BY 1\"")
-    typer.echo("             cofre lake sql \"SELECT source_table, checks, count(*) FROM quarantine.rows GROUP BY ALL\"")
+    typer.echo("             COFRE_LAKE_AUDITOR_BRONZE=1 cofre lake sql "
+               "\"SELECT source_table, checks, count(*) FROM quarantine.rows GROUP BY ALL\"   (restricted)")
     typer.echo("  Dagster:   make dagster   (UI on http://127.0.0.1:3000, same run history)")
     typer.echo(f"  MLflow:    mlflow ui --backend-store-uri {s.mlflow_tracking_uri}   (champions: fraud, credit, recommend)")
     typer.echo("  API:       cofre serve   (POST /fraud/score, GET /suitability/me, GET /recommendations/me)")

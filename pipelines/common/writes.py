@@ -34,8 +34,10 @@ def write_merged(table: str, df: pl.DataFrame, settings: Settings, watermark: di
 
 
 def quarantine(bad: pl.DataFrame, source_table: str, run_id: str, settings: Settings) -> int:
-    """Rejected rows into ``quarantine.rows`` (idempotent on source table + record key)."""
+    """Rejected rows into ``quarantine.rows`` (idempotent on source table + record key). The table exists
+    after the first check even when nothing was rejected, so auditors' queries answer with no rows."""
     if bad.height == 0:
+        delta.ensure_table(QUARANTINE_TABLE, settings)
         return 0
     rows = to_quarantine_rows(bad, source_table=source_table, run_id=run_id, key_columns=["source_record_id"],
                               now=datetime.now(UTC))
