@@ -93,8 +93,7 @@ def window(to_date: date) -> tuple[date, date]:
     return to_date - timedelta(days=WINDOW_DAYS), to_date
 
 
-async def reusable_consent(client: OpenFinanceClient, consent_id: str, now: datetime | None = None
-                           ) -> m.Consent | None:
+async def reusable_consent(client: OpenFinanceClient, consent_id: str) -> m.Consent | None:
     """The consent ``consent_id`` as the transmitter holds it now, if a pull may use it: ``AUTHORISED``,
     granting every permission in :data:`PERMISSIONS`, and not expiring within :data:`REUSE_MARGIN`.
     None when it is unknown there (404), revoked, rejected, expired, narrower or about to expire."""
@@ -106,10 +105,9 @@ async def reusable_consent(client: OpenFinanceClient, consent_id: str, now: date
         if exc.status is not None and 400 <= exc.status < 500:
             return None
         raise
-    now = now or datetime.now(UTC)
     if consent.status != "AUTHORISED" or not set(PERMISSIONS) <= set(consent.permissions):
         return None
-    if consent.expirationDateTime is not None and consent.expirationDateTime - now < REUSE_MARGIN:
+    if consent.expirationDateTime is not None and consent.expirationDateTime - datetime.now(UTC) < REUSE_MARGIN:
         return None
     return consent
 
