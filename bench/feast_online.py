@@ -30,22 +30,33 @@ def main(n: int = 500) -> None:
         apply_and_materialize(s, end=sg.T0 + timedelta(days=1), progress=lambda _m: None)
         warm_up(s)
         store = store_for(s)
-        feats = [f"customer_transactions:{f.name}" for f in store.get_feature_view("customer_transactions").features]
+        feats = [
+            f"customer_transactions:{f.name}"
+            for f in store.get_feature_view("customer_transactions").features
+        ]
         row = {"customer_pk": sg.customer_pk(3)}
 
         def one_view() -> None:
             store.get_online_features(features=feats, entity_rows=[row]).to_dict()
 
-        req = {"amount_cents": 12_345, "request_ts": sg.T0, "last_login_at": sg.T0 - timedelta(minutes=3),
-               "last_device_change_at": None}
+        req = {
+            "amount_cents": 12_345,
+            "request_ts": sg.T0,
+            "last_login_at": sg.T0 - timedelta(minutes=3),
+            "last_device_change_at": None,
+        }
 
         def service() -> None:
             online_features("fraud_v1", [{**row, "counterparty_pk": sg.counterparty_pk(1)}], req, settings=s)
 
         a = median_ms(one_view, n)
         b = median_ms(service, n)
-    print(f"one view, one entity  : median {a:7.3f} ms  ratio vs baseline {BASELINE_MS} ms: {a / BASELINE_MS:5.2f}")
-    print(f"fraud_v1 + on-demand  : median {b:7.3f} ms  ratio vs baseline {BASELINE_MS} ms: {b / BASELINE_MS:5.2f}")
+    print(
+        f"one view, one entity  : median {a:7.3f} ms  ratio vs baseline {BASELINE_MS} ms: {a / BASELINE_MS:5.2f}"
+    )
+    print(
+        f"fraud_v1 + on-demand  : median {b:7.3f} ms  ratio vs baseline {BASELINE_MS} ms: {b / BASELINE_MS:5.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -44,31 +44,66 @@ def bronze_from_world(world: dict[str, pl.DataFrame], pulled_at: datetime) -> di
     from pipelines.bank import extract
 
     tx = world["transactions"]
-    cust = world["customers"].select("customer_id", "cpf", pl.format("consent-{}", pl.col("customer_id")).alias("consent_id"))
+    cust = world["customers"].select(
+        "customer_id", "cpf", pl.format("consent-{}", pl.col("customer_id")).alias("consent_id")
+    )
     tx = tx.join(cust.select("customer_id", "consent_id"), on="customer_id")
-    amount = pl.format("{}.{}", pl.col("amount_cents") // 100, (pl.col("amount_cents") % 100).cast(pl.String).str.zfill(2))
+    amount = pl.format(
+        "{}.{}", pl.col("amount_cents") // 100, (pl.col("amount_cents") % 100).cast(pl.String).str.zfill(2)
+    )
     ts = pl.col("booked_at").dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
-    meta = [pl.lit("open_finance").alias("source"), pl.col("consent_id"), pl.lit("bench").alias("request_id"),
-            pl.lit(pulled_at).cast(pl.Datetime("us", "UTC")).alias("pulled_at"),
-            pl.lit(pulled_at.date()).alias("ingest_date")]
+    meta = [
+        pl.lit("open_finance").alias("source"),
+        pl.col("consent_id"),
+        pl.lit("bench").alias("request_id"),
+        pl.lit(pulled_at).cast(pl.Datetime("us", "UTC")).alias("pulled_at"),
+        pl.lit(pulled_at.date()).alias("ingest_date"),
+    ]
     acc = tx.filter(pl.col("account_id").is_not_null()).select(
-        pl.col("transaction_id").alias("record_id"), *meta, pl.struct(
-            pl.col("transaction_id").alias("transactionId"), pl.lit("TRANSACAO_EFETIVADA").alias("completedAuthorisedPaymentType"),
-            pl.col("credit_debit_type").alias("creditDebitType"), pl.col("type"),
+        pl.col("transaction_id").alias("record_id"),
+        *meta,
+        pl.struct(
+            pl.col("transaction_id").alias("transactionId"),
+            pl.lit("TRANSACAO_EFETIVADA").alias("completedAuthorisedPaymentType"),
+            pl.col("credit_debit_type").alias("creditDebitType"),
+            pl.col("type"),
             pl.struct(amount.alias("amount"), pl.lit("BRL").alias("currency")).alias("transactionAmount"),
-            ts.alias("transactionDateTime"), pl.col("counterparty_document").alias("partieCnpjCpf"),
-            pl.when(pl.col("counterparty_document").str.len_chars() == 11).then(pl.lit("PESSOA_NATURAL"))
-            .when(pl.col("counterparty_document").is_not_null()).then(pl.lit("PESSOA_JURIDICA")).alias("partiePersonType"),
-        ).struct.json_encode().alias("payload"), "account_id", "transaction_id")
+            ts.alias("transactionDateTime"),
+            pl.col("counterparty_document").alias("partieCnpjCpf"),
+            pl.when(pl.col("counterparty_document").str.len_chars() == 11)
+            .then(pl.lit("PESSOA_NATURAL"))
+            .when(pl.col("counterparty_document").is_not_null())
+            .then(pl.lit("PESSOA_JURIDICA"))
+            .alias("partiePersonType"),
+        )
+        .struct.json_encode()
+        .alias("payload"),
+        "account_id",
+        "transaction_id",
+    )
     card = tx.filter(pl.col("credit_card_account_id").is_not_null()).select(
-        pl.col("transaction_id").alias("record_id"), *meta, pl.struct(
-            pl.col("transaction_id").alias("transactionId"), pl.col("credit_debit_type").alias("creditDebitType"),
+        pl.col("transaction_id").alias("record_id"),
+        *meta,
+        pl.struct(
+            pl.col("transaction_id").alias("transactionId"),
+            pl.col("credit_debit_type").alias("creditDebitType"),
             pl.lit("OUTROS").alias("transactionType"),
             pl.struct(amount.alias("amount"), pl.lit("BRL").alias("currency")).alias("brazilianAmount"),
-            ts.alias("transactionDateTime"), pl.col("mcc").cast(pl.Int64).alias("payeeMCC"),
-        ).struct.json_encode().alias("payload"), "credit_card_account_id", "transaction_id")
-    consents = cust.select(pl.col("consent_id").alias("record_id"), *[m for m in meta if m.meta.output_name() != "consent_id"],
-                           pl.col("consent_id"), pl.lit("{}").alias("payload"), "cpf")
+            ts.alias("transactionDateTime"),
+            pl.col("mcc").cast(pl.Int64).alias("payeeMCC"),
+        )
+        .struct.json_encode()
+        .alias("payload"),
+        "credit_card_account_id",
+        "transaction_id",
+    )
+    consents = cust.select(
+        pl.col("consent_id").alias("record_id"),
+        *[m for m in meta if m.meta.output_name() != "consent_id"],
+        pl.col("consent_id"),
+        pl.lit("{}").alias("payload"),
+        "cpf",
+    )
     return {
         "bronze.open_finance_transactions": acc,
         "bronze.open_finance_credit_card_transactions": card,
@@ -109,10 +144,15 @@ def _asset(name: str, settings) -> dict:  # noqa: ANN001
         from pipelines.gold.assets import TX, run_customer_incremental
 
         if target == "gold.customer_day":
-            return run_customer_incremental(lake, target, [TX], lambda scan: gt.customer_day(scan(TX), datetime.now(UTC)))
+            return run_customer_incremental(
+                lake, target, [TX], lambda scan: gt.customer_day(scan(TX), datetime.now(UTC))
+            )
         return run_customer_incremental(
-            lake, target, [TX, "silver.logins"],
-            lambda scan: gt.transaction_features(scan(TX), scan("silver.logins"), datetime.now(UTC)))
+            lake,
+            target,
+            [TX, "silver.logins"],
+            lambda scan: gt.transaction_features(scan(TX), scan("silver.logins"), datetime.now(UTC)),
+        )
 
     def logins() -> dict:
         from pipelines.bank import transforms as bt
@@ -125,17 +165,28 @@ def _asset(name: str, settings) -> dict:  # noqa: ANN001
             return {"skipped": True}
         sc = lambda n: delta.scan(n, settings=settings)  # noqa: E731
         ids = bt.customer_ids(sc("bronze.bank_customers"), lake.pseudonym_key())
-        return write_merged("silver.logins", bt.silver_logins(sc("bronze.bank_logins"), ids, datetime.now(UTC)),
-                            settings, inc.metadata(vers))
+        return write_merged(
+            "silver.logins",
+            bt.silver_logins(sc("bronze.bank_logins"), ids, datetime.now(UTC)),
+            settings,
+            inc.metadata(vers),
+        )
 
-    steps = {"silver.transactions": silver_transactions, "silver.logins": logins,
-             "gold.transaction_features": lambda: gold("gold.transaction_features"),
-             "gold.customer_day": lambda: gold("gold.customer_day")}  # each imports only its own modules
+    steps = {
+        "silver.transactions": silver_transactions,
+        "silver.logins": logins,
+        "gold.transaction_features": lambda: gold("gold.transaction_features"),
+        "gold.customer_day": lambda: gold("gold.customer_day"),
+    }  # each imports only its own modules
     _reset_peak_rss()
     t0, c0 = time.perf_counter(), time.process_time()
     out = steps[name]()
-    return {"result": out, "seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0,
-            "peak": _peak_rss_gb()}
+    return {
+        "result": out,
+        "seconds": time.perf_counter() - t0,
+        "cpu": time.process_time() - c0,
+        "peak": _peak_rss_gb(),
+    }
 
 
 # Steps run side by side, as Dagster's multiprocess executor runs assets whose inputs are ready: silver.logins
@@ -149,7 +200,9 @@ def _polars_pipeline(settings, side_by_side: bool = True) -> dict:
     separate steps would. Seconds, CPU-s (this process and the step processes) and peak RSS per asset."""
     runs: dict[str, dict] = {}
     # a fresh spawned process per step, as Dagster's multiprocess executor starts one (imports included)
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1) as pool:
+    with ProcessPoolExecutor(
+        1, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1
+    ) as pool:
         for main, beside in STAGES:
             fut = pool.submit(_asset, beside, settings) if side_by_side else None
             runs[main] = _asset(main, settings)
@@ -166,8 +219,12 @@ def _polars_pipeline(settings, side_by_side: bool = True) -> dict:
     return t
 
 
-_PER_TRANSACTION = ("bronze.open_finance_transactions", "bronze.open_finance_credit_card_transactions",
-                    "bronze.bank_transaction_context", "bronze.labels_fraud")
+_PER_TRANSACTION = (
+    "bronze.open_finance_transactions",
+    "bronze.open_finance_credit_card_transactions",
+    "bronze.bank_transaction_context",
+    "bronze.labels_fraud",
+)
 
 
 def _load_bronze(world, settings) -> None:
@@ -189,12 +246,16 @@ def _peer_inputs(settings, key: bytes) -> dict:
     from pipelines.open_finance import transforms as ot
 
     sc = lambda n: delta.scan(n, settings=settings)  # noqa: E731
-    logins = bt.silver_logins(sc("bronze.bank_logins"), bt.customer_ids(sc("bronze.bank_customers"), key),
-                              datetime.now(UTC))
-    return {"acc": delta.read("bronze.open_finance_transactions", settings=settings),
-            "ctx": delta.read("bronze.bank_transaction_context", settings=settings),
-            "labels": delta.read("bronze.labels_fraud", settings=settings),
-            "owners": ot.consent_owners(sc("bronze.open_finance_consents"), key), "logins": logins}
+    logins = bt.silver_logins(
+        sc("bronze.bank_logins"), bt.customer_ids(sc("bronze.bank_customers"), key), datetime.now(UTC)
+    )
+    return {
+        "acc": delta.read("bronze.open_finance_transactions", settings=settings),
+        "ctx": delta.read("bronze.bank_transaction_context", settings=settings),
+        "labels": delta.read("bronze.labels_fraud", settings=settings),
+        "owners": ot.consent_owners(sc("bronze.open_finance_consents"), key),
+        "logins": logins,
+    }
 
 
 def _pandas_run(inp: dict, key: bytes) -> tuple[float, object]:
@@ -213,18 +274,39 @@ def _polars_same_scope(inp: dict, key: bytes) -> tuple[float, pl.DataFrame]:
     from pipelines.gold import transforms as gt
     from pipelines.open_finance import transforms as ot
 
-    empty_card = pl.DataFrame(schema={**inp["acc"].drop("account_id").schema, "credit_card_account_id": pl.String})
+    empty_card = pl.DataFrame(
+        schema={**inp["acc"].drop("account_id").schema, "credit_card_account_id": pl.String}
+    )
     t0 = time.perf_counter()
-    good, _ = ot.silver_transactions(inp["acc"], empty_card, inp["owners"], ot.context_frame(inp["ctx"]),
-                                     ot.fraud_label_frame(inp["labels"]), datetime.now(UTC), key)
+    good, _ = ot.silver_transactions(
+        inp["acc"],
+        empty_card,
+        inp["owners"],
+        ot.context_frame(inp["ctx"]),
+        ot.fraud_label_frame(inp["labels"]),
+        datetime.now(UTC),
+        key,
+    )
     feats = gt.transaction_features(good, inp["logins"], datetime.now(UTC))
     gt.customer_day(good, datetime.now(UTC))
     return time.perf_counter() - t0, feats
 
 
-_SAME = ["tx_count_1h", "tx_sum_cents_24h", "tx_count_30d", "max_amount_cents_30d", "distinct_counterparties_24h",
-         "distinct_counterparties_7d", "distinct_counterparties_30d", "is_first_time_counterparty", "hour_of_day",
-         "day_of_week", "minutes_since_last_login", "minutes_since_device_change", "is_fraud"]
+_SAME = [
+    "tx_count_1h",
+    "tx_sum_cents_24h",
+    "tx_count_30d",
+    "max_amount_cents_30d",
+    "distinct_counterparties_24h",
+    "distinct_counterparties_7d",
+    "distinct_counterparties_30d",
+    "is_first_time_counterparty",
+    "hour_of_day",
+    "day_of_week",
+    "minutes_since_last_login",
+    "minutes_since_device_change",
+    "is_fraud",
+]
 
 
 def _same_features(pd_feats, pl_feats: pl.DataFrame) -> bool:
@@ -234,11 +316,17 @@ def _same_features(pd_feats, pl_feats: pl.DataFrame) -> bool:
     if p.height != q.height:
         return False
     close = lambda a, b: ((a - b).abs() <= 1e-9 * (1 + b.abs())).all()  # noqa: E731  (float minutes)
-    return all(close(p[c].cast(pl.Float64).fill_null(-1.0), q[c].cast(pl.Float64).fill_null(-1.0)) for c in _SAME)
+    return all(
+        close(p[c].cast(pl.Float64).fill_null(-1.0), q[c].cast(pl.Float64).fill_null(-1.0)) for c in _SAME
+    )
 
 
 def _load() -> str:
-    return "loadavg " + " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else ""
+    return (
+        "loadavg " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
+        if Path("/proc/loadavg").exists()
+        else ""
+    )
 
 
 def _auditor(settings) -> list[str]:
@@ -259,10 +347,14 @@ def _auditor(settings) -> list[str]:
         for path, table in (("delta_scan", "silver.transactions"), ("pyarrow dataset", "tx_dataset")):
             for name, q in queries.items():
                 aud.sql(q.format(t=table)).fetchall()  # warm (file listing, extension load)
-                best = min(_timed(lambda q=q, table=table: aud.sql(q.format(t=table)).fetchall()) for _ in range(3))
+                best = min(
+                    _timed(lambda q=q, table=table: aud.sql(q.format(t=table)).fetchall()) for _ in range(3)
+                )
                 n = len(aud.sql(q.format(t=table)).fetchall())
-                lines.append(f"DuckDB auditor {name} over silver.transactions via {path}: {best:.2f}s "
-                             f"(target <= 1s; ratio {best:.2f} of budget), {n:,} groups")
+                lines.append(
+                    f"DuckDB auditor {name} over silver.transactions via {path}: {best:.2f}s "
+                    f"(target <= 1s; ratio {best:.2f} of budget), {n:,} groups"
+                )
     return lines
 
 
@@ -275,7 +367,9 @@ def _reset_peak_rss() -> None:
 
 
 def _peak_rss_gb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines() if Path("/proc/self/status").exists() else []:
+    for line in (
+        Path("/proc/self/status").read_text().splitlines() if Path("/proc/self/status").exists() else []
+    ):
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1e6  # kB
     return float("nan")
@@ -302,7 +396,9 @@ def main() -> None:
         root = Path(tmp)
         key = b"bench-key"
         # --- peer comparison at a size pandas finishes in reasonable time ---
-        s_small = load_settings(profile="embedded", home=root / "small", lake_uri=str(root / "small" / "lake"))
+        s_small = load_settings(
+            profile="embedded", home=root / "small", lake_uri=str(root / "small" / "lake")
+        )
         _load_bronze(_world(n_small, root / "small"), s_small)
         inp = _peer_inputs(s_small, key)
         t_pd, t_pl = [], []
@@ -313,9 +409,12 @@ def main() -> None:
             t_pl.append(tq)
             print(f"  peer round: pandas {tp:.1f}s, polars {tq:.1f}s ({_load()})", flush=True)
         same = _same_features(pd_feats, pl_feats)
-        print(f"peer @ {n_small:,} tx (account tx silver + gold features + customer_day; same values: {same}): "
-              f"pandas {min(t_pd):.1f}s, polars {min(t_pl):.1f}s -> polars is {min(t_pd) / min(t_pl):.1f}x pandas "
-              f"(target >= 5x)", flush=True)
+        print(
+            f"peer @ {n_small:,} tx (account tx silver + gold features + customer_day; same values: {same}): "
+            f"pandas {min(t_pd):.1f}s, polars {min(t_pl):.1f}s -> polars is {min(t_pd) / min(t_pl):.1f}x pandas "
+            f"(target >= 5x)",
+            flush=True,
+        )
         del inp, pd_feats, pl_feats
         # --- full size ---
         s = load_settings(profile="embedded", home=root / "big", lake_uri=str(root / "big" / "lake"))
@@ -324,27 +423,39 @@ def main() -> None:
         _load_bronze(world, s)
         n_world = world["transactions"].height
         del world
-        print(f"setup: world + bronze of {n_world:,} tx in {time.perf_counter() - t0:.0f}s (not timed below)",
-              flush=True)
+        print(
+            f"setup: world + bronze of {n_world:,} tx in {time.perf_counter() - t0:.0f}s (not timed below)",
+            flush=True,
+        )
         print(f"  {_load()}", flush=True)
         _reset_peak_rss()
         t0, c0 = time.perf_counter(), _cpu_with_children()
         stages = _polars_pipeline(s)
         total, cpu = time.perf_counter() - t0, _cpu_with_children() - c0
-        print(f"bronze->silver->gold {int(stages['rows']):,} tx: {total:.1f}s (target <= 60s; ratio {total / 60:.2f} of "
-              f"budget; CPU {cpu:.0f}s incl. step processes = {cpu / 2:.0f}s of 2 idle cores; side by side: "
-              + " | ".join(" + ".join(st) for st in STAGES) + ") stages: "
-              + ", ".join(f"{k}={v:.1f}s/{stages['cpu'][k]:.0f}cpu-s" for k, v in stages.items() if k in stages["peaks"])
-              + "; peak RSS per asset: " + ", ".join(f"{k}={v:.1f}GB" for k, v in stages["peaks"].items())
-              + f" ({_load()})", flush=True)
+        print(
+            f"bronze->silver->gold {int(stages['rows']):,} tx: {total:.1f}s (target <= 60s; ratio {total / 60:.2f} of "
+            f"budget; CPU {cpu:.0f}s incl. step processes = {cpu / 2:.0f}s of 2 idle cores; side by side: "
+            + " | ".join(" + ".join(st) for st in STAGES)
+            + ") stages: "
+            + ", ".join(
+                f"{k}={v:.1f}s/{stages['cpu'][k]:.0f}cpu-s" for k, v in stages.items() if k in stages["peaks"]
+            )
+            + "; peak RSS per asset: "
+            + ", ".join(f"{k}={v:.1f}GB" for k, v in stages["peaks"].items())
+            + f" ({_load()})",
+            flush=True,
+        )
         counted = ["silver.transactions", "silver.logins", "gold.transaction_features", "gold.customer_day"]
         before = {x: delta.row_count(x, settings=s) for x in counted}
         t0 = time.perf_counter()
         again = _polars_pipeline(s, side_by_side=False)  # nothing to run side by side: no step processes
         rerun = time.perf_counter() - t0
         added = {x: delta.row_count(x, settings=s) - before[x] for x in counted}
-        print(f"re-run with no new data (one process): {rerun:.2f}s (target <= 5s), rows added {added}, "
-              f"skipped={bool(again.get('skipped'))}", flush=True)
+        print(
+            f"re-run with no new data (one process): {rerun:.2f}s (target <= 5s), rows added {added}, "
+            f"skipped={bool(again.get('skipped'))}",
+            flush=True,
+        )
         for line in _auditor(s):
             print(line, flush=True)
 

@@ -19,8 +19,10 @@ def main() -> None:
     row = df.drop(columns="defaulted_6m").iloc[[7]]
     predict = median_ms(lambda: model.score(row), warmup=0)
     explain = median_ms(lambda: (model.score(row), model.explain(row)), warmup=0)
-    print(f"credit score only (peer): {predict:.2f} ms; score + reasons: {explain:.2f} ms; "
-          f"ratio {explain / predict:.2f}x")
+    print(
+        f"credit score only (peer): {predict:.2f} ms; score + reasons: {explain:.2f} ms; "
+        f"ratio {explain / predict:.2f}x"
+    )
 
 
 if __name__ == "__main__":

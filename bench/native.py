@@ -82,10 +82,18 @@ def bench_feature_hash() -> dict:
     a, b = cn.feature_hash(df, 2**20), hasher.transform(tokens)
     assert (a.indices == b.indices).all() and (a.data == b.data).all() and (a.indptr == b.indptr).all()
     del a, b
-    t_sk, t_cn = _interleaved(lambda: hasher.transform(tokens), lambda: cn.feature_hash(df, 2**20), native_repeat=3)
+    t_sk, t_cn = _interleaved(
+        lambda: hasher.transform(tokens), lambda: cn.feature_hash(df, 2**20), native_repeat=3
+    )
     load = _load()
     _, t_1t = _interleaved(lambda: None, lambda: cn.feature_hash(df, 2**20, threads=1), native_repeat=3)
-    return {"rows": ROWS, "sklearn_rows_s": ROWS / t_sk, "native_rows_s": ROWS / t_cn, "native_1t_rows_s": ROWS / t_1t, "load": load}
+    return {
+        "rows": ROWS,
+        "sklearn_rows_s": ROWS / t_sk,
+        "native_rows_s": ROWS / t_cn,
+        "native_1t_rows_s": ROWS / t_1t,
+        "load": load,
+    }
 
 
 def _envelopes(n: int):
@@ -113,7 +121,9 @@ def bench_signatures() -> dict:
     from stellar_sdk import Keypair
 
     signed, allowed = _envelopes(ENVELOPES)
-    items = [(Keypair.from_public_key(kp.public_key), te.hash(), te.signatures[0].signature) for te, kp in signed]
+    items = [
+        (Keypair.from_public_key(kp.public_key), te.hash(), te.signatures[0].signature) for te, kp in signed
+    ]
     envs = [te.to_xdr() for te, _ in signed]
     keys = [allowed] * len(envs)
     assert all(cn.verify_envelopes(envs, PASSPHRASE, keys, threads=1))
@@ -126,14 +136,22 @@ def bench_signatures() -> dict:
     load = _load()
     _, t_all = _interleaved(lambda: None, lambda: cn.verify_envelopes(envs, PASSPHRASE, keys))
     n = len(items)
-    return {"signatures": n, "sdk_us": t_sdk / n * 1e6, "native_1t_us": t_one / n * 1e6, "native_all_us": t_all / n * 1e6, "load": load}
+    return {
+        "signatures": n,
+        "sdk_us": t_sdk / n * 1e6,
+        "native_1t_us": t_one / n * 1e6,
+        "native_all_us": t_all / n * 1e6,
+        "load": load,
+    }
 
 
 def bench_chain() -> dict:
     import cofre_native as cn
 
     payloads = [
-        json.dumps({"seq": i, "actor": f"user{i % 997}", "action": "pix.transfer", "amount_cents": i * 13}).encode()
+        json.dumps(
+            {"seq": i, "actor": f"user{i % 997}", "action": "pix.transfer", "amount_cents": i * 13}
+        ).encode()
         for i in range(RECORDS)
     ]
     genesis = bytes(32)
@@ -150,7 +168,12 @@ def bench_chain() -> dict:
         return None
 
     t_py, t_cn = _interleaved(py_loop, lambda: cn.verify_chain(prevs, payloads, hashes), native_repeat=3)
-    return {"records": RECORDS, "python_rec_s": RECORDS / t_py, "native_rec_s": RECORDS / t_cn, "load": _load()}
+    return {
+        "records": RECORDS,
+        "python_rec_s": RECORDS / t_py,
+        "native_rec_s": RECORDS / t_cn,
+        "load": _load(),
+    }
 
 
 def bench_hmac() -> dict:
@@ -163,7 +186,12 @@ def bench_hmac() -> dict:
         lambda: cn.hmac_sha256_hex(key, values),
         native_repeat=3,
     )
-    return {"values": len(values), "python_v_s": len(values) / t_py, "native_v_s": len(values) / t_cn, "load": _load()}
+    return {
+        "values": len(values),
+        "python_v_s": len(values) / t_py,
+        "native_v_s": len(values) / t_cn,
+        "load": _load(),
+    }
 
 
 def main() -> None:
@@ -197,7 +225,12 @@ def main() -> None:
     rows = [
         ("feature_hash vs sklearn (all cores)", f"{fh_ratio:.1f}x", ">= 25x", fh_ratio >= 25),
         ("verify_envelopes vs stellar-sdk (per core)", f"{sg_ratio:.1f}x", ">= 4x", sg_ratio >= 4),
-        ("verify_chain", f"{ch['native_rec_s'] / 1e6:.2f} M rec/s", ">= 1 M rec/s", ch["native_rec_s"] >= 1e6),
+        (
+            "verify_chain",
+            f"{ch['native_rec_s'] / 1e6:.2f} M rec/s",
+            ">= 1 M rec/s",
+            ch["native_rec_s"] >= 1e6,
+        ),
     ]
     print(f"\n{'comparison':<44} {'measured':>14} {'goal':>14}  result")
     for name, got, goal, ok in rows:

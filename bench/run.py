@@ -16,7 +16,9 @@ SKIP = {"run"}
 
 
 def main(argv: list[str] | None = None) -> int:
-    names = argv if argv else sorted(m.name for m in pkgutil.iter_modules(bench.__path__) if m.name not in SKIP)
+    names = (
+        argv if argv else sorted(m.name for m in pkgutil.iter_modules(bench.__path__) if m.name not in SKIP)
+    )
     failed = []
     for name in names:
         mod = importlib.import_module(f"bench.{name}")

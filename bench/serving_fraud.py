@@ -80,14 +80,19 @@ def _prepare(home: str) -> tuple[dict, list[str]]:
     from lake.pseudonym import pseudonymise_one
     from models.from_lake import train_fraud
 
-    env = {"COFRE_HOME": home, "COFRE_RATE_LIMIT": "10000000/minute", "COFRE_FEAST_PROJECT": "bench_fraud",
-           "COFRE_PROFILE": "embedded"}
+    env = {
+        "COFRE_HOME": home,
+        "COFRE_RATE_LIMIT": "10000000/minute",
+        "COFRE_FEAST_PROJECT": "bench_fraud",
+        "COFRE_PROFILE": "embedded",
+    }
     s = _settings(home)
     cpfs = [cpf_with_digits(f"{300_000_001 + i:09d}") for i in range(N_USERS)]
     key = s.pseudonym_key.get_secret_value().encode()
     mapping = {sg.customer_pk(i): pseudonymise_one(c, "cpf", key=key) for i, c in enumerate(cpfs)}
     tx = sg.transaction_rows(np.random.default_rng(3), N_USERS, 40).with_columns(
-        channel=pl.lit("PIX"), type=pl.lit("PIX"), credit_debit_type=pl.lit("DEBITO"))
+        channel=pl.lit("PIX"), type=pl.lit("PIX"), credit_debit_type=pl.lit("DEBITO")
+    )
     remap = pl.col("customer_pk").replace_strict(mapping)
     delta.append("gold.transaction_features", tx.with_columns(remap), s)
     delta.append("gold.counterparty_pairs", sg.counterparty_pairs(tx).with_columns(remap), s)
@@ -100,9 +105,26 @@ def _prepare(home: str) -> tuple[dict, list[str]]:
 
 
 def _start(env: dict, port: int) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "serving.app:create_app", "--host", "127.0.0.1",
-           "--port", str(port), "--workers", "1", "--loop", "uvloop", "--http", "httptools",
-           "--log-level", "warning", "--no-access-log"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "serving.app:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     return subprocess.Popen(cmd, env={**os.environ, **env, "OMP_NUM_THREADS": "1"})
 
 
@@ -163,8 +185,10 @@ def _cpu_seconds(pid: int) -> float | None:
 
 def _bodies(n: int, seed: int = 0) -> list[dict]:
     rng = np.random.default_rng(seed)
-    return [{"amount_cents": int(rng.integers(1_000, 900_000)), "counterparty_key": f"k{i % 50}@example.com"}
-            for i in range(n)]
+    return [
+        {"amount_cents": int(rng.integers(1_000, 900_000)), "counterparty_key": f"k{i % 50}@example.com"}
+        for i in range(n)
+    ]
 
 
 def _percentiles(lat: list[float]) -> dict[str, float]:
@@ -187,8 +211,9 @@ async def _run(base: str, cpfs: list[str], server_pid: int) -> dict:
         tokens = []
         for i, cpf in enumerate(cpfs):
             email = f"bench{i}@example.com"
-            async with c.post("/auth/register", json={"cpf": cpf, "name": "Bench", "email": email,
-                                                      "password": PASSWORD}) as r:
+            async with c.post(
+                "/auth/register", json={"cpf": cpf, "name": "Bench", "email": email, "password": PASSWORD}
+            ) as r:
                 await r.read()
             async with c.post("/auth/login", json={"email": email, "password": PASSWORD}) as r:
                 tokens.append((await r.json())["access_token"])
@@ -199,9 +224,17 @@ async def _run(base: str, cpfs: list[str], server_pid: int) -> dict:
 
         n_open = RATE * SECONDS
         # the same request content as ever (amount, counterparty key, token, device), serialised up front
-        prepared = [(json.dumps(b).encode(), {"Authorization": f"Bearer {tokens[i % len(tokens)]}",
-                                              "X-Device-ID": f"dev{i % 7}", "Content-Type": "application/json"})
-                    for i, b in enumerate(_bodies(max(n_open, 4096)))]
+        prepared = [
+            (
+                json.dumps(b).encode(),
+                {
+                    "Authorization": f"Bearer {tokens[i % len(tokens)]}",
+                    "X-Device-ID": f"dev{i % 7}",
+                    "Content-Type": "application/json",
+                },
+            )
+            for i, b in enumerate(_bodies(max(n_open, 4096)))
+        ]
         decisions: dict[str, int] = {}
 
         async def req(i: int) -> bool:
@@ -245,8 +278,11 @@ async def _run(base: str, cpfs: list[str], server_pid: int) -> dict:
             cpu1 = _cpu_seconds(server_pid)
             cpu_ms = (cpu1 - cpu0) * 1000 / n if cpu0 is not None and cpu1 is not None else float("nan")
             out = {"lat": lat, "errors": sum(errs), "cpu_ms": cpu_ms, **_percentiles(lat)}
-            print(f"  {label}: p50 {out['p50']:.2f} ms  p99 {out['p99']:.2f} ms  {out['errors']} non-200  "
-                  f"server CPU {cpu_ms:.2f} ms/request", flush=True)
+            print(
+                f"  {label}: p50 {out['p50']:.2f} ms  p99 {out['p99']:.2f} ms  {out['errors']} non-200  "
+                f"server CPU {cpu_ms:.2f} ms/request",
+                flush=True,
+            )
             return out
 
         rounds = [await open_loop(RATE, rnd * n_open, f"{RATE} rps round {rnd + 1}") for rnd in range(ROUNDS)]
@@ -269,9 +305,15 @@ async def _run(base: str, cpfs: list[str], server_pid: int) -> dict:
         await asyncio.gather(*[worker(w) for w in range(PEAK_CLIENTS)])
         peak = done / (time.perf_counter() - t1)
     all_lat = [x for r in rounds for x in r["lat"]]
-    return {"rounds": rounds, "half": half, "n": len(all_lat), "errors": sum(r["errors"] for r in rounds),
-            "peak_rps": peak,
-            "decisions": open_decisions, **_percentiles(all_lat)}
+    return {
+        "rounds": rounds,
+        "half": half,
+        "n": len(all_lat),
+        "errors": sum(r["errors"] for r in rounds),
+        "peak_rps": peak,
+        "decisions": open_decisions,
+        **_percentiles(all_lat),
+    }
 
 
 def _stages(home: str) -> list[tuple[str, float, str]]:
@@ -302,7 +344,9 @@ def _stages(home: str) -> list[tuple[str, float, str]]:
     with svc.sessions() as db:
         uid, cpf = db.execute(select(User.id, User.cpf).order_by(User.id)).first()
         sid = db.execute(select(LoginSession.id).where(LoginSession.user_id == uid)).scalars().first()
-    token = svc.tokens.issue(user_id=uid, role="customer", session_id=sid, ttl_s=3600, amr=["pwd"], acr=ACR_BASIC)
+    token = svc.tokens.issue(
+        user_id=uid, role="customer", session_id=sid, ttl_s=3600, amr=["pwd"], acr=ACR_BASIC
+    )
     at = datetime.now(UTC)
     bodies = _bodies(64)
     key = s.pseudonym_key.get_secret_value().encode()
@@ -312,14 +356,32 @@ def _stages(home: str) -> list[tuple[str, float, str]]:
             session_state(db, sid, uid)
         with svc.read_connections() as db:
             core.user_facts_in(db, uid, at)
-            return build_context(db, user_id=uid, amount_cents=50_000, recipient_key="k1@example.com",
-                                 recipient_internal=False, device_id="dev1", at=at)
+            return build_context(
+                db,
+                user_id=uid,
+                amount_cents=50_000,
+                recipient_key="k1@example.com",
+                recipient_internal=False,
+                device_id="dev1",
+                at=at,
+            )
 
     cust, cp = core.customer_pk(s, cpf), core.counterparty_pk(s, "k1@example.com")
-    rows = [core.fraud_features(s, customer=cust, counterparty=core.counterparty_pk(s, b["counterparty_key"]),
-                                amount_cents=b["amount_cents"], at=at, is_new_device=i % 2 == 0, last_login_at=None,
-                                last_device_change_at=None, channel="PIX", type_="PIX")
-            for i, b in enumerate(bodies)]
+    rows = [
+        core.fraud_features(
+            s,
+            customer=cust,
+            counterparty=core.counterparty_pk(s, b["counterparty_key"]),
+            amount_cents=b["amount_cents"],
+            at=at,
+            is_new_device=i % 2 == 0,
+            last_login_at=None,
+            last_device_change_at=None,
+            channel="PIX",
+            type_="PIX",
+        )
+        for i, b in enumerate(bodies)
+    ]
     it = iter(range(10**9))
 
     def row():
@@ -338,42 +400,82 @@ def _stages(home: str) -> list[tuple[str, float, str]]:
                 model.clf.predict_proba(batch)
 
     def audit():
-        svc.audit.append(make_event(actor=svc.pseudonym(uid), action="decision:fraud_score", resource=None,
-                                    outcome="review", model_version="bench", request_id="bench",
-                                    details={"probability": 0.5, "reasons": ["x"], "amount_cents": 1}))
+        svc.audit.append(
+            make_event(
+                actor=svc.pseudonym(uid),
+                action="decision:fraud_score",
+                resource=None,
+                outcome="review",
+                model_version="bench",
+                request_id="bench",
+                details={"probability": 0.5, "reasons": ["x"], "amount_cents": 1},
+            )
+        )
 
     def pseudonyms():
         return core.customer_pk(s, cpf), core.counterparty_pk(s, "k1@x.com")
 
     def pseudonyms_polars():
-        return (pseudonymise(pl.Series([cpf]), "cpf", key=key),
-                pseudonymise(pl.Series(["k1@x.com"]), "pix_key", key=key))
+        return (
+            pseudonymise(pl.Series([cpf]), "cpf", key=key),
+            pseudonymise(pl.Series(["k1@x.com"]), "pix_key", key=key),
+        )
 
     def features():
-        return core.fraud_features(s, customer=cust, counterparty=cp, amount_cents=50_000, at=at,
-                                   is_new_device=True, last_login_at=None, last_device_change_at=None,
-                                   channel="PIX", type_="PIX")
+        return core.fraud_features(
+            s,
+            customer=cust,
+            counterparty=cp,
+            amount_cents=50_000,
+            at=at,
+            is_new_device=True,
+            last_login_at=None,
+            last_device_change_at=None,
+            channel="PIX",
+            type_="PIX",
+        )
 
     def features_feast():  # Feast's get_online_features, which online_row replaced on the request path
-        return online_features("fraud_v1", [{"customer_pk": cust, "counterparty_pk": cp}],
-                               {"amount_cents": 50_000, "request_ts": at, "last_login_at": None,
-                                "last_device_change_at": None}, settings=s)
+        return online_features(
+            "fraud_v1",
+            [{"customer_pk": cust, "counterparty_pk": cp}],
+            {"amount_cents": 50_000, "request_ts": at, "last_login_at": None, "last_device_change_at": None},
+            settings=s,
+        )
 
     def jwt_full():
         return svc.tokens._verify_fully(token)
 
-    mix = {d: sum(1 for r in rows if model.score_row(r)["decision"] == d) for d in ("approve", "review", "block")}
+    mix = {
+        d: sum(1 for r in rows if model.score_row(r)["decision"] == d) for d in ("approve", "review", "block")
+    }
     out = [
-        ("JWT verify (ES256, verified-token cache hit)", median_ms(lambda: svc.tokens.verify(token)),
-         f"full ES256 verification: {median_ms(jwt_full):.3f} ms"),
-        ("rate limit x2 (in-process)",
-         median_ms(lambda: (svc.limiter.check("ip", "b"), svc.limiter.check("user", "b"))), ""),
+        (
+            "JWT verify (ES256, verified-token cache hit)",
+            median_ms(lambda: svc.tokens.verify(token)),
+            f"full ES256 verification: {median_ms(jwt_full):.3f} ms",
+        ),
+        (
+            "rate limit x2 (in-process)",
+            median_ms(lambda: (svc.limiter.check("ip", "b"), svc.limiter.check("user", "b"))),
+            "",
+        ),
         ("DB lookups (3 statements, 2 read connections)", median_ms(lookups), ""),
-        ("pseudonymise CPF + PIX key", median_ms(pseudonyms), f"polars path: {median_ms(pseudonyms_polars):.3f} ms"),
-        ("online features fraud_v1 (+ on-demand), online_row", median_ms(features),
-         f"Feast get_online_features: {median_ms(features_feast):.3f} ms"),
-        ("model: features + HGB + reasons", median_ms(lambda: model.score_row(row())),
-         f"frame + scikit-learn path: {median_ms(sklearn_frame_path):.3f} ms; decisions {mix}"),
+        (
+            "pseudonymise CPF + PIX key",
+            median_ms(pseudonyms),
+            f"polars path: {median_ms(pseudonyms_polars):.3f} ms",
+        ),
+        (
+            "online features fraud_v1 (+ on-demand), online_row",
+            median_ms(features),
+            f"Feast get_online_features: {median_ms(features_feast):.3f} ms",
+        ),
+        (
+            "model: features + HGB + reasons",
+            median_ms(lambda: model.score_row(row())),
+            f"frame + scikit-learn path: {median_ms(sklearn_frame_path):.3f} ms; decisions {mix}",
+        ),
         ("audit append (hash chain, SQLite)", median_ms(audit, 200), ""),
     ]
     svc.close()
@@ -404,9 +506,25 @@ def main() -> None:
             proc.wait(timeout=30)
         port = _free_port()
         floor_proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "bench.serving_fraud:floor_app", "--host", "127.0.0.1",
-             "--port", str(port), "--loop", "uvloop", "--http", "httptools", "--log-level", "warning",
-             "--no-access-log"])
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "bench.serving_fraud:floor_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ]
+        )
         try:
             floor_ms = runner(_floor(f"http://127.0.0.1:{port}", floor_proc.pid))
         finally:
@@ -416,23 +534,35 @@ def main() -> None:
         stages = _stages(home)
     ok = res["p99"] <= GOAL_P99_MS and res["errors"] == 0
     print()
-    print(f"POST /fraud/score over HTTP, uvicorn 1 worker (uvloop, httptools) + aiohttp load generator on "
-          f"{os.cpu_count()} shared cores; load average {load0[0]:.2f} before, {load1[0]:.2f} after")
-    print(f"  open loop {RATE} rps x {SECONDS} s x {ROUNDS} ({res['n']} requests, {res['errors']} non-200, "
-          f"decisions {res['decisions']}), latency from the scheduled send time:")
+    print(
+        f"POST /fraud/score over HTTP, uvicorn 1 worker (uvloop, httptools) + aiohttp load generator on "
+        f"{os.cpu_count()} shared cores; load average {load0[0]:.2f} before, {load1[0]:.2f} after"
+    )
+    print(
+        f"  open loop {RATE} rps x {SECONDS} s x {ROUNDS} ({res['n']} requests, {res['errors']} non-200, "
+        f"decisions {res['decisions']}), latency from the scheduled send time:"
+    )
     per_round = ", ".join(f"{r['p99']:.2f}" for r in res["rounds"])
-    print(f"    p50 {res['p50']:.2f} ms   p95 {res['p95']:.2f} ms   p99 {res['p99']:.2f} ms   "
-          f"(p99 per round: {per_round})")
+    print(
+        f"    p50 {res['p50']:.2f} ms   p95 {res['p95']:.2f} ms   p99 {res['p99']:.2f} ms   "
+        f"(p99 per round: {per_round})"
+    )
     print(f"    goal p99 <= {GOAL_P99_MS:.0f} ms at {RATE} rps: {'PASS' if ok else 'FAIL'}")
     cpu = statistics.median(r["cpu_ms"] for r in res["rounds"])
-    print(f"    server CPU per request: {cpu:.2f} ms = {cpu / floor_ms:.1f}x a bare uvicorn + FastAPI request "
-          f"measured now on this machine ({floor_ms:.2f} ms)")
+    print(
+        f"    server CPU per request: {cpu:.2f} ms = {cpu / floor_ms:.1f}x a bare uvicorn + FastAPI request "
+        f"measured now on this machine ({floor_ms:.2f} ms)"
+    )
     h = res["half"]
-    print(f"  open loop {RATE // 2} rps x {SECONDS} s (for reference): p50 {h['p50']:.2f} ms   p95 {h['p95']:.2f} ms   "
-          f"p99 {h['p99']:.2f} ms   ({h['errors']} non-200)")
+    print(
+        f"  open loop {RATE // 2} rps x {SECONDS} s (for reference): p50 {h['p50']:.2f} ms   p95 {h['p95']:.2f} ms   "
+        f"p99 {h['p99']:.2f} ms   ({h['errors']} non-200)"
+    )
     print(f"  peak ({PEAK_CLIENTS} concurrent clients, closed loop): {res['peak_rps']:.0f} rps")
-    print(f"  vs Feast Python feature server p99 {FEAST_P99_MS} ms for features alone: p99 ratio "
-          f"{res['p99'] / FEAST_P99_MS:.2f}x (ours includes auth, rate limits, DB, features, model, reasons, audit)")
+    print(
+        f"  vs Feast Python feature server p99 {FEAST_P99_MS} ms for features alone: p99 ratio "
+        f"{res['p99'] / FEAST_P99_MS:.2f}x (ours includes auth, rate limits, DB, features, model, reasons, audit)"
+    )
     print("  per stage, in-process, median:")
     for name, ms, note in stages:
         print(f"    {name:44s} {ms:7.3f} ms" + (f"   ({note})" if note else ""))

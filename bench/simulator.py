@@ -35,9 +35,13 @@ def main(customers: int = 30_000, months: int = 12) -> None:
         print(f"{name:18s} {n:>12,d}")
     tx = rows["transactions"]
     total = sum(rows.values())
-    print(f"generate only   : {gen_s:6.1f} s  {tx / gen_s:>12,.0f} transactions/s  {total / gen_s:>12,.0f} rows/s")
-    print(f"generate+parquet: {write_s:6.1f} s  {tx / write_s:>12,.0f} transactions/s  {total / write_s:>12,.0f} rows/s"
-          f"  ({size / 1e6:,.0f} MB)")
+    print(
+        f"generate only   : {gen_s:6.1f} s  {tx / gen_s:>12,.0f} transactions/s  {total / gen_s:>12,.0f} rows/s"
+    )
+    print(
+        f"generate+parquet: {write_s:6.1f} s  {tx / write_s:>12,.0f} transactions/s  {total / write_s:>12,.0f} rows/s"
+        f"  ({size / 1e6:,.0f} MB)"
+    )
     print(f"ratio vs 2-minute budget for {tx / 1e6:.1f} M transactions: {write_s / BUDGET_S:.2f}")
 
 

@@ -13,7 +13,6 @@ import typer
 app = typer.Typer(help="cofre: lakehouse with thin APIs for a Brazilian digital bank", no_args_is_help=True)
 
 
-
 @app.callback()
 def _main() -> None:
     """cofre: lakehouse with thin APIs for a Brazilian digital bank."""

@@ -87,7 +87,9 @@ def up(s: Settings) -> int:
                 return fail(exc)
             except Exception as exc:  # noqa: BLE001 - a readiness/provision call failed: say which server
                 return fail(StackError(f"{srv.name}: {type(exc).__name__}: {exc}", getattr(srv, "log", None)))
-            print(f"{srv.name:10} started in {time.monotonic() - t0:5.1f} s  127.0.0.1:{srv.port}  pid {srv.pid()}")
+            print(
+                f"{srv.name:10} started in {time.monotonic() - t0:5.1f} s  127.0.0.1:{srv.port}  pid {srv.pid()}"
+            )
     print(f"stack up in {time.monotonic() - t_all:.1f} s (data in {s.home / 'stack'})")
     return 0
 
@@ -108,7 +110,9 @@ def down(s: Settings) -> int:
                 continue
             left = srv.pid()
             if left is not None:
-                rc = fail(StackError(f"{srv.name}: pid {left} still running after stop", getattr(srv, "log", None)))
+                rc = fail(
+                    StackError(f"{srv.name}: pid {left} still running after stop", getattr(srv, "log", None))
+                )
                 continue
             print(f"{srv.name:10} stopped in {time.monotonic() - t0:4.1f} s (was pid {pid})")
     return rc

@@ -32,20 +32,36 @@ from lake.settings import get_settings
 
 # --- entities ---------------------------------------------------------------------------------------
 
-customer = Entity(name="customer", join_keys=["customer_pk"], value_type=ValueType.STRING,
-                  description="A bank customer; customer_pk = HMAC of the CPF digits (pseudonymous)")
-account = Entity(name="account", join_keys=["account_id"], value_type=ValueType.STRING,
-                 description="A customer's account (Open Finance accountId)")
-counterparty = Entity(name="counterparty", join_keys=["counterparty_pk"], value_type=ValueType.STRING,
-                      description="Who is paid or pays: HMAC of the normalised PIX key / merchant (pseudonymous)")
+customer = Entity(
+    name="customer",
+    join_keys=["customer_pk"],
+    value_type=ValueType.STRING,
+    description="A bank customer; customer_pk = HMAC of the CPF digits (pseudonymous)",
+)
+account = Entity(
+    name="account",
+    join_keys=["account_id"],
+    value_type=ValueType.STRING,
+    description="A customer's account (Open Finance accountId)",
+)
+counterparty = Entity(
+    name="counterparty",
+    join_keys=["counterparty_pk"],
+    value_type=ValueType.STRING,
+    description="Who is paid or pays: HMAC of the normalised PIX key / merchant (pseudonymous)",
+)
 
 
 # --- sources ----------------------------------------------------------------------------------------
 
+
 def _source(table: str, timestamp_field: str, created: str = "computed_at") -> FileSource:
     return FileSource(
-        name=table, path=table_uri(table, get_settings()), file_format=DeltaFormat(),
-        timestamp_field=timestamp_field, created_timestamp_column=created,
+        name=table,
+        path=table_uri(table, get_settings()),
+        file_format=DeltaFormat(),
+        timestamp_field=timestamp_field,
+        created_timestamp_column=created,
         description=f"Delta table {table} (read through the Delta log)",
     )
 
@@ -181,8 +197,14 @@ def fraud_request_transform(inputs: dict[str, list[Any]]) -> dict[str, list[Any]
     def minutes(now, then):
         return None if now is None or then is None else (now - then).total_seconds() / 60.0
 
-    names = ("amount_to_mean_30d", "amount_to_max_30d", "is_first_time_counterparty", "hour_of_day_brt",
-             "minutes_since_last_login", "minutes_since_device_change")
+    names = (
+        "amount_to_mean_30d",
+        "amount_to_max_30d",
+        "is_first_time_counterparty",
+        "hour_of_day_brt",
+        "minutes_since_last_login",
+        "minutes_since_device_change",
+    )
     out: dict[str, list[Any]] = {k: [] for k in names}
     for i, amount in enumerate(inputs["amount_cents"]):
         now = ts(inputs["request_ts"][i])

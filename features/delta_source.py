@@ -43,7 +43,9 @@ TS = pl.Datetime("us", "UTC")
 def _local_midnight_utc(date_col: str, days_after: int) -> pl.Expr:
     """``date_col + days_after`` at 00:00 in São Paulo, as a UTC timestamp."""
     return (
-        pl.col(date_col).cast(pl.Datetime("us")).dt.offset_by(f"{days_after}d")
+        pl.col(date_col)
+        .cast(pl.Datetime("us"))
+        .dt.offset_by(f"{days_after}d")
         .dt.replace_time_zone(BRT, ambiguous="earliest", non_existent="null")
         .dt.convert_time_zone("UTC")
     )
@@ -168,8 +170,13 @@ def latest_per_key(lf: pl.LazyFrame, keys: list[str], ts_col: str, created_col: 
 class DeltaRetrievalJob(RetrievalJob):
     """A lazily computed arrow table (plus the ODFVs Feast applies on top)."""
 
-    def __init__(self, compute: Callable[[], pa.Table], on_demand_feature_views: list[OnDemandFeatureView] | None = None,
-                 full_feature_names: bool = False, metadata: RetrievalMetadata | None = None) -> None:
+    def __init__(
+        self,
+        compute: Callable[[], pa.Table],
+        on_demand_feature_views: list[OnDemandFeatureView] | None = None,
+        full_feature_names: bool = False,
+        metadata: RetrievalMetadata | None = None,
+    ) -> None:
         super().__init__()
         self._compute = compute
         self._odfvs = on_demand_feature_views or []
@@ -195,7 +202,9 @@ class DeltaRetrievalJob(RetrievalJob):
         return self._metadata
 
     def persist(self, storage: Any, allow_overwrite: bool = False, timeout: int | None = None) -> None:
-        raise NotImplementedError("saved datasets are not supported: training sets are rebuilt from pinned versions")
+        raise NotImplementedError(
+            "saved datasets are not supported: training sets are rebuilt from pinned versions"
+        )
 
 
 def _to_arrow(df: pl.DataFrame) -> pa.Table:
@@ -210,9 +219,11 @@ def _to_arrow(df: pl.DataFrame) -> pa.Table:
     return tbl.cast(pa.schema(fields))
 
 
-def point_in_time_join(entity: pl.DataFrame, ts_col: str,
-                       views: list[tuple[pl.LazyFrame, str, str | None, dict[str, str], list[str], list[str], timedelta | None]]
-                       ) -> pl.DataFrame:
+def point_in_time_join(
+    entity: pl.DataFrame,
+    ts_col: str,
+    views: list[tuple[pl.LazyFrame, str, str | None, dict[str, str], list[str], list[str], timedelta | None]],
+) -> pl.DataFrame:
     """Join each view's latest row at or before each entity row's timestamp (within its TTL).
 
     ``views``: (frame, event ts column, created ts column, source key -> entity key, source feature
@@ -230,8 +241,13 @@ def point_in_time_join(entity: pl.DataFrame, ts_col: str,
         f = f.collect().sort("__fts")
         left = out.select("__row", *[pl.col(k).cast(f.schema[k]) for k in ent_keys], ts_col).sort(ts_col)
         joined = left.join_asof(
-            f, left_on=ts_col, right_on="__fts", by=ent_keys, strategy="backward",
-            tolerance=ttl if ttl else None, check_sortedness=False,
+            f,
+            left_on=ts_col,
+            right_on="__fts",
+            by=ent_keys,
+            strategy="backward",
+            tolerance=ttl if ttl else None,
+            check_sortedness=False,
         )
         out = out.join(joined.select("__row", *names), on="__row", how="left")
     return out.sort("__row").drop("__row")
@@ -241,26 +257,42 @@ class DeltaOfflineStore(OfflineStore):
     """Offline store over the lake's Delta tables (see module docstring)."""
 
     @staticmethod
-    def pull_latest_from_table_or_query(config: RepoConfig, data_source: DataSource, join_key_columns: list[str],
-                                        feature_name_columns: list[str], timestamp_field: str,
-                                        created_timestamp_column: str | None, start_date: datetime,
-                                        end_date: datetime) -> RetrievalJob:
+    def pull_latest_from_table_or_query(
+        config: RepoConfig,
+        data_source: DataSource,
+        join_key_columns: list[str],
+        feature_name_columns: list[str],
+        timestamp_field: str,
+        created_timestamp_column: str | None,
+        start_date: datetime,
+        end_date: datetime,
+    ) -> RetrievalJob:
         def compute() -> pa.Table:
             cols = [*join_key_columns, *feature_name_columns, timestamp_field]
             if created_timestamp_column:
                 cols.append(created_timestamp_column)
             lf = _time_filter(scan_source(config, data_source), timestamp_field, start_date, end_date)
-            lf = latest_per_key(lf.select(list(dict.fromkeys(cols))), join_key_columns, timestamp_field,
-                                created_timestamp_column)
+            lf = latest_per_key(
+                lf.select(list(dict.fromkeys(cols))),
+                join_key_columns,
+                timestamp_field,
+                created_timestamp_column,
+            )
             return _to_arrow(lf.collect())
 
         return DeltaRetrievalJob(compute)
 
     @staticmethod
-    def pull_all_from_table_or_query(config: RepoConfig, data_source: DataSource, join_key_columns: list[str],
-                                     feature_name_columns: list[str], timestamp_field: str,
-                                     created_timestamp_column: str | None = None, start_date: datetime | None = None,
-                                     end_date: datetime | None = None) -> RetrievalJob:
+    def pull_all_from_table_or_query(
+        config: RepoConfig,
+        data_source: DataSource,
+        join_key_columns: list[str],
+        feature_name_columns: list[str],
+        timestamp_field: str,
+        created_timestamp_column: str | None = None,
+        start_date: datetime | None = None,
+        end_date: datetime | None = None,
+    ) -> RetrievalJob:
         def compute() -> pa.Table:
             cols = [*join_key_columns, *feature_name_columns, timestamp_field]
             if created_timestamp_column:
@@ -271,12 +303,23 @@ class DeltaOfflineStore(OfflineStore):
         return DeltaRetrievalJob(compute)
 
     @staticmethod
-    def get_historical_features(config: RepoConfig, feature_views: list[FeatureView], feature_refs: list[str],
-                                entity_df: pd.DataFrame | str | None, registry: BaseRegistry, project: str,
-                                full_feature_names: bool = False, **kwargs: Any) -> RetrievalJob:
+    def get_historical_features(
+        config: RepoConfig,
+        feature_views: list[FeatureView],
+        feature_refs: list[str],
+        entity_df: pd.DataFrame | str | None,
+        registry: BaseRegistry,
+        project: str,
+        full_feature_names: bool = False,
+        **kwargs: Any,
+    ) -> RetrievalJob:
         if not isinstance(entity_df, pd.DataFrame):
-            raise ValueError("DeltaOfflineStore needs an entity dataframe (pandas); SQL/None is not supported")
-        ts_col = infer_event_timestamp_from_entity_df(dict(zip(entity_df.columns, entity_df.dtypes, strict=True)))
+            raise ValueError(
+                "DeltaOfflineStore needs an entity dataframe (pandas); SQL/None is not supported"
+            )
+        ts_col = infer_event_timestamp_from_entity_df(
+            dict(zip(entity_df.columns, entity_df.dtypes, strict=True))
+        )
         entity_pd = entity_df.copy()
         entity_pd[ts_col] = pd.to_datetime(entity_pd[ts_col], utc=True)
         odfvs = OnDemandFeatureView.get_requested_odfvs(feature_refs, project, registry)
@@ -291,24 +334,38 @@ class DeltaOfflineStore(OfflineStore):
                 base = fv.projection.name_alias or fv.name
                 names = [f"{base}__{f}" if full_feature_names else f for f in feats]
                 key_map = fv.projection.join_key_map or {c.name: c.name for c in fv.entity_columns}
-                views.append((scan_source(config, src), src.timestamp_field, src.created_timestamp_column or None,
-                              key_map, feats, names, fv.ttl))
+                views.append(
+                    (
+                        scan_source(config, src),
+                        src.timestamp_field,
+                        src.created_timestamp_column or None,
+                        key_map,
+                        feats,
+                        names,
+                        fv.ttl,
+                    )
+                )
             return _to_arrow(point_in_time_join(entity, ts_col, views))
 
         ts = entity_pd[ts_col]
         meta = RetrievalMetadata(
-            features=feature_refs, keys=[c for c in entity_pd.columns if c != ts_col],
+            features=feature_refs,
+            keys=[c for c in entity_pd.columns if c != ts_col],
             min_event_timestamp=ts.min().to_pydatetime() if len(ts) else None,
             max_event_timestamp=ts.max().to_pydatetime() if len(ts) else None,
         )
-        return DeltaRetrievalJob(compute, [o for o in odfvs if o.mode != "substrait"], full_feature_names, meta)
+        return DeltaRetrievalJob(
+            compute, [o for o in odfvs if o.mode != "substrait"], full_feature_names, meta
+        )
 
     @staticmethod
-    def write_logged_features(config: RepoConfig, data: Any, source: Any, logging_config: Any,
-                              registry: BaseRegistry) -> None:
+    def write_logged_features(
+        config: RepoConfig, data: Any, source: Any, logging_config: Any, registry: BaseRegistry
+    ) -> None:
         raise NotImplementedError("feature logging is not written to the lake by Feast")
 
     @staticmethod
-    def offline_write_batch(config: RepoConfig, feature_view: FeatureView, table: pa.Table,
-                            progress: Callable[[int], Any] | None) -> None:
+    def offline_write_batch(
+        config: RepoConfig, feature_view: FeatureView, table: pa.Table, progress: Callable[[int], Any] | None
+    ) -> None:
         raise NotImplementedError("gold tables are written by the pipelines (lake.delta), not by Feast")

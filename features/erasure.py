@@ -19,17 +19,21 @@ from lake.settings import Settings, get_settings
 
 
 def _sqlite_path(url: str) -> Path:
-    return Path(url[len("sqlite:///"):])
+    return Path(url[len("sqlite:///") :])
 
 
 def _pg_connect(url: str):  # noqa: ANN202
     import psycopg
 
     u = urlparse(url)
-    return psycopg.connect(host=u.hostname or "127.0.0.1", port=u.port or 5432,
-                           dbname=(u.path or "/feast").lstrip("/") or "feast",
-                           user=unquote(u.username or "postgres"), password=unquote(u.password or ""),
-                           autocommit=False)
+    return psycopg.connect(
+        host=u.hostname or "127.0.0.1",
+        port=u.port or 5432,
+        dbname=(u.path or "/feast").lstrip("/") or "feast",
+        user=unquote(u.username or "postgres"),
+        password=unquote(u.password or ""),
+        autocommit=False,
+    )
 
 
 def _tables_sqlite(con: sqlite3.Connection, project: str) -> list[str]:
@@ -44,8 +48,11 @@ def _tables_sqlite(con: sqlite3.Connection, project: str) -> list[str]:
 
 
 def _tables_pg(cur: Any, project: str) -> list[str]:
-    cur.execute("SELECT table_name FROM information_schema.columns WHERE column_name = 'entity_key' "
-                "AND table_schema = 'public' AND table_name LIKE %s", (f"{project}_%",))
+    cur.execute(
+        "SELECT table_name FROM information_schema.columns WHERE column_name = 'entity_key' "
+        "AND table_schema = 'public' AND table_name LIKE %s",
+        (f"{project}_%",),
+    )
     return sorted({r[0] for r in cur.fetchall()})
 
 
@@ -86,7 +93,9 @@ def erase_entities(pseudonyms: Iterable[str], settings: Settings | None = None) 
     return report
 
 
-def export_entities(pseudonyms: Iterable[str], settings: Settings | None = None) -> dict[str, list[dict[str, Any]]]:
+def export_entities(
+    pseudonyms: Iterable[str], settings: Settings | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """The online rows (feature name, value bytes as hex, event time) whose key contains a pseudonym."""
     s = settings or get_settings()
     pks = [p.encode() for p in pseudonyms if p]
@@ -102,20 +111,35 @@ def export_entities(pseudonyms: Iterable[str], settings: Settings | None = None)
         try:
             for t in _tables_sqlite(con, s.feast_project):
                 for pk in pks:
-                    rows = con.execute(f'SELECT feature_name, value, event_ts FROM "{t}" '
-                                       "WHERE instr(entity_key, ?) > 0", (pk,)).fetchall()
+                    rows = con.execute(
+                        f'SELECT feature_name, value, event_ts FROM "{t}" WHERE instr(entity_key, ?) > 0',
+                        (pk,),
+                    ).fetchall()
                     out.setdefault(t, []).extend(
-                        {"feature": f, "value_hex": bytes(v).hex() if v is not None else None, "event_ts": str(ts)}
-                        for f, v, ts in rows)
+                        {
+                            "feature": f,
+                            "value_hex": bytes(v).hex() if v is not None else None,
+                            "event_ts": str(ts),
+                        }
+                        for f, v, ts in rows
+                    )
         finally:
             con.close()
         return {k: v for k, v in out.items() if v}
     with _pg_connect(url) as conn, conn.cursor() as cur:
         for t in _tables_pg(cur, s.feast_project):
             for pk in pks:
-                cur.execute(f'SELECT feature_name, value, event_ts FROM "{t}" '
-                            "WHERE position(%s::bytea in entity_key) > 0", (pk,))
+                cur.execute(
+                    f'SELECT feature_name, value, event_ts FROM "{t}" '
+                    "WHERE position(%s::bytea in entity_key) > 0",
+                    (pk,),
+                )
                 out.setdefault(t, []).extend(
-                    {"feature": f, "value_hex": bytes(v).hex() if v is not None else None, "event_ts": str(ts)}
-                    for f, v, ts in cur.fetchall())
+                    {
+                        "feature": f,
+                        "value_hex": bytes(v).hex() if v is not None else None,
+                        "event_ts": str(ts),
+                    }
+                    for f, v, ts in cur.fetchall()
+                )
     return {k: v for k, v in out.items() if v}

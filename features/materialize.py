@@ -51,8 +51,13 @@ def apply(settings: Settings, progress: Callable[[str], None] = print):
     return store
 
 
-def apply_and_materialize(settings: Settings, end: datetime | None = None, *, full: bool = False,
-                          progress: Callable[[str], None] = print) -> dict[str, dict[str, Any]]:
+def apply_and_materialize(
+    settings: Settings,
+    end: datetime | None = None,
+    *,
+    full: bool = False,
+    progress: Callable[[str], None] = print,
+) -> dict[str, dict[str, Any]]:
     """Apply definitions, then rebuild the online values of every view whose gold table changed.
 
     Returns ``{view: {"table", "version", "status": "materialized"|"unchanged"|"missing", "rows"?}}``.
@@ -63,7 +68,7 @@ def apply_and_materialize(settings: Settings, end: datetime | None = None, *, fu
     from lake import delta
 
     apply(settings, progress)
-    end_ts = (end or datetime.now(UTC))
+    end_ts = end or datetime.now(UTC)
     end_ts = end_ts.replace(tzinfo=UTC) if end_ts.tzinfo is None else end_ts
     state = _load_state(settings)
     report: dict[str, dict[str, Any]] = {}
@@ -75,20 +80,41 @@ def apply_and_materialize(settings: Settings, end: datetime | None = None, *, fu
             continue
         version = delta.version(table, settings)
         prev = state.get(fv.name)
-        if not full and prev and prev["version"] == version and (end is None or prev["end"] == end_ts.isoformat()):
+        if (
+            not full
+            and prev
+            and prev["version"] == version
+            and (end is None or prev["end"] == end_ts.isoformat())
+        ):
             progress(f"{fv.name}: {table}@v{version} already served, skipped")
             report[fv.name] = {"table": table, "version": version, "status": "unchanged"}
             continue
         store = get_store(settings, versions={table: version})
         view = store.get_feature_view(fv.name)
         online = store._get_provider().online_store
-        online.update(store.config, tables_to_delete=[view], tables_to_keep=[], entities_to_delete=[],
-                      entities_to_keep=[], partial=False)
-        online.update(store.config, tables_to_delete=[], tables_to_keep=[view], entities_to_delete=[],
-                      entities_to_keep=[], partial=False)
+        online.update(
+            store.config,
+            tables_to_delete=[view],
+            tables_to_keep=[],
+            entities_to_delete=[],
+            entities_to_keep=[],
+            partial=False,
+        )
+        online.update(
+            store.config,
+            tables_to_delete=[],
+            tables_to_keep=[view],
+            entities_to_delete=[],
+            entities_to_keep=[],
+            partial=False,
+        )
         start = end_ts - view.ttl if view.ttl else EPOCH
-        progress(f"{fv.name}: materialising {table}@v{version} [{start:%Y-%m-%d %H:%M} .. {end_ts:%Y-%m-%d %H:%M}] UTC")
-        store.materialize(start_date=start, end_date=end_ts, feature_views=[fv.name], disable_event_timestamp=False)
+        progress(
+            f"{fv.name}: materialising {table}@v{version} [{start:%Y-%m-%d %H:%M} .. {end_ts:%Y-%m-%d %H:%M}] UTC"
+        )
+        store.materialize(
+            start_date=start, end_date=end_ts, feature_views=[fv.name], disable_event_timestamp=False
+        )
         state[fv.name] = {"table": table, "version": version, "end": end_ts.isoformat()}
         _save_state(settings, state)
         report[fv.name] = {"table": table, "version": version, "status": "materialized"}

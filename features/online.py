@@ -29,7 +29,12 @@ _plans: dict[tuple, _Plan] = {}
 
 
 def _key(settings: Settings) -> tuple:
-    return (settings.feast_project, settings.feast_online_url, settings.feast_registry_url, str(settings.lake_uri))
+    return (
+        settings.feast_project,
+        settings.feast_online_url,
+        settings.feast_registry_url,
+        str(settings.lake_uri),
+    )
 
 
 def store_for(settings: Settings | None = None):
@@ -102,21 +107,38 @@ def _plan(settings: Settings, name: str) -> _Plan:
             odfv = None
         if odfv is None:
             fv = store.get_feature_view(proj.name)
-            views.append(_View(fv, tuple(f.name for f in proj.features), tuple(c.name for c in fv.entity_columns)))
+            views.append(
+                _View(fv, tuple(f.name for f in proj.features), tuple(c.name for c in fv.entity_columns))
+            )
             continue
         if odfv.mode != "python" or odfv.write_to_online_store or odfv.aggregations:
-            raise ValueError(f"online_row supports python-mode on-demand views computed at request time, "
-                             f"not {odfv.name!r}")
-        request = tuple((f.name, f.dtype.to_value_type()) for src in odfv.source_request_sources.values()
-                        for f in src.schema)
-        on_demand.append(_OnDemand(odfv.feature_transformation.udf, tuple(f.name for f in proj.features),
-                                   tuple(odfv.source_feature_view_projections), request))
+            raise ValueError(
+                f"online_row supports python-mode on-demand views computed at request time, not {odfv.name!r}"
+            )
+        request = tuple(
+            (f.name, f.dtype.to_value_type())
+            for src in odfv.source_request_sources.values()
+            for f in src.schema
+        )
+        on_demand.append(
+            _OnDemand(
+                odfv.feature_transformation.udf,
+                tuple(f.name for f in proj.features),
+                tuple(odfv.source_feature_view_projections),
+                request,
+            )
+        )
     plan = _plans[k] = _Plan(tuple(views), tuple(on_demand), store._get_provider(), store.config)
     return plan
 
 
-def online_row(service: str, entity: Mapping[str, Any], request_data: Mapping[str, Any] | None = None, *,
-               settings: Settings | None = None) -> dict[str, Any]:
+def online_row(
+    service: str,
+    entity: Mapping[str, Any],
+    request_data: Mapping[str, Any] | None = None,
+    *,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
     """One entity row of ``service``: ``{feature: value}`` plus the entity's join keys, the same values
     as ``online_features(service, [entity], request_data)`` (a missing entity gives None features)."""
     from feast.protos.feast.types.EntityKey_pb2 import EntityKey
@@ -128,9 +150,14 @@ def online_row(service: str, entity: Mapping[str, Any], request_data: Mapping[st
     out: dict[str, Any] = dict(entity)
     read: dict[str, dict[str, Any]] = {}
     for v in plan.views:
-        key = EntityKey(join_keys=list(v.join_keys), entity_values=[Value(string_val=entity[j]) for j in v.join_keys])
+        key = EntityKey(
+            join_keys=list(v.join_keys), entity_values=[Value(string_val=entity[j]) for j in v.join_keys]
+        )
         _ts, values = plan.provider.online_read(plan.config, v.view, [key], list(v.features))[0]
-        got = {f: (feast_value_type_to_python_type(values[f]) if values and f in values else None) for f in v.features}
+        got = {
+            f: (feast_value_type_to_python_type(values[f]) if values and f in values else None)
+            for f in v.features
+        }
         read[v.view.name] = got
         out.update(got)
     for od in plan.on_demand:
@@ -149,9 +176,13 @@ def online_row(service: str, entity: Mapping[str, Any], request_data: Mapping[st
     return out
 
 
-def online_features(service: str, entity_rows: Sequence[Mapping[str, Any]],
-                    request_data: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None, *,
-                    settings: Settings | None = None) -> dict[str, list[Any]]:
+def online_features(
+    service: str,
+    entity_rows: Sequence[Mapping[str, Any]],
+    request_data: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    *,
+    settings: Settings | None = None,
+) -> dict[str, list[Any]]:
     """Features of ``service`` for ``entity_rows`` (+ request data: one mapping for all rows, or one per row)."""
     s = settings or get_settings()
     if request_data is None:

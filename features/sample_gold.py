@@ -47,13 +47,27 @@ def _fill(table: str, rows: dict[str, list]) -> pl.DataFrame:
     return pl.DataFrame(cols)
 
 
-def transaction_rows(rng: np.random.Generator, n_customers: int, per_customer: int,
-                     start: datetime = T0 - timedelta(days=20)) -> pl.DataFrame:
+def transaction_rows(
+    rng: np.random.Generator, n_customers: int, per_customer: int, start: datetime = T0 - timedelta(days=20)
+) -> pl.DataFrame:
     """gold.transaction_features rows: per customer, transactions spaced by 1-30 hours."""
-    recs: dict[str, list] = {k: [] for k in (
-        "transaction_id", "customer_pk", "counterparty_pk", "booked_at", "booked_month", "amount_cents",
-        "mean_amount_cents_30d", "max_amount_cents_30d", "tx_count_30d", "tx_sum_cents_30d",
-        "is_fraud", "computed_at")}
+    recs: dict[str, list] = {
+        k: []
+        for k in (
+            "transaction_id",
+            "customer_pk",
+            "counterparty_pk",
+            "booked_at",
+            "booked_month",
+            "amount_cents",
+            "mean_amount_cents_30d",
+            "max_amount_cents_30d",
+            "tx_count_30d",
+            "tx_sum_cents_30d",
+            "is_fraud",
+            "computed_at",
+        )
+    }
     for i in range(n_customers):
         ts = start + timedelta(minutes=int(rng.integers(0, 600)))
         amounts: list[int] = []
@@ -78,14 +92,23 @@ def transaction_rows(rng: np.random.Generator, n_customers: int, per_customer: i
 
 def counterparty_pairs(tx: pl.DataFrame) -> pl.DataFrame:
     """gold.counterparty_pairs from transaction rows: first booked_at per (customer, counterparty)."""
-    pairs = (tx.group_by("customer_pk", "counterparty_pk").agg(pl.col("booked_at").min().alias("first_seen_at"))
-             .with_columns(computed_at=pl.lit(T0).cast(pl.Datetime("us", "UTC"))))
+    pairs = (
+        tx.group_by("customer_pk", "counterparty_pk")
+        .agg(pl.col("booked_at").min().alias("first_seen_at"))
+        .with_columns(computed_at=pl.lit(T0).cast(pl.Datetime("us", "UTC")))
+    )
     return pairs.sort("customer_pk", "counterparty_pk")
 
 
 def customer_days(n_customers: int, days: list[date]) -> pl.DataFrame:
-    recs: dict[str, list] = {"customer_pk": [], "day": [], "month": [], "tx_count": [], "debit_cents": [],
-                             "computed_at": []}
+    recs: dict[str, list] = {
+        "customer_pk": [],
+        "day": [],
+        "month": [],
+        "tx_count": [],
+        "debit_cents": [],
+        "computed_at": [],
+    }
     for i in range(n_customers):
         for d in days:
             recs["customer_pk"].append(customer_pk(i))
@@ -98,8 +121,14 @@ def customer_days(n_customers: int, days: list[date]) -> pl.DataFrame:
 
 
 def credit_rows(n_customers: int, as_of: list[date]) -> pl.DataFrame:
-    recs: dict[str, list] = {"customer_pk": [], "as_of_date": [], "score_latest": [], "declared_income_cents": [],
-                             "label_defaulted_6m": [], "computed_at": []}
+    recs: dict[str, list] = {
+        "customer_pk": [],
+        "as_of_date": [],
+        "score_latest": [],
+        "declared_income_cents": [],
+        "label_defaulted_6m": [],
+        "computed_at": [],
+    }
     for i in range(n_customers):
         for k, d in enumerate(as_of):
             recs["customer_pk"].append(customer_pk(i))
@@ -111,11 +140,15 @@ def credit_rows(n_customers: int, as_of: list[date]) -> pl.DataFrame:
     return _fill("gold.credit_features", recs)
 
 
-def write_gold(settings: Settings, rng: np.random.Generator, n_customers: int = 6, per_customer: int = 8) -> dict:
+def write_gold(
+    settings: Settings, rng: np.random.Generator, n_customers: int = 6, per_customer: int = 8
+) -> dict:
     tx = transaction_rows(rng, n_customers, per_customer)
     delta.append("gold.transaction_features", tx, settings)
     delta.append("gold.counterparty_pairs", counterparty_pairs(tx), settings)
     days = [(T0 - timedelta(days=k)).date() for k in range(3, 0, -1)]
     delta.append("gold.customer_day", customer_days(n_customers, days), settings)
-    delta.append("gold.credit_features", credit_rows(n_customers, [date(2026, 2, 1), date(2026, 3, 1)]), settings)
+    delta.append(
+        "gold.credit_features", credit_rows(n_customers, [date(2026, 2, 1), date(2026, 3, 1)]), settings
+    )
     return {"tx": tx}

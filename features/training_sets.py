@@ -53,7 +53,9 @@ def _tables_of(service: str) -> list[str]:
     return sorted(tables)
 
 
-def resolve_versions(settings: Settings, tables: list[str], versions: dict[str, int] | None) -> dict[str, int]:
+def resolve_versions(
+    settings: Settings, tables: list[str], versions: dict[str, int] | None
+) -> dict[str, int]:
     """``versions`` for every table (current version where not given)."""
     given = dict(versions or {})
     return {t: int(given[t]) if t in given else delta.version(t, settings) for t in sorted(tables)}
@@ -75,7 +77,9 @@ def _store(settings: Settings, versions: dict[str, int], service: str):
     return store, svc
 
 
-def _historical(settings: Settings, service: str, entity: pd.DataFrame, versions: dict[str, int]) -> pl.DataFrame:
+def _historical(
+    settings: Settings, service: str, entity: pd.DataFrame, versions: dict[str, int]
+) -> pl.DataFrame:
     store, svc = _store(settings, versions, service)
     table = store.get_historical_features(entity_df=entity, features=svc).to_arrow()
     return pl.from_arrow(table)  # type: ignore[return-value]
@@ -94,7 +98,9 @@ def fraud_entities(settings: Settings, version: int) -> pl.DataFrame:
     tf = delta.read("gold.transaction_features", version=version, settings=settings)
     tf = tf.filter(pl.col("is_fraud").is_not_null())
     return tf.select(
-        "transaction_id", "customer_pk", "counterparty_pk",
+        "transaction_id",
+        "customer_pk",
+        "counterparty_pk",
         (pl.col("booked_at") - timedelta(microseconds=1)).alias("event_timestamp"),
         pl.col("booked_at").alias("request_ts"),
         "amount_cents",
@@ -104,8 +110,13 @@ def fraud_entities(settings: Settings, version: int) -> pl.DataFrame:
     )
 
 
-def fraud_training_set(settings: Settings, entity_df: pl.DataFrame | pd.DataFrame | None = None, *,
-                       versions: dict[str, int] | None = None, service: str = "fraud_v1") -> TrainingSet:
+def fraud_training_set(
+    settings: Settings,
+    entity_df: pl.DataFrame | pd.DataFrame | None = None,
+    *,
+    versions: dict[str, int] | None = None,
+    service: str = "fraud_v1",
+) -> TrainingSet:
     """Fraud training frame (labels + ``service`` features) and the gold versions read.
 
     ``entity_df`` (optional) must carry ``customer_pk``, ``counterparty_pk``, ``event_timestamp`` and the
@@ -116,7 +127,11 @@ def fraud_training_set(settings: Settings, entity_df: pl.DataFrame | pd.DataFram
     pinned = resolve_versions(settings, tables, versions)
     entity = fraud_entities(settings, pinned["gold.transaction_features"]) if entity_df is None else entity_df
     frame = _historical(settings, service, _to_pandas(entity), pinned)
-    keys = [c for c in ("event_timestamp", "transaction_id", "customer_pk", "counterparty_pk") if c in frame.columns]
+    keys = [
+        c
+        for c in ("event_timestamp", "transaction_id", "customer_pk", "counterparty_pk")
+        if c in frame.columns
+    ]
     return TrainingSet(frame.sort(keys, nulls_last=True, maintain_order=True), pinned, service)
 
 
@@ -125,15 +140,24 @@ def credit_entities(settings: Settings, version: int) -> pl.DataFrame:
     cf = delta.read("gold.credit_features", version=version, settings=settings)
     cf = cf.filter(pl.col("label_defaulted_6m").is_not_null())
     return cf.select(
-        "customer_pk", "as_of_date",
-        pl.col("as_of_date").cast(pl.Datetime("us")).dt.replace_time_zone(BRT).dt.convert_time_zone("UTC")
+        "customer_pk",
+        "as_of_date",
+        pl.col("as_of_date")
+        .cast(pl.Datetime("us"))
+        .dt.replace_time_zone(BRT)
+        .dt.convert_time_zone("UTC")
         .alias("event_timestamp"),
         *CREDIT_LABELS,
     )
 
 
-def credit_training_set(settings: Settings, entity_df: pl.DataFrame | pd.DataFrame | None = None, *,
-                        versions: dict[str, int] | None = None, service: str = "credit_v1") -> TrainingSet:
+def credit_training_set(
+    settings: Settings,
+    entity_df: pl.DataFrame | pd.DataFrame | None = None,
+    *,
+    versions: dict[str, int] | None = None,
+    service: str = "credit_v1",
+) -> TrainingSet:
     """Credit training frame (label + ``service`` features) and the gold versions read."""
     tables = sorted({*_tables_of(service), "gold.credit_features"})
     pinned = resolve_versions(settings, tables, versions)

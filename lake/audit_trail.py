@@ -34,6 +34,7 @@ ANCHORS = "audit.anchors"
 
 # --- export ------------------------------------------------------------------------------------
 
+
 def _parse_ts(ts: str) -> datetime:
     return datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone(UTC)
 
@@ -46,23 +47,25 @@ def event_rows(events: list[dict[str, Any]]) -> pl.DataFrame:
         resource = e.get("resource")
         rtype, _, rid = (resource or "").partition(":")
         ts = _parse_ts(e["ts"])
-        rows.append({
-            "event_id": bytes(e["hash"]).hex(),
-            "seq": int(e["seq"]),
-            "occurred_at": ts,
-            "event_date": ts.date(),
-            "actor_pk": e.get("actor"),
-            "action": e["action"],
-            "resource_type": rtype or None,
-            "resource_id": rid or None,
-            "outcome": e.get("outcome"),
-            "payload": None if redacted else canonical_json(event_fields(e)).decode(),
-            "payload_hash": bytes(e["payload_hash"]).hex(),
-            "prev_hash": bytes(e["prev_hash"]).hex(),
-            "event_hash": bytes(e["hash"]).hex(),
-            "redacted": redacted,
-            "anchor_tx": None,
-        })
+        rows.append(
+            {
+                "event_id": bytes(e["hash"]).hex(),
+                "seq": int(e["seq"]),
+                "occurred_at": ts,
+                "event_date": ts.date(),
+                "actor_pk": e.get("actor"),
+                "action": e["action"],
+                "resource_type": rtype or None,
+                "resource_id": rid or None,
+                "outcome": e.get("outcome"),
+                "payload": None if redacted else canonical_json(event_fields(e)).decode(),
+                "payload_hash": bytes(e["payload_hash"]).hex(),
+                "prev_hash": bytes(e["prev_hash"]).hex(),
+                "event_hash": bytes(e["hash"]).hex(),
+                "redacted": redacted,
+                "anchor_tx": None,
+            }
+        )
     return pl.DataFrame(rows, schema=get_table(EVENTS).schema)
 
 
@@ -75,11 +78,16 @@ def export_day(day: date, settings: Settings | None = None) -> dict[str, Any]:
         delta.ensure_table(EVENTS, s)
         return {"day": day.isoformat(), "events": 0, "inserted": 0, "version": delta.version(EVENTS, s)}
     m = delta.merge(EVENTS, event_rows(events), update=False, settings=s)
-    return {"day": day.isoformat(), "events": len(events), "inserted": int(m.get("num_target_rows_inserted", 0)),
-            "version": delta.version(EVENTS, s)}
+    return {
+        "day": day.isoformat(),
+        "events": len(events),
+        "inserted": int(m.get("num_target_rows_inserted", 0)),
+        "version": delta.version(EVENTS, s),
+    }
 
 
 # --- Merkle ------------------------------------------------------------------------------------
+
 
 def day_events(day: date, settings: Settings | None = None) -> pl.DataFrame:
     s = settings or get_settings()
@@ -98,22 +106,44 @@ def merkle_root(leaves: list[bytes]) -> bytes:
     return bytes(cofre_native.merkle_root(leaves))
 
 
-def record_anchor(anchor: Any, *, leaf_count: int, first_seq: int, last_seq: int, submitted: bool,
-                  horizon_response: dict | None, settings: Settings | None = None) -> None:
+def record_anchor(
+    anchor: Any,
+    *,
+    leaf_count: int,
+    first_seq: int,
+    last_seq: int,
+    submitted: bool,
+    horizon_response: dict | None,
+    settings: Settings | None = None,
+) -> None:
     """Write the anchor to audit.anchors and stamp anchor_tx on the day's events."""
     s = settings or get_settings()
-    row = pl.DataFrame([{
-        "day": anchor.day, "root": anchor.root.hex(), "leaf_count": leaf_count, "first_seq": first_seq,
-        "last_seq": last_seq, "source_account": anchor.source_account, "envelope_xdr": anchor.envelope_xdr,
-        "tx_hash": anchor.tx_hash, "submitted": submitted,
-        "horizon_response": json.dumps(horizon_response, sort_keys=True) if horizon_response is not None else None,
-        "anchored_at": datetime.now(UTC),
-    }], schema=get_table(ANCHORS).schema)
+    row = pl.DataFrame(
+        [
+            {
+                "day": anchor.day,
+                "root": anchor.root.hex(),
+                "leaf_count": leaf_count,
+                "first_seq": first_seq,
+                "last_seq": last_seq,
+                "source_account": anchor.source_account,
+                "envelope_xdr": anchor.envelope_xdr,
+                "tx_hash": anchor.tx_hash,
+                "submitted": submitted,
+                "horizon_response": json.dumps(horizon_response, sort_keys=True)
+                if horizon_response is not None
+                else None,
+                "anchored_at": datetime.now(UTC),
+            }
+        ],
+        schema=get_table(ANCHORS).schema,
+    )
     delta.merge(ANCHORS, row, settings=s)
     from deltalake import DeltaTable
 
     DeltaTable(delta.table_uri(EVENTS, s), storage_options=delta.storage_options(s)).update(
-        updates={"anchor_tx": f"'{anchor.tx_hash}'"}, predicate=f"event_date = '{anchor.day.isoformat()}'")
+        updates={"anchor_tx": f"'{anchor.tx_hash}'"}, predicate=f"event_date = '{anchor.day.isoformat()}'"
+    )
 
 
 def anchors(settings: Settings | None = None) -> pl.DataFrame:
@@ -124,6 +154,7 @@ def anchors(settings: Settings | None = None) -> pl.DataFrame:
 
 
 # --- proofs ------------------------------------------------------------------------------------
+
 
 class EventNotFound(LookupError):
     pass
@@ -153,9 +184,13 @@ def prove(event_id: str, settings: Settings | None = None) -> dict[str, Any]:
         "leaf_count": len(leaves),
         "proof": [{"sibling": bytes(h).hex(), "sibling_is_left": bool(left)} for h, left in path],
         "root": root.hex(),
-        "anchor": None if anchor is None else {
-            "tx_hash": anchor["tx_hash"], "source_account": anchor["source_account"],
-            "submitted": anchor["submitted"], "envelope_xdr": anchor["envelope_xdr"],
+        "anchor": None
+        if anchor is None
+        else {
+            "tx_hash": anchor["tx_hash"],
+            "source_account": anchor["source_account"],
+            "submitted": anchor["submitted"],
+            "envelope_xdr": anchor["envelope_xdr"],
         },
     }
 
@@ -164,10 +199,13 @@ def check_proof(proof: dict[str, Any]) -> bool:
     import cofre_native
 
     path = [(bytes.fromhex(p["sibling"]), bool(p["sibling_is_left"])) for p in proof["proof"]]
-    return bool(cofre_native.verify_merkle_proof(bytes.fromhex(proof["leaf"]), path, bytes.fromhex(proof["root"])))
+    return bool(
+        cofre_native.verify_merkle_proof(bytes.fromhex(proof["leaf"]), path, bytes.fromhex(proof["root"]))
+    )
 
 
 # --- verification ------------------------------------------------------------------------------
+
 
 def verify_rows(df: pl.DataFrame) -> dict[str, Any]:
     """Check the exported chain: links (native verify_chain), genesis, seq contiguity, event_id,
@@ -205,19 +243,35 @@ def verify_rows(df: pl.DataFrame) -> dict[str, Any]:
             break
         fields = json.loads(r["payload"])
         if (fields.get("action"), fields.get("outcome"), fields.get("actor")) != (
-                r["action"], r["outcome"], r["actor_pk"]):
+            r["action"],
+            r["outcome"],
+            r["actor_pk"],
+        ):
             cands.append((i, "columns action/outcome/actor_pk differ from the hashed payload"))
             break
     if not cands:
-        return {"ok": True, "length": n, "first_seq": first_seq, "first_bad_seq": None,
-                "first_bad_event_id": None, "reason": None}
+        return {
+            "ok": True,
+            "length": n,
+            "first_seq": first_seq,
+            "first_bad_seq": None,
+            "first_bad_event_id": None,
+            "reason": None,
+        }
     idx, reason = min(cands)
-    return {"ok": False, "length": n, "first_seq": first_seq, "first_bad_seq": rows[idx]["seq"],
-            "first_bad_event_id": rows[idx]["event_id"], "reason": reason}
+    return {
+        "ok": False,
+        "length": n,
+        "first_seq": first_seq,
+        "first_bad_seq": rows[idx]["seq"],
+        "first_bad_event_id": rows[idx]["event_id"],
+        "reason": reason,
+    }
 
 
-def verify_anchors(df_events: pl.DataFrame, df_anchors: pl.DataFrame, public_key: str,
-                   passphrase: str) -> list[dict[str, Any]]:
+def verify_anchors(
+    df_events: pl.DataFrame, df_anchors: pl.DataFrame, public_key: str, passphrase: str
+) -> list[dict[str, Any]]:
     """Per anchor: recomputed root equals the anchored one, the envelope carries that root under
     ``cofre-audit-<day>``, is signed by ``public_key`` and hashes to tx_hash."""
     from lake.anchoring import anchored_value, data_name, envelope_hash_hex, verify_signatures
@@ -248,22 +302,37 @@ def verify_anchors(df_events: pl.DataFrame, df_anchors: pl.DataFrame, public_key
         except ValueError as exc:
             problems.append(f"bad envelope: {exc}")
         if not sig_ok[i]:
-            problems.append("signature does not verify with the anchoring public key"
-                            + (f" ({sig_err})" if sig_err else ""))
-        out.append({"day": a["day"].isoformat(), "root": a["root"], "tx_hash": a["tx_hash"],
-                    "leaf_count": a["leaf_count"], "submitted": a["submitted"], "ok": not problems,
-                    "problems": problems})
+            problems.append(
+                "signature does not verify with the anchoring public key"
+                + (f" ({sig_err})" if sig_err else "")
+            )
+        out.append(
+            {
+                "day": a["day"].isoformat(),
+                "root": a["root"],
+                "tx_hash": a["tx_hash"],
+                "leaf_count": a["leaf_count"],
+                "submitted": a["submitted"],
+                "ok": not problems,
+                "problems": problems,
+            }
+        )
     return out
 
 
-def verify_all(settings: Settings | None = None, public_key: str | None = None, *,
-               include_store: bool = False) -> dict[str, Any]:
+def verify_all(
+    settings: Settings | None = None, public_key: str | None = None, *, include_store: bool = False
+) -> dict[str, Any]:
     """Chain of audit.events, every anchor (root, envelope, signature) and a proof per anchored day;
     optionally the store's own chain too."""
     from lake.anchoring import public_key as own_key
 
     s = settings or get_settings()
-    events = delta.read(EVENTS, settings=s) if delta.exists(EVENTS, s) else pl.DataFrame(schema=get_table(EVENTS).schema)
+    events = (
+        delta.read(EVENTS, settings=s)
+        if delta.exists(EVENTS, s)
+        else pl.DataFrame(schema=get_table(EVENTS).schema)
+    )
     key = public_key or own_key(s)
     report: dict[str, Any] = {"public_key": key, "lake_chain": verify_rows(events)}
     report["anchors"] = verify_anchors(events, anchors(s), key, s.stellar_network_passphrase)
@@ -277,6 +346,10 @@ def verify_all(settings: Settings | None = None, public_key: str | None = None, 
         from lake.auditlog import verify_events
 
         report["store_chain"] = verify_events(read_events(s))
-    report["ok"] = (report["lake_chain"]["ok"] and proofs_ok and all(a["ok"] for a in report["anchors"])
-                    and report.get("store_chain", {"ok": True})["ok"])
+    report["ok"] = (
+        report["lake_chain"]["ok"]
+        and proofs_ok
+        and all(a["ok"] for a in report["anchors"])
+        and report.get("store_chain", {"ok": True})["ok"]
+    )
     return report

@@ -44,7 +44,9 @@ def link_hash(prev_hash: bytes, payload: bytes) -> bytes:
     return hashlib.sha256(prev_hash + payload).digest()
 
 
-def verify_chain_py(prev_hashes: Sequence[bytes], payloads: Sequence[bytes], hashes: Sequence[bytes]) -> int | None:
+def verify_chain_py(
+    prev_hashes: Sequence[bytes], payloads: Sequence[bytes], hashes: Sequence[bytes]
+) -> int | None:
     """Index of the first broken link, or None when the whole chain holds."""
     if not len(prev_hashes) == len(payloads) == len(hashes):
         raise ValueError("prev_hashes, payloads and hashes must have the same length")
@@ -65,8 +67,9 @@ def verify_chain(prev_hashes: list[bytes], payloads: list[bytes], hashes: list[b
     return cofre_native.verify_chain(prev_hashes, payloads, hashes)
 
 
-def verify_events(events: Sequence[dict[str, Any]], *, start_seq: int = 1,
-                  start_prev: bytes = GENESIS) -> dict[str, Any]:
+def verify_events(
+    events: Sequence[dict[str, Any]], *, start_seq: int = 1, start_prev: bytes = GENESIS
+) -> dict[str, Any]:
     """Check stored events ordered by seq: links, genesis (or ``start_prev``), seq contiguity and,
     for events not redacted, that the fields still match their payload hash. Returns ``ok`` and,
     when broken, the first bad index/seq and the reason."""
@@ -91,11 +94,17 @@ def verify_events(events: Sequence[dict[str, Any]], *, start_seq: int = 1,
     if not candidates:
         return {"ok": True, "length": n, "first_bad_index": None, "first_bad_seq": None, "reason": None}
     idx, reason = min(candidates)
-    return {"ok": False, "length": n, "first_bad_index": idx, "first_bad_seq": events[idx].get("seq"),
-            "reason": reason}
+    return {
+        "ok": False,
+        "length": n,
+        "first_bad_index": idx,
+        "first_bad_seq": events[idx].get("seq"),
+        "reason": reason,
+    }
 
 
 # --- reading the store ----------------------------------------------------------------------------
+
 
 def _day_bounds(day: date | None) -> tuple[str | None, str | None]:
     if day is None:
@@ -104,7 +113,7 @@ def _day_bounds(day: date | None) -> tuple[str | None, str | None]:
 
 
 def _sqlite_path(url: str) -> Path:
-    return Path(url[len("sqlite:///"):])
+    return Path(url[len("sqlite:///") :])
 
 
 def read_events(settings: Settings | None = None, day: date | None = None) -> list[dict[str, Any]]:
@@ -129,8 +138,10 @@ def read_events(settings: Settings | None = None, day: date | None = None) -> li
         return []
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        sql = "SELECT seq, ts, actor, action, resource, outcome, model_version, request_id, details, " \
-              "payload_hash, prev_hash, hash, redacted FROM audit_events"
+        sql = (
+            "SELECT seq, ts, actor, action, resource, outcome, model_version, request_id, details, "
+            "payload_hash, prev_hash, hash, redacted FROM audit_events"
+        )
         args: list[Any] = []
         if since:
             sql += " WHERE ts >= ? AND ts < ?"
@@ -141,8 +152,21 @@ def read_events(settings: Settings | None = None, day: date | None = None) -> li
             return []
     finally:
         con.close()
-    keys = ("seq", "ts", "actor", "action", "resource", "outcome", "model_version", "request_id", "details",
-            "payload_hash", "prev_hash", "hash", "redacted")
+    keys = (
+        "seq",
+        "ts",
+        "actor",
+        "action",
+        "resource",
+        "outcome",
+        "model_version",
+        "request_id",
+        "details",
+        "payload_hash",
+        "prev_hash",
+        "hash",
+        "redacted",
+    )
     out = []
     for r in rows:
         d = dict(zip(keys, r, strict=True))

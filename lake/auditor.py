@@ -94,7 +94,13 @@ class Auditor:
         self.con.execute(
             "CREATE OR REPLACE SECRET lake_s3 (TYPE s3, KEY_ID ?, SECRET ?, ENDPOINT ?, URL_STYLE 'path', "
             "USE_SSL ?, REGION ?)",
-            [s.s3_access_key, s.s3_secret_key.get_secret_value(), ep.netloc, ep.scheme == "https", s.s3_region],
+            [
+                s.s3_access_key,
+                s.s3_secret_key.get_secret_value(),
+                ep.netloc,
+                ep.scheme == "https",
+                s.s3_region,
+            ],
         )
 
     def _allowed(self, t: Table) -> bool:
@@ -114,7 +120,9 @@ class Auditor:
                 self._delta_scan_ok = False  # S3 through the extension failed: use delta-rs from now on
         from deltalake import DeltaTable
 
-        ds = DeltaTable(uri, version=version, storage_options=self.settings.storage_options()).to_pyarrow_dataset()
+        ds = DeltaTable(
+            uri, version=version, storage_options=self.settings.storage_options()
+        ).to_pyarrow_dataset()
         arrow_name = "__arrow_" + re.sub(r"\W", "_", view)
         self.con.register(arrow_name, ds)
         self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {arrow_name}")
@@ -124,14 +132,18 @@ class Auditor:
         return self._delta_scan_ok
 
     # --- API ------------------------------------------------------------------------------------
-    def open_table(self, name: str, *, version: int | None = None, timestamp: datetime | str | None = None) -> str:
+    def open_table(
+        self, name: str, *, version: int | None = None, timestamp: datetime | str | None = None
+    ) -> str:
         """A view over ``name`` at ``version``/``timestamp`` (current if neither); returns its SQL name."""
         try:
             t = get_table(name)
         except KeyError as exc:
             raise AuditorError(str(exc)) from None
         if not self._allowed(t):
-            raise AuditorError(f"{t.name} is access-restricted (set COFRE_LAKE_AUDITOR_BRONZE=1 to expose it)")
+            raise AuditorError(
+                f"{t.name} is access-restricted (set COFRE_LAKE_AUDITOR_BRONZE=1 to expose it)"
+            )
         if not delta.exists(t, self.settings):
             raise AuditorError(f"{t.name} has no Delta table in the lake yet")
         if version is not None and timestamp is not None:

@@ -138,7 +138,11 @@ def _req(name: str, dtype: pl.DataType, pii: PII | None = None, doc: str = "") -
 # --- bronze ------------------------------------------------------------------------------------
 
 _BRONZE_META = (
-    _req("record_id", pl.String, doc="sha256 hex of source|natural key|payload: identical re-pulls merge to nothing"),
+    _req(
+        "record_id",
+        pl.String,
+        doc="sha256 hex of source|natural key|payload: identical re-pulls merge to nothing",
+    ),
     _req("source", pl.String, doc="open_finance | serasa | pix"),
     C("consent_id", pl.String, doc="Open Finance consentId used for the pull (null for Serasa/PIX)"),
     _req("request_id", pl.String, doc="x-fapi-interaction-id / request id of the HTTP call"),
@@ -160,36 +164,72 @@ def _bronze(short: str, natural: tuple[Column, ...], description: str) -> Table:
 
 
 BRONZE = [
-    _bronze("open_finance_accounts", (_req("account_id", pl.String),),
-            "Open Finance accounts 2.4.2 GET /accounts records (+ balances/overdraft limits in payload)"),
-    _bronze("open_finance_transactions",
-            (_req("account_id", pl.String), _req("transaction_id", pl.String)),
-            "Open Finance accounts 2.4.2 GET /accounts/{accountId}/transactions records"),
-    _bronze("open_finance_credit_card_transactions",
-            (_req("credit_card_account_id", pl.String), _req("transaction_id", pl.String)),
-            "Open Finance credit-cards 2.3.1 GET /accounts/{creditCardAccountId}/transactions records"),
-    _bronze("open_finance_loans", (_req("contract_id", pl.String),),
-            "Open Finance loans 2.5.0 GET /contracts/{contractId} records"),
-    _bronze("open_finance_loan_instalments",
-            (_req("contract_id", pl.String), _req("instalment_number", pl.Int16)),
-            "Open Finance loans 2.5.0 scheduled-instalments/payments, one row per instalment"),
-    _bronze("serasa_scores", (_req("cpf", pl.String, pii="clear"), _req("consulted_at", TS)),
-            "Serasa-like bureau score consultations (CPF in clear: bronze only)"),
-    _bronze("pix_received", (_req("end_to_end_id", pl.String),),
-            "BACEN API Pix GET /pix records (Pix received), keyed by endToEndId"),
+    _bronze(
+        "open_finance_accounts",
+        (_req("account_id", pl.String),),
+        "Open Finance accounts 2.4.2 GET /accounts records (+ balances/overdraft limits in payload)",
+    ),
+    _bronze(
+        "open_finance_transactions",
+        (_req("account_id", pl.String), _req("transaction_id", pl.String)),
+        "Open Finance accounts 2.4.2 GET /accounts/{accountId}/transactions records",
+    ),
+    _bronze(
+        "open_finance_credit_card_transactions",
+        (_req("credit_card_account_id", pl.String), _req("transaction_id", pl.String)),
+        "Open Finance credit-cards 2.3.1 GET /accounts/{creditCardAccountId}/transactions records",
+    ),
+    _bronze(
+        "open_finance_loans",
+        (_req("contract_id", pl.String),),
+        "Open Finance loans 2.5.0 GET /contracts/{contractId} records",
+    ),
+    _bronze(
+        "open_finance_loan_instalments",
+        (_req("contract_id", pl.String), _req("instalment_number", pl.Int16)),
+        "Open Finance loans 2.5.0 scheduled-instalments/payments, one row per instalment",
+    ),
+    _bronze(
+        "serasa_scores",
+        (_req("cpf", pl.String, pii="clear"), _req("consulted_at", TS)),
+        "Serasa-like bureau score consultations (CPF in clear: bronze only)",
+    ),
+    _bronze(
+        "pix_received",
+        (_req("end_to_end_id", pl.String),),
+        "BACEN API Pix GET /pix records (Pix received), keyed by endToEndId",
+    ),
     # --- added by pipelines (issue 4B): consents and the bank's own systems -------------------
-    _bronze("open_finance_consents", (_req("cpf", pl.String, pii="clear"),),
-            "Open Finance consents 3.3.1 POST /consents responses; cpf = the loggedUser the receiver asked for"),
-    _bronze("bank_customers", (_req("customer_id", pl.String),),
-            "The bank's customer registry (onboarding/KYC): not served by Open Finance; read from the world"),
-    _bronze("bank_transaction_context", (_req("transaction_id", pl.String),),
-            "The bank's app/ledger context per transaction (channel, device, PIX key of the counterparty, MCC)"),
-    _bronze("bank_logins", (_req("customer_id", pl.String), _req("at", TS)),
-            "The bank's app logins (device telemetry)"),
-    _bronze("labels_fraud", (_req("transaction_id", pl.String),),
-            "Fraud labels (chargebacks/fraud reports): one row per confirmed fraudulent transaction"),
-    _bronze("labels_credit", (_req("contract_id", pl.String),),
-            "Credit labels (collections): defaulted_6m per loan contract"),
+    _bronze(
+        "open_finance_consents",
+        (_req("cpf", pl.String, pii="clear"),),
+        "Open Finance consents 3.3.1 POST /consents responses; cpf = the loggedUser the receiver asked for",
+    ),
+    _bronze(
+        "bank_customers",
+        (_req("customer_id", pl.String),),
+        "The bank's customer registry (onboarding/KYC): not served by Open Finance; read from the world",
+    ),
+    _bronze(
+        "bank_transaction_context",
+        (_req("transaction_id", pl.String),),
+        "The bank's app/ledger context per transaction (channel, device, PIX key of the counterparty, MCC)",
+    ),
+    _bronze(
+        "bank_logins",
+        (_req("customer_id", pl.String), _req("at", TS)),
+        "The bank's app logins (device telemetry)",
+    ),
+    _bronze(
+        "labels_fraud",
+        (_req("transaction_id", pl.String),),
+        "Fraud labels (chargebacks/fraud reports): one row per confirmed fraudulent transaction",
+    ),
+    _bronze(
+        "labels_credit",
+        (_req("contract_id", pl.String),),
+        "Credit labels (collections): defaulted_6m per loan contract",
+    ),
 ]
 
 # --- silver ------------------------------------------------------------------------------------
@@ -245,9 +285,13 @@ SILVER = [
             _req("transaction_id", pl.String),
             _req("source", pl.String, doc="ACCOUNT | CREDIT_CARD (card transactions are merged here)"),
             _req("customer_pk", pl.String, pii="pseudonymised"),
-            _req("customer_key", pl.Int64, pii="pseudonymised",
-                 doc="first 60 bits of customer_pk as an integer (lake.pseudonym.pseudonym_int): the compact "
-                     "GROUP BY key for auditors"),
+            _req(
+                "customer_key",
+                pl.Int64,
+                pii="pseudonymised",
+                doc="first 60 bits of customer_pk as an integer (lake.pseudonym.pseudonym_int): the compact "
+                "GROUP BY key for auditors",
+            ),
             C("account_id", pl.String, doc="null for card transactions"),
             C("credit_card_account_id", pl.String, doc="null for account transactions"),
             _req("booked_at", TS),
@@ -402,17 +446,26 @@ GOLD = [
             _req("customer_pk", pl.String, pii="pseudonymised"),
             _req("booked_at", TS, doc="event timestamp (Feast)"),
             _req("booked_month", pl.String, doc="partition"),
-            C("counterparty_pk", pl.String, pii="pseudonymised",
-              doc="HMAC of the PIX key paid/received (request input of the fraud on-demand features)"),
+            C(
+                "counterparty_pk",
+                pl.String,
+                pii="pseudonymised",
+                doc="HMAC of the PIX key paid/received (request input of the fraud on-demand features)",
+            ),
             _req("amount_cents", pl.Int64),
             _req("credit_debit_type", pl.String),
             _req("type", pl.String),
             C("channel", pl.String),
             _req("hour_of_day", pl.Int8, doc="0..23, America/Sao_Paulo local hour"),
             _req("day_of_week", pl.Int8, doc="1=Monday..7"),
-            *[_req(f"tx_count_{w}", pl.Int32, doc=f"customer transactions in the {w} before (excluded)")
-              for w in _WINDOWS],
-            *[_req(f"tx_sum_cents_{w}", pl.Int64, doc=f"sum of amount_cents in the {w} before") for w in _WINDOWS],
+            *[
+                _req(f"tx_count_{w}", pl.Int32, doc=f"customer transactions in the {w} before (excluded)")
+                for w in _WINDOWS
+            ],
+            *[
+                _req(f"tx_sum_cents_{w}", pl.Int64, doc=f"sum of amount_cents in the {w} before")
+                for w in _WINDOWS
+            ],
             _req("distinct_counterparties_24h", pl.Int32),
             _req("distinct_counterparties_7d", pl.Int32),
             _req("distinct_counterparties_30d", pl.Int32),
@@ -422,9 +475,16 @@ GOLD = [
             C("amount_to_mean_30d", pl.Float64, doc="ratio, not money"),
             C("amount_to_max_30d", pl.Float64, doc="ratio, not money"),
             _req("is_new_device", pl.Boolean),
-            C("minutes_since_last_login", pl.Float64, doc="since the latest login strictly before; null if none"),
-            C("minutes_since_device_change", pl.Float64,
-              doc="since the latest new-device login/transaction strictly before; null if none"),
+            C(
+                "minutes_since_last_login",
+                pl.Float64,
+                doc="since the latest login strictly before; null if none",
+            ),
+            C(
+                "minutes_since_device_change",
+                pl.Float64,
+                doc="since the latest new-device login/transaction strictly before; null if none",
+            ),
             C("is_fraud", pl.Boolean, doc="label"),
             C("fraud_scenario", pl.String, doc="label"),
             _req("computed_at", TS),
@@ -462,12 +522,14 @@ GOLD = [
         columns=(
             _req("customer_pk", pl.String, pii="pseudonymised"),
             _req("counterparty_pk", pl.String, pii="pseudonymised", doc="HMAC of the PIX key / merchant"),
-            _req("first_seen_at", TS, doc="booked_at of the customer's first transaction with the counterparty"),
+            _req(
+                "first_seen_at", TS, doc="booked_at of the customer's first transaction with the counterparty"
+            ),
             _req("computed_at", TS),
         ),
         primary_key=("customer_pk", "counterparty_pk"),
         description="Known (customer, counterparty) pairs: min(booked_at) of silver.transactions per pair "
-                    "(Feast: first-time-counterparty lookups).",
+        "(Feast: first-time-counterparty lookups).",
     ),
 ]
 
@@ -503,8 +565,12 @@ OTHER = [
             C("resource_type", pl.String),
             C("resource_id", pl.String),
             C("outcome", pl.String),
-            C("payload", pl.String, doc="canonical JSON of the event's fields, exactly the bytes hashed "
-                                        "into payload_hash (pseudonymised; null once redacted)"),
+            C(
+                "payload",
+                pl.String,
+                doc="canonical JSON of the event's fields, exactly the bytes hashed "
+                "into payload_hash (pseudonymised; null once redacted)",
+            ),
             _req("payload_hash", pl.String, doc="SHA-256 hex of payload: the chain is over this hash"),
             C("prev_hash", pl.String),
             _req("event_hash", pl.String, doc="SHA-256(prev_hash || payload_hash) hex; = event_id"),

@@ -50,7 +50,8 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 metadata = MetaData()
 
 consent_terms = Table(
-    "consent_terms", metadata,
+    "consent_terms",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("purpose", String(40), nullable=False),
     Column("version", Integer, nullable=False),
@@ -61,7 +62,8 @@ consent_terms = Table(
 )
 
 consent_events = Table(
-    "consent_events", metadata,
+    "consent_events",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("user_id", BigId, nullable=False, index=True),
     Column("purpose", String(40), nullable=False),
@@ -73,7 +75,8 @@ consent_events = Table(
 )
 
 consent_propagations = Table(
-    "consent_propagations", metadata,
+    "consent_propagations",
+    metadata,
     Column("event_id", BigId, primary_key=True),
     Column("system", String(40), nullable=False),
     Column("propagated_at", DateTime(timezone=True), nullable=False),
@@ -81,7 +84,8 @@ consent_propagations = Table(
 )
 
 data_subject_requests = Table(
-    "data_subject_requests", metadata,
+    "data_subject_requests",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("user_id", BigId, nullable=False, index=True),
     Column("kind", String(16), nullable=False),
@@ -114,7 +118,7 @@ def now_utc() -> datetime:
 def engine_for(settings: Settings | None = None) -> Engine:
     url = str((settings or get_settings()).database_url)
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return create_engine(url)
 
 
@@ -129,21 +133,38 @@ def _aware(dt: datetime | None) -> datetime | None:
 
 # --- terms -----------------------------------------------------------------------------------------
 
+
 def publish_terms(conn: Connection, purpose: str, body: str, at: datetime | None = None) -> int:
     """A new version of the terms of ``purpose``; returns its version number."""
     _check_purpose(purpose)
-    last = conn.execute(select(func.max(consent_terms.c.version)).where(consent_terms.c.purpose == purpose)).scalar()
+    last = conn.execute(
+        select(func.max(consent_terms.c.version)).where(consent_terms.c.purpose == purpose)
+    ).scalar()
     version = (last or 0) + 1
-    conn.execute(insert(consent_terms).values(
-        purpose=purpose, version=version, text=body, text_sha256=hashlib.sha256(body.encode()).hexdigest(),
-        published_at=at or now_utc()))
+    conn.execute(
+        insert(consent_terms).values(
+            purpose=purpose,
+            version=version,
+            text=body,
+            text_sha256=hashlib.sha256(body.encode()).hexdigest(),
+            published_at=at or now_utc(),
+        )
+    )
     return version
 
 
 def latest_terms(conn: Connection, purpose: str) -> dict[str, Any]:
     _check_purpose(purpose)
-    row = conn.execute(select(consent_terms).where(consent_terms.c.purpose == purpose)
-                       .order_by(consent_terms.c.version.desc()).limit(1)).mappings().first()
+    row = (
+        conn.execute(
+            select(consent_terms)
+            .where(consent_terms.c.purpose == purpose)
+            .order_by(consent_terms.c.version.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
     if row is None:
         raise LookupError(f"no terms published for {purpose}")
     return dict(row)
@@ -151,8 +172,16 @@ def latest_terms(conn: Connection, purpose: str) -> dict[str, Any]:
 
 # --- grants and revocations ------------------------------------------------------------------------
 
-def record(conn: Connection, user_id: int, purpose: str, action: str, *, at: datetime | None = None,
-           external_ref: str | None = None) -> dict[str, Any]:
+
+def record(
+    conn: Connection,
+    user_id: int,
+    purpose: str,
+    action: str,
+    *,
+    at: datetime | None = None,
+    external_ref: str | None = None,
+) -> dict[str, Any]:
     """Append a grant or revoke event (under the latest terms) and return it."""
     _check_purpose(purpose)
     if action not in ("grant", "revoke"):
@@ -161,15 +190,26 @@ def record(conn: Connection, user_id: int, purpose: str, action: str, *, at: dat
     if action == "revoke" and external_ref is None:
         cur = current_state(conn, user_id).get(purpose)
         external_ref = cur["external_ref"] if cur else None
-    values = {"user_id": user_id, "purpose": purpose, "action": action, "terms_version": terms["version"],
-              "at": at or now_utc(), "external_ref": external_ref}
+    values = {
+        "user_id": user_id,
+        "purpose": purpose,
+        "action": action,
+        "terms_version": terms["version"],
+        "at": at or now_utc(),
+        "external_ref": external_ref,
+    }
     res = conn.execute(insert(consent_events).values(**values))
     return {"id": res.inserted_primary_key[0], **values}
 
 
 def history(conn: Connection, user_id: int) -> list[dict[str, Any]]:
-    rows = conn.execute(select(consent_events).where(consent_events.c.user_id == user_id)
-                        .order_by(consent_events.c.id)).mappings().all()
+    rows = (
+        conn.execute(
+            select(consent_events).where(consent_events.c.user_id == user_id).order_by(consent_events.c.id)
+        )
+        .mappings()
+        .all()
+    )
     return [dict(r) | {"at": _aware(r["at"])} for r in rows]
 
 
@@ -177,8 +217,13 @@ def current_state(conn: Connection, user_id: int) -> dict[str, dict[str, Any]]:
     """Per purpose: the latest event (granted true/false, terms version, at, external_ref)."""
     out: dict[str, dict[str, Any]] = {}
     for e in history(conn, user_id):
-        out[e["purpose"]] = {"granted": e["action"] == "grant", "terms_version": e["terms_version"],
-                             "at": e["at"], "external_ref": e["external_ref"], "event_id": e["id"]}
+        out[e["purpose"]] = {
+            "granted": e["action"] == "grant",
+            "terms_version": e["terms_version"],
+            "at": e["at"],
+            "external_ref": e["external_ref"],
+            "event_id": e["id"],
+        }
     return out
 
 
@@ -189,9 +234,15 @@ def has_consent(conn: Connection, user_id: int, purpose: str) -> bool:
 
 
 def _latest_per_user(conn: Connection, purpose: str) -> list[dict[str, Any]]:
-    latest = (select(consent_events.c.user_id, func.max(consent_events.c.id).label("id"))
-              .where(consent_events.c.purpose == purpose).group_by(consent_events.c.user_id).subquery())
-    rows = conn.execute(select(consent_events).join(latest, consent_events.c.id == latest.c.id)).mappings().all()
+    latest = (
+        select(consent_events.c.user_id, func.max(consent_events.c.id).label("id"))
+        .where(consent_events.c.purpose == purpose)
+        .group_by(consent_events.c.user_id)
+        .subquery()
+    )
+    rows = (
+        conn.execute(select(consent_events).join(latest, consent_events.c.id == latest.c.id)).mappings().all()
+    )
     return [dict(r) for r in rows]
 
 
@@ -200,8 +251,9 @@ def _customer_pks(conn: Connection, user_ids: list[int]) -> dict[int, str | None
 
     if not user_ids:
         return {}
-    rows = conn.execute(text("SELECT id, cpf FROM users WHERE id IN (" + ",".join(str(int(u)) for u in user_ids)
-                             + ")")).all()
+    rows = conn.execute(
+        text("SELECT id, cpf FROM users WHERE id IN (" + ",".join(str(int(u)) for u in user_ids) + ")")
+    ).all()
     return {int(uid): pseudonymise_one(cpf, "cpf") for uid, cpf in rows}
 
 
@@ -214,31 +266,53 @@ def revoked_open_finance(conn: Connection, *, pending_only: bool = True) -> list
         done = {e for (e,) in conn.execute(select(consent_propagations.c.event_id))}
         rows = [r for r in rows if r["id"] not in done]
     pks = _customer_pks(conn, [r["user_id"] for r in rows])
-    return [{"user_id": r["user_id"], "customer_pk": pks.get(r["user_id"]), "external_ref": r["external_ref"],
-             "revoked_at": _aware(r["at"]), "event_id": r["id"]} for r in rows]
+    return [
+        {
+            "user_id": r["user_id"],
+            "customer_pk": pks.get(r["user_id"]),
+            "external_ref": r["external_ref"],
+            "revoked_at": _aware(r["at"]),
+            "event_id": r["id"],
+        }
+        for r in rows
+    ]
 
 
 def allowed_open_finance_refs(conn: Connection) -> set[str]:
     """Transmitter consent ids whose open_finance_sharing consent is currently granted."""
-    return {r["external_ref"] for r in _latest_per_user(conn, "open_finance_sharing")
-            if r["action"] == "grant" and r["external_ref"]}
+    return {
+        r["external_ref"]
+        for r in _latest_per_user(conn, "open_finance_sharing")
+        if r["action"] == "grant" and r["external_ref"]
+    }
 
 
 def mark_propagated(conn: Connection, event_id: int, system: str, result: str) -> None:
-    conn.execute(insert(consent_propagations).values(event_id=event_id, system=system, propagated_at=now_utc(),
-                                                     result=result[:200]))
+    conn.execute(
+        insert(consent_propagations).values(
+            event_id=event_id, system=system, propagated_at=now_utc(), result=result[:200]
+        )
+    )
 
 
 # --- data-subject requests -------------------------------------------------------------------------
 
-def open_request(conn: Connection, user_id: int, kind: str, *, at: datetime | None = None,
-                 deadline_days: int | None = None) -> dict[str, Any]:
+
+def open_request(
+    conn: Connection, user_id: int, kind: str, *, at: datetime | None = None, deadline_days: int | None = None
+) -> dict[str, Any]:
     if kind not in REQUEST_KINDS:
         raise ValueError(f"unknown request kind {kind!r}")
     at = at or now_utc()
     days = deadline_days if deadline_days is not None else get_settings().lgpd_deadline_days
-    values = {"user_id": user_id, "kind": kind, "status": "received", "received_at": at,
-              "deadline_at": at + timedelta(days=days), "updated_at": at}
+    values = {
+        "user_id": user_id,
+        "kind": kind,
+        "status": "received",
+        "received_at": at,
+        "deadline_at": at + timedelta(days=days),
+        "updated_at": at,
+    }
     res = conn.execute(insert(data_subject_requests).values(**values))
     return {"id": res.inserted_primary_key[0], **values, "completed_at": None, "result": None}
 
@@ -252,7 +326,9 @@ def set_status(conn: Connection, request_id: int, status: str, result: str | Non
         values["completed_at"] = now
     if result is not None:
         values["result"] = result
-    conn.execute(update(data_subject_requests).where(data_subject_requests.c.id == request_id).values(**values))
+    conn.execute(
+        update(data_subject_requests).where(data_subject_requests.c.id == request_id).values(**values)
+    )
 
 
 def get_request(conn: Connection, request_id: int, user_id: int | None = None) -> dict[str, Any] | None:
@@ -266,6 +342,13 @@ def get_request(conn: Connection, request_id: int, user_id: int | None = None) -
 
 
 def list_requests(conn: Connection, user_id: int) -> list[dict[str, Any]]:
-    rows = conn.execute(select(data_subject_requests).where(data_subject_requests.c.user_id == user_id)
-                        .order_by(data_subject_requests.c.id)).mappings().all()
+    rows = (
+        conn.execute(
+            select(data_subject_requests)
+            .where(data_subject_requests.c.user_id == user_id)
+            .order_by(data_subject_requests.c.id)
+        )
+        .mappings()
+        .all()
+    )
     return [{k: (_aware(v) if isinstance(v, datetime) else v) for k, v in dict(r).items()} for r in rows]

@@ -48,9 +48,17 @@ def threads() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def write_files(uri: str, df: pl.DataFrame, schema: pa.Schema, partition_by: Sequence[str], *,
-                compression: str, compression_level: int | None, dictionary: Sequence[str],
-                dictionary_page_bytes: int) -> list[AddAction] | None:
+def write_files(
+    uri: str,
+    df: pl.DataFrame,
+    schema: pa.Schema,
+    partition_by: Sequence[str],
+    *,
+    compression: str,
+    compression_level: int | None,
+    dictionary: Sequence[str],
+    dictionary_page_bytes: int,
+) -> list[AddAction] | None:
     """Write ``df`` (conformed to the table's columns; ``schema`` its Arrow write schema) as data files
     under ``uri``; the add actions, or None (nothing written) when a partition value is not a plain
     string or date that needs no escaping in a path: the caller then lets delta-rs write."""
@@ -61,24 +69,47 @@ def write_files(uri: str, df: pl.DataFrame, schema: pa.Schema, partition_by: Seq
     data_cols = [c for c in df.columns if c not in partition_by]
     file_schema = pa.schema([schema.field(c) for c in data_cols])
     jobs = [(values, rows, off) for values, rows in parts for off in range(0, rows, FILE_ROWS)]
-    opts = {"compression": compression.lower(), "compression_level": compression_level,
-            "use_dictionary": [c for c in dictionary if c in data_cols], "row_group_size": ROW_GROUP_ROWS,
-            "store_schema": False, "store_decimal_as_integer": True, "dictionary_pagesize_limit": dictionary_page_bytes}
+    opts = {
+        "compression": compression.lower(),
+        "compression_level": compression_level,
+        "use_dictionary": [c for c in dictionary if c in data_cols],
+        "row_group_size": ROW_GROUP_ROWS,
+        "store_schema": False,
+        "store_decimal_as_integer": True,
+        "dictionary_pagesize_limit": dictionary_page_bytes,
+    }
 
     def one(job: tuple[dict[str, str | None], int, int]) -> AddAction:
         values, _, off = job
         # each worker gathers its own partition's rows (in parallel: polars releases the GIL)
-        frame = df.lazy().filter(*[pl.col(k).is_null() if v is None else pl.col(k) == _typed(df.schema[k], v)
-                                   for k, v in values.items()]).slice(off, FILE_ROWS).collect()
+        frame = (
+            df.lazy()
+            .filter(
+                *[
+                    pl.col(k).is_null() if v is None else pl.col(k) == _typed(df.schema[k], v)
+                    for k, v in values.items()
+                ]
+            )
+            .slice(off, FILE_ROWS)
+            .collect()
+        )
         rel = "/".join(f"{k}={'__HIVE_DEFAULT_PARTITION__' if v is None else v}" for k, v in values.items())
         name = f"part-00000-{uuid.uuid4()}-c000.{compression.lower()}.parquet"
         path = f"{rel}/{name}" if rel else name
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         body = frame.select(data_cols)
-        pq.write_table(body.to_arrow(compat_level=pl.CompatLevel.newest()).cast(file_schema), root / path, **opts)
+        pq.write_table(
+            body.to_arrow(compat_level=pl.CompatLevel.newest()).cast(file_schema), root / path, **opts
+        )
         stats = stats_from_footer(pq.read_metadata(root / path), body) or stats_json(body)
-        return AddAction(path=path, size=(root / path).stat().st_size, partition_values=values,
-                         modification_time=int(time.time() * 1000), data_change=True, stats=stats)
+        return AddAction(
+            path=path,
+            size=(root / path).stat().st_size,
+            partition_values=values,
+            modification_time=int(time.time() * 1000),
+            data_change=True,
+            stats=stats,
+        )
 
     if not jobs:
         return []
@@ -101,8 +132,10 @@ def _partitions(df: pl.DataFrame, keys: list[str]) -> list[tuple[dict[str, str |
         return None
     out = []
     for row in df.lazy().group_by(keys, maintain_order=True).len().collect().iter_rows():
-        values = {k: (None if v is None else v.isoformat() if isinstance(v, date) else str(v))
-                  for k, v in zip(keys, row[:-1], strict=True)}
+        values = {
+            k: (None if v is None else v.isoformat() if isinstance(v, date) else str(v))
+            for k, v in zip(keys, row[:-1], strict=True)
+        }
         if any(v is not None and not _SAFE_PARTITION.match(v) for v in values.values()):
             return None
         out.append((values, int(row[-1])))
@@ -117,12 +150,19 @@ def stats_json(df: pl.DataFrame) -> str:
     """Delta ``stats`` of a data file's rows, as delta-rs writes them: numbers, strings (up to
     :data:`STRING_STAT_MAX` characters), booleans, dates and timestamps (milliseconds, the maximum
     rounded up so the range covers every value); NaN left out of float ranges."""
-    cols = [c for c, t in df.schema.items() if t.is_numeric() or t in (pl.String, pl.Boolean, pl.Date)
-            or isinstance(t, pl.Datetime)]
+    cols = [
+        c
+        for c, t in df.schema.items()
+        if t.is_numeric() or t in (pl.String, pl.Boolean, pl.Date) or isinstance(t, pl.Datetime)
+    ]
     exprs = []
     for c in cols:
         e = pl.col(c).fill_nan(None) if df.schema[c].is_float() else pl.col(c)
-        exprs += [e.min().alias(f"min:{c}"), e.max().alias(f"max:{c}"), pl.col(c).null_count().alias(f"null:{c}")]
+        exprs += [
+            e.min().alias(f"min:{c}"),
+            e.max().alias(f"max:{c}"),
+            pl.col(c).null_count().alias(f"null:{c}"),
+        ]
     row = df.lazy().select(exprs).collect().row(0, named=True) if exprs else {}
     mins, maxs, nulls = {}, {}, {}
     for c in df.columns:
@@ -131,8 +171,10 @@ def stats_json(df: pl.DataFrame) -> str:
         lo, hi = _stat_value(row[f"min:{c}"], up=False), _stat_value(row[f"max:{c}"], up=True)
         if lo is not None and hi is not None:
             mins[c], maxs[c] = lo, hi
-    return json.dumps({"numRecords": df.height, "minValues": mins, "maxValues": maxs, "nullCount": nulls},
-                      separators=(",", ":"))
+    return json.dumps(
+        {"numRecords": df.height, "minValues": mins, "maxValues": maxs, "nullCount": nulls},
+        separators=(",", ":"),
+    )
 
 
 def stats_from_footer(md: pq.FileMetaData, df: pl.DataFrame) -> str | None:
@@ -150,22 +192,29 @@ def stats_from_footer(md: pq.FileMetaData, df: pl.DataFrame) -> str | None:
     nulls: dict[str, int] = {}
     for i, (c, t) in enumerate(df.schema.items()):
         chunks = [md.row_group(g).column(i) for g in range(md.num_row_groups)]
-        if any(ch.path_in_schema != c or ch.statistics is None or not ch.statistics.has_null_count for ch in chunks):
+        if any(
+            ch.path_in_schema != c or ch.statistics is None or not ch.statistics.has_null_count
+            for ch in chunks
+        ):
             return None
         nulls[c] = sum(ch.statistics.null_count for ch in chunks)
         if not (t.is_numeric() or t in (pl.String, pl.Boolean, pl.Date) or isinstance(t, pl.Datetime)):
             continue
         ranged = [ch.statistics for ch in chunks if ch.statistics.has_min_max]
         # a row group with values but no range: for floats, all of them NaN (left out, as stats_json does)
-        if not t.is_float() and len(ranged) != sum(1 for ch in chunks if ch.statistics.null_count < ch.num_values):
+        if not t.is_float() and len(ranged) != sum(
+            1 for ch in chunks if ch.statistics.null_count < ch.num_values
+        ):
             return None
         if ranged:
             lo = _stat_value(min(st.min for st in ranged), up=False)
             hi = _stat_value(max(st.max for st in ranged), up=True)
             if lo is not None and hi is not None:
                 mins[c], maxs[c] = lo, hi
-    return json.dumps({"numRecords": df.height, "minValues": mins, "maxValues": maxs, "nullCount": nulls},
-                      separators=(",", ":"))
+    return json.dumps(
+        {"numRecords": df.height, "minValues": mins, "maxValues": maxs, "nullCount": nulls},
+        separators=(",", ":"),
+    )
 
 
 def _stat_value(v: object, *, up: bool) -> object:

@@ -70,8 +70,14 @@ class Subject:
     def clear_strings(self) -> set[str]:
         """Strings whose presence in a raw payload marks it as the subject's (incl. JSON-escaped forms)."""
         d = self.cpf_digits
-        base = {d, f"{d[:3]}.{d[3:6]}.{d[6:9]}-{d[9:]}", *self.names, *self.emails, *self.phones,
-                *(k for _, k in self.pix_keys)}
+        base = {
+            d,
+            f"{d[:3]}.{d[3:6]}.{d[6:9]}-{d[9:]}",
+            *self.names,
+            *self.emails,
+            *self.phones,
+            *(k for _, k in self.pix_keys),
+        }
         out = set()
         for s in base:
             if s:
@@ -87,8 +93,9 @@ def _contains_any(col: str, needles: set[str]) -> pl.Expr:
     return expr
 
 
-def _plan(t: Table, df: pl.DataFrame, pks: set[str], clear: set[str],
-          consent_ids: set[str]) -> tuple[pl.DataFrame, int, int, pl.Expr]:
+def _plan(
+    t: Table, df: pl.DataFrame, pks: set[str], clear: set[str], consent_ids: set[str]
+) -> tuple[pl.DataFrame, int, int, pl.Expr]:
     """(new rows, rows deleted, rows redacted, expression of the affected original rows)."""
     pk_list = list(pks)
     pii = t.pii_columns
@@ -118,7 +125,11 @@ def _plan(t: Table, df: pl.DataFrame, pks: set[str], clear: set[str],
     ps_cols = [c for c, level in pii.items() if level == "pseudonymised" and df.schema[c] == pl.String]
     if not ps_cols:
         return df, 0, 0, pl.lit(False)
-    owner = pl.col("customer_pk").is_in(pk_list).fill_null(False) if "customer_pk" in df.columns else pl.lit(False)
+    owner = (
+        pl.col("customer_pk").is_in(pk_list).fill_null(False)
+        if "customer_pk" in df.columns
+        else pl.lit(False)
+    )
     required_hit = pl.lit(False)
     for c in ps_cols:
         if not t.column(c).nullable and c != "customer_pk":
@@ -131,8 +142,12 @@ def _plan(t: Table, df: pl.DataFrame, pks: set[str], clear: set[str],
         link = link | pl.col(c).is_in(pk_list).fill_null(False)
     n_red = int(kept.select(link.sum()).item()) if nullable else 0
     if nullable:
-        kept = kept.with_columns([pl.when(pl.col(c).is_in(pk_list).fill_null(False)).then(None)
-                                  .otherwise(pl.col(c)).alias(c) for c in nullable])
+        kept = kept.with_columns(
+            [
+                pl.when(pl.col(c).is_in(pk_list).fill_null(False)).then(None).otherwise(pl.col(c)).alias(c)
+                for c in nullable
+            ]
+        )
     return kept, df.height - kept.height, n_red, drop | link
 
 
@@ -148,9 +163,13 @@ def _purge_history(t: Table, s: Settings) -> int:
     """Checkpoint, drop log entries before it, vacuum every unreferenced file; returns files removed."""
     uri, opts = delta.table_uri(t, s), delta.storage_options(s)
     dt = DeltaTable(uri, storage_options=opts)
-    dt.alter.set_table_properties({"delta.logRetentionDuration": "interval 0 seconds",
-                                   "delta.deletedFileRetentionDuration": "interval 0 seconds"},
-                                  raise_if_not_exists=False)
+    dt.alter.set_table_properties(
+        {
+            "delta.logRetentionDuration": "interval 0 seconds",
+            "delta.deletedFileRetentionDuration": "interval 0 seconds",
+        },
+        raise_if_not_exists=False,
+    )
     dt = DeltaTable(uri, storage_options=opts)
     removed = dt.vacuum(retention_hours=0, enforce_retention_duration=False, dry_run=False, full=True)
     dt = DeltaTable(uri, storage_options=opts)
@@ -179,8 +198,14 @@ def erase_subject(subject: Subject, settings: Settings | None = None) -> dict[st
             predicate = f"{pcol} IN ({', '.join(_lit(v) for v in values)})"
             new = new.filter(pl.col(pcol).is_in(values))
         data = delta._to_arrow(t, delta.conform(t, new))
-        write_deltalake(delta.table_uri(t, s), data, mode="overwrite", predicate=predicate,
-                        storage_options=delta.storage_options(s), writer_properties=delta.writer_properties(s, t))
+        write_deltalake(
+            delta.table_uri(t, s),
+            data,
+            mode="overwrite",
+            predicate=predicate,
+            storage_options=delta.storage_options(s),
+            writer_properties=delta.writer_properties(s, t),
+        )
         files = _purge_history(t, s)
         report[t.name] = {"deleted": deleted, "redacted": redacted, "files_removed": files}
     return report

@@ -41,6 +41,7 @@ _UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-
 
 # --- HMAC backends ------------------------------------------------------------------------------
 
+
 def _python_hmac_hex(key: bytes, values: Sequence[str]) -> list[str]:
     return [hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest() for v in values]
 
@@ -73,6 +74,7 @@ def default_key() -> bytes:
 
 # --- normalisation ------------------------------------------------------------------------------
 
+
 def _digits(s: pl.Expr) -> pl.Expr:
     return s.str.replace_all(r"\D", "")
 
@@ -89,25 +91,34 @@ def _phone(s: pl.Expr) -> pl.Expr:
 
 def _name(s: pl.Expr) -> pl.Expr:
     return (
-        s.str.normalize("NFKD").str.replace_all(r"\p{M}", "").str.to_uppercase()
-        .str.replace_all(r"\s+", " ").str.strip_chars()
+        s.str.normalize("NFKD")
+        .str.replace_all(r"\p{M}", "")
+        .str.to_uppercase()
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
     )
 
 
 def _pix_key(s: pl.Expr, key_type: pl.Expr | None) -> pl.Expr:
     if key_type is None:
         kt = (
-            pl.when(s.str.contains("@")).then(pl.lit("EMAIL"))
-            .when(s.str.strip_chars().str.starts_with("+")).then(pl.lit("PHONE"))
-            .when(s.str.strip_chars().str.contains(_UUID)).then(pl.lit("EVP"))
+            pl.when(s.str.contains("@"))
+            .then(pl.lit("EMAIL"))
+            .when(s.str.strip_chars().str.starts_with("+"))
+            .then(pl.lit("PHONE"))
+            .when(s.str.strip_chars().str.contains(_UUID))
+            .then(pl.lit("EVP"))
             .otherwise(pl.lit("CPF"))
         )
     else:
         kt = key_type.str.to_uppercase()
     return (
-        pl.when(kt.is_in(["CPF", "CNPJ"])).then(_digits(s))
-        .when(kt == "EMAIL").then(_email(s))
-        .when(kt == "PHONE").then(_phone(s))
+        pl.when(kt.is_in(["CPF", "CNPJ"]))
+        .then(_digits(s))
+        .when(kt == "EMAIL")
+        .then(_email(s))
+        .when(kt == "PHONE")
+        .then(_phone(s))
         .otherwise(s.str.strip_chars().str.to_lowercase())
     )
 
@@ -162,8 +173,15 @@ def _phone_one(v: str) -> str:
 def _pix_key_one(v: str, key_type: str | None) -> str:
     if key_type is None:
         st = v.strip(_WS)
-        kt = ("EMAIL" if "@" in v else "PHONE" if st.startswith("+")
-              else "EVP" if _UUID_RE.fullmatch(st) else "CPF")
+        kt = (
+            "EMAIL"
+            if "@" in v
+            else "PHONE"
+            if st.startswith("+")
+            else "EVP"
+            if _UUID_RE.fullmatch(st)
+            else "CPF"
+        )
     else:
         kt = key_type.upper()
     if kt in ("CPF", "CNPJ"):
@@ -196,8 +214,15 @@ def normalise_one(value: str, kind: Kind, key_type: str | None = None):
 
 # --- pseudonymisation ---------------------------------------------------------------------------
 
-def pseudonymise(values: pl.Series, kind: Kind, *, key_type: pl.Series | None = None,
-                 key: bytes | None = None, force_python: bool = False) -> pl.Series:
+
+def pseudonymise(
+    values: pl.Series,
+    kind: Kind,
+    *,
+    key_type: pl.Series | None = None,
+    key: bytes | None = None,
+    force_python: bool = False,
+) -> pl.Series:
     """Pseudonyms (64 hex chars) of a Series of identifiers; nulls stay null. Same name as input."""
     norm = normalise(values, kind, key_type)
     uniq = norm.drop_nulls().unique()
@@ -218,8 +243,9 @@ def pseudonym_int(expr: pl.Expr) -> pl.Expr:
     return expr.str.slice(0, 15).str.to_integer(base=16, strict=False).cast(pl.Int64)
 
 
-def pseudonymise_one(value: str | None, kind: Kind, *, key_type: str | None = None,
-                     key: bytes | None = None) -> str | None:
+def pseudonymise_one(
+    value: str | None, kind: Kind, *, key_type: str | None = None, key: bytes | None = None
+) -> str | None:
     """One identifier (e.g. a CPF typed by a user) to its pseudonym, for lookups.
 
     Same output as :func:`pseudonymise` on a one-element Series (tested with hypothesis): ASCII input
@@ -240,8 +266,14 @@ def pseudonymise_one(value: str | None, kind: Kind, *, key_type: str | None = No
     return hmac.new(k, norm.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def pseudonymise_columns(df: pl.DataFrame, columns: dict[str, Kind | tuple[Kind, str]], *,
-                         suffix: str = "_pk", drop: bool = True, key: bytes | None = None) -> pl.DataFrame:
+def pseudonymise_columns(
+    df: pl.DataFrame,
+    columns: dict[str, Kind | tuple[Kind, str]],
+    *,
+    suffix: str = "_pk",
+    drop: bool = True,
+    key: bytes | None = None,
+) -> pl.DataFrame:
     """Add ``<col><suffix>`` pseudonym columns (and drop the clear ones unless ``drop=False``).
 
     ``columns`` maps a column to its kind, or to ``("pix_key", "<key type column>")``.
@@ -250,7 +282,9 @@ def pseudonymise_columns(df: pl.DataFrame, columns: dict[str, Kind | tuple[Kind,
     for col, spec in columns.items():
         kind, kt_col = (spec, None) if isinstance(spec, str) else spec
         kt = df.get_column(kt_col) if kt_col else None
-        out = out.with_columns(pseudonymise(df.get_column(col), kind, key_type=kt, key=key).alias(col + suffix))
+        out = out.with_columns(
+            pseudonymise(df.get_column(col), kind, key_type=kt, key=key).alias(col + suffix)
+        )
     if drop:
         out = out.drop(list(columns))
     return out

@@ -85,9 +85,17 @@ class Check:
         p, cols = self.params, ", ".join(self.columns)
         return {
             "not_null": lambda: f"{cols} must not be null",
-            "between": lambda: f"{cols} must be " + " and ".join(
-                x for x in (f">= {p['min']}" if p.get("min") is not None else "",
-                            f"<= {p['max']}" if p.get("max") is not None else "") if x),
+            "between": lambda: (
+                f"{cols} must be "
+                + " and ".join(
+                    x
+                    for x in (
+                        f">= {p['min']}" if p.get("min") is not None else "",
+                        f"<= {p['max']}" if p.get("max") is not None else "",
+                    )
+                    if x
+                )
+            ),
             "in_set": lambda: f"{cols} must be one of {sorted(map(str, p['values']))}",
             "regex": lambda: f"{cols} must match /{p['pattern']}/",
             "unique": lambda: f"({cols}) must be unique",
@@ -109,6 +117,7 @@ class Check:
 
 
 # --- constructors -------------------------------------------------------------------------------
+
 
 def not_null(*columns: str, name: str | None = None) -> Check:
     return Check(name or f"not_null:{'+'.join(columns)}", "not_null", tuple(columns))
@@ -170,6 +179,7 @@ def suite_for(table: str | Table, extra: Sequence[Check] = (), *, name: str | No
 
 # --- split --------------------------------------------------------------------------------------
 
+
 def failure_flags(df: pl.DataFrame, suite: Suite) -> pl.DataFrame:
     """One boolean column per check (named like the check): True where the row fails it."""
     missing = sorted(suite.columns - set(df.columns))
@@ -178,18 +188,23 @@ def failure_flags(df: pl.DataFrame, suite: Suite) -> pl.DataFrame:
     return df.select([ch.failing().alias(ch.name) for ch in suite.checks])
 
 
-def split_with_flags(df: pl.DataFrame, suite: Suite, flags: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def split_with_flags(
+    df: pl.DataFrame, suite: Suite, flags: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split ``df`` given per-check failure flags (from polars or GX) and build the reasons."""
     if not suite.checks:
         return df, df.head(0).with_columns(
-            pl.lit(None, pl.Int64).alias(ROW_INDEX), pl.lit(None, pl.List(pl.String)).alias(CHECKS),
+            pl.lit(None, pl.Int64).alias(ROW_INDEX),
+            pl.lit(None, pl.List(pl.String)).alias(CHECKS),
             pl.lit(None, pl.String).alias(REASON),
         )
     flag_cols = [f"__flag_{i}" for i in range(len(suite.checks))]
     flags = flags.rename(dict(zip(flags.columns, flag_cols, strict=True)))
     any_bad = pl.any_horizontal([pl.col(f) for f in flag_cols])
     if not flags.select(any_bad.fill_null(True).any()).item():  # every row passes: ``df`` itself, not a copy
-        return df, _bad_rows(df.head(0).with_columns(flags.head(0)).with_row_index(ROW_INDEX), suite, flag_cols)
+        return df, _bad_rows(
+            df.head(0).with_columns(flags.head(0)).with_row_index(ROW_INDEX), suite, flag_cols
+        )
     work = df.with_columns(flags).with_row_index(ROW_INDEX)
     good = work.filter(~any_bad).drop([ROW_INDEX, *flag_cols])
     return good, _bad_rows(work.filter(any_bad), suite, flag_cols)
@@ -197,20 +212,33 @@ def split_with_flags(df: pl.DataFrame, suite: Suite, flags: pl.DataFrame) -> tup
 
 def _bad_rows(work: pl.DataFrame, suite: Suite, flag_cols: list[str]) -> pl.DataFrame:
     """The failing rows of ``work`` (flagged, row-indexed) with the names of their checks and the reasons."""
-    return work.with_columns(
-        pl.concat_list([
-            pl.when(pl.col(f)).then(pl.lit(ch.name)).otherwise(pl.lit(None, pl.String))
-            for f, ch in zip(flag_cols, suite.checks, strict=True)
-        ]).list.drop_nulls().alias(CHECKS),
-        pl.concat_str([
-            pl.when(pl.col(f)).then(ch.reason()).otherwise(pl.lit(None, pl.String))
-            for f, ch in zip(flag_cols, suite.checks, strict=True)
-        ], separator=" | ", ignore_nulls=True).alias(REASON),
-    ).drop(flag_cols).with_columns(pl.col(ROW_INDEX).cast(pl.Int64))
+    return (
+        work.with_columns(
+            pl.concat_list(
+                [
+                    pl.when(pl.col(f)).then(pl.lit(ch.name)).otherwise(pl.lit(None, pl.String))
+                    for f, ch in zip(flag_cols, suite.checks, strict=True)
+                ]
+            )
+            .list.drop_nulls()
+            .alias(CHECKS),
+            pl.concat_str(
+                [
+                    pl.when(pl.col(f)).then(ch.reason()).otherwise(pl.lit(None, pl.String))
+                    for f, ch in zip(flag_cols, suite.checks, strict=True)
+                ],
+                separator=" | ",
+                ignore_nulls=True,
+            ).alias(REASON),
+        )
+        .drop(flag_cols)
+        .with_columns(pl.col(ROW_INDEX).cast(pl.Int64))
+    )
 
 
-def split_valid(df: pl.DataFrame, suite: Suite, *, engine: Literal["polars", "gx"] = "polars"
-                ) -> tuple[pl.DataFrame, pl.DataFrame]:
+def split_valid(
+    df: pl.DataFrame, suite: Suite, *, engine: Literal["polars", "gx"] = "polars"
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``(good, bad)`` rows of ``df`` under ``suite``; see the module docstring for ``bad``'s columns."""
     if engine == "polars":
         flags = failure_flags(df, suite)

@@ -73,8 +73,11 @@ def expectations_for(ch: Check) -> list[Any]:
 
 
 def _to_pandas(df: pl.DataFrame, suite: Suite):
-    derived = [_VALIDITY[ch.kind](pl.col(ch.column)).alias(_derived(ch))
-               for ch in suite.checks if ch.kind in _VALIDITY]
+    derived = [
+        _VALIDITY[ch.kind](pl.col(ch.column)).alias(_derived(ch))
+        for ch in suite.checks
+        if ch.kind in _VALIDITY
+    ]
     cols = sorted(suite.columns)
     frame = df.select(cols).with_columns(derived) if derived else df.select(cols)
     frame = frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
@@ -126,7 +129,9 @@ def failure_flags_gx(df: pl.DataFrame, suite: Suite) -> pl.DataFrame:
         idx: set[int] = set()
         for r in results:
             if r.exception_info and r.exception_info.get("raised_exception"):
-                raise RuntimeError(f"GX failed on check {ch.name}: {r.exception_info.get('exception_message')}")
+                raise RuntimeError(
+                    f"GX failed on check {ch.name}: {r.exception_info.get('exception_message')}"
+                )
             for i in r.result.get("unexpected_index_list") or []:
                 idx.add(int(i))
         mask = pl.Series(ch.name, [False] * n, dtype=pl.Boolean)
@@ -154,15 +159,21 @@ class GxReport:
         return [c["check"] for c in self.checks if not c["success"]]
 
 
-def gx_report(df: pl.DataFrame, suite: Suite, *, sample_rows: int | None = 200_000, seed: int = 0) -> GxReport:
+def gx_report(
+    df: pl.DataFrame, suite: Suite, *, sample_rows: int | None = 200_000, seed: int = 0
+) -> GxReport:
     """Validate ``df`` (or a seeded sample of ``sample_rows``) with GX; unique checks see the sample only."""
     frame = df.sample(n=sample_rows, seed=seed) if sample_rows is not None and df.height > sample_rows else df
     checks = []
     for ch, results in _run(frame, suite, "SUMMARY"):
         unexpected = sum(int(r.result.get("unexpected_count") or 0) for r in results)
-        checks.append({
-            "check": ch.name, "rule": ch.describe(), "success": all(r.success for r in results),
-            "unexpected_count": unexpected,
-            "expectations": [r.expectation_config.type for r in results],
-        })
+        checks.append(
+            {
+                "check": ch.name,
+                "rule": ch.describe(),
+                "success": all(r.success for r in results),
+                "unexpected_count": unexpected,
+                "expectations": [r.expectation_config.type for r in results],
+            }
+        )
     return GxReport(suite.name, all(c["success"] for c in checks), frame.height, df.height, checks)

@@ -40,17 +40,21 @@ class SplitOutcome:
         return self.good.height + self.quarantined
 
 
-def to_quarantine_rows(bad: pl.DataFrame, *, source_table: str, run_id: str,
-                       key_columns: list[str] | None = None, now: datetime | None = None) -> pl.DataFrame:
+def to_quarantine_rows(
+    bad: pl.DataFrame,
+    *,
+    source_table: str,
+    run_id: str,
+    key_columns: list[str] | None = None,
+    now: datetime | None = None,
+) -> pl.DataFrame:
     """Shape ``split_valid``'s bad rows as ``quarantine.rows`` rows."""
     now = now or datetime.now(UTC)
     data_cols = [c for c in bad.columns if c not in (ROW_INDEX, CHECKS, REASON)]
     if key_columns is None:
         key_columns = list(TABLES[source_table].key) if source_table in TABLES else []
     key_columns = [c for c in key_columns if c in data_cols]
-    record_key = (
-        pl.struct(key_columns).struct.json_encode() if key_columns else pl.lit(None, pl.String)
-    )
+    record_key = pl.struct(key_columns).struct.json_encode() if key_columns else pl.lit(None, pl.String)
     return bad.select(
         pl.lit(run_id).alias("run_id"),
         pl.lit(source_table).alias("source_table"),
@@ -64,8 +68,14 @@ def to_quarantine_rows(bad: pl.DataFrame, *, source_table: str, run_id: str,
     )
 
 
-def quarantine(bad: pl.DataFrame, *, source_table: str, run_id: str, key_columns: list[str] | None = None,
-               settings: Settings | None = None) -> int:
+def quarantine(
+    bad: pl.DataFrame,
+    *,
+    source_table: str,
+    run_id: str,
+    key_columns: list[str] | None = None,
+    settings: Settings | None = None,
+) -> int:
     """Write bad rows (from :func:`lake.quality.split_valid`) to ``quarantine.rows``; returns the count."""
     if bad.height == 0:
         return 0
@@ -74,9 +84,15 @@ def quarantine(bad: pl.DataFrame, *, source_table: str, run_id: str, key_columns
     return rows.height
 
 
-def split_and_quarantine(df: pl.DataFrame, suite: Suite, *, run_id: str, source_table: str | None = None,
-                         engine: Literal["polars", "gx"] = "polars",
-                         settings: Settings | None = None) -> SplitOutcome:
+def split_and_quarantine(
+    df: pl.DataFrame,
+    suite: Suite,
+    *,
+    run_id: str,
+    source_table: str | None = None,
+    engine: Literal["polars", "gx"] = "polars",
+    settings: Settings | None = None,
+) -> SplitOutcome:
     """Split ``df`` under ``suite``; quarantine the bad rows; return the good ones."""
     target = source_table or suite.table
     if target is None:
@@ -88,8 +104,9 @@ def split_and_quarantine(df: pl.DataFrame, suite: Suite, *, run_id: str, source_
     return SplitOutcome(good, n, bad)
 
 
-def read_quarantine(*, source_table: str | None = None, run_id: str | None = None,
-                    settings: Settings | None = None) -> pl.DataFrame:
+def read_quarantine(
+    *, source_table: str | None = None, run_id: str | None = None, settings: Settings | None = None
+) -> pl.DataFrame:
     """Quarantined rows, optionally of one source table and/or run."""
     if not delta.exists(QUARANTINE_TABLE, settings):
         return pl.DataFrame(schema=get_table(QUARANTINE_TABLE).schema)

@@ -25,7 +25,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ENV_PREFIX = "COFRE_"
 
 
-
 class SettingsError(RuntimeError):
     """Raised at start-up when an environment variable holds a bad value; names the variable."""
 
@@ -88,9 +87,11 @@ class Settings(BaseSettings):
     )
     lake_commit_retries: int = Field(default=12, description="retries of a Delta commit on conflict")
     lake_parquet_compression: Literal["ZSTD", "SNAPPY", "LZ4_RAW", "UNCOMPRESSED"] = Field(
-        default="ZSTD", description="codec of the Parquet files the lake writes")
+        default="ZSTD", description="codec of the Parquet files the lake writes"
+    )
     lake_parquet_compression_level: int | None = Field(
-        default=1, description="codec level (ZSTD: 1 is fast and still about a third smaller than SNAPPY)")
+        default=1, description="codec level (ZSTD: 1 is fast and still about a third smaller than SNAPPY)"
+    )
 
     # --- relational, logs and audit ----------------------------------------------------------
     database_url: str | None = None
@@ -101,7 +102,8 @@ class Settings(BaseSettings):
     feast_repo: Path = Path(__file__).resolve().parent.parent / "features"
     feast_online_url: str | None = Field(default=None, description="sqlite:///path or postgresql://...")
     feast_registry_url: str | None = Field(
-        default=None, description="Feast registry: a file path (registry.db) or postgresql://... (sql registry)"
+        default=None,
+        description="Feast registry: a file path (registry.db) or postgresql://... (sql registry)",
     )
     feast_project: str = Field(default="cofre", pattern=r"^[A-Za-z0-9_]+$", description="Feast project name")
     mlflow_tracking_uri: str | None = None
@@ -115,7 +117,8 @@ class Settings(BaseSettings):
 
     # --- audit anchoring on Stellar -----------------------------------------------------------
     stellar_secret_seed: SecretStr | None = Field(
-        default=None, description="S... seed of the anchoring account; unset: a dev key derived from pseudonym_key"
+        default=None,
+        description="S... seed of the anchoring account; unset: a dev key derived from pseudonym_key",
     )
     stellar_network_passphrase: str = "Test SDF Network ; September 2015"
     # --- LGPD ----------------------------------------------------------------------------------

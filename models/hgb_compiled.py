@@ -45,8 +45,12 @@ class CompiledHGB:
             names = [name for name, *_ in pre.transformers_]
             out = pre.output_indices_
             rest = out.get("remainder", slice(0, 0))
-            if (names[:2] != ["encoder", "numerical"] or out["encoder"] != slice(0, len(cat_idx))
-                    or out["numerical"] != slice(len(cat_idx), self.n_features) or rest.stop != rest.start):
+            if (
+                names[:2] != ["encoder", "numerical"]
+                or out["encoder"] != slice(0, len(cat_idx))
+                or out["numerical"] != slice(len(cat_idx), self.n_features)
+                or rest.stop != rest.start
+            ):
                 raise ValueError("unexpected HistGradientBoosting preprocessor layout")
             enc = pre.named_transformers_["encoder"]
             if enc.handle_unknown != "use_encoded_value" or not np.isnan(enc.unknown_value):
@@ -54,12 +58,16 @@ class CompiledHGB:
             self.order = np.concatenate([cat_idx, num_idx])
             self.n_cat = len(cat_idx)
             # known categories without the NaN that OrdinalEncoder keeps last (it encodes to NaN anyway)
-            self.categories = [np.asarray(c, dtype=np.float64)[~np.isnan(np.asarray(c, dtype=np.float64))]
-                               for c in enc.categories_]
+            self.categories = [
+                np.asarray(c, dtype=np.float64)[~np.isnan(np.asarray(c, dtype=np.float64))]
+                for c in enc.categories_
+            ]
         # categories that are all small non-negative integers (hash buckets) encode by table look-up
         self.code_table = None
-        if self.categories and all(len(c) == 0 or (np.all(c == np.floor(c)) and c.min() >= 0 and c.max() < 256)
-                                   for c in self.categories):
+        if self.categories and all(
+            len(c) == 0 or (np.all(c == np.floor(c)) and c.min() >= 0 and c.max() < 256)
+            for c in self.categories
+        ):
             self.code_table = np.full((len(self.categories), 256), np.nan)
             for j, c in enumerate(self.categories):
                 self.code_table[j, c.astype(np.int64)] = np.arange(len(c))
@@ -70,8 +78,20 @@ class CompiledHGB:
         self._flatten([p[0] for p in clf._predictors])
 
     def _flatten(self, predictors) -> None:
-        fields = {k: [] for k in ("value", "feature_idx", "num_threshold", "missing_go_to_left", "left",
-                                  "right", "is_leaf", "is_categorical", "bitset_idx")}
+        fields = {
+            k: []
+            for k in (
+                "value",
+                "feature_idx",
+                "num_threshold",
+                "missing_go_to_left",
+                "left",
+                "right",
+                "is_leaf",
+                "is_categorical",
+                "bitset_idx",
+            )
+        }
         roots, bitsets, node_off, bs_off, depth = [], [], 0, 0, 0
         for p in predictors:
             n = p.nodes
@@ -96,7 +116,9 @@ class CompiledHGB:
         is_leaf = cat["is_leaf"].astype(bool)
         own = np.arange(len(is_leaf))
         # [:, 1] when going left; a leaf points to itself, so every walk can take max_depth steps
-        self.children = np.stack([np.where(is_leaf, own, cat["right"]), np.where(is_leaf, own, cat["left"])], axis=1)
+        self.children = np.stack(
+            [np.where(is_leaf, own, cat["right"]), np.where(is_leaf, own, cat["left"])], axis=1
+        )
         self.feature = np.where(is_leaf, 0, self.feature)
         self.is_cat_node = cat["is_categorical"].astype(bool) & ~is_leaf
         self.bitset = cat["bitset_idx"]
@@ -111,14 +133,16 @@ class CompiledHGB:
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f"expected a (rows, {self.n_features}) matrix, got shape {X.shape}")
         out = X[:, self.order]  # a copy
-        if self.n_cat and np.isinf(out[:, :self.n_cat]).any():
-            raise ValueError("Input contains infinity in a categorical column")  # as OrdinalEncoder refuses it
+        if self.n_cat and np.isinf(out[:, : self.n_cat]).any():
+            raise ValueError(
+                "Input contains infinity in a categorical column"
+            )  # as OrdinalEncoder refuses it
         if self.code_table is not None:
-            raw = out[:, :self.n_cat]
+            raw = out[:, : self.n_cat]
             with np.errstate(invalid="ignore"):
                 ok = (raw >= 0) & (raw < 256) & (raw == np.floor(raw))  # NaN: False
             idx = np.where(ok, raw, 0).astype(np.int64)
-            out[:, :self.n_cat] = np.where(ok, self.code_table[np.arange(self.n_cat), idx], np.nan)
+            out[:, : self.n_cat] = np.where(ok, self.code_table[np.arange(self.n_cat), idx], np.nan)
             return out
         for j, cats in enumerate(self.categories):
             col = out[:, j]

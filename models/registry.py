@@ -127,7 +127,9 @@ def log_training_run(
     import matplotlib.pyplot as plt
 
     with mlflow.start_run(experiment_id=exp_id) as run:
-        mlflow.log_params({k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in params.items()})
+        mlflow.log_params(
+            {k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in params.items()}
+        )
         mlflow.log_metrics({k: float(v) for k, v in metrics.items()})
         if data_versions is not None:
             dv = json.dumps(data_versions, sort_keys=True)
@@ -162,8 +164,15 @@ def log_training_run(
     metric, value, fp = holdout
     _tag_holdout(client, model_name, version, metric, value, fp)
     return promote_if_better(
-        client, model_name, version, metric, value, fp,
-        higher_is_better=higher_is_better, evaluate=evaluate, run_id=run_id,
+        client,
+        model_name,
+        version,
+        metric,
+        value,
+        fp,
+        higher_is_better=higher_is_better,
+        evaluate=evaluate,
+        run_id=run_id,
     )
 
 
@@ -216,7 +225,9 @@ def promote_if_better(
         how = "champion re-evaluated on the challenger's holdout"
     else:
         client.set_model_version_tag(name, version, "promotion", "not compared: different holdout")
-        return RunResult(run_id, name, version, False, "different holdout and no evaluate callback", value, None)
+        return RunResult(
+            run_id, name, version, False, "different holdout and no evaluate callback", value, None
+        )
     better = value > champ_value if higher_is_better else value < champ_value
     decision = (
         f"{'promoted' if better else 'kept champion v' + str(champ.version)}: "

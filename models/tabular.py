@@ -82,7 +82,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             mapping = {v: float(i) for i, v in enumerate(top)}
             if len(ranked) > len(top):
                 other = float(len(top))
-                mapping.update({v: other for v, _ in ranked[len(top):]})
+                mapping.update({v: other for v, _ in ranked[len(top) :]})
             self.categories_[col] = mapping
         self.feature_names_in_ = np.asarray(list(df.columns), dtype=object)
         self.features_ = self.plan_.features

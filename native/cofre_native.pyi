@@ -38,7 +38,11 @@ def chain_hashes(genesis: bytes, payloads: Sequence[bytes]) -> list[bytes]:
     """Hashes of the chain over ``payloads`` starting at ``genesis`` (32 bytes)."""
 
 def verify_chain(
-    prev_hashes: Sequence[bytes], payloads: Sequence[bytes], hashes: Sequence[bytes], *, threads: int | None = None
+    prev_hashes: Sequence[bytes],
+    payloads: Sequence[bytes],
+    hashes: Sequence[bytes],
+    *,
+    threads: int | None = None,
 ) -> int | None:
     """Index of the first record whose hash != SHA-256(prev_hash || payload) or whose
     prev_hash != the previous record's hash; None if the chain is intact. prev_hashes[0] is

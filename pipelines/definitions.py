@@ -26,24 +26,47 @@ from pipelines.serasa import assets as serasa_assets
 from pipelines.serasa import checks as serasa_checks
 
 ASSETS = [
-    bank_assets.bank_bronze, bank_assets.labels_bronze, bank_assets.silver_customers, bank_assets.silver_logins,
+    bank_assets.bank_bronze,
+    bank_assets.labels_bronze,
+    bank_assets.silver_customers,
+    bank_assets.silver_logins,
     bank_assets.silver_pix_keys,
-    of_assets.open_finance_bronze, of_assets.silver_accounts, of_assets.silver_transactions, of_assets.silver_loans,
+    of_assets.open_finance_bronze,
+    of_assets.silver_accounts,
+    of_assets.silver_transactions,
+    of_assets.silver_loans,
     of_assets.silver_loan_instalments,
-    serasa_assets.serasa_bronze, serasa_assets.silver_bureau_scores,
-    pix_assets.pix_bronze, pix_assets.silver_pix_received,
-    gold_assets.transaction_features, gold_assets.customer_day, gold_assets.credit_features,
+    serasa_assets.serasa_bronze,
+    serasa_assets.silver_bureau_scores,
+    pix_assets.pix_bronze,
+    pix_assets.silver_pix_received,
+    gold_assets.transaction_features,
+    gold_assets.customer_day,
+    gold_assets.credit_features,
     gold_assets.counterparty_pairs,
-    features_assets.feast_online_store, *models_assets.ASSETS,
+    features_assets.feast_online_store,
+    *models_assets.ASSETS,
     *AUDIT_ASSETS,
 ]
-CHECKS = [*bank_checks.CHECKS, *of_checks.CHECKS, *serasa_checks.CHECKS, *pix_checks.CHECKS, *gold_checks.CHECKS, *AUDIT_CHECKS]
+CHECKS = [
+    *bank_checks.CHECKS,
+    *of_checks.CHECKS,
+    *serasa_checks.CHECKS,
+    *pix_checks.CHECKS,
+    *gold_checks.CHECKS,
+    *AUDIT_CHECKS,
+]
 
 
 def build_defs(lake_uri: str | None = None, world_folder: str | None = None) -> Definitions:
-    return Definitions(assets=ASSETS, asset_checks=CHECKS, jobs=[lake_job, models_assets.models_job, *AUDIT_JOBS],
-                       schedules=[daily, *AUDIT_SCHEDULES],
-                       sensors=[new_sandbox_data], resources=default_resources(lake_uri, world_folder))
+    return Definitions(
+        assets=ASSETS,
+        asset_checks=CHECKS,
+        jobs=[lake_job, models_assets.models_job, *AUDIT_JOBS],
+        schedules=[daily, *AUDIT_SCHEDULES],
+        sensors=[new_sandbox_data],
+        resources=default_resources(lake_uri, world_folder),
+    )
 
 
 defs = build_defs()

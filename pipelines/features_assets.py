@@ -6,7 +6,6 @@ counterparty pairs); it rebuilds only the views whose Delta table version change
 Wired into ``definitions.py`` by the lead.
 """
 
-
 import dagster as dg
 
 GOLD_DEPS = [
@@ -29,8 +28,13 @@ def feast_online_store(context: dg.AssetExecutionContext) -> dg.MaterializeResul
     from lake.settings import get_settings
 
     report = apply_and_materialize(get_settings(), progress=context.log.info)
-    return dg.MaterializeResult(metadata={
-        **{f"{view}.version": dg.MetadataValue.int(r["version"]) for view, r in report.items()
-           if r["version"] is not None},
-        **{f"{view}.status": dg.MetadataValue.text(r["status"]) for view, r in report.items()},
-    })
+    return dg.MaterializeResult(
+        metadata={
+            **{
+                f"{view}.version": dg.MetadataValue.int(r["version"])
+                for view, r in report.items()
+                if r["version"] is not None
+            },
+            **{f"{view}.status": dg.MetadataValue.text(r["status"]) for view, r in report.items()},
+        }
+    )

@@ -40,26 +40,42 @@ def _train(context: dg.AssetExecutionContext, name: str) -> dg.MaterializeResult
     return _result(run)
 
 
-@dg.asset(key=dg.AssetKey(["models", "fraud"]), deps=[FEAST, GOLD_TX, GOLD_DAY, GOLD_PAIRS], group_name="models",
-          kinds={"mlflow", "sklearn"}, description="Fraud model (fraud_v1 features) registered in MLflow")
+@dg.asset(
+    key=dg.AssetKey(["models", "fraud"]),
+    deps=[FEAST, GOLD_TX, GOLD_DAY, GOLD_PAIRS],
+    group_name="models",
+    kinds={"mlflow", "sklearn"},
+    description="Fraud model (fraud_v1 features) registered in MLflow",
+)
 def fraud_model(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     return _train(context, "fraud")
 
 
-@dg.asset(key=dg.AssetKey(["models", "credit"]), deps=[FEAST, GOLD_CREDIT, GOLD_DAY], group_name="models",
-          kinds={"mlflow", "sklearn"}, description="Credit suitability model (credit_v1) registered in MLflow")
+@dg.asset(
+    key=dg.AssetKey(["models", "credit"]),
+    deps=[FEAST, GOLD_CREDIT, GOLD_DAY],
+    group_name="models",
+    kinds={"mlflow", "sklearn"},
+    description="Credit suitability model (credit_v1) registered in MLflow",
+)
 def credit_model(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     return _train(context, "credit")
 
 
-@dg.asset(key=dg.AssetKey(["models", "recommend"]), deps=[FEAST, GOLD_CREDIT, GOLD_DAY,
-                                                          dg.AssetKey(["models", "credit"])],
-          group_name="models", kinds={"mlflow", "sklearn"},
-          description="Offer ranker over lake customers (credit score from the credit champion)")
+@dg.asset(
+    key=dg.AssetKey(["models", "recommend"]),
+    deps=[FEAST, GOLD_CREDIT, GOLD_DAY, dg.AssetKey(["models", "credit"])],
+    group_name="models",
+    kinds={"mlflow", "sklearn"},
+    description="Offer ranker over lake customers (credit score from the credit champion)",
+)
 def recommend_model(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     return _train(context, "recommend")
 
 
 ASSETS = [fraud_model, credit_model, recommend_model]
-models_job = dg.define_asset_job("models_job", selection=dg.AssetSelection.groups("models"),
-                                 description="train fraud, credit, recommend from the lake and register them")
+models_job = dg.define_asset_job(
+    "models_job",
+    selection=dg.AssetSelection.groups("models"),
+    description="train fraud, credit, recommend from the lake and register them",
+)

@@ -131,6 +131,10 @@ class PixResource(_SourceResource):
 
 def default_resources(lake_uri: str | None = None, world_folder: str | None = None) -> dict[str, Any]:
     world = WorldResource(folder=world_folder)
-    return {"lake": LakeResource(lake_uri=lake_uri), "world": world,
-            "open_finance": OpenFinanceResource(world=world), "serasa": SerasaResource(world=world),
-            "pix": PixResource(world=world)}
+    return {
+        "lake": LakeResource(lake_uri=lake_uri),
+        "world": world,
+        "open_finance": OpenFinanceResource(world=world),
+        "serasa": SerasaResource(world=world),
+        "pix": PixResource(world=world),
+    }

@@ -22,8 +22,14 @@ def _layer_of(key: AssetKey) -> str:
     return key.path[0]
 
 
-def run_layers(*, echo: Callable[[str], None] = print, persistent: bool = False, lake_uri: str | None = None,
-               world_folder: str | None = None, layers: tuple[str, ...] = LAYERS) -> bool:
+def run_layers(
+    *,
+    echo: Callable[[str], None] = print,
+    persistent: bool = False,
+    lake_uri: str | None = None,
+    world_folder: str | None = None,
+    layers: tuple[str, ...] = LAYERS,
+) -> bool:
     """Materialise the given layers in order; True when every step and blocking check succeeded."""
     instance = DagsterInstance.get() if persistent else DagsterInstance.ephemeral()
     resources = default_resources(lake_uri, world_folder)
@@ -32,16 +38,24 @@ def run_layers(*, echo: Callable[[str], None] = print, persistent: bool = False,
         t0 = time.perf_counter()
         keys = [k for a in ASSETS for k in a.keys if _layer_of(k) == layer]
         echo(f"[{layer}] materialising {len(keys)} assets ...")
-        res = materialize([*ASSETS, *CHECKS], selection=keys, resources=resources, instance=instance,
-                          raise_on_error=False, tags={"cofre/layer": layer})
+        res = materialize(
+            [*ASSETS, *CHECKS],
+            selection=keys,
+            resources=resources,
+            instance=instance,
+            raise_on_error=False,
+            tags={"cofre/layer": layer},
+        )
         for mat in res.get_asset_materialization_events():
             m = mat.materialization
             meta = {k: v.value for k, v in m.metadata.items()}
             echo(f"  {m.asset_key.to_user_string():<45} {meta}")
         for ev in res.get_asset_check_evaluations():
             if not ev.passed:
-                echo(f"  check FAILED {ev.asset_key.to_user_string()}:{ev.check_name} "
-                     f"{ {k: v.value for k, v in ev.metadata.items()} }")
+                echo(
+                    f"  check FAILED {ev.asset_key.to_user_string()}:{ev.check_name} "
+                    f"{ {k: v.value for k, v in ev.metadata.items()} }"
+                )
         for ev in res.get_step_failure_events():
             err = ev.step_failure_data.error
             while err is not None and err.cause is not None:

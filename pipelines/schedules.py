@@ -4,7 +4,6 @@ The sensor's cursor is a fingerprint of the world manifest (configuration and ro
 latest booking date, so a regenerated or extended world (new sandbox data) triggers one run.
 """
 
-
 import hashlib
 import json
 
@@ -22,12 +21,19 @@ from dagster import (
 
 from pipelines.resources import WorldResource
 
-lake_job = define_asset_job("lake_job",
-                            selection=AssetSelection.all() - AssetSelection.groups("models", "audit"),
-                            description="bronze -> silver -> gold -> Feast online store (models: models_job)")
+lake_job = define_asset_job(
+    "lake_job",
+    selection=AssetSelection.all() - AssetSelection.groups("models", "audit"),
+    description="bronze -> silver -> gold -> Feast online store (models: models_job)",
+)
 
-daily = ScheduleDefinition(job=lake_job, cron_schedule="0 4 * * *", execution_timezone="America/Sao_Paulo",
-                           default_status=DefaultScheduleStatus.STOPPED, name="lake_daily")
+daily = ScheduleDefinition(
+    job=lake_job,
+    cron_schedule="0 4 * * *",
+    execution_timezone="America/Sao_Paulo",
+    default_status=DefaultScheduleStatus.STOPPED,
+    name="lake_daily",
+)
 
 
 def world_fingerprint(world: WorldResource) -> str | None:

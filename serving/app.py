@@ -41,8 +41,18 @@ def default_routers() -> list[APIRouter]:
 
     # the hot scoring routes first: requests are matched against routes in order (the prefixes
     # are disjoint, so the order changes nothing else)
-    return [fraud.router, suitability.router, recommendations.router, pix.router, auth.router, accounts.router,
-            brcode.router, documents.router, audit.router, lgpd.router]
+    return [
+        fraud.router,
+        suitability.router,
+        recommendations.router,
+        pix.router,
+        auth.router,
+        accounts.router,
+        brcode.router,
+        documents.router,
+        audit.router,
+        lgpd.router,
+    ]
 
 
 def create_app(
@@ -57,8 +67,9 @@ def create_app(
     services = build_services(settings, fraud_screen=fraud_screen, clock=clock)
     services.extras["scoring"] = scoring = load_scoring(settings)
     if fraud_screen is None and "fraud" in scoring.models:
-        services.fraud_screen = ModelFraudScreen(scoring.models["fraud"], scoring.version("fraud"), settings,
-                                                 services.read_connections)
+        services.fraud_screen = ModelFraudScreen(
+            scoring.models["fraud"], scoring.version("fraud"), settings, services.read_connections
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202

@@ -19,7 +19,8 @@ from serving.services import Services
 
 bearer = HTTPBearer(auto_error=False, description="ES256 access token from /auth/login")
 _SESSION_STATE = select(LoginSession.revoked_at).where(  # built once, executed on every request
-    LoginSession.id == bindparam("session_id"), LoginSession.user_id == bindparam("user_id"))
+    LoginSession.id == bindparam("session_id"), LoginSession.user_id == bindparam("user_id")
+)
 
 
 async def get_services(request: Request) -> Services:

@@ -41,7 +41,8 @@ log = logging.getLogger("cofre.serving.ratelimit")
 
 _meta = sa.MetaData()
 _hits = sa.Table(
-    "rate_limit_hits", _meta,
+    "rate_limit_hits",
+    _meta,
     sa.Column("key", sa.String(300), primary_key=True),
     sa.Column("window_start", sa.BigInteger, primary_key=True),
     sa.Column("hits", sa.Integer, nullable=False),
@@ -64,8 +65,9 @@ class SqlFixedWindow:
         now = time.time() if now is None else now
         start = int(now // self.seconds) * self.seconds
         stmt = self._insert(_hits).values(key=key, window_start=start, hits=1)
-        stmt = stmt.on_conflict_do_update(index_elements=["key", "window_start"],
-                                          set_={"hits": _hits.c.hits + 1}).returning(_hits.c.hits)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["key", "window_start"], set_={"hits": _hits.c.hits + 1}
+        ).returning(_hits.c.hits)
         with self.engine.begin() as conn:
             count = conn.execute(stmt).scalar_one()
             self._calls += 1
@@ -110,11 +112,15 @@ class MemoryFixedWindow:
 
 
 class RateLimiter:
-    def __init__(self, rate: str, log_store_url: str | None, db_name: str, database_url: str | None = None) -> None:
+    def __init__(
+        self, rate: str, log_store_url: str | None, db_name: str, database_url: str | None = None
+    ) -> None:
         self.item = parse(rate)
         self.fallback_reason: str | None = None
         self.backend = "memory"
-        self.window: SqlFixedWindow | MemoryFixedWindow = MemoryFixedWindow(self.item.amount, self.item.get_expiry())
+        self.window: SqlFixedWindow | MemoryFixedWindow = MemoryFixedWindow(
+            self.item.amount, self.item.get_expiry()
+        )
         self.limiter: MovingWindowRateLimiter | None = None
         if database_url and database_url.startswith("postgresql"):
             engine = sa.create_engine(database_url, pool_pre_ping=True)
@@ -127,7 +133,9 @@ class RateLimiter:
                 self.limiter, self.backend = MovingWindowRateLimiter(shared), "mongodb"
             except Exception as exc:  # noqa: BLE001 - any refusal of the shared store
                 self.fallback_reason = f"{type(exc).__name__}: {str(exc)[:160]}"
-                log.warning("shared rate-limit store refused (%s); using in-process memory", self.fallback_reason)
+                log.warning(
+                    "shared rate-limit store refused (%s); using in-process memory", self.fallback_reason
+                )
         self.blocking = self.backend != "memory"
 
     def check(self, scope: str, ident: str) -> None:

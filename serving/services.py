@@ -66,24 +66,31 @@ class Services:
         self.engine.dispose()
 
 
-def build_services(settings: Settings, *, fraud_screen: FraudScreen | None = None, clock=time.time) -> Services:
+def build_services(
+    settings: Settings, *, fraud_screen: FraudScreen | None = None, clock=time.time
+) -> Services:
     settings.home.mkdir(parents=True, exist_ok=True)
     db_url = str(settings.database_url)
     if db_url.startswith("sqlite:///"):
-        Path(db_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        Path(db_url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
     if settings.profile == "embedded":
         from serving.migrations import upgrade
 
         upgrade(str(settings.database_url))
     engine = make_engine(str(settings.database_url))
     max_ttl = max(settings.access_token_ttl_s, settings.stepup_token_ttl_s)
-    keys = KeyStore(settings.home / "keys", rotation_s=settings.jwt_key_rotation_s, max_token_ttl_s=max_ttl,
-                    clock=clock)
+    keys = KeyStore(
+        settings.home / "keys", rotation_s=settings.jwt_key_rotation_s, max_token_ttl_s=max_ttl, clock=clock
+    )
     audit = open_audit_store(str(settings.log_store_url), settings.log_store_db)
-    limiter = RateLimiter(settings.rate_limit, settings.log_store_url, settings.log_store_db, settings.database_url)
+    limiter = RateLimiter(
+        settings.rate_limit, settings.log_store_url, settings.log_store_db, settings.database_url
+    )
     return Services(
         settings=settings,
-        local_io=engine.dialect.name == "sqlite" and isinstance(audit, SQLiteAuditStore) and not limiter.blocking,
+        local_io=engine.dialect.name == "sqlite"
+        and isinstance(audit, SQLiteAuditStore)
+        and not limiter.blocking,
         engine=engine,
         sessions=make_sessionmaker(engine),
         read_connections=make_read_connections(engine),

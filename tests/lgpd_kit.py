@@ -42,7 +42,14 @@ def register_person(client, tag: str) -> dict:  # noqa: ANN001
     r = client.post("/auth/login", json={"email": email, "password": PASSWORD})
     assert r.status_code == 200, r.text
     phone = f"+551198{i:03d}{cpf[-5:]}"
-    return {**user, "cpf": cpf, "name": name, "email": email, "phone": phone, "access": r.json()["access_token"]}
+    return {
+        **user,
+        "cpf": cpf,
+        "name": name,
+        "email": email,
+        "phone": phone,
+        "access": r.json()["access_token"],
+    }
 
 
 def seed_gateway(client, admin: dict, person: dict, control: dict) -> None:  # noqa: ANN001
@@ -53,8 +60,11 @@ def seed_gateway(client, admin: dict, person: dict, control: dict) -> None:  # n
         assert r.status_code == 200, r.text
         for purpose in ("credit_analysis", "marketing"):
             assert client.post(f"/lgpd/consents/{purpose}", headers=auth(p["access"])).status_code == 201
-        r = client.post("/lgpd/consents/open_finance_sharing", json={"external_ref": f"urn:cofre:{uuid.uuid4()}"},
-                        headers=auth(p["access"]))
+        r = client.post(
+            "/lgpd/consents/open_finance_sharing",
+            json={"external_ref": f"urn:cofre:{uuid.uuid4()}"},
+            headers=auth(p["access"]),
+        )
         assert r.status_code == 201
         p["of_consent"] = r.json()["external_ref"]
         stepped = step_up(client, p, enrol_device(client, p))
@@ -67,23 +77,35 @@ def seed_gateway(client, admin: dict, person: dict, control: dict) -> None:  # n
         p["pix_keys"] = keys
         deposit(client, admin, p["account_id"], 50_000)
     for payer, payee in ((person, control), (control, person)):
-        r = client.post("/pix/transfers", json={"amount_cents": 1_234, "key": payee["pix_keys"][0][1]},
-                        headers=auth(payer["access"], **{"Idempotency-Key": uuid.uuid4().hex,
-                                                         "X-Device-ID": "dev-" + payer["cpf"]}))
+        r = client.post(
+            "/pix/transfers",
+            json={"amount_cents": 1_234, "key": payee["pix_keys"][0][1]},
+            headers=auth(
+                payer["access"], **{"Idempotency-Key": uuid.uuid4().hex, "X-Device-ID": "dev-" + payer["cpf"]}
+            ),
+        )
         assert r.status_code == 201, r.text
     for p in (person, control):
-        r = client.post("/documents", files={"file": (f"extrato-{p['cpf']}.pdf", PDF + p["name"].encode(),
-                                                      "application/pdf")},
-                        data={"kind": "statement"}, headers=auth(p["access"]))
+        r = client.post(
+            "/documents",
+            files={"file": (f"extrato-{p['cpf']}.pdf", PDF + p["name"].encode(), "application/pdf")},
+            data={"kind": "statement"},
+            headers=auth(p["access"]),
+        )
         assert r.status_code == 201, r.text
         services = client.app.state.services
         from serving.audit.store import make_event
 
-        services.audit.append(make_event(actor=services.pseudonym(p["id"]), action="decision:credit",
-                                         resource=f"credit_application:{p['id']}", outcome="decline",
-                                         model_version="credit-test-1",
-                                         details={"reasons": ["score_latest below 400", "income_regularity low"],
-                                                  "probability": 0.71}))
+        services.audit.append(
+            make_event(
+                actor=services.pseudonym(p["id"]),
+                action="decision:credit",
+                resource=f"credit_application:{p['id']}",
+                outcome="decline",
+                model_version="credit-test-1",
+                details={"reasons": ["score_latest below 400", "income_regularity low"], "probability": 0.71},
+            )
+        )
 
 
 def identities(settings, p: dict) -> dict[str, str]:  # noqa: ANN001
@@ -92,10 +114,16 @@ def identities(settings, p: dict) -> dict[str, str]:  # noqa: ANN001
     d = p["cpf"]
     from serving.audit.pseudonym import actor_pseudonym
 
-    out = {"cpf": d, "cpf_formatted": f"{d[:3]}.{d[3:6]}.{d[6:9]}-{d[9:]}", "name": p["name"], "email": p["email"],
-           "phone": p["phone"], "customer_pk": pseudonymise_one(d, "cpf", key=key),
-           "email_pk": pseudonymise_one(p["email"], "email", key=key),
-           "actor_pk": actor_pseudonym(key, p["id"])}
+    out = {
+        "cpf": d,
+        "cpf_formatted": f"{d[:3]}.{d[3:6]}.{d[6:9]}-{d[9:]}",
+        "name": p["name"],
+        "email": p["email"],
+        "phone": p["phone"],
+        "customer_pk": pseudonymise_one(d, "cpf", key=key),
+        "email_pk": pseudonymise_one(p["email"], "email", key=key),
+        "actor_pk": actor_pseudonym(key, p["id"]),
+    }
     for kt, k in p["pix_keys"]:
         out[f"pix_{kt}"] = k
         out[f"pix_{kt}_pk"] = pseudonymise_one(k, "pix_key", key_type=kt, key=key)
@@ -103,6 +131,7 @@ def identities(settings, p: dict) -> dict[str, str]:  # noqa: ANN001
 
 
 # --- lake ----------------------------------------------------------------------------------------
+
 
 def _fill(table: str, rows: list[dict]) -> pl.DataFrame:
     t = get_table(table)
@@ -137,26 +166,92 @@ def seed_lake(settings, person: dict, control: dict) -> None:  # noqa: ANN001
     for i, (p, ids) in enumerate(((person, ip), (control, ic))):
         other = ic if p is person else ip
         serasa = {"cpf": p["cpf"], "name": p["name"], "score": 640}
-        pixrx = {"endToEndId": f"E0000000020260301{i}", "valor": "12.34", "chave": p["pix_keys"][0][1],
-                 "pagador": {"nome": other["name"], "cpf": other["cpf_formatted"]}}
-        for table, payload, nat in (("bronze.serasa_scores", serasa, {"cpf": p["cpf"], "consulted_at": now}),
-                                    ("bronze.pix_received", pixrx, {"end_to_end_id": pixrx["endToEndId"]})):
-            delta.append(table, _fill(table, [{
-                "record_id": uuid.uuid4().hex, "source": table.split(".")[1].split("_")[0], "request_id": "r",
-                "pulled_at": now, "ingest_date": now.date(), "payload": json.dumps(payload),
-                "consent_id": p["of_consent"], **nat}]), settings)
-        delta.append("silver.customers", _fill("silver.customers", [{
-            "customer_pk": ids["customer_pk"], "customer_id": f"CUS{i}", "email_pk": ids["email_pk"],
-            "source_record_id": "r", "ingested_at": now}]), settings)
-        delta.append("quarantine.rows", _fill("quarantine.rows", [{
-            "run_id": f"run-{i}", "source_table": "silver.customers", "row_index": 0,
-            "record_key": json.dumps({"cpf": ids["cpf"]}), "reason": "bad e-mail",
-            "payload": json.dumps({"cpf": ids["cpf"], "email": p["email"]}), "quarantined_at": now,
-            "quarantine_date": now.date()}]), settings)
-        delta.append("silver.transactions", _fill("silver.transactions", [{
-            "transaction_id": f"tx-{i}", "source": "ACCOUNT", "customer_pk": ids["customer_pk"],
-            "customer_key": int(ids["customer_pk"][:15], 16), "booked_at": now, "booked_month": "2026-03", "amount_cents": 1234, "signed_amount_cents": -1234,
-            "counterparty_pk": other["pix_EVP_pk"], "source_record_id": "r", "ingested_at": now}]), settings)
+        pixrx = {
+            "endToEndId": f"E0000000020260301{i}",
+            "valor": "12.34",
+            "chave": p["pix_keys"][0][1],
+            "pagador": {"nome": other["name"], "cpf": other["cpf_formatted"]},
+        }
+        for table, payload, nat in (
+            ("bronze.serasa_scores", serasa, {"cpf": p["cpf"], "consulted_at": now}),
+            ("bronze.pix_received", pixrx, {"end_to_end_id": pixrx["endToEndId"]}),
+        ):
+            delta.append(
+                table,
+                _fill(
+                    table,
+                    [
+                        {
+                            "record_id": uuid.uuid4().hex,
+                            "source": table.split(".")[1].split("_")[0],
+                            "request_id": "r",
+                            "pulled_at": now,
+                            "ingest_date": now.date(),
+                            "payload": json.dumps(payload),
+                            "consent_id": p["of_consent"],
+                            **nat,
+                        }
+                    ],
+                ),
+                settings,
+            )
+        delta.append(
+            "silver.customers",
+            _fill(
+                "silver.customers",
+                [
+                    {
+                        "customer_pk": ids["customer_pk"],
+                        "customer_id": f"CUS{i}",
+                        "email_pk": ids["email_pk"],
+                        "source_record_id": "r",
+                        "ingested_at": now,
+                    }
+                ],
+            ),
+            settings,
+        )
+        delta.append(
+            "quarantine.rows",
+            _fill(
+                "quarantine.rows",
+                [
+                    {
+                        "run_id": f"run-{i}",
+                        "source_table": "silver.customers",
+                        "row_index": 0,
+                        "record_key": json.dumps({"cpf": ids["cpf"]}),
+                        "reason": "bad e-mail",
+                        "payload": json.dumps({"cpf": ids["cpf"], "email": p["email"]}),
+                        "quarantined_at": now,
+                        "quarantine_date": now.date(),
+                    }
+                ],
+            ),
+            settings,
+        )
+        delta.append(
+            "silver.transactions",
+            _fill(
+                "silver.transactions",
+                [
+                    {
+                        "transaction_id": f"tx-{i}",
+                        "source": "ACCOUNT",
+                        "customer_pk": ids["customer_pk"],
+                        "customer_key": int(ids["customer_pk"][:15], 16),
+                        "booked_at": now,
+                        "booked_month": "2026-03",
+                        "amount_cents": 1234,
+                        "signed_amount_cents": -1234,
+                        "counterparty_pk": other["pix_EVP_pk"],
+                        "source_record_id": "r",
+                        "ingested_at": now,
+                    }
+                ],
+            ),
+            settings,
+        )
     # gold from the Feast sample generator, customers 0/1 mapped to the two people
     rng = np.random.default_rng(5)
     remap = {sg.customer_pk(0): ip["customer_pk"], sg.customer_pk(1): ic["customer_pk"]}
@@ -182,13 +277,19 @@ def feast_online(settings) -> None:  # noqa: ANN001
 def online_values(settings, customer_pk: str) -> list:  # noqa: ANN001
     from features.store import get_store
 
-    out = get_store(settings).get_online_features(
-        features=["customer_credit:score_latest", "customer_daily:tx_count"],
-        entity_rows=[{"customer_pk": customer_pk}]).to_dict()
+    out = (
+        get_store(settings)
+        .get_online_features(
+            features=["customer_credit:score_latest", "customer_daily:tx_count"],
+            entity_rows=[{"customer_pk": customer_pk}],
+        )
+        .to_dict()
+    )
     return [out["score_latest"][0], out["tx_count"][0]]
 
 
 # --- search --------------------------------------------------------------------------------------
+
 
 def _hits(blob: str | bytes, needles: dict[str, str], where: str) -> list[str]:
     out = []
@@ -203,7 +304,7 @@ def _hits(blob: str | bytes, needles: dict[str, str], where: str) -> list[str]:
 
 def search_sql(url: str, needles: dict[str, str]) -> list[str]:
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     eng = create_engine(url)
     out = []
     try:
@@ -231,7 +332,7 @@ def search_audit(settings, needles: dict[str, str]) -> list[str]:  # noqa: ANN00
         finally:
             c.close()
         return out
-    con = sqlite3.connect(url[len("sqlite:///"):])
+    con = sqlite3.connect(url[len("sqlite:///") :])
     for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall():
         out += _hits(repr(con.execute(f'SELECT * FROM "{t}"').fetchall()), needles, f"logs {t}")
     con.close()
@@ -244,8 +345,13 @@ def _s3(settings):  # noqa: ANN001
     from minio import Minio
 
     ep = urlparse(settings.s3_endpoint)
-    return Minio(ep.netloc, access_key=settings.s3_access_key,
-                 secret_key=settings.s3_secret_key.get_secret_value(), secure=False, region=settings.s3_region)
+    return Minio(
+        ep.netloc,
+        access_key=settings.s3_access_key,
+        secret_key=settings.s3_secret_key.get_secret_value(),
+        secure=False,
+        region=settings.s3_region,
+    )
 
 
 def _files(settings, uri: str) -> list[tuple[str, bytes]]:  # noqa: ANN001
@@ -299,7 +405,7 @@ def search_lake_versions(settings, needles: dict[str, str]) -> tuple[list[str], 
 def search_feast(settings, needles: dict[str, str]) -> list[str]:  # noqa: ANN001
     url = str(settings.feast_online_url)
     if url.startswith("sqlite"):
-        p = Path(url[len("sqlite:///"):])
+        p = Path(url[len("sqlite:///") :])
         return _hits(p.read_bytes(), needles, "feast sqlite file") if p.exists() else []
     from features.erasure import _pg_connect, _tables_pg
 
@@ -307,8 +413,11 @@ def search_feast(settings, needles: dict[str, str]) -> list[str]:  # noqa: ANN00
     with _pg_connect(url) as conn, conn.cursor() as cur:
         for t in _tables_pg(cur, settings.feast_project):
             cur.execute(f'SELECT entity_key, feature_name, value FROM "{t}"')
-            out += _hits(b"".join(bytes(a) + b.encode() + bytes(c or b"") for a, b, c in cur.fetchall()),
-                         needles, f"feast pg {t}")
+            out += _hits(
+                b"".join(bytes(a) + b.encode() + bytes(c or b"") for a, b, c in cur.fetchall()),
+                needles,
+                f"feast pg {t}",
+            )
     return out
 
 

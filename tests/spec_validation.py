@@ -47,7 +47,10 @@ PREFIXES = {
 
 def _fix_errata(node):
     if isinstance(node, dict):
-        return {k: ("^\\d{11}$" if k == "pattern" and v == "/^\\d{11}$/" else _fix_errata(v)) for k, v in node.items()}
+        return {
+            k: ("^\\d{11}$" if k == "pattern" and v == "/^\\d{11}$/" else _fix_errata(v))
+            for k, v in node.items()
+        }
     if isinstance(node, list):
         return [_fix_errata(v) for v in node]
     return node
@@ -65,8 +68,11 @@ def spec(name: str) -> tuple[OpenAPI, str]:
     server = urlparse(raw["servers"][0]["url"])
     # openapi-core has no deserializer for the "+json" suffix (application/problem+json): register one.
     extra = {"application/problem+json": json.loads}
-    cfg = (Config(spec_validator_cls=None, extra_media_type_deserializers=extra) if name == "pix"
-           else Config(extra_media_type_deserializers=extra))
+    cfg = (
+        Config(spec_validator_cls=None, extra_media_type_deserializers=extra)
+        if name == "pix"
+        else Config(extra_media_type_deserializers=extra)
+    )
     return OpenAPI.from_dict(raw, config=cfg), f"{server.scheme}://{server.netloc}"
 
 
@@ -82,23 +88,34 @@ def validate(resp: httpx.Response) -> None:
     req = resp.request
     openapi, host = spec(spec_for_path(req.url.path))
     body = req.content if req.content else None
-    mreq = MockRequest(host, req.method.lower(), req.url.path,
-                       args=dict(req.url.params), headers=dict(req.headers),
-                       data=body.decode() if body else None,
-                       content_type=req.headers.get("content-type", "application/json"))
+    mreq = MockRequest(
+        host,
+        req.method.lower(),
+        req.url.path,
+        args=dict(req.url.params),
+        headers=dict(req.headers),
+        data=body.decode() if body else None,
+        content_type=req.headers.get("content-type", "application/json"),
+    )
     ctype = resp.headers.get("content-type", "application/json")
-    mresp = MockResponse(resp.content if resp.content else b"", status_code=resp.status_code,
-                         content_type=ctype, headers=dict(resp.headers))
+    mresp = MockResponse(
+        resp.content if resp.content else b"",
+        status_code=resp.status_code,
+        content_type=ctype,
+        headers=dict(resp.headers),
+    )
     openapi.validate_response(mreq, mresp)
 
 
-def validate_json_body(name: str, method: str, path: str, status: int, body: dict,
-                       content_type: str = "application/json") -> None:
+def validate_json_body(
+    name: str, method: str, path: str, status: int, body: dict, content_type: str = "application/json"
+) -> None:
     """Validate a body built outside an HTTP response (e.g. a webhook payload) against ``name``'s spec."""
     openapi, host = spec(name)
     mreq = MockRequest(host, method, path)
-    openapi.validate_response(mreq, MockResponse(json.dumps(body).encode(), status_code=status,
-                                                 content_type=content_type))
+    openapi.validate_response(
+        mreq, MockResponse(json.dumps(body).encode(), status_code=status, content_type=content_type)
+    )
 
 
 class SpecRecorder:

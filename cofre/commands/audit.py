@@ -56,8 +56,10 @@ def prove(event_id: str) -> None:
 
 
 @app.command()
-def verify(public_key: str = typer.Option(None, "--public-key", help="anchoring account G... to trust"),
-           store: bool = typer.Option(False, "--store", help="also verify the audit store's own chain")) -> None:
+def verify(
+    public_key: str = typer.Option(None, "--public-key", help="anchoring account G... to trust"),
+    store: bool = typer.Option(False, "--store", help="also verify the audit store's own chain"),
+) -> None:
     """Verify chain, proofs and anchor signatures; exit 1 and name the first bad record on failure."""
     from lake.audit_trail import verify_all
 

@@ -19,7 +19,7 @@ def upgrade(revision: str = typer.Argument("head", help="target revision")) -> N
     if url.startswith("sqlite:///"):
         from pathlib import Path
 
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
     do_upgrade(url, revision)
     typer.echo(f"database at revision {current(url)}")
 

@@ -25,7 +25,9 @@ def demo() -> None:
 
     s = get_settings()
     t0 = time.perf_counter()
-    typer.echo(f"profile={s.profile} lake={s.lake_uri} world={s.sim_customers} customers x {s.sim_months} months")
+    typer.echo(
+        f"profile={s.profile} lake={s.lake_uri} world={s.sim_customers} customers x {s.sim_months} months"
+    )
     folder = ensure_world(s, on_month=lambda m: typer.echo(f"  simulated month {m + 1}/{s.sim_months}"))
     typer.echo(f"world ready at {folder} ({time.perf_counter() - t0:.0f}s)")
     import os
@@ -33,8 +35,12 @@ def demo() -> None:
     from cofre.commands.dagster import dagster_env
     from pipelines.run import run_layers
 
-    os.environ.update({k: v for k, v in dagster_env().items() if k in ("DAGSTER_HOME", "COFRE_DAGSTER_STORAGE")})
-    ok = run_layers(echo=typer.echo, persistent=True, layers=("bronze", "silver", "gold", "features", "models"))
+    os.environ.update(
+        {k: v for k, v in dagster_env().items() if k in ("DAGSTER_HOME", "COFRE_DAGSTER_STORAGE")}
+    )
+    ok = run_layers(
+        echo=typer.echo, persistent=True, layers=("bronze", "silver", "gold", "features", "models")
+    )
     if not ok:
         typer.echo("some steps failed; see the messages above")
         raise typer.Exit(1)
@@ -44,16 +50,25 @@ def demo() -> None:
         rows = aud.sql(
             "SELECT coalesce(fraud_scenario, 'legit') AS scenario, count(*) AS n, "
             "round(avg(amount_cents) / 100, 2) AS avg_amount_brl, round(avg(tx_count_24h), 1) AS avg_tx_24h "
-            "FROM gold.transaction_features GROUP BY 1 ORDER BY n DESC").fetchall()
-    typer.echo("\nauditor: gold.transaction_features by scenario (scenario, n, avg amount BRL, avg tx in 24h before)")
+            "FROM gold.transaction_features GROUP BY 1 ORDER BY n DESC"
+        ).fetchall()
+    typer.echo(
+        "\nauditor: gold.transaction_features by scenario (scenario, n, avg amount BRL, avg tx in 24h before)"
+    )
     for r in rows:
         typer.echo(f"  {r[0]:<18} {r[1]:>9} {r[2]:>10} {r[3]:>6}")
     typer.echo(f"\ndone in {time.perf_counter() - t0:.0f}s. Where to look next:")
     typer.echo(f"  lake:      {s.lake_uri}  (bronze/ silver/ gold/ quarantine/)")
-    typer.echo("  SQL:       cofre lake sql \"SELECT day, sum(fraud_tx_count) FROM gold.customer_day GROUP BY 1 ORDER BY 1\"")
-    typer.echo("             COFRE_LAKE_AUDITOR_BRONZE=1 cofre lake sql "
-               "\"SELECT source_table, checks, count(*) FROM quarantine.rows GROUP BY ALL\"   (restricted)")
+    typer.echo(
+        '  SQL:       cofre lake sql "SELECT day, sum(fraud_tx_count) FROM gold.customer_day GROUP BY 1 ORDER BY 1"'
+    )
+    typer.echo(
+        "             COFRE_LAKE_AUDITOR_BRONZE=1 cofre lake sql "
+        '"SELECT source_table, checks, count(*) FROM quarantine.rows GROUP BY ALL"   (restricted)'
+    )
     typer.echo("  Dagster:   make dagster   (UI on http://127.0.0.1:3000, same run history)")
-    typer.echo(f"  MLflow:    mlflow ui --backend-store-uri {s.mlflow_tracking_uri}   (champions: fraud, credit, recommend)")
+    typer.echo(
+        f"  MLflow:    mlflow ui --backend-store-uri {s.mlflow_tracking_uri}   (champions: fraud, credit, recommend)"
+    )
     typer.echo("  API:       cofre serve   (POST /fraud/score, GET /suitability/me, GET /recommendations/me)")
     typer.echo("  notebook:  notebooks/lake_tour.ipynb")

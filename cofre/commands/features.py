@@ -1,9 +1,9 @@
 """`cofre features ...`: the Feast feature store (apply, materialise, render feature_store.yaml).
 
-    cofre features render-config      # features/feature_store.yaml from the settings (then `feast -c features plan`)
-    cofre features apply              # register entities, views and services
-    cofre features materialize        # apply, then rebuild views whose gold table version changed
-    cofre features materialize --full --end 2026-03-01T00:00:00Z
+cofre features render-config      # features/feature_store.yaml from the settings (then `feast -c features plan`)
+cofre features apply              # register entities, views and services
+cofre features materialize        # apply, then rebuild views whose gold table version changed
+cofre features materialize --full --end 2026-03-01T00:00:00Z
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ app = typer.Typer(help="Feast feature store over the gold Delta tables.", no_arg
 
 
 @app.command("render-config")
-def render_config(path: Path = typer.Option(None, help="where to write (default: features/feature_store.yaml)")) -> None:
+def render_config(
+    path: Path = typer.Option(None, help="where to write (default: features/feature_store.yaml)"),
+) -> None:
     """Write feature_store.yaml for the `feast` CLI from the settings (profile decides the stores)."""
     from features.store import render_config as render
     from lake.settings import get_settings

@@ -1,10 +1,10 @@
 """`cofre lake ...`: query the lake with DuckDB (time travel via AS OF), list tables, history, vacuum.
 
-    cofre lake sql "SELECT type, count(*) FROM silver.transactions GROUP BY 1"
-    cofre lake sql "SELECT count(*) FROM silver.transactions AS OF VERSION 3" --format json
-    cofre lake tables
-    cofre lake history silver.transactions
-    cofre lake vacuum silver.transactions
+cofre lake sql "SELECT type, count(*) FROM silver.transactions GROUP BY 1"
+cofre lake sql "SELECT count(*) FROM silver.transactions AS OF VERSION 3" --format json
+cofre lake tables
+cofre lake history silver.transactions
+cofre lake vacuum silver.transactions
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from typing import Any
 
 import typer
 
-app = typer.Typer(help="Query and maintain the Delta lake (DuckDB auditor, history, vacuum).", no_args_is_help=True)
+app = typer.Typer(
+    help="Query and maintain the Delta lake (DuckDB auditor, history, vacuum).", no_args_is_help=True
+)
 
 
 def _fail(msg: str) -> None:
@@ -49,7 +51,9 @@ def _table(title: str | None, columns: list[str], rows: list[tuple]) -> None:
 
 @app.command()
 def sql(
-    query: str = typer.Argument(..., help="SQL over catalog views (silver.transactions ...); AS OF VERSION n / TIMESTAMP '...'"),
+    query: str = typer.Argument(
+        ..., help="SQL over catalog views (silver.transactions ...); AS OF VERSION n / TIMESTAMP '...'"
+    ),
     fmt: str = typer.Option("table", "--format", "-f", help="table | csv | json"),
     limit: int = typer.Option(1000, help="rows to print in table format (0: all)"),
 ) -> None:
@@ -71,7 +75,9 @@ def sql(
         _fail(str(exc))
         return
     if fmt == "json":
-        typer.echo(json.dumps([{c: _jsonable(v) for c, v in zip(columns, r, strict=True)} for r in rows], indent=2))
+        typer.echo(
+            json.dumps([{c: _jsonable(v) for c, v in zip(columns, r, strict=True)} for r in rows], indent=2)
+        )
     elif fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf)
@@ -100,8 +106,10 @@ def tables() -> None:
 
 
 @app.command()
-def history(table: str = typer.Argument(..., help="catalog table, e.g. silver.transactions"),
-            limit: int = typer.Option(20, help="newest commits to show")) -> None:
+def history(
+    table: str = typer.Argument(..., help="catalog table, e.g. silver.transactions"),
+    limit: int = typer.Option(20, help="newest commits to show"),
+) -> None:
     """Delta commit history of a table (newest first)."""
     from lake import catalog, delta
 
@@ -121,8 +129,10 @@ def history(table: str = typer.Argument(..., help="catalog table, e.g. silver.tr
 
 
 @app.command()
-def vacuum(table: str = typer.Argument(..., help="catalog table"),
-           dry_run: bool = typer.Option(False, "--dry-run", help="only list the files that would go")) -> None:
+def vacuum(
+    table: str = typer.Argument(..., help="catalog table"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="only list the files that would go"),
+) -> None:
     """Delete files no longer referenced by the current version (retention 0: ends time travel)."""
     from lake import catalog, delta
 

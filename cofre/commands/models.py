@@ -44,20 +44,28 @@ def _coerce_positive(value: str, series) -> object:
         try:
             return float(value) if "." in value else int(value)
         except ValueError as exc:
-            raise typer.BadParameter(f"--positive {value!r} is not a number but the target is numeric") from exc
+            raise typer.BadParameter(
+                f"--positive {value!r} is not a number but the target is numeric"
+            ) from exc
     return value
 
 
 @app.command("train-credit")
 def train_credit(
-    csv: Path = typer.Option(..., "--csv", exists=True, dir_okay=False, help="tabular CSV with features and target"),
+    csv: Path = typer.Option(
+        ..., "--csv", exists=True, dir_okay=False, help="tabular CSV with features and target"
+    ),
     target: str = typer.Option(..., "--target", help="label column"),
     positive: str = typer.Option(..., "--positive", help="label value meaning default/bad"),
-    monotone: list[str] = typer.Option([], "--monotone", help="col=+1 (higher -> higher PD) or col=-1; repeatable"),
+    monotone: list[str] = typer.Option(
+        [], "--monotone", help="col=+1 (higher -> higher PD) or col=-1; repeatable"
+    ),
     folds: int = typer.Option(5, "--folds", min=2),
     seed: int = typer.Option(0, "--seed"),
     as_json: bool = typer.Option(False, "--json", help="last stdout line is one JSON object"),
-    no_register: bool = typer.Option(False, "--no-register", help="log the run but do not register the model"),
+    no_register: bool = typer.Option(
+        False, "--no-register", help="log the run but do not register the model"
+    ),
     no_mlflow: bool = typer.Option(False, "--no-mlflow", help="skip MLflow entirely (CV only)"),
 ) -> None:
     """Cross-validate and train the credit pipeline on any CSV; log it to MLflow."""
@@ -71,7 +79,9 @@ def train_credit(
 
     df = pd.read_csv(csv, low_memory=False)
     if target not in df.columns:
-        typer.echo(f"error: target column {target!r} not in {csv} (columns: {list(df.columns)[:20]})", err=True)
+        typer.echo(
+            f"error: target column {target!r} not in {csv} (columns: {list(df.columns)[:20]})", err=True
+        )
         raise typer.Exit(2)
     pos = _coerce_positive(positive, df[target])
     mono = _parse_monotone(monotone)
@@ -93,25 +103,45 @@ def train_credit(
         card = model_card(
             "credit (generic CSV trainer)",
             summary=f"Credit pipeline trained on {csv.name}; metrics are {folds}-fold stratified CV.",
-            data={"csv": str(csv), "rows": len(df), "target": f"{target} == {positive}",
-                  "dropped columns": model.metadata["dropped_columns"]},
+            data={
+                "csv": str(csv),
+                "rows": len(df),
+                "target": f"{target} == {positive}",
+                "dropped columns": model.metadata["dropped_columns"],
+            },
             metrics=metrics,
             intended_use="Exploration by data scientists; promoted only against a champion on the same data.",
-            limits=["CV on one file; no time-based validation.", "Reasons use a generic sentence for unknown columns."],
+            limits=[
+                "CV on one file; no time-based validation.",
+                "Reasons use a generic sentence for unknown columns.",
+            ],
             metadata=model.metadata,
         )
         step("logging to MLflow")
         run = registry.log_training_run(
-            "credit", model,
-            params={"csv": str(csv), "target": target, "positive": positive, "folds": folds, "seed": seed,
-                    "monotone": mono},
-            metrics=metrics, card_md=card, data_fingerprint=fp,
-            holdout=(f"cv{folds}_auc", cv["auc"], fp), register=not no_register,
+            "credit",
+            model,
+            params={
+                "csv": str(csv),
+                "target": target,
+                "positive": positive,
+                "folds": folds,
+                "seed": seed,
+                "monotone": mono,
+            },
+            metrics=metrics,
+            card_md=card,
+            data_fingerprint=fp,
+            holdout=(f"cv{folds}_auc", cv["auc"], fp),
+            register=not no_register,
         )
         result.update(run_id=run.run_id, version=run.version, promoted=run.promoted, decision=run.decision)
     for k in CV_KEYS:
         vals = np.array([f[k] for f in cv["folds"]])
-        print(f"{k.upper():6s} {vals.mean():.4f} ± {cv[k + '_sd']:.4f}", file=sys.stderr if as_json else sys.stdout)
+        print(
+            f"{k.upper():6s} {vals.mean():.4f} ± {cv[k + '_sd']:.4f}",
+            file=sys.stderr if as_json else sys.stdout,
+        )
     if as_json:
         sys.stdout.write(json.dumps(result) + "\n")
         sys.stdout.flush()
@@ -133,30 +163,46 @@ def train_synthetic(
         from models.credit.synthetic import make_credit_frame
         from models.credit.train import train_and_log
 
-        _, metrics, run = train_and_log(make_credit_frame(rows or 8000, seed), monotone=MONOTONE, seed=seed,
-                                        register=not no_register)
+        _, metrics, run = train_and_log(
+            make_credit_frame(rows or 8000, seed), monotone=MONOTONE, seed=seed, register=not no_register
+        )
     elif model == "fraud":
         from models.fraud.synthetic import make_fraud_frame
         from models.fraud.train import train_and_log
 
-        _, metrics, run = train_and_log(make_fraud_frame(rows or 40_000, seed=seed), seed=seed, register=not no_register)
+        _, metrics, run = train_and_log(
+            make_fraud_frame(rows or 40_000, seed=seed), seed=seed, register=not no_register
+        )
     elif model == "recommend":
         from models.recommend.train import train_and_log
 
         _, metrics, run = train_and_log(rows or 5000, seed=seed, register=not no_register)
     else:
         raise typer.BadParameter("model must be credit, fraud or recommend")
-    sys.stdout.write(json.dumps({"metrics": metrics, "version": run.version, "promoted": run.promoted,
-                                 "decision": run.decision, "run_id": run.run_id}) + "\n")
+    sys.stdout.write(
+        json.dumps(
+            {
+                "metrics": metrics,
+                "version": run.version,
+                "promoted": run.promoted,
+                "decision": run.decision,
+                "run_id": run.run_id,
+            }
+        )
+        + "\n"
+    )
 
 
 @app.command("train")
 def train_from_lake(
     model: str = typer.Argument(..., help="fraud | credit | recommend"),
-    versions: str = typer.Option("", "--versions",
-                                 help='JSON {"gold.table": version} to pin (default: current versions)'),
+    versions: str = typer.Option(
+        "", "--versions", help='JSON {"gold.table": version} to pin (default: current versions)'
+    ),
     seed: int = typer.Option(0, "--seed"),
-    no_register: bool = typer.Option(False, "--no-register", help="log the run but do not register the model"),
+    no_register: bool = typer.Option(
+        False, "--no-register", help="log the run but do not register the model"
+    ),
 ) -> None:
     """Train one model from the lake (Feast point-in-time join over gold) and register it in MLflow.
 

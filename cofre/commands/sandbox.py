@@ -54,7 +54,9 @@ def serve(
     chosen = SYSTEMS if system == "all" else (system,)
     servers = []
     for offset, name in enumerate(chosen):
-        cfg = uvicorn.Config(build_app(name, index, settings), host=host, port=port + offset, log_level="info")
+        cfg = uvicorn.Config(
+            build_app(name, index, settings), host=host, port=port + offset, log_level="info"
+        )
         servers.append(uvicorn.Server(cfg))
         typer.echo(f"{name}: http://{host}:{port + offset}")
 

@@ -16,7 +16,9 @@ def simulate(
     months: int = typer.Option(None, help="months simulated, ending on the configured end date"),
     seed: int = typer.Option(None, help="random seed (default: settings.sim_seed)"),
     fraud_rate: float = typer.Option(None, "--fraud-rate", help="share of fraudulent transactions"),
-    default_rate: float = typer.Option(None, "--default-rate", help="share of loans defaulting within 6 months"),
+    default_rate: float = typer.Option(
+        None, "--default-rate", help="share of loans defaulting within 6 months"
+    ),
     out: Path = typer.Option(None, help="output folder (default: COFRE_HOME/world/<seed>)"),
 ) -> None:
     """Generate customers, accounts, cards, PIX keys, loans, scores, transactions and logins."""
@@ -27,15 +29,27 @@ def simulate(
     from pipelines.sources.simulator.io import config_from_settings, write_world
 
     try:
-        cfg = config_from_settings(get_settings(), customers=customers, months=months, seed=seed,
-                                   fraud_rate=fraud_rate, default_rate=default_rate)
+        cfg = config_from_settings(
+            get_settings(),
+            customers=customers,
+            months=months,
+            seed=seed,
+            fraud_rate=fraud_rate,
+            default_rate=default_rate,
+        )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     folder = out or get_settings().home / "world" / str(cfg.seed)
     console = Console()
     t0 = time.perf_counter()
-    with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("months"),
-                  TimeElapsedColumn(), console=console) as bar:
+    with Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("months"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
         task = bar.add_task("months", total=cfg.months)
         rows = write_world(cfg, folder, on_month=lambda _m: bar.advance(task))
     elapsed = time.perf_counter() - t0

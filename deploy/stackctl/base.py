@@ -118,7 +118,9 @@ class DetachedServer(Server):
             raise
 
     def stop(self, timeout: float | None = None) -> None:
-        pids = {p for p in [self.pid()] if p} | {p for p in find_pids(self.program, self.marker()) if self._ours(p)}
+        pids = {p for p in [self.pid()] if p} | {
+            p for p in find_pids(self.program, self.marker()) if self._ours(p)
+        }
         for pid in sorted(pids):
             stop_group(pid, self.name, timeout or self.stop_timeout, self.log)
         self.pidfile.unlink(missing_ok=True)

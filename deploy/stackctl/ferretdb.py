@@ -29,7 +29,9 @@ def find_go() -> str:
     found = shutil.which("go")
     if found:
         return found
-    raise StackError("the Go toolchain is needed to build FerretDB: not found at /usr/local/go/bin/go nor on PATH")
+    raise StackError(
+        "the Go toolchain is needed to build FerretDB: not found at /usr/local/go/bin/go nor on PATH"
+    )
 
 
 class FerretDB(DetachedServer):

@@ -64,7 +64,9 @@ class Postgres(Server):
     def _pg_can_write(self, path: Path) -> bool:
         if not _is_root():
             return os.access(path, os.W_OK | os.X_OK)
-        probe = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-w", str(path), "-a", "-x", str(path)])
+        probe = subprocess.run(
+            ["runuser", "-u", "postgres", "--", "test", "-w", str(path), "-a", "-x", str(path)]
+        )
         return probe.returncode == 0
 
     def _choose_base(self) -> None:
@@ -99,14 +101,18 @@ class Postgres(Server):
         if (PG_BIN / "initdb").exists() and (PG_BIN / "pg_ctl").exists():
             return
         if not _is_root() or shutil.which("apt-get") is None:
-            raise StackError(f"PostgreSQL {PG_MAJOR} binaries missing in {PG_BIN}: install postgresql-{PG_MAJOR}")
+            raise StackError(
+                f"PostgreSQL {PG_MAJOR} binaries missing in {PG_BIN}: install postgresql-{PG_MAJOR}"
+            )
         print(f"  postgres: installing postgresql-{PG_MAJOR} with apt-get (binaries missing)")
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         for argv in (["apt-get", "update"], ["apt-get", "install", "-y", f"postgresql-{PG_MAJOR}"]):
             if subprocess.run(argv, env=env).returncode != 0:
                 raise StackError(f"postgres: `{' '.join(argv)}` failed")
         if not (PG_BIN / "initdb").exists():
-            raise StackError(f"postgres: installed postgresql-{PG_MAJOR} but {PG_BIN / 'initdb'} is still missing")
+            raise StackError(
+                f"postgres: installed postgresql-{PG_MAJOR} but {PG_BIN / 'initdb'} is still missing"
+            )
 
     # --- state -------------------------------------------------------------------------------
     def _postmaster(self) -> list[str]:
@@ -137,8 +143,17 @@ class Postgres(Server):
         with open(self.initdb_log, "wb") as out:
             rc = subprocess.run(
                 self._as_pg(
-                    [str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
-                     "-E", "UTF8", "--locale=C.UTF-8"]
+                    [
+                        str(PG_BIN / "initdb"),
+                        "-D",
+                        str(self.data),
+                        "-U",
+                        "postgres",
+                        "--auth=trust",
+                        "-E",
+                        "UTF8",
+                        "--locale=C.UTF-8",
+                    ]
                 ),  # fmt: skip
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -160,8 +175,19 @@ class Postgres(Server):
         opts = f"-p {self.port} -k {self.sockdir} -c listen_addresses=127.0.0.1"
         rc = subprocess.run(
             self._as_pg(
-                [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(pg_log), "-o", opts,
-                 "-w", "-t", str(int(timeout)), "start"]
+                [
+                    str(PG_BIN / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(pg_log),
+                    "-o",
+                    opts,
+                    "-w",
+                    "-t",
+                    str(int(timeout)),
+                    "start",
+                ]
             ),  # fmt: skip
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -169,7 +195,9 @@ class Postgres(Server):
             cwd="/",
         )
         if rc.returncode != 0:
-            raise StackError(f"postgres: pg_ctl start failed (exit {rc.returncode}): {rc.stderr.strip()}", self.log)
+            raise StackError(
+                f"postgres: pg_ctl start failed (exit {rc.returncode}): {rc.stderr.strip()}", self.log
+            )
         wait_ready(self.name, self.check, timeout, self.log, is_alive=lambda: self.pid() is not None)
 
     def _connect(self, dbname: str = "postgres"):
@@ -204,7 +232,9 @@ class Postgres(Server):
         pg_ctl = str(PG_BIN / "pg_ctl")
         for mode in ("fast", "immediate"):
             rc = subprocess.run(
-                self._as_pg([pg_ctl, "-D", str(self.data), "-m", mode, "-w", "-t", str(int(timeout)), "stop"]),
+                self._as_pg(
+                    [pg_ctl, "-D", str(self.data), "-m", mode, "-w", "-t", str(int(timeout)), "stop"]
+                ),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 cwd="/",

@@ -144,9 +144,9 @@ def _parse_tlv(payload: str, where: str) -> list[tuple[str, str]]:
                 raise BRCodeError(
                     "tlv_length",
                     f"{where}: field {prev_tag} declares length {len(prev_value)} but the next field header "
-                    f"{payload[i:i+4]!r} at position {i} is not TLV",
+                    f"{payload[i : i + 4]!r} at position {i} is not TLV",
                 )
-            raise BRCodeError("format", f"{where}: bad field header {payload[i:i+4]!r} at position {i}")
+            raise BRCodeError("format", f"{where}: bad field header {payload[i : i + 4]!r} at position {i}")
         length = int(length_text)
         end = i + 4 + length
         if end > len(payload):
@@ -187,9 +187,16 @@ def decode(payload: str) -> BRCode:
     if crc_value.upper() != expected:
         raise BRCodeError("crc", f"CRC mismatch: expected {expected}, found {crc_value}")
     top = _as_dict(fields, "payload")
-    for tag, label in (("00", "payload format indicator"), ("26", "merchant account information"),
-                       ("52", "merchant category code"), ("53", "currency"), ("58", "country code"),
-                       ("59", "merchant name"), ("60", "merchant city"), ("62", "additional data")):
+    for tag, label in (
+        ("00", "payload format indicator"),
+        ("26", "merchant account information"),
+        ("52", "merchant category code"),
+        ("53", "currency"),
+        ("58", "country code"),
+        ("59", "merchant name"),
+        ("60", "merchant city"),
+        ("62", "additional data"),
+    ):
         if tag not in top:
             raise BRCodeError("missing_field", f"field {tag} ({label}) is missing")
     if fields[0][0] != "00":
@@ -232,7 +239,16 @@ def decode(payload: str) -> BRCode:
     if not _TXID.match(extra["05"]):
         raise BRCodeError("bad_value", f"txid must be '***' or 1-25 alphanumerics, got {extra['05']!r}")
     return BRCode(
-        merchant_name=top["59"], merchant_city=top["60"], key=key, url=url, amount=amount,
-        txid=extra["05"], info=account.get("02"), mcc=top["52"], currency=top["53"], country=top["58"],
-        point_of_initiation=poi, postal_code=top.get("61"),
+        merchant_name=top["59"],
+        merchant_city=top["60"],
+        key=key,
+        url=url,
+        amount=amount,
+        txid=extra["05"],
+        info=account.get("02"),
+        mcc=top["52"],
+        currency=top["53"],
+        country=top["58"],
+        point_of_initiation=poi,
+        postal_code=top.get("61"),
     )

@@ -19,8 +19,9 @@ def _valid(values: pl.Series, fmt: str, w1: list[int], w2: list[int]) -> pl.Seri
     """Validity of each distinct value, computed once per distinct value, mapped back (null stays null)."""
     uniq = values.drop_nulls().unique()
     d = uniq.str.replace_all(r"\D", "")
-    frame = pl.DataFrame({f"d{i}": d.str.slice(i, 1).cast(pl.Int32, strict=False)
-                          for i in range(len(w2) + 1)})
+    frame = pl.DataFrame(
+        {f"d{i}": d.str.slice(i, 1).cast(pl.Int32, strict=False) for i in range(len(w2) + 1)}
+    )
 
     def dv(weights: list[int]) -> pl.Expr:
         rem = pl.sum_horizontal([pl.col(f"d{i}") * w for i, w in enumerate(weights)]) % 11
@@ -41,11 +42,13 @@ _CNPJ_W2 = [6, *_CNPJ_W1]
 
 def is_valid_cpf(expr: pl.Expr) -> pl.Expr:
     """True where ``expr`` is a well-formed CPF with correct check digits (null for null)."""
-    return expr.map_batches(lambda s: _valid(s.cast(pl.String), CPF_FORMAT, _CPF_W1, _CPF_W2),
-                            return_dtype=pl.Boolean)
+    return expr.map_batches(
+        lambda s: _valid(s.cast(pl.String), CPF_FORMAT, _CPF_W1, _CPF_W2), return_dtype=pl.Boolean
+    )
 
 
 def is_valid_cnpj(expr: pl.Expr) -> pl.Expr:
     """True where ``expr`` is a well-formed (numeric) CNPJ with correct check digits (null for null)."""
-    return expr.map_batches(lambda s: _valid(s.cast(pl.String), CNPJ_FORMAT, _CNPJ_W1, _CNPJ_W2),
-                            return_dtype=pl.Boolean)
+    return expr.map_batches(
+        lambda s: _valid(s.cast(pl.String), CNPJ_FORMAT, _CNPJ_W1, _CNPJ_W2), return_dtype=pl.Boolean
+    )

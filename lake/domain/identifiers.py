@@ -37,17 +37,38 @@ _EMAIL = re.compile(
 
 # Area codes (DDD) in use, by state (Anatel).
 DDD_BY_STATE: dict[str, tuple[int, ...]] = {
-    "SP": (11, 12, 13, 14, 15, 16, 17, 18, 19), "RJ": (21, 22, 24), "ES": (27, 28),
-    "MG": (31, 32, 33, 34, 35, 37, 38), "PR": (41, 42, 43, 44, 45, 46), "SC": (47, 48, 49),
-    "RS": (51, 53, 54, 55), "DF": (61,), "GO": (62, 64), "TO": (63,), "MT": (65, 66), "MS": (67,),
-    "AC": (68,), "RO": (69,), "BA": (71, 73, 74, 75, 77), "SE": (79,), "PE": (81, 87), "AL": (82,),
-    "PB": (83,), "RN": (84,), "CE": (85, 88), "PI": (86, 89), "PA": (91, 93, 94), "AM": (92, 97),
-    "RR": (95,), "AP": (96,), "MA": (98, 99),
+    "SP": (11, 12, 13, 14, 15, 16, 17, 18, 19),
+    "RJ": (21, 22, 24),
+    "ES": (27, 28),
+    "MG": (31, 32, 33, 34, 35, 37, 38),
+    "PR": (41, 42, 43, 44, 45, 46),
+    "SC": (47, 48, 49),
+    "RS": (51, 53, 54, 55),
+    "DF": (61,),
+    "GO": (62, 64),
+    "TO": (63,),
+    "MT": (65, 66),
+    "MS": (67,),
+    "AC": (68,),
+    "RO": (69,),
+    "BA": (71, 73, 74, 75, 77),
+    "SE": (79,),
+    "PE": (81, 87),
+    "AL": (82,),
+    "PB": (83,),
+    "RN": (84,),
+    "CE": (85, 88),
+    "PI": (86, 89),
+    "PA": (91, 93, 94),
+    "AM": (92, 97),
+    "RR": (95,),
+    "AP": (96,),
+    "MA": (98, 99),
 }
 VALID_DDDS: frozenset[int] = frozenset(d for ds in DDD_BY_STATE.values() for d in ds)
 
-_CPF_W1 = np.arange(10, 1, -1)                      # 10..2 over 9 digits
-_CPF_W2 = np.arange(11, 1, -1)                      # 11..2 over 10 digits
+_CPF_W1 = np.arange(10, 1, -1)  # 10..2 over 9 digits
+_CPF_W2 = np.arange(11, 1, -1)  # 11..2 over 10 digits
 _CNPJ_W1 = np.array([5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2])
 _CNPJ_W2 = np.array([6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2])
 
@@ -57,6 +78,7 @@ class InvalidPixKey(ValueError):
 
 
 # --- check digits -------------------------------------------------------------------------------
+
 
 def _mod11(weighted_sum: np.ndarray | int) -> np.ndarray | int:
     r = weighted_sum % 11
@@ -88,6 +110,7 @@ def cnpj_check_digits(base: str) -> str:
 
 
 # --- normalisation and validation ---------------------------------------------------------------
+
 
 def only_digits(value: str) -> str:
     """The decimal digits of ``value``, in order (punctuation and spaces dropped)."""
@@ -161,6 +184,7 @@ def format_cnpj(value: str) -> str:
 
 # --- vectorised generation ----------------------------------------------------------------------
 
+
 def digits_to_strings(digits: np.ndarray) -> np.ndarray:
     """Rows of an ``(n, k)`` integer digit array as a numpy array of k-character strings."""
     d = np.ascontiguousarray(digits, dtype=np.uint8) + np.uint8(48)
@@ -216,7 +240,9 @@ def generate_cpfs(rng: np.random.Generator, n: int, unique: bool = True) -> np.n
     return digits_to_strings(cpf_digits_with_check(base))
 
 
-def generate_cnpjs(rng: np.random.Generator, n: int, unique: bool = True, branch: int | None = 1) -> np.ndarray:
+def generate_cnpjs(
+    rng: np.random.Generator, n: int, unique: bool = True, branch: int | None = 1
+) -> np.ndarray:
     """``n`` valid random numeric CNPJs (14 bare digits); ``branch`` fixes the 4-digit branch
     (matriz ``0001`` by default; ``None`` draws it). Roots are distinct when ``unique``."""
     root = int_to_digits(_distinct_bases(rng, n, 8, unique), 8)
@@ -228,8 +254,9 @@ def generate_cnpjs(rng: np.random.Generator, n: int, unique: bool = True, branch
     return digits_to_strings(cnpj_digits_with_check(base))
 
 
-def generate_phones(rng: np.random.Generator, n: int, ddds: np.ndarray | None = None,
-                    unique_ids: np.ndarray | None = None) -> np.ndarray:
+def generate_phones(
+    rng: np.random.Generator, n: int, ddds: np.ndarray | None = None, unique_ids: np.ndarray | None = None
+) -> np.ndarray:
     """``n`` Brazilian mobile PIX phone keys ``+55DD9NNNNNNNN``.
 
     ``ddds`` fixes the area code per row (default: drawn from all valid DDDs). ``unique_ids`` (distinct
@@ -241,9 +268,15 @@ def generate_phones(rng: np.random.Generator, n: int, ddds: np.ndarray | None = 
         sub = rng.integers(0, 10**8, n)
     else:
         sub = (np.asarray(unique_ids, dtype=np.int64) * 48_271 + 12_345_678) % 10**8
-    digits = np.column_stack([
-        np.full(n, 5), np.full(n, 5), int_to_digits(ddds, 2), np.full(n, 9), int_to_digits(sub, 8),
-    ])
+    digits = np.column_stack(
+        [
+            np.full(n, 5),
+            np.full(n, 5),
+            int_to_digits(ddds, 2),
+            np.full(n, 9),
+            int_to_digits(sub, 8),
+        ]
+    )
     return np.char.add("+", digits_to_strings(digits))
 
 
@@ -253,9 +286,9 @@ _HEX = np.array([f"{i:02x}" for i in range(256)])
 def generate_evps(rng: np.random.Generator, n: int) -> np.ndarray:
     """``n`` EVP keys: random UUID version 4 in lower-case canonical form, from ``rng``."""
     b = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
-    b[:, 6] = (b[:, 6] & 0x0F) | 0x40   # version 4
-    b[:, 8] = (b[:, 8] & 0x3F) | 0x80   # RFC 4122 variant
-    hx = _HEX[b]                          # (n, 16) two-char strings
+    b[:, 6] = (b[:, 6] & 0x0F) | 0x40  # version 4
+    b[:, 8] = (b[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    hx = _HEX[b]  # (n, 16) two-char strings
     parts = [hx[:, 0:4], hx[:, 4:6], hx[:, 6:8], hx[:, 8:10], hx[:, 10:16]]
     joined = []
     for p in parts:
@@ -270,6 +303,7 @@ def generate_evps(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 # --- PIX keys ------------------------------------------------------------------------------------
+
 
 def pix_key_type(key: str) -> str:
     """The DICT type of a PIX key: ``CPF``, ``CNPJ``, ``EMAIL``, ``PHONE`` or ``EVP``.

@@ -10,23 +10,30 @@ that feature lowers their score (LGPD art. 20: right to an explanation of automa
 from __future__ import annotations
 
 MONOTONE: dict[str, int] = {
-    "bureau_score": -1,                  # Serasa-like 0..1000
+    "bureau_score": -1,  # Serasa-like 0..1000
     "monthly_income_cents": -1,
-    "income_regularity": -1,             # 0..1 share of months with a regular salary credit
+    "income_regularity": -1,  # 0..1 share of months with a regular salary credit
     "balance_avg_90d_cents": -1,
     "account_age_days": -1,
-    "overdraft_days_90d": +1,            # days in the overdraft in the last 90 days
-    "late_instalments_180d": +1,         # loan instalments paid late in the last 180 days
+    "overdraft_days_90d": +1,  # days in the overdraft in the last 90 days
+    "late_instalments_180d": +1,  # loan instalments paid late in the last 180 days
     "max_days_late_180d": +1,
-    "debt_to_income": +1,                # monthly instalments / monthly income
-    "card_utilisation": +1,              # card balance / card limit
+    "debt_to_income": +1,  # monthly instalments / monthly income
+    "card_utilisation": +1,  # card balance / card limit
     "bureau_inquiries_90d": +1,
 }
 # Directions for the columns of lake.catalog gold.credit_features (the Feast adapter feeds these).
 GOLD_MONOTONE: dict[str, int] = {
-    "score_latest": -1, "score_mean_12m": -1, "score_min_12m": -1, "score_trend_12m": -1,
-    "declared_income_cents": -1, "avg_monthly_credit_cents_6m": -1, "salary_months_6m": -1,
-    "income_regularity": -1, "overdraft_days_90d": +1, "instalments_in_arrears": +1,
+    "score_latest": -1,
+    "score_mean_12m": -1,
+    "score_min_12m": -1,
+    "score_trend_12m": -1,
+    "declared_income_cents": -1,
+    "avg_monthly_credit_cents_6m": -1,
+    "salary_months_6m": -1,
+    "income_regularity": -1,
+    "overdraft_days_90d": +1,
+    "instalments_in_arrears": +1,
     "max_days_late_12m": +1,
 }
 UNCONSTRAINED: tuple[str, ...] = ("age_years", "open_loans", "pix_out_30d", "state", "occupation")

@@ -41,7 +41,7 @@ MODEL_VERSION = "credit-1.0"
 class Reason:
     feature: str
     sentence: str
-    score_points: int      # points the score would gain if this feature had its reference value
+    score_points: int  # points the score would gain if this feature had its reference value
     pd_delta: float
 
 
@@ -60,8 +60,15 @@ def binary_label(y, positive) -> np.ndarray:
 class CreditModel:
     """A fitted credit model: PD, 0-1000 score, band, adverse reasons; carries its metadata."""
 
-    def __init__(self, encoder: TabularEncoder, clf: CalibratedClassifierCV, reference: np.ndarray,
-                 monotone: dict[str, int], reasons: dict[str, str] | None, metadata: dict[str, Any]):
+    def __init__(
+        self,
+        encoder: TabularEncoder,
+        clf: CalibratedClassifierCV,
+        reference: np.ndarray,
+        monotone: dict[str, int],
+        reasons: dict[str, str] | None,
+        metadata: dict[str, Any],
+    ):
         self.encoder = encoder
         self.clf = clf
         self.reference = reference
@@ -106,7 +113,9 @@ class CreditModel:
             if gains[j] < min_points:
                 break
             feat = self.features[j]
-            out.append(Reason(feat, reason_sentence(feat, self.reasons), int(gains[j]), float(p[0] - p[j + 1])))
+            out.append(
+                Reason(feat, reason_sentence(feat, self.reasons), int(gains[j]), float(p[0] - p[j + 1]))
+            )
         return out
 
     def predict_frame(self, df) -> pd.DataFrame:
@@ -147,9 +156,17 @@ def fit_credit_model(
         raise ValueError(f"monotone constraints only apply to numeric kept columns; got {bad}")
     cst = np.array([int(mono_all.get(f, 0)) for f in enc.features_])
     hgb = HistGradientBoostingClassifier(
-        learning_rate=0.06, max_iter=max_iter, max_leaf_nodes=15, min_samples_leaf=30,
-        l2_regularization=1.0, categorical_features=enc.is_categorical_, monotonic_cst=cst,
-        early_stopping=True, validation_fraction=0.15, n_iter_no_change=25, random_state=seed,
+        learning_rate=0.06,
+        max_iter=max_iter,
+        max_leaf_nodes=15,
+        min_samples_leaf=30,
+        l2_regularization=1.0,
+        categorical_features=enc.is_categorical_,
+        monotonic_cst=cst,
+        early_stopping=True,
+        validation_fraction=0.15,
+        n_iter_no_change=25,
+        random_state=seed,
     )
     n_min = int(min(np.bincount(y)))
     cv = StratifiedKFold(n_splits=max(2, min(calibration_cv, n_min)), shuffle=True, random_state=seed)
@@ -172,7 +189,9 @@ def fit_credit_model(
         "train_fingerprint": data_fingerprint(pdf),
         "seed": seed,
     }
-    return CreditModel(enc, clf, ref, {f: int(c) for f, c in zip(enc.features_, cst, strict=True)}, reasons, meta)
+    return CreditModel(
+        enc, clf, ref, {f: int(c) for f, c in zip(enc.features_, cst, strict=True)}, reasons, meta
+    )
 
 
 def _reference_values(X: np.ndarray, y: np.ndarray, enc: TabularEncoder, cst: np.ndarray) -> np.ndarray:

@@ -26,8 +26,16 @@ from models.progress import progress, step
 CV_KEYS = ("auc", "ks", "gini", "brier")
 
 
-def cross_validate(df, target: str, positive: Any, *, monotone: dict[str, int] | None = None,
-                   folds: int = 5, seed: int = 0, show_progress: bool = True) -> dict[str, Any]:
+def cross_validate(
+    df,
+    target: str,
+    positive: Any,
+    *,
+    monotone: dict[str, int] | None = None,
+    folds: int = 5,
+    seed: int = 0,
+    show_progress: bool = True,
+) -> dict[str, Any]:
     pdf = to_pandas(df).reset_index(drop=True)
     y = binary_label(pdf[target], positive)
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
@@ -45,8 +53,9 @@ def cross_validate(df, target: str, positive: Any, *, monotone: dict[str, int] |
     return out
 
 
-def split_holdout(pdf: pd.DataFrame, y: np.ndarray, holdout_frac: float, seed: int,
-                  time_col: str | None) -> tuple[np.ndarray, np.ndarray]:
+def split_holdout(
+    pdf: pd.DataFrame, y: np.ndarray, holdout_frac: float, seed: int, time_col: str | None
+) -> tuple[np.ndarray, np.ndarray]:
     idx = np.arange(len(pdf))
     if time_col:
         order = np.argsort(pdf[time_col].to_numpy(), kind="stable")
@@ -56,11 +65,21 @@ def split_holdout(pdf: pd.DataFrame, y: np.ndarray, holdout_frac: float, seed: i
     return np.sort(tr), np.sort(te)
 
 
-def train_and_log(df, target: str = "defaulted_6m", positive: Any = True, *,
-                  monotone: dict[str, int] | None = None, reasons: dict[str, str] | None = None,
-                  data_versions: dict[str, int] | None = None, time_col: str | None = None,
-                  holdout_frac: float = 0.2, seed: int = 0, register: bool = True,
-                  show_progress: bool = True, settings=None) -> tuple[CreditModel, dict[str, float], Any]:
+def train_and_log(
+    df,
+    target: str = "defaulted_6m",
+    positive: Any = True,
+    *,
+    monotone: dict[str, int] | None = None,
+    reasons: dict[str, str] | None = None,
+    data_versions: dict[str, int] | None = None,
+    time_col: str | None = None,
+    holdout_frac: float = 0.2,
+    seed: int = 0,
+    register: bool = True,
+    show_progress: bool = True,
+    settings=None,
+) -> tuple[CreditModel, dict[str, float], Any]:
     """Fit, evaluate on the holdout and log to MLflow; returns (model, holdout metrics, RunResult)."""
     from models import registry
 
@@ -79,18 +98,24 @@ def train_and_log(df, target: str = "defaulted_6m", positive: Any = True, *,
     card = model_card(
         "credit",
         summary="Probability of default (90+ days past due) within 6 months, mapped to a 0-1000 score "
-                "(higher = lower risk) with Serasa bands and adverse reasons in Portuguese.",
-        data={"rows (train/holdout)": f"{len(tr)}/{len(te)}", "target": target,
-              "positive rate": f"{y.mean():.4f}", "data_versions": data_versions or {},
-              "holdout": f"latest {holdout_frac:.0%} by {time_col}" if time_col else "stratified random",
-              "train fingerprint": model.metadata["train_fingerprint"]},
+        "(higher = lower risk) with Serasa bands and adverse reasons in Portuguese.",
+        data={
+            "rows (train/holdout)": f"{len(tr)}/{len(te)}",
+            "target": target,
+            "positive rate": f"{y.mean():.4f}",
+            "data_versions": data_versions or {},
+            "holdout": f"latest {holdout_frac:.0%} by {time_col}" if time_col else "stratified random",
+            "train fingerprint": model.metadata["train_fingerprint"],
+        },
         metrics=metrics,
         intended_use="Credit suitability pre-screening for personal credit offers of cofre customers; "
-                     "input to eligibility rules with affordability checks, never the sole decision.",
-        limits=["Trained on simulated data until real outcomes exist.",
-                "Monotone constraints encode policy, not learnt facts.",
-                "Reasons are single-feature counterfactuals against a reference 'good' profile.",
-                "Not validated for business (CNPJ) customers."],
+        "input to eligibility rules with affordability checks, never the sole decision.",
+        limits=[
+            "Trained on simulated data until real outcomes exist.",
+            "Monotone constraints encode policy, not learnt facts.",
+            "Reasons are single-feature counterfactuals against a reference 'good' profile.",
+            "Not validated for business (CNPJ) customers.",
+        ],
         metadata=model.metadata,
     )
 
@@ -99,10 +124,23 @@ def train_and_log(df, target: str = "defaulted_6m", positive: Any = True, *,
 
     step("credit: logging to MLflow", show_progress)
     result = registry.log_training_run(
-        "credit", model, params={"seed": seed, "holdout_frac": holdout_frac, "target": target,
-                                 "monotone": model.metadata["monotone"], "calibration": model.metadata["calibration"]},
-        metrics=metrics, figures=figures, card_md=card, data_versions=data_versions,
-        data_fingerprint=model.metadata["train_fingerprint"], holdout=("auc", metrics["auc"], hold_fp),
-        evaluate=evaluate, register=register, settings=settings,
+        "credit",
+        model,
+        params={
+            "seed": seed,
+            "holdout_frac": holdout_frac,
+            "target": target,
+            "monotone": model.metadata["monotone"],
+            "calibration": model.metadata["calibration"],
+        },
+        metrics=metrics,
+        figures=figures,
+        card_md=card,
+        data_versions=data_versions,
+        data_fingerprint=model.metadata["train_fingerprint"],
+        holdout=("auc", metrics["auc"], hold_fp),
+        evaluate=evaluate,
+        register=register,
+        settings=settings,
     )
     return model, metrics, result

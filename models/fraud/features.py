@@ -22,16 +22,34 @@ from __future__ import annotations
 WINDOW_NAMES = ("1h", "24h", "7d", "30d")
 REQUEST: tuple[str, ...] = ("amount_cents", "is_new_device")
 WINDOWS: tuple[str, ...] = (
-    *[f"tx_count_{w}" for w in WINDOW_NAMES], *[f"tx_sum_cents_{w}" for w in WINDOW_NAMES],
-    "distinct_counterparties_24h", "distinct_counterparties_7d", "distinct_counterparties_30d",
-    "mean_amount_cents_30d", "max_amount_cents_30d",
+    *[f"tx_count_{w}" for w in WINDOW_NAMES],
+    *[f"tx_sum_cents_{w}" for w in WINDOW_NAMES],
+    "distinct_counterparties_24h",
+    "distinct_counterparties_7d",
+    "distinct_counterparties_30d",
+    "mean_amount_cents_30d",
+    "max_amount_cents_30d",
 )
-DAILY: tuple[str, ...] = ("tx_count", "credit_cents", "debit_cents", "pix_out_count", "pix_out_cents",
-                          "card_count", "distinct_counterparties", "new_device_tx_count")
-ON_DEMAND: tuple[str, ...] = ("amount_to_mean_30d", "amount_to_max_30d", "is_first_time_counterparty",
-                              "hour_of_day_brt", "minutes_since_last_login", "minutes_since_device_change")
+DAILY: tuple[str, ...] = (
+    "tx_count",
+    "credit_cents",
+    "debit_cents",
+    "pix_out_count",
+    "pix_out_cents",
+    "card_count",
+    "distinct_counterparties",
+    "new_device_tx_count",
+)
+ON_DEMAND: tuple[str, ...] = (
+    "amount_to_mean_30d",
+    "amount_to_max_30d",
+    "is_first_time_counterparty",
+    "hour_of_day_brt",
+    "minutes_since_last_login",
+    "minutes_since_device_change",
+)
 HASHED: tuple[str, ...] = ("counterparty_pk", "channel", "type", "credit_debit_type")
-AGGREGATES: tuple[str, ...] = REQUEST + WINDOWS + DAILY   # numeric, before the on-demand ones
+AGGREGATES: tuple[str, ...] = REQUEST + WINDOWS + DAILY  # numeric, before the on-demand ones
 FEATURES: tuple[str, ...] = AGGREGATES + ON_DEMAND + HASHED
 
 REASONS: dict[str, str] = {

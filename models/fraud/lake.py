@@ -27,7 +27,8 @@ def training_set(settings: Settings, versions: dict[str, int] | None = None) -> 
     v = pinned["gold.transaction_features"]
     entity = fraud_entities(settings, v)
     extra = delta.read("gold.transaction_features", version=v, settings=settings).select(
-        "transaction_id", *REQUEST_COLUMNS)
+        "transaction_id", *REQUEST_COLUMNS
+    )
     entity = entity.join(extra, on="transaction_id", how="left")
     ts = fraud_training_set(settings, entity, versions=pinned, service=SERVICE)
     frame = ts.frame.with_columns(pl.col("request_ts").alias("booked_at")).sort("booked_at", "transaction_id")

@@ -64,7 +64,7 @@ def assemble_row(row, n_buckets: int = N_BUCKETS) -> np.ndarray | None:
         v = row[c]
         if v is None:
             vec[j] = np.nan
-        elif isinstance(v, _NUMERIC_TYPES) and not (isinstance(v, int) and not -2**63 <= v < 2**63):
+        elif isinstance(v, _NUMERIC_TYPES) and not (isinstance(v, int) and not -(2**63) <= v < 2**63):
             vec[j] = float(v)
         else:
             return None
@@ -118,8 +118,11 @@ class FraudModel:
         x = assemble_row(row, self.metadata["n_buckets"])
         if x is None:
             out = self.predict_frame(pd.DataFrame([dict(row)])).iloc[0]
-            return {"fraud_probability": float(out["fraud_probability"]), "decision": str(out["decision"]),
-                    "reasons": str(out["reasons"])}
+            return {
+                "fraud_probability": float(out["fraud_probability"]),
+                "decision": str(out["decision"]),
+                "reasons": str(out["reasons"]),
+            }
         p = self._proba(x)
         dec = str(self.decide(p)[0])
         reasons = "; ".join(r[1] for r in self.reasons_encoded(x[0])) if dec != "approve" else ""
@@ -146,13 +149,23 @@ class FraudModel:
         X, _ = assemble(df, self.metadata["n_buckets"])
         p = self._proba(X)
         dec = self.decide(p)
-        reasons = ["; ".join(r[1] for r in self.reasons_encoded(X[i])) if dec[i] != "approve" else ""
-                   for i in range(len(X))]
+        reasons = [
+            "; ".join(r[1] for r in self.reasons_encoded(X[i])) if dec[i] != "approve" else ""
+            for i in range(len(X))
+        ]
         return pd.DataFrame({"fraud_probability": p, "decision": dec, "reasons": reasons})
 
 
-def fit_fraud_model(train, validation, *, label: str = "is_fraud", costs: CostParams = CostParams(),
-                    seed: int = 0, n_buckets: int = N_BUCKETS, max_iter: int = 300) -> FraudModel:
+def fit_fraud_model(
+    train,
+    validation,
+    *,
+    label: str = "is_fraud",
+    costs: CostParams = CostParams(),
+    seed: int = 0,
+    n_buckets: int = N_BUCKETS,
+    max_iter: int = 300,
+) -> FraudModel:
     """Fit on ``train``; choose thresholds by expected cost on the later ``validation`` period."""
     tr, va = to_pandas(train), to_pandas(validation)
     X, names = assemble(tr, n_buckets)
@@ -162,9 +175,16 @@ def fit_fraud_model(train, validation, *, label: str = "is_fraud", costs: CostPa
     # at prediction time its NaNs take the missing-value branch
     X[:, np.isnan(X).all(axis=0)] = 0.0
     clf = HistGradientBoostingClassifier(
-        learning_rate=0.08, max_iter=max_iter, max_leaf_nodes=31, min_samples_leaf=20,
-        l2_regularization=1.0, categorical_features=is_cat, early_stopping=True,
-        validation_fraction=0.15, n_iter_no_change=30, scoring="average_precision",
+        learning_rate=0.08,
+        max_iter=max_iter,
+        max_leaf_nodes=31,
+        min_samples_leaf=20,
+        l2_regularization=1.0,
+        categorical_features=is_cat,
+        early_stopping=True,
+        validation_fraction=0.15,
+        n_iter_no_change=30,
+        scoring="average_precision",
         random_state=seed,
     ).fit(X, y)
     Xv, _ = assemble(va, n_buckets)
@@ -182,10 +202,20 @@ def fit_fraud_model(train, validation, *, label: str = "is_fraud", costs: CostPa
         else:
             ref[j] = np.median(col)
     meta = {
-        "model": "fraud", "model_version": MODEL_VERSION, "features": names,
-        "hashed": list(HASHED), "n_buckets": n_buckets, "t_review": t_review, "t_block": t_block,
-        "threshold": t_block, "validation_cost_cents": cost, "costs": costs.as_dict(),
-        "train_rows": int(len(y)), "train_fraud_rate": float(y.mean()),
-        "train_fingerprint": data_fingerprint(tr), "seed": seed, "n_iter": int(clf.n_iter_),
+        "model": "fraud",
+        "model_version": MODEL_VERSION,
+        "features": names,
+        "hashed": list(HASHED),
+        "n_buckets": n_buckets,
+        "t_review": t_review,
+        "t_block": t_block,
+        "threshold": t_block,
+        "validation_cost_cents": cost,
+        "costs": costs.as_dict(),
+        "train_rows": int(len(y)),
+        "train_fraud_rate": float(y.mean()),
+        "train_fingerprint": data_fingerprint(tr),
+        "seed": seed,
+        "n_iter": int(clf.n_iter_),
     }
     return FraudModel(clf, ref, meta)

@@ -31,8 +31,9 @@ class CostParams:
         return asdict(self)
 
 
-def choose_thresholds(score, is_fraud, amount_cents, costs: CostParams = CostParams(),
-                      n_grid: int = 300) -> tuple[float, float, float]:
+def choose_thresholds(
+    score, is_fraud, amount_cents, costs: CostParams = CostParams(), n_grid: int = 300
+) -> tuple[float, float, float]:
     """(t_review, t_block, expected cost in cents) minimising the total cost on the given set."""
     s = np.asarray(score, dtype=float)
     f = np.asarray(is_fraud).astype(bool)
@@ -56,10 +57,13 @@ def choose_thresholds(score, is_fraud, amount_cents, costs: CostParams = CostPar
     band_n = n_ge[R] - n_ge[B]
     band_legit = legit_ge[R] - legit_ge[B]
     band_fraud_amt = fraud_amt_ge[R] - fraud_amt_ge[B]
-    cost = (missed
-            + band_n * costs.review_cost_cents + band_legit * costs.review_friction_cents
-            + band_fraud_amt * (100 - costs.review_catch_pct) / 100.0
-            + legit_ge[B] * costs.block_friction_cents)
+    cost = (
+        missed
+        + band_n * costs.review_cost_cents
+        + band_legit * costs.review_friction_cents
+        + band_fraud_amt * (100 - costs.review_catch_pct) / 100.0
+        + legit_ge[B] * costs.block_friction_cents
+    )
     cost = np.where(valid, cost, np.inf)
     i, j = np.unravel_index(np.argmin(cost), cost.shape)
     return float(cand[i]), float(cand[j]), float(cost[i, j])

@@ -28,7 +28,9 @@ def time_split(df: pd.DataFrame, test_months: int = 2, val_months: int = 1, ts_c
     if len(months) < test_months + val_months + 1:
         # short histories (tiny test worlds): same order, by time quantiles 60/20/20
         if len(df) < 50:
-            raise ValueError(f"need at least {test_months + val_months + 1} months or 50 rows, got {len(df)} rows")
+            raise ValueError(
+                f"need at least {test_months + val_months + 1} months or 50 rows, got {len(df)} rows"
+            )
         a, b = ts.quantile(0.6), ts.quantile(0.8)
         return df[ts < a], df[(ts >= a) & (ts < b)], df[ts >= b]
     test_from = months[-test_months]
@@ -41,10 +43,15 @@ def evaluate(model: FraudModel, test: pd.DataFrame) -> dict[str, float]:
     y = test["is_fraud"].astype(bool).to_numpy()
     rep = binary_report(y, p)
     dec = model.decide(p)
-    out = {"auprc": rep["auprc"], "roc_auc": rep["auc"], "brier": rep["brier"],
-           "recall_block": float((dec[y] == "block").mean()),
-           "recall_block_or_review": float((dec[y] != "approve").mean()),
-           "block_rate": float((dec == "block").mean()), "review_rate": float((dec == "review").mean())}
+    out = {
+        "auprc": rep["auprc"],
+        "roc_auc": rep["auc"],
+        "brier": rep["brier"],
+        "recall_block": float((dec[y] == "block").mean()),
+        "recall_block_or_review": float((dec[y] != "approve").mean()),
+        "block_rate": float((dec == "block").mean()),
+        "review_rate": float((dec == "review").mean()),
+    }
     scen = test["fraud_scenario"].to_numpy()
     for s in sorted({v for v in scen[y] if v is not None and v == v}):
         m = y & (scen == s)
@@ -53,9 +60,16 @@ def evaluate(model: FraudModel, test: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def train_and_log(df, *, data_versions: dict[str, int] | None = None, costs: CostParams = CostParams(),
-                  seed: int = 0, register: bool = True, show_progress: bool = True,
-                  settings=None) -> tuple[FraudModel, dict[str, float], Any]:
+def train_and_log(
+    df,
+    *,
+    data_versions: dict[str, int] | None = None,
+    costs: CostParams = CostParams(),
+    seed: int = 0,
+    register: bool = True,
+    show_progress: bool = True,
+    settings=None,
+) -> tuple[FraudModel, dict[str, float], Any]:
     from models import registry
 
     pdf = to_pandas(df)
@@ -68,14 +82,21 @@ def train_and_log(df, *, data_versions: dict[str, int] | None = None, costs: Cos
     y = test["is_fraud"].astype(bool).to_numpy()
     p = model.predict_proba(test)
     card = model_card(
-        "fraud", summary="Transaction fraud probability with a cost-based approve/review/block decision.",
-        data={"rows (train/val/test)": f"{len(train)}/{len(val)}/{len(test)}", "fraud rate": f"{y.mean():.4%}",
-              "split": "time-based by booked_at (test = last 2 months, validation = month before)",
-              "data_versions": data_versions or {}, "costs (cents)": costs.as_dict()},
+        "fraud",
+        summary="Transaction fraud probability with a cost-based approve/review/block decision.",
+        data={
+            "rows (train/val/test)": f"{len(train)}/{len(val)}/{len(test)}",
+            "fraud rate": f"{y.mean():.4%}",
+            "split": "time-based by booked_at (test = last 2 months, validation = month before)",
+            "data_versions": data_versions or {},
+            "costs (cents)": costs.as_dict(),
+        },
         metrics=metrics,
         intended_use="Real-time screening of PIX/card/TED payments; 'review' routes to an analyst queue.",
-        limits=["Trained on simulated scenarios; new fraud patterns are not covered.",
-                "Thresholds depend on the cost parameters; revisit them with real loss data."],
+        limits=[
+            "Trained on simulated scenarios; new fraud patterns are not covered.",
+            "Thresholds depend on the cost parameters; revisit them with real loss data.",
+        ],
         metadata=model.metadata,
     )
 
@@ -84,10 +105,17 @@ def train_and_log(df, *, data_versions: dict[str, int] | None = None, costs: Cos
 
     step("fraud: logging to MLflow", show_progress)
     result = registry.log_training_run(
-        "fraud", model, params={"seed": seed, "n_buckets": model.metadata["n_buckets"], **costs.as_dict()},
-        metrics={k: v for k, v in metrics.items() if np.isfinite(v)}, figures=standard_figures(y, p),
-        card_md=card, data_versions=data_versions, data_fingerprint=model.metadata["train_fingerprint"],
-        holdout=("auprc", metrics["auprc"], hold_fp), evaluate=evaluate_champion,
-        register=register, settings=settings,
+        "fraud",
+        model,
+        params={"seed": seed, "n_buckets": model.metadata["n_buckets"], **costs.as_dict()},
+        metrics={k: v for k, v in metrics.items() if np.isfinite(v)},
+        figures=standard_figures(y, p),
+        card_md=card,
+        data_versions=data_versions,
+        data_fingerprint=model.metadata["train_fingerprint"],
+        holdout=("auprc", metrics["auprc"], hold_fp),
+        evaluate=evaluate_champion,
+        register=register,
+        settings=settings,
     )
     return model, metrics, result

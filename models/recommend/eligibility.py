@@ -29,8 +29,8 @@ STEP_CENTS = 100_00
 @dataclass(frozen=True)
 class Customer:
     customer_id: str
-    profile: str | None                 # investor profile or None (no valid questionnaire)
-    credit_score: int                   # 0..1000
+    profile: str | None  # investor profile or None (no valid questionnaire)
+    credit_score: int  # 0..1000
     monthly_income_cents: int
     existing_instalments_cents: int
     balance_cents: int
@@ -42,8 +42,8 @@ class Customer:
 class Offer:
     product: str
     kind: str
-    amount_cents: int = 0               # credit: principal or limit offered
-    instalment_cents: int = 0           # credit: monthly payment (Price) or monthly interest on the limit
+    amount_cents: int = 0  # credit: principal or limit offered
+    instalment_cents: int = 0  # credit: monthly payment (Price) or monthly interest on the limit
     term_months: int = 0
 
 
@@ -68,7 +68,9 @@ def _instalment_offer(c: Customer, p: Product) -> Offer | None:
         return None
     i, n = p.monthly_rate, p.term_months
     pv_factor = (1 - (1 + i) ** -n) / i if i else Decimal(n)
-    principal = int((Decimal(budget) * pv_factor / STEP_CENTS).to_integral_value(rounding=ROUND_FLOOR)) * STEP_CENTS
+    principal = (
+        int((Decimal(budget) * pv_factor / STEP_CENTS).to_integral_value(rounding=ROUND_FLOOR)) * STEP_CENTS
+    )
     principal = min(principal, p.max_amount_cents)
     while principal >= p.min_amount_cents and price_instalment(principal, i, n) > budget:
         principal -= STEP_CENTS
@@ -81,7 +83,10 @@ def _revolving_offer(c: Customer, p: Product) -> Offer | None:
     if budget_cents(c) <= 0:
         return None
     share = Decimal("1.0") if p.needs_card else Decimal("0.5")
-    limit = int((Decimal(c.monthly_income_cents) * share / STEP_CENTS).to_integral_value(rounding=ROUND_FLOOR)) * STEP_CENTS
+    limit = (
+        int((Decimal(c.monthly_income_cents) * share / STEP_CENTS).to_integral_value(rounding=ROUND_FLOOR))
+        * STEP_CENTS
+    )
     limit = min(limit, p.max_amount_cents)
     if limit < p.min_amount_cents:
         return None
@@ -97,7 +102,11 @@ def offer_for(c: Customer, p: Product) -> Offer | None:
         if c.profile is None or p.risk > MAX_RISK[c.profile] or c.balance_cents < p.min_amount_cents:
             return None
         return Offer(p.code, "investment")
-    if c.credit_score < p.min_score or (p.needs_payroll and not c.payroll_eligible) or (p.needs_card and not c.has_card):
+    if (
+        c.credit_score < p.min_score
+        or (p.needs_payroll and not c.payroll_eligible)
+        or (p.needs_card and not c.has_card)
+    ):
         return None
     return _instalment_offer(c, p) if p.term_months else _revolving_offer(c, p)
 

@@ -64,8 +64,9 @@ def latest_features(settings: Settings, versions: dict[str, int] | None = None) 
     pinned = resolve_versions(settings, ["gold.credit_features", "gold.customer_day"], versions)
     cf = delta.read("gold.credit_features", version=pinned["gold.credit_features"], settings=settings)
     last = cf.get_column("as_of_date").max()
-    when = pl.lit(last).cast(pl.Datetime("us")).dt.replace_time_zone("America/Sao_Paulo") \
-        .dt.convert_time_zone("UTC") + timedelta(hours=23, minutes=59)
+    when = pl.lit(last).cast(pl.Datetime("us")).dt.replace_time_zone(
+        "America/Sao_Paulo"
+    ).dt.convert_time_zone("UTC") + timedelta(hours=23, minutes=59)
     entity = cf.select("customer_pk").unique().sort("customer_pk").with_columns(when.alias("event_timestamp"))
     return credit_training_set(settings, entity, versions=pinned)
 
@@ -77,26 +78,42 @@ def customers_frame(features: pd.DataFrame, scores: np.ndarray, seed: int = 0) -
     inputs = pd.DataFrame([customer_inputs(r) for r in features.to_dict("records")])
     alpha, lam = rng.beta(2, 2, n), rng.beta(2, 3, n)
     # credit need grows with overdraft use and arrears seen in the lake (plus noise)
-    od = features.get("overdraft_days_90d", pd.Series(0, index=features.index)).fillna(0).to_numpy(dtype=float)
-    arr = features.get("instalments_in_arrears", pd.Series(0, index=features.index)).fillna(0).to_numpy(dtype=float)
+    od = (
+        features.get("overdraft_days_90d", pd.Series(0, index=features.index)).fillna(0).to_numpy(dtype=float)
+    )
+    arr = (
+        features.get("instalments_in_arrears", pd.Series(0, index=features.index))
+        .fillna(0)
+        .to_numpy(dtype=float)
+    )
     cneed = np.clip(0.6 * rng.beta(2, 3, n) + 0.4 * np.minimum(1.0, od / 30.0 + arr / 3.0), 0, 1)
-    answers = np.column_stack([
-        np.clip(np.rint(alpha * (len(POINTS[q]) - 1) + rng.normal(0, 0.4, n)), 0, len(POINTS[q]) - 1)
-        for q in range(5)]).astype(int)
+    answers = np.column_stack(
+        [
+            np.clip(np.rint(alpha * (len(POINTS[q]) - 1) + rng.normal(0, 0.4, n)), 0, len(POINTS[q]) - 1)
+            for q in range(5)
+        ]
+    ).astype(int)
     code = profile_codes(answers, inputs["savings_rate"].to_numpy(), inputs["balance_volatility"].to_numpy())
     has_q = rng.random(n) < 0.9
     income = inputs["monthly_income_cents"].to_numpy(dtype=np.int64)
-    return pd.DataFrame({
-        "customer_id": features["customer_pk"].to_numpy(),
-        "alpha": alpha, "lam": lam, "cneed": cneed,
-        **{f"q{q + 1}": answers[:, q] for q in range(5)},
-        "profile": np.where(has_q, np.array(PROFILES)[code], None),
-        "profile_code": np.where(has_q, code, -1),
-        "savings_rate": inputs["savings_rate"].to_numpy(), "balance_volatility": inputs["balance_volatility"].to_numpy(),
-        "credit_score": np.asarray(scores, dtype=int), "monthly_income_cents": income,
-        "existing_instalments_cents": inputs["existing_instalments_cents"].to_numpy(dtype=np.int64),
-        "balance_cents": (income * rng.gamma(1.5, 1.0 + 2 * np.clip(inputs["savings_rate"].to_numpy(), 0, None)))
-        .astype(np.int64),
-        "has_card": inputs["has_card"].to_numpy(dtype=bool),
-        "payroll_eligible": inputs["payroll_eligible"].to_numpy(dtype=bool),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": features["customer_pk"].to_numpy(),
+            "alpha": alpha,
+            "lam": lam,
+            "cneed": cneed,
+            **{f"q{q + 1}": answers[:, q] for q in range(5)},
+            "profile": np.where(has_q, np.array(PROFILES)[code], None),
+            "profile_code": np.where(has_q, code, -1),
+            "savings_rate": inputs["savings_rate"].to_numpy(),
+            "balance_volatility": inputs["balance_volatility"].to_numpy(),
+            "credit_score": np.asarray(scores, dtype=int),
+            "monthly_income_cents": income,
+            "existing_instalments_cents": inputs["existing_instalments_cents"].to_numpy(dtype=np.int64),
+            "balance_cents": (
+                income * rng.gamma(1.5, 1.0 + 2 * np.clip(inputs["savings_rate"].to_numpy(), 0, None))
+            ).astype(np.int64),
+            "has_card": inputs["has_card"].to_numpy(dtype=bool),
+            "payroll_eligible": inputs["payroll_eligible"].to_numpy(dtype=bool),
+        }
+    )

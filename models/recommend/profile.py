@@ -27,11 +27,11 @@ import numpy as np
 PROFILES = ("conservador", "moderado", "arrojado")
 MAX_RISK = {"conservador": 2, "moderado": 3, "arrojado": 5}
 POINTS: tuple[tuple[int, ...], ...] = (
-    (0, 1, 2, 4),   # objective
-    (0, 1, 2, 3),   # horizon
-    (0, 1, 2, 4),   # risk tolerance
-    (0, 1, 2, 3),   # knowledge
-    (0, 1, 2, 3),   # financial situation
+    (0, 1, 2, 4),  # objective
+    (0, 1, 2, 3),  # horizon
+    (0, 1, 2, 4),  # risk tolerance
+    (0, 1, 2, 3),  # knowledge
+    (0, 1, 2, 3),  # financial situation
 )
 QUESTIONS = ("objetivo", "horizonte", "tolerancia_risco", "conhecimento", "situacao_financeira")
 VALIDITY_DAYS = 730
@@ -39,7 +39,7 @@ VALIDITY_DAYS = 730
 
 @dataclass(frozen=True)
 class Questionnaire:
-    answers: tuple[int, int, int, int, int]   # option index per question
+    answers: tuple[int, int, int, int, int]  # option index per question
     answered_on: dt.date
 
     def __post_init__(self):
@@ -50,7 +50,9 @@ class Questionnaire:
                 raise ValueError(f"answer to {QUESTIONS[q]} must be 0..{len(opts) - 1}, got {a}")
 
 
-def profile_codes(answers: np.ndarray, savings_rate: np.ndarray, balance_volatility: np.ndarray) -> np.ndarray:
+def profile_codes(
+    answers: np.ndarray, savings_rate: np.ndarray, balance_volatility: np.ndarray
+) -> np.ndarray:
     """Vectorised: (n x 5) answer indices + behaviour -> profile code 0/1/2 (conservador..arrojado)."""
     a = np.asarray(answers, dtype=int)
     pts = sum(np.asarray(POINTS[q])[a[:, q]] for q in range(len(POINTS)))
@@ -61,8 +63,9 @@ def profile_codes(answers: np.ndarray, savings_rate: np.ndarray, balance_volatil
     return np.minimum(code, cap)
 
 
-def investor_profile(q: Questionnaire | None, savings_rate: float, balance_volatility: float,
-                     today: dt.date) -> str | None:
+def investor_profile(
+    q: Questionnaire | None, savings_rate: float, balance_volatility: float, today: dt.date
+) -> str | None:
     """The profile name, or None when there is no valid (unexpired) questionnaire."""
     if q is None or (today - q.answered_on).days > VALIDITY_DAYS or q.answered_on > today:
         return None

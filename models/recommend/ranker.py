@@ -24,10 +24,35 @@ from models.runtime import predict_threads
 
 MODEL_VERSION = "recommend-1.0"
 PRODUCT_INDEX = {p.code: float(i) for i, p in enumerate(CATALOGUE)}
-CUSTOMER_COLS = ("profile_code", "credit_score", "monthly_income_cents", "existing_instalments_cents",
-                 "savings_rate", "balance_volatility", "q1", "q2", "q3", "q4", "q5")
-FEATURES = ("product", "is_credit", "risk", "liquidity_days", "monthly_rate", "risk_gap", "log_income",
-            "dsr", "instalment_to_income", "amount_to_income") + CUSTOMER_COLS[:2] + CUSTOMER_COLS[4:]
+CUSTOMER_COLS = (
+    "profile_code",
+    "credit_score",
+    "monthly_income_cents",
+    "existing_instalments_cents",
+    "savings_rate",
+    "balance_volatility",
+    "q1",
+    "q2",
+    "q3",
+    "q4",
+    "q5",
+)
+FEATURES = (
+    (
+        "product",
+        "is_credit",
+        "risk",
+        "liquidity_days",
+        "monthly_rate",
+        "risk_gap",
+        "log_income",
+        "dsr",
+        "instalment_to_income",
+        "amount_to_income",
+    )
+    + CUSTOMER_COLS[:2]
+    + CUSTOMER_COLS[4:]
+)
 
 
 def pair_features(customers: pd.DataFrame, offers: pd.DataFrame) -> np.ndarray:
@@ -59,8 +84,13 @@ RANKINGS = ("model", "popularity")
 
 
 class Recommender:
-    def __init__(self, clf: HistGradientBoostingClassifier, popularity: dict[str, float], metadata: dict[str, Any],
-                 ranking: str = "model"):
+    def __init__(
+        self,
+        clf: HistGradientBoostingClassifier,
+        popularity: dict[str, float],
+        metadata: dict[str, Any],
+        ranking: str = "model",
+    ):
         if ranking not in RANKINGS:
             raise ValueError(f"ranking must be one of {RANKINGS}, got {ranking!r}")
         self.clf = clf
@@ -77,7 +107,9 @@ class Recommender:
         with predict_threads(len(X)):
             return self.clf.predict_proba(X)[:, 1]
 
-    def recommend(self, customer: Customer, features: dict[str, float], k: int = 3) -> list[tuple[Offer, float]]:
+    def recommend(
+        self, customer: Customer, features: dict[str, float], k: int = 3
+    ) -> list[tuple[Offer, float]]:
         """Top-k allowed offers for one customer (``features`` gives the CUSTOMER_COLS values)."""
         allowed = eligible_offers(customer)
         if not allowed:
@@ -87,9 +119,14 @@ class Recommender:
         row["credit_score"] = customer.credit_score
         row["monthly_income_cents"] = customer.monthly_income_cents
         row["existing_instalments_cents"] = customer.existing_instalments_cents
-        offers = pd.DataFrame({"cust_idx": 0, "product": [o.product for o in allowed],
-                               "amount_cents": [o.amount_cents for o in allowed],
-                               "instalment_cents": [o.instalment_cents for o in allowed]})
+        offers = pd.DataFrame(
+            {
+                "cust_idx": 0,
+                "product": [o.product for o in allowed],
+                "amount_cents": [o.amount_cents for o in allowed],
+                "instalment_cents": [o.instalment_cents for o in allowed],
+            }
+        )
         s = self.score_pairs(pd.DataFrame([row]), offers)
         order = np.argsort(-s, kind="stable")[:k]
         return [(allowed[i], float(s[i])) for i in order]
@@ -100,16 +137,31 @@ class Recommender:
         return pd.DataFrame({"accept_probability": self.score_pairs(pairs, pairs)})
 
 
-def fit_ranker(customers: pd.DataFrame, events: pd.DataFrame, seed: int = 0, max_iter: int = 200) -> Recommender:
+def fit_ranker(
+    customers: pd.DataFrame, events: pd.DataFrame, seed: int = 0, max_iter: int = 200
+) -> Recommender:
     X = pair_features(customers, events)
     y = events["accepted"].to_numpy().astype(int)
     clf = HistGradientBoostingClassifier(
-        learning_rate=0.08, max_iter=max_iter, max_leaf_nodes=15, min_samples_leaf=40, l2_regularization=1.0,
-        categorical_features=np.array([f == "product" for f in FEATURES]), early_stopping=True,
-        validation_fraction=0.15, n_iter_no_change=20, random_state=seed,
+        learning_rate=0.08,
+        max_iter=max_iter,
+        max_leaf_nodes=15,
+        min_samples_leaf=40,
+        l2_regularization=1.0,
+        categorical_features=np.array([f == "product" for f in FEATURES]),
+        early_stopping=True,
+        validation_fraction=0.15,
+        n_iter_no_change=20,
+        random_state=seed,
     ).fit(X, y)
     pop = events.groupby("product")["accepted"].mean().to_dict()
-    meta = {"model": "recommend", "model_version": MODEL_VERSION, "features": list(FEATURES),
-            "train_events": int(len(y)), "train_accept_rate": float(y.mean()), "seed": seed,
-            "n_iter": int(clf.n_iter_)}
+    meta = {
+        "model": "recommend",
+        "model_version": MODEL_VERSION,
+        "features": list(FEATURES),
+        "train_events": int(len(y)),
+        "train_accept_rate": float(y.mean()),
+        "seed": seed,
+        "n_iter": int(clf.n_iter_),
+    }
     return Recommender(clf, {k: float(v) for k, v in pop.items()}, meta)

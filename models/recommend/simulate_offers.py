@@ -25,10 +25,24 @@ from models.recommend.catalog import CATALOGUE
 from models.recommend.eligibility import Customer, eligible_offers
 from models.recommend.profile import POINTS, PROFILES, profile_codes
 
-BASE = {"POUPANCA": 0.4, "CDB_LIQUIDEZ": 0.6, "TESOURO_SELIC": 0.3, "LCI": 0.2, "LCA": 0.0, "CDB_PRE": -0.2,
-        "TESOURO_IPCA": 0.0, "DEBENTURE": -0.4, "MULTIMERCADO": 0.1, "FII": 0.2, "FUNDO_ACOES": -0.1,
-        "ACOES": 0.0, "EMPRESTIMO_PESSOAL": 0.0, "CONSIGNADO": 0.5, "AUMENTO_LIMITE_CARTAO": 0.3,
-        "CHEQUE_ESPECIAL": -0.5}
+BASE = {
+    "POUPANCA": 0.4,
+    "CDB_LIQUIDEZ": 0.6,
+    "TESOURO_SELIC": 0.3,
+    "LCI": 0.2,
+    "LCA": 0.0,
+    "CDB_PRE": -0.2,
+    "TESOURO_IPCA": 0.0,
+    "DEBENTURE": -0.4,
+    "MULTIMERCADO": 0.1,
+    "FII": 0.2,
+    "FUNDO_ACOES": -0.1,
+    "ACOES": 0.0,
+    "EMPRESTIMO_PESSOAL": 0.0,
+    "CONSIGNADO": 0.5,
+    "AUMENTO_LIMITE_CARTAO": 0.3,
+    "CHEQUE_ESPECIAL": -0.5,
+}
 
 
 def make_customers(n: int, seed: int = 0, today: dt.date = dt.date(2026, 11, 1)) -> pd.DataFrame:
@@ -36,36 +50,53 @@ def make_customers(n: int, seed: int = 0, today: dt.date = dt.date(2026, 11, 1))
     alpha = rng.beta(2, 2, n)
     lam = rng.beta(2, 3, n)
     cneed = rng.beta(2, 3, n)
-    answers = np.column_stack([
-        np.clip(np.rint(alpha * (len(POINTS[q]) - 1) + rng.normal(0, 0.4, n)), 0, len(POINTS[q]) - 1)
-        for q in range(5)
-    ]).astype(int)
+    answers = np.column_stack(
+        [
+            np.clip(np.rint(alpha * (len(POINTS[q]) - 1) + rng.normal(0, 0.4, n)), 0, len(POINTS[q]) - 1)
+            for q in range(5)
+        ]
+    ).astype(int)
     savings = np.clip(rng.normal(0.15 - 0.12 * cneed, 0.07), -0.2, 0.6)
     vol = np.clip(rng.lognormal(np.log(0.2 + 0.6 * cneed + 0.8 * lam), 0.3), 0, 5)
     code = profile_codes(answers, savings, vol)
     income = np.rint(np.exp(rng.normal(8.3, 0.6, n)) * 100).astype(np.int64)
     score = np.clip(np.rint(rng.normal(640 - 150 * cneed, 130)), 0, 1000).astype(int)
     has_q = rng.random(n) < 0.9
-    return pd.DataFrame({
-        "customer_id": [f"CUS{i:08d}" for i in range(n)],
-        "alpha": alpha, "lam": lam, "cneed": cneed,
-        **{f"q{q + 1}": answers[:, q] for q in range(5)},
-        "profile": np.where(has_q, np.array(PROFILES)[code], None),
-        "profile_code": np.where(has_q, code, -1),
-        "savings_rate": savings, "balance_volatility": vol,
-        "credit_score": score, "monthly_income_cents": income,
-        "existing_instalments_cents": (income * np.clip(rng.normal(0.1 + 0.15 * cneed, 0.08), 0, 0.6)).astype(np.int64),
-        "balance_cents": (income * rng.gamma(1.5, 1.0 + 2 * savings.clip(0))).astype(np.int64),
-        "has_card": rng.random(n) < 0.6,
-        "payroll_eligible": rng.random(n) < 0.3,
-        "as_of": today,
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": [f"CUS{i:08d}" for i in range(n)],
+            "alpha": alpha,
+            "lam": lam,
+            "cneed": cneed,
+            **{f"q{q + 1}": answers[:, q] for q in range(5)},
+            "profile": np.where(has_q, np.array(PROFILES)[code], None),
+            "profile_code": np.where(has_q, code, -1),
+            "savings_rate": savings,
+            "balance_volatility": vol,
+            "credit_score": score,
+            "monthly_income_cents": income,
+            "existing_instalments_cents": (
+                income * np.clip(rng.normal(0.1 + 0.15 * cneed, 0.08), 0, 0.6)
+            ).astype(np.int64),
+            "balance_cents": (income * rng.gamma(1.5, 1.0 + 2 * savings.clip(0))).astype(np.int64),
+            "has_card": rng.random(n) < 0.6,
+            "payroll_eligible": rng.random(n) < 0.3,
+            "as_of": today,
+        }
+    )
 
 
 def customer_of(row) -> Customer:
-    return Customer(row.customer_id, row.profile, int(row.credit_score), int(row.monthly_income_cents),
-                    int(row.existing_instalments_cents), int(row.balance_cents), bool(row.has_card),
-                    bool(row.payroll_eligible))
+    return Customer(
+        row.customer_id,
+        row.profile,
+        int(row.credit_score),
+        int(row.monthly_income_cents),
+        int(row.existing_instalments_cents),
+        int(row.balance_cents),
+        bool(row.has_card),
+        bool(row.payroll_eligible),
+    )
 
 
 def all_offers(customers: pd.DataFrame) -> pd.DataFrame:
@@ -74,7 +105,9 @@ def all_offers(customers: pd.DataFrame) -> pd.DataFrame:
     for i, row in enumerate(customers.itertuples(index=False)):
         for o in eligible_offers(customer_of(row)):
             rows.append((i, o.product, o.kind, o.amount_cents, o.instalment_cents, o.term_months))
-    return pd.DataFrame(rows, columns=["cust_idx", "product", "kind", "amount_cents", "instalment_cents", "term_months"])
+    return pd.DataFrame(
+        rows, columns=["cust_idx", "product", "kind", "amount_cents", "instalment_cents", "term_months"]
+    )
 
 
 def simulate_offers(customers: pd.DataFrame, offers_per_customer: int = 6, seed: int = 0) -> pd.DataFrame:

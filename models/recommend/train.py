@@ -22,7 +22,9 @@ from models.recommend.ranker import Recommender, fit_ranker
 from models.recommend.simulate_offers import make_customers, simulate_offers
 
 
-def ranking_metrics(model: Recommender, customers: pd.DataFrame, events: pd.DataFrame, k: int = 3) -> dict[str, float]:
+def ranking_metrics(
+    model: Recommender, customers: pd.DataFrame, events: pd.DataFrame, k: int = 3
+) -> dict[str, float]:
     s_model = model.score_pairs(customers, events)
     s_pop = events["product"].map(model.popularity).fillna(0.0).to_numpy()
     rel_m, rel_p = [], []
@@ -30,11 +32,17 @@ def ranking_metrics(model: Recommender, customers: pd.DataFrame, events: pd.Data
     for _, idx in events.groupby("cust_idx").indices.items():
         rel_m.append(acc[idx][np.argsort(-s_model[idx], kind="stable")])
         rel_p.append(acc[idx][np.argsort(-s_pop[idx], kind="stable")])
-    return {f"precision_at_{k}": precision_at_k(rel_m, k), f"ndcg_at_{k}": ndcg_at_k(rel_m, k),
-            f"baseline_precision_at_{k}": precision_at_k(rel_p, k), f"baseline_ndcg_at_{k}": ndcg_at_k(rel_p, k)}
+    return {
+        f"precision_at_{k}": precision_at_k(rel_m, k),
+        f"ndcg_at_{k}": ndcg_at_k(rel_m, k),
+        f"baseline_precision_at_{k}": precision_at_k(rel_p, k),
+        f"baseline_ndcg_at_{k}": ndcg_at_k(rel_p, k),
+    }
 
 
-def choose_ranking(model: Recommender, customers: pd.DataFrame, hold: pd.DataFrame, k: int = 3) -> dict[str, float]:
+def choose_ranking(
+    model: Recommender, customers: pd.DataFrame, hold: pd.DataFrame, k: int = 3
+) -> dict[str, float]:
     """Serve the better ranking on the holdout: the learnt ranker only if its NDCG@k beats popularity's,
     else the recommender ranks by popularity (``model.ranking``). Returns the served ranking's metrics
     plus the learnt ranker's own (``learnt_*``), so the run records what was given up."""
@@ -43,8 +51,9 @@ def choose_ranking(model: Recommender, customers: pd.DataFrame, hold: pd.DataFra
     model.ranking = "model" if ndcg > base else "popularity"
     model.metadata["ranking"] = model.ranking
     if model.ranking == "popularity":
-        model.metadata["ranking_reason"] = (f"the learnt ranker's NDCG@{k} {ndcg:.4f} did not beat popularity's "
-                                            f"{base:.4f} on the holdout")
+        model.metadata["ranking_reason"] = (
+            f"the learnt ranker's NDCG@{k} {ndcg:.4f} did not beat popularity's {base:.4f} on the holdout"
+        )
     served = learnt if model.ranking == "model" else ranking_metrics(model, customers, hold, k)
     return {**served, f"learnt_precision_at_{k}": learnt[f"precision_at_{k}"], f"learnt_ndcg_at_{k}": ndcg}
 
@@ -56,10 +65,18 @@ def split_events(customers: pd.DataFrame, events: pd.DataFrame, holdout_frac: fl
     return events[~is_hold].reset_index(drop=True), events[is_hold].reset_index(drop=True)
 
 
-def train_and_log(n_customers: int = 5000, *, seed: int = 0, k: int = 3, holdout_frac: float = 0.2,
-                  register: bool = True, show_progress: bool = True, data_versions=None,
-                  customers: pd.DataFrame | None = None,
-                  settings=None) -> tuple[Recommender, dict[str, float], Any]:
+def train_and_log(
+    n_customers: int = 5000,
+    *,
+    seed: int = 0,
+    k: int = 3,
+    holdout_frac: float = 0.2,
+    register: bool = True,
+    show_progress: bool = True,
+    data_versions=None,
+    customers: pd.DataFrame | None = None,
+    settings=None,
+) -> tuple[Recommender, dict[str, float], Any]:
     """Simulate offers for ``customers`` (default: ``n_customers`` simulated ones), fit, evaluate, log."""
     from models import registry
 
@@ -78,15 +95,22 @@ def train_and_log(n_customers: int = 5000, *, seed: int = 0, k: int = 3, holdout
     hold_fp = data_fingerprint(hold.drop(columns=["kind"]), extra=data_fingerprint(customers))
     model.metadata["holdout_fingerprint"] = hold_fp
     card = model_card(
-        "recommend", summary="Ranks suitable (CVM 30) and eligible, affordable offers by acceptance probability.",
-        data={"customers": n_customers, "events (train/holdout)": f"{len(train)}/{len(hold)}",
-              "source": source, "data_versions": data_versions or {}},
+        "recommend",
+        summary="Ranks suitable (CVM 30) and eligible, affordable offers by acceptance probability.",
+        data={
+            "customers": n_customers,
+            "events (train/holdout)": f"{len(train)}/{len(hold)}",
+            "source": source,
+            "data_versions": data_versions or {},
+        },
         metrics=metrics,
         intended_use="Ordering offers in the app; the eligibility hard filter decides what may be offered.",
-        limits=["Trained on simulated acceptance; the popularity baseline is the bar to beat: when the learnt "
-                "ranker does not beat it on the holdout, the offers are ranked by popularity "
-                f"(ranking: {model.ranking}).",
-                "The ranking never overrides suitability or affordability."],
+        limits=[
+            "Trained on simulated acceptance; the popularity baseline is the bar to beat: when the learnt "
+            "ranker does not beat it on the holdout, the offers are ranked by popularity "
+            f"(ranking: {model.ranking}).",
+            "The ranking never overrides suitability or affordability.",
+        ],
         metadata=model.metadata,
     )
 
@@ -95,10 +119,16 @@ def train_and_log(n_customers: int = 5000, *, seed: int = 0, k: int = 3, holdout
 
     step("recommend: logging to MLflow", show_progress)
     result = registry.log_training_run(
-        "recommend", model, params={"seed": seed, "k": k, "n_customers": n_customers},
-        metrics=metrics, card_md=card, data_versions=data_versions,
+        "recommend",
+        model,
+        params={"seed": seed, "k": k, "n_customers": n_customers},
+        metrics=metrics,
+        card_md=card,
+        data_versions=data_versions,
         data_fingerprint=data_fingerprint(train.drop(columns=["kind"])),
-        holdout=(f"ndcg_at_{k}", metrics[f"ndcg_at_{k}"], hold_fp), evaluate=evaluate,
-        register=register, settings=settings,
+        holdout=(f"ndcg_at_{k}", metrics[f"ndcg_at_{k}"], hold_fp),
+        evaluate=evaluate,
+        register=register,
+        settings=settings,
     )
     return model, metrics, result

@@ -39,12 +39,23 @@ pub fn verify_batch(items: &[Item], keys: &[([u8; 32], EdwardsPoint)]) -> bool {
     let mut transcript = Sha512::new();
     transcript.update(b"cofre ed25519 merged batch verification");
     for it in items {
-        let Some((key_bytes, _)) = keys.get(it.key) else { return false };
+        let Some((key_bytes, _)) = keys.get(it.key) else {
+            return false;
+        };
         let r_bytes: [u8; 32] = it.sig[..32].try_into().expect("32 bytes");
         let s_bytes: [u8; 32] = it.sig[32..].try_into().expect("32 bytes");
-        let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes)) else { return false };
-        let Some(r) = CompressedEdwardsY(r_bytes).decompress() else { return false };
-        let hram: [u8; 64] = Sha512::new().chain_update(r_bytes).chain_update(key_bytes).chain_update(it.msg).finalize().into();
+        let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes)) else {
+            return false;
+        };
+        let Some(r) = CompressedEdwardsY(r_bytes).decompress() else {
+            return false;
+        };
+        let hram: [u8; 64] = Sha512::new()
+            .chain_update(r_bytes)
+            .chain_update(key_bytes)
+            .chain_update(it.msg)
+            .finalize()
+            .into();
         transcript.update(hram);
         transcript.update(s_bytes);
         rs.push(r);
@@ -56,9 +67,15 @@ pub fn verify_batch(items: &[Item], keys: &[([u8; 32], EdwardsPoint)]) -> bool {
     let mut zs = Vec::with_capacity(n);
     let mut block = 0u64;
     while zs.len() < n {
-        let out: [u8; 64] = Sha512::new().chain_update(seed).chain_update(block.to_le_bytes()).finalize().into();
+        let out: [u8; 64] = Sha512::new()
+            .chain_update(seed)
+            .chain_update(block.to_le_bytes())
+            .finalize()
+            .into();
         for q in out.chunks_exact(16).take(n - zs.len()) {
-            zs.push(Scalar::from(u128::from_le_bytes(q.try_into().expect("16 bytes"))));
+            zs.push(Scalar::from(u128::from_le_bytes(
+                q.try_into().expect("16 bytes"),
+            )));
         }
         block += 1;
     }
@@ -69,7 +86,9 @@ pub fn verify_batch(items: &[Item], keys: &[([u8; 32], EdwardsPoint)]) -> bool {
         key_coef[items[i].key] += zs[i] * ks[i];
     }
     let scalars = std::iter::once(b_coef).chain(zs).chain(key_coef);
-    let points = std::iter::once(ED25519_BASEPOINT_POINT).chain(rs).chain(keys.iter().map(|(_, p)| *p));
+    let points = std::iter::once(ED25519_BASEPOINT_POINT)
+        .chain(rs)
+        .chain(keys.iter().map(|(_, p)| *p));
     EdwardsPoint::vartime_multiscalar_mul(scalars, points).is_identity()
 }
 
@@ -79,16 +98,34 @@ mod tests {
     use ed25519_dalek::{Signer, SigningKey};
 
     fn batch(n: usize, n_keys: u8) -> (Vec<SigningKey>, Vec<Vec<u8>>, Vec<([u8; 64], usize)>) {
-        let sks: Vec<SigningKey> = (0..n_keys).map(|k| SigningKey::from_bytes(&[k + 1; 32])).collect();
-        let msgs: Vec<Vec<u8>> = (0..n).map(|i| format!("message {i}").into_bytes()).collect();
-        let sigs = msgs.iter().enumerate().map(|(i, m)| (sks[i % sks.len()].sign(m).to_bytes(), i % sks.len())).collect();
+        let sks: Vec<SigningKey> = (0..n_keys)
+            .map(|k| SigningKey::from_bytes(&[k + 1; 32]))
+            .collect();
+        let msgs: Vec<Vec<u8>> = (0..n)
+            .map(|i| format!("message {i}").into_bytes())
+            .collect();
+        let sigs = msgs
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (sks[i % sks.len()].sign(m).to_bytes(), i % sks.len()))
+            .collect();
         (sks, msgs, sigs)
     }
 
     fn check(sks: &[SigningKey], msgs: &[Vec<u8>], sigs: &[([u8; 64], usize)]) -> bool {
-        let keys: Vec<([u8; 32], EdwardsPoint)> =
-            sks.iter().map(|s| (s.verifying_key().to_bytes(), s.verifying_key().to_edwards())).collect();
-        let items: Vec<Item> = msgs.iter().zip(sigs).map(|(m, (s, k))| Item { msg: m, sig: *s, key: *k }).collect();
+        let keys: Vec<([u8; 32], EdwardsPoint)> = sks
+            .iter()
+            .map(|s| (s.verifying_key().to_bytes(), s.verifying_key().to_edwards()))
+            .collect();
+        let items: Vec<Item> = msgs
+            .iter()
+            .zip(sigs)
+            .map(|(m, (s, k))| Item {
+                msg: m,
+                sig: *s,
+                key: *k,
+            })
+            .collect();
         verify_batch(&items, &keys)
     }
 
@@ -123,8 +160,8 @@ mod tests {
         let (sks, msgs, mut sigs) = batch(3, 1);
         // s + l encodes the same scalar non-canonically; strict verification rejects it.
         let l: [u8; 32] = [
-            0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0,
-            0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+            0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9,
+            0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
         ];
         let mut carry = 0u16;
         for j in 0..32 {

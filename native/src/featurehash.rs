@@ -20,7 +20,9 @@ use arrow_array::types::{
     Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type,
     UInt64Type, UInt8Type,
 };
-use arrow_array::{Array, ArrayRef, GenericStringArray, OffsetSizeTrait, RecordBatch, StringViewArray};
+use arrow_array::{
+    Array, ArrayRef, GenericStringArray, OffsetSizeTrait, RecordBatch, StringViewArray,
+};
 use arrow_schema::DataType;
 use std::mem::MaybeUninit;
 
@@ -115,15 +117,21 @@ fn string_values<'a>(arr: &'a dyn Array) -> Option<Box<dyn Fn(usize) -> Option<&
     match arr.data_type() {
         DataType::Utf8 => {
             let a = arr.as_string::<i32>();
-            Some(Box::new(move |i| (!a.is_null(i)).then(|| a.value(i).as_bytes())))
+            Some(Box::new(move |i| {
+                (!a.is_null(i)).then(|| a.value(i).as_bytes())
+            }))
         }
         DataType::LargeUtf8 => {
             let a = arr.as_string::<i64>();
-            Some(Box::new(move |i| (!a.is_null(i)).then(|| a.value(i).as_bytes())))
+            Some(Box::new(move |i| {
+                (!a.is_null(i)).then(|| a.value(i).as_bytes())
+            }))
         }
         DataType::Utf8View => {
             let a = arr.as_string_view();
-            Some(Box::new(move |i| (!a.is_null(i)).then(|| a.value(i).as_bytes())))
+            Some(Box::new(move |i| {
+                (!a.is_null(i)).then(|| a.value(i).as_bytes())
+            }))
         }
         _ => None,
     }
@@ -207,7 +215,15 @@ fn put(sc: &mut Scratch, at: usize, c: usize, e: Option<(u32, f64)>) {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn fill_offsets<S: OffsetSizeTrait>(sc: &mut Scratch, c: usize, s: usize, e: usize, a: &GenericStringArray<S>, pre: &Murmur, p: &Params) {
+fn fill_offsets<S: OffsetSizeTrait>(
+    sc: &mut Scratch,
+    c: usize,
+    s: usize,
+    e: usize,
+    a: &GenericStringArray<S>,
+    pre: &Murmur,
+    p: &Params,
+) {
     let nulls = a.null_count() > 0;
     for (k, i) in (s..e).enumerate() {
         let cell = if nulls && a.is_null(i) {
@@ -221,7 +237,15 @@ fn fill_offsets<S: OffsetSizeTrait>(sc: &mut Scratch, c: usize, s: usize, e: usi
 }
 
 #[allow(clippy::too_many_arguments)]
-fn fill_views(sc: &mut Scratch, c: usize, s: usize, e: usize, a: &StringViewArray, pre: &Murmur, p: &Params) {
+fn fill_views(
+    sc: &mut Scratch,
+    c: usize,
+    s: usize,
+    e: usize,
+    a: &StringViewArray,
+    pre: &Murmur,
+    p: &Params,
+) {
     let views = &a.views()[s..e];
     let n = views.len();
     // Inline strings (<= 12 bytes, the usual case for categorical features) are hashed for
@@ -359,7 +383,10 @@ fn hash_chunk_n<I: Ix, const N: usize>(
     ptr: &mut [MaybeUninit<I>],
 ) -> usize {
     let nc = cols.len();
-    let mut sc = Scratch { keys: vec![NONE_KEY; BLOCK_ROWS * nc], vals: vec![0.0; BLOCK_ROWS * nc] };
+    let mut sc = Scratch {
+        keys: vec![NONE_KEY; BLOCK_ROWS * nc],
+        vals: vec![0.0; BLOCK_ROWS * nc],
+    };
     let mut sorted = vec![0u64; nc];
     let (mut row_keys, mut row_vals) = (vec![NONE_KEY; nc], vec![0.0f64; nc]);
     let mut w = 0;
@@ -418,7 +445,12 @@ unsafe fn assume_init<T>(v: Vec<MaybeUninit<T>>) -> Vec<T> {
 }
 
 /// Hash every row of `batches` (columns named `names`) into `n` buckets.
-pub fn hash_batches<I: Ix>(names: &[String], batches: &[RecordBatch], n: i64, alt: bool) -> Result<Csr<I>, String> {
+pub fn hash_batches<I: Ix>(
+    names: &[String],
+    batches: &[RecordBatch],
+    n: i64,
+    alt: bool,
+) -> Result<Csr<I>, String> {
     let p = Params { n, alt };
     let mut cols: Vec<Vec<Col>> = Vec::with_capacity(batches.len());
     for b in batches {
@@ -507,5 +539,10 @@ pub fn hash_batches<I: Ix>(names: &[String], batches: &[RecordBatch], n: i64, al
             }
         });
     }
-    Ok(Csr { indices, data, indptr, n_rows })
+    Ok(Csr {
+        indices,
+        data,
+        indptr,
+        n_rows,
+    })
 }

@@ -28,26 +28,57 @@ pub struct Node {
 
 /// A column being built for one node (values plus validity).
 pub enum Col {
-    Str { offsets: Vec<i64>, data: Vec<u8>, valid: Vec<bool> },
-    I64 { values: Vec<i64>, valid: Vec<bool> },
-    Bool { values: Vec<bool>, valid: Vec<bool> },
-    Struct { valid: Vec<bool> },
+    Str {
+        offsets: Vec<i64>,
+        data: Vec<u8>,
+        valid: Vec<bool>,
+    },
+    I64 {
+        values: Vec<i64>,
+        valid: Vec<bool>,
+    },
+    Bool {
+        values: Vec<bool>,
+        valid: Vec<bool>,
+    },
+    Struct {
+        valid: Vec<bool>,
+    },
 }
 
 impl Col {
     fn new(kind: &Kind, cap: usize) -> Col {
         match kind {
-            Kind::Str => Col::Str { offsets: { let mut o = Vec::with_capacity(cap + 1); o.push(0); o },
-                                    data: Vec::with_capacity(cap * 16), valid: Vec::with_capacity(cap) },
-            Kind::I64 => Col::I64 { values: Vec::with_capacity(cap), valid: Vec::with_capacity(cap) },
-            Kind::Bool => Col::Bool { values: Vec::with_capacity(cap), valid: Vec::with_capacity(cap) },
-            Kind::Struct => Col::Struct { valid: Vec::with_capacity(cap) },
+            Kind::Str => Col::Str {
+                offsets: {
+                    let mut o = Vec::with_capacity(cap + 1);
+                    o.push(0);
+                    o
+                },
+                data: Vec::with_capacity(cap * 16),
+                valid: Vec::with_capacity(cap),
+            },
+            Kind::I64 => Col::I64 {
+                values: Vec::with_capacity(cap),
+                valid: Vec::with_capacity(cap),
+            },
+            Kind::Bool => Col::Bool {
+                values: Vec::with_capacity(cap),
+                valid: Vec::with_capacity(cap),
+            },
+            Kind::Struct => Col::Struct {
+                valid: Vec::with_capacity(cap),
+            },
         }
     }
 
     fn push_null(&mut self) {
         match self {
-            Col::Str { offsets, data, valid } => {
+            Col::Str {
+                offsets,
+                data,
+                valid,
+            } => {
                 offsets.push(data.len() as i64);
                 valid.push(false);
             }
@@ -65,17 +96,40 @@ impl Col {
 
     fn append(&mut self, other: Col) {
         match (self, other) {
-            (Col::Str { offsets, data, valid }, Col::Str { offsets: o2, data: d2, valid: v2 }) => {
+            (
+                Col::Str {
+                    offsets,
+                    data,
+                    valid,
+                },
+                Col::Str {
+                    offsets: o2,
+                    data: d2,
+                    valid: v2,
+                },
+            ) => {
                 let base = data.len() as i64;
                 offsets.extend(o2[1..].iter().map(|o| o + base));
                 data.extend_from_slice(&d2);
                 valid.extend_from_slice(&v2);
             }
-            (Col::I64 { values, valid }, Col::I64 { values: x, valid: v2 }) => {
+            (
+                Col::I64 { values, valid },
+                Col::I64 {
+                    values: x,
+                    valid: v2,
+                },
+            ) => {
                 values.extend_from_slice(&x);
                 valid.extend_from_slice(&v2);
             }
-            (Col::Bool { values, valid }, Col::Bool { values: x, valid: v2 }) => {
+            (
+                Col::Bool { values, valid },
+                Col::Bool {
+                    values: x,
+                    valid: v2,
+                },
+            ) => {
                 values.extend_from_slice(&x);
                 valid.extend_from_slice(&v2);
             }
@@ -126,7 +180,11 @@ impl<'de> Visitor<'de> for Value<'_> {
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
         match &mut self.cols[self.id] {
-            Col::Str { offsets, data, valid } => {
+            Col::Str {
+                offsets,
+                data,
+                valid,
+            } => {
                 data.extend_from_slice(v.as_bytes());
                 offsets.push(data.len() as i64);
                 valid.push(true);
@@ -174,20 +232,35 @@ impl<'de> Visitor<'de> for Value<'_> {
         let node = &nodes[id];
         match &mut cols[id] {
             Col::Struct { valid } => valid.push(true),
-            _ => return Err(de::Error::invalid_type(de::Unexpected::Map, &Value { nodes, cols, id })),
+            _ => {
+                return Err(de::Error::invalid_type(
+                    de::Unexpected::Map,
+                    &Value { nodes, cols, id },
+                ))
+            }
         }
         let mut seen = vec![false; node.children.len()];
-        while let Some(found) = map.next_key_seed(Key { nodes, children: &node.children })? {
+        while let Some(found) = map.next_key_seed(Key {
+            nodes,
+            children: &node.children,
+        })? {
             match found {
                 None => {
                     map.next_value::<IgnoredAny>()?;
                 }
                 Some(j) => {
                     if seen[j] {
-                        return Err(de::Error::custom(format!("repeated key {:?}", nodes[node.children[j]].name)));
+                        return Err(de::Error::custom(format!(
+                            "repeated key {:?}",
+                            nodes[node.children[j]].name
+                        )));
                     }
                     seen[j] = true;
-                    map.next_value_seed(Value { nodes, cols: &mut *cols, id: node.children[j] })?;
+                    map.next_value_seed(Value {
+                        nodes,
+                        cols: &mut *cols,
+                        id: node.children[j],
+                    })?;
                 }
             }
         }
@@ -244,7 +317,10 @@ impl Rows for Offsets<'_> {
     }
 
     fn row(&self, i: usize) -> Option<&[u8]> {
-        let (a, b) = (usize::try_from(self.offsets[i]).ok()?, usize::try_from(self.offsets[i + 1]).ok()?);
+        let (a, b) = (
+            usize::try_from(self.offsets[i]).ok()?,
+            usize::try_from(self.offsets[i + 1]).ok()?,
+        );
         self.data.get(a..b)
     }
 }
@@ -272,13 +348,26 @@ impl Rows for Views<'_> {
     }
 }
 
-fn decode_chunk<R: Rows>(nodes: &[Node], rows: &R, lo: usize, hi: usize) -> Result<Vec<Col>, String> {
+fn decode_chunk<R: Rows>(
+    nodes: &[Node],
+    rows: &R,
+    lo: usize,
+    hi: usize,
+) -> Result<Vec<Col>, String> {
     let mut cols: Vec<Col> = nodes.iter().map(|x| Col::new(&x.kind, hi - lo)).collect();
     for i in lo..hi {
-        let row = rows.row(i).ok_or_else(|| format!("row {i}: out of the column's buffers"))?;
+        let row = rows
+            .row(i)
+            .ok_or_else(|| format!("row {i}: out of the column's buffers"))?;
         let mut de = sonic_rs::Deserializer::from_slice(row);
-        let seed = Value { nodes, cols: &mut cols, id: 0 };
-        seed.deserialize(&mut de).and_then(|_| de.end()).map_err(|e| format!("row {i}: {e}"))?;
+        let seed = Value {
+            nodes,
+            cols: &mut cols,
+            id: 0,
+        };
+        seed.deserialize(&mut de)
+            .and_then(|_| de.end())
+            .map_err(|e| format!("row {i}: {e}"))?;
         if let Col::Struct { valid } = &cols[0] {
             if valid.last() != Some(&true) {
                 return Err(format!("row {i}: not a JSON object"));

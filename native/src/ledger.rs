@@ -27,7 +27,10 @@ pub fn verify_chain(prev: &[&[u8]], payloads: &[&[u8]], hashes: &[&[u8]]) -> Opt
     if n < PAR_MIN {
         (0..n).find(|&i| bad(i))
     } else {
-        (0..n).into_par_iter().with_min_len(1024).position_first(|i| bad(i))
+        (0..n)
+            .into_par_iter()
+            .with_min_len(1024)
+            .position_first(|i| bad(i))
     }
 }
 
@@ -69,7 +72,13 @@ fn leaf_level(leaves: &[&[u8]]) -> Vec<Hash> {
 }
 
 fn next_level(level: &[Hash]) -> Vec<Hash> {
-    let pair = |c: &[Hash]| if c.len() == 2 { node_hash(&c[0], &c[1]) } else { c[0] };
+    let pair = |c: &[Hash]| {
+        if c.len() == 2 {
+            node_hash(&c[0], &c[1])
+        } else {
+            c[0]
+        }
+    };
     if level.len() >= PAR_MIN {
         level.par_chunks(2).map(pair).collect()
     } else {
@@ -106,7 +115,11 @@ pub fn merkle_proof(leaves: &[&[u8]], mut index: usize) -> Vec<(Hash, bool)> {
 pub fn verify_proof(leaf: &[u8], proof: &[(&[u8], bool)], root: &[u8]) -> bool {
     let mut h = leaf_hash(leaf);
     for (sib, is_left) in proof {
-        h = if *is_left { node_hash(sib, &h) } else { node_hash(&h, sib) };
+        h = if *is_left {
+            node_hash(sib, &h)
+        } else {
+            node_hash(&h, sib)
+        };
     }
     h[..] == *root
 }

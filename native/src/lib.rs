@@ -19,8 +19,8 @@ mod murmur;
 mod pool;
 mod pseudo;
 mod stellar;
-mod windows;
 mod strkey;
+mod windows;
 mod xdr;
 
 /// Version of the native module (the crate version).
@@ -43,7 +43,11 @@ fn read_arrow(df: &Bound<'_, PyAny>) -> PyResult<(Vec<String>, Vec<RecordBatch>)
     let cap = cap_obj.downcast::<PyCapsule>()?;
     match cap.name()? {
         Some(n) if n.to_bytes() == b"arrow_array_stream" => {}
-        _ => return Err(PyTypeError::new_err("__arrow_c_stream__ did not return an 'arrow_array_stream' capsule")),
+        _ => {
+            return Err(PyTypeError::new_err(
+                "__arrow_c_stream__ did not return an 'arrow_array_stream' capsule",
+            ))
+        }
     }
     let ptr = cap.pointer() as *mut FFI_ArrowArrayStream;
     if ptr.is_null() {
@@ -54,7 +58,12 @@ fn read_arrow(df: &Bound<'_, PyAny>) -> PyResult<(Vec<String>, Vec<RecordBatch>)
     // does not release it twice.
     let reader = unsafe { ArrowArrayStreamReader::from_raw(ptr) }
         .map_err(|e| PyValueError::new_err(format!("cannot import Arrow stream: {e}")))?;
-    let names = reader.schema().fields().iter().map(|f| f.name().clone()).collect();
+    let names = reader
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
     let batches = reader
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| PyValueError::new_err(format!("cannot read Arrow stream: {e}")))?;
@@ -62,9 +71,14 @@ fn read_arrow(df: &Bound<'_, PyAny>) -> PyResult<(Vec<String>, Vec<RecordBatch>)
 }
 
 /// Run `f` without the GIL on the pool chosen by `threads` / COFRE_NATIVE_THREADS.
-fn run_pool<R: Send>(py: Python<'_>, threads: Option<usize>, f: impl FnOnce() -> R + Send) -> PyResult<R> {
+fn run_pool<R: Send>(
+    py: Python<'_>,
+    threads: Option<usize>,
+    f: impl FnOnce() -> R + Send,
+) -> PyResult<R> {
     let t = pool::resolve(threads).map_err(PyValueError::new_err)?;
-    py.allow_threads(|| pool::run(t, f)).map_err(PyValueError::new_err)
+    py.allow_threads(|| pool::run(t, f))
+        .map_err(PyValueError::new_err)
 }
 
 fn csr_to_py<'py, I: featurehash::Ix + numpy::Element>(
@@ -81,7 +95,9 @@ fn csr_to_py<'py, I: featurehash::Ix + numpy::Element>(
     let kwargs = pyo3::types::PyDict::new(py);
     kwargs.set_item("shape", shape)?;
     kwargs.set_item("copy", false)?;
-    let m = sparse.getattr("csr_matrix")?.call(((data, indices, indptr),), Some(&kwargs))?;
+    let m = sparse
+        .getattr("csr_matrix")?
+        .call(((data, indices, indptr),), Some(&kwargs))?;
     // Indices are sorted and unique within each row (explicit zeros may be stored, which
     // canonical format allows): tell scipy so it never re-checks or re-sorts.
     m.setattr("has_sorted_indices", true)?;
@@ -109,13 +125,17 @@ fn feature_hash<'py>(
     let n_rows: usize = batches.iter().map(|b| b.num_rows()).sum();
     // int32 indices whenever the upper bound on non-zeros (one per cell) fits, like scipy.
     if n_rows.saturating_mul(names.len()) <= i32::MAX as usize {
-        let csr = run_pool(py, threads, || featurehash::hash_batches::<i32>(&names, &batches, n_features, alternate_sign))?
-            .map_err(PyValueError::new_err)?;
+        let csr = run_pool(py, threads, || {
+            featurehash::hash_batches::<i32>(&names, &batches, n_features, alternate_sign)
+        })?
+        .map_err(PyValueError::new_err)?;
         drop(batches);
         return csr_to_py(py, csr, n_features);
     }
-    let csr = run_pool(py, threads, || featurehash::hash_batches::<i64>(&names, &batches, n_features, alternate_sign))?
-        .map_err(PyValueError::new_err)?;
+    let csr = run_pool(py, threads, || {
+        featurehash::hash_batches::<i64>(&names, &batches, n_features, alternate_sign)
+    })?
+    .map_err(PyValueError::new_err)?;
     drop(batches);
     if csr.indices.len() <= i32::MAX as usize && csr.n_rows < i32::MAX as usize {
         // Nulls/collisions brought the count under 2**31: int32 like sklearn (rare path).
@@ -177,13 +197,19 @@ fn bytes_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
     } else if let Ok(b) = obj.downcast::<PyByteArray>() {
         Ok(b.to_vec())
     } else {
-        Err(PyTypeError::new_err(format!("{what} must be bytes, got {}", obj.get_type().name()?)))
+        Err(PyTypeError::new_err(format!(
+            "{what} must be bytes, got {}",
+            obj.get_type().name()?
+        )))
     }
 }
 
 fn hash32<'a>(b: &'a [u8], what: &str) -> PyResult<&'a [u8]> {
     if b.len() != 32 {
-        return Err(PyValueError::new_err(format!("{what} has {} bytes, expected 32", b.len())));
+        return Err(PyValueError::new_err(format!(
+            "{what} has {} bytes, expected 32",
+            b.len()
+        )));
     }
     Ok(b)
 }
@@ -201,7 +227,10 @@ fn collect_arena(values: &Bound<'_, PyAny>) -> PyResult<pseudo::Arena> {
         } else if let Ok(b) = item.downcast::<PyBytes>() {
             data.extend_from_slice(b.as_bytes());
         } else {
-            return Err(PyTypeError::new_err(format!("values[{i}] must be str or bytes, got {}", item.get_type().name()?)));
+            return Err(PyTypeError::new_err(format!(
+                "values[{i}] must be str or bytes, got {}",
+                item.get_type().name()?
+            )));
         }
         offsets.push(data.len());
     }
@@ -213,21 +242,37 @@ fn collect_arena(values: &Bound<'_, PyAny>) -> PyResult<pseudo::Arena> {
 /// HMAC-SHA-256 hex digest of each value (UTF-8 for str).
 #[pyfunction]
 #[pyo3(signature = (key, values, *, threads = None))]
-fn hmac_sha256_hex<'py>(py: Python<'py>, key: &Bound<'py, PyAny>, values: &Bound<'py, PyAny>, threads: Option<usize>) -> PyResult<Bound<'py, PyList>> {
+fn hmac_sha256_hex<'py>(
+    py: Python<'py>,
+    key: &Bound<'py, PyAny>,
+    values: &Bound<'py, PyAny>,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyList>> {
     let key = bytes_arg(key, "key")?;
     let arena = collect_arena(values)?;
-    let out = run_pool(py, threads, || pseudo::hmac_hex(&key, &arena))?.map_err(PyValueError::new_err)?;
+    let out =
+        run_pool(py, threads, || pseudo::hmac_hex(&key, &arena))?.map_err(PyValueError::new_err)?;
     // Hex digits are ASCII, so from_utf8 cannot fail.
-    PyList::new(py, out.iter().map(|h| std::str::from_utf8(h).unwrap_or_default()))
+    PyList::new(
+        py,
+        out.iter()
+            .map(|h| std::str::from_utf8(h).unwrap_or_default()),
+    )
 }
 
 /// First 8 bytes of HMAC-SHA-256, big-endian unsigned.
 #[pyfunction]
 #[pyo3(signature = (key, values, *, threads = None))]
-fn hmac_sha256_u64<'py>(py: Python<'py>, key: &Bound<'py, PyAny>, values: &Bound<'py, PyAny>, threads: Option<usize>) -> PyResult<Bound<'py, PyList>> {
+fn hmac_sha256_u64<'py>(
+    py: Python<'py>,
+    key: &Bound<'py, PyAny>,
+    values: &Bound<'py, PyAny>,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyList>> {
     let key = bytes_arg(key, "key")?;
     let arena = collect_arena(values)?;
-    let out = run_pool(py, threads, || pseudo::hmac_u64(&key, &arena))?.map_err(PyValueError::new_err)?;
+    let out =
+        run_pool(py, threads, || pseudo::hmac_u64(&key, &arena))?.map_err(PyValueError::new_err)?;
     PyList::new(py, out)
 }
 
@@ -235,7 +280,11 @@ fn hmac_sha256_u64<'py>(py: Python<'py>, key: &Bound<'py, PyAny>, values: &Bound
 
 /// SHA-256(prev_hash || payload).
 #[pyfunction]
-fn chain_hash<'py>(py: Python<'py>, prev_hash: &Bound<'py, PyAny>, payload: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+fn chain_hash<'py>(
+    py: Python<'py>,
+    prev_hash: &Bound<'py, PyAny>,
+    payload: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyBytes>> {
     let prev = bytes_arg(prev_hash, "prev_hash")?;
     hash32(&prev, "prev_hash")?;
     let payload = bytes_arg(payload, "payload")?;
@@ -244,7 +293,11 @@ fn chain_hash<'py>(py: Python<'py>, prev_hash: &Bound<'py, PyAny>, payload: &Bou
 
 /// The hashes of a chain over `payloads` starting from `genesis` (32 bytes).
 #[pyfunction]
-fn chain_hashes<'py>(py: Python<'py>, genesis: &Bound<'py, PyAny>, payloads: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+fn chain_hashes<'py>(
+    py: Python<'py>,
+    genesis: &Bound<'py, PyAny>,
+    payloads: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyList>> {
     let g = bytes_arg(genesis, "genesis")?;
     hash32(&g, "genesis")?;
     let items = collect_bytes(payloads, "payloads")?;
@@ -289,7 +342,11 @@ fn verify_chain(
 /// RFC 6962 Merkle tree root of `leaves` (raw leaf data).
 #[pyfunction]
 #[pyo3(signature = (leaves, *, threads = None))]
-fn merkle_root<'py>(py: Python<'py>, leaves: &Bound<'py, PyAny>, threads: Option<usize>) -> PyResult<Bound<'py, PyBytes>> {
+fn merkle_root<'py>(
+    py: Python<'py>,
+    leaves: &Bound<'py, PyAny>,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyBytes>> {
     let items = collect_bytes(leaves, "leaves")?;
     let slices: Vec<&[u8]> = items.iter().map(|b| b.bytes()).collect();
     let root = run_pool(py, threads, || ledger::merkle_root(&slices))?;
@@ -298,32 +355,51 @@ fn merkle_root<'py>(py: Python<'py>, leaves: &Bound<'py, PyAny>, threads: Option
 
 /// Audit path of leaf `index`: [(sibling_hash, sibling_is_left), ...], leaf level first.
 #[pyfunction]
-fn merkle_proof<'py>(py: Python<'py>, leaves: &Bound<'py, PyAny>, index: i64) -> PyResult<Bound<'py, PyList>> {
+fn merkle_proof<'py>(
+    py: Python<'py>,
+    leaves: &Bound<'py, PyAny>,
+    index: i64,
+) -> PyResult<Bound<'py, PyList>> {
     let items = collect_bytes(leaves, "leaves")?;
     if index < 0 || index as usize >= items.len() {
-        return Err(PyIndexError::new_err(format!("leaf index {index} out of range for {} leaves", items.len())));
+        return Err(PyIndexError::new_err(format!(
+            "leaf index {index} out of range for {} leaves",
+            items.len()
+        )));
     }
     let slices: Vec<&[u8]> = items.iter().map(|b| b.bytes()).collect();
     let proof = py.allow_threads(|| ledger::merkle_proof(&slices, index as usize));
     let tuples = proof
         .iter()
-        .map(|(h, left)| PyTuple::new(py, [PyBytes::new(py, h).into_any(), pyo3::types::PyBool::new(py, *left).to_owned().into_any()]))
+        .map(|(h, left)| {
+            PyTuple::new(
+                py,
+                [
+                    PyBytes::new(py, h).into_any(),
+                    pyo3::types::PyBool::new(py, *left).to_owned().into_any(),
+                ],
+            )
+        })
         .collect::<PyResult<Vec<_>>>()?;
     PyList::new(py, tuples)
 }
 
 /// True iff `proof` leads from leaf data `leaf` to `root`.
 #[pyfunction]
-fn verify_merkle_proof(leaf: &Bound<'_, PyAny>, proof: &Bound<'_, PyAny>, root: &Bound<'_, PyAny>) -> PyResult<bool> {
+fn verify_merkle_proof(
+    leaf: &Bound<'_, PyAny>,
+    proof: &Bound<'_, PyAny>,
+    root: &Bound<'_, PyAny>,
+) -> PyResult<bool> {
     let leaf = bytes_arg(leaf, "leaf")?;
     let root = bytes_arg(root, "root")?;
     hash32(&root, "root")?;
     let mut steps: Vec<(Vec<u8>, bool)> = Vec::new();
     for (i, item) in proof.try_iter()?.enumerate() {
         let item = item?;
-        let (sib, left): (Bound<PyAny>, bool) = item
-            .extract()
-            .map_err(|_| PyValueError::new_err(format!("proof[{i}] must be a (bytes, bool) pair")))?;
+        let (sib, left): (Bound<PyAny>, bool) = item.extract().map_err(|_| {
+            PyValueError::new_err(format!("proof[{i}] must be a (bytes, bool) pair"))
+        })?;
         let sib = bytes_arg(&sib, &format!("proof[{i}] sibling"))?;
         hash32(&sib, &format!("proof[{i}] sibling"))?;
         steps.push((sib, left));
@@ -343,7 +419,10 @@ fn collect_envelopes(envelopes_b64: &Bound<'_, PyAny>) -> PyResult<Vec<String>> 
         } else if let Ok(b) = item.downcast::<PyBytes>() {
             String::from_utf8_lossy(b.as_bytes()).into_owned()
         } else {
-            return Err(PyValueError::new_err(format!("envelope {i}: expected a base64 str, got {}", item.get_type().name()?)));
+            return Err(PyValueError::new_err(format!(
+                "envelope {i}: expected a base64 str, got {}",
+                item.get_type().name()?
+            )));
         };
         envs.push(s);
     }
@@ -361,8 +440,10 @@ fn envelope_hashes<'py>(
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyList>> {
     let envs = collect_envelopes(envelopes_b64)?;
-    let hashes = run_pool(py, threads, || stellar::envelope_hashes(&envs, network_passphrase))?
-        .map_err(|(i, m)| PyValueError::new_err(format!("envelope {i}: {m}")))?;
+    let hashes = run_pool(py, threads, || {
+        stellar::envelope_hashes(&envs, network_passphrase)
+    })?
+    .map_err(|(i, m)| PyValueError::new_err(format!("envelope {i}: {m}")))?;
     PyList::new(py, hashes.iter().map(|h| PyBytes::new(py, h)))
 }
 
@@ -385,21 +466,26 @@ fn verify_envelopes(
     for (i, keys) in public_keys.try_iter()?.enumerate() {
         let keys = keys?;
         if keys.is_instance_of::<PyString>() {
-            return Err(PyValueError::new_err(format!("envelope {i}: public_keys[{i}] must be a list of G... strkeys, not a str")));
+            return Err(PyValueError::new_err(format!(
+                "envelope {i}: public_keys[{i}] must be a list of G... strkeys, not a str"
+            )));
         }
         let mut list = Vec::new();
         for k in keys.try_iter()? {
-            let k: String = k?
-                .extract()
-                .map_err(|_| PyValueError::new_err(format!("envelope {i}: public keys must be str")))?;
+            let k: String = k?.extract().map_err(|_| {
+                PyValueError::new_err(format!("envelope {i}: public keys must be str"))
+            })?;
             if let Some(v) = cache.get(&k) {
                 list.push(*v);
                 continue;
             }
-            let raw = strkey::decode_account_id(&k)
-                .map_err(|e| PyValueError::new_err(format!("envelope {i}: public key {k:?}: {e}")))?;
+            let raw = strkey::decode_account_id(&k).map_err(|e| {
+                PyValueError::new_err(format!("envelope {i}: public key {k:?}: {e}"))
+            })?;
             // Keys that are not valid curve points or have small order can never verify.
-            let vk = VerifyingKey::from_bytes(&raw).ok().filter(|vk| !vk.is_weak());
+            let vk = VerifyingKey::from_bytes(&raw)
+                .ok()
+                .filter(|vk| !vk.is_weak());
             cache.insert(k, (raw, vk));
             list.push((raw, vk));
         }
@@ -412,8 +498,10 @@ fn verify_envelopes(
             envs.len()
         )));
     }
-    run_pool(py, threads, || stellar::verify_envelopes(&envs, network_passphrase, &allowed))?
-        .map_err(|(i, m)| PyValueError::new_err(format!("envelope {i}: {m}")))
+    run_pool(py, threads, || {
+        stellar::verify_envelopes(&envs, network_passphrase, &allowed)
+    })?
+    .map_err(|(i, m)| PyValueError::new_err(format!("envelope {i}: {m}")))
 }
 
 // ---------------------------------------------------------------- JSON payloads
@@ -446,26 +534,46 @@ fn json_decode<'py>(
             "bool" => jsondecode::Kind::Bool,
             k => return Err(PyValueError::new_err(format!("unknown kind {k:?}"))),
         };
-        nodes.push(jsondecode::Node { name, kind, children });
+        nodes.push(jsondecode::Node {
+            name,
+            kind,
+            children,
+        });
     }
     let n = nodes.len();
-    if nodes.iter().any(|x| x.children.iter().any(|&c| c == 0 || c >= n)) {
-        return Err(PyIndexError::new_err("shape children must index nodes 1..len(shape)"));
+    if nodes
+        .iter()
+        .any(|x| x.children.iter().any(|&c| c == 0 || c >= n))
+    {
+        return Err(PyIndexError::new_err(
+            "shape children must index nodes 1..len(shape)",
+        ));
     }
     let cols = if views {
         let v: numpy::PyReadonlyArray1<'py, u8> = offsets.extract()?;
         let bufs: Vec<numpy::PyReadonlyArray1<'py, u8>> = data.extract()?;
         let rows = jsondecode::Views {
             views: v.as_slice()?,
-            buffers: bufs.iter().map(|b| b.as_slice()).collect::<Result<Vec<_>, _>>()?,
+            buffers: bufs
+                .iter()
+                .map(|b| b.as_slice())
+                .collect::<Result<Vec<_>, _>>()?,
         };
         if v.as_slice()?.len() % 16 != 0 {
-            return Err(PyValueError::new_err("a view buffer holds 16 bytes per row"));
+            return Err(PyValueError::new_err(
+                "a view buffer holds 16 bytes per row",
+            ));
         }
         run_pool(py, threads, || jsondecode::decode(&nodes, &rows))?
     } else {
-        let (o, d): (numpy::PyReadonlyArray1<'py, i64>, numpy::PyReadonlyArray1<'py, u8>) = (offsets.extract()?, data.extract()?);
-        let rows = jsondecode::Offsets { data: d.as_slice()?, offsets: o.as_slice()? };
+        let (o, d): (
+            numpy::PyReadonlyArray1<'py, i64>,
+            numpy::PyReadonlyArray1<'py, u8>,
+        ) = (offsets.extract()?, data.extract()?);
+        let rows = jsondecode::Offsets {
+            data: d.as_slice()?,
+            offsets: o.as_slice()?,
+        };
         if rows.offsets.is_empty() {
             return Err(PyValueError::new_err("offsets must have rows + 1 entries"));
         }
@@ -475,9 +583,18 @@ fn json_decode<'py>(
     let out = PyList::empty(py);
     for col in cols {
         let item = match col {
-            jsondecode::Col::Str { offsets, data, valid } => (
+            jsondecode::Col::Str {
+                offsets,
+                data,
+                valid,
+            } => (
                 numpy::PyArray1::from_vec(py, valid).into_any(),
-                (numpy::PyArray1::from_vec(py, offsets), numpy::PyArray1::from_vec(py, data)).into_pyobject(py)?.into_any(),
+                (
+                    numpy::PyArray1::from_vec(py, offsets),
+                    numpy::PyArray1::from_vec(py, data),
+                )
+                    .into_pyobject(py)?
+                    .into_any(),
             ),
             jsondecode::Col::I64 { values, valid } => (
                 numpy::PyArray1::from_vec(py, valid).into_any(),
@@ -487,7 +604,10 @@ fn json_decode<'py>(
                 numpy::PyArray1::from_vec(py, valid).into_any(),
                 numpy::PyArray1::from_vec(py, values).into_any(),
             ),
-            jsondecode::Col::Struct { valid } => (numpy::PyArray1::from_vec(py, valid).into_any(), py.None().into_bound(py)),
+            jsondecode::Col::Struct { valid } => (
+                numpy::PyArray1::from_vec(py, valid).into_any(),
+                py.None().into_bound(py),
+            ),
         };
         out.append(item)?;
     }

@@ -14,7 +14,10 @@ fn mix_k(mut k: u32) -> u32 {
 
 #[inline(always)]
 fn block(h: u32, k: u32) -> u32 {
-    (h ^ mix_k(k)).rotate_left(13).wrapping_mul(5).wrapping_add(0xe654_6b64)
+    (h ^ mix_k(k))
+        .rotate_left(13)
+        .wrapping_mul(5)
+        .wrapping_add(0xe654_6b64)
 }
 
 #[inline(always)]
@@ -38,7 +41,12 @@ pub struct Murmur {
 
 impl Murmur {
     pub fn new(seed: u32) -> Self {
-        Murmur { h: seed, carry: 0, nc: 0, len: 0 }
+        Murmur {
+            h: seed,
+            carry: 0,
+            nc: 0,
+            len: 0,
+        }
     }
 
     /// Feed `data` (any length, any number of calls).
@@ -48,7 +56,9 @@ impl Murmur {
         self.len = self.len.wrapping_add(data.len() as u32);
         if self.nc > 0 {
             while self.nc < 4 {
-                let Some((&b, rest)) = data.split_first() else { return };
+                let Some((&b, rest)) = data.split_first() else {
+                    return;
+                };
                 self.carry |= (b as u32) << (8 * self.nc);
                 self.nc += 1;
                 data = rest;
@@ -177,7 +187,11 @@ pub fn murmur3_32(data: &[u8], seed: u32) -> i32 {
 pub fn bucket(h: i32, n: i64) -> (u32, f64) {
     let n = n as u32;
     let a = h.unsigned_abs();
-    let idx = if n.is_power_of_two() { a & (n - 1) } else { a % n };
+    let idx = if n.is_power_of_two() {
+        a & (n - 1)
+    } else {
+        a % n
+    };
     (idx, if h >= 0 { 1.0 } else { -1.0 })
 }
 
@@ -189,7 +203,10 @@ mod tests {
         assert_eq!(murmur3_32(b"", 0), 0);
         assert_eq!(murmur3_32(b"", 1) as u32, 0x514E_28B7);
         assert_eq!(murmur3_32(b"Hello, world!", 1234) as u32, 0xFAF6_CDB3);
-        assert_eq!(murmur3_32(b"The quick brown fox jumps over the lazy dog", 0) as u32, 0x2E4F_F723);
+        assert_eq!(
+            murmur3_32(b"The quick brown fox jumps over the lazy dog", 0) as u32,
+            0x2E4F_F723
+        );
     }
 
     #[test]
@@ -206,7 +223,9 @@ mod tests {
 
     #[test]
     fn inline_views_equal_one_shot() {
-        let data: Vec<u8> = (0u8..40).map(|i| i.wrapping_mul(53).wrapping_add(7)).collect();
+        let data: Vec<u8> = (0u8..40)
+            .map(|i| i.wrapping_mul(53).wrapping_add(7))
+            .collect();
         for p in 0..12 {
             let mut pre = Murmur::new(0);
             pre.update(&data[..p]);
@@ -232,7 +251,9 @@ mod tests {
 
     #[test]
     fn streaming_equals_one_shot_for_every_split() {
-        let data: Vec<u8> = (0u8..40).map(|i| i.wrapping_mul(37).wrapping_add(11)).collect();
+        let data: Vec<u8> = (0u8..40)
+            .map(|i| i.wrapping_mul(37).wrapping_add(11))
+            .collect();
         for n in 0..data.len() {
             let want = murmur3_32(&data[..n], 7);
             for a in 0..=n {

@@ -22,7 +22,11 @@ impl Arena {
     }
 }
 
-fn map_all<T: Send>(arena: &Arena, key: &[u8], f: impl Fn([u8; 32]) -> T + Sync) -> Result<Vec<T>, String> {
+fn map_all<T: Send>(
+    arena: &Arena,
+    key: &[u8],
+    f: impl Fn([u8; 32]) -> T + Sync,
+) -> Result<Vec<T>, String> {
     // HMAC accepts keys of any length; the error arm exists only for the generic Mac API.
     let base = HmacSha256::new_from_slice(key).map_err(|e| format!("bad HMAC key: {e}"))?;
     let one = |i: usize| {
@@ -32,7 +36,11 @@ fn map_all<T: Send>(arena: &Arena, key: &[u8], f: impl Fn([u8; 32]) -> T + Sync)
         f(out)
     };
     Ok(if arena.len() >= PAR_MIN {
-        (0..arena.len()).into_par_iter().with_min_len(512).map(one).collect()
+        (0..arena.len())
+            .into_par_iter()
+            .with_min_len(512)
+            .map(one)
+            .collect()
     } else {
         (0..arena.len()).map(one).collect()
     })
@@ -52,5 +60,7 @@ pub fn hmac_hex(key: &[u8], arena: &Arena) -> Result<Vec<[u8; 64]>, String> {
 }
 
 pub fn hmac_u64(key: &[u8], arena: &Arena) -> Result<Vec<u64>, String> {
-    map_all(arena, key, |d| u64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]]))
+    map_all(arena, key, |d| {
+        u64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
+    })
 }

@@ -45,19 +45,31 @@ fn decode(env_b64: &str) -> Result<Vec<u8>, String> {
 }
 
 /// Outer transaction hash of every envelope.
-pub fn envelope_hashes(envelopes: &[String], passphrase: &str) -> Result<Vec<[u8; 32]>, (usize, String)> {
+pub fn envelope_hashes(
+    envelopes: &[String],
+    passphrase: &str,
+) -> Result<Vec<[u8; 32]>, (usize, String)> {
     let nid = network_id(passphrase);
     envelopes
         .par_iter()
         .enumerate()
         .map(|(i, e)| {
-            let groups = decode(e).and_then(|raw| parse_envelope(&raw, &nid)).map_err(|m| (i, m))?;
-            groups.first().map(|g| g.hash).ok_or((i, "envelope has no transaction".to_string()))
+            let groups = decode(e)
+                .and_then(|raw| parse_envelope(&raw, &nid))
+                .map_err(|m| (i, m))?;
+            groups
+                .first()
+                .map(|g| g.hash)
+                .ok_or((i, "envelope has no transaction".to_string()))
         })
         .collect()
 }
 
-fn prepare(env_b64: &str, nid: &[u8; 32], allowed: &[([u8; 32], Option<VerifyingKey>)]) -> Result<Prepared, String> {
+fn prepare(
+    env_b64: &str,
+    nid: &[u8; 32],
+    allowed: &[([u8; 32], Option<VerifyingKey>)],
+) -> Result<Prepared, String> {
     let raw = decode(env_b64)?;
     let groups = parse_envelope(&raw, nid)?;
     let mut checks = Vec::new();
@@ -77,14 +89,20 @@ fn prepare(env_b64: &str, nid: &[u8; 32], allowed: &[([u8; 32], Option<Verifying
             if keys.is_empty() {
                 return Ok(Prepared::Decided(false));
             }
-            checks.push(Check { msg: g.hash, sig: Signature::from_bytes(&sig_bytes), keys });
+            checks.push(Check {
+                msg: g.hash,
+                sig: Signature::from_bytes(&sig_bytes),
+                keys,
+            });
         }
     }
     Ok(Prepared::Checks(checks))
 }
 
 fn verify_one(c: &Check) -> bool {
-    c.keys.iter().any(|k| k.verify_strict(&c.msg, &c.sig).is_ok())
+    c.keys
+        .iter()
+        .any(|k| k.verify_strict(&c.msg, &c.sig).is_ok())
 }
 
 /// Decide the envelopes `group` (all `Prepared::Checks`): one batch verification for the
@@ -111,7 +129,11 @@ fn verify_group(prepared: &[Prepared], group: &[usize], out: &mut Vec<(usize, bo
                             keys.len() - 1
                         }
                     };
-                    items.push(Item { msg: &c.msg[..], sig: c.sig.to_bytes(), key });
+                    items.push(Item {
+                        msg: &c.msg[..],
+                        sig: c.sig.to_bytes(),
+                        key,
+                    });
                 }
             }
         }
@@ -147,7 +169,10 @@ pub fn verify_envelopes(
         .collect::<Result<_, _>>()?;
     let idx: Vec<usize> = (0..prepared.len()).collect();
     // Up to BATCH_ENVELOPES a job, but enough jobs to keep every pool thread busy.
-    let per_job = prepared.len().div_ceil(rayon::current_num_threads()).clamp(64, BATCH_ENVELOPES);
+    let per_job = prepared
+        .len()
+        .div_ceil(rayon::current_num_threads())
+        .clamp(64, BATCH_ENVELOPES);
     let results: Vec<Vec<(usize, bool)>> = idx
         .par_chunks(per_job)
         .map(|chunk| {

@@ -8,7 +8,11 @@ pub fn crc16_xmodem(data: &[u8]) -> u16 {
     for &b in data {
         crc ^= (b as u16) << 8;
         for _ in 0..8 {
-            crc = if crc & 0x8000 != 0 { (crc << 1) ^ 0x1021 } else { crc << 1 };
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
         }
     }
     crc
@@ -45,7 +49,10 @@ pub fn decode_account_id(s: &str) -> Result<[u8; 32], String> {
     }
     let raw = base32_decode(s)?;
     if raw.len() != 35 {
-        return Err(format!("decoded strkey has {} bytes, expected 35", raw.len()));
+        return Err(format!(
+            "decoded strkey has {} bytes, expected 35",
+            raw.len()
+        ));
     }
     if raw[0] != VERSION_ACCOUNT_ID {
         return Err("not an account id (version byte is not 'G')".into());

@@ -62,8 +62,13 @@ pub const MAX_CODE: i64 = 1 << 28;
 
 fn check(x: &Input) -> Result<usize, String> {
     let n = x.cid.len();
-    for (name, len) in [("t", x.t.len()), ("amount", x.amount.len()), ("cp", x.cp.len()),
-                        ("cp_valid", x.cp_valid.len()), ("new_device", x.new_device.len())] {
+    for (name, len) in [
+        ("t", x.t.len()),
+        ("amount", x.amount.len()),
+        ("cp", x.cp.len()),
+        ("cp_valid", x.cp_valid.len()),
+        ("new_device", x.new_device.len()),
+    ] {
         if len != n {
             return Err(format!("{name} has {len} rows, cid has {n}"));
         }
@@ -79,18 +84,28 @@ fn check(x: &Input) -> Result<usize, String> {
     for (c, t) in [(x.login_cid, x.login_t), (x.dev_cid, x.dev_t)] {
         for i in 1..c.len() {
             if c[i] < c[i - 1] || (c[i] == c[i - 1] && t[i] < t[i - 1]) {
-                return Err(format!("events must be sorted by (cid, t): event {i} is not"));
+                return Err(format!(
+                    "events must be sorted by (cid, t): event {i} is not"
+                ));
             }
         }
     }
-    if x.windows.iter().chain(x.distinct).chain([&x.max_window]).any(|&w| w <= 0) {
+    if x.windows
+        .iter()
+        .chain(x.distinct)
+        .chain([&x.max_window])
+        .any(|&w| w <= 0)
+    {
         return Err("windows must be positive".into());
     }
     let mut max_code = -1i64;
     for i in 0..n {
         if x.cp_valid[i] {
             if x.cp[i] < 0 || x.cp[i] >= MAX_CODE {
-                return Err(format!("counterparty code {} of row {i} outside 0..{MAX_CODE}", x.cp[i]));
+                return Err(format!(
+                    "counterparty code {} of row {i} outside 0..{MAX_CODE}",
+                    x.cp[i]
+                ));
             }
             max_code = max_code.max(x.cp[i]);
         }
@@ -155,25 +170,33 @@ pub fn compute(x: &Input) -> Result<Output, String> {
     let mut has_dev = split(&mut o.has_dev, &bounds);
     let mut chunks = Vec::with_capacity(k);
     for c in (0..k).rev() {
-        chunks.push((bounds[c], Slices {
-            count: count.iter_mut().map(|v| v.pop().unwrap()).collect(),
-            sum: sum.iter_mut().map(|v| v.pop().unwrap()).collect(),
-            distinct: distinct.iter_mut().map(|v| v.pop().unwrap()).collect(),
-            max: max.pop().unwrap(),
-            max_null: max_null.pop().unwrap(),
-            first_cp: first_cp.pop().unwrap(),
-            login: login.pop().unwrap(),
-            has_login: has_login.pop().unwrap(),
-            dev: dev.pop().unwrap(),
-            has_dev: has_dev.pop().unwrap(),
-        }));
+        chunks.push((
+            bounds[c],
+            Slices {
+                count: count.iter_mut().map(|v| v.pop().unwrap()).collect(),
+                sum: sum.iter_mut().map(|v| v.pop().unwrap()).collect(),
+                distinct: distinct.iter_mut().map(|v| v.pop().unwrap()).collect(),
+                max: max.pop().unwrap(),
+                max_null: max_null.pop().unwrap(),
+                first_cp: first_cp.pop().unwrap(),
+                login: login.pop().unwrap(),
+                has_login: has_login.pop().unwrap(),
+                dev: dev.pop().unwrap(),
+                has_dev: has_dev.pop().unwrap(),
+            },
+        ));
     }
-    chunks.into_par_iter().for_each(|(lo, mut s)| run_chunk(x, lo, n_codes, &mut s));
+    chunks
+        .into_par_iter()
+        .for_each(|(lo, mut s)| run_chunk(x, lo, n_codes, &mut s));
     Ok(o)
 }
 
 fn event_range(cid: &[i64], c: i64) -> (usize, usize) {
-    (cid.partition_point(|&v| v < c), cid.partition_point(|&v| v <= c))
+    (
+        cid.partition_point(|&v| v < c),
+        cid.partition_point(|&v| v <= c),
+    )
 }
 
 fn run_chunk(x: &Input, lo: usize, n_codes: usize, s: &mut Slices) {

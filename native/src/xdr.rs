@@ -24,7 +24,13 @@ impl<'a> Reader<'a> {
             .pos
             .checked_add(n)
             .filter(|&e| e <= self.buf.len())
-            .ok_or_else(|| format!("truncated XDR: need {n} bytes at offset {}, have {}", self.pos, self.buf.len() - self.pos))?;
+            .ok_or_else(|| {
+                format!(
+                    "truncated XDR: need {n} bytes at offset {}, have {}",
+                    self.pos,
+                    self.buf.len() - self.pos
+                )
+            })?;
         let s = &self.buf[self.pos..end];
         self.pos = end;
         Ok(s)
@@ -47,7 +53,10 @@ impl<'a> Reader<'a> {
     fn var_opaque(&mut self, max: u32) -> R<&'a [u8]> {
         let n = self.u32()?;
         if n > max {
-            return Err(format!("XDR length {n} exceeds maximum {max} at offset {}", self.pos - 4));
+            return Err(format!(
+                "XDR length {n} exceeds maximum {max} at offset {}",
+                self.pos - 4
+            ));
         }
         let data = self.take(n as usize)?;
         let pad = (4 - (n as usize % 4)) % 4;
@@ -60,17 +69,26 @@ impl<'a> Reader<'a> {
     fn count(&mut self, max: u32) -> R<u32> {
         let n = self.u32()?;
         if n > max {
-            return Err(format!("XDR array of {n} exceeds maximum {max} at offset {}", self.pos - 4));
+            return Err(format!(
+                "XDR array of {n} exceeds maximum {max} at offset {}",
+                self.pos - 4
+            ));
         }
         // Every element takes at least 4 bytes: reject absurd counts before looping.
         if (n as usize).saturating_mul(4) > self.buf.len() - self.pos {
-            return Err(format!("truncated XDR: array of {n} at offset {}", self.pos - 4));
+            return Err(format!(
+                "truncated XDR: array of {n} at offset {}",
+                self.pos - 4
+            ));
         }
         Ok(n)
     }
     pub fn finish(&self) -> R<()> {
         if self.pos != self.buf.len() {
-            return Err(format!("{} trailing bytes after the envelope", self.buf.len() - self.pos));
+            return Err(format!(
+                "{} trailing bytes after the envelope",
+                self.buf.len() - self.pos
+            ));
         }
         Ok(())
     }
@@ -560,7 +578,10 @@ fn signatures(r: &mut Reader) -> R<Vec<DecoratedSig>> {
     for _ in 0..n {
         let h = r.take(4)?;
         let sig = r.var_opaque(64)?.to_vec();
-        out.push(DecoratedSig { hint: [h[0], h[1], h[2], h[3]], sig });
+        out.push(DecoratedSig {
+            hint: [h[0], h[1], h[2], h[3]],
+            sig,
+        });
     }
     Ok(out)
 }
@@ -592,14 +613,20 @@ pub fn parse_envelope(buf: &[u8], network_id: &[u8; 32]) -> R<Vec<SigGroup>> {
             // A v0 transaction is hashed as the v1 Transaction it converts to: the source key
             // becomes MuxedAccount KEY_TYPE_ED25519 (4 zero bytes before it) and the optional
             // TimeBounds is byte-identical to Preconditions NONE / TIME.
-            vec![SigGroup { hash: tx_hash(network_id, 2, &[0, 0, 0, 0], body), sigs }]
+            vec![SigGroup {
+                hash: tx_hash(network_id, 2, &[0, 0, 0, 0], body),
+                sigs,
+            }]
         }
         2 => {
             let start = r.pos;
             transaction(&mut r)?;
             let body = &buf[start..r.pos];
             let sigs = signatures(&mut r)?;
-            vec![SigGroup { hash: tx_hash(network_id, 2, &[], body), sigs }]
+            vec![SigGroup {
+                hash: tx_hash(network_id, 2, &[], body),
+                sigs,
+            }]
         }
         5 => {
             let start = r.pos;
@@ -617,8 +644,14 @@ pub fn parse_envelope(buf: &[u8], network_id: &[u8; 32]) -> R<Vec<SigGroup>> {
             let body = &buf[start..r.pos];
             let sigs = signatures(&mut r)?;
             vec![
-                SigGroup { hash: tx_hash(network_id, 5, &[], body), sigs },
-                SigGroup { hash: tx_hash(network_id, 2, &[], inner_body), sigs: inner_sigs },
+                SigGroup {
+                    hash: tx_hash(network_id, 5, &[], body),
+                    sigs,
+                },
+                SigGroup {
+                    hash: tx_hash(network_id, 2, &[], inner_body),
+                    sigs: inner_sigs,
+                },
             ]
         }
         v => return Err(bad_arm("EnvelopeType", v, &r)),

@@ -31,8 +31,12 @@ def anchor_day(day: date, settings: Settings | None = None, *, client: Any = Non
     root = audit_trail.merkle_root(leaves)
     done = audit_trail.anchors(s).filter((pl.col("day") == day) & (pl.col("root") == root.hex()))
     if done.height:
-        return {"day": day.isoformat(), "status": "already_anchored", "root": root.hex(),
-                "tx_hash": done.get_column("tx_hash")[0]}
+        return {
+            "day": day.isoformat(),
+            "status": "already_anchored",
+            "root": root.hex(),
+            "tx_hash": done.get_column("tx_hash")[0],
+        }
     own_client = client is None and s.horizon_url is not None
     if own_client:
         from pipelines.sources.stellar.client import HorizonClient
@@ -40,6 +44,7 @@ def anchor_day(day: date, settings: Settings | None = None, *, client: Any = Non
         client = HorizonClient.from_settings(s)
     response = None
     if client is not None:
+
         async def go() -> tuple[Any, dict]:
             try:
                 return await _submit(client, lambda seq: anchoring.build_anchor(day, root, seq, s))
@@ -51,7 +56,20 @@ def anchor_day(day: date, settings: Settings | None = None, *, client: Any = Non
     else:
         anchor = anchoring.build_anchor(day, root, audit_trail.anchors(s).height, s)
     seqs = df.get_column("seq")
-    audit_trail.record_anchor(anchor, leaf_count=len(leaves), first_seq=int(seqs.min()), last_seq=int(seqs.max()),
-                              submitted=response is not None, horizon_response=response, settings=s)
-    return {"day": day.isoformat(), "status": "anchored", "root": root.hex(), "leaf_count": len(leaves),
-            "tx_hash": anchor.tx_hash, "submitted": response is not None}
+    audit_trail.record_anchor(
+        anchor,
+        leaf_count=len(leaves),
+        first_seq=int(seqs.min()),
+        last_seq=int(seqs.max()),
+        submitted=response is not None,
+        horizon_response=response,
+        settings=s,
+    )
+    return {
+        "day": day.isoformat(),
+        "status": "anchored",
+        "root": root.hex(),
+        "leaf_count": len(leaves),
+        "tx_hash": anchor.tx_hash,
+        "submitted": response is not None,
+    }

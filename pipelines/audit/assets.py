@@ -10,7 +10,6 @@
 Plus an asset check verifying the exported chain and a daily schedule (01:00 UTC, the previous day).
 """
 
-
 from datetime import date
 
 import dagster as dg
@@ -22,19 +21,30 @@ def _day(context: dg.AssetExecutionContext) -> date:
     return date.fromisoformat(context.partition_key)
 
 
-@dg.asset(key=dg.AssetKey(["audit", "events"]), partitions_def=DAILY, group_name="audit", kinds={"delta"},
-          description="Audit events of the day exported from the hash-chained audit store (MERGE by event_id)")
+@dg.asset(
+    key=dg.AssetKey(["audit", "events"]),
+    partitions_def=DAILY,
+    group_name="audit",
+    kinds={"delta"},
+    description="Audit events of the day exported from the hash-chained audit store (MERGE by event_id)",
+)
 def audit_events(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     from lake.audit_trail import export_day
 
     r = export_day(_day(context))
-    return dg.MaterializeResult(metadata={"events": r["events"], "inserted": r["inserted"],
-                                          "delta_version": r["version"]})
+    return dg.MaterializeResult(
+        metadata={"events": r["events"], "inserted": r["inserted"], "delta_version": r["version"]}
+    )
 
 
-@dg.asset(key=dg.AssetKey(["audit", "anchors"]), deps=[audit_events], partitions_def=DAILY, group_name="audit",
-          kinds={"delta", "stellar"},
-          description="Merkle root of the day's event hashes anchored on Stellar (manage_data cofre-audit-<day>)")
+@dg.asset(
+    key=dg.AssetKey(["audit", "anchors"]),
+    deps=[audit_events],
+    partitions_def=DAILY,
+    group_name="audit",
+    kinds={"delta", "stellar"},
+    description="Merkle root of the day's event hashes anchored on Stellar (manage_data cofre-audit-<day>)",
+)
 def audit_anchors(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     from pipelines.audit.anchor import anchor_day
 
@@ -42,8 +52,11 @@ def audit_anchors(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={k: dg.MetadataValue.text(str(v)) for k, v in r.items()})
 
 
-@dg.asset(key=dg.AssetKey(["audit", "open_finance_revocations"]), group_name="audit",
-          description="Open Finance consents revoked in the consent registry, revoked at the transmitter")
+@dg.asset(
+    key=dg.AssetKey(["audit", "open_finance_revocations"]),
+    group_name="audit",
+    description="Open Finance consents revoked in the consent registry, revoked at the transmitter",
+)
 def open_finance_revocations(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     import asyncio
 
@@ -64,6 +77,10 @@ def audit_chain_intact() -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=bool(r["ok"]), metadata={k: str(v) for k, v in r.items()})
 
 
-audit_daily_job = dg.define_asset_job("audit_daily", selection=[audit_events, audit_anchors], partitions_def=DAILY)
+audit_daily_job = dg.define_asset_job(
+    "audit_daily", selection=[audit_events, audit_anchors], partitions_def=DAILY
+)
 
-audit_daily_schedule = dg.build_schedule_from_partitioned_job(audit_daily_job, hour_of_day=1, minute_of_hour=0)
+audit_daily_schedule = dg.build_schedule_from_partitioned_job(
+    audit_daily_job, hour_of_day=1, minute_of_hour=0
+)

@@ -17,7 +17,9 @@ from lake import consents
 from lake.settings import Settings, get_settings
 
 
-async def propagate_revocations(settings: Settings | None = None, *, client: Any = None) -> list[dict[str, Any]]:
+async def propagate_revocations(
+    settings: Settings | None = None, *, client: Any = None
+) -> list[dict[str, Any]]:
     """Revoke at the transmitter every registry-revoked open_finance_sharing consent; returns what was done."""
     from pipelines.sources.http import UpstreamError
     from pipelines.sources.open_finance.client import NotFoundError, OpenFinanceClient
@@ -67,8 +69,11 @@ def revoked_customer_pks(settings: Settings | None = None) -> set[str]:
         if not inspect(engine).has_table("consent_events"):
             return set()
         with engine.connect() as conn:
-            return {r["customer_pk"] for r in consents.revoked_open_finance(conn, pending_only=False)
-                    if r["customer_pk"]}
+            return {
+                r["customer_pk"]
+                for r in consents.revoked_open_finance(conn, pending_only=False)
+                if r["customer_pk"]
+            }
     finally:
         engine.dispose()
 

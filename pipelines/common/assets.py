@@ -1,6 +1,5 @@
 """Helpers shared by the domain assets: run a silver/gold step only when its inputs moved."""
 
-
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -26,16 +25,30 @@ def full(table: str, settings: Settings) -> pl.DataFrame:
     return delta.read(table, settings=settings)
 
 
-def rebuild_if_moved(context: AssetExecutionContext, settings: Settings, target: str, inputs: list[str],
-                     build: Callable[[], tuple[pl.DataFrame, pl.DataFrame | None]]) -> MaterializeResult:
+def rebuild_if_moved(
+    context: AssetExecutionContext,
+    settings: Settings,
+    target: str,
+    inputs: list[str],
+    build: Callable[[], tuple[pl.DataFrame, pl.DataFrame | None]],
+) -> MaterializeResult:
     """Recompute ``target`` from its (small) inputs when any input version moved; MERGE the result."""
     vers = inc.versions(inputs, settings)
     if inc.watermark(target, settings) == vers and delta.exists(target, settings):
         context.log.info(f"{target}: inputs unchanged {vers}; nothing to do")
-        return MaterializeResult(metadata={"inserted": 0, "updated": 0, "quarantined": 0, "skipped": True,
-                                           "rows": count(target, settings)})
+        return MaterializeResult(
+            metadata={
+                "inserted": 0,
+                "updated": 0,
+                "quarantined": 0,
+                "skipped": True,
+                "rows": count(target, settings),
+            }
+        )
     good, bad = build()
     q = quarantine(bad, target, context.run.run_id, settings) if bad is not None else 0
     res = write_merged(target, good, settings, inc.metadata(vers))
     context.log.info(f"{target}: {res} quarantined={q}")
-    return MaterializeResult(metadata={**res, "quarantined": q, "skipped": False, "rows": count(target, settings)})
+    return MaterializeResult(
+        metadata={**res, "quarantined": q, "skipped": False, "rows": count(target, settings)}
+    )

@@ -45,12 +45,25 @@ class BronzeBatch:
         self.source = source
         self.rows: list[tuple] = []
 
-    def add(self, key: Sequence[Any], payload: str, *, request_id: str, pulled_at: datetime,
-            consent_id: str | None = None) -> None:
+    def add(
+        self,
+        key: Sequence[Any],
+        payload: str,
+        *,
+        request_id: str,
+        pulled_at: datetime,
+        consent_id: str | None = None,
+    ) -> None:
         self.rows.append((tuple(key), payload, request_id, pulled_at, consent_id))
 
-    def extend(self, items: Iterable[tuple[Sequence[Any], str]], *, request_id: str, pulled_at: datetime,
-               consent_id: str | None = None) -> None:
+    def extend(
+        self,
+        items: Iterable[tuple[Sequence[Any], str]],
+        *,
+        request_id: str,
+        pulled_at: datetime,
+        consent_id: str | None = None,
+    ) -> None:
         for key, payload in items:
             self.add(key, payload, request_id=request_id, pulled_at=pulled_at, consent_id=consent_id)
 
@@ -74,16 +87,17 @@ def bronze_frame(table: str, source: str, rows: Sequence[tuple]) -> pl.DataFrame
     }
     for i, name in enumerate(nat):
         data[name] = [k[i] for k in keys]
-    df = pl.DataFrame(data, schema_overrides={"consent_id": pl.String, "pulled_at": pl.Datetime("us", "UTC")},
-                      strict=False)
+    df = pl.DataFrame(
+        data, schema_overrides={"consent_id": pl.String, "pulled_at": pl.Datetime("us", "UTC")}, strict=False
+    )
     df = df.with_columns(pl.col("pulled_at").dt.date().alias("ingest_date"))
+
     def cast(c):
         if isinstance(c.dtype, pl.Datetime) and df.schema[c.name] == pl.String:
             return pl.col(c.name).str.to_datetime(time_unit="us", time_zone="UTC")
         return pl.col(c.name).cast(c.dtype)
 
-    return df.select([cast(c) for c in t.columns]).unique("record_id", keep="first",
-                                                                                  maintain_order=True)
+    return df.select([cast(c) for c in t.columns]).unique("record_id", keep="first", maintain_order=True)
 
 
 def now_utc() -> datetime:

@@ -8,7 +8,6 @@
 * ``row_count``: the table is not empty and did not shrink versus its previous version (anomaly).
 """
 
-
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -25,26 +24,40 @@ from pipelines.resources import LakeResource
 def quality_check(table: str, extra: Sequence[q.Check] = (), sample_rows: int = 200_000):
     suite = q.suite_for(table, extra)
 
-    @asset_check(asset=AssetKey(table_key(table)), name="quality", blocking=False,
-                 description=f"great-expectations suite {suite.name}: " + "; ".join(c.describe() for c in suite.checks))
+    @asset_check(
+        asset=AssetKey(table_key(table)),
+        name="quality",
+        blocking=False,
+        description=f"great-expectations suite {suite.name}: "
+        + "; ".join(c.describe() for c in suite.checks),
+    )
     def _check(context: AssetCheckExecutionContext, lake: LakeResource) -> AssetCheckResult:
         df = delta.read(table, settings=lake.settings())
         failing = q.failure_flags(df, suite).sum().row(0, named=True) if df.height else {}
         bad = {k: int(v) for k, v in failing.items() if v}
         report = gx_report(df, suite, sample_rows=sample_rows) if df.height else None
         gx_failed = report.failed_checks() if report else []
-        return AssetCheckResult(passed=not bad and not gx_failed, metadata={
-            "rows": df.height, "failing_rows_by_check": str(bad), "gx_failed_checks": ", ".join(gx_failed),
-            "gx_rows_validated": report.rows_validated if report else 0})
+        return AssetCheckResult(
+            passed=not bad and not gx_failed,
+            metadata={
+                "rows": df.height,
+                "failing_rows_by_check": str(bad),
+                "gx_failed_checks": ", ".join(gx_failed),
+                "gx_rows_validated": report.rows_validated if report else 0,
+            },
+        )
 
     _check.__name__ = f"{table.replace('.', '_')}_quality"
     return _check
 
 
 def referential_check(table: str, column: str, parent: str, parent_column: str):
-    @asset_check(asset=AssetKey(table_key(table)), name=f"ref_{column}_in_{parent.replace('.', '_')}",
-                 additional_deps=[AssetKey(table_key(parent))],
-                 description=f"every {table}.{column} exists in {parent}.{parent_column}")
+    @asset_check(
+        asset=AssetKey(table_key(table)),
+        name=f"ref_{column}_in_{parent.replace('.', '_')}",
+        additional_deps=[AssetKey(table_key(parent))],
+        description=f"every {table}.{column} exists in {parent}.{parent_column}",
+    )
     def _check(context: AssetCheckExecutionContext, lake: LakeResource) -> AssetCheckResult:
         s = lake.settings()
         child = delta.scan(table, settings=s).select(pl.col(column).alias("k")).drop_nulls().unique()
@@ -56,8 +69,12 @@ def referential_check(table: str, column: str, parent: str, parent_column: str):
 
 
 def freshness_check(table: str, column: str, source: str, source_column: str, max_lag: timedelta):
-    @asset_check(asset=AssetKey(table_key(table)), name="freshness", additional_deps=[AssetKey(table_key(source))],
-                 description=f"newest {column} within {max_lag} of the newest {source}.{source_column}")
+    @asset_check(
+        asset=AssetKey(table_key(table)),
+        name="freshness",
+        additional_deps=[AssetKey(table_key(source))],
+        description=f"newest {column} within {max_lag} of the newest {source}.{source_column}",
+    )
     def _check(context: AssetCheckExecutionContext, lake: LakeResource) -> AssetCheckResult:
         s = lake.settings()
         newest = delta.scan(table, settings=s).select(pl.col(column).max()).collect().item()
@@ -65,15 +82,21 @@ def freshness_check(table: str, column: str, source: str, source_column: str, ma
         lag = (src - newest) if newest is not None and src is not None else None
         lag = max(lag, timedelta(0)) if lag is not None else None
         ok = lag is not None and lag <= max_lag
-        return AssetCheckResult(passed=ok, severity=AssetCheckSeverity.WARN,
-                                metadata={"newest": str(newest), "source_newest": str(src), "lag": str(lag)})
+        return AssetCheckResult(
+            passed=ok,
+            severity=AssetCheckSeverity.WARN,
+            metadata={"newest": str(newest), "source_newest": str(src), "lag": str(lag)},
+        )
 
     return _check
 
 
 def row_count_check(table: str, max_drop: float = 0.0):
-    @asset_check(asset=AssetKey(table_key(table)), name="row_count",
-                 description="table not empty and not shrunk versus its previous version")
+    @asset_check(
+        asset=AssetKey(table_key(table)),
+        name="row_count",
+        description="table not empty and not shrunk versus its previous version",
+    )
     def _check(context: AssetCheckExecutionContext, lake: LakeResource) -> AssetCheckResult:
         s = lake.settings()
         v = delta.version(table, s)

@@ -25,8 +25,9 @@ AMOUNT_RE = r"^\d+\.\d\d(?:00?)?$"
 def cents(expr: pl.Expr) -> pl.Expr:
     """Integer cents of an amount string matching :data:`AMOUNT_RE`, else null."""
     parts = expr.str.extract_groups(r"^(\d{1,15})\.(\d{2})(?:0{1,2})?$")  # one regex pass
-    return (parts.struct.field("1").cast(pl.Int64, strict=False) * 100
-            + parts.struct.field("2").cast(pl.Int64, strict=False))
+    return parts.struct.field("1").cast(pl.Int64, strict=False) * 100 + parts.struct.field("2").cast(
+        pl.Int64, strict=False
+    )
 
 
 def money(cents_expr: pl.Expr) -> pl.Expr:
@@ -52,8 +53,11 @@ def decode(df: pl.DataFrame | pl.LazyFrame, dtype: pl.Struct, prefix: str = "") 
     ``str.json_decode`` row by row, same result. The ``payload`` column is not in the output.
     """
     fields = [f.name for f in dtype.fields]
-    parts = [batch.drop("payload").hstack([parsed.get_column(f).alias(prefix + f) for f in fields])
-             for batch in _batches(df) for parsed in (_json_rows(batch.get_column("payload"), dtype),)]
+    parts = [
+        batch.drop("payload").hstack([parsed.get_column(f).alias(prefix + f) for f in fields])
+        for batch in _batches(df)
+        for parsed in (_json_rows(batch.get_column("payload"), dtype),)
+    ]
     return (pl.concat(parts, how="vertical", rechunk=False) if len(parts) > 1 else parts[0]).lazy()
 
 
@@ -83,8 +87,8 @@ def _ndjson_bytes(payload: pl.Series) -> memoryview:
         arr = arr.combine_chunks()
     if not pa.types.is_large_string(arr.type):
         arr = arr.cast(pa.large_string())
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
-    return memoryview(arr.buffers()[2])[int(offsets[0]):int(offsets[-1])]
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    return memoryview(arr.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
 
 
 def _json_rows(payload: pl.Series, dtype: pl.Struct) -> pl.DataFrame:
@@ -99,8 +103,11 @@ def _json_rows(payload: pl.Series, dtype: pl.Struct) -> pl.DataFrame:
                 return out
         except pl.exceptions.PolarsError:
             pass
-    return payload.str.json_decode(dtype).struct.unnest().select(list(schema)) if len(payload) else pl.DataFrame(
-        schema=schema)
+    return (
+        payload.str.json_decode(dtype).struct.unnest().select(list(schema))
+        if len(payload)
+        else pl.DataFrame(schema=schema)
+    )
 
 
 _NATIVE_KINDS = {pl.String: "str", pl.Int64: "i64", pl.Boolean: "bool"}
@@ -146,13 +153,15 @@ def _native_rows(payload: pl.Series, dtype: pl.Struct) -> pl.DataFrame | None:
     try:
         if pa.types.is_string_view(arr.type):
             bufs = arr.buffers()
-            views = np.frombuffer(bufs[1], dtype=np.uint8)[arr.offset * 16:(arr.offset + len(arr)) * 16]
-            data = [np.frombuffer(b, dtype=np.uint8) if b is not None else np.empty(0, np.uint8) for b in bufs[2:]]
+            views = np.frombuffer(bufs[1], dtype=np.uint8)[arr.offset * 16 : (arr.offset + len(arr)) * 16]
+            data = [
+                np.frombuffer(b, dtype=np.uint8) if b is not None else np.empty(0, np.uint8) for b in bufs[2:]
+            ]
             cols = json_decode(shape, views, data, views=True)
         else:
             if not pa.types.is_large_string(arr.type):
                 arr = arr.cast(pa.large_string())
-            offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
+            offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
             cols = json_decode(shape, offsets, np.frombuffer(arr.buffers()[2], dtype=np.uint8))
     except ValueError:
         return None
@@ -164,16 +173,23 @@ def _native_rows(payload: pl.Series, dtype: pl.Struct) -> pl.DataFrame | None:
         mask = pa.py_buffer(np.packbits(valid, bitorder="little")) if not valid.all() else None
         nulls = n - int(valid.sum())
         if kind == "str":
-            return pa.LargeStringArray.from_buffers(n, pa.py_buffer(values[0]), pa.py_buffer(values[1]), mask, nulls)
+            return pa.LargeStringArray.from_buffers(
+                n, pa.py_buffer(values[0]), pa.py_buffer(values[1]), mask, nulls
+            )
         if kind == "i64":
             return pa.Array.from_buffers(pa.int64(), n, [mask, pa.py_buffer(values)], nulls)
         if kind == "bool":
-            return pa.Array.from_buffers(pa.bool_(), n, [mask, pa.py_buffer(np.packbits(values, bitorder="little"))],
-                                         nulls)
+            return pa.Array.from_buffers(
+                pa.bool_(), n, [mask, pa.py_buffer(np.packbits(values, bitorder="little"))], nulls
+            )
         kids = [build(c) for c in children]
-        return pa.StructArray.from_buffers(pa.struct([pa.field(shape[c][0], k.type) for c, k in zip(children, kids,
-                                                                                                    strict=True)]),
-                                           n, [mask], nulls, children=kids)
+        return pa.StructArray.from_buffers(
+            pa.struct([pa.field(shape[c][0], k.type) for c, k in zip(children, kids, strict=True)]),
+            n,
+            [mask],
+            nulls,
+            children=kids,
+        )
 
     root = shape[0][2]
     out = pl.from_arrow(pa.table({shape[c][0]: build(c) for c in root}))

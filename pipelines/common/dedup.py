@@ -15,7 +15,9 @@ import polars as pl
 from lake.delta import has_duplicate_keys
 
 
-def latest(frame: pl.DataFrame | pl.LazyFrame, keys: str | Sequence[str], by: str = "pulled_at") -> pl.DataFrame:
+def latest(
+    frame: pl.DataFrame | pl.LazyFrame, keys: str | Sequence[str], by: str = "pulled_at"
+) -> pl.DataFrame:
     """One row per ``keys``: the one with the greatest ``by`` (ties: the last in input order)."""
     df = frame.lazy().collect() if isinstance(frame, pl.LazyFrame) else frame
     cols = [keys] if isinstance(keys, str) else list(keys)
@@ -23,6 +25,9 @@ def latest(frame: pl.DataFrame | pl.LazyFrame, keys: str | Sequence[str], by: st
         return df
     key = pl.col(cols[0]) if len(cols) == 1 else pl.struct(cols)
     dup = df.select(key.is_duplicated()).to_series()
-    repeated = (df.filter(dup).sort(by, maintain_order=True, nulls_last=False)
-                .unique(cols, keep="last", maintain_order=True))
+    repeated = (
+        df.filter(dup)
+        .sort(by, maintain_order=True, nulls_last=False)
+        .unique(cols, keep="last", maintain_order=True)
+    )
     return pl.concat([df.filter(~dup), repeated])

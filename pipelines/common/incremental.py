@@ -38,8 +38,9 @@ def metadata(vers: dict[str, int]) -> dict[str, str]:
     return {KEY: json.dumps(vers, sort_keys=True)}
 
 
-def rows_between(table: str, since: int | None, until: int, settings: Settings,
-                 columns: list[str] | None = None) -> pl.LazyFrame:
+def rows_between(
+    table: str, since: int | None, until: int, settings: Settings, columns: list[str] | None = None
+) -> pl.LazyFrame:
     """Rows in data files present at ``until`` but not at ``since`` (all rows if ``since`` is None/-1)."""
     t = get_table(table)
     cols = columns or [c for c in t.column_names if c not in t.partition_by]

@@ -15,9 +15,15 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
-def run_pool(items: Sequence[T], make_client: Callable[[], Any],
-             pull_one: Callable[[Any, T], Awaitable[None]], *, threads: int = 4, concurrency: int = 8,
-             on_done: Callable[[int], None] | None = None) -> None:
+def run_pool(
+    items: Sequence[T],
+    make_client: Callable[[], Any],
+    pull_one: Callable[[Any, T], Awaitable[None]],
+    *,
+    threads: int = 4,
+    concurrency: int = 8,
+    on_done: Callable[[int], None] | None = None,
+) -> None:
     """``await pull_one(client, item)`` for every item; the first failure is raised after all stop."""
     if not items:
         return
@@ -29,6 +35,7 @@ def run_pool(items: Sequence[T], make_client: Callable[[], Any],
         client = make_client()
         sem = asyncio.Semaphore(concurrency)
         try:
+
             async def one(item: T) -> None:
                 async with sem:
                     await pull_one(client, item)

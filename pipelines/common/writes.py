@@ -22,15 +22,23 @@ def write_bronze(table: str, df: pl.DataFrame, settings: Settings) -> int:
     return int(m.get("num_target_rows_inserted", 0))
 
 
-def write_merged(table: str, df: pl.DataFrame, settings: Settings, watermark: dict[str, str] | None = None,
-                 unique_keys: bool = False) -> dict[str, int]:
+def write_merged(
+    table: str,
+    df: pl.DataFrame,
+    settings: Settings,
+    watermark: dict[str, str] | None = None,
+    unique_keys: bool = False,
+) -> dict[str, int]:
     """MERGE by primary key (updates only rows that changed), the watermark in the same commit.
     ``unique_keys``: the caller built one row per key (see :func:`lake.delta.merge`)."""
     if df.height == 0 and watermark is None:
         delta.ensure_table(table, settings)
         return {"inserted": 0, "updated": 0}
     m: dict[str, Any] = delta.merge(table, df, settings=settings, metadata=watermark, unique_keys=unique_keys)
-    return {"inserted": int(m.get("num_target_rows_inserted", 0)), "updated": int(m.get("num_target_rows_updated", 0))}
+    return {
+        "inserted": int(m.get("num_target_rows_inserted", 0)),
+        "updated": int(m.get("num_target_rows_updated", 0)),
+    }
 
 
 def quarantine(bad: pl.DataFrame, source_table: str, run_id: str, settings: Settings) -> int:
@@ -39,8 +47,9 @@ def quarantine(bad: pl.DataFrame, source_table: str, run_id: str, settings: Sett
     if bad.height == 0:
         delta.ensure_table(QUARANTINE_TABLE, settings)
         return 0
-    rows = to_quarantine_rows(bad, source_table=source_table, run_id=run_id, key_columns=["source_record_id"],
-                              now=datetime.now(UTC))
+    rows = to_quarantine_rows(
+        bad, source_table=source_table, run_id=run_id, key_columns=["source_record_id"], now=datetime.now(UTC)
+    )
     # keyed on (source table, bronze record): re-processing the same bronze record in a later run adds nothing
     delta.merge(QUARANTINE_TABLE, rows, update=False, key=("source_table", "record_key"), settings=settings)
     return rows.height

@@ -1,7 +1,6 @@
 """Gold assets: gold.transaction_features, gold.customer_day and gold.counterparty_pairs (incremental by
 customer), gold.credit_features."""
 
-
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
@@ -23,7 +22,11 @@ def _affected(s, target: str, inputs: list[str]) -> tuple[dict, pl.DataFrame | N
         return vers, None, True
     if not mark:
         return vers, None, False
-    cust = pl.concat([inc.rows_between(x, mark.get(x), vers[x], s, ["customer_pk"]) for x in inputs]).unique().collect()
+    cust = (
+        pl.concat([inc.rows_between(x, mark.get(x), vers[x], s, ["customer_pk"]) for x in inputs])
+        .unique()
+        .collect()
+    )
     return vers, cust, False
 
 
@@ -43,49 +46,79 @@ def run_customer_incremental(lake: LakeResource, target: str, inputs: list[str],
         return lf if cust is None else lf.join(cust.lazy(), on="customer_pk", how="semi")
 
     out = build(scan)
-    return {**write_merged(target, out, s, inc.metadata(vers), unique_keys=target in ONE_ROW_PER_KEY),
-            "skipped": False}
+    return {
+        **write_merged(target, out, s, inc.metadata(vers), unique_keys=target in ONE_ROW_PER_KEY),
+        "skipped": False,
+    }
 
 
-@asset(key=table_key("gold.transaction_features"), group_name="gold", kinds={"delta", "polars"},
-       deps=[AssetKey(table_key(TX)), AssetKey(table_key("silver.logins"))])
+@asset(
+    key=table_key("gold.transaction_features"),
+    group_name="gold",
+    kinds={"delta", "polars"},
+    deps=[AssetKey(table_key(TX)), AssetKey(table_key("silver.logins"))],
+)
 def transaction_features(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
     """Point-in-time fraud features per transaction (windows strictly before the transaction)."""
-    res = run_customer_incremental(lake, "gold.transaction_features", [TX, "silver.logins"],
-                                   lambda scan: t.transaction_features(scan(TX), scan("silver.logins"), now()))
+    res = run_customer_incremental(
+        lake,
+        "gold.transaction_features",
+        [TX, "silver.logins"],
+        lambda scan: t.transaction_features(scan(TX), scan("silver.logins"), now()),
+    )
     context.log.info(f"gold.transaction_features: {res}")
     return MaterializeResult(metadata={**res, "rows": count("gold.transaction_features", lake.settings())})
 
 
-@asset(key=table_key("gold.customer_day"), group_name="gold", kinds={"delta", "polars"},
-       deps=[AssetKey(table_key(TX))])
+@asset(
+    key=table_key("gold.customer_day"),
+    group_name="gold",
+    kinds={"delta", "polars"},
+    deps=[AssetKey(table_key(TX))],
+)
 def customer_day(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
-    res = run_customer_incremental(lake, "gold.customer_day", [TX], lambda scan: t.customer_day(scan(TX), now()))
+    res = run_customer_incremental(
+        lake, "gold.customer_day", [TX], lambda scan: t.customer_day(scan(TX), now())
+    )
     return MaterializeResult(metadata={**res, "rows": count("gold.customer_day", lake.settings())})
 
 
-@asset(key=table_key("gold.counterparty_pairs"), group_name="gold", kinds={"delta", "polars"},
-       deps=[AssetKey(table_key(TX))])
+@asset(
+    key=table_key("gold.counterparty_pairs"),
+    group_name="gold",
+    kinds={"delta", "polars"},
+    deps=[AssetKey(table_key(TX))],
+)
 def counterparty_pairs(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
     """Known (customer, counterparty) pairs and when they first transacted (Feast known_counterparties)."""
-    res = run_customer_incremental(lake, "gold.counterparty_pairs", [TX],
-                                   lambda scan: t.counterparty_pairs(scan(TX), now()))
+    res = run_customer_incremental(
+        lake, "gold.counterparty_pairs", [TX], lambda scan: t.counterparty_pairs(scan(TX), now())
+    )
     return MaterializeResult(metadata={**res, "rows": count("gold.counterparty_pairs", lake.settings())})
 
 
 CREDIT_INPUTS = ["silver.customers", TX, "silver.bureau_scores", "silver.loans", "silver.loan_instalments"]
 
 
-@asset(key=table_key("gold.credit_features"), group_name="gold", kinds={"delta", "polars"},
-       deps=[AssetKey(table_key(x)) for x in CREDIT_INPUTS])
+@asset(
+    key=table_key("gold.credit_features"),
+    group_name="gold",
+    kinds={"delta", "polars"},
+    deps=[AssetKey(table_key(x)) for x in CREDIT_INPUTS],
+)
 def credit_features(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
     """Credit suitability features per customer and monthly as-of date, label defaulted_6m."""
     s = lake.settings()
 
     def build():
-        out = t.credit_features(full("silver.customers", s), delta.scan(TX, settings=s),
-                                full("silver.bureau_scores", s), full("silver.loans", s),
-                                full("silver.loan_instalments", s), now())
+        out = t.credit_features(
+            full("silver.customers", s),
+            delta.scan(TX, settings=s),
+            full("silver.bureau_scores", s),
+            full("silver.loans", s),
+            full("silver.loan_instalments", s),
+            now(),
+        )
         return out, None
 
     return rebuild_if_moved(context, s, "gold.credit_features", CREDIT_INPUTS, build)

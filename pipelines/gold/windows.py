@@ -89,7 +89,9 @@ def sparse_max(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.n
     return out, empty
 
 
-def last_before(keys_sorted: np.ndarray, key: np.ndarray, band_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def last_before(
+    keys_sorted: np.ndarray, key: np.ndarray, band_start: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Latest event key strictly before ``key`` within the same customer band; (key, found)."""
     idx = np.searchsorted(keys_sorted, key, side="left") - 1
     safe = np.clip(idx, 0, None)
@@ -106,10 +108,21 @@ def _native():
     return fn
 
 
-def window_features(cid: np.ndarray, t: np.ndarray, amount: np.ndarray, cp: np.ndarray, cp_valid: np.ndarray,
-                    new_device: np.ndarray, logins: Events, device_logins: Events,
-                    windows: tuple[str, ...], distinct_windows: tuple[str, ...], max_window: str,
-                    max_rows: int = BLOCK_ROWS, native: bool | None = None) -> dict[str, np.ndarray]:
+def window_features(
+    cid: np.ndarray,
+    t: np.ndarray,
+    amount: np.ndarray,
+    cp: np.ndarray,
+    cp_valid: np.ndarray,
+    new_device: np.ndarray,
+    logins: Events,
+    device_logins: Events,
+    windows: tuple[str, ...],
+    distinct_windows: tuple[str, ...],
+    max_window: str,
+    max_rows: int = BLOCK_ROWS,
+    native: bool | None = None,
+) -> dict[str, np.ndarray]:
     """All window columns for rows sorted by (cid, t). ``cp`` are integer counterparty codes
     (valid where ``cp_valid``). Returns arrays aligned with the input rows.
 
@@ -122,26 +135,66 @@ def window_features(cid: np.ndarray, t: np.ndarray, amount: np.ndarray, cp: np.n
     if native and fn is None:
         raise RuntimeError("cofre_native.window_features is not available")
     if fn is None or (len(cp) and cp_valid.any() and int(cp[cp_valid].max()) >= _NATIVE_MAX_CODE):
-        return numpy_window_features(cid, t, amount, cp, cp_valid, new_device, logins, device_logins,
-                                     windows, distinct_windows, max_window, max_rows)
+        return numpy_window_features(
+            cid,
+            t,
+            amount,
+            cp,
+            cp_valid,
+            new_device,
+            logins,
+            device_logins,
+            windows,
+            distinct_windows,
+            max_window,
+            max_rows,
+        )
     i64 = lambda a: np.ascontiguousarray(a, dtype=np.int64)  # noqa: E731
     b = lambda a: np.ascontiguousarray(a, dtype=np.bool_)  # noqa: E731
-    res = fn(i64(cid), i64(t), i64(amount), i64(cp), b(cp_valid), b(new_device), i64(logins.cid), i64(logins.t),
-             i64(device_logins.cid), i64(device_logins.t), [US[w] for w in windows],
-             [US[w] for w in distinct_windows], US[max_window])
+    res = fn(
+        i64(cid),
+        i64(t),
+        i64(amount),
+        i64(cp),
+        b(cp_valid),
+        b(new_device),
+        i64(logins.cid),
+        i64(logins.t),
+        i64(device_logins.cid),
+        i64(device_logins.t),
+        [US[w] for w in windows],
+        [US[w] for w in distinct_windows],
+        US[max_window],
+    )
     counts, sums, distinct, mx, mx_null, first, login, has_login, dev, has_dev = res
     out = {f"tx_count_{w}": v for w, v in zip(windows, counts, strict=True)}
     out |= {f"tx_sum_cents_{w}": v for w, v in zip(windows, sums, strict=True)}
     out |= {f"distinct_counterparties_{w}": v for w, v in zip(distinct_windows, distinct, strict=True)}
-    return out | {"max_amount": mx, "max_null": mx_null, "is_first_time_counterparty": first,
-                  "last_login_at": login, "has_login": has_login, "device_change_at": dev,
-                  "has_device_change": has_dev}
+    return out | {
+        "max_amount": mx,
+        "max_null": mx_null,
+        "is_first_time_counterparty": first,
+        "last_login_at": login,
+        "has_login": has_login,
+        "device_change_at": dev,
+        "has_device_change": has_dev,
+    }
 
 
-def numpy_window_features(cid: np.ndarray, t: np.ndarray, amount: np.ndarray, cp: np.ndarray, cp_valid: np.ndarray,
-                          new_device: np.ndarray, logins: Events, device_logins: Events,
-                          windows: tuple[str, ...], distinct_windows: tuple[str, ...], max_window: str,
-                          max_rows: int = BLOCK_ROWS) -> dict[str, np.ndarray]:
+def numpy_window_features(
+    cid: np.ndarray,
+    t: np.ndarray,
+    amount: np.ndarray,
+    cp: np.ndarray,
+    cp_valid: np.ndarray,
+    new_device: np.ndarray,
+    logins: Events,
+    device_logins: Events,
+    windows: tuple[str, ...],
+    distinct_windows: tuple[str, ...],
+    max_window: str,
+    max_rows: int = BLOCK_ROWS,
+) -> dict[str, np.ndarray]:
     """:func:`window_features` in numpy, by customer-aligned blocks (see the module doc)."""
     n = len(t)
     w_max = max(US[w] for w in (*windows, *distinct_windows, max_window))
@@ -152,10 +205,15 @@ def numpy_window_features(cid: np.ndarray, t: np.ndarray, amount: np.ndarray, cp
     out: dict[str, np.ndarray] = {f"tx_count_{w}": np.zeros(n, np.int32) for w in windows}
     out |= {f"tx_sum_cents_{w}": np.zeros(n, np.int64) for w in windows}
     out |= {f"distinct_counterparties_{w}": np.zeros(n, np.int32) for w in distinct_windows}
-    out |= {"max_amount": np.zeros(n, np.int64), "max_null": np.ones(n, bool),
-            "is_first_time_counterparty": np.zeros(n, bool),
-            "last_login_at": np.zeros(n, np.int64), "has_login": np.zeros(n, bool),
-            "device_change_at": np.zeros(n, np.int64), "has_device_change": np.zeros(n, bool)}
+    out |= {
+        "max_amount": np.zeros(n, np.int64),
+        "max_null": np.ones(n, bool),
+        "is_first_time_counterparty": np.zeros(n, bool),
+        "last_login_at": np.zeros(n, np.int64),
+        "has_login": np.zeros(n, bool),
+        "device_change_at": np.zeros(n, np.int64),
+        "has_device_change": np.zeros(n, bool),
+    }
     for lo, hi in blocks(cid, band, max_rows):
         c_base = int(cid[lo])
         lc = cid[lo:hi].astype(np.int64) - c_base
@@ -172,9 +230,10 @@ def numpy_window_features(cid: np.ndarray, t: np.ndarray, amount: np.ndarray, cp
         mx, empty = sparse_max(amt, j, k)
         out["max_amount"][lo:hi], out["max_null"][lo:hi] = mx, empty
         _distinct(out, lo, hi, key, bstart, lc, cp[lo:hi], cp_valid[lo:hi], distinct_windows)
-        for ev, name, flag, extra in ((logins, "last_login_at", "has_login", None),
-                                      (device_logins, "device_change_at", "has_device_change",
-                                       key[new_device[lo:hi]])):
+        for ev, name, flag, extra in (
+            (logins, "last_login_at", "has_login", None),
+            (device_logins, "device_change_at", "has_device_change", key[new_device[lo:hi]]),
+        ):
             a = np.searchsorted(ev.cid, c_base, side="left")
             b = np.searchsorted(ev.cid, int(cid[hi - 1]), side="right")
             ekeys = (ev.cid[a:b] - c_base) * band + (ev.t[a:b] - t0)
@@ -186,8 +245,17 @@ def numpy_window_features(cid: np.ndarray, t: np.ndarray, amount: np.ndarray, cp
     return out
 
 
-def _distinct(out: dict[str, np.ndarray], lo: int, hi: int, key: np.ndarray, bstart: np.ndarray, lc: np.ndarray,
-              cp: np.ndarray, cp_valid: np.ndarray, windows: tuple[str, ...]) -> None:
+def _distinct(
+    out: dict[str, np.ndarray],
+    lo: int,
+    hi: int,
+    key: np.ndarray,
+    bstart: np.ndarray,
+    lc: np.ndarray,
+    cp: np.ndarray,
+    cp_valid: np.ndarray,
+    windows: tuple[str, ...],
+) -> None:
     pos = np.flatnonzero(cp_valid)
     if len(pos) == 0:
         return

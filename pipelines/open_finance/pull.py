@@ -29,9 +29,17 @@ from pipelines.sources.open_finance.client import NotFoundError, OpenFinanceClie
 from pipelines.sources.open_finance.sandbox import ACCOUNTS, CARDS, LOANS
 
 PERMISSIONS = [
-    "ACCOUNTS_READ", "ACCOUNTS_BALANCES_READ", "ACCOUNTS_TRANSACTIONS_READ", "ACCOUNTS_OVERDRAFT_LIMITS_READ",
-    "CREDIT_CARDS_ACCOUNTS_READ", "CREDIT_CARDS_ACCOUNTS_TRANSACTIONS_READ", "CREDIT_CARDS_ACCOUNTS_BILLS_READ",
-    "LOANS_READ", "LOANS_SCHEDULED_INSTALMENTS_READ", "LOANS_PAYMENTS_READ", "RESOURCES_READ",
+    "ACCOUNTS_READ",
+    "ACCOUNTS_BALANCES_READ",
+    "ACCOUNTS_TRANSACTIONS_READ",
+    "ACCOUNTS_OVERDRAFT_LIMITS_READ",
+    "CREDIT_CARDS_ACCOUNTS_READ",
+    "CREDIT_CARDS_ACCOUNTS_TRANSACTIONS_READ",
+    "CREDIT_CARDS_ACCOUNTS_BILLS_READ",
+    "LOANS_READ",
+    "LOANS_SCHEDULED_INSTALMENTS_READ",
+    "LOANS_PAYMENTS_READ",
+    "RESOURCES_READ",
 ]
 WINDOW_DAYS = 365
 REUSE_MARGIN = timedelta(days=1)  # a consent expiring sooner is replaced rather than used for a pull
@@ -44,8 +52,9 @@ class RawOpenFinanceClient(OpenFinanceClient):
 
     async def raw_get(self, url: str, consent_id: str | None, params: dict | None = None) -> tuple[str, Any]:
         rid = str(uuid.uuid4())
-        resp = await self._call("GET", url, consent_id=consent_id, params=params,
-                                headers={"x-fapi-interaction-id": rid})
+        resp = await self._call(
+            "GET", url, consent_id=consent_id, params=params, headers={"x-fapi-interaction-id": rid}
+        )
         return resp.headers.get("x-fapi-interaction-id", rid), resp.json()
 
     async def raw_list(self, url: str, consent_id: str, params: dict | None = None) -> list[tuple[str, list]]:
@@ -69,15 +78,24 @@ class RawOpenFinanceClient(OpenFinanceClient):
 class OpenFinancePull:
     """Bronze batches of one pull (every table of the domain)."""
 
-    consents: BronzeBatch = field(default_factory=lambda: BronzeBatch("bronze.open_finance_consents", "open_finance"))
-    accounts: BronzeBatch = field(default_factory=lambda: BronzeBatch("bronze.open_finance_accounts", "open_finance"))
+    consents: BronzeBatch = field(
+        default_factory=lambda: BronzeBatch("bronze.open_finance_consents", "open_finance")
+    )
+    accounts: BronzeBatch = field(
+        default_factory=lambda: BronzeBatch("bronze.open_finance_accounts", "open_finance")
+    )
     transactions: BronzeBatch = field(
-        default_factory=lambda: BronzeBatch("bronze.open_finance_transactions", "open_finance"))
+        default_factory=lambda: BronzeBatch("bronze.open_finance_transactions", "open_finance")
+    )
     card_transactions: BronzeBatch = field(
-        default_factory=lambda: BronzeBatch("bronze.open_finance_credit_card_transactions", "open_finance"))
-    loans: BronzeBatch = field(default_factory=lambda: BronzeBatch("bronze.open_finance_loans", "open_finance"))
+        default_factory=lambda: BronzeBatch("bronze.open_finance_credit_card_transactions", "open_finance")
+    )
+    loans: BronzeBatch = field(
+        default_factory=lambda: BronzeBatch("bronze.open_finance_loans", "open_finance")
+    )
     instalments: BronzeBatch = field(
-        default_factory=lambda: BronzeBatch("bronze.open_finance_loan_instalments", "open_finance"))
+        default_factory=lambda: BronzeBatch("bronze.open_finance_loan_instalments", "open_finance")
+    )
     errors: list[str] = field(default_factory=list)
 
     def consent_ids(self) -> dict[str, str]:
@@ -85,8 +103,17 @@ class OpenFinancePull:
         return {r[0][0]: r[4] for r in self.consents.rows}
 
     def batches(self) -> dict[str, BronzeBatch]:
-        return {b.table.name: b for b in (self.consents, self.accounts, self.transactions, self.card_transactions,
-                                          self.loans, self.instalments)}
+        return {
+            b.table.name: b
+            for b in (
+                self.consents,
+                self.accounts,
+                self.transactions,
+                self.card_transactions,
+                self.loans,
+                self.instalments,
+            )
+        }
 
 
 def window(to_date: date) -> tuple[date, date]:
@@ -107,13 +134,21 @@ async def reusable_consent(client: OpenFinanceClient, consent_id: str) -> m.Cons
         raise
     if consent.status != "AUTHORISED" or not set(PERMISSIONS) <= set(consent.permissions):
         return None
-    if consent.expirationDateTime is not None and consent.expirationDateTime - datetime.now(UTC) < REUSE_MARGIN:
+    if (
+        consent.expirationDateTime is not None
+        and consent.expirationDateTime - datetime.now(UTC) < REUSE_MARGIN
+    ):
         return None
     return consent
 
 
-async def pull_customer(client: RawOpenFinanceClient, cpf: str, to_date: date, out: OpenFinancePull,
-                        previous_consent: str | None = None) -> None:
+async def pull_customer(
+    client: RawOpenFinanceClient,
+    cpf: str,
+    to_date: date,
+    out: OpenFinancePull,
+    previous_consent: str | None = None,
+) -> None:
     """Consent (``previous_consent`` when still usable, else a new one) + every resource of one customer
     into ``out``."""
     start, end = window(to_date)
@@ -121,8 +156,9 @@ async def pull_customer(client: RawOpenFinanceClient, cpf: str, to_date: date, o
     if consent is None:
         consent = await client.create_consent(cpf, PERMISSIONS)
     cid = consent.consentId
-    out.consents.add((cpf,), dumps(consent.model_dump(mode="json")), request_id=cid, pulled_at=now_utc(),
-                     consent_id=cid)
+    out.consents.add(
+        (cpf,), dumps(consent.model_dump(mode="json")), request_id=cid, pulled_at=now_utc(), consent_id=cid
+    )
     if consent.status != "AUTHORISED":
         out.errors.append(f"consent {cid} for a customer is {consent.status}")
         return
@@ -131,21 +167,34 @@ async def pull_customer(client: RawOpenFinanceClient, cpf: str, to_date: date, o
         at = now_utc()
         for acc in items:
             out.accounts.add((acc["accountId"],), dumps(acc), request_id=rid, pulled_at=at, consent_id=cid)
-            for trid, txs in await client.raw_list(f"{ACCOUNTS}/accounts/{acc['accountId']}/transactions", cid,
-                                                   tx_params):
+            for trid, txs in await client.raw_list(
+                f"{ACCOUNTS}/accounts/{acc['accountId']}/transactions", cid, tx_params
+            ):
                 t_at = now_utc()
                 for tx in txs:
-                    out.transactions.add((acc["accountId"], tx.get("transactionId")), dumps(tx), request_id=trid,
-                                         pulled_at=t_at, consent_id=cid)
+                    out.transactions.add(
+                        (acc["accountId"], tx.get("transactionId")),
+                        dumps(tx),
+                        request_id=trid,
+                        pulled_at=t_at,
+                        consent_id=cid,
+                    )
     card_params = {"fromTransactionDate": start.isoformat(), "toTransactionDate": end.isoformat()}
     for _rid, items in await client.raw_list(f"{CARDS}/accounts", cid):
         for card in items:
             card_id = card["creditCardAccountId"]
-            for trid, txs in await client.raw_list(f"{CARDS}/accounts/{card_id}/transactions", cid, card_params):
+            for trid, txs in await client.raw_list(
+                f"{CARDS}/accounts/{card_id}/transactions", cid, card_params
+            ):
                 t_at = now_utc()
                 for tx in txs:
-                    out.card_transactions.add((card_id, tx.get("transactionId")), dumps(tx), request_id=trid,
-                                              pulled_at=t_at, consent_id=cid)
+                    out.card_transactions.add(
+                        (card_id, tx.get("transactionId")),
+                        dumps(tx),
+                        request_id=trid,
+                        pulled_at=t_at,
+                        consent_id=cid,
+                    )
     for _rid, items in await client.raw_list(f"{LOANS}/contracts", cid):
         for summary in items:
             contract_id = summary["contractId"]
@@ -157,10 +206,15 @@ async def pull_customer(client: RawOpenFinanceClient, cpf: str, to_date: date, o
                 out.errors.append(f"loan {contract_id}: {exc}")
                 continue
             at = now_utc()
-            record = {"summary": summary, "contract": contract.get("data"),
-                      "scheduledInstalments": sched.get("data"), "payments": {
-                          k: v for k, v in (payments.get("data") or {}).items() if k != "releases"}}
+            record = {
+                "summary": summary,
+                "contract": contract.get("data"),
+                "scheduledInstalments": sched.get("data"),
+                "payments": {k: v for k, v in (payments.get("data") or {}).items() if k != "releases"},
+            }
             out.loans.add((contract_id,), dumps(record), request_id=crid, pulled_at=at, consent_id=cid)
             for rel in (payments.get("data") or {}).get("releases") or []:
                 number = int(str(rel.get("instalmentId", "0")).rsplit("-I", 1)[-1] or 0)
-                out.instalments.add((contract_id, number), dumps(rel), request_id=prid, pulled_at=at, consent_id=cid)
+                out.instalments.add(
+                    (contract_id, number), dumps(rel), request_id=prid, pulled_at=at, consent_id=cid
+                )

@@ -26,9 +26,17 @@ async def pull_day(client: PixClient, day: date, out: BronzeBatch) -> None:
     page = 0
     while True:
         rid = str(uuid.uuid4())
-        body = await client.json("GET", f"{API}/pix", headers={"x-request-id": rid}, params={
-            "inicio": iso_millis(inicio), "fim": iso_millis(fim), "paginacao.paginaAtual": page,
-            "paginacao.itensPorPagina": PAGE})
+        body = await client.json(
+            "GET",
+            f"{API}/pix",
+            headers={"x-request-id": rid},
+            params={
+                "inicio": iso_millis(inicio),
+                "fim": iso_millis(fim),
+                "paginacao.paginaAtual": page,
+                "paginacao.itensPorPagina": PAGE,
+            },
+        )
         at = now_utc()
         for p in body.get("pix") or []:
             out.add((p.get("endToEndId"),), dumps(p), request_id=rid, pulled_at=at)

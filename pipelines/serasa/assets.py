@@ -1,6 +1,5 @@
 """Serasa assets: bronze score pull per customer over HTTP, silver.bureau_scores."""
 
-
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from pipelines.common.assets import full, now, rebuild_if_moved
@@ -13,20 +12,35 @@ from pipelines.serasa.pull import pull_score
 
 
 @asset(key=table_key("bronze.serasa_scores"), group_name="serasa", kinds={"delta", "http"})
-def serasa_bronze(context: AssetExecutionContext, lake: LakeResource, world: WorldResource,
-                  serasa: SerasaResource) -> MaterializeResult:
+def serasa_bronze(
+    context: AssetExecutionContext, lake: LakeResource, world: WorldResource, serasa: SerasaResource
+) -> MaterializeResult:
     """Score history of every customer, one bronze row per consultation as received."""
     cpfs = world.load()["customers"].get_column("cpf").to_list()
     batch, errors = BronzeBatch("bronze.serasa_scores", "serasa"), []
-    run_pool(cpfs, serasa.client, lambda c, cpf: pull_score(c, cpf, batch, errors), threads=serasa.threads,
-             concurrency=serasa.concurrency)
+    run_pool(
+        cpfs,
+        serasa.client,
+        lambda c, cpf: pull_score(c, cpf, batch, errors),
+        threads=serasa.threads,
+        concurrency=serasa.concurrency,
+    )
     n = write_bronze("bronze.serasa_scores", batch.frame(), lake.settings())
     return MaterializeResult(metadata={"pulled": len(batch.rows), "inserted": n, "not_found": len(errors)})
 
 
-@asset(key=table_key("silver.bureau_scores"), group_name="serasa", kinds={"delta", "polars"},
-       deps=[AssetKey(table_key("bronze.serasa_scores"))])
+@asset(
+    key=table_key("silver.bureau_scores"),
+    group_name="serasa",
+    kinds={"delta", "polars"},
+    deps=[AssetKey(table_key("bronze.serasa_scores"))],
+)
 def silver_bureau_scores(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
     s = lake.settings()
-    return rebuild_if_moved(context, s, "silver.bureau_scores", ["bronze.serasa_scores"],
-                            lambda: t.silver_bureau_scores(full("bronze.serasa_scores", s), now(), lake.pseudonym_key()))
+    return rebuild_if_moved(
+        context,
+        s,
+        "silver.bureau_scores",
+        ["bronze.serasa_scores"],
+        lambda: t.silver_bureau_scores(full("bronze.serasa_scores", s), now(), lake.pseudonym_key()),
+    )

@@ -25,8 +25,9 @@ def load_default_world(settings: Settings) -> dict[str, pl.DataFrame]:
     return load_world(settings)
 
 
-def in_process_factory(create_app: Callable[..., Any], settings: Settings, world: dict | None,
-                       app: Any | None) -> Callable[[], Any]:
+def in_process_factory(
+    create_app: Callable[..., Any], settings: Settings, world: dict | None, app: Any | None
+) -> Callable[[], Any]:
     def factory() -> Any:
         if app is not None:
             return app
@@ -35,10 +36,21 @@ def in_process_factory(create_app: Callable[..., Any], settings: Settings, world
     return factory
 
 
-def make_http_and_tokens(url: str | None, create_app: Callable[..., Any], settings: Settings, host: str, *,
-                         world: dict | None = None, app: Any | None = None, scope: str = "",
-                         clock: Clock | None = None):
-    http = build_http(url, None if url is not None else in_process_factory(create_app, settings, world, app),
-                      settings, host)
-    tokens = TokenManager(settings.client_id, settings.client_secret.get_secret_value(), scope=scope, clock=clock)
+def make_http_and_tokens(
+    url: str | None,
+    create_app: Callable[..., Any],
+    settings: Settings,
+    host: str,
+    *,
+    world: dict | None = None,
+    app: Any | None = None,
+    scope: str = "",
+    clock: Clock | None = None,
+):
+    http = build_http(
+        url, None if url is not None else in_process_factory(create_app, settings, world, app), settings, host
+    )
+    tokens = TokenManager(
+        settings.client_id, settings.client_secret.get_secret_value(), scope=scope, clock=clock
+    )
     return http, tokens

@@ -51,10 +51,21 @@ class FaultInjector:
             return
         status = self.plan.statuses[self.plan.injected % len(self.plan.statuses)]
         self.plan.injected += 1
-        body = json.dumps({"errors": [{"code": "SANDBOX_FAULT", "title": "Injected fault",
-                                       "detail": f"sandbox fault injection answered request {n} with {status}"}]}).encode()
-        headers = [(b"content-type", b"application/json; charset=utf-8"),
-                   (b"content-length", str(len(body)).encode())]
+        body = json.dumps(
+            {
+                "errors": [
+                    {
+                        "code": "SANDBOX_FAULT",
+                        "title": "Injected fault",
+                        "detail": f"sandbox fault injection answered request {n} with {status}",
+                    }
+                ]
+            }
+        ).encode()
+        headers = [
+            (b"content-type", b"application/json; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+        ]
         if status in (429, 503):
             headers.append((b"retry-after", str(self.plan.retry_after_s).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})

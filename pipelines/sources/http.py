@@ -40,8 +40,9 @@ class UpstreamError(RuntimeError):
         self.body = body
 
 
-def build_http(base_url: str | None, app_factory: Callable[[], Any] | None, settings: Settings,
-               sandbox_host: str) -> httpx.AsyncClient:
+def build_http(
+    base_url: str | None, app_factory: Callable[[], Any] | None, settings: Settings, sandbox_host: str
+) -> httpx.AsyncClient:
     """An AsyncClient to ``base_url``, or in-process to ``app_factory()`` when ``base_url`` is None."""
     timeout = httpx.Timeout(settings.http_timeout_s)
     if base_url is not None:
@@ -71,8 +72,15 @@ def retry_after_seconds(value: str | None) -> float | None:
 class ApiClient:
     """Base of the typed clients: authenticated, retrying requests against one external system."""
 
-    def __init__(self, http: httpx.AsyncClient, settings: Settings, tokens: TokenManager | None, *,
-                 sleep: Callable[[float], Awaitable[None]] | None = None, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        settings: Settings,
+        tokens: TokenManager | None,
+        *,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         self.http = http
         self.settings = settings
         self.tokens = tokens
@@ -109,13 +117,26 @@ class ApiClient:
     async def _bearer(self, tokens: TokenManager) -> str:
         """A valid bearer header, fetching a token (through the same retrying path) when needed."""
         if not tokens.valid():
-            resp = await self.request("POST", tokens.token_path, auth=False, data=tokens.form(),
-                                      headers={"Authorization": tokens.basic_auth()})
+            resp = await self.request(
+                "POST",
+                tokens.token_path,
+                auth=False,
+                data=tokens.form(),
+                headers={"Authorization": tokens.basic_auth()},
+            )
             tokens.accept(resp)
         return f"Bearer {tokens.token}"
 
-    async def request(self, method: str, url: str, *, auth: bool = True, headers: dict[str, str] | None = None,
-                      tokens: TokenManager | None = None, **kwargs: Any) -> httpx.Response:
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        auth: bool = True,
+        headers: dict[str, str] | None = None,
+        tokens: TokenManager | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
         """Send with retries; returns the final response (any status not retried, or the last one).
 
         ``tokens`` overrides the client's token manager for this call (e.g. a consent-bound token).
@@ -132,7 +153,9 @@ class ApiClient:
                 resp = await self.http.request(method, url, headers=hdrs, **kwargs)
             except RETRY_EXCEPTIONS as exc:
                 if attempt >= self.max_retries:
-                    raise UpstreamError(f"{method} {url}: gave up after {attempt + 1} attempts: {exc!r}") from exc
+                    raise UpstreamError(
+                        f"{method} {url}: gave up after {attempt + 1} attempts: {exc!r}"
+                    ) from exc
                 await self._pause(attempt, None)
                 attempt += 1
                 continue
@@ -159,5 +182,8 @@ class ApiClient:
             body = resp.json()
         except ValueError:
             body = resp.text
-        raise UpstreamError(f"{resp.request.method} {resp.request.url} -> {resp.status_code}: {body}",
-                            status=resp.status_code, body=body)
+        raise UpstreamError(
+            f"{resp.request.method} {resp.request.url} -> {resp.status_code}: {body}",
+            status=resp.status_code,
+            body=body,
+        )

@@ -51,8 +51,13 @@ class IssuedToken:
 class TokenIssuer:
     """Issues and checks opaque bearer tokens for registered clients."""
 
-    def __init__(self, clients: dict[str, str], ttl_s: int, clock: Clock | None = None,
-                 scope_check: Callable[[str], str | None] | None = None) -> None:
+    def __init__(
+        self,
+        clients: dict[str, str],
+        ttl_s: int,
+        clock: Clock | None = None,
+        scope_check: Callable[[str], str | None] | None = None,
+    ) -> None:
         self.clients = dict(clients)
         self.ttl_s = ttl_s
         self.clock = clock or SystemClock()
@@ -90,7 +95,9 @@ def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
     headers = {"Cache-Control": "no-store"}
     if status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="sandbox"'
-    return JSONResponse({"error": error, "error_description": description}, status_code=status, headers=headers)
+    return JSONResponse(
+        {"error": error, "error_description": description}, status_code=status, headers=headers
+    )
 
 
 def token_router(issuer: TokenIssuer, path: str = "/token") -> APIRouter:
@@ -101,7 +108,9 @@ def token_router(issuer: TokenIssuer, path: str = "/token") -> APIRouter:
     async def token(request: Request) -> JSONResponse:
         form = await request.form()
         if form.get("grant_type") != "client_credentials":
-            return _oauth_error(400, "unsupported_grant_type", "only grant_type=client_credentials is supported")
+            return _oauth_error(
+                400, "unsupported_grant_type", "only grant_type=client_credentials is supported"
+            )
         client_id, client_secret = form.get("client_id"), form.get("client_secret")
         basic = request.headers.get("authorization", "")
         if basic.lower().startswith("basic "):
@@ -131,8 +140,16 @@ class TokenError(RuntimeError):
 class TokenManager:
     """Client-side token cache: fetch, reuse, refresh before expiry or after a 401."""
 
-    def __init__(self, client_id: str, client_secret: str, *, token_path: str = "/token",
-                 scope: str = "", clock: Clock | None = None, refresh_margin_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        token_path: str = "/token",
+        scope: str = "",
+        clock: Clock | None = None,
+        refresh_margin_s: float = 30.0,
+    ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
         self.token_path = token_path
@@ -181,7 +198,8 @@ class TokenManager:
 
     async def fetch(self, http: httpx.AsyncClient) -> str:
         """Obtain a token with ``http`` directly (no retries; ApiClient goes through its retrying path)."""
-        return self.accept(await http.post(self.token_path, data=self.form(),
-                                           headers={"Authorization": self.basic_auth()}))
+        return self.accept(
+            await http.post(self.token_path, data=self.form(), headers={"Authorization": self.basic_auth()})
+        )
 
     _ttl: float = 300.0

@@ -27,7 +27,9 @@ def world_dir(settings: Settings, seed: int | None = None) -> Path:
 def load_world_dir(path: Path) -> dict[str, pl.DataFrame]:
     """Every contract table from ``path/<table>.parquet`` (missing optional tables are empty)."""
     if not (path / "customers.parquet").exists():
-        raise WorldNotFoundError(f"no world at {path} (expected {path}/customers.parquet); run `cofre simulate` first")
+        raise WorldNotFoundError(
+            f"no world at {path} (expected {path}/customers.parquet); run `cofre simulate` first"
+        )
     out = {}
     for table in WORLD_SCHEMA:
         f = path / f"{table}.parquet"
@@ -38,6 +40,8 @@ def load_world_dir(path: Path) -> dict[str, pl.DataFrame]:
 def load_world(settings: Settings, seed: int | None = None) -> dict[str, pl.DataFrame]:
     """The saved world for ``settings``, through the simulator's loader."""
     try:
-        return sim_io.load_world(seed=settings.sim_seed if seed is None else seed, root=settings.home / "world")
+        return sim_io.load_world(
+            seed=settings.sim_seed if seed is None else seed, root=settings.home / "world"
+        )
     except FileNotFoundError as exc:
         raise WorldNotFoundError(str(exc)) from exc

@@ -37,13 +37,18 @@ class WorldIndex:
         self.accounts = {r["account_id"]: r for r in _rows(tables["accounts"], "account_id")}
         self.accounts_by_customer = _group(list(self.accounts.values()), "customer_id")
         self.balances = {r["account_id"]: r for r in tables["balances"].to_dicts()}
-        self.cards = {r["credit_card_account_id"]: r for r in _rows(tables["cards"], "credit_card_account_id")}
+        self.cards = {
+            r["credit_card_account_id"]: r for r in _rows(tables["cards"], "credit_card_account_id")
+        }
         self.cards_by_customer = _group(list(self.cards.values()), "customer_id")
         tx = _rows(tables["transactions"], "booked_at", "transaction_id")
         self.tx_by_account = _group(tx, "account_id")
         self.tx_by_card = _group(tx, "credit_card_account_id")
-        self.pix_credits = [t for t in tx if t["account_id"] is not None and t["type"] == "PIX"
-                            and t["credit_debit_type"] == "CREDITO"]
+        self.pix_credits = [
+            t
+            for t in tx
+            if t["account_id"] is not None and t["type"] == "PIX" and t["credit_debit_type"] == "CREDITO"
+        ]
         self.loans = {r["contract_id"]: r for r in _rows(tables["loans"], "contract_id")}
         self.loans_by_customer = _group(list(self.loans.values()), "customer_id")
         self.instalments = _group(_rows(tables["loan_instalments"], "contract_id", "number"), "contract_id")

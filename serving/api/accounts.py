@@ -40,7 +40,9 @@ class DepositIn(BaseModel):
 
 
 @router.get("/accounts/me", response_model=AccountOut)
-def my_account(principal: Principal = Depends(current_principal), db: Session = Depends(get_db)) -> AccountOut:
+def my_account(
+    principal: Principal = Depends(current_principal), db: Session = Depends(get_db)
+) -> AccountOut:
     acc = _account_of(db, principal.user_id)
     return AccountOut(id=acc.id, balance_cents=acc.balance_cents)
 
@@ -54,11 +56,16 @@ def my_entries(
 ) -> list[EntryOut]:
     acc = _account_of(db, principal.user_id)
     rows = db.scalars(
-        select(LedgerEntry).where(LedgerEntry.account_id == acc.id).order_by(LedgerEntry.id.desc())
-        .limit(limit).offset(offset)
+        select(LedgerEntry)
+        .where(LedgerEntry.account_id == acc.id)
+        .order_by(LedgerEntry.id.desc())
+        .limit(limit)
+        .offset(offset)
     ).all()
-    return [EntryOut(transfer_id=r.transfer_id, side=r.side, amount_cents=r.amount_cents, created_at=r.created_at)
-            for r in rows]
+    return [
+        EntryOut(transfer_id=r.transfer_id, side=r.side, amount_cents=r.amount_cents, created_at=r.created_at)
+        for r in rows
+    ]
 
 
 @router.post("/admin/deposits", status_code=201)
@@ -79,12 +86,21 @@ def deposit(
     req_hash = ledger.request_hash({"account_id": body.account_id, "amount_cents": body.amount_cents})
     try:
         outcome = ledger.post_transfer(
-            services.sessions, user_id=principal.user_id, kind="deposit", idem_key=f"deposit:{idempotency_key}",
-            req_hash=req_hash, from_account_id=funding, to_account_id=body.account_id,
-            amount_cents=body.amount_cents, ispb=services.settings.pix_ispb, instance=request.url.path,
+            services.sessions,
+            user_id=principal.user_id,
+            kind="deposit",
+            idem_key=f"deposit:{idempotency_key}",
+            req_hash=req_hash,
+            from_account_id=funding,
+            to_account_id=body.account_id,
+            amount_cents=body.amount_cents,
+            ispb=services.settings.pix_ispb,
+            instance=request.url.path,
         )
     except ledger.IdempotencyConflict:
-        raise Problem(409, "idempotency_key_conflict", "this Idempotency-Key was used with a different body") from None
+        raise Problem(
+            409, "idempotency_key_conflict", "this Idempotency-Key was used with a different body"
+        ) from None
     return _respond(outcome)
 
 

@@ -27,7 +27,9 @@ class ChainStatus(BaseModel):
 
 
 @router.get("/audit/verify", response_model=ChainStatus)
-async def verify(principal: Principal = Depends(auditor), services: Services = Depends(get_services)) -> ChainStatus:
+async def verify(
+    principal: Principal = Depends(auditor), services: Services = Depends(get_services)
+) -> ChainStatus:
     events = await run_in_threadpool(services.audit.chain)
     return ChainStatus(**verify_events(events))
 
@@ -57,8 +59,14 @@ async def logs(
     principal: Principal = Depends(auditor),
     services: Services = Depends(get_services),
 ) -> dict:
-    filters = {"actor": actor, "action": action, "resource": resource, "outcome": outcome,
-               "request_id": request_id, "model_version": model_version}
+    filters = {
+        "actor": actor,
+        "action": action,
+        "resource": resource,
+        "outcome": outcome,
+        "request_id": request_id,
+        "model_version": model_version,
+    }
     events = await run_in_threadpool(services.audit.query, filters, _iso(since), _iso(until), limit, offset)
     return {"events": events, "count": len(events), "limit": limit, "offset": offset}
 

@@ -45,7 +45,9 @@ from serving.security.tokens import ACR_BASIC, ACR_STEPUP, Principal
 from serving.services import Services
 
 router = APIRouter(tags=["auth"])
-EMAIL_RE = re.compile(r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9-]+)+$")
+EMAIL_RE = re.compile(
+    r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9-]+)+$"
+)
 
 
 # --- models ------------------------------------------------------------------------------------
@@ -109,7 +111,9 @@ class ChallengeOut(BaseModel):
 
 class StepUpIn(BaseModel):
     challenge_id: str = Field(max_length=64)
-    signature: str = Field(max_length=512, description="base64url DER ECDSA-SHA256 signature of the challenge")
+    signature: str = Field(
+        max_length=512, description="base64url DER ECDSA-SHA256 signature of the challenge"
+    )
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -139,11 +143,13 @@ def _pair(services: Services, user: User, family: str, refresh: str) -> TokenPai
 def _revoke_family(db: Session, family: str, reason: str) -> None:
     now = datetime.now(UTC)
     db.execute(
-        update(LoginSession).where(LoginSession.id == family, LoginSession.revoked_at.is_(None))
+        update(LoginSession)
+        .where(LoginSession.id == family, LoginSession.revoked_at.is_(None))
         .values(revoked_at=now, revoke_reason=reason)
     )
     db.execute(
-        update(RefreshToken).where(RefreshToken.family_id == family, RefreshToken.revoked_at.is_(None))
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
 
@@ -199,7 +205,10 @@ def login(
 
 @router.post("/auth/refresh", response_model=TokenPair)
 def refresh(
-    body: RefreshIn, request: Request, db: Session = Depends(get_db), services: Services = Depends(get_services)
+    body: RefreshIn,
+    request: Request,
+    db: Session = Depends(get_db),
+    services: Services = Depends(get_services),
 ) -> TokenPair:
     th = _token_hash(body.refresh_token)
     reused = False
@@ -231,9 +240,7 @@ def refresh(
 
 
 @router.post("/auth/logout", status_code=204, response_class=Response)
-def logout(
-    principal: Principal = Depends(current_principal), db: Session = Depends(get_db)
-) -> Response:
+def logout(principal: Principal = Depends(current_principal), db: Session = Depends(get_db)) -> Response:
     with transaction(db):
         _revoke_family(db, principal.session_id, "logout")
     return Response(status_code=204)
@@ -251,7 +258,9 @@ def enrol_device(
     thumb = jwk_thumbprint(jwk)
     try:
         with transaction(db):
-            dev = Device(user_id=principal.user_id, name=body.name, public_jwk=json.dumps(jwk), thumbprint=thumb)
+            dev = Device(
+                user_id=principal.user_id, name=body.name, public_jwk=json.dumps(jwk), thumbprint=thumb
+            )
             db.add(dev)
             db.flush()
     except IntegrityError:
@@ -322,8 +331,13 @@ def step_up(
     ttl = services.settings.stepup_token_ttl_s
     amr = ["pwd", "bio", "hwk"]
     access = services.tokens.issue(
-        user_id=user.id, role=user.role, session_id=principal.session_id, ttl_s=ttl, amr=amr,
-        acr=ACR_STEPUP, device_id=dev.id,
+        user_id=user.id,
+        role=user.role,
+        session_id=principal.session_id,
+        ttl_s=ttl,
+        amr=amr,
+        acr=ACR_STEPUP,
+        device_id=dev.id,
     )
     _audit(request, services, principal.user_id, "auth:step-up", "ok")
     return TokenPair(access_token=access, expires_in=ttl, acr=ACR_STEPUP, amr=amr)

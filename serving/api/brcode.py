@@ -55,8 +55,15 @@ def _build_router() -> APIRouter:
         user = db.get(User, principal.user_id)
         amount = Decimal(body.amount_cents) / 100 if body.amount_cents is not None else None
         try:
-            code = encode(BRCode(key=key.key, amount=amount, merchant_name=user.name.upper(),
-                                 merchant_city=body.merchant_city.upper(), txid=body.txid or "***"))
+            code = encode(
+                BRCode(
+                    key=key.key,
+                    amount=amount,
+                    merchant_name=user.name.upper(),
+                    merchant_city=body.merchant_city.upper(),
+                    txid=body.txid or "***",
+                )
+            )
         except BRCodeError as exc:
             raise Problem(422, "invalid_brcode_request", str(getattr(exc, "reason", exc))) from None
         return BRCodeOut(brcode=code)

@@ -46,9 +46,17 @@ class DocumentOut(BaseModel):
 
 
 def _out(d: Document, url: str | None = None, exp: int | None = None) -> DocumentOut:
-    return DocumentOut(id=d.id, kind=d.kind, filename=d.filename, content_type=d.content_type,
-                       size_bytes=d.size_bytes, sha256=d.sha256, created_at=d.created_at,
-                       download_url=url, download_expires_at=exp)
+    return DocumentOut(
+        id=d.id,
+        kind=d.kind,
+        filename=d.filename,
+        content_type=d.content_type,
+        size_bytes=d.size_bytes,
+        sha256=d.sha256,
+        created_at=d.created_at,
+        download_url=url,
+        download_expires_at=exp,
+    )
 
 
 def _too_large(limit: int) -> Problem:
@@ -76,8 +84,11 @@ async def upload(
     data = b"".join(chunks)
     declared = (file.content_type or "").split(";")[0].strip().lower()
     if declared not in ALLOWED:
-        raise Problem(415, "unsupported_media_type",
-                      f"content type {declared or 'missing'!r} not allowed; use one of {', '.join(ALLOWED)}")
+        raise Problem(
+            415,
+            "unsupported_media_type",
+            f"content type {declared or 'missing'!r} not allowed; use one of {', '.join(ALLOWED)}",
+        )
     actual = sniff(data)
     if actual != declared:
         raise Problem(415, "content_mismatch", f"file content is not {declared} (magic bytes do not match)")
@@ -85,8 +96,16 @@ async def upload(
     storage_key = f"{principal.user_id}/{doc_id}"
     await run_in_threadpool(services.documents.put, storage_key, data, declared)
     filename = (file.filename or "document").replace("/", "_")[-255:]
-    doc = Document(id=doc_id, user_id=principal.user_id, kind=kind, filename=filename, content_type=declared,
-                   size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), storage_key=storage_key)
+    doc = Document(
+        id=doc_id,
+        user_id=principal.user_id,
+        kind=kind,
+        filename=filename,
+        content_type=declared,
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_key=storage_key,
+    )
 
     def _save() -> Document:
         with services.sessions() as db, db.begin():
@@ -101,7 +120,9 @@ async def upload(
 def list_documents(
     principal: Principal = Depends(current_principal), db: Session = Depends(get_db)
 ) -> list[DocumentOut]:
-    rows = db.scalars(select(Document).where(Document.user_id == principal.user_id).order_by(Document.created_at))
+    rows = db.scalars(
+        select(Document).where(Document.user_id == principal.user_id).order_by(Document.created_at)
+    )
     return [_out(d) for d in rows]
 
 
@@ -139,8 +160,11 @@ def _content(services: Services, doc: Document) -> Response:
     return Response(
         data,
         media_type=doc.content_type,
-        headers={"Content-Disposition": f'attachment; filename="{doc.filename}"', "Cache-Control": "no-store",
-                 "X-Content-Type-Options": "nosniff"},
+        headers={
+            "Content-Disposition": f'attachment; filename="{doc.filename}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
     )
 
 

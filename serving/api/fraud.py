@@ -46,8 +46,9 @@ class FraudScoreOut(BaseModel):
     model_version: str
 
 
-def _score(services: Services, principal: Principal, body: FraudScoreIn, device_id: str | None,
-           now: datetime):
+def _score(
+    services: Services, principal: Principal, body: FraudScoreIn, device_id: str | None, now: datetime
+):
     scoring = services.extras["scoring"]
     model = scoring.get("fraud")
     at = body.timestamp or now
@@ -55,13 +56,27 @@ def _score(services: Services, principal: Principal, body: FraudScoreIn, device_
     s = services.settings
     with services.read_connections() as db:
         cpf, login, device = core.user_facts_in(db, principal.user_id, at)
-        ctx = build_context(db, user_id=principal.user_id, amount_cents=body.amount_cents,
-                            recipient_key=body.counterparty_key, recipient_internal=False, device_id=device_id, at=at)
+        ctx = build_context(
+            db,
+            user_id=principal.user_id,
+            amount_cents=body.amount_cents,
+            recipient_key=body.counterparty_key,
+            recipient_internal=False,
+            device_id=device_id,
+            at=at,
+        )
     row = core.fraud_features(
-        s, customer=core.customer_pk(s, cpf),
+        s,
+        customer=core.customer_pk(s, cpf),
         counterparty=core.counterparty_pk(s, body.counterparty_key, body.counterparty_key_type),
-        amount_cents=body.amount_cents, at=at, is_new_device=not ctx.device_seen_before, last_login_at=login,
-        last_device_change_at=device, channel=body.channel, type_=body.type)
+        amount_cents=body.amount_cents,
+        at=at,
+        is_new_device=not ctx.device_seen_before,
+        last_login_at=login,
+        last_device_change_at=device,
+        channel=body.channel,
+        type_=body.type,
+    )
     return core.score_fraud(model, row, scoring.version("fraud"))
 
 
@@ -75,15 +90,26 @@ async def fraud_score(
     now: datetime = Depends(get_clock),
 ) -> FraudScoreOut:
     d = await services.run_io(_score_and_record, services, principal, body, device_id, now, request)
-    return FraudScoreOut(probability=d.probability, decision=d.decision, reasons=d.reasons,
-                         model_version=d.model_version)
+    return FraudScoreOut(
+        probability=d.probability, decision=d.decision, reasons=d.reasons, model_version=d.model_version
+    )
 
 
-def _score_and_record(services: Services, principal: Principal, body: FraudScoreIn, device_id: str | None,
-                      now: datetime, request: Request):
+def _score_and_record(
+    services: Services,
+    principal: Principal,
+    body: FraudScoreIn,
+    device_id: str | None,
+    now: datetime,
+    request: Request,
+):
     d = _score(services, principal, body, device_id, now)
-    record_decision_sync(request, service="fraud_score", outcome=d.decision, resource=None,
-                         model_version=d.model_version,
-                         details={"probability": d.probability, "reasons": d.reasons,
-                                  "amount_cents": body.amount_cents})
+    record_decision_sync(
+        request,
+        service="fraud_score",
+        outcome=d.decision,
+        resource=None,
+        model_version=d.model_version,
+        details={"probability": d.probability, "reasons": d.reasons, "amount_cents": body.amount_cents},
+    )
     return d

@@ -43,7 +43,9 @@ def _check(services: Services) -> dict[str, str]:
     )
     scoring = services.extras.get("scoring")
     models = scoring.status() if scoring is not None else {}
-    models["fraud_screen"] = getattr(services.fraud_screen, "model_version", type(services.fraud_screen).__name__)
+    models["fraud_screen"] = getattr(
+        services.fraud_screen, "model_version", type(services.fraud_screen).__name__
+    )
     if "fraud" not in getattr(scoring, "models", {}):
         models["fraud_screen"] += " (rules fallback: no fraud champion)"
     results["models"] = models  # informative: a missing model gives 503 on its endpoints, not on /ready
@@ -54,7 +56,9 @@ def _check(services: Services) -> dict[str, str]:
 async def ready(services: Services = Depends(get_services)) -> JSONResponse:
     checks = await run_in_threadpool(_check, services)
     ok = all(v == "ok" for k, v in checks.items() if k not in ("rate_limit_store", "models"))
-    return JSONResponse({"status": "ready" if ok else "not_ready", "checks": checks}, status_code=200 if ok else 503)
+    return JSONResponse(
+        {"status": "ready" if ok else "not_ready", "checks": checks}, status_code=200 if ok else 503
+    )
 
 
 @router.get("/metrics", response_class=Response)

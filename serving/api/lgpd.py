@@ -74,19 +74,40 @@ class RectifyIn(BaseModel):
 
 
 def _req_out(r: dict) -> RequestOut:
-    return RequestOut(id=r["id"], kind=r["kind"], status=r["status"], received_at=r["received_at"],
-                      deadline_at=r["deadline_at"], completed_at=r.get("completed_at"),
-                      result=json.loads(r["result"]) if r.get("result") else None)
+    return RequestOut(
+        id=r["id"],
+        kind=r["kind"],
+        status=r["status"],
+        received_at=r["received_at"],
+        deadline_at=r["deadline_at"],
+        completed_at=r.get("completed_at"),
+        result=json.loads(r["result"]) if r.get("result") else None,
+    )
 
 
-def _audit(request: Request, services: Services, user_id: int | None, action: str, resource: str,
-           outcome: str, details: dict | None = None) -> None:
-    services.audit.append(make_event(actor=services.pseudonym(user_id), action=action, resource=resource,
-                                     outcome=outcome, request_id=getattr(request.state, "request_id", None),
-                                     details=details))
+def _audit(
+    request: Request,
+    services: Services,
+    user_id: int | None,
+    action: str,
+    resource: str,
+    outcome: str,
+    details: dict | None = None,
+) -> None:
+    services.audit.append(
+        make_event(
+            actor=services.pseudonym(user_id),
+            action=action,
+            resource=resource,
+            outcome=outcome,
+            request_id=getattr(request.state, "request_id", None),
+            details=details,
+        )
+    )
 
 
 # --- consents --------------------------------------------------------------------------------------
+
 
 @router.get("/lgpd/terms")
 def terms(services: Services = Depends(get_services)) -> list[dict]:
@@ -94,79 +115,143 @@ def terms(services: Services = Depends(get_services)) -> list[dict]:
         out = []
         for p in consents.PURPOSES:
             t = consents.latest_terms(conn, p)
-            out.append({"purpose": p, "version": t["version"], "text": t["text"], "text_sha256": t["text_sha256"]})
+            out.append(
+                {"purpose": p, "version": t["version"], "text": t["text"], "text_sha256": t["text_sha256"]}
+            )
     return out
 
 
 @router.get("/lgpd/consents", response_model=list[ConsentState])
-def my_consents(principal: Principal = Depends(current_principal),
-                services: Services = Depends(get_services)) -> list[ConsentState]:
+def my_consents(
+    principal: Principal = Depends(current_principal), services: Services = Depends(get_services)
+) -> list[ConsentState]:
     with services.engine.connect() as conn:
         state = consents.current_state(conn, principal.user_id)
-    return [ConsentState(purpose=p, granted=bool(state.get(p, {}).get("granted")),
-                         terms_version=state.get(p, {}).get("terms_version"), at=state.get(p, {}).get("at"),
-                         external_ref=state.get(p, {}).get("external_ref")) for p in consents.PURPOSES]
+    return [
+        ConsentState(
+            purpose=p,
+            granted=bool(state.get(p, {}).get("granted")),
+            terms_version=state.get(p, {}).get("terms_version"),
+            at=state.get(p, {}).get("at"),
+            external_ref=state.get(p, {}).get("external_ref"),
+        )
+        for p in consents.PURPOSES
+    ]
 
 
 @router.get("/lgpd/consents/history")
-def consent_history(principal: Principal = Depends(current_principal),
-                    services: Services = Depends(get_services)) -> list[dict]:
+def consent_history(
+    principal: Principal = Depends(current_principal), services: Services = Depends(get_services)
+) -> list[dict]:
     with services.engine.connect() as conn:
         return consents.history(conn, principal.user_id)
 
 
-def _consent_action(request: Request, services: Services, principal: Principal, purpose: str, action: str,
-                    external_ref: str | None) -> ConsentState:
+def _consent_action(
+    request: Request,
+    services: Services,
+    principal: Principal,
+    purpose: str,
+    action: str,
+    external_ref: str | None,
+) -> ConsentState:
     with services.engine.begin() as conn:
         if action == "revoke" and not consents.has_consent(conn, principal.user_id, purpose):
             raise Problem(409, "consent_not_granted", f"there is no current consent for {purpose} to revoke")
         e = consents.record(conn, principal.user_id, purpose, action, external_ref=external_ref)
-    _audit(request, services, principal.user_id, f"consent:{action}", f"consent:{purpose}", "ok",
-           {"terms_version": e["terms_version"]})
-    return ConsentState(purpose=purpose, granted=action == "grant", terms_version=e["terms_version"], at=e["at"],
-                        external_ref=e["external_ref"])
+    _audit(
+        request,
+        services,
+        principal.user_id,
+        f"consent:{action}",
+        f"consent:{purpose}",
+        "ok",
+        {"terms_version": e["terms_version"]},
+    )
+    return ConsentState(
+        purpose=purpose,
+        granted=action == "grant",
+        terms_version=e["terms_version"],
+        at=e["at"],
+        external_ref=e["external_ref"],
+    )
 
 
 @router.post("/lgpd/consents/{purpose}", status_code=201, response_model=ConsentState)
-def grant(purpose: Purpose, request: Request, body: ConsentIn | None = None,
-          principal: Principal = Depends(current_principal), services: Services = Depends(get_services)) -> ConsentState:
-    return _consent_action(request, services, principal, purpose, "grant", body.external_ref if body else None)
+def grant(
+    purpose: Purpose,
+    request: Request,
+    body: ConsentIn | None = None,
+    principal: Principal = Depends(current_principal),
+    services: Services = Depends(get_services),
+) -> ConsentState:
+    return _consent_action(
+        request, services, principal, purpose, "grant", body.external_ref if body else None
+    )
 
 
 @router.delete("/lgpd/consents/{purpose}", response_model=ConsentState)
-def revoke(purpose: Purpose, request: Request, principal: Principal = Depends(current_principal),
-           services: Services = Depends(get_services)) -> ConsentState:
+def revoke(
+    purpose: Purpose,
+    request: Request,
+    principal: Principal = Depends(current_principal),
+    services: Services = Depends(get_services),
+) -> ConsentState:
     return _consent_action(request, services, principal, purpose, "revoke", None)
 
 
 # --- data-subject requests -------------------------------------------------------------------------
 
+
 @router.post("/lgpd/requests", status_code=201, response_model=RequestOut)
-def open_request(body: RequestIn, request: Request, principal: Principal = Depends(current_principal),
-                 services: Services = Depends(get_services)) -> RequestOut:
+def open_request(
+    body: RequestIn,
+    request: Request,
+    principal: Principal = Depends(current_principal),
+    services: Services = Depends(get_services),
+) -> RequestOut:
     """Access and explanation are answered at once (status done); erasure waits for an operator."""
     with services.engine.begin() as conn:
-        r = consents.open_request(conn, principal.user_id, body.kind,
-                                  deadline_days=services.settings.lgpd_deadline_days)
+        r = consents.open_request(
+            conn, principal.user_id, body.kind, deadline_days=services.settings.lgpd_deadline_days
+        )
         if body.kind in ("access", "explanation"):
-            consents.set_status(conn, r["id"], "done", json.dumps({"download": f"/lgpd/requests/{r['id']}/export"}
-                                                                  if body.kind == "access" else
-                                                                  {"see": "/lgpd/explanations"}))
+            consents.set_status(
+                conn,
+                r["id"],
+                "done",
+                json.dumps(
+                    {"download": f"/lgpd/requests/{r['id']}/export"}
+                    if body.kind == "access"
+                    else {"see": "/lgpd/explanations"}
+                ),
+            )
         r = consents.get_request(conn, r["id"])
-    _audit(request, services, principal.user_id, f"lgpd:request:{body.kind}", f"lgpd_request:{r['id']}", r["status"])
+    _audit(
+        request,
+        services,
+        principal.user_id,
+        f"lgpd:request:{body.kind}",
+        f"lgpd_request:{r['id']}",
+        r["status"],
+    )
     return _req_out(r)
 
 
 @router.get("/lgpd/requests", response_model=list[RequestOut])
-def my_requests(principal: Principal = Depends(current_principal),
-                services: Services = Depends(get_services)) -> list[RequestOut]:
+def my_requests(
+    principal: Principal = Depends(current_principal), services: Services = Depends(get_services)
+) -> list[RequestOut]:
     with services.engine.connect() as conn:
         return [_req_out(r) for r in consents.list_requests(conn, principal.user_id)]
 
 
 @router.get("/lgpd/requests/{request_id}", response_model=RequestOut)
-def get_request(request_id: int, principal: Principal = Depends(current_principal),
-                services: Services = Depends(get_services)) -> RequestOut:
+def get_request(
+    request_id: int,
+    principal: Principal = Depends(current_principal),
+    services: Services = Depends(get_services),
+) -> RequestOut:
     with services.engine.connect() as conn:
         r = consents.get_request(conn, request_id, principal.user_id)
     if r is None:
@@ -174,10 +259,16 @@ def get_request(request_id: int, principal: Principal = Depends(current_principa
     return _req_out(r)
 
 
-@router.get("/lgpd/requests/{request_id}/export", response_class=Response,
-            responses={200: {"content": {"application/zip": {}}}})
-async def export_zip(request_id: int, principal: Principal = Depends(current_principal),
-                     services: Services = Depends(get_services)) -> Response:
+@router.get(
+    "/lgpd/requests/{request_id}/export",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}}},
+)
+async def export_zip(
+    request_id: int,
+    principal: Principal = Depends(current_principal),
+    services: Services = Depends(get_services),
+) -> Response:
     def build() -> bytes:
         with services.engine.connect() as conn:
             r = consents.get_request(conn, request_id, principal.user_id)
@@ -188,13 +279,19 @@ async def export_zip(request_id: int, principal: Principal = Depends(current_pri
             return export.build_zip(services, db, subj)
 
     data = await run_in_threadpool(build)
-    return Response(data, media_type="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="lgpd-access-{request_id}.zip"'})
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="lgpd-access-{request_id}.zip"'},
+    )
 
 
 @router.get("/lgpd/explanations")
-def explanations(service: str | None = None, principal: Principal = Depends(current_principal),
-                 services: Services = Depends(get_services)) -> dict:
+def explanations(
+    service: str | None = None,
+    principal: Principal = Depends(current_principal),
+    services: Services = Depends(get_services),
+) -> dict:
     """Automated decisions about the caller and the reasons recorded with each (LGPD art. 20)."""
     with services.sessions() as db:
         subj = load_subject(services, db, principal.user_id)
@@ -203,21 +300,33 @@ def explanations(service: str | None = None, principal: Principal = Depends(curr
 
 
 @router.patch("/lgpd/me")
-def rectify(body: RectifyIn, request: Request, principal: Principal = Depends(current_principal),
-            services: Services = Depends(get_services)) -> dict:
+def rectify(
+    body: RectifyIn,
+    request: Request,
+    principal: Principal = Depends(current_principal),
+    services: Services = Depends(get_services),
+) -> dict:
     changes = {k: v for k, v in body.model_dump().items() if v is not None}
     if not changes:
         raise Problem(422, "nothing_to_change", "give at least one of name, email, phone")
     try:
         with services.engine.begin() as conn:
-            r = consents.open_request(conn, principal.user_id, "rectification",
-                                      deadline_days=services.settings.lgpd_deadline_days)
+            r = consents.open_request(
+                conn, principal.user_id, "rectification", deadline_days=services.settings.lgpd_deadline_days
+            )
             conn.execute(update(User).where(User.id == principal.user_id).values(**changes))
             consents.set_status(conn, r["id"], "done", json.dumps({"fields": sorted(changes)}))
     except IntegrityError:
         raise Problem(409, "email_taken", "another user has this e-mail") from None
-    _audit(request, services, principal.user_id, "lgpd:rectification", f"lgpd_request:{r['id']}", "done",
-           {"fields": sorted(changes)})
+    _audit(
+        request,
+        services,
+        principal.user_id,
+        "lgpd:rectification",
+        f"lgpd_request:{r['id']}",
+        "done",
+        {"fields": sorted(changes)},
+    )
     with services.sessions() as db:
         u = db.execute(select(User).where(User.id == principal.user_id)).scalar_one()
         return {"request_id": r["id"], "name": u.name, "email": u.email, "phone": u.phone}
@@ -225,19 +334,31 @@ def rectify(body: RectifyIn, request: Request, principal: Principal = Depends(cu
 
 # --- operator --------------------------------------------------------------------------------------
 
+
 @router.get("/admin/lgpd/requests")
-def pending_requests(principal: Principal = Depends(operator), services: Services = Depends(get_services)) -> list[dict]:
+def pending_requests(
+    principal: Principal = Depends(operator), services: Services = Depends(get_services)
+) -> list[dict]:
     from lake.consents import data_subject_requests as dsr
 
     with services.engine.connect() as conn:
-        rows = conn.execute(select(dsr).where(dsr.c.status.in_(("received", "in_progress")))
-                            .order_by(dsr.c.deadline_at)).mappings().all()
+        rows = (
+            conn.execute(
+                select(dsr).where(dsr.c.status.in_(("received", "in_progress"))).order_by(dsr.c.deadline_at)
+            )
+            .mappings()
+            .all()
+        )
     return [dict(r) for r in rows]
 
 
 @router.post("/admin/lgpd/requests/{request_id}/erase", response_model=RequestOut)
-async def carry_out_erasure(request_id: int, request: Request, principal: Principal = Depends(operator),
-                            services: Services = Depends(get_services)) -> RequestOut:
+async def carry_out_erasure(
+    request_id: int,
+    request: Request,
+    principal: Principal = Depends(operator),
+    services: Services = Depends(get_services),
+) -> RequestOut:
     def run() -> dict:
         with services.engine.begin() as conn:
             r = consents.get_request(conn, request_id)
@@ -246,7 +367,9 @@ async def carry_out_erasure(request_id: int, request: Request, principal: Princi
             if r["status"] in ("done", "rejected"):
                 raise Problem(409, "request_closed", f"request {request_id} is {r['status']}")
             consents.set_status(conn, request_id, "in_progress")
-        counts = erasure.erase_user(services, r["user_id"], request_id=request_id, operator_id=principal.user_id)
+        counts = erasure.erase_user(
+            services, r["user_id"], request_id=request_id, operator_id=principal.user_id
+        )
         with services.engine.begin() as conn:
             consents.set_status(conn, request_id, "done", json.dumps(counts))
             return consents.get_request(conn, request_id)
@@ -259,8 +382,12 @@ class RejectIn(BaseModel):
 
 
 @router.post("/admin/lgpd/requests/{request_id}/reject", response_model=RequestOut)
-def reject_request(request_id: int, body: RejectIn, principal: Principal = Depends(operator),
-                   services: Services = Depends(get_services)) -> RequestOut:
+def reject_request(
+    request_id: int,
+    body: RejectIn,
+    principal: Principal = Depends(operator),
+    services: Services = Depends(get_services),
+) -> RequestOut:
     with services.engine.begin() as conn:
         r = consents.get_request(conn, request_id)
         if r is None:

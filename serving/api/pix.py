@@ -64,18 +64,26 @@ class TransferIn(BaseModel):
 
 
 def _account_of(db: Session, user_id: int) -> Account:
-    acc = db.execute(
-        select(Account).where(Account.user_id == user_id, Account.kind == "customer").order_by(Account.id)
-    ).scalars().first()
+    acc = (
+        db.execute(
+            select(Account).where(Account.user_id == user_id, Account.kind == "customer").order_by(Account.id)
+        )
+        .scalars()
+        .first()
+    )
     if acc is None:
         raise Problem(404, "account_not_found", "the user has no account")
     return acc
 
 
 @router.get("/pix/keys", response_model=list[PixKeyOut])
-def list_keys(principal: Principal = Depends(current_principal), db: Session = Depends(get_db)) -> list[PixKeyOut]:
+def list_keys(
+    principal: Principal = Depends(current_principal), db: Session = Depends(get_db)
+) -> list[PixKeyOut]:
     rows = db.scalars(select(PixKey).where(PixKey.user_id == principal.user_id).order_by(PixKey.id)).all()
-    return [PixKeyOut(id=r.id, key_type=KeyType(r.key_type), key=r.key, created_at=r.created_at) for r in rows]
+    return [
+        PixKeyOut(id=r.id, key_type=KeyType(r.key_type), key=r.key, created_at=r.created_at) for r in rows
+    ]
 
 
 @router.post("/pix/keys", status_code=201, response_model=PixKeyOut)
@@ -85,15 +93,23 @@ def register_key(
     if body.key_type is KeyType.EVP:
         key = new_evp() if body.key is None else body.key
     elif body.key is None:
-        raise Problem(422, "validation_error", "key is required for this key type",
-                      errors=[{"field": "body.key", "message": "required", "type": "missing"}])
+        raise Problem(
+            422,
+            "validation_error",
+            "key is required for this key type",
+            errors=[{"field": "body.key", "message": "required", "type": "missing"}],
+        )
     else:
         key = body.key
     try:
         key = normalise(body.key_type, key)
     except InvalidPixKey as exc:
-        raise Problem(422, "invalid_pix_key", str(exc),
-                      errors=[{"field": "body.key", "message": str(exc), "type": "value_error"}]) from None
+        raise Problem(
+            422,
+            "invalid_pix_key",
+            str(exc),
+            errors=[{"field": "body.key", "message": str(exc), "type": "value_error"}],
+        ) from None
     try:
         with transaction(db):
             from serving.db.models import User
@@ -104,8 +120,12 @@ def register_key(
             n = len(db.scalars(select(PixKey.id).where(PixKey.user_id == principal.user_id)).all())
             if n >= MAX_KEYS_PER_USER:
                 raise Problem(409, "too_many_keys", f"at most {MAX_KEYS_PER_USER} keys per user")
-            row = PixKey(user_id=principal.user_id, account_id=_account_of(db, principal.user_id).id,
-                         key_type=body.key_type.value, key=key)
+            row = PixKey(
+                user_id=principal.user_id,
+                account_id=_account_of(db, principal.user_id).id,
+                key_type=body.key_type.value,
+                key=key,
+            )
             db.add(row)
             db.flush()
     except IntegrityError:
@@ -155,10 +175,20 @@ def create_transfer(
         key_type = body.key_type or infer_type(body.key)
         key = normalise(key_type, body.key)
     except InvalidPixKey as exc:
-        raise Problem(422, "invalid_pix_key", str(exc),
-                      errors=[{"field": "body.key", "message": str(exc), "type": "value_error"}]) from None
-    req_hash = ledger.request_hash({"amount_cents": body.amount_cents, "key": key, "key_type": key_type.value,
-                                    "description": body.description})
+        raise Problem(
+            422,
+            "invalid_pix_key",
+            str(exc),
+            errors=[{"field": "body.key", "message": str(exc), "type": "value_error"}],
+        ) from None
+    req_hash = ledger.request_hash(
+        {
+            "amount_cents": body.amount_cents,
+            "key": key,
+            "key_type": key_type.value,
+            "description": body.description,
+        }
+    )
     sessions = services.sessions
     try:
         replay = ledger.lookup(sessions, principal.user_id, idempotency_key, req_hash)
@@ -171,8 +201,15 @@ def create_transfer(
                 raise Problem(422, "self_transfer", "the recipient key belongs to the payer")
             internal = target is not None
             to_account = target.account_id if internal else ledger.system_account_id(db, "pix_clearing")
-            ctx = build_context(db, user_id=principal.user_id, amount_cents=body.amount_cents, recipient_key=key,
-                                recipient_internal=internal, device_id=device_id, at=now)
+            ctx = build_context(
+                db,
+                user_id=principal.user_id,
+                amount_cents=body.amount_cents,
+                recipient_key=key,
+                recipient_internal=internal,
+                device_id=device_id,
+                at=now,
+            )
             payer_id = payer.id
         decision = screen.score(ctx)
         outcome = ledger.post_transfer(
@@ -193,14 +230,21 @@ def create_transfer(
             instance=request.url.path,
         )
     except ledger.IdempotencyConflict:
-        raise Problem(409, "idempotency_key_conflict",
-                      "this Idempotency-Key was used with a different request body") from None
+        raise Problem(
+            409, "idempotency_key_conflict", "this Idempotency-Key was used with a different request body"
+        ) from None
     if not outcome.replayed:
         record_decision_sync(
-            request, service="fraud", outcome=decision.decision, resource=f"transfer:{outcome.body.get('id') or outcome.body.get('transfer', {}).get('id')}",
+            request,
+            service="fraud",
+            outcome=decision.decision,
+            resource=f"transfer:{outcome.body.get('id') or outcome.body.get('transfer', {}).get('id')}",
             model_version=decision.model_version,
-            details={"probability": decision.probability, "reasons": list(decision.reasons),
-                     "status": outcome.status_code},
+            details={
+                "probability": decision.probability,
+                "reasons": list(decision.reasons),
+                "status": outcome.status_code,
+            },
         )
     return _respond(outcome)
 

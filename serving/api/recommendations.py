@@ -64,11 +64,17 @@ def _questionnaire(answers: str | None, answered_on: dt.date | None, today: dt.d
         vals = tuple(int(x) for x in answers.split(","))
         return Questionnaire(vals, answered_on or today)  # type: ignore[arg-type]
     except ValueError as exc:
-        raise Problem(422, "invalid_questionnaire", str(exc),
-                      errors=[{"field": "query.answers", "message": str(exc), "type": "value_error"}]) from None
+        raise Problem(
+            422,
+            "invalid_questionnaire",
+            str(exc),
+            errors=[{"field": "query.answers", "message": str(exc), "type": "value_error"}],
+        ) from None
 
 
-def recommend_for(services: Services, user_id: int, q: Questionnaire | None, k: int, today: dt.date) -> dict[str, Any]:
+def recommend_for(
+    services: Services, user_id: int, q: Questionnaire | None, k: int, today: dt.date
+) -> dict[str, Any]:
     scoring = services.extras["scoring"]
     credit, ranker = scoring.get("credit"), scoring.get("recommend")
     s = services.settings
@@ -78,11 +84,27 @@ def recommend_for(services: Services, user_id: int, q: Questionnaire | None, k: 
     score = core.score_credit(credit, feats)["score"]
     inputs = customer_inputs(feats)
     with services.sessions() as db:
-        balance = db.execute(select(Account.balance_cents).where(
-            Account.user_id == user_id, Account.kind == "customer").order_by(Account.id)).scalars().first() or 0
+        balance = (
+            db.execute(
+                select(Account.balance_cents)
+                .where(Account.user_id == user_id, Account.kind == "customer")
+                .order_by(Account.id)
+            )
+            .scalars()
+            .first()
+            or 0
+        )
     profile = investor_profile(q, inputs["savings_rate"], inputs["balance_volatility"], today)
-    cust = Customer(str(user_id), profile, score, inputs["monthly_income_cents"], inputs["existing_instalments_cents"],
-                    int(balance), inputs["has_card"], inputs["payroll_eligible"])
+    cust = Customer(
+        str(user_id),
+        profile,
+        score,
+        inputs["monthly_income_cents"],
+        inputs["existing_instalments_cents"],
+        int(balance),
+        inputs["has_card"],
+        inputs["payroll_eligible"],
+    )
     extra = {"savings_rate": inputs["savings_rate"], "balance_volatility": inputs["balance_volatility"]}
     if q is not None:
         extra.update({f"q{i + 1}": float(a) for i, a in enumerate(q.answers)})
@@ -90,19 +112,39 @@ def recommend_for(services: Services, user_id: int, q: Questionnaire | None, k: 
     offers = []
     for o, p in ranked:
         prod = BY_CODE[o.product]
-        offers.append({"product": o.product, "name": prod.name, "kind": o.kind, "amount_cents": o.amount_cents,
-                       "instalment_cents": o.instalment_cents, "term_months": o.term_months,
-                       "monthly_rate": str(prod.monthly_rate), "risk": prod.risk, "accept_probability": round(p, 6)})
-    return {"investor_profile": profile, "credit_score": score, "offers": offers,
-            "model_version": f"{scoring.version('recommend')}+{scoring.version('credit')}"}
+        offers.append(
+            {
+                "product": o.product,
+                "name": prod.name,
+                "kind": o.kind,
+                "amount_cents": o.amount_cents,
+                "instalment_cents": o.instalment_cents,
+                "term_months": o.term_months,
+                "monthly_rate": str(prod.monthly_rate),
+                "risk": prod.risk,
+                "accept_probability": round(p, 6),
+            }
+        )
+    return {
+        "investor_profile": profile,
+        "credit_score": score,
+        "offers": offers,
+        "model_version": f"{scoring.version('recommend')}+{scoring.version('credit')}",
+    }
 
 
 @router.get("/recommendations/me", response_model=RecommendationsOut)
 async def my_recommendations(
     request: Request,
-    answers: str | None = Query(default=None, max_length=20, pattern=r"^\d(,\d){4}$",
-                                description="CVM 30 questionnaire: five option indices, e.g. 2,1,2,1,2"),
-    answered_on: dt.date | None = Query(default=None, description="date of the questionnaire (default today)"),
+    answers: str | None = Query(
+        default=None,
+        max_length=20,
+        pattern=r"^\d(,\d){4}$",
+        description="CVM 30 questionnaire: five option indices, e.g. 2,1,2,1,2",
+    ),
+    answered_on: dt.date | None = Query(
+        default=None, description="date of the questionnaire (default today)"
+    ),
     k: int = Query(default=5, ge=1, le=16),
     principal: Principal = Depends(require_consent("marketing")),
     services: Services = Depends(get_services),
@@ -111,8 +153,16 @@ async def my_recommendations(
     q = _questionnaire(answers, answered_on, now.date())
     out = await run_in_threadpool(recommend_for, services, principal.user_id, q, k, now.date())
     await run_in_threadpool(
-        record_decision_sync, request, service="recommendations", outcome=f"{len(out['offers'])}_offers",
-        resource=None, model_version=out["model_version"],
-        details={"products": [o["product"] for o in out["offers"]], "investor_profile": out["investor_profile"],
-                 "credit_score": out["credit_score"]})
+        record_decision_sync,
+        request,
+        service="recommendations",
+        outcome=f"{len(out['offers'])}_offers",
+        resource=None,
+        model_version=out["model_version"],
+        details={
+            "products": [o["product"] for o in out["offers"]],
+            "investor_profile": out["investor_profile"],
+            "credit_score": out["credit_score"],
+        },
+    )
     return out

@@ -54,25 +54,41 @@ def suitability_for(services: Services, cpf: str, overrides: dict[str, Any] | No
     model = scoring.get("credit")
     row = core.credit_features(services.settings, core.customer_pk(services.settings, cpf))
     if row is None:
-        raise Problem(404, "customer_features_not_found", "the lake has no credit features for this customer yet")
+        raise Problem(
+            404, "customer_features_not_found", "the lake has no credit features for this customer yet"
+        )
     unknown = sorted(set(overrides or {}) - set(model.features))
     if unknown:
-        raise Problem(422, "unknown_feature", f"not features of the credit model: {unknown}",
-                      errors=[{"field": f"body.overrides.{u}", "message": "unknown feature", "type": "value_error"}
-                              for u in unknown])
+        raise Problem(
+            422,
+            "unknown_feature",
+            f"not features of the credit model: {unknown}",
+            errors=[
+                {"field": f"body.overrides.{u}", "message": "unknown feature", "type": "value_error"}
+                for u in unknown
+            ],
+        )
     row.update(overrides or {})
     return {**core.score_credit(model, row), "model_version": scoring.version("credit")}
 
 
 def _record(request: Request, out: dict[str, Any]) -> None:
-    record_decision_sync(request, service="suitability", outcome=out["band"], resource=None,
-                         model_version=out["model_version"],
-                         details={"score": out["score"], "pd": out["pd"], "reasons": [r["feature"] for r in out["reasons"]]})
+    record_decision_sync(
+        request,
+        service="suitability",
+        outcome=out["band"],
+        resource=None,
+        model_version=out["model_version"],
+        details={"score": out["score"], "pd": out["pd"], "reasons": [r["feature"] for r in out["reasons"]]},
+    )
 
 
 @router.get("/suitability/me", response_model=SuitabilityOut)
-async def my_suitability(request: Request, principal: Principal = Depends(require_consent("credit_analysis")),
-                         services: Services = Depends(get_services)) -> dict[str, Any]:
+async def my_suitability(
+    request: Request,
+    principal: Principal = Depends(require_consent("credit_analysis")),
+    services: Services = Depends(get_services),
+) -> dict[str, Any]:
     cpf = await run_in_threadpool(core.user_cpf, services.sessions, principal.user_id)
     out = await run_in_threadpool(suitability_for, services, cpf)
     await run_in_threadpool(_record, request, out)
@@ -80,13 +96,21 @@ async def my_suitability(request: Request, principal: Principal = Depends(requir
 
 
 @router.post("/suitability/score", response_model=SuitabilityOut)
-async def score(body: ScoreIn, request: Request, principal: Principal = Depends(require_consent("credit_analysis")),
-                services: Services = Depends(get_services)) -> dict[str, Any]:
+async def score(
+    body: ScoreIn,
+    request: Request,
+    principal: Principal = Depends(require_consent("credit_analysis")),
+    services: Services = Depends(get_services),
+) -> dict[str, Any]:
     own = await run_in_threadpool(core.user_cpf, services.sessions, principal.user_id)
     cpf = "".join(ch for ch in (body.cpf or own) if ch.isdigit())
     if not is_valid_cpf(cpf):
-        raise Problem(422, "invalid_cpf", "not a valid CPF",
-                      errors=[{"field": "body.cpf", "message": "invalid CPF", "type": "value_error"}])
+        raise Problem(
+            422,
+            "invalid_cpf",
+            "not a valid CPF",
+            errors=[{"field": "body.cpf", "message": "invalid CPF", "type": "value_error"}],
+        )
     if cpf != own and principal.role != "admin":
         raise Problem(403, "forbidden", "only admins may score another customer's CPF")
     out = await run_in_threadpool(suitability_for, services, cpf, body.overrides)

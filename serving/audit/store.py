@@ -60,8 +60,21 @@ class AuditStore(Protocol):
 
 
 def _public(e: dict[str, Any]) -> dict[str, Any]:
-    out = {k: e.get(k) for k in ("seq", "ts", "actor", "action", "resource", "outcome", "model_version",
-                                 "request_id", "details", "redacted")}
+    out = {
+        k: e.get(k)
+        for k in (
+            "seq",
+            "ts",
+            "actor",
+            "action",
+            "resource",
+            "outcome",
+            "model_version",
+            "request_id",
+            "details",
+            "redacted",
+        )
+    }
     for k in ("payload_hash", "prev_hash", "hash"):
         out[k] = bytes(e[k]).hex()
     out["redacted"] = bool(out["redacted"])
@@ -91,8 +104,21 @@ class SQLiteAuditStore:
 
     @staticmethod
     def _row(r: sqlite3.Row | tuple) -> dict[str, Any]:
-        keys = ("seq", "ts", "actor", "action", "resource", "outcome", "model_version", "request_id",
-                "details", "payload_hash", "prev_hash", "hash", "redacted")
+        keys = (
+            "seq",
+            "ts",
+            "actor",
+            "action",
+            "resource",
+            "outcome",
+            "model_version",
+            "request_id",
+            "details",
+            "payload_hash",
+            "prev_hash",
+            "hash",
+            "redacted",
+        )
         d = dict(zip(keys, r, strict=True))
         d["details"] = json.loads(d["details"])
         return d
@@ -102,14 +128,27 @@ class SQLiteAuditStore:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                head = self._conn.execute("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
+                head = self._conn.execute(
+                    "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"
+                ).fetchone()
                 seq, prev = (head[0] + 1, bytes(head[1])) if head else (1, GENESIS)
                 h = link_hash(prev, ph)
                 self._conn.execute(
                     "INSERT INTO audit_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0)",
-                    (seq, event["ts"], event["actor"], event["action"], event["resource"], event["outcome"],
-                     event["model_version"], event["request_id"], json.dumps(event["details"], sort_keys=True),
-                     ph, prev, h),
+                    (
+                        seq,
+                        event["ts"],
+                        event["actor"],
+                        event["action"],
+                        event["resource"],
+                        event["outcome"],
+                        event["model_version"],
+                        event["request_id"],
+                        json.dumps(event["details"], sort_keys=True),
+                        ph,
+                        prev,
+                        h,
+                    ),
                 )
                 self._conn.execute("COMMIT")
             except BaseException:
@@ -185,8 +224,15 @@ class MongoAuditStore:
             last, prev = self._tail or self._read_hint()
             for _ in range(100_000):
                 seq, h = last + 1, link_hash(prev, ph)
-                doc = {**event, "_id": seq, "seq": seq, "payload_hash": ph, "prev_hash": prev, "hash": h,
-                       "redacted": False}
+                doc = {
+                    **event,
+                    "_id": seq,
+                    "seq": seq,
+                    "payload_hash": ph,
+                    "prev_hash": prev,
+                    "hash": h,
+                    "redacted": False,
+                }
                 try:
                     self._coll.insert_one(doc)
                 except DuplicateKeyError:
@@ -195,8 +241,9 @@ class MongoAuditStore:
                     continue
                 self._tail = (seq, h)
                 try:
-                    self._head.update_one({"_id": "head", "seq": {"$lt": seq}},
-                                          {"$set": {"seq": seq, "hash": h}}, upsert=True)
+                    self._head.update_one(
+                        {"_id": "head", "seq": {"$lt": seq}}, {"$set": {"seq": seq, "hash": h}}, upsert=True
+                    )
                 except DuplicateKeyError:
                     pass  # the hint is already further on
                 doc.pop("_id", None)
@@ -231,4 +278,4 @@ def open_audit_store(url: str, db_name: str) -> AuditStore:
     parsed = urlparse(url)
     if parsed.scheme != "sqlite":
         raise ValueError(f"unsupported log store URL {url!r}")
-    return SQLiteAuditStore(Path(url[len("sqlite:///"):] if url.startswith("sqlite:///") else parsed.path))
+    return SQLiteAuditStore(Path(url[len("sqlite:///") :] if url.startswith("sqlite:///") else parsed.path))

@@ -23,7 +23,7 @@ READ_ONLY = "cofre_read_only"
 def make_engine(database_url: str) -> Engine:
     url = database_url
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 60}, pool_size=10, max_overflow=20

@@ -25,6 +25,7 @@ class DocumentStore(Protocol):
     def delete(self, key: str) -> None: ...
     def presigned_url(self, key: str, ttl_s: int) -> str | None:
         """A URL the client can fetch directly, or None when the gateway must sign its own link."""
+
     def ping(self) -> None: ...
 
 
@@ -72,7 +73,11 @@ class S3DocumentStore:
         self.prefix = parsed.path.strip("/")
         ep = urlparse(endpoint)
         self.client = Minio(
-            ep.netloc, access_key=access_key, secret_key=secret_key, secure=ep.scheme == "https", region=region
+            ep.netloc,
+            access_key=access_key,
+            secret_key=secret_key,
+            secure=ep.scheme == "https",
+            region=region,
         )
         if not self.client.bucket_exists(self.bucket):
             self.client.make_bucket(self.bucket)
@@ -81,7 +86,9 @@ class S3DocumentStore:
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
-        self.client.put_object(self.bucket, self._key(key), io.BytesIO(data), len(data), content_type=content_type)
+        self.client.put_object(
+            self.bucket, self._key(key), io.BytesIO(data), len(data), content_type=content_type
+        )
 
     def get(self, key: str) -> bytes:
         from minio.error import S3Error

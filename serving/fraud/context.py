@@ -18,7 +18,9 @@ from serving.fraud.screen import TransferContext
 POSTED = ("completed",)
 _MINE = (Transfer.user_id == bindparam("user_id")) & (Transfer.kind == "pix") & (Transfer.status.in_(POSTED))
 _HISTORY = select(
-    func.count(Transfer.id), func.max(Transfer.amount_cents), func.avg(Transfer.amount_cents),
+    func.count(Transfer.id),
+    func.max(Transfer.amount_cents),
+    func.avg(Transfer.amount_cents),
     func.max(case((Transfer.recipient_key == bindparam("recipient_key"), 1), else_=0)),
     func.max(case((Transfer.device_id == bindparam("device_id"), 1), else_=0)),  # NULL device: never equal
 ).where(_MINE)
@@ -35,7 +37,8 @@ def build_context(
     at: datetime,
 ) -> TransferContext:
     n, mx, mean, paid, seen = db.execute(
-        _HISTORY, {"user_id": user_id, "recipient_key": recipient_key, "device_id": device_id}).one()
+        _HISTORY, {"user_id": user_id, "recipient_key": recipient_key, "device_id": device_id}
+    ).one()
     paid_before = bool(paid)
     device_seen = device_id is not None and bool(seen)
     return TransferContext(

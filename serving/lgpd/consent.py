@@ -20,16 +20,21 @@ def require_consent(purpose: str):
     if purpose not in consents.PURPOSES:
         raise ValueError(f"unknown purpose {purpose!r}")
 
-    async def _dep(principal: Principal = Depends(current_principal),
-                   services: Services = Depends(get_services)) -> Principal:
+    async def _dep(
+        principal: Principal = Depends(current_principal), services: Services = Depends(get_services)
+    ) -> Principal:
         def check() -> bool:
             with services.engine.connect() as conn:
                 return consents.has_consent(conn, principal.user_id, purpose)
 
         if not await run_in_threadpool(check):
-            raise Problem(403, "consent_required",
-                          f"processing for {purpose} needs the customer's consent (LGPD art. 7, I); "
-                          f"grant it with POST /lgpd/consents/{purpose}", purpose=purpose)
+            raise Problem(
+                403,
+                "consent_required",
+                f"processing for {purpose} needs the customer's consent (LGPD art. 7, I); "
+                f"grant it with POST /lgpd/consents/{purpose}",
+                purpose=purpose,
+            )
         return principal
 
     return _dep

@@ -49,15 +49,27 @@ def erase_sql(db: Session, subj: UserSubject) -> dict[str, int]:
     counts: dict[str, int] = {}
     with transaction(db):
         device_ids = [d for (d,) in db.execute(select(m.Device.id).where(m.Device.user_id == uid))]
-        counts["stepup_challenges"] = db.execute(delete(m.StepUpChallenge).where(or_(
-            m.StepUpChallenge.user_id == uid, m.StepUpChallenge.device_id.in_(device_ids or [-1])))).rowcount
+        counts["stepup_challenges"] = db.execute(
+            delete(m.StepUpChallenge).where(
+                or_(m.StepUpChallenge.user_id == uid, m.StepUpChallenge.device_id.in_(device_ids or [-1]))
+            )
+        ).rowcount
         counts["devices"] = db.execute(delete(m.Device).where(m.Device.user_id == uid)).rowcount
-        counts["refresh_tokens"] = db.execute(delete(m.RefreshToken).where(m.RefreshToken.user_id == uid)).rowcount
+        counts["refresh_tokens"] = db.execute(
+            delete(m.RefreshToken).where(m.RefreshToken.user_id == uid)
+        ).rowcount
         counts["sessions"] = db.execute(delete(m.Session).where(m.Session.user_id == uid)).rowcount
         counts["pix_keys"] = db.execute(delete(m.PixKey).where(m.PixKey.user_id == uid)).rowcount
         counts["documents"] = db.execute(delete(m.Document).where(m.Document.user_id == uid)).rowcount
-        touched = db.execute(select(m.Transfer).where(or_(
-            m.Transfer.user_id == uid, m.Transfer.recipient_key.in_(keys or ["\x00"])))).scalars().all()
+        touched = (
+            db.execute(
+                select(m.Transfer).where(
+                    or_(m.Transfer.user_id == uid, m.Transfer.recipient_key.in_(keys or ["\x00"]))
+                )
+            )
+            .scalars()
+            .all()
+        )
         for t in touched:
             if t.user_id == uid:
                 t.user_id = None
@@ -68,11 +80,20 @@ def erase_sql(db: Session, subj: UserSubject) -> dict[str, int]:
             t.response_body = _scrub(t.response_body, needles)
         counts["transfers_anonymised"] = len(touched)
         counts["accounts_unlinked"] = db.execute(
-            update(m.Account).where(m.Account.user_id == uid).values(user_id=None)).rowcount
+            update(m.Account).where(m.Account.user_id == uid).values(user_id=None)
+        ).rowcount
         token = secrets.token_hex(5)
-        db.execute(update(m.User).where(m.User.id == uid).values(
-            cpf="X" + token, email=f"erased-{secrets.token_hex(8)}@erased.invalid", name="[erased]", phone=None,
-            password_hash="!erased"))
+        db.execute(
+            update(m.User)
+            .where(m.User.id == uid)
+            .values(
+                cpf="X" + token,
+                email=f"erased-{secrets.token_hex(8)}@erased.invalid",
+                name="[erased]",
+                phone=None,
+                password_hash="!erased",
+            )
+        )
         counts["users_tombstoned"] = 1
     return counts
 
@@ -97,8 +118,9 @@ def _dotless(counts: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def erase_user(services: Services, user_id: int, *, request_id: int | None = None,
-               operator_id: int | None = None) -> dict[str, Any]:
+def erase_user(
+    services: Services, user_id: int, *, request_id: int | None = None, operator_id: int | None = None
+) -> dict[str, Any]:
     """Erase the person everywhere; returns counts per store (also written as an audit event)."""
     from features.erasure import erase_entities
 
@@ -114,8 +136,13 @@ def erase_user(services: Services, user_id: int, *, request_id: int | None = Non
     counts["feast_online"] = erase_entities(pseudonyms, services.settings)
     with services.sessions() as db:
         counts["sql"] = erase_sql(db, subj)
-    services.audit.append(make_event(
-        actor=services.pseudonym(operator_id), action="lgpd:erasure",
-        resource=f"lgpd_request:{request_id}" if request_id is not None else "lgpd_request",
-        outcome="done", details={"counts": _dotless(counts)}))
+    services.audit.append(
+        make_event(
+            actor=services.pseudonym(operator_id),
+            action="lgpd:erasure",
+            resource=f"lgpd_request:{request_id}" if request_id is not None else "lgpd_request",
+            outcome="done",
+            details={"counts": _dotless(counts)},
+        )
+    )
     return counts

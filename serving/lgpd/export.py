@@ -44,22 +44,41 @@ def _row(obj: Any) -> dict[str, Any]:
 def sql_rows(db: Session, subj: UserSubject) -> dict[str, list[dict[str, Any]]]:
     uid = subj.user_id
     account_ids = [a.id for a in db.execute(select(m.Account).where(m.Account.user_id == uid)).scalars()]
-    transfers = db.execute(select(m.Transfer).where(or_(
-        m.Transfer.user_id == uid, m.Transfer.to_account_id.in_(account_ids or [-1])))).scalars().all()
+    transfers = (
+        db.execute(
+            select(m.Transfer).where(
+                or_(m.Transfer.user_id == uid, m.Transfer.to_account_id.in_(account_ids or [-1]))
+            )
+        )
+        .scalars()
+        .all()
+    )
     out = {
         "users": [_row(db.get(m.User, uid))],
-        "accounts": [_row(a) for a in db.execute(select(m.Account).where(m.Account.user_id == uid)).scalars()],
+        "accounts": [
+            _row(a) for a in db.execute(select(m.Account).where(m.Account.user_id == uid)).scalars()
+        ],
         "pix_keys": [_row(k) for k in db.execute(select(m.PixKey).where(m.PixKey.user_id == uid)).scalars()],
         "devices": [_row(d) for d in db.execute(select(m.Device).where(m.Device.user_id == uid)).scalars()],
-        "sessions": [_row(s) for s in db.execute(select(m.Session).where(m.Session.user_id == uid)).scalars()],
-        "documents": [_row(d) for d in db.execute(select(m.Document).where(m.Document.user_id == uid)).scalars()],
+        "sessions": [
+            _row(s) for s in db.execute(select(m.Session).where(m.Session.user_id == uid)).scalars()
+        ],
+        "documents": [
+            _row(d) for d in db.execute(select(m.Document).where(m.Document.user_id == uid)).scalars()
+        ],
         "transfers": [_row(t) for t in transfers],
-        "ledger_entries": [_row(e) for e in db.execute(select(m.LedgerEntry).where(
-            m.LedgerEntry.account_id.in_(account_ids or [-1]))).scalars()],
+        "ledger_entries": [
+            _row(e)
+            for e in db.execute(
+                select(m.LedgerEntry).where(m.LedgerEntry.account_id.in_(account_ids or [-1]))
+            ).scalars()
+        ],
     }
     conn = db.connection()
     out["consent_events"] = [{k: _jsonable(v) for k, v in e.items()} for e in consents.history(conn, uid)]
-    out["data_subject_requests"] = [{k: _jsonable(v) for k, v in r.items()} for r in consents.list_requests(conn, uid)]
+    out["data_subject_requests"] = [
+        {k: _jsonable(v) for k, v in r.items()} for r in consents.list_requests(conn, uid)
+    ]
     return out
 
 
@@ -78,10 +97,19 @@ def decisions(services: Services, subj: UserSubject, service: str | None = None)
         if service and svc != service:
             continue
         details = e.get("details") or {}
-        out.append({"service": svc, "at": e["ts"], "outcome": e["outcome"], "model_version": e["model_version"],
-                    "resource": e["resource"], "reasons": details.get("reasons", []),
-                    "details": {k: v for k, v in details.items() if k != "reasons"}, "audit_seq": e["seq"],
-                    "event_hash": e["hash"]})
+        out.append(
+            {
+                "service": svc,
+                "at": e["ts"],
+                "outcome": e["outcome"],
+                "model_version": e["model_version"],
+                "resource": e["resource"],
+                "reasons": details.get("reasons", []),
+                "details": {k: v for k, v in details.items() if k != "reasons"},
+                "audit_seq": e["seq"],
+                "event_hash": e["hash"],
+            }
+        )
     return out
 
 
@@ -117,16 +145,26 @@ def build_zip(services: Services, db: Session, subj: UserSubject) -> bytes:
     buf = io.BytesIO()
     docs = db.execute(select(m.Document).where(m.Document.user_id == subj.user_id)).scalars().all()
     parts = {
-        "subject.json": {"user_id": subj.user_id, "cpf": subj.cpf, "name": subj.name, "email": subj.email,
-                         "phone": subj.phone, "pix_keys": subj.pix_keys, "customer_pk": subj.customer_pk,
-                         "audit_actor_pseudonym": subj.actor_pk, "open_finance_consents": subj.consent_refs},
+        "subject.json": {
+            "user_id": subj.user_id,
+            "cpf": subj.cpf,
+            "name": subj.name,
+            "email": subj.email,
+            "phone": subj.phone,
+            "pix_keys": subj.pix_keys,
+            "customer_pk": subj.customer_pk,
+            "audit_actor_pseudonym": subj.actor_pk,
+            "open_finance_consents": subj.consent_refs,
+        },
         "sql.json": sql_rows(db, subj),
         "audit_events.json": audit_events(services, subj),
         "decisions.json": decisions(services, subj),
         "lake.json": lake_rows(services, subj),
         "features_online.json": export_entities(subj.pseudonyms(services), services.settings),
-        "consents.json": {p: {k: _jsonable(v) for k, v in st.items()}
-                          for p, st in consents.current_state(db.connection(), subj.user_id).items()},
+        "consents.json": {
+            p: {k: _jsonable(v) for k, v in st.items()}
+            for p, st in consents.current_state(db.connection(), subj.user_id).items()
+        },
     }
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for name, obj in parts.items():

@@ -29,9 +29,15 @@ class UserSubject:
     extra: dict = field(default_factory=dict)
 
     def lake_subject(self) -> Subject:
-        return Subject(cpf=self.cpf, names=[self.name], emails=[self.email],
-                       phones=[self.phone] if self.phone else [], pix_keys=list(self.pix_keys),
-                       extra_pseudonyms=[self.actor_pk], consent_ids=list(self.consent_refs))
+        return Subject(
+            cpf=self.cpf,
+            names=[self.name],
+            emails=[self.email],
+            phones=[self.phone] if self.phone else [],
+            pix_keys=list(self.pix_keys),
+            extra_pseudonyms=[self.actor_pk],
+            consent_ids=list(self.consent_refs),
+        )
 
     def pseudonyms(self, services: Services) -> set[str]:
         return self.lake_subject().pseudonyms(services.secret)
@@ -44,11 +50,22 @@ def load_subject(services: Services, db: Session, user_id: int) -> UserSubject |
     user = db.get(User, user_id)
     if user is None:
         return None
-    keys = [(k.key_type, k.key) for k in db.execute(select(PixKey).where(PixKey.user_id == user_id)).scalars()]
+    keys = [
+        (k.key_type, k.key) for k in db.execute(select(PixKey).where(PixKey.user_id == user_id)).scalars()
+    ]
     docs = [d.storage_key for d in db.execute(select(Document).where(Document.user_id == user_id)).scalars()]
-    refs = sorted({e["external_ref"] for e in consents.history(db.connection(), user_id) if e["external_ref"]})
+    refs = sorted(
+        {e["external_ref"] for e in consents.history(db.connection(), user_id) if e["external_ref"]}
+    )
     return UserSubject(
-        user_id=user_id, cpf=user.cpf, name=user.name, email=user.email, phone=user.phone, pix_keys=keys,
-        document_keys=docs, consent_refs=refs, actor_pk=services.pseudonym(user_id) or "",
+        user_id=user_id,
+        cpf=user.cpf,
+        name=user.name,
+        email=user.email,
+        phone=user.phone,
+        pix_keys=keys,
+        document_keys=docs,
+        consent_refs=refs,
+        actor_pk=services.pseudonym(user_id) or "",
         customer_pk=pseudonymise_one(user.cpf, "cpf", key=services.secret) or "",
     )

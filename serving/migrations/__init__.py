@@ -36,5 +36,5 @@ def current(database_url: str) -> str | None:
 
 def _driver_url(url: str) -> str:
     if url.startswith("postgresql://"):
-        return "postgresql+psycopg://" + url[len("postgresql://"):]
+        return "postgresql+psycopg://" + url[len("postgresql://") :]
     return url

@@ -46,7 +46,12 @@ def request_hash(payload: dict[str, Any]) -> str:
 
 def end_to_end_id(ispb: str, at: datetime) -> str:
     """BACEN EndToEndId: 'E' + ISPB (8) + yyyyMMddHHmm (UTC) + 11 alphanumerics = 32 characters."""
-    return "E" + ispb + at.astimezone(UTC).strftime("%Y%m%d%H%M") + "".join(secrets.choice(_ALNUM) for _ in range(11))
+    return (
+        "E"
+        + ispb
+        + at.astimezone(UTC).strftime("%Y%m%d%H%M")
+        + "".join(secrets.choice(_ALNUM) for _ in range(11))
+    )
 
 
 def system_account_id(db: Session, code: str) -> int:
@@ -98,7 +103,9 @@ def post_transfer(
             ids = sorted({from_account_id, to_account_id})
             locked = {
                 a.id: a
-                for a in db.scalars(select(Account).where(Account.id.in_(ids)).order_by(Account.id).with_for_update())
+                for a in db.scalars(
+                    select(Account).where(Account.id.in_(ids)).order_by(Account.id).with_for_update()
+                )
             }
             existing = find_existing(db, user_id, idem_key)
             if existing is not None:
@@ -131,7 +138,11 @@ def post_transfer(
                 "id": transfer.id,
                 "end_to_end_id": transfer.end_to_end_id,
                 "amount_cents": amount_cents,
-                "recipient": {"key": recipient_key, "key_type": recipient_key_type, "internal": recipient_internal},
+                "recipient": {
+                    "key": recipient_key,
+                    "key_type": recipient_key_type,
+                    "internal": recipient_internal,
+                },
                 "created_at": now.isoformat(),
             }
             if decision is not None:
@@ -143,21 +154,44 @@ def post_transfer(
                 }
             if decision is not None and decision.decision == "block":
                 status, code = "blocked", 403
-                body = _problem(403, "blocked_by_fraud_screen", "the transfer was blocked by the fraud screen",
-                                instance, transfer=summary, reasons=list(decision.reasons))
+                body = _problem(
+                    403,
+                    "blocked_by_fraud_screen",
+                    "the transfer was blocked by the fraud screen",
+                    instance,
+                    transfer=summary,
+                    reasons=list(decision.reasons),
+                )
             elif not payer.allow_negative and payer.balance_cents < amount_cents:
                 status, code = "rejected", 422
-                body = _problem(422, "insufficient_funds", "the balance does not cover the amount", instance,
-                                transfer=summary)
+                body = _problem(
+                    422,
+                    "insufficient_funds",
+                    "the balance does not cover the amount",
+                    instance,
+                    transfer=summary,
+                )
             else:
                 payer.balance_cents -= amount_cents
                 payee.balance_cents += amount_cents
-                db.add_all([
-                    LedgerEntry(transfer_id=transfer.id, account_id=payer.id, side="debit",
-                                amount_cents=-amount_cents, created_at=now),
-                    LedgerEntry(transfer_id=transfer.id, account_id=payee.id, side="credit",
-                                amount_cents=amount_cents, created_at=now),
-                ])
+                db.add_all(
+                    [
+                        LedgerEntry(
+                            transfer_id=transfer.id,
+                            account_id=payer.id,
+                            side="debit",
+                            amount_cents=-amount_cents,
+                            created_at=now,
+                        ),
+                        LedgerEntry(
+                            transfer_id=transfer.id,
+                            account_id=payee.id,
+                            side="credit",
+                            amount_cents=amount_cents,
+                            created_at=now,
+                        ),
+                    ]
+                )
                 status, code = "completed", 201
                 body = {**summary, "status": status, "balance_cents": payer.balance_cents}
             if status != "completed":

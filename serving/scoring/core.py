@@ -62,10 +62,12 @@ def user_cpf(sessions, user_id: int) -> str:
 
 _USER_FACTS = select(  # built once: building a statement costs more than SQLite running it
     select(User.cpf).where(User.id == bindparam("user_id")).scalar_subquery(),
-    select(func.max(LoginSession.created_at)).where(
-        LoginSession.user_id == bindparam("user_id"), LoginSession.created_at < bindparam("at")).scalar_subquery(),
-    select(func.max(Device.created_at)).where(
-        Device.user_id == bindparam("user_id"), Device.created_at < bindparam("at")).scalar_subquery(),
+    select(func.max(LoginSession.created_at))
+    .where(LoginSession.user_id == bindparam("user_id"), LoginSession.created_at < bindparam("at"))
+    .scalar_subquery(),
+    select(func.max(Device.created_at))
+    .where(Device.user_id == bindparam("user_id"), Device.created_at < bindparam("at"))
+    .scalar_subquery(),
 )
 
 
@@ -77,14 +79,40 @@ def user_facts_in(db, user_id: int, at: datetime) -> tuple[str, datetime | None,
     return cpf, login, device
 
 
-def fraud_features(settings: Settings, *, customer: str, counterparty: str, amount_cents: int, at: datetime,
-                   is_new_device: bool, last_login_at: datetime | None, last_device_change_at: datetime | None,
-                   channel: str, type_: str, credit_debit_type: str = "DEBITO") -> dict[str, Any]:
-    row = online_row("fraud_v1", {"customer_pk": customer, "counterparty_pk": counterparty},
-                     {"amount_cents": int(amount_cents), "request_ts": at, "last_login_at": last_login_at,
-                      "last_device_change_at": last_device_change_at}, settings=settings)
-    row.update(amount_cents=int(amount_cents), is_new_device=bool(is_new_device), channel=channel, type=type_,
-               credit_debit_type=credit_debit_type, counterparty_pk=counterparty, customer_pk=customer)
+def fraud_features(
+    settings: Settings,
+    *,
+    customer: str,
+    counterparty: str,
+    amount_cents: int,
+    at: datetime,
+    is_new_device: bool,
+    last_login_at: datetime | None,
+    last_device_change_at: datetime | None,
+    channel: str,
+    type_: str,
+    credit_debit_type: str = "DEBITO",
+) -> dict[str, Any]:
+    row = online_row(
+        "fraud_v1",
+        {"customer_pk": customer, "counterparty_pk": counterparty},
+        {
+            "amount_cents": int(amount_cents),
+            "request_ts": at,
+            "last_login_at": last_login_at,
+            "last_device_change_at": last_device_change_at,
+        },
+        settings=settings,
+    )
+    row.update(
+        amount_cents=int(amount_cents),
+        is_new_device=bool(is_new_device),
+        channel=channel,
+        type=type_,
+        credit_debit_type=credit_debit_type,
+        counterparty_pk=counterparty,
+        customer_pk=customer,
+    )
     return row
 
 
@@ -92,8 +120,12 @@ def score_fraud(model, row: dict[str, Any], version: str) -> Decision:
     score_row = getattr(model, "score_row", None)
     out = score_row(row) if score_row is not None else model.predict_frame(pd.DataFrame([row])).iloc[0]
     reasons = [r for r in str(out["reasons"]).split("; ") if r]
-    return Decision(probability=round(float(out["fraud_probability"]), 6), decision=str(out["decision"]),
-                    reasons=reasons, model_version=version)
+    return Decision(
+        probability=round(float(out["fraud_probability"]), 6),
+        decision=str(out["decision"]),
+        reasons=reasons,
+        model_version=version,
+    )
 
 
 def credit_features(settings: Settings, customer: str) -> dict[str, Any] | None:
@@ -105,7 +137,12 @@ def credit_features(settings: Settings, customer: str) -> dict[str, Any] | None:
 def score_credit(model, row: dict[str, Any]) -> dict[str, Any]:
     frame = pd.DataFrame([{f: row.get(f) for f in model.features}])
     out = model.predict_frame(frame).iloc[0]
-    reasons = [{"feature": r.feature, "motivo": r.sentence, "pontos": r.score_points}
-               for r in model.explain(frame)]
-    return {"score": int(out["score"]), "band": str(out["band"]), "pd": round(float(out["pd"]), 6),
-            "reasons": reasons}
+    reasons = [
+        {"feature": r.feature, "motivo": r.sentence, "pontos": r.score_points} for r in model.explain(frame)
+    ]
+    return {
+        "score": int(out["score"]),
+        "band": str(out["band"]),
+        "pd": round(float(out["pd"]), 6),
+        "reasons": reasons,
+    }

@@ -31,9 +31,12 @@ class Scoring:
         """The champion of ``name`` or a 503 ``model_unavailable`` problem."""
         m = self.models.get(name)
         if m is None:
-            raise Problem(503, "model_unavailable",
-                          f"no {name} model is available: {self.unavailable.get(name, 'not loaded')}",
-                          model=name)
+            raise Problem(
+                503,
+                "model_unavailable",
+                f"no {name} model is available: {self.unavailable.get(name, 'not loaded')}",
+                model=name,
+            )
         return m
 
     def version(self, name: str) -> str:

@@ -25,8 +25,15 @@ class ModelFraudScreen:
         with self.sessions() as db:
             cpf, login, device = core.user_facts_in(db, c.user_id, c.at)
         row = core.fraud_features(
-            self.settings, customer=core.customer_pk(self.settings, cpf),
-            counterparty=core.counterparty_pk(self.settings, c.recipient_key), amount_cents=c.amount_cents,
-            at=c.at, is_new_device=not c.device_seen_before, last_login_at=login, last_device_change_at=device,
-            channel="PIX", type_="PIX")
+            self.settings,
+            customer=core.customer_pk(self.settings, cpf),
+            counterparty=core.counterparty_pk(self.settings, c.recipient_key),
+            amount_cents=c.amount_cents,
+            at=c.at,
+            is_new_device=not c.device_seen_before,
+            last_login_at=login,
+            last_device_change_at=device,
+            channel="PIX",
+            type_="PIX",
+        )
         return core.score_fraud(self.model, row, self.model_version)

@@ -108,11 +108,14 @@ class KeyStore:
             pem = (self.folder / f"{entry['kid']}.pem").read_bytes()
             key = serialization.load_pem_private_key(pem, password=None)
             assert isinstance(key, ec.EllipticCurvePrivateKey)
-            self._keys[entry["kid"]] = SigningKey(entry["kid"], key, entry["created_at"], entry.get("retired_at"))
+            self._keys[entry["kid"]] = SigningKey(
+                entry["kid"], key, entry["created_at"], entry.get("retired_at")
+            )
 
     def _save_unlocked(self) -> None:
         manifest = [
-            {"kid": k.kid, "created_at": k.created_at, "retired_at": k.retired_at} for k in self._keys.values()
+            {"kid": k.kid, "created_at": k.created_at, "retired_at": k.retired_at}
+            for k in self._keys.values()
         ]
         tmp = self._manifest_path().with_suffix(".tmp")
         tmp.write_text(json.dumps(manifest, indent=1))

@@ -86,15 +86,21 @@ class TokenService:
         }
         if device_id is not None:
             claims["did"] = device_id
-        return jwt.encode(claims, key.private_key, algorithm="ES256", headers={"kid": key.kid, "typ": "at+jwt"})
+        return jwt.encode(
+            claims, key.private_key, algorithm="ES256", headers={"kid": key.kid, "typ": "at+jwt"}
+        )
 
     def verify(self, token: str) -> Principal:
         hit = self._verified.get(token)
         if hit is not None:
             principal, kid, key, exp, nbf, iat = hit
             now = time.time()  # PyJWT's clock for exp/nbf; iat is checked against ours, as below
-            if (self.keys.get(kid) is key and now < exp + LEEWAY_S and nbf <= now + LEEWAY_S
-                    and iat <= self.clock() + LEEWAY_S):
+            if (
+                self.keys.get(kid) is key
+                and now < exp + LEEWAY_S
+                and nbf <= now + LEEWAY_S
+                and iat <= self.clock() + LEEWAY_S
+            ):
                 return principal
             self._verified.pop(token, None)  # expired or its key was withdrawn: the full path refuses it
         principal, kid, key = self._verify_fully(token)
@@ -142,12 +148,16 @@ class TokenService:
         except (TypeError, ValueError):
             raise _refuse("bad subject") from None
         amr = claims.get("amr") or []
-        return Principal(
-            user_id=user_id,
-            role=str(claims.get("role", "customer")),
-            session_id=str(claims["sid"]),
-            amr=tuple(str(a) for a in amr) if isinstance(amr, list) else (),
-            acr=str(claims.get("acr", ACR_BASIC)),
-            device_id=claims.get("did") if isinstance(claims.get("did"), int) else None,
-            claims=claims,
-        ), kid, key
+        return (
+            Principal(
+                user_id=user_id,
+                role=str(claims.get("role", "customer")),
+                session_id=str(claims["sid"]),
+                amr=tuple(str(a) for a in amr) if isinstance(amr, list) else (),
+                acr=str(claims.get("acr", ACR_BASIC)),
+                device_id=claims.get("did") if isinstance(claims.get("did"), int) else None,
+                claims=claims,
+            ),
+            kid,
+            key,
+        )

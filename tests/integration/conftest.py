@@ -23,7 +23,10 @@ def _endpoints(s: Settings) -> dict[str, tuple[str, int]]:
     return {
         f"PostgreSQL ({s.database_url})": (db.hostname or "127.0.0.1", db.port or 5432),
         f"MongoDB/FerretDB ({s.log_store_url})": (mongo.hostname or "127.0.0.1", mongo.port or 27017),
-        f"S3/SeaweedFS ({s.s3_endpoint})": (s3.hostname or "127.0.0.1", s3.port or (443 if s3.scheme == "https" else 80)),
+        f"S3/SeaweedFS ({s.s3_endpoint})": (
+            s3.hostname or "127.0.0.1",
+            s3.port or (443 if s3.scheme == "https" else 80),
+        ),
     }
 
 

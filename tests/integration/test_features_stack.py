@@ -23,8 +23,12 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def settings(stack_settings, unique, tmp_path):
-    s = load_settings(profile="stack", home=tmp_path, feast_project=f"it_{unique}",
-                      lake_uri=f"{stack_settings.lake_uri.rstrip('/')}/_it/features_{unique}")
+    s = load_settings(
+        profile="stack",
+        home=tmp_path,
+        feast_project=f"it_{unique}",
+        lake_uri=f"{stack_settings.lake_uri.rstrip('/')}/_it/features_{unique}",
+    )
     yield s
     from features.store import get_store
 
@@ -32,8 +36,13 @@ def settings(stack_settings, unique, tmp_path):
         get_store(s).teardown()
     finally:
         ep = urlparse(s.s3_endpoint)
-        client = Minio(ep.netloc, access_key=s.s3_access_key, secret_key=s.s3_secret_key.get_secret_value(),
-                       secure=ep.scheme == "https", region=s.s3_region)
+        client = Minio(
+            ep.netloc,
+            access_key=s.s3_access_key,
+            secret_key=s.s3_secret_key.get_secret_value(),
+            secure=ep.scheme == "https",
+            region=s.s3_region,
+        )
         bucket, _, key = str(s.lake_uri).removeprefix("s3://").partition("/")
         for obj in client.list_objects(bucket, prefix=key + "/", recursive=True):
             client.remove_object(bucket, obj.object_name)
@@ -55,8 +64,9 @@ def test_postgres_online_store_serves_the_current_delta_version(settings):
     c0 = sg.customer_pk(0)
     rows = tx.filter(pl.col("customer_pk") == c0).sort("booked_at")
     req = {"amount_cents": 10_000, "request_ts": end, "last_login_at": None, "last_device_change_at": None}
-    got = online_features("fraud_v1", [{"customer_pk": c0, "counterparty_pk": sg.counterparty_pk(77)}], req,
-                          settings=s)
+    got = online_features(
+        "fraud_v1", [{"customer_pk": c0, "counterparty_pk": sg.counterparty_pk(77)}], req, settings=s
+    )
     assert got["tx_count_30d"] == [rows["tx_count_30d"][-1]]
     assert got["is_first_time_counterparty"] == [True]
     entity = {"customer_pk": c0, "counterparty_pk": sg.counterparty_pk(77)}
@@ -64,8 +74,9 @@ def test_postgres_online_store_serves_the_current_delta_version(settings):
 
     delta.delete("gold.transaction_features", f"transaction_id = '{rows['transaction_id'][-1]}'", s)
     apply_and_materialize(s, end=end, progress=lambda _m: None)
-    got = online_features("fraud_v1", [{"customer_pk": c0, "counterparty_pk": sg.counterparty_pk(77)}], req,
-                          settings=s)
+    got = online_features(
+        "fraud_v1", [{"customer_pk": c0, "counterparty_pk": sg.counterparty_pk(77)}], req, settings=s
+    )
     assert got["tx_count_30d"] == [rows["tx_count_30d"][-2]]
 
     ts = fraud_training_set(s)  # offline over S3 through the Delta log

@@ -27,9 +27,14 @@ def _s3_reachable(endpoint: str) -> bool:
 
     s = get_settings()
     try:
-        c = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=s.s3_access_key,
-                         aws_secret_access_key=s.s3_secret_key.get_secret_value(), region_name=s.s3_region,
-                         config=Config(connect_timeout=2, retries={"max_attempts": 1}))
+        c = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            aws_access_key_id=s.s3_access_key,
+            aws_secret_access_key=s.s3_secret_key.get_secret_value(),
+            region_name=s.s3_region,
+            config=Config(connect_timeout=2, retries={"max_attempts": 1}),
+        )
         names = {b["Name"] for b in c.list_buckets().get("Buckets", [])}
         if s.s3_lake_bucket not in names:
             c.create_bucket(Bucket=s.s3_lake_bucket)
@@ -65,7 +70,10 @@ def test_merge_delete_time_travel_on_s3(s3_lake):
     assert sorted(delta.read(TX)["transaction_id"]) == ["t1", "t3"]
     assert sorted(delta.read(TX, version=v)["transaction_id"]) == ["t1", "t2", "t3"]
     with auditor.connect() as aud:
-        assert sorted(r[0] for r in aud.sql("SELECT transaction_id FROM silver.transactions").fetchall()) == ["t1", "t3"]
+        assert sorted(r[0] for r in aud.sql("SELECT transaction_id FROM silver.transactions").fetchall()) == [
+            "t1",
+            "t3",
+        ]
         assert aud.sql(f"SELECT count(*) FROM silver.transactions AS OF VERSION {v}").fetchone() == (3,)
         # with the httpfs extension installed, S3 reads go through DuckDB's delta_scan (not the fallback)
         assert aud.uses_delta_scan

@@ -51,11 +51,16 @@ def stack(tmp_path_factory):
     db_name = f"cofre_lgpd_{tag}"
     pg.execute(f'CREATE DATABASE "{db_name}"')
     settings = make_settings(
-        home, profile="stack",
+        home,
+        profile="stack",
         database_url=f"postgresql+psycopg://postgres@127.0.0.1:{base.stack_pg_port}/{db_name}",
-        log_store_db=f"lgpd_{tag}", documents_uri=f"s3://{base.s3_documents_bucket}/test-lgpd-{tag}",
-        lake_uri=f"s3://{base.s3_lake_bucket}/test-lgpd-{tag}", feast_project=f"lgpd_{tag}",
-        feast_registry_url=str(home / "feast" / "registry.db"), access_token_ttl_s=3600, stepup_token_ttl_s=3600,
+        log_store_db=f"lgpd_{tag}",
+        documents_uri=f"s3://{base.s3_documents_bucket}/test-lgpd-{tag}",
+        lake_uri=f"s3://{base.s3_lake_bucket}/test-lgpd-{tag}",
+        feast_project=f"lgpd_{tag}",
+        feast_registry_url=str(home / "feast" / "registry.db"),
+        access_token_ttl_s=3600,
+        stepup_token_ttl_s=3600,
     )
     upgrade(str(settings.database_url))
     app = create_app(settings)
@@ -68,7 +73,14 @@ def stack(tmp_path_factory):
 
         export_day(datetime.now(UTC).date(), settings)
         feast_online(settings)
-        yield {"c": c, "s": settings, "admin": admin, "auditor": auditor, "person": person, "control": control}
+        yield {
+            "c": c,
+            "s": settings,
+            "admin": admin,
+            "auditor": auditor,
+            "person": person,
+            "control": control,
+        }
     app.state.services.close()
     MongoClient(settings.log_store_url).drop_database(settings.log_store_db)
     from features.erasure import _pg_connect, _tables_pg

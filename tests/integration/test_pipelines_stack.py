@@ -53,7 +53,10 @@ def _writer(lake_uri: str, home: str, worker: int) -> None:  # spawned process
 
     at = datetime.now(UTC)
     for i in range(5):
-        rows = [((f"w{worker}-b{i}-{j}",), f'{{"endToEndId":"w{worker}-b{i}-{j}"}}', "req", at, None) for j in range(20)]
+        rows = [
+            ((f"w{worker}-b{i}-{j}",), f'{{"endToEndId":"w{worker}-b{i}-{j}"}}', "req", at, None)
+            for j in range(20)
+        ]
         d.merge("bronze.pix_received", bronze_frame("bronze.pix_received", "pix", rows), update=False)
 
 
@@ -78,14 +81,34 @@ def test_lake_tour_notebook_executes(tmp_path, monkeypatch):
     """The notebook runs top to bottom on a tiny embedded lake and saves the PNG."""
     home = tmp_path / "home"
     world = make_world(home)
-    env = {**os.environ, "COFRE_HOME": str(home), "COFRE_PROFILE": "embedded", "COFRE_NOTEBOOK_OUT": str(tmp_path)}
+    env = {
+        **os.environ,
+        "COFRE_HOME": str(home),
+        "COFRE_PROFILE": "embedded",
+        "COFRE_NOTEBOOK_OUT": str(tmp_path),
+    }
     monkeypatch.setenv("COFRE_HOME", str(home))
     monkeypatch.setenv("COFRE_PROFILE", "embedded")
     get_settings.cache_clear()
     assert run_layers(echo=lambda _m: None, world_folder=str(world))
-    out = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
-                          "--output-dir", str(tmp_path), str(ROOT / "notebooks" / "lake_tour.ipynb")],
-                         env=env, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            "--output-dir",
+            str(tmp_path),
+            str(ROOT / "notebooks" / "lake_tour.ipynb"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     png = tmp_path / "fraud_rate_by_scenario_day.png"
     assert png.exists() and png.stat().st_size > 5000

@@ -32,7 +32,9 @@ def _free_port() -> int:
 class Server:
     def __init__(self, app) -> None:
         self.port = _free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self):
@@ -57,18 +59,26 @@ def test_open_finance_over_real_http_with_faults(tmp_path):
     index = WorldIndex(world)
     plan = FaultPlan(rate=0.2, seed=4, retry_after_s=0)
     with Server(create_app(index, load_settings(home=tmp_path), faults=plan)) as srv:
-        settings = load_settings(home=tmp_path, open_finance_url=srv.url, http_backoff_base_s=0.001, http_retries=8)
+        settings = load_settings(
+            home=tmp_path, open_finance_url=srv.url, http_backoff_base_s=0.001, http_retries=8
+        )
         client = OpenFinanceClient.from_settings(settings)
         client.page_size = 10
 
         async def scenario():
             n = 0
             for cpf in sorted(index.customer_by_cpf):
-                cid = (await client.create_consent(cpf, ["ACCOUNTS_READ", "ACCOUNTS_TRANSACTIONS_READ"])).consentId
+                cid = (
+                    await client.create_consent(cpf, ["ACCOUNTS_READ", "ACCOUNTS_TRANSACTIONS_READ"])
+                ).consentId
                 for acc in await client.accounts(cid):
-                    got = await client.transactions(cid, acc.accountId, index.today - timedelta(days=365), index.today)
+                    got = await client.transactions(
+                        cid, acc.accountId, index.today - timedelta(days=365), index.today
+                    )
                     n += len(got)
-                    assert {t.transactionId for t in got} <= {t["transaction_id"] for t in index.tx_by_account[acc.accountId]}
+                    assert {t.transactionId for t in got} <= {
+                        t["transaction_id"] for t in index.tx_by_account[acc.accountId]
+                    }
                 await client.revoke_consent(cid)
                 with pytest.raises(ConsentRevokedError):
                     await client.accounts(cid)
@@ -81,8 +91,13 @@ def test_open_finance_over_real_http_with_faults(tmp_path):
 
 def test_connect_errors_are_retried_then_reported(tmp_path):
     port = _free_port()  # nothing listens there
-    settings = load_settings(home=tmp_path, serasa_url=f"http://127.0.0.1:{port}", http_retries=3,
-                             http_backoff_base_s=0.001, http_timeout_s=2)
+    settings = load_settings(
+        home=tmp_path,
+        serasa_url=f"http://127.0.0.1:{port}",
+        http_retries=3,
+        http_backoff_base_s=0.001,
+        http_timeout_s=2,
+    )
     client = SerasaClient.from_settings(settings)
 
     async def scenario():

@@ -80,16 +80,24 @@ def test_documents_on_s3_presigned(stack_app):
     pdf = b"%PDF-1.4\n%%EOF\n"
     with TestClient(stack_app) as c:
         u, other = register(c), register(c)
-        r = c.post("/documents", files={"file": ("s.pdf", pdf, "application/pdf")}, data={"kind": "statement"},
-                   headers=auth(u["access"]))
+        r = c.post(
+            "/documents",
+            files={"file": ("s.pdf", pdf, "application/pdf")},
+            data={"kind": "statement"},
+            headers=auth(u["access"]),
+        )
         assert r.status_code == 201, r.text
         doc_id = r.json()["id"]
         meta = c.get(f"/documents/{doc_id}", headers=auth(u["access"])).json()
         assert "X-Amz-Signature" in meta["download_url"]
         assert httpx.get(meta["download_url"], timeout=10).content == pdf  # straight from SeaweedFS
         assert c.get(f"/documents/{doc_id}", headers=auth(other["access"])).status_code == 404
-        big = c.post("/documents", files={"file": ("b.pdf", pdf + b"0" * 5000, "application/pdf")},
-                     data={"kind": "statement"}, headers=auth(u["access"]))
+        big = c.post(
+            "/documents",
+            files={"file": ("b.pdf", pdf + b"0" * 5000, "application/pdf")},
+            data={"kind": "statement"},
+            headers=auth(u["access"]),
+        )
         assert big.status_code == 413
 
 

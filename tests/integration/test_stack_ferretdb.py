@@ -26,11 +26,15 @@ def test_mongo_crud_index_aggregate(collection):
     result = collection.insert_many(docs)
     assert len(result.inserted_ids) == 12
 
-    found = list(collection.find({"kind": "ted", "amount_cents": {"$gte": 600}}, {"_id": 0, "seq": 1}).sort("seq", 1))
+    found = list(
+        collection.find({"kind": "ted", "amount_cents": {"$gte": 600}}, {"_id": 0, "seq": 1}).sort("seq", 1)
+    )
     assert found == [{"seq": 6}, {"seq": 9}, {"seq": 12}]
     assert collection.count_documents({"tags": "x"}) == 6
 
-    name = collection.create_index([("kind", pymongo.ASCENDING), ("seq", pymongo.DESCENDING)], name="kind_seq")
+    name = collection.create_index(
+        [("kind", pymongo.ASCENDING), ("seq", pymongo.DESCENDING)], name="kind_seq"
+    )
     assert name == "kind_seq"
     indexes = {ix["name"]: dict(ix["key"]) for ix in collection.list_indexes()}
     assert indexes["kind_seq"] == {"kind": 1, "seq": -1}

@@ -28,7 +28,11 @@ def s3(stack_settings):
 
 def test_buckets_exist(s3, stack_settings):
     names = {b.name for b in s3.list_buckets()}
-    assert {stack_settings.s3_lake_bucket, stack_settings.s3_documents_bucket, stack_settings.s3_mlflow_bucket} <= names
+    assert {
+        stack_settings.s3_lake_bucket,
+        stack_settings.s3_documents_bucket,
+        stack_settings.s3_mlflow_bucket,
+    } <= names
 
 
 def test_object_roundtrip_and_presigned_get(s3, stack_settings, unique):

@@ -13,8 +13,16 @@ from sqlalchemy import func, select
 from serving.db.models import Account, LedgerEntry, Transfer
 
 
-async def storm(app, users: list[dict], keys: dict[int, str], n_transfers: int, *, seed: int = 7,
-                retry_rate: float = 0.3, concurrency: int = 32) -> dict[str, list[tuple[int, dict]]]:
+async def storm(
+    app,
+    users: list[dict],
+    keys: dict[int, str],
+    n_transfers: int,
+    *,
+    seed: int = 7,
+    retry_rate: float = 0.3,
+    concurrency: int = 32,
+) -> dict[str, list[tuple[int, dict]]]:
     """Send n_transfers distinct transfers (plus random concurrent retries of the same keys)."""
     rng = random.Random(seed)
     plan = []
@@ -37,8 +45,11 @@ async def storm(app, users: list[dict], keys: dict[int, str], n_transfers: int, 
                 r = await client.post(
                     "/pix/transfers",
                     json={"amount_cents": cents, "key": key},
-                    headers={"Authorization": f"Bearer {payer['access']}", "Idempotency-Key": idem,
-                             "X-Device-ID": "phone-1"},
+                    headers={
+                        "Authorization": f"Bearer {payer['access']}",
+                        "Idempotency-Key": idem,
+                        "X-Device-ID": "phone-1",
+                    },
                 )
                 replies[idem].append((r.status_code, r.json()))
 
@@ -59,18 +70,25 @@ def check_ledger(sessions, replies) -> dict[str, int]:
         assert n_rows == len(replies), "a transfer was stored twice or lost"
         assert db.execute(select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))).scalar_one() == 0
         per_transfer = db.execute(
-            select(LedgerEntry.transfer_id, func.sum(LedgerEntry.amount_cents), func.count(LedgerEntry.id))
-            .group_by(LedgerEntry.transfer_id)
+            select(
+                LedgerEntry.transfer_id, func.sum(LedgerEntry.amount_cents), func.count(LedgerEntry.id)
+            ).group_by(LedgerEntry.transfer_id)
         ).all()
         assert all(s == 0 and c == 2 for _, s, c in per_transfer)
-        completed = db.execute(select(func.count(Transfer.id)).where(Transfer.status == "completed")).scalar_one()
+        completed = db.execute(
+            select(func.count(Transfer.id)).where(Transfer.status == "completed")
+        ).scalar_one()
         assert completed == len(per_transfer), "a completed transfer without exactly one posting"
         for acc in db.scalars(select(Account)):
             entries = db.execute(
-                select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(LedgerEntry.account_id == acc.id)
+                select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
+                    LedgerEntry.account_id == acc.id
+                )
             ).scalar_one()
             assert entries == acc.balance_cents, f"account {acc.id} balance differs from its entries"
             if not acc.allow_negative:
                 assert acc.balance_cents >= 0
-        counts = dict(db.execute(select(Transfer.status, func.count(Transfer.id)).group_by(Transfer.status)).all())
+        counts = dict(
+            db.execute(select(Transfer.status, func.count(Transfer.id)).group_by(Transfer.status)).all()
+        )
     return counts

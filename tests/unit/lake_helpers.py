@@ -24,33 +24,41 @@ def transactions(ids: list[str], *, cents: int = 1000, customer: str = "c" * 64)
     """Rows fitting silver.transactions."""
     n = len(ids)
     booked = [T0 + timedelta(minutes=i) for i in range(n)]
-    return pl.DataFrame({
-        "transaction_id": ids,
-        "source": ["ACCOUNT"] * n,
-        "customer_pk": [customer] * n,
-        "account_id": ["acc-1"] * n,
-        "credit_card_account_id": [None] * n,
-        "booked_at": booked,
-        "booked_month": [b.strftime("%Y-%m") for b in booked],
-        "amount": [Decimal(cents) / 100] * n,
-        "amount_cents": [cents] * n,
-        "signed_amount_cents": [-cents] * n,
-        "credit_debit_type": ["DEBITO"] * n,
-        "type": ["PIX"] * n,
-        "channel": ["PIX"] * n,
-        "counterparty_pk": ["d" * 64] * n,
-        "counterparty_document_pk": [None] * n,
-        "counterparty_name_pk": [None] * n,
-        "mcc": [None] * n,
-        "device_id": ["dev-1"] * n,
-        "is_new_device": [False] * n,
-        "is_fraud": [False] * n,
-        "fraud_scenario": [None] * n,
-        "source_record_id": [f"rec-{i}" for i in ids],
-        "ingested_at": [T0] * n,
-        "customer_key": [int(customer[:15], 16)] * n,
-    }, schema_overrides={"credit_card_account_id": pl.String, "counterparty_document_pk": pl.String,
-                         "counterparty_name_pk": pl.String, "mcc": pl.Int16, "fraud_scenario": pl.String})
+    return pl.DataFrame(
+        {
+            "transaction_id": ids,
+            "source": ["ACCOUNT"] * n,
+            "customer_pk": [customer] * n,
+            "account_id": ["acc-1"] * n,
+            "credit_card_account_id": [None] * n,
+            "booked_at": booked,
+            "booked_month": [b.strftime("%Y-%m") for b in booked],
+            "amount": [Decimal(cents) / 100] * n,
+            "amount_cents": [cents] * n,
+            "signed_amount_cents": [-cents] * n,
+            "credit_debit_type": ["DEBITO"] * n,
+            "type": ["PIX"] * n,
+            "channel": ["PIX"] * n,
+            "counterparty_pk": ["d" * 64] * n,
+            "counterparty_document_pk": [None] * n,
+            "counterparty_name_pk": [None] * n,
+            "mcc": [None] * n,
+            "device_id": ["dev-1"] * n,
+            "is_new_device": [False] * n,
+            "is_fraud": [False] * n,
+            "fraud_scenario": [None] * n,
+            "source_record_id": [f"rec-{i}" for i in ids],
+            "ingested_at": [T0] * n,
+            "customer_key": [int(customer[:15], 16)] * n,
+        },
+        schema_overrides={
+            "credit_card_account_id": pl.String,
+            "counterparty_document_pk": pl.String,
+            "counterparty_name_pk": pl.String,
+            "mcc": pl.Int16,
+            "fraud_scenario": pl.String,
+        },
+    )
 
 
 def concurrent_writer(worker: int, rounds: int, mode: str, batch: int) -> None:

@@ -34,7 +34,9 @@ def new_cpf() -> str:
 def register(client, *, role: str | None = None) -> dict:  # noqa: ANN001
     cpf = new_cpf()
     email = f"u{cpf}@example.com"
-    r = client.post("/auth/register", json={"cpf": cpf, "name": "Maria Teste", "email": email, "password": PASSWORD})
+    r = client.post(
+        "/auth/register", json={"cpf": cpf, "name": "Maria Teste", "email": email, "password": PASSWORD}
+    )
     assert r.status_code == 201, r.text
     user = r.json()
     if role:
@@ -53,8 +55,11 @@ def auth(token: str, **extra: str) -> dict[str, str]:
 
 def enrol_device(client, user: dict) -> tuple[int, ec.EllipticCurvePrivateKey]:  # noqa: ANN001
     key = ec.generate_private_key(ec.SECP256R1())
-    r = client.post("/auth/devices", json={"name": "phone", "public_key": public_jwk(key.public_key())},
-                    headers=auth(user["access"]))
+    r = client.post(
+        "/auth/devices",
+        json={"name": "phone", "public_key": public_jwk(key.public_key())},
+        headers=auth(user["access"]),
+    )
     assert r.status_code == 201, r.text
     return r.json()["device_id"], key
 
@@ -65,15 +70,21 @@ def step_up(client, user: dict, device: tuple[int, ec.EllipticCurvePrivateKey] |
     assert r.status_code == 200, r.text
     ch = r.json()
     sig = key.sign(ch["challenge"].encode("ascii"), ec.ECDSA(hashes.SHA256()))
-    r = client.post("/auth/step-up", json={"challenge_id": ch["challenge_id"], "signature": b64url(sig)},
-                    headers=auth(user["access"]))
+    r = client.post(
+        "/auth/step-up",
+        json={"challenge_id": ch["challenge_id"], "signature": b64url(sig)},
+        headers=auth(user["access"]),
+    )
     assert r.status_code == 200, r.text
     return r.json()["access_token"]
 
 
 def deposit(client, admin: dict, account_id: int, cents: int) -> None:  # noqa: ANN001
-    r = client.post("/admin/deposits", json={"account_id": account_id, "amount_cents": cents},
-                    headers=auth(admin["access"], **{"Idempotency-Key": uuid.uuid4().hex}))
+    r = client.post(
+        "/admin/deposits",
+        json={"account_id": account_id, "amount_cents": cents},
+        headers=auth(admin["access"], **{"Idempotency-Key": uuid.uuid4().hex}),
+    )
     assert r.status_code == 201, r.text
 
 

@@ -37,8 +37,9 @@ def horizon():
     from pipelines.sources.stellar.sandbox import create_app
 
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(load_settings()), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(load_settings()), host="127.0.0.1", port=port, log_level="warning")
+    )
     t = threading.Thread(target=server.run, daemon=True)
     t.start()
     for _ in range(200):
@@ -64,8 +65,11 @@ def env(tmp_path, monkeypatch, horizon):
         admin, alice, bob = register(c, role="admin"), register(c), register(c)
         deposit(c, admin, alice["account_id"], 10_000)
         key = add_key(c, bob, step_up(c, bob), "EVP")
-        r = c.post("/pix/transfers", json={"amount_cents": 500, "key": key},
-                   headers=auth(alice["access"], **{"Idempotency-Key": uuid.uuid4().hex}))
+        r = c.post(
+            "/pix/transfers",
+            json={"amount_cents": 500, "key": key},
+            headers=auth(alice["access"], **{"Idempotency-Key": uuid.uuid4().hex}),
+        )
         assert r.status_code == 201
         yield c, get_settings(), tmp_path
 
@@ -109,7 +113,9 @@ def test_export_anchor_prove_verify(env):
     r = _cli("audit", "verify", "--public-key", pub, "--store")
     assert r.exit_code == 0, r.output
     rep = json.loads(r.output)
-    assert rep["lake_chain"]["ok"] and rep["store_chain"]["ok"] and rep["anchors"][0]["ok"] and rep["proofs_ok"]
+    assert (
+        rep["lake_chain"]["ok"] and rep["store_chain"]["ok"] and rep["anchors"][0]["ok"] and rep["proofs_ok"]
+    )
     from stellar_sdk import Keypair
 
     r = _cli("audit", "verify", "--public-key", Keypair.random().public_key)
@@ -126,7 +132,8 @@ def test_tampered_lake_record_is_named(env):
     assert forged != victim["payload"]
     DeltaTable(delta.table_uri("audit.events", s)).update(
         updates={"payload": "'" + forged.replace("'", "''") + "'", "outcome": "'forged'"},
-        predicate=f"event_id = '{victim['event_id']}'")
+        predicate=f"event_id = '{victim['event_id']}'",
+    )
     r = _cli("audit", "verify")
     assert r.exit_code == 1
     chain = json.loads(r.output)["lake_chain"]
@@ -161,15 +168,21 @@ def test_open_finance_pull_stops_after_revocation(env):
     async def scenario() -> None:
         consent = await of.create_consent(cpf, ["ACCOUNTS_READ", "RESOURCES_READ"])
         cid = consent.consentId
-        r = c.post("/lgpd/consents/open_finance_sharing", json={"external_ref": cid}, headers=auth(user["access"]))
+        r = c.post(
+            "/lgpd/consents/open_finance_sharing", json={"external_ref": cid}, headers=auth(user["access"])
+        )
         assert r.status_code == 201
         assert pullable_consents([cid], s) == [cid]
         assert isinstance(await of.accounts(cid), list)
         assert await propagate_revocations(s, client=of) == []  # nothing revoked yet
-        assert c.delete("/lgpd/consents/open_finance_sharing", headers=auth(user["access"])).status_code == 200
+        assert (
+            c.delete("/lgpd/consents/open_finance_sharing", headers=auth(user["access"])).status_code == 200
+        )
         assert pullable_consents([cid], s) == []
         done = await propagate_revocations(s, client=of)
-        assert [(d["user_id"], d["external_ref"], d["result"]) for d in done] == [(user["id"], cid, "revoked")]
+        assert [(d["user_id"], d["external_ref"], d["result"]) for d in done] == [
+            (user["id"], cid, "revoked")
+        ]
         with pytest.raises(ConsentRevokedError):
             await of.accounts(cid)
         assert await propagate_revocations(s, client=of) == []  # propagated once

@@ -32,7 +32,9 @@ def test_every_customer_key_lands_once_pseudonymised_with_its_owner():
     # no clear identifier anywhere; every hash is the keyed one of the world's value
     cpf = dict(zip(w["customers"]["customer_id"], w["customers"]["cpf"], strict=True))
     row = own.row(0, named=True)
-    got = good.filter(pl.col("key_pk") == pseudonymise_one(row["key"], "pix_key", key_type=row["key_type"], key=KEY))
+    got = good.filter(
+        pl.col("key_pk") == pseudonymise_one(row["key"], "pix_key", key_type=row["key_type"], key=KEY)
+    )
     assert got.height == 1
     assert got["customer_pk"][0] == pseudonymise_one(cpf[row["customer_id"]], "cpf", key=KEY)
     assert got["owner_name_pk"][0] == pseudonymise_one(row["owner_name"], "name", key=KEY)
@@ -49,11 +51,20 @@ def test_first_seen_is_the_first_pull_and_owner_the_latest():
     key = w["pix_keys"].filter(pl.col("customer_id").is_not_null()).row(0, named=True)
     first = extract.customers(w, t0)
     # a later pull: the key moved to another account of the same customer
-    moved = dict(w, pix_keys=w["pix_keys"].with_columns(
-        pl.when(pl.col("key") == key["key"]).then(pl.lit("ACC-NEW")).otherwise(pl.col("account_id")).alias("account_id")))
+    moved = dict(
+        w,
+        pix_keys=w["pix_keys"].with_columns(
+            pl.when(pl.col("key") == key["key"])
+            .then(pl.lit("ACC-NEW"))
+            .otherwise(pl.col("account_id"))
+            .alias("account_id")
+        ),
+    )
     later = extract.customers(moved, t0 + timedelta(days=3))
     good, _ = t.silver_pix_keys(pl.concat([first, later]), t0, KEY)
-    row = good.filter(pl.col("key_pk") == pseudonymise_one(key["key"], "pix_key", key_type=key["key_type"], key=KEY))
+    row = good.filter(
+        pl.col("key_pk") == pseudonymise_one(key["key"], "pix_key", key_type=key["key_type"], key=KEY)
+    )
     assert row["account_id"][0] == "ACC-NEW"
     assert row["first_seen_at"][0] == t0
 
@@ -65,7 +76,8 @@ def test_bad_key_type_and_missing_key_are_quarantined_not_dropped():
     k0, k1 = own["key"][0], own["key"][1]
     broken = keys.with_columns(
         pl.when(pl.col("key") == k0).then(pl.lit("TELEFONE")).otherwise(pl.col("key_type")).alias("key_type"),
-        pl.when(pl.col("key") == k1).then(pl.lit(None, pl.String)).otherwise(pl.col("key")).alias("key"))
+        pl.when(pl.col("key") == k1).then(pl.lit(None, pl.String)).otherwise(pl.col("key")).alias("key"),
+    )
     t0 = datetime(2026, 11, 1, tzinfo=UTC)
     good, bad = t.silver_pix_keys(extract.customers(dict(w, pix_keys=broken), t0), t0, KEY)
     assert bad.height == 2 and good.height == own.height - 2

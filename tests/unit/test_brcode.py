@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 
 from lake.domain.brcode import BRCode, BRCodeError, ascii_text, crc16_ccitt_false, decode, encode
 
-MANUAL = ("00020126580014br.gov.bcb.pix0136123e4567-e12b-12d1-a456-4266554400005204000053039865802BR"
-          "5913Fulano de Tal6008BRASILIA62070503***63041D3D")
+MANUAL = (
+    "00020126580014br.gov.bcb.pix0136123e4567-e12b-12d1-a456-4266554400005204000053039865802BR"
+    "5913Fulano de Tal6008BRASILIA62070503***63041D3D"
+)
 
 
 def _with_crc(body_without_crc: str) -> str:
@@ -83,8 +85,9 @@ def test_bad_gui():
 
 
 def test_key_and_url_both_missing():
-    body = MANUAL[:-8].replace("26580014br.gov.bcb.pix0136123e4567-e12b-12d1-a456-426655440000",
-                               "26180014br.gov.bcb.pix")
+    body = MANUAL[:-8].replace(
+        "26580014br.gov.bcb.pix0136123e4567-e12b-12d1-a456-426655440000", "26180014br.gov.bcb.pix"
+    )
     with pytest.raises(BRCodeError) as err:
         decode(_with_crc(body))
     assert err.value.reason == "missing_field"
@@ -98,8 +101,13 @@ def test_bad_amount_value():
 
 
 def test_accents_are_normalised_to_ascii():
-    code = BRCode(merchant_name="João Conceição Araújo", merchant_city="São Paulo", key="a@b.com.br",
-                  amount=Decimal("10.50"), txid="PEDIDO123")
+    code = BRCode(
+        merchant_name="João Conceição Araújo",
+        merchant_city="São Paulo",
+        key="a@b.com.br",
+        amount=Decimal("10.50"),
+        txid="PEDIDO123",
+    )
     parsed = decode(encode(code))
     assert parsed.merchant_name == "Joao Conceicao Araujo"
     assert parsed.merchant_city == "Sao Paulo"
@@ -120,8 +128,11 @@ _keys = st.one_of(
     st.from_regex(r"\A[a-z0-9._]{1,20}@[a-z]{2,10}\.com\.br\Z"),
 )
 _names = st.text(alphabet=string.ascii_letters + " áàâãéêíóôõúçÁÉÍÓÚÇñ'-.", min_size=1, max_size=40).filter(
-    lambda s: ascii_text(s) != "")
-_amounts = st.one_of(st.none(), st.integers(min_value=1, max_value=99_999_999_99).map(lambda c: Decimal(c) / 100))
+    lambda s: ascii_text(s) != ""
+)
+_amounts = st.one_of(
+    st.none(), st.integers(min_value=1, max_value=99_999_999_99).map(lambda c: Decimal(c) / 100)
+)
 _txids = st.one_of(st.just("***"), st.from_regex(r"\A[A-Za-z0-9]{1,25}\Z"))
 
 
@@ -141,7 +152,9 @@ def test_round_trip_static(key, name, city, amount, txid):
 @settings(max_examples=100, deadline=None)
 @given(host=st.from_regex(r"\A[a-z]{3,12}\.com\.br/qr/v2/[a-f0-9]{32}\Z"), amount=_amounts)
 def test_round_trip_dynamic(host, amount):
-    code = BRCode(merchant_name="Loja", merchant_city="Recife", url=host, amount=amount, point_of_initiation="12")
+    code = BRCode(
+        merchant_name="Loja", merchant_city="Recife", url=host, amount=amount, point_of_initiation="12"
+    )
     parsed = decode(encode(code))
     assert parsed.url == host and parsed.key is None and parsed.point_of_initiation == "12"
 
@@ -149,7 +162,7 @@ def test_round_trip_dynamic(host, amount):
 @settings(max_examples=200, deadline=None)
 @given(pos=st.integers(min_value=0, max_value=len(MANUAL) - 5), ch=st.sampled_from("0123456789ABCXYZ"))
 def test_any_single_char_change_is_rejected(pos, ch):
-    mutated = MANUAL[:pos] + ch + MANUAL[pos + 1:]
+    mutated = MANUAL[:pos] + ch + MANUAL[pos + 1 :]
     if mutated == MANUAL:
         return
     with pytest.raises(BRCodeError):

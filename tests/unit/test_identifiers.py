@@ -35,7 +35,7 @@ def textbook_cnpj_ok(s: str) -> bool:
     d = [int(c) for c in s]
     weights = [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]
     for n in (12, 13):
-        w = weights[13 - n:]
+        w = weights[13 - n :]
         total = sum(a * b for a, b in zip(d[:n], w, strict=True))
         check = 0 if total % 11 < 2 else 11 - total % 11
         if d[n] != check:
@@ -92,14 +92,27 @@ def test_altered_digits_follow_the_reference():
         last = doc[:-1] + str((int(doc[-1]) + 1) % 10)
         assert not ok(last)  # the last check digit is a function of all the others
         for pos in range(len(doc) - 1):  # mod-11 folds remainders 0 and 1: some changes stay valid
-            bad = doc[:pos] + str((int(doc[pos]) + 3) % 10) + doc[pos + 1:]
+            bad = doc[:pos] + str((int(doc[pos]) + 3) % 10) + doc[pos + 1 :]
             assert ok(bad) == ref.validate(bad)
 
 
-@pytest.mark.parametrize("value", [
-    "11111111111", "00000000000", "5299822472", "529982247250", "529.982.247-2", "529.982.24725",
-    "529-982-247.25", " ", "", "abc", "52998224726", "529.982.247-26",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "11111111111",
+        "00000000000",
+        "5299822472",
+        "529982247250",
+        "529.982.247-2",
+        "529.982.24725",
+        "529-982-247.25",
+        " ",
+        "",
+        "abc",
+        "52998224726",
+        "529.982.247-26",
+    ],
+)
 def test_cpf_edge_cases_rejected(value):
     assert not ids.is_valid_cpf(value)
     with pytest.raises(ValueError):
@@ -113,10 +126,19 @@ def test_cpf_known_values_and_formats():
     assert ids.cpf_check_digits("529982247") == "25"
 
 
-@pytest.mark.parametrize("value", [
-    "11111111111111", "00000000000000", "1122233300018", "112223330001811", "11.222.333/0001-8",
-    "11222333/0001-81", "11.222.333.0001-81", "11222333000182",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "11111111111111",
+        "00000000000000",
+        "1122233300018",
+        "112223330001811",
+        "11.222.333/0001-8",
+        "11222333/0001-81",
+        "11.222.333.0001-81",
+        "11222333000182",
+    ],
+)
 def test_cnpj_edge_cases_rejected(value):
     assert not ids.is_valid_cnpj(value)
 
@@ -158,12 +180,28 @@ def test_pix_key_generation_and_classification():
     assert ids.pix_key_type("maria.silva@exemplo.com.br") == "EMAIL"
 
 
-@pytest.mark.parametrize("key", [
-    "", "52998224726", "11222333000182", "+55119876543210", "+5500987654321", "+5511887654321",
-    "+551198765432", "5511987654321", "Maria@Exemplo.com", "maria@", "@exemplo.com", "maria@exemplo",
-    "a" * 70 + "@exemplo.com", "353297DD-2E3C-46C0-A49C-7FD69AC2C389", "353297dd2e3c46c0a49c7fd69ac2c389",
-    "529.982.247-25", " 52998224725",
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "",
+        "52998224726",
+        "11222333000182",
+        "+55119876543210",
+        "+5500987654321",
+        "+5511887654321",
+        "+551198765432",
+        "5511987654321",
+        "Maria@Exemplo.com",
+        "maria@",
+        "@exemplo.com",
+        "maria@exemplo",
+        "a" * 70 + "@exemplo.com",
+        "353297DD-2E3C-46C0-A49C-7FD69AC2C389",
+        "353297dd2e3c46c0a49c7fd69ac2c389",
+        "529.982.247-25",
+        " 52998224725",
+    ],
+)
 def test_invalid_pix_keys_rejected(key):
     with pytest.raises(ids.InvalidPixKey):
         ids.pix_key_type(key)

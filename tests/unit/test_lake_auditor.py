@@ -36,15 +36,27 @@ def test_deleted_rows_do_not_come_back_and_time_travel_does():
     with auditor.connect() as aud:
         assert aud.uses_delta_scan
         assert _ids(aud, "SELECT transaction_id FROM silver.transactions") == ["t1", "t3"]
-        assert aud.sql("SELECT amount_cents FROM silver.transactions WHERE transaction_id = 't3'").fetchone() == (777,)
-        assert _ids(aud, f"SELECT transaction_id FROM silver.transactions AS OF VERSION {v_before}") == ["t1", "t2", "t3"]
-        assert _ids(aud, f"SELECT x.transaction_id FROM silver.transactions as of version {v_before} x "
-                         "WHERE x.amount_cents = 1000") == ["t1", "t2", "t3"]
-        assert _ids(aud, f"SELECT transaction_id FROM silver.transactions AS OF TIMESTAMP '{between.isoformat()}'") \
-            == ["t1", "t2", "t3"]
+        assert aud.sql(
+            "SELECT amount_cents FROM silver.transactions WHERE transaction_id = 't3'"
+        ).fetchone() == (777,)
+        assert _ids(aud, f"SELECT transaction_id FROM silver.transactions AS OF VERSION {v_before}") == [
+            "t1",
+            "t2",
+            "t3",
+        ]
+        assert _ids(
+            aud,
+            f"SELECT x.transaction_id FROM silver.transactions as of version {v_before} x "
+            "WHERE x.amount_cents = 1000",
+        ) == ["t1", "t2", "t3"]
+        assert _ids(
+            aud, f"SELECT transaction_id FROM silver.transactions AS OF TIMESTAMP '{between.isoformat()}'"
+        ) == ["t1", "t2", "t3"]
         # both versions in one query
-        row = aud.sql(f"SELECT (SELECT count(*) FROM silver.transactions), "
-                      f"(SELECT count(*) FROM silver.transactions AS OF VERSION {v_before})").fetchone()
+        row = aud.sql(
+            f"SELECT (SELECT count(*) FROM silver.transactions), "
+            f"(SELECT count(*) FROM silver.transactions AS OF VERSION {v_before})"
+        ).fetchone()
         assert row == (2, 3)
         view = aud.open_table(TX, version=v_before)
         assert aud.sql(f"SELECT count(*) FROM {view}").fetchone() == (3,)
@@ -67,11 +79,19 @@ def test_bronze_is_restricted_unless_enabled(monkeypatch):
 
     from lake.settings import get_settings
 
-    bronze = pl.DataFrame({
-        "record_id": ["r1"], "source": ["pix"], "consent_id": [None], "request_id": ["q1"],
-        "pulled_at": [datetime(2026, 1, 1, tzinfo=UTC)], "ingest_date": [datetime(2026, 1, 1).date()],
-        "payload": ['{"endToEndId":"E1","pagador":{"cpf":"52998224725"}}'], "end_to_end_id": ["E1"],
-    }, schema_overrides={"consent_id": pl.String})
+    bronze = pl.DataFrame(
+        {
+            "record_id": ["r1"],
+            "source": ["pix"],
+            "consent_id": [None],
+            "request_id": ["q1"],
+            "pulled_at": [datetime(2026, 1, 1, tzinfo=UTC)],
+            "ingest_date": [datetime(2026, 1, 1).date()],
+            "payload": ['{"endToEndId":"E1","pagador":{"cpf":"52998224725"}}'],
+            "end_to_end_id": ["E1"],
+        },
+        schema_overrides={"consent_id": pl.String},
+    )
     delta.merge("bronze.pix_received", bronze)
     with auditor.connect() as aud:
         assert "bronze.pix_received" not in aud.views
@@ -89,11 +109,15 @@ def test_cli_sql_formats_history_tables_vacuum():
     delta.append(TX, transactions(["t1", "t2"]))
     delta.delete(TX, "transaction_id = 't1'")
     runner = CliRunner()
-    res = runner.invoke(app, ["lake", "sql", "SELECT transaction_id, amount FROM silver.transactions", "--format", "json"])
+    res = runner.invoke(
+        app, ["lake", "sql", "SELECT transaction_id, amount FROM silver.transactions", "--format", "json"]
+    )
     assert res.exit_code == 0, res.output
     assert json.loads(res.output) == [{"transaction_id": "t2", "amount": "10.00"}]
-    res = runner.invoke(app, ["lake", "sql", "SELECT count(*) AS n FROM silver.transactions AS OF VERSION 1",
-                              "--format", "csv"])
+    res = runner.invoke(
+        app,
+        ["lake", "sql", "SELECT count(*) AS n FROM silver.transactions AS OF VERSION 1", "--format", "csv"],
+    )
     assert res.exit_code == 0 and res.output.splitlines() == ["n", "2"]
     res = runner.invoke(app, ["lake", "sql", "SELECT transaction_id FROM silver.transactions"])
     assert res.exit_code == 0 and "t2" in res.output and "t1" not in res.output

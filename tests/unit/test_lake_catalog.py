@@ -12,10 +12,20 @@ from lake.catalog import Column, Table
 
 def test_catalog_declares_the_platform_tables():
     names = set(catalog.TABLES)
-    for required in ("bronze.open_finance_transactions", "bronze.serasa_scores", "bronze.pix_received",
-                     "silver.customers", "silver.transactions", "silver.bureau_scores", "silver.pix_keys",
-                     "gold.customer_day", "gold.transaction_features", "gold.credit_features",
-                     "quarantine.rows", "audit.events"):
+    for required in (
+        "bronze.open_finance_transactions",
+        "bronze.serasa_scores",
+        "bronze.pix_received",
+        "silver.customers",
+        "silver.transactions",
+        "silver.bureau_scores",
+        "silver.pix_keys",
+        "gold.customer_day",
+        "gold.transaction_features",
+        "gold.credit_features",
+        "quarantine.rows",
+        "audit.events",
+    ):
         assert required in names
     assert {t.layer for t in catalog.tables()} == set(catalog.LAYERS)
 
@@ -34,7 +44,9 @@ def test_no_clear_pii_outside_restricted_layers():
             assert "clear" not in t.pii_columns.values(), t.name
             assert not {"cpf", "name", "email", "phone"} & set(t.column_names), t.name
     with pytest.raises(ValueError, match="clear PII"):
-        Table("silver.bad", (Column("k", pl.String, False), Column("cpf", pl.String, pii="clear")), ("k",), "x")
+        Table(
+            "silver.bad", (Column("k", pl.String, False), Column("cpf", pl.String, pii="clear")), ("k",), "x"
+        )
 
 
 def test_money_is_never_float():

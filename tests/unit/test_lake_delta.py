@@ -51,7 +51,10 @@ def test_merge_without_update_keeps_existing_rows():
     delta.merge(TX, transactions(["t1"], cents=1000))
     m = delta.merge(TX, transactions(["t1", "t9"], cents=5000), update=False)
     assert (m["num_target_rows_inserted"], m["num_target_rows_updated"]) == (1, 0)
-    assert dict(delta.read(TX).select("transaction_id", "amount_cents").iter_rows()) == {"t1": 1000, "t9": 5000}
+    assert dict(delta.read(TX).select("transaction_id", "amount_cents").iter_rows()) == {
+        "t1": 1000,
+        "t9": 5000,
+    }
 
 
 def test_merge_deduplicates_source_on_the_key():
@@ -67,7 +70,11 @@ def test_merge_with_unique_keys_skips_the_check_and_writes_the_same(monkeypatch)
     delta.merge(TX, transactions(["t1", "t2"], cents=100), unique_keys=True)
     m = delta.merge(TX, transactions(["t2", "t3"], cents=300), unique_keys=True)
     assert calls == [] and (m["num_target_rows_inserted"], m["num_target_rows_updated"]) == (1, 1)
-    assert dict(delta.read(TX).select("transaction_id", "amount_cents").iter_rows()) == {"t1": 100, "t2": 300, "t3": 300}
+    assert dict(delta.read(TX).select("transaction_id", "amount_cents").iter_rows()) == {
+        "t1": 100,
+        "t2": 300,
+        "t3": 300,
+    }
     delta.merge(TX, transactions(["t4"], cents=1))
     assert calls == [["transaction_id"]]  # the default still checks
 
@@ -89,7 +96,8 @@ def test_schema_enforcement_errors_are_clear():
 
 def test_compatible_types_are_cast():
     df = transactions(["t1"]).with_columns(
-        pl.col("amount_cents").cast(pl.Int32), pl.col("booked_at").dt.convert_time_zone("America/Sao_Paulo"))
+        pl.col("amount_cents").cast(pl.Int32), pl.col("booked_at").dt.convert_time_zone("America/Sao_Paulo")
+    )
     delta.append(TX, df)
     back = delta.read(TX)
     assert back.schema["amount_cents"] == pl.Int64
@@ -123,6 +131,7 @@ def test_vacuum_optimize_and_missing_tables():
 
 # --- concurrent writers ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("mode", ["append", "merge"])
 def test_concurrent_writers_lose_nothing(mode):
     delta.ensure_table(TX)
@@ -150,8 +159,9 @@ def test_merge_into_an_empty_table_inserts_without_join_but_not_over_a_concurren
     delta.append(TX, transactions(["a"], cents=100))  # another writer commits in between
     t = get_table(TX)
     with pytest.raises(CommitFailedError):
-        delta._insert_into_empty(t, stale, delta._to_arrow(t, delta.conform(TX, transactions(["a", "b"]))),
-                                 None, None)
+        delta._insert_into_empty(
+            t, stale, delta._to_arrow(t, delta.conform(TX, transactions(["a", "b"]))), None, None
+        )
     m = delta.merge(TX, transactions(["a", "b"], cents=200))  # not empty any more: a real MERGE
     assert (m["num_target_rows_inserted"], m["num_target_rows_updated"]) == (1, 1)
     assert sorted(delta.read(TX)["transaction_id"]) == ["a", "b"]
@@ -181,6 +191,7 @@ def test_append_to_a_table_created_with_an_older_catalog_schema_fails_clearly():
 
 # --- bulk first writes (parallel data files) ------------------------------------------------------
 
+
 def _bulk_rows(n: int = 40) -> pl.DataFrame:
     """Rows over two months, a null channel and counterparty, distinct amounts."""
     from datetime import timedelta
@@ -188,12 +199,22 @@ def _bulk_rows(n: int = 40) -> pl.DataFrame:
     df = transactions([f"t{i:03d}" for i in range(n)])
     later = pl.col("transaction_id") >= f"t{n // 2:03d}"
     booked = pl.when(later).then(pl.col("booked_at") + timedelta(days=40)).otherwise(pl.col("booked_at"))
-    return df.with_columns(booked.alias("booked_at")).with_columns(
-        pl.col("booked_at").dt.strftime("%Y-%m").alias("booked_month"),
-        (pl.int_range(pl.len()) * 7 + 100).alias("amount_cents"),
-        pl.when(pl.col("transaction_id") == "t003").then(None).otherwise(pl.col("channel")).alias("channel"),
-        pl.when(pl.col("transaction_id") == "t005").then(None).otherwise(pl.col("counterparty_pk")).alias("counterparty_pk"),
-    ).with_columns((pl.col("amount_cents").cast(pl.Decimal(18, 2)) / 100).alias("amount"))
+    return (
+        df.with_columns(booked.alias("booked_at"))
+        .with_columns(
+            pl.col("booked_at").dt.strftime("%Y-%m").alias("booked_month"),
+            (pl.int_range(pl.len()) * 7 + 100).alias("amount_cents"),
+            pl.when(pl.col("transaction_id") == "t003")
+            .then(None)
+            .otherwise(pl.col("channel"))
+            .alias("channel"),
+            pl.when(pl.col("transaction_id") == "t005")
+            .then(None)
+            .otherwise(pl.col("counterparty_pk"))
+            .alias("counterparty_pk"),
+        )
+        .with_columns((pl.col("amount_cents").cast(pl.Decimal(18, 2)) / 100).alias("amount"))
+    )
 
 
 def _file_stats(uri: str) -> dict:
@@ -266,6 +287,7 @@ def test_first_large_merge_yields_to_a_writer_that_created_the_table_meanwhile(m
     assert got.height == 40 and got["transaction_id"].n_unique() == 40
     root = delta.table_uri(TX)
     import os
+
     assert written and not any(os.path.exists(f"{root}/{a.path}") for a in written)  # no orphans
 
 

@@ -38,13 +38,23 @@ def test_python_fallback_matches_native_when_available():
 def test_normalisation_rules():
     s = pseudonym.normalise
     assert s(pl.Series(["123.456.789-09", "12345678909", " ", None]), "cpf").to_list() == [
-        "12345678909", "12345678909", None, None]
+        "12345678909",
+        "12345678909",
+        None,
+        None,
+    ]
     assert s(pl.Series([" Ana@Example.COM "]), "email").to_list() == ["ana@example.com"]
     assert s(pl.Series(["(11) 98765-4321", "+55 11 98765-4321"]), "phone").to_list() == ["+5511987654321"] * 2
     assert s(pl.Series(["José  da Silva", "JOSE DA SILVA "]), "name").to_list() == ["JOSE DA SILVA"] * 2
-    keys = pl.Series(["123.456.789-09", "Ana@Example.com", "+5511987654321", "123E4567-E89B-12D3-A456-426614174000"])
-    assert s(keys, "pix_key").to_list() == ["12345678909", "ana@example.com", "+5511987654321",
-                                            "123e4567-e89b-12d3-a456-426614174000"]
+    keys = pl.Series(
+        ["123.456.789-09", "Ana@Example.com", "+5511987654321", "123E4567-E89B-12D3-A456-426614174000"]
+    )
+    assert s(keys, "pix_key").to_list() == [
+        "12345678909",
+        "ana@example.com",
+        "+5511987654321",
+        "123e4567-e89b-12d3-a456-426614174000",
+    ]
     typed = s(pl.Series(["123.456.789-09"]), "pix_key", key_type=pl.Series(["CPF"]))
     assert typed.to_list() == ["12345678909"]
 
@@ -67,16 +77,26 @@ def test_default_key_comes_from_settings(monkeypatch, tmp_path):
 
 
 def test_no_clear_identifier_in_silver_like_output():
-    world = pl.DataFrame({
-        "customer_id": ["CUS1", "CUS2"],
-        "cpf": ["529.982.247-25", "111.444.777-35"],
-        "name": ["José da Silva", "Maria Souza"],
-        "email": ["jose@x.com", "maria@y.com"],
-    })
+    world = pl.DataFrame(
+        {
+            "customer_id": ["CUS1", "CUS2"],
+            "cpf": ["529.982.247-25", "111.444.777-35"],
+            "name": ["José da Silva", "Maria Souza"],
+            "email": ["jose@x.com", "maria@y.com"],
+        }
+    )
     out = pseudonym.pseudonymise_columns(world, {"cpf": "cpf", "name": "name", "email": "email"}, key=KEY)
     assert set(out.columns) == {"customer_id", "cpf_pk", "name_pk", "email_pk"}
     text = out.write_csv()
-    for clear in ("52998224725", "529.982.247-25", "11144477735", "José", "Maria", "jose@x.com", "maria@y.com"):
+    for clear in (
+        "52998224725",
+        "529.982.247-25",
+        "11144477735",
+        "José",
+        "Maria",
+        "jose@x.com",
+        "maria@y.com",
+    ):
         assert clear not in text
     assert all(len(v) == 64 for v in out["cpf_pk"])
 
@@ -96,9 +116,23 @@ def _batch(value, kind, key_type):
 _values = st.one_of(
     st.text(alphabet=_ALPHABET, max_size=40),
     st.text(alphabet=" \t\n\r\x0b\x0c\x1c\x1f+-.()@0123456789abcdefABCDEF", max_size=40),
-    st.uuids().map(str).flatmap(lambda u: st.sampled_from([u, u.upper(), f" {u}\n", f"{u}x", u.replace("-", "")])),
-    st.sampled_from(["123.456.789-09", " Ana@Example.COM ", "(11) 98765-4321", "+55 11 98765-4321",
-                     "José  da Silva", "JOSE DA SILVA ", " ", "", "+", "@"]),
+    st.uuids()
+    .map(str)
+    .flatmap(lambda u: st.sampled_from([u, u.upper(), f" {u}\n", f"{u}x", u.replace("-", "")])),
+    st.sampled_from(
+        [
+            "123.456.789-09",
+            " Ana@Example.COM ",
+            "(11) 98765-4321",
+            "+55 11 98765-4321",
+            "José  da Silva",
+            "JOSE DA SILVA ",
+            " ",
+            "",
+            "+",
+            "@",
+        ]
+    ),
 )
 
 

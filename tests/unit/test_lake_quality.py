@@ -20,23 +20,37 @@ def _lake(monkeypatch, tmp_path):
 
 
 def _batch() -> pl.DataFrame:
-    return pl.DataFrame({
-        "transaction_id": ["t0", "t1", "t2", "t2", None, "t5", "t6"],
-        "cpf": ["529.982.247-25", "52998224726", "11144477735", "111.111.111-11", "11144477735", None, "1234"],
-        "type": ["PIX", "TED", "PIX_ROUBADO", "BOLETO", "PIX", "SAQUE", "DOC"],
-        "amount_cents": [100, 0, 250, 10, 999, 5, 7],
-        "booked_month": ["2026-01", "2026-01", "2026-01", "2026-1", "2026-02", "2026-02", "2026-03"],
-    })
+    return pl.DataFrame(
+        {
+            "transaction_id": ["t0", "t1", "t2", "t2", None, "t5", "t6"],
+            "cpf": [
+                "529.982.247-25",
+                "52998224726",
+                "11144477735",
+                "111.111.111-11",
+                "11144477735",
+                None,
+                "1234",
+            ],
+            "type": ["PIX", "TED", "PIX_ROUBADO", "BOLETO", "PIX", "SAQUE", "DOC"],
+            "amount_cents": [100, 0, 250, 10, 999, 5, 7],
+            "booked_month": ["2026-01", "2026-01", "2026-01", "2026-1", "2026-02", "2026-02", "2026-03"],
+        }
+    )
 
 
-SUITE = q.Suite("tx", (
-    q.not_null("transaction_id"),
-    q.unique("transaction_id"),
-    q.valid_cpf("cpf"),
-    q.in_set("type", TRANSACTION_TYPES, name="enum:type"),
-    q.between("amount_cents", min=1),
-    q.regex("booked_month", r"^\d{4}-\d{2}$"),
-), table="silver.transactions")
+SUITE = q.Suite(
+    "tx",
+    (
+        q.not_null("transaction_id"),
+        q.unique("transaction_id"),
+        q.valid_cpf("cpf"),
+        q.in_set("type", TRANSACTION_TYPES, name="enum:type"),
+        q.between("amount_cents", min=1),
+        q.regex("booked_month", r"^\d{4}-\d{2}$"),
+    ),
+    table="silver.transactions",
+)
 
 
 def test_split_keeps_every_row_and_names_every_failing_check():
@@ -71,15 +85,19 @@ def test_split_of_a_clean_batch_returns_it_whole_and_an_empty_bad_frame_of_the_s
 
 
 def test_enum_and_cpf_rules_reject():
-    good, bad = q.split_valid(pl.DataFrame({"type": ["PIX", "XPTO"], "cpf": ["529.982.247-25", "529.982.247-24"]}),
-                              q.Suite("s", (q.in_set("type", TRANSACTION_TYPES), q.valid_cpf("cpf"))))
+    good, bad = q.split_valid(
+        pl.DataFrame({"type": ["PIX", "XPTO"], "cpf": ["529.982.247-25", "529.982.247-24"]}),
+        q.Suite("s", (q.in_set("type", TRANSACTION_TYPES), q.valid_cpf("cpf"))),
+    )
     assert good.height == 1 and bad["_checks"].to_list() == [["in_set:type", "cpf:cpf"]]
 
 
 def test_gx_engine_agrees_with_polars_engine():
     df = _batch()
-    assert [a.equals(b) for a, b in zip(q.split_valid(df, SUITE), q.split_valid(df, SUITE, engine="gx"),
-                                        strict=True)] == [True, True]
+    assert [
+        a.equals(b)
+        for a, b in zip(q.split_valid(df, SUITE), q.split_valid(df, SUITE, engine="gx"), strict=True)
+    ] == [True, True]
 
 
 def test_gx_engine_agrees_on_a_larger_random_batch():
@@ -87,13 +105,15 @@ def test_gx_engine_agrees_on_a_larger_random_batch():
 
     rng = np.random.default_rng(7)
     n = 3000
-    df = pl.DataFrame({
-        "transaction_id": [f"t{i}" for i in rng.integers(0, 2900, n)],
-        "type": rng.choice([*TRANSACTION_TYPES[:4], "BAD"], n).tolist(),
-        "amount_cents": rng.integers(-5, 1000, n),
-        "booked_month": rng.choice(["2026-01", "2026-13x"], n).tolist(),
-        "cpf": rng.choice(["52998224725", "52998224724", None], n).tolist(),
-    })
+    df = pl.DataFrame(
+        {
+            "transaction_id": [f"t{i}" for i in rng.integers(0, 2900, n)],
+            "type": rng.choice([*TRANSACTION_TYPES[:4], "BAD"], n).tolist(),
+            "amount_cents": rng.integers(-5, 1000, n),
+            "booked_month": rng.choice(["2026-01", "2026-13x"], n).tolist(),
+            "cpf": rng.choice(["52998224725", "52998224724", None], n).tolist(),
+        }
+    )
     p_good, p_bad = q.split_valid(df, SUITE)
     g_good, g_bad = q.split_valid(df, SUITE, engine="gx")
     assert p_bad.height > 0 and p_good.height > 0
@@ -103,12 +123,18 @@ def test_gx_engine_agrees_on_a_larger_random_batch():
 def test_suite_from_catalog_checks_required_columns_and_primary_key():
     s = q.suite_for("silver.transactions", [q.in_set("credit_debit_type", ["CREDITO", "DEBITO"])])
     df = pl.concat([transactions(["a", "b"]), transactions(["b"])]).with_columns(
-        pl.when(pl.col("transaction_id") == "a").then(pl.lit("X")).otherwise(pl.col("credit_debit_type"))
-        .alias("credit_debit_type"))
+        pl.when(pl.col("transaction_id") == "a")
+        .then(pl.lit("X"))
+        .otherwise(pl.col("credit_debit_type"))
+        .alias("credit_debit_type")
+    )
     good, bad = q.split_valid(df, s)
     assert good.height == 0
-    assert bad["_checks"].to_list() == [["in_set:credit_debit_type"], ["unique_pk:transaction_id"],
-                                        ["unique_pk:transaction_id"]]
+    assert bad["_checks"].to_list() == [
+        ["in_set:credit_debit_type"],
+        ["unique_pk:transaction_id"],
+        ["unique_pk:transaction_id"],
+    ]
 
 
 def test_split_and_quarantine_writes_bad_rows_and_is_idempotent():
@@ -147,8 +173,9 @@ def test_referential():
     parents = pl.DataFrame({"account_id": ["acc-1", "acc-2"]})
     ok = table_checks.referential(transactions(["t1"]), "account_id", parents)
     assert ok.passed
-    bad = table_checks.referential(transactions(["t1"]).with_columns(account_id=pl.lit("acc-9")),
-                                   "account_id", parents)
+    bad = table_checks.referential(
+        transactions(["t1"]).with_columns(account_id=pl.lit("acc-9")), "account_id", parents
+    )
     assert not bad.passed and bad.metadata["sample"] == [{"account_id": "acc-9"}]
 
 

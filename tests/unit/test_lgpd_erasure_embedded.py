@@ -45,7 +45,14 @@ def platform(tmp_path_factory):
 
         export_day(datetime.now(UTC).date(), settings)
         feast_online(settings)
-        yield {"c": c, "s": settings, "admin": admin, "auditor": auditor, "person": person, "control": control}
+        yield {
+            "c": c,
+            "s": settings,
+            "admin": admin,
+            "auditor": auditor,
+            "person": person,
+            "control": control,
+        }
 
 
 def test_access_export_and_explanations(platform):
@@ -53,17 +60,31 @@ def test_access_export_and_explanations(platform):
     r = c.post("/lgpd/requests", json={"kind": "access"}, headers=auth(p["access"]))
     assert r.status_code == 201 and r.json()["status"] == "done"
     rq = r.json()
-    assert (r.json()["deadline_at"][:10] > r.json()["received_at"][:10])
-    z = zipfile.ZipFile(io.BytesIO(c.get(f"/lgpd/requests/{rq['id']}/export", headers=auth(p["access"])).content))
+    assert r.json()["deadline_at"][:10] > r.json()["received_at"][:10]
+    z = zipfile.ZipFile(
+        io.BytesIO(c.get(f"/lgpd/requests/{rq['id']}/export", headers=auth(p["access"])).content)
+    )
     names = z.namelist()
-    assert {"subject.json", "sql.json", "audit_events.json", "lake.json", "features_online.json",
-            "decisions.json", "consents.json"} <= set(names)
+    assert {
+        "subject.json",
+        "sql.json",
+        "audit_events.json",
+        "lake.json",
+        "features_online.json",
+        "decisions.json",
+        "consents.json",
+    } <= set(names)
     assert any(n.startswith("documents/") for n in names)
     sql = json.loads(z.read("sql.json"))
     assert sql["users"][0]["cpf"] == p["cpf"] and len(sql["pix_keys"]) == 2 and len(sql["transfers"]) == 3
     lake = json.loads(z.read("lake.json"))
-    assert {"bronze.serasa_scores", "silver.customers", "silver.transactions", "gold.credit_features",
-            "quarantine.rows"} <= set(lake)
+    assert {
+        "bronze.serasa_scores",
+        "silver.customers",
+        "silver.transactions",
+        "gold.credit_features",
+        "quarantine.rows",
+    } <= set(lake)
     assert json.loads(z.read("features_online.json")), "Feast online rows are exported"
     decisions = json.loads(z.read("decisions.json"))
     credit = [d for d in decisions if d["service"] == "credit"]
@@ -102,8 +123,13 @@ def test_erasure_reaches_every_store(platform):
     needles, control = identities(s, p), identities(s, ctl)
     before = search_everything(s, needles)
     assert len(before["hits"]) > 10  # the search does see the person before erasure
-    assert min(delta.version(t, s) for t in ("bronze.serasa_scores", "silver.customers",
-                                              "gold.transaction_features")) >= 1
+    assert (
+        min(
+            delta.version(t, s)
+            for t in ("bronze.serasa_scores", "silver.customers", "gold.transaction_features")
+        )
+        >= 1
+    )
     assert online_values(s, needles["customer_pk"])[0] is not None
     r = c.post("/lgpd/requests", json={"kind": "erasure"}, headers=auth(p["access"]))
     assert r.status_code == 201 and r.json()["status"] == "received"
@@ -117,15 +143,27 @@ def test_erasure_reaches_every_store(platform):
     assert out["status"] == "done" and counts["documents"]["objects_deleted"] == 1
     assert counts["audit_store"]["events_redacted"] >= 5
     assert counts["lake"]["bronze.serasa_scores"]["deleted"] == 1
-    assert counts["lake"]["silver.transactions"] == {"deleted": 1, "redacted": 1,
-                                                     "files_removed": counts["lake"]["silver.transactions"]["files_removed"]}
+    assert counts["lake"]["silver.transactions"] == {
+        "deleted": 1,
+        "redacted": 1,
+        "files_removed": counts["lake"]["silver.transactions"]["files_removed"],
+    }
     assert sum(counts["feast_online"].values()) >= 2 and counts["sql"]["pix_keys"] == 2
     after = search_everything(s, needles)
     assert after["hits"] == [], after["hits"]
-    assert after["lake_files"] > 10 and after["lake_versions"] >= 10 and before["lake_versions"] > after["lake_versions"]
+    assert (
+        after["lake_files"] > 10
+        and after["lake_versions"] >= 10
+        and before["lake_versions"] > after["lake_versions"]
+    )
     ctl_hits = search_everything(s, control)["hits"]
-    for store in ("sql users", "logs audit_events", "lake silver.customers", "lake bronze.serasa_scores",
-                  "feast sqlite file"):
+    for store in (
+        "sql users",
+        "logs audit_events",
+        "lake silver.customers",
+        "lake bronze.serasa_scores",
+        "feast sqlite file",
+    ):
         assert any(h.startswith(store) for h in ctl_hits), store
     assert online_values(s, needles["customer_pk"]) == [None, None]
     assert online_values(s, control["customer_pk"])[0] is not None

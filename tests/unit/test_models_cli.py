@@ -43,21 +43,40 @@ def _german_like_csv(path):
     history = rng.choice(["critical", "existing paid", "delayed", "all paid"], n)
     purpose = rng.choice(["car", "furniture", "radio/tv", "education", "business"], n)
     age = rng.integers(19, 75, n)
-    logit = (-1.2 + 0.03 * duration + 0.00008 * amount - 0.02 * (age - 35)
-             + np.select([checking == "<0", checking == "no checking"], [1.2, -1.0], 0.0)
-             + np.where(history == "critical", -0.6, 0.0) + np.where(history == "delayed", 0.8, 0.0))
+    logit = (
+        -1.2
+        + 0.03 * duration
+        + 0.00008 * amount
+        - 0.02 * (age - 35)
+        + np.select([checking == "<0", checking == "no checking"], [1.2, -1.0], 0.0)
+        + np.where(history == "critical", -0.6, 0.0)
+        + np.where(history == "delayed", 0.8, 0.0)
+    )
     bad = rng.random(n) < 1 / (1 + np.exp(-logit))
-    df = pd.DataFrame({"duration": duration, "credit_amount": amount, "checking_status": checking,
-                       "credit_history": history, "purpose": purpose, "age": age,
-                       "class": np.where(bad, 2, 1)})
+    df = pd.DataFrame(
+        {
+            "duration": duration,
+            "credit_amount": amount,
+            "checking_status": checking,
+            "credit_history": history,
+            "purpose": purpose,
+            "age": age,
+            "class": np.where(bad, 2, 1),
+        }
+    )
     df.loc[rng.random(n) < 0.1, "age"] = np.nan
     df.to_csv(path, index=False)
 
 
 def _run(args, home):
     env = dict(os.environ, COFRE_HOME=str(home), OMP_NUM_THREADS="1")
-    proc = subprocess.run([sys.executable, "-m", "cofre.cli", "models", "train-credit", *args],
-                          capture_output=True, text=True, env=env, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cofre.cli", "models", "train-credit", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1]), proc
 
@@ -65,8 +84,21 @@ def _run(args, home):
 def test_train_credit_cli_mixed_csv(tmp_path):
     csv = tmp_path / "mixed.csv"
     _mixed_csv(csv)
-    out, proc = _run(["--csv", str(csv), "--target", "status", "--positive", "bad", "--json", "--no-mlflow",
-                      "--monotone", "x1=+1"], tmp_path)
+    out, proc = _run(
+        [
+            "--csv",
+            str(csv),
+            "--target",
+            "status",
+            "--positive",
+            "bad",
+            "--json",
+            "--no-mlflow",
+            "--monotone",
+            "x1=+1",
+        ],
+        tmp_path,
+    )
     assert set(out) >= {"auc", "ks", "gini", "brier", "folds"} and len(out["folds"]) == 5
     assert out["auc"] > 0.7 and 0 < out["brier"] < 0.25
     assert {"auc", "ks", "gini", "brier"} <= set(out["folds"][0])
@@ -85,8 +117,22 @@ def _run_in_process(args, home, monkeypatch):
 def test_train_credit_cli_german_like_numeric_target(tmp_path, monkeypatch):
     csv = tmp_path / "german.csv"
     _german_like_csv(csv)
-    res = _run_in_process(["--csv", str(csv), "--target", "class", "--positive", "2", "--json", "--no-mlflow",
-                           "--monotone", "duration=+1"], tmp_path, monkeypatch)
+    res = _run_in_process(
+        [
+            "--csv",
+            str(csv),
+            "--target",
+            "class",
+            "--positive",
+            "2",
+            "--json",
+            "--no-mlflow",
+            "--monotone",
+            "duration=+1",
+        ],
+        tmp_path,
+        monkeypatch,
+    )
     assert res.exit_code == 0, res.stderr
     out = json.loads(res.stdout.strip().splitlines()[-1])
     assert out["auc"] > 0.7 and len(out["folds"]) == 5
@@ -95,9 +141,13 @@ def test_train_credit_cli_german_like_numeric_target(tmp_path, monkeypatch):
 def test_train_credit_cli_bad_input(tmp_path, monkeypatch):
     csv = tmp_path / "mixed.csv"
     _mixed_csv(csv)
-    res = _run_in_process(["--csv", str(csv), "--target", "nope", "--positive", "bad", "--no-mlflow"],
-                          tmp_path, monkeypatch)
+    res = _run_in_process(
+        ["--csv", str(csv), "--target", "nope", "--positive", "bad", "--no-mlflow"], tmp_path, monkeypatch
+    )
     assert res.exit_code == 2 and "target column" in res.stderr
-    res = _run_in_process(["--csv", str(csv), "--target", "status", "--positive", "bad", "--no-mlflow",
-                           "--monotone", "x1=up"], tmp_path, monkeypatch)
+    res = _run_in_process(
+        ["--csv", str(csv), "--target", "status", "--positive", "bad", "--no-mlflow", "--monotone", "x1=up"],
+        tmp_path,
+        monkeypatch,
+    )
     assert res.exit_code == 2 and "--monotone" in res.stderr

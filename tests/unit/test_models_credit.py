@@ -75,7 +75,15 @@ def test_score_mapping_and_bands():
     assert np.all(np.diff(s) <= 0) and s.min() >= 0 and s.max() <= 1000
     assert pd_to_score(1 / 21)[()] == 600
     assert [band(x) for x in (0, 300, 301, 500, 501, 700, 701, 1000)] == [
-        "baixo", "baixo", "regular", "regular", "bom", "bom", "muito bom", "muito bom"]
+        "baixo",
+        "baixo",
+        "regular",
+        "regular",
+        "bom",
+        "bom",
+        "muito bom",
+        "muito bom",
+    ]
     with pytest.raises(ValueError):
         band(1001)
 
@@ -90,8 +98,12 @@ def test_adverse_reasons_in_portuguese(model, data):
     assert reasons, "a very risky applicant must get adverse reasons"
     assert all(r.score_points >= 1 for r in reasons)
     sentences = {r.sentence for r in reasons}
-    assert sentences & {"Atrasos recentes em parcelas de empréstimo", "Uso frequente do cheque especial",
-                        "Pontuação de crédito no bureau baixa", "Atraso longo no pagamento de parcelas"}
+    assert sentences & {
+        "Atrasos recentes em parcelas de empréstimo",
+        "Uso frequente do cheque especial",
+        "Pontuação de crédito no bureau baixa",
+        "Atraso longo no pagamento de parcelas",
+    }
     out = model.predict_frame(bad)
     assert out.loc[0, "band"] in ("baixo", "regular", "bom", "muito bom")
     assert out.loc[0, "reasons"]
@@ -133,11 +145,20 @@ def test_bad_inputs_are_rejected(data):
 
 
 def test_encoder_drops_ids_and_handles_unseen():
-    df = pd.DataFrame({"customer_id": [f"C{i}" for i in range(100)], "row_id": range(100),
-                       "x": np.arange(100.0), "cat": ["a", "b"] * 50, "const": 1})
+    df = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(100)],
+            "row_id": range(100),
+            "x": np.arange(100.0),
+            "cat": ["a", "b"] * 50,
+            "const": 1,
+        }
+    )
     enc = TabularEncoder().fit(df)
     assert set(enc.plan_.dropped) == {"customer_id", "row_id", "const"}
-    out = enc.transform(pd.DataFrame({"customer_id": ["Z"], "row_id": [1], "x": [None], "cat": ["zzz"], "const": [1]}))
+    out = enc.transform(
+        pd.DataFrame({"customer_id": ["Z"], "row_id": [1], "x": [None], "cat": ["zzz"], "const": [1]})
+    )
     assert out.shape == (1, 2) and np.isnan(out).all()
 
 

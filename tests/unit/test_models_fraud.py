@@ -33,8 +33,10 @@ def _one_openmp_thread():
 def test_hash_matches_sklearn_feature_hasher():
     df = pl.DataFrame({"device_id": ["d1", "d2", None, "d1"], "mcc": ["5411", None, "5999", "5411"]})
     got = hash_categoricals(df, ["device_id", "mcc"], 2**10)
-    tokens = [[f"device_id={d}" for d in [r[0]] if d is not None] + [f"mcc={m}" for m in [r[1]] if m is not None]
-              for r in df.rows()]
+    tokens = [
+        [f"device_id={d}" for d in [r[0]] if d is not None] + [f"mcc={m}" for m in [r[1]] if m is not None]
+        for r in df.rows()
+    ]
     want = FeatureHasher(n_features=2**10, input_type="string", alternate_sign=False).transform(tokens)
     assert (got != want).nnz == 0
     codes = bucket_codes(df, ["device_id", "mcc"], 128)
@@ -50,10 +52,13 @@ def _brute_force(score, fraud, amount, c: CostParams, cands):
         if tr > tb:
             continue
         d = decide(score, tr, tb)
-        cost = (amount[fraud & (d == "approve")].sum()
-                + (d == "review").sum() * c.review_cost_cents + ((d == "review") & ~fraud).sum() * c.review_friction_cents
-                + amount[fraud & (d == "review")].sum() * (100 - c.review_catch_pct) / 100
-                + ((d == "block") & ~fraud).sum() * c.block_friction_cents)
+        cost = (
+            amount[fraud & (d == "approve")].sum()
+            + (d == "review").sum() * c.review_cost_cents
+            + ((d == "review") & ~fraud).sum() * c.review_friction_cents
+            + amount[fraud & (d == "review")].sum() * (100 - c.review_catch_pct) / 100
+            + ((d == "block") & ~fraud).sum() * c.block_friction_cents
+        )
         if best is None or cost < best[2] - 1e-9:
             best = (tr, tb, cost)
     return best
@@ -119,8 +124,11 @@ _TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
 
 
 @settings(max_examples=300, deadline=None)
-@given(col=st.sampled_from(["counterparty_pk", "channel", "type", "credit_debit_type"]),
-       value=st.one_of(st.none(), _TEXT), n_buckets=st.sampled_from([2, 7, 128, 255]))
+@given(
+    col=st.sampled_from(["counterparty_pk", "channel", "type", "credit_debit_type"]),
+    value=st.one_of(st.none(), _TEXT),
+    n_buckets=st.sampled_from([2, 7, 128, 255]),
+)
 def test_bucket_code_equals_bucket_codes(col, value, n_buckets):
     want = bucket_codes(pl.DataFrame({col: [value]}, schema={col: pl.String}), [col], n_buckets)[0, 0]
     got = bucket_code(col, value, n_buckets)
@@ -166,8 +174,11 @@ def test_score_row_equals_predict_frame(model, split):
     for row in rows + [{**rows[0], "amount_cents": "7"}]:
         want = model.predict_frame(pd.DataFrame([row])).iloc[0]
         got = model.score_row(row)
-        assert got == {"fraud_probability": float(want["fraud_probability"]), "decision": str(want["decision"]),
-                       "reasons": str(want["reasons"])}
+        assert got == {
+            "fraud_probability": float(want["fraud_probability"]),
+            "decision": str(want["decision"]),
+            "reasons": str(want["reasons"]),
+        }
         decisions.add(got["decision"])
         sk = model.clf.predict_proba(assemble(pd.DataFrame([row]))[0])[0, 1]  # scikit-learn itself
         assert got["fraud_probability"] == float(sk)

@@ -43,8 +43,9 @@ IS_CAT = np.array([False, False, True, False, False, False, True, True])
 @pytest.fixture(scope="module")
 def categorical_model():
     X, y = _data(3000, 0)
-    clf = HistGradientBoostingClassifier(max_iter=60, max_leaf_nodes=15, categorical_features=IS_CAT,
-                                         random_state=0).fit(X, y)
+    clf = HistGradientBoostingClassifier(
+        max_iter=60, max_leaf_nodes=15, categorical_features=IS_CAT, random_state=0
+    ).fit(X, y)
     return clf, CompiledHGB(clf)
 
 
@@ -56,8 +57,11 @@ def numeric_model():
 
 
 def _rows(n_features: int):
-    values = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64),
-                       st.integers(-3, 130).map(float), st.sampled_from([0.0, -0.0, 1.0, 2.0, np.nan]))
+    values = st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True, width=64),
+        st.integers(-3, 130).map(float),
+        st.sampled_from([0.0, -0.0, 1.0, 2.0, np.nan]),
+    )
     return hnp.arrays(np.float64, st.tuples(st.integers(1, 40), st.just(n_features)), elements=values)
 
 
@@ -103,7 +107,9 @@ def test_equal_with_categories_that_are_not_small_integers():
     rng = np.random.default_rng(4)
     X = np.column_stack([rng.normal(size=2000), rng.choice([-5.5, 3.25, 1000.0, 7.0], 2000)])
     y = (X[:, 1] == 3.25) ^ (rng.random(2000) < 0.2)
-    clf = HistGradientBoostingClassifier(max_iter=20, categorical_features=[False, True], random_state=0).fit(X, y)
+    clf = HistGradientBoostingClassifier(max_iter=20, categorical_features=[False, True], random_state=0).fit(
+        X, y
+    )
     compiled = CompiledHGB(clf)
     assert compiled.code_table is None
     Z = X[:300].copy()

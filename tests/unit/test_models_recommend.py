@@ -32,7 +32,7 @@ def _one_openmp_thread():
 
 
 def test_price_instalment():
-    assert price_instalment(1_000_000, Decimal("0.02"), 12) == 94_560     # R$ 10.000, 2 % a.m., 12x -> R$ 945,60
+    assert price_instalment(1_000_000, Decimal("0.02"), 12) == 94_560  # R$ 10.000, 2 % a.m., 12x -> R$ 945,60
     assert price_instalment(120_000, Decimal("0"), 12) == 10_000
     with pytest.raises(ValueError):
         price_instalment(1000, Decimal("0.01"), 0)
@@ -43,8 +43,8 @@ def test_profiles():
     assert investor_profile(q((0, 0, 0, 0, 0)), 0.2, 0.1, TODAY) == "conservador"
     assert investor_profile(q((2, 2, 2, 1, 2)), 0.2, 0.1, TODAY) == "moderado"
     assert investor_profile(q((3, 3, 3, 3, 3)), 0.2, 0.1, TODAY) == "arrojado"
-    assert investor_profile(q((3, 3, 3, 3, 3)), 0.01, 0.1, TODAY) == "moderado"       # behaviour caps
-    assert investor_profile(q((3, 3, 3, 3, 0)), 0.2, 0.1, TODAY) == "conservador"      # no reserve
+    assert investor_profile(q((3, 3, 3, 3, 3)), 0.01, 0.1, TODAY) == "moderado"  # behaviour caps
+    assert investor_profile(q((3, 3, 3, 3, 0)), 0.2, 0.1, TODAY) == "conservador"  # no reserve
     assert investor_profile(Questionnaire((3, 3, 3, 3, 3), dt.date(2024, 1, 1)), 0.2, 0.1, TODAY) is None
     with pytest.raises(ValueError):
         Questionnaire((9, 0, 0, 0, 0), TODAY)
@@ -67,7 +67,9 @@ def _allowed(c: Customer, o) -> bool:
     """Independent statement of the rules (not the code under test)."""
     p = BY_CODE[o.product]
     if p.kind == "investment":
-        return c.profile is not None and p.risk <= MAX_RISK[c.profile] and c.balance_cents >= p.min_amount_cents
+        return (
+            c.profile is not None and p.risk <= MAX_RISK[c.profile] and c.balance_cents >= p.min_amount_cents
+        )
     budget = int(Decimal(c.monthly_income_cents) * Decimal("0.3")) - c.existing_instalments_cents
     ok = c.credit_score >= p.min_score and p.min_amount_cents <= o.amount_cents <= p.max_amount_cents
     ok &= (not p.needs_payroll or c.payroll_eligible) and (not p.needs_card or c.has_card)
@@ -96,6 +98,7 @@ def test_simulation_deterministic_and_only_eligible(world):
     pd.testing.assert_frame_equal(simulate_offers(make_customers(3000, seed=5), seed=5), ev)
     rows = list(cu.itertuples(index=False))
     from models.recommend.simulate_offers import customer_of
+
     for e in ev.sample(300, random_state=0).itertuples(index=False):
         c = customer_of(rows[e.cust_idx])
         assert e.product in {o.product for o in eligible_offers(c)}
@@ -114,7 +117,10 @@ def test_a_ranker_that_loses_to_popularity_is_not_served(world):
 
     cu, _, train, hold, model = world
     good = choose_ranking(model, cu, hold, 3)
-    assert model.ranking == "model" and good["ndcg_at_3"] == good["learnt_ndcg_at_3"] > good["baseline_ndcg_at_3"]
+    assert (
+        model.ranking == "model"
+        and good["ndcg_at_3"] == good["learnt_ndcg_at_3"] > good["baseline_ndcg_at_3"]
+    )
 
     bad = fit_ranker(cu, train.assign(accepted=~train["accepted"].astype(bool)), seed=0)
     bad.popularity = model.popularity  # the baseline from the true acceptance
@@ -122,11 +128,21 @@ def test_a_ranker_that_loses_to_popularity_is_not_served(world):
     assert bad.ranking == "popularity" and "did not beat" in bad.metadata["ranking_reason"]
     assert m["learnt_ndcg_at_3"] < m["baseline_ndcg_at_3"] == m["ndcg_at_3"]
     assert m["precision_at_3"] == m["baseline_precision_at_3"]
-    c = Customer(customer_id="c1", profile=PROFILES[-1], credit_score=900, monthly_income_cents=2_000_000,
-                 existing_instalments_cents=0, balance_cents=50_000_000, has_card=True, payroll_eligible=True)
+    c = Customer(
+        customer_id="c1",
+        profile=PROFILES[-1],
+        credit_score=900,
+        monthly_income_cents=2_000_000,
+        existing_instalments_cents=0,
+        balance_cents=50_000_000,
+        has_card=True,
+        payroll_eligible=True,
+    )
     recs = bad.recommend(c, {col: 1.0 for col in CUSTOMER_COLS}, 5)
     assert recs and all(_allowed(c, o) for o, _ in recs)
-    assert [s for _, s in recs] == sorted((model.popularity.get(o.product, 0.0) for o, _ in recs), reverse=True)
+    assert [s for _, s in recs] == sorted(
+        (model.popularity.get(o.product, 0.0) for o, _ in recs), reverse=True
+    )
     assert pickle.loads(pickle.dumps(bad)).ranking == "popularity"
 
 

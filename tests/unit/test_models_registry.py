@@ -48,9 +48,16 @@ def test_champion_challenger_promotion(tmp_registry):
     def log(model, data_versions):
         auc = binary_report(y, model.predict_pd(hold))["auc"]
         res = registry.log_training_run(
-            "credit", model, params={"n": len(train)}, metrics={"auc": auc}, card_md="# card\n",
-            data_versions=data_versions, data_fingerprint=data_fingerprint(train),
-            holdout=("auc", auc, fp), settings=s)
+            "credit",
+            model,
+            params={"n": len(train)},
+            metrics={"auc": auc},
+            card_md="# card\n",
+            data_versions=data_versions,
+            data_fingerprint=data_fingerprint(train),
+            holdout=("auc", auc, fp),
+            settings=s,
+        )
         return res, auc
 
     mediocre = fit_credit_model(train.iloc[:300], TARGET, True, monotone=MONOTONE, seed=0, max_iter=20)
@@ -68,8 +75,17 @@ def test_champion_challenger_promotion(tmp_registry):
     assert str(client.get_model_version_by_alias("credit", "challenger").version) == "2"
 
     # a better model on a DIFFERENT holdout: the champion is re-evaluated on the new holdout
-    better, metrics, r3 = train_and_log(df, TARGET, True, monotone=MONOTONE, holdout_frac=0.25, seed=0,
-                                        data_versions={"gold.credit_features": 5}, show_progress=False, settings=s)
+    better, metrics, r3 = train_and_log(
+        df,
+        TARGET,
+        True,
+        monotone=MONOTONE,
+        holdout_frac=0.25,
+        seed=0,
+        data_versions={"gold.credit_features": 5},
+        show_progress=False,
+        settings=s,
+    )
     assert r3.promoted and "re-evaluated" in r3.decision and r3.champion_metric < metrics["auc"]
     mv = client.get_model_version_by_alias("credit", "champion")
     assert str(mv.version) == "3" and mv.tags["holdout_metric"] == "auc"
@@ -77,12 +93,17 @@ def test_champion_challenger_promotion(tmp_registry):
     run = client.get_run(r3.run_id)
     assert json.loads(run.data.params["data_versions"]) == {"gold.credit_features": 5}
     assert "data_fingerprint" in run.data.tags
-    arts = {a.path for a in client.list_artifacts(r3.run_id)} | {a.path for a in client.list_artifacts(r3.run_id, "plots")}
+    arts = {a.path for a in client.list_artifacts(r3.run_id)} | {
+        a.path for a in client.list_artifacts(r3.run_id, "plots")
+    }
     assert {"model_card.md", "metadata.json", "plots/roc.png", "plots/reliability.png"} <= arts
 
     champ = registry.load_champion("credit", s)
-    assert registry.load_champion("credit", s) is champ          # loaded once
-    assert champ.metadata["registry_version"] == "3" and champ.metadata["features"] == better.metadata["features"]
+    assert registry.load_champion("credit", s) is champ  # loaded once
+    assert (
+        champ.metadata["registry_version"] == "3"
+        and champ.metadata["features"] == better.metadata["features"]
+    )
     np.testing.assert_array_equal(champ.predict_pd(hold), better.predict_pd(hold))
 
 

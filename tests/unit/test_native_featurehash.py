@@ -52,7 +52,9 @@ def string_frames(draw):
     n_cols = draw(st.integers(1, 4))
     n_rows = draw(st.integers(1, 25))
     # polars 2.1 panics exporting a column name containing NUL (its bug, not ours): names avoid it.
-    names = draw(st.lists(TEXT.filter(lambda s: s and "\x00" not in s), min_size=n_cols, max_size=n_cols, unique=True))
+    names = draw(
+        st.lists(TEXT.filter(lambda s: s and "\x00" not in s), min_size=n_cols, max_size=n_cols, unique=True)
+    )
     return {c: draw(st.lists(st.none() | TEXT, min_size=n_rows, max_size=n_rows)) for c in names}
 
 
@@ -107,7 +109,9 @@ def test_numeric_columns_follow_dict_rule(n_rows, data, n_features, alternate_si
     strs = data.draw(st.lists(st.none() | TEXT, min_size=n_rows, max_size=n_rows))
     bools = data.draw(st.lists(st.none() | st.booleans(), min_size=n_rows, max_size=n_rows))
     cols = {"amount": ints, "score": floats, "kind": strs, "flag": bools}
-    df = pl.DataFrame(cols, schema={"amount": pl.Int64, "score": pl.Float64, "kind": pl.String, "flag": pl.Boolean})
+    df = pl.DataFrame(
+        cols, schema={"amount": pl.Int64, "score": pl.Float64, "kind": pl.String, "flag": pl.Boolean}
+    )
     ref_cols = dict(cols, flag=[None if b is None else int(b) for b in bools])
     want = reference(ref_cols, n_features, alternate_sign)
     assert_same(cn.feature_hash(df, n_features, alternate_sign), want)
@@ -179,5 +183,7 @@ def test_many_blocks_of_mixed_short_long_and_null_strings(n_features, threads):
         values = ["".join(rng.choice(alphabet, k)) for k in lengths[rng.permutation(n)][:n]]
         cols[name] = [None if rng.random() < 0.05 else v for v in values]
     want = reference(cols, n_features, True)
-    got = cn.feature_hash(pl.DataFrame(cols, schema={c: pl.String for c in cols}), n_features, threads=threads)
+    got = cn.feature_hash(
+        pl.DataFrame(cols, schema={c: pl.String for c in cols}), n_features, threads=threads
+    )
     assert_same(got, want)

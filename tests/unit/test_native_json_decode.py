@@ -15,8 +15,14 @@ from pipelines.common import conform
 from pipelines.open_finance.transforms import ACCOUNT_TX, CARD_TX, CONTEXT
 
 S = pl.String
-SHAPE = pl.Struct({"s": S, "n": pl.Int64, "b": pl.Boolean,
-                   "o": pl.Struct({"x": S, "k": pl.Int64, "in": pl.Struct({"z": pl.Boolean})})})
+SHAPE = pl.Struct(
+    {
+        "s": S,
+        "n": pl.Int64,
+        "b": pl.Boolean,
+        "o": pl.Struct({"x": S, "k": pl.Int64, "in": pl.Struct({"z": pl.Boolean})}),
+    }
+)
 
 text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
 ints = st.integers(min_value=-(2**63), max_value=2**63 - 1)
@@ -29,10 +35,25 @@ def _field(own: st.SearchStrategy) -> st.SearchStrategy:
 
 
 inner = st.fixed_dictionaries({}, optional={"z": _field(st.booleans()), "other": scalar})
-obj = st.fixed_dictionaries({}, optional={"x": _field(text), "k": _field(ints),
-                                          "in": st.one_of(inner, st.none(), scalar), "junk": st.lists(scalar, max_size=2)})
-payload = st.fixed_dictionaries({}, optional={"s": _field(text), "n": _field(ints), "b": _field(st.booleans()),
-                                              "o": st.one_of(obj, obj, st.none(), scalar), "extra": scalar})
+obj = st.fixed_dictionaries(
+    {},
+    optional={
+        "x": _field(text),
+        "k": _field(ints),
+        "in": st.one_of(inner, st.none(), scalar),
+        "junk": st.lists(scalar, max_size=2),
+    },
+)
+payload = st.fixed_dictionaries(
+    {},
+    optional={
+        "s": _field(text),
+        "n": _field(ints),
+        "b": _field(st.booleans()),
+        "o": st.one_of(obj, obj, st.none(), scalar),
+        "extra": scalar,
+    },
+)
 
 
 def _polars(p: pl.Series, dtype: pl.Struct) -> pl.DataFrame | None:
@@ -57,8 +78,10 @@ def _fits(v: object, dt: pl.DataType) -> bool:
 @settings(max_examples=300, deadline=None)
 @given(st.lists(payload, min_size=1, max_size=8), st.booleans())
 def test_native_decoder_equals_polars_or_declines(rows, spaced):
-    p = pl.Series("payload", [json.dumps(r, ensure_ascii=spaced, separators=(", ", ": ") if spaced else (",", ":"))
-                              for r in rows])
+    p = pl.Series(
+        "payload",
+        [json.dumps(r, ensure_ascii=spaced, separators=(", ", ": ") if spaced else (",", ":")) for r in rows],
+    )
     native = conform._native_rows(p, SHAPE)
     if all(_fits(r, SHAPE) for r in rows):
         assert native is not None
@@ -74,8 +97,21 @@ def test_native_decoder_equals_polars_or_declines(rows, spaced):
         assert ref_rows.equals(native)
 
 
-@pytest.mark.parametrize("bad", ['{"s":"a"', '{"s":"a"}x', '[1,2]', '"text"', '{"s":"a","s":"b"}', '{"n":1.0}',
-                                 '{"n":9223372036854775808}', '{"s":"\\ud800"}', '', 'null'])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        '{"s":"a"',
+        '{"s":"a"}x',
+        "[1,2]",
+        '"text"',
+        '{"s":"a","s":"b"}',
+        '{"n":1.0}',
+        '{"n":9223372036854775808}',
+        '{"s":"\\ud800"}',
+        "",
+        "null",
+    ],
+)
 def test_native_decoder_declines_what_it_cannot_type(bad):
     p = pl.Series("payload", ['{"s":"ok"}', bad])
     assert conform._native_rows(p, SHAPE) is None
@@ -83,13 +119,26 @@ def test_native_decoder_declines_what_it_cannot_type(bad):
 
 
 def test_native_decoder_handles_escapes_and_unicode_and_the_lake_shapes():
-    rows = [{"s": 'quote " back \\ nl \n tab \t é ☃ \U0001f600', "o": {"x": "", "in": {"z": False}}}, {}, {"o": None}]
+    rows = [
+        {"s": 'quote " back \\ nl \n tab \t é ☃ \U0001f600', "o": {"x": "", "in": {"z": False}}},
+        {},
+        {"o": None},
+    ]
     for ascii_ in (True, False):
         p = pl.Series("payload", [json.dumps(r, ensure_ascii=ascii_) for r in rows])
         assert conform._native_rows(p, SHAPE).equals(p.str.json_decode(SHAPE).struct.unnest())
-    tx = {"transactionId": "T1", "creditDebitType": "DEBITO", "type": "PIX",
-          "transactionAmount": {"amount": "1.00", "currency": "BRL"}, "transactionDateTime": "2026-01-01T00:00:00Z",
-          "partieCnpjCpf": None, "payeeMCC": 5411, "channel": "APP", "is_new_device": True, "mcc": None}
+    tx = {
+        "transactionId": "T1",
+        "creditDebitType": "DEBITO",
+        "type": "PIX",
+        "transactionAmount": {"amount": "1.00", "currency": "BRL"},
+        "transactionDateTime": "2026-01-01T00:00:00Z",
+        "partieCnpjCpf": None,
+        "payeeMCC": 5411,
+        "channel": "APP",
+        "is_new_device": True,
+        "mcc": None,
+    }
     p = pl.Series("payload", [json.dumps(tx), json.dumps({**tx, "transactionAmount": None})])
     for dtype in (ACCOUNT_TX, CARD_TX, CONTEXT):
         assert conform._native_rows(p, dtype).equals(p.str.json_decode(dtype).struct.unnest())
@@ -109,8 +158,13 @@ def test_native_decoder_reads_string_views_and_large_strings_alike():
     from cofre_native import json_decode
 
     rows = [{"s": "x" * i, "n": i} for i in range(40)] + [{}, {"b": True}]
-    p = pl.concat([pl.Series("payload", [json.dumps(r) for r in rows[:20]]),
-                   pl.Series("payload", [json.dumps(r) for r in rows[20:]])], rechunk=False)
+    p = pl.concat(
+        [
+            pl.Series("payload", [json.dumps(r) for r in rows[:20]]),
+            pl.Series("payload", [json.dumps(r) for r in rows[20:]]),
+        ],
+        rechunk=False,
+    )
     ref = p.str.json_decode(SHAPE).struct.unnest()
     assert conform._native_rows(p, SHAPE).equals(ref)
     assert conform._native_rows(p.slice(7, 25), SHAPE).equals(ref.slice(7, 25))

@@ -73,62 +73,82 @@ def _auth_entry() -> sx.SorobanAuthorizationEntry:
 # Each entry appends one or more operations of a kind (names are for failure messages).
 OPS = {
     "payment": lambda b: b.append_payment_op(OTHER.public_key, USD, "10.5"),
-    "payment_muxed": lambda b: b.append_payment_op(MuxedAccount(OTHER.public_key, 7).account_muxed, Asset.native(), "1"),
+    "payment_muxed": lambda b: b.append_payment_op(
+        MuxedAccount(OTHER.public_key, 7).account_muxed, Asset.native(), "1"
+    ),
     "create_account": lambda b: b.append_create_account_op(OTHER.public_key, "5"),
-    "manage_data": lambda b: b.append_manage_data_op("key", b"value-bytes").append_manage_data_op("gone", None),
+    "manage_data": lambda b: b.append_manage_data_op("key", b"value-bytes").append_manage_data_op(
+        "gone", None
+    ),
     "change_trust": lambda b: b.append_change_trust_op(BRLX, "1000"),
     "path_receive": lambda b: b.append_path_payment_strict_receive_op(
         OTHER.public_key, Asset.native(), "3", USD, "1", [BRLX, Asset.native()]
     ),
     "path_send": lambda b: b.append_path_payment_strict_send_op(OTHER.public_key, USD, "3", BRLX, "1", []),
     "set_options": lambda b: b.append_set_options_op(
-        home_domain="bank.example", master_weight=2, low_threshold=1, med_threshold=2, high_threshold=3,
-        inflation_dest=OTHER.public_key, signer=None,
+        home_domain="bank.example",
+        master_weight=2,
+        low_threshold=1,
+        med_threshold=2,
+        high_threshold=3,
+        inflation_dest=OTHER.public_key,
+        signer=None,
     ).append_ed25519_public_key_signer(OTHER.public_key, 1),
-    "offers": lambda b: b.append_manage_sell_offer_op(USD, BRLX, "5", "1.5", 12)
-    .append_manage_buy_offer_op(BRLX, USD, "5", "0.25")
-    .append_create_passive_sell_offer_op(USD, Asset.native(), "9", "3"),
-    "merge_bump_inflation": lambda b: b.append_account_merge_op(OTHER.public_key)
-    .append_bump_sequence_op(99)
-    .append_inflation_op(),
+    "offers": lambda b: (
+        b.append_manage_sell_offer_op(USD, BRLX, "5", "1.5", 12)
+        .append_manage_buy_offer_op(BRLX, USD, "5", "0.25")
+        .append_create_passive_sell_offer_op(USD, Asset.native(), "9", "3")
+    ),
+    "merge_bump_inflation": lambda b: (
+        b.append_account_merge_op(OTHER.public_key).append_bump_sequence_op(99).append_inflation_op()
+    ),
     "allow_trust": lambda b: _quiet(
         lambda: b.append_allow_trust_op(OTHER.public_key, "BRLTOKEN0001", TrustLineEntryFlag.AUTHORIZED_FLAG)
     ),
-    "claimable": lambda b: b.append_create_claimable_balance_op(
-        USD,
-        "4",
-        [
-            Claimant(OTHER.public_key),
-            Claimant(
-                COSIGNER.public_key,
-                ClaimPredicate.predicate_and(
-                    ClaimPredicate.predicate_not(ClaimPredicate.predicate_before_absolute_time(1_700_000_000)),
-                    ClaimPredicate.predicate_or(
-                        ClaimPredicate.predicate_before_relative_time(60), ClaimPredicate.predicate_unconditional()
+    "claimable": lambda b: (
+        b.append_create_claimable_balance_op(
+            USD,
+            "4",
+            [
+                Claimant(OTHER.public_key),
+                Claimant(
+                    COSIGNER.public_key,
+                    ClaimPredicate.predicate_and(
+                        ClaimPredicate.predicate_not(
+                            ClaimPredicate.predicate_before_absolute_time(1_700_000_000)
+                        ),
+                        ClaimPredicate.predicate_or(
+                            ClaimPredicate.predicate_before_relative_time(60),
+                            ClaimPredicate.predicate_unconditional(),
+                        ),
                     ),
                 ),
-            ),
-        ],
-    )
-    .append_claim_claimable_balance_op(BALANCE_ID)
-    .append_clawback_claimable_balance_op(BALANCE_ID),
-    "sponsorship": lambda b: b.append_begin_sponsoring_future_reserves_op(OTHER.public_key)
-    .append_end_sponsoring_future_reserves_op()
-    .append_revoke_account_sponsorship_op(OTHER.public_key)
-    .append_revoke_trustline_sponsorship_op(OTHER.public_key, USD)
-    .append_revoke_offer_sponsorship_op(OTHER.public_key, 3)
-    .append_revoke_data_sponsorship_op(OTHER.public_key, "key")
-    .append_revoke_claimable_balance_sponsorship_op(BALANCE_ID)
-    .append_revoke_liquidity_pool_sponsorship_op(POOL_ID)
-    .append_revoke_ed25519_public_key_signer_sponsorship_op(OTHER.public_key, COSIGNER.public_key)
-    .append_revoke_hashx_signer_sponsorship_op(OTHER.public_key, bytes(32)),
-    "clawback_flags": lambda b: b.append_clawback_op(USD, OTHER.public_key, "1").append_set_trust_line_flags_op(
-        OTHER.public_key, USD
+            ],
+        )
+        .append_claim_claimable_balance_op(BALANCE_ID)
+        .append_clawback_claimable_balance_op(BALANCE_ID)
     ),
-    "liquidity": lambda b: b.append_liquidity_pool_deposit_op(POOL_ID, "1", "2", "0.5", "2").append_liquidity_pool_withdraw_op(
-        POOL_ID, "1", "0.1", "0.2"
+    "sponsorship": lambda b: (
+        b.append_begin_sponsoring_future_reserves_op(OTHER.public_key)
+        .append_end_sponsoring_future_reserves_op()
+        .append_revoke_account_sponsorship_op(OTHER.public_key)
+        .append_revoke_trustline_sponsorship_op(OTHER.public_key, USD)
+        .append_revoke_offer_sponsorship_op(OTHER.public_key, 3)
+        .append_revoke_data_sponsorship_op(OTHER.public_key, "key")
+        .append_revoke_claimable_balance_sponsorship_op(BALANCE_ID)
+        .append_revoke_liquidity_pool_sponsorship_op(POOL_ID)
+        .append_revoke_ed25519_public_key_signer_sponsorship_op(OTHER.public_key, COSIGNER.public_key)
+        .append_revoke_hashx_signer_sponsorship_op(OTHER.public_key, bytes(32))
     ),
-    "op_source": lambda b: b.append_payment_op(OTHER.public_key, Asset.native(), "1", source=COSIGNER.public_key),
+    "clawback_flags": lambda b: b.append_clawback_op(
+        USD, OTHER.public_key, "1"
+    ).append_set_trust_line_flags_op(OTHER.public_key, USD),
+    "liquidity": lambda b: b.append_liquidity_pool_deposit_op(
+        POOL_ID, "1", "2", "0.5", "2"
+    ).append_liquidity_pool_withdraw_op(POOL_ID, "1", "0.1", "0.2"),
+    "op_source": lambda b: b.append_payment_op(
+        OTHER.public_key, Asset.native(), "1", source=COSIGNER.public_key
+    ),
 }
 
 SOROBAN_OPS = {
@@ -150,7 +170,9 @@ SOROBAN_OPS = {
         auth=[_auth_entry()],
     ),
     "upload": lambda b: b.append_upload_contract_wasm_op(b"\x00asm" + bytes(61)),
-    "create": lambda b: b.append_create_contract_op(bytes(32), OTHER.public_key, [scval.to_int32(-1)], salt=bytes(range(32))),
+    "create": lambda b: b.append_create_contract_op(
+        bytes(32), OTHER.public_key, [scval.to_int32(-1)], salt=bytes(range(32))
+    ),
     "extend": lambda b: b.append_extend_footprint_ttl_op(1234),
     "restore": lambda b: b.append_restore_footprint_op(),
 }
@@ -165,8 +187,18 @@ def _soroban_data() -> sx.SorobanTransactionData:
             durability=sx.ContractDataDurability.PERSISTENT,
         ),
     )
-    rw = sx.LedgerKey(type=sx.LedgerEntryType.ACCOUNT, account=sx.LedgerKeyAccount(Keypair.from_public_key(OTHER.public_key).xdr_account_id()))
-    return SorobanDataBuilder().set_read_only([ro]).set_read_write([rw]).set_resources(1000, 200, 300).set_resource_fee(77).build()
+    rw = sx.LedgerKey(
+        type=sx.LedgerEntryType.ACCOUNT,
+        account=sx.LedgerKeyAccount(Keypair.from_public_key(OTHER.public_key).xdr_account_id()),
+    )
+    return (
+        SorobanDataBuilder()
+        .set_read_only([ro])
+        .set_read_write([rw])
+        .set_resources(1000, 200, 300)
+        .set_resource_fee(77)
+        .build()
+    )
 
 
 def build(
@@ -203,7 +235,9 @@ def build(
 
 
 def check(envelopes, keys, passphrase=PASS):
-    return cn.verify_envelopes([e.to_xdr() if not isinstance(e, str) else e for e in envelopes], passphrase, keys)
+    return cn.verify_envelopes(
+        [e.to_xdr() if not isinstance(e, str) else e for e in envelopes], passphrase, keys
+    )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -231,7 +265,8 @@ def test_matches_stellar_sdk(ops, memo, preconditions, muxed, soroban, cosign, f
     assert cn.envelope_hashes([xdr], PASS) == [te.hash()]
     for sig in te.signatures:
         assert any(
-            Keypair.from_public_key(k).signature_hint() == sig.signature_hint and _sdk_verify(k, te.hash(), sig.signature)
+            Keypair.from_public_key(k).signature_hint() == sig.signature_hint
+            and _sdk_verify(k, te.hash(), sig.signature)
             for k in allowed
         )
     assert cn.verify_envelopes([xdr], PASS, [allowed]) == [True]

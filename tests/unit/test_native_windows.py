@@ -27,10 +27,21 @@ def _case(seed: int, customers: int, rows: int, codes: int, step_h: float):
 
     def events(k: int) -> windows.Events:
         pick = rnd.integers(0, max(rows, 1), k)
-        return windows.Events.of(np.r_[cid[pick] if rows else [], customers + 5].astype(np.int64),
-                                 np.r_[t[pick] - rnd.integers(0, 3, k) * H // 2 if rows else [], 0].astype(np.int64))
+        return windows.Events.of(
+            np.r_[cid[pick] if rows else [], customers + 5].astype(np.int64),
+            np.r_[t[pick] - rnd.integers(0, 3, k) * H // 2 if rows else [], 0].astype(np.int64),
+        )
 
-    return cid, t, amount, np.where(cp_valid, cp, 0), cp_valid, new_device, events(rows // 3), events(rows // 10)
+    return (
+        cid,
+        t,
+        amount,
+        np.where(cp_valid, cp, 0),
+        cp_valid,
+        new_device,
+        events(rows // 3),
+        events(rows // 10),
+    )
 
 
 def _compare(case) -> None:
@@ -38,8 +49,11 @@ def _compare(case) -> None:
     ref = windows.numpy_window_features(*case, W, D, M, max_rows=97)
     assert got.keys() == ref.keys()
     # value columns are compared where their flag says there is a value
-    for flag, col, present in (("max_null", "max_amount", False), ("has_login", "last_login_at", True),
-                               ("has_device_change", "device_change_at", True)):
+    for flag, col, present in (
+        ("max_null", "max_amount", False),
+        ("has_login", "last_login_at", True),
+        ("has_device_change", "device_change_at", True),
+    ):
         np.testing.assert_array_equal(got[flag], ref[flag], err_msg=flag)
         has = got[flag] == present
         np.testing.assert_array_equal(got[col][has], ref[col][has], err_msg=col)
@@ -50,8 +64,13 @@ def _compare(case) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), customers=st.integers(1, 12), rows=st.integers(0, 400),
-       codes=st.integers(1, 30), step_h=st.sampled_from([0.5, 23, 24, 167, 168, 719, 720]))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    customers=st.integers(1, 12),
+    rows=st.integers(0, 400),
+    codes=st.integers(1, 30),
+    step_h=st.sampled_from([0.5, 23, 24, 167, 168, 719, 720]),
+)
 def test_native_windows_equal_numpy(seed, customers, rows, codes, step_h):
     _compare(_case(seed, customers, rows, codes, step_h))
 

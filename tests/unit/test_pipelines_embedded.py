@@ -67,8 +67,9 @@ def test_silver_and_gold_cover_the_world(lake_env):
 
 def test_money_is_exact_and_timestamps_utc(lake_env):
     w = world_frames(lake_env["world"]).get("transactions")
-    s = delta.read("silver.transactions").join(w.select("transaction_id", pl.col("amount_cents").alias("w")),
-                                                on="transaction_id")
+    s = delta.read("silver.transactions").join(
+        w.select("transaction_id", pl.col("amount_cents").alias("w")), on="transaction_id"
+    )
     assert (s["amount_cents"] == s["w"]).all()
     assert (s["amount"].cast(pl.String).str.replace(r"\.", "").cast(pl.Int64) == s["w"]).all()
     assert s.schema["booked_at"] == pl.Datetime("us", "UTC")
@@ -88,11 +89,15 @@ def test_no_cpf_in_clear_below_bronze(lake_env):
 
 def test_features_are_strictly_before_the_transaction(lake_env):
     f = delta.read("gold.transaction_features")
-    tx = delta.read("silver.transactions").select("transaction_id", "customer_pk", "booked_at", "amount_cents")
+    tx = delta.read("silver.transactions").select(
+        "transaction_id", "customer_pk", "booked_at", "amount_cents"
+    )
     # recompute a few rows naively and compare
     sample = f.sort("transaction_id").head(40)
     for row in sample.iter_rows(named=True):
-        hist = tx.filter((pl.col("customer_pk") == row["customer_pk"]) & (pl.col("booked_at") < row["booked_at"]))
+        hist = tx.filter(
+            (pl.col("customer_pk") == row["customer_pk"]) & (pl.col("booked_at") < row["booked_at"])
+        )
         day = hist.filter(pl.col("booked_at") >= row["booked_at"] - pl.duration(hours=24))
         assert row["tx_count_24h"] == day.height
         assert row["tx_sum_cents_24h"] == (day["amount_cents"].sum() or 0)
@@ -117,17 +122,31 @@ def test_rerun_adds_nothing(lake_env):
 def test_checks_fail_on_seeded_bad_data(lake_env, tmp_path, monkeypatch):
     """Copy silver.bureau_scores into a fresh lake with one out-of-range score: the quality check fails."""
     good = delta.read("silver.bureau_scores")
-    bad = pl.concat([good, good.head(1).with_columns(pl.lit(1500, pl.Int16).alias("score"),
-                                                      pl.col("consulted_at").dt.offset_by("1d"))])
+    bad = pl.concat(
+        [
+            good,
+            good.head(1).with_columns(
+                pl.lit(1500, pl.Int16).alias("score"), pl.col("consulted_at").dt.offset_by("1d")
+            ),
+        ]
+    )
     other = tmp_path / "lake2"
     s2 = get_settings().model_copy(update={"lake_uri": str(other)})
     delta.write("silver.bureau_scores", bad, mode="overwrite", settings=s2)
     key = AssetKey(["silver", "bureau_scores"])
-    res = materialize([*ASSETS, *CHECKS], selection=AssetSelection.checks_for_assets(key),
-                      resources=default_resources(str(other), str(lake_env["world"])), raise_on_error=False)
+    res = materialize(
+        [*ASSETS, *CHECKS],
+        selection=AssetSelection.checks_for_assets(key),
+        resources=default_resources(str(other), str(lake_env["world"])),
+        raise_on_error=False,
+    )
     evals = {e.check_name: e.passed for e in res.get_asset_check_evaluations()}
     assert evals.get("quality") is False
     # and the same check passes on the clean table
-    res = materialize([*ASSETS, *CHECKS], selection=AssetSelection.checks_for_assets(key),
-                      resources=default_resources(None, str(lake_env["world"])), raise_on_error=False)
+    res = materialize(
+        [*ASSETS, *CHECKS],
+        selection=AssetSelection.checks_for_assets(key),
+        resources=default_resources(None, str(lake_env["world"])),
+        raise_on_error=False,
+    )
     assert {e.check_name: e.passed for e in res.get_asset_check_evaluations()}.get("quality") is True

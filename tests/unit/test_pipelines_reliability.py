@@ -40,10 +40,12 @@ def _bad_rows(bronze: pl.DataFrame) -> pl.DataFrame:
     src = bronze.head(4).to_dicts()
     import json
 
-    muts = [("BAD-NEG", lambda p: p["transactionAmount"].update(amount="-5.00")),
-            ("BAD-NAN", lambda p: p["transactionAmount"].update(amount="abc")),
-            ("BAD-TS", lambda p: p.pop("transactionDateTime")),
-            ("BAD-ENUM", lambda p: p.update(type="NOT_A_TYPE"))]
+    muts = [
+        ("BAD-NEG", lambda p: p["transactionAmount"].update(amount="-5.00")),
+        ("BAD-NAN", lambda p: p["transactionAmount"].update(amount="abc")),
+        ("BAD-TS", lambda p: p.pop("transactionDateTime")),
+        ("BAD-ENUM", lambda p: p.update(type="NOT_A_TYPE")),
+    ]
     rows = []
     for r, (tid, mut) in zip(src, muts, strict=True):
         p = json.loads(r["payload"])
@@ -60,8 +62,11 @@ def test_malformed_records_are_quarantined_and_good_rows_land(home):
     write_bronze("bronze.open_finance_transactions", _bad_rows(bronze), s)
     # a customer with a malformed CPF in the registry
     w = world_frames(home / "world" / "7")
-    w["customers"] = w["customers"].head(1).with_columns(pl.lit("CUSBAD").alias("customer_id"),
-                                                        pl.lit("12345678900").alias("cpf"))
+    w["customers"] = (
+        w["customers"]
+        .head(1)
+        .with_columns(pl.lit("CUSBAD").alias("customer_id"), pl.lit("12345678900").alias("cpf"))
+    )
     write_bronze("bronze.bank_customers", extract.customers(w, datetime.now(UTC)), s)
 
     assert run_layers(echo=lambda _m: None, world_folder=str(home / "world" / "7"), layers=("silver",))

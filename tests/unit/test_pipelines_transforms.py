@@ -23,9 +23,15 @@ def test_timestamps_parse_to_utc_or_null():
 
 def test_distinct_pseudonymisation_matches_column_pseudonymisation():
     keys = pl.Series("k", ["a@b.com", "A@B.com ", "+5511987654321", None, "a@b.com", "12345678909"] * 3)
-    assert pseudonymise_distinct(keys, "pix_key", key=b"k").to_list() == pseudonymise(keys, "pix_key", key=b"k").to_list()
+    assert (
+        pseudonymise_distinct(keys, "pix_key", key=b"k").to_list()
+        == pseudonymise(keys, "pix_key", key=b"k").to_list()
+    )
     names = pl.Series("n", ["José  da Silva", "JOSE DA SILVA", None])
-    assert pseudonymise_distinct(names, "name", key=b"k").to_list() == pseudonymise(names, "name", key=b"k").to_list()
+    assert (
+        pseudonymise_distinct(names, "name", key=b"k").to_list()
+        == pseudonymise(names, "name", key=b"k").to_list()
+    )
 
 
 def _naive_features(tx: pl.DataFrame, logins: pl.DataFrame) -> pl.DataFrame:
@@ -36,31 +42,69 @@ def _naive_features(tx: pl.DataFrame, logins: pl.DataFrame) -> pl.DataFrame:
     out = lf.select("transaction_id")
     for w in ("1h", "24h", "7d", "30d"):
         r = lf.rolling("booked_at", period=w, closed="left", group_by="customer_pk").agg(
-            pl.len().alias("n"), pl.col("amount_cents").sum().alias("s"), pl.col("amount_cents").max().alias("m"))
+            pl.len().alias("n"),
+            pl.col("amount_cents").sum().alias("s"),
+            pl.col("amount_cents").max().alias("m"),
+        )
         out = out.with_columns(r["n"].alias(f"tx_count_{w}"), r["s"].alias(f"tx_sum_cents_{w}"))
         if w == "30d":
             out = out.with_columns(r["m"].alias("max_amount_cents_30d"))
     rows = lf.to_dicts()
     for w, d in (("24h", timedelta(hours=24)), ("7d", timedelta(days=7)), ("30d", timedelta(days=30))):
-        out = out.with_columns(pl.Series(f"distinct_counterparties_{w}", [
-            len({x["counterparty_pk"] for x in rows if x["customer_pk"] == r["customer_pk"]
-                 and r["booked_at"] - d <= x["booked_at"] < r["booked_at"] and x["counterparty_pk"] is not None})
-            for r in rows]))
+        out = out.with_columns(
+            pl.Series(
+                f"distinct_counterparties_{w}",
+                [
+                    len(
+                        {
+                            x["counterparty_pk"]
+                            for x in rows
+                            if x["customer_pk"] == r["customer_pk"]
+                            and r["booked_at"] - d <= x["booked_at"] < r["booked_at"]
+                            and x["counterparty_pk"] is not None
+                        }
+                    )
+                    for r in rows
+                ],
+            )
+        )
     first = pl.col("booked_at").min().over("customer_pk", "counterparty_pk")
-    out = out.with_columns(lf.select((pl.col("counterparty_pk").is_not_null() & (pl.col("booked_at") == first))
-                                     .alias("is_first_time_counterparty")))
+    out = out.with_columns(
+        lf.select(
+            (pl.col("counterparty_pk").is_not_null() & (pl.col("booked_at") == first)).alias(
+                "is_first_time_counterparty"
+            )
+        )
+    )
     lg = logins.sort("at")
-    dev = pl.concat([lg.filter("is_new_device").select("customer_pk", pl.col("at").alias("d")),
-                     lf.filter("is_new_device").select("customer_pk", pl.col("booked_at").alias("d"))]).sort("d")
-    t = (lf.select("transaction_id", "customer_pk", "booked_at").sort("booked_at")
-         .join_asof(lg.select("customer_pk", pl.col("at").alias("l")), left_on="booked_at", right_on="l",
-                    by="customer_pk", allow_exact_matches=False)
-         .join_asof(dev, left_on="booked_at", right_on="d", by="customer_pk", allow_exact_matches=False)
-         .select("transaction_id", ((pl.col("booked_at") - pl.col("l")).dt.total_seconds() / 60.0)
-                 .alias("minutes_since_last_login"),
-                 ((pl.col("booked_at") - pl.col("d")).dt.total_seconds() / 60.0).alias("minutes_since_device_change")))
-    return out.join(t, on="transaction_id").with_columns(pl.col("^tx_count_.*$").fill_null(0).cast(pl.Int32),
-                                                          pl.col("^tx_sum_.*$").fill_null(0))
+    dev = pl.concat(
+        [
+            lg.filter("is_new_device").select("customer_pk", pl.col("at").alias("d")),
+            lf.filter("is_new_device").select("customer_pk", pl.col("booked_at").alias("d")),
+        ]
+    ).sort("d")
+    t = (
+        lf.select("transaction_id", "customer_pk", "booked_at")
+        .sort("booked_at")
+        .join_asof(
+            lg.select("customer_pk", pl.col("at").alias("l")),
+            left_on="booked_at",
+            right_on="l",
+            by="customer_pk",
+            allow_exact_matches=False,
+        )
+        .join_asof(dev, left_on="booked_at", right_on="d", by="customer_pk", allow_exact_matches=False)
+        .select(
+            "transaction_id",
+            ((pl.col("booked_at") - pl.col("l")).dt.total_seconds() / 60.0).alias("minutes_since_last_login"),
+            ((pl.col("booked_at") - pl.col("d")).dt.total_seconds() / 60.0).alias(
+                "minutes_since_device_change"
+            ),
+        )
+    )
+    return out.join(t, on="transaction_id").with_columns(
+        pl.col("^tx_count_.*$").fill_null(0).cast(pl.Int32), pl.col("^tx_sum_.*$").fill_null(0)
+    )
 
 
 def test_transaction_features_equal_naive_windows():
@@ -77,10 +121,22 @@ def test_transaction_features_equal_naive_windows():
         t = t0 + timedelta(seconds=rnd.randint(0, 10**6))
         for n in range(250 if c != "c4" else 3):
             t += timedelta(minutes=rnd.choice([0, 0, 1, 30, 59, 60, 300, 1440, 4000, 20000]))  # ties included
-            rows.append({"transaction_id": f"{c}-{n}", "customer_pk": c, "booked_at": t, "booked_month": "2025-01",
-                         "amount_cents": rnd.randint(1, 10**6), "credit_debit_type": "DEBITO", "type": "PIX",
-                         "channel": "APP", "counterparty_pk": rnd.choice(["k1", "k2", "k3", "k4", "k5", None]),
-                         "is_new_device": rnd.random() < 0.05, "is_fraud": False, "fraud_scenario": None})
+            rows.append(
+                {
+                    "transaction_id": f"{c}-{n}",
+                    "customer_pk": c,
+                    "booked_at": t,
+                    "booked_month": "2025-01",
+                    "amount_cents": rnd.randint(1, 10**6),
+                    "credit_debit_type": "DEBITO",
+                    "type": "PIX",
+                    "channel": "APP",
+                    "counterparty_pk": rnd.choice(["k1", "k2", "k3", "k4", "k5", None]),
+                    "is_new_device": rnd.random() < 0.05,
+                    "is_fraud": False,
+                    "fraud_scenario": None,
+                }
+            )
             if rnd.random() < 0.4:
                 at = t - timedelta(minutes=rnd.choice([0, 1, 90, 3000]))  # some logins at the tx instant
                 logins.append({"customer_pk": c, "at": at, "is_new_device": rnd.random() < 0.2})
@@ -110,8 +166,11 @@ def test_transaction_features_equal_naive_windows():
 
     now = datetime.now(UTC)
     txs = tx.with_columns(signed_amount_cents=pl.col("amount_cents"), source=pl.lit("ACCOUNT"))
-    built = {"gold.transaction_features": fast, "gold.customer_day": customer_day(txs, now),
-             "gold.counterparty_pairs": counterparty_pairs(txs, now)}
+    built = {
+        "gold.transaction_features": fast,
+        "gold.customer_day": customer_day(txs, now),
+        "gold.counterparty_pairs": counterparty_pairs(txs, now),
+    }
     assert set(built) == ONE_ROW_PER_KEY
     for name, df in built.items():
         keys = list(get_table(name).primary_key)
@@ -140,14 +199,28 @@ def test_json_decode_streams_batches_and_falls_back_row_by_row(monkeypatch):
 
     monkeypatch.setattr(conform, "_JSON_CHUNK", 2)
     dtype = pl.Struct({"a": pl.String, "n": pl.Int64})
-    df = pl.DataFrame({"record_id": ["1", "2", "3", "4", "5"],
-                       "payload": ['{"a":"x","n":1}', '{"n":2}', '{"a":"z"}', '{"a":"line\\nbreak","n":4}',
-                                   '{"a":"w","n":5,"extra":true}']})
+    df = pl.DataFrame(
+        {
+            "record_id": ["1", "2", "3", "4", "5"],
+            "payload": [
+                '{"a":"x","n":1}',
+                '{"n":2}',
+                '{"a":"z"}',
+                '{"a":"line\\nbreak","n":4}',
+                '{"a":"w","n":5,"extra":true}',
+            ],
+        }
+    )
     for frame in (df, df.lazy()):
         out = conform.decode(frame, dtype).collect()
         assert out.columns == ["record_id", "a", "n"]
-        assert out.sort("record_id").rows() == [("1", "x", 1), ("2", None, 2), ("3", "z", None), ("4", "line\nbreak", 4),
-                                                ("5", "w", 5)]
+        assert out.sort("record_id").rows() == [
+            ("1", "x", 1),
+            ("2", None, 2),
+            ("3", "z", None),
+            ("4", "line\nbreak", 4),
+            ("5", "w", 5),
+        ]
     empty = conform.decode(df.head(0).lazy(), dtype).collect()
     assert empty.columns == ["record_id", "a", "n"] and empty.height == 0
 
@@ -158,9 +231,17 @@ def test_customer_time_order_one_key_or_two_gives_the_same_order():
     from pipelines.gold.transforms import _by_customer_time
 
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
-    df = pl.DataFrame({"_code": pl.Series([2, 0, 1, 0, 2, 1], dtype=pl.UInt32),
-                       "booked_at": [t0 + timedelta(minutes=m) for m in (5, 9, 1, 3, 2, 7)]})
+    df = pl.DataFrame(
+        {
+            "_code": pl.Series([2, 0, 1, 0, 2, 1], dtype=pl.UInt32),
+            "booked_at": [t0 + timedelta(minutes=m) for m in (5, 9, 1, 3, 2, 7)],
+        }
+    )
     want = df.sort("_code", "booked_at")
     assert _by_customer_time(df).equals(want)
-    far = df.with_columns(pl.col("booked_at") + pl.Series([timedelta(days=20_000 * 365 * i) for i in range(6)]))
-    assert _by_customer_time(far).equals(far.sort("_code", "booked_at"))  # too wide for one key: two-column sort
+    far = df.with_columns(
+        pl.col("booked_at") + pl.Series([timedelta(days=20_000 * 365 * i) for i in range(6)])
+    )
+    assert _by_customer_time(far).equals(
+        far.sort("_code", "booked_at")
+    )  # too wide for one key: two-column sort

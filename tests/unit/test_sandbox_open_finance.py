@@ -91,8 +91,12 @@ def test_every_endpoint_for_every_customer_validates_against_the_spec(index, set
                 bills = await client.card_bills(cid, cc)
                 await client._call("GET", f"{CARDS}/accounts/{cc}/limits", consent_id=cid)
                 await client._call("GET", f"{CARDS}/accounts/{cc}/transactions-current", consent_id=cid)
-                await client._call("GET", f"{CARDS}/accounts/{cc}/bills/{bills[0].billId}/transactions",
-                                   consent_id=cid, params={"page-size": 5})
+                await client._call(
+                    "GET",
+                    f"{CARDS}/accounts/{cc}/bills/{bills[0].billId}/transactions",
+                    consent_id=cid,
+                    params={"page-size": 5},
+                )
             for loan in await client.loans(cid):
                 await client.loan(cid, loan.contractId)
                 await client.loan_instalments(cid, loan.contractId)
@@ -102,7 +106,9 @@ def test_every_endpoint_for_every_customer_validates_against_the_spec(index, set
             await client.get_consent(cid)
 
     run(scenario())
-    templates = {re.sub(r"(accounts|contracts|consents|bills)/[^/]+", r"\1/{id}", p) for _, p, _ in rec.validated}
+    templates = {
+        re.sub(r"(accounts|contracts|consents|bills)/[^/]+", r"\1/{id}", p) for _, p, _ in rec.validated
+    }
     assert len(templates) >= 20, sorted(templates)
     assert len(rec.validated) > 20 * 10
     assert rec.statuses() == {200, 201, 204}
@@ -135,8 +141,13 @@ def test_error_responses_validate_and_carry_the_interaction_id(index, settings):
         with pytest.raises(Exception) as err:
             await client.transactions(cid, own, index.today - timedelta(days=400), index.today)
         assert getattr(err.value, "status", None) == 422
-        r = await client._call("GET", f"{ACCOUNTS}/accounts/{own}/transactions", consent_id=cid, ok=(422,),
-                               params={"fromBookingDate": "2026-01-01"})
+        r = await client._call(
+            "GET",
+            f"{ACCOUNTS}/accounts/{own}/transactions",
+            consent_id=cid,
+            ok=(422,),
+            params={"fromBookingDate": "2026-01-01"},
+        )
         assert r.json()["errors"][0]["code"] == "PARAMETRO_NAO_INFORMADO"
         # 422 on consents: DELETE twice; bad expiration on create
         await client.revoke_consent(cid)
@@ -146,8 +157,17 @@ def test_error_responses_validate_and_carry_the_interaction_id(index, settings):
             await client.create_consent(cpfs[0], ["ACCOUNTS_READ"], expiration="2000-01-01T00:00:00Z")
         assert getattr(err.value, "status", None) == 422
         # 400 on consents: a permission outside the enum
-        r = await client._call("POST", f"{CONSENTS}/consents", ok=(400,), json={"data": {
-            "loggedUser": {"document": {"identification": cpfs[0], "rel": "CPF"}}, "permissions": ["NOPE"]}})
+        r = await client._call(
+            "POST",
+            f"{CONSENTS}/consents",
+            ok=(400,),
+            json={
+                "data": {
+                    "loggedUser": {"document": {"identification": cpfs[0], "rel": "CPF"}},
+                    "permissions": ["NOPE"],
+                }
+            },
+        )
         assert r.json()["errors"][0]["code"] == "PARAMETRO_INVALIDO"
 
     run(scenario())
@@ -167,11 +187,16 @@ def test_pagination_follows_links_to_every_world_row(index, settings, world):
             cust = index.customer_by_cpf[cpf]["customer_id"]
             cid = (await client.create_consent(cpf, ALL_DATA)).consentId
             accounts = await client.accounts(cid)
-            assert sorted(a.accountId for a in accounts) == sorted(a["account_id"] for a in index.accounts_by_customer[cust])
+            assert sorted(a.accountId for a in accounts) == sorted(
+                a["account_id"] for a in index.accounts_by_customer[cust]
+            )
             for acc in accounts:
                 got = await client.transactions(cid, acc.accountId, start, today)
-                want = tx.filter((tx["account_id"] == acc.accountId)
-                                 & (tx["booked_at"].dt.date() >= start) & (tx["booked_at"].dt.date() <= today))
+                want = tx.filter(
+                    (tx["account_id"] == acc.accountId)
+                    & (tx["booked_at"].dt.date() >= start)
+                    & (tx["booked_at"].dt.date() <= today)
+                )
                 assert len(got) == want.height and len(got) > 4
                 assert {t.transactionId for t in got} == set(want["transaction_id"])
                 assert sum(t.transactionAmount.cents for t in got) == want["amount_cents"].sum()
@@ -181,7 +206,9 @@ def test_pagination_follows_links_to_every_world_row(index, settings, world):
                 want = tx.filter(tx["credit_card_account_id"] == card.creditCardAccountId)
                 assert {t.transactionId for t in got} == set(want["transaction_id"])
             loans = await client.loans(cid)
-            assert sorted(x.contractId for x in loans) == sorted(x["contract_id"] for x in index.loans_by_customer.get(cust, []))
+            assert sorted(x.contractId for x in loans) == sorted(
+                x["contract_id"] for x in index.loans_by_customer.get(cust, [])
+            )
             for loan in loans:
                 pay = await client.loan_payments(cid, loan.contractId)
                 inst = index.instalments[loan.contractId]
@@ -252,7 +279,9 @@ def test_consent_expiry(index, settings):
         clock.advance(30 * 86400)  # past 2026-09-20
         with pytest.raises(ConsentExpiredError):
             await client.accounts(consent.consentId)
-        assert (await client.get_consent(consent.consentId)).rejection["reason"]["code"] == "CONSENT_MAX_DATE_REACHED"
+        assert (await client.get_consent(consent.consentId)).rejection["reason"][
+            "code"
+        ] == "CONSENT_MAX_DATE_REACHED"
 
     run(scenario())
 
@@ -268,8 +297,12 @@ def test_sandbox_is_deterministic_given_the_world(world, settings):
             cid = (await client.create_consent(cpf, ALL_DATA)).consentId
             out.append(cid)
             for acc in await client.accounts(cid):
-                r = await client._call("GET", f"{ACCOUNTS}/accounts/{acc.accountId}/transactions", consent_id=cid,
-                                       params={"fromBookingDate": "2026-01-01", "toBookingDate": "2026-10-31"})
+                r = await client._call(
+                    "GET",
+                    f"{ACCOUNTS}/accounts/{acc.accountId}/transactions",
+                    consent_id=cid,
+                    params={"fromBookingDate": "2026-01-01", "toBookingDate": "2026-10-31"},
+                )
                 out.append(r.json())
         await client.aclose()
         del transport
@@ -282,15 +315,26 @@ def test_data_token_without_consent_scope_is_refused(index, settings):
     app = create_app(index, settings)
 
     async def scenario():
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://of.cofre.local") as http:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="https://of.cofre.local"
+        ) as http:
             creds = (settings.client_id, settings.client_secret.get_secret_value())
-            tok = (await http.post("/token", data={"grant_type": "client_credentials", "scope": "consents"},
-                                   auth=creds)).json()["access_token"]
-            r = await http.get(f"{ACCOUNTS}/accounts", headers={
-                "Authorization": f"Bearer {tok}", "x-fapi-interaction-id": "d78fc4e5-37ca-4da3-adf2-9b082bf92280"})
+            tok = (
+                await http.post(
+                    "/token", data={"grant_type": "client_credentials", "scope": "consents"}, auth=creds
+                )
+            ).json()["access_token"]
+            r = await http.get(
+                f"{ACCOUNTS}/accounts",
+                headers={
+                    "Authorization": f"Bearer {tok}",
+                    "x-fapi-interaction-id": "d78fc4e5-37ca-4da3-adf2-9b082bf92280",
+                },
+            )
             assert r.status_code == 403 and r.json()["errors"][0]["code"] == "CONSENT_NOT_FOUND"
-            r = await http.post("/token", data={"grant_type": "client_credentials", "scope": "consent:urn:x:nope"},
-                                auth=creds)
+            r = await http.post(
+                "/token", data={"grant_type": "client_credentials", "scope": "consent:urn:x:nope"}, auth=creds
+            )
             assert r.status_code == 400 and r.json()["error"] == "invalid_scope"
 
     run(scenario())
@@ -319,15 +363,23 @@ def test_pull_reuses_an_authorised_consent_and_replaces_one_it_cannot_use(index,
         assert len(set(first.values())) == len(cpfs) and not out1.errors
         again, out2 = await pull(first)
         assert again == first  # nothing new asked of the customers
-        assert out2.transactions.frame()["record_id"].sort().equals(out1.transactions.frame()["record_id"].sort())
+        assert (
+            out2.transactions.frame()["record_id"]
+            .sort()
+            .equals(out1.transactions.frame()["record_id"].sort())
+        )
 
         revoked, unknown, narrow, expiring = cpfs
         await client.revoke_consent(first[revoked])
         narrow_id = (await client.create_consent(narrow, PERMISSIONS[:1])).consentId
         soon = (start + timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M:%SZ")
         expiring_id = (await client.create_consent(expiring, PERMISSIONS, expiration=soon)).consentId
-        previous = {revoked: first[revoked], unknown: "urn:cofre:no-such-consent", narrow: narrow_id,
-                    expiring: expiring_id}
+        previous = {
+            revoked: first[revoked],
+            unknown: "urn:cofre:no-such-consent",
+            narrow: narrow_id,
+            expiring: expiring_id,
+        }
         third, out3 = await pull(previous)
         assert not set(third.values()) & (set(previous.values()) | set(first.values()))  # all four replaced
         for cpf in cpfs:

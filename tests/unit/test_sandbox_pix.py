@@ -66,8 +66,12 @@ def make(index, settings, receiver: Receiver | None = None):
     async def fake_sleep(s: float) -> None:
         sleeps.append(s)
 
-    app = create_app(index, settings, webhook_transport=httpx.ASGITransport(app=receiver.app) if receiver else None,
-                     webhook_sleep=fake_sleep)
+    app = create_app(
+        index,
+        settings,
+        webhook_transport=httpx.ASGITransport(app=receiver.app) if receiver else None,
+        webhook_sleep=fake_sleep,
+    )
     client = PixClient.from_settings(settings, app=app)
     rec = SpecRecorder(("/api/",)).attach(client.http)
     return app, client, rec, sleeps
@@ -85,8 +89,13 @@ def test_cob_endpoints_validate_and_carry_a_valid_br_code(index, settings):
     async def scenario():
         for i, key in enumerate(keys[:20]):
             devedor = {"cpf": cpfs[i % len(cpfs)], "nome": "Fulano de Tal"} if i % 2 else None
-            cob = await client.create_cob(key, Decimal(f"{i + 1}.{i:02d}"), devedor=devedor,
-                                          txid=None if i % 3 else f"COFRE{i:025d}", solicitacao="Pedido")
+            cob = await client.create_cob(
+                key,
+                Decimal(f"{i + 1}.{i:02d}"),
+                devedor=devedor,
+                txid=None if i % 3 else f"COFRE{i:025d}",
+                solicitacao="Pedido",
+            )
             code = decode(cob.pixCopiaECola)
             assert code.amount == cob.valor.original == Decimal(f"{i + 1}.{i:02d}")
             assert code.url == cob.location.removeprefix("https://") and code.point_of_initiation == "12"
@@ -117,7 +126,9 @@ def test_received_pix_pagination_reaches_every_world_row(index, settings, world)
     app, client, rec, _ = make(index, settings)
     client.page_size = 17
     tx = world["transactions"]
-    want = tx.filter((tx["type"] == "PIX") & (tx["credit_debit_type"] == "CREDITO") & tx["account_id"].is_not_null())
+    want = tx.filter(
+        (tx["type"] == "PIX") & (tx["credit_debit_type"] == "CREDITO") & tx["account_id"].is_not_null()
+    )
 
     async def scenario():
         got = await client.received_pix(START, END)
@@ -193,13 +204,25 @@ def test_scope_is_enforced(index, settings):
     app = create_app(index, settings)
 
     async def scenario():
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://pix.cofre.local") as http:
-            tok = (await http.post("/token", data={"grant_type": "client_credentials", "scope": "cob.read"},
-                                   auth=(settings.client_id, settings.client_secret.get_secret_value()))).json()
-            r = await http.get("/api/pix", params={"inicio": "2026-01-01T00:00:00Z", "fim": "2026-02-01T00:00:00Z"},
-                               headers={"Authorization": f"Bearer {tok['access_token']}"})
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="https://pix.cofre.local"
+        ) as http:
+            tok = (
+                await http.post(
+                    "/token",
+                    data={"grant_type": "client_credentials", "scope": "cob.read"},
+                    auth=(settings.client_id, settings.client_secret.get_secret_value()),
+                )
+            ).json()
+            r = await http.get(
+                "/api/pix",
+                params={"inicio": "2026-01-01T00:00:00Z", "fim": "2026-02-01T00:00:00Z"},
+                headers={"Authorization": f"Bearer {tok['access_token']}"},
+            )
             assert r.status_code == 403 and r.json()["type"].endswith("/AcessoNegado")
-            r = await http.get("/api/pix", params={"inicio": "2026-01-01T00:00:00Z", "fim": "2026-02-01T00:00:00Z"})
+            r = await http.get(
+                "/api/pix", params={"inicio": "2026-01-01T00:00:00Z", "fim": "2026-02-01T00:00:00Z"}
+            )
             assert r.status_code == 401
 
     run(scenario())

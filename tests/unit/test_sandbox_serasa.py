@@ -30,8 +30,19 @@ def settings(tmp_path):
     return load_settings(home=tmp_path)
 
 
-@pytest.mark.parametrize("score,band", [(0, "baixo"), (300, "baixo"), (301, "regular"), (500, "regular"),
-                                        (501, "bom"), (700, "bom"), (701, "muito_bom"), (1000, "muito_bom")])
+@pytest.mark.parametrize(
+    "score,band",
+    [
+        (0, "baixo"),
+        (300, "baixo"),
+        (301, "regular"),
+        (500, "regular"),
+        (501, "bom"),
+        (700, "bom"),
+        (701, "muito_bom"),
+        (1000, "muito_bom"),
+    ],
+)
 def test_bands(score, band):
     assert band_of(score) == band
 
@@ -73,15 +84,18 @@ def test_scores_for_every_customer_match_the_world_and_the_published_contract(wo
     assert len(responses) == 23
     for resp in responses:
         req = MockRequest("https://serasa.cofre.local", "get", resp.request.url.path)
-        contract.validate_response(req, MockResponse(resp.content, status_code=resp.status_code,
-                                                     content_type="application/json"))
+        contract.validate_response(
+            req, MockResponse(resp.content, status_code=resp.status_code, content_type="application/json")
+        )
 
 
 def test_bearer_token_required(world, settings):
     app = create_app(world, settings)
 
     async def scenario():
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://s.cofre.local") as http:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="https://s.cofre.local"
+        ) as http:
             cpf = world["customers"]["cpf"][0]
             r = await http.get(f"/score/v1/{cpf}")
             assert r.status_code == 401 and r.json()["error"]["code"] == "UNAUTHORIZED"
@@ -89,16 +103,27 @@ def test_bearer_token_required(world, settings):
             assert r.status_code == 401
             r = await http.post("/token", data={"grant_type": "client_credentials"}, auth=("cofre", "wrong"))
             assert r.status_code == 401 and r.json()["error"] == "invalid_client"
-            r = await http.post("/token", data={"grant_type": "password"},
-                                auth=(settings.client_id, settings.client_secret.get_secret_value()))
+            r = await http.post(
+                "/token",
+                data={"grant_type": "password"},
+                auth=(settings.client_id, settings.client_secret.get_secret_value()),
+            )
             assert r.status_code == 400 and r.json()["error"] == "unsupported_grant_type"
             # client id/secret in the form body work too
-            r = await http.post("/token", data={"grant_type": "client_credentials", "client_id": settings.client_id,
-                                                "client_secret": settings.client_secret.get_secret_value()})
+            r = await http.post(
+                "/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": settings.client_id,
+                    "client_secret": settings.client_secret.get_secret_value(),
+                },
+            )
             body = r.json()
             assert r.status_code == 200 and body["token_type"] == "Bearer"
             assert body["expires_in"] == settings.sandbox_token_ttl_s
-            r = await http.get(f"/score/v1/{cpf}", headers={"Authorization": f"Bearer {body['access_token']}"})
+            r = await http.get(
+                f"/score/v1/{cpf}", headers={"Authorization": f"Bearer {body['access_token']}"}
+            )
             assert r.status_code == 200
 
     run(scenario())

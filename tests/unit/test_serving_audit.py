@@ -21,12 +21,19 @@ from serving.audit.chain import GENESIS, link_hash, verify_chain_py
 def env(tmp_path):
     app = create_app(make_settings(tmp_path))
     with TestClient(app) as c:
-        admin, auditor, alice, bob = (register(c, role="admin"), register(c, role="auditor"),
-                                      register(c), register(c))
+        admin, auditor, alice, bob = (
+            register(c, role="admin"),
+            register(c, role="auditor"),
+            register(c),
+            register(c),
+        )
         deposit(c, admin, alice["account_id"], 100_000)
         key = add_key(c, bob, step_up(c, bob), "EVP")
-        r = c.post("/pix/transfers", json={"amount_cents": 1_000, "key": key},
-                   headers=auth(alice["access"], **{"Idempotency-Key": uuid.uuid4().hex}))
+        r = c.post(
+            "/pix/transfers",
+            json={"amount_cents": 1_000, "key": key},
+            headers=auth(alice["access"], **{"Idempotency-Key": uuid.uuid4().hex}),
+        )
         assert r.status_code == 201
         yield c, tmp_path, {"admin": admin, "auditor": auditor, "alice": alice}
 
@@ -36,7 +43,9 @@ def test_chain_verifies_and_names_tampered_event(env):
     r = c.get("/audit/verify", headers=auth(users["auditor"]["access"]))
     status = r.json()
     assert status["ok"] is True and status["length"] >= 5 and status["first_bad_index"] is None
-    decisions = c.get("/logs", params={"action": "decision:fraud"}, headers=auth(users["admin"]["access"])).json()
+    decisions = c.get(
+        "/logs", params={"action": "decision:fraud"}, headers=auth(users["admin"]["access"])
+    ).json()
     assert decisions["count"] == 1 and decisions["events"][0]["model_version"] == "rules-v1"
     # tamper with one event's outcome directly in the log store
     con = sqlite3.connect(home / "logs.db")
@@ -53,7 +62,9 @@ def test_recomputed_hash_breaks_next_link(env):
     # an attacker who rewrites an event's payload and hash still breaks the link to the next event
     ph = hashlib.sha256(b"forged").digest()
     prev = con.execute("SELECT prev_hash FROM audit_events WHERE seq = 2").fetchone()[0]
-    con.execute("UPDATE audit_events SET payload_hash=?, hash=?, redacted=1 WHERE seq=2", (ph, link_hash(prev, ph)))
+    con.execute(
+        "UPDATE audit_events SET payload_hash=?, hash=?, redacted=1 WHERE seq=2", (ph, link_hash(prev, ph))
+    )
     con.commit()
     con.close()
     status = c.get("/audit/verify", headers=auth(users["admin"]["access"])).json()
@@ -73,12 +84,18 @@ def test_logs_require_admin_or_auditor_and_filter(env):
     r = c.get("/logs", headers=auth(users["alice"]["access"]))
     assert r.status_code == 403 and r.json()["code"] == "forbidden"
     assert c.get("/audit/verify", headers=auth(users["alice"]["access"])).status_code == 403
-    body = c.get("/logs", params={"outcome": "201", "limit": 2}, headers=auth(users["admin"]["access"])).json()
+    body = c.get(
+        "/logs", params={"outcome": "201", "limit": 2}, headers=auth(users["admin"]["access"])
+    ).json()
     assert 0 < body["count"] <= 2 and all(e["outcome"] == "201" for e in body["events"])
     actor = body["events"][0]["actor"]
     assert len(actor) == 32 and str(users["alice"]["id"]) != actor  # pseudonym, not the user id
-    assert c.get("/logs", params={"since": "2999-01-01T00:00:00Z"},
-                 headers=auth(users["admin"]["access"])).json()["count"] == 0
+    assert (
+        c.get(
+            "/logs", params={"since": "2999-01-01T00:00:00Z"}, headers=auth(users["admin"]["access"])
+        ).json()["count"]
+        == 0
+    )
 
 
 def _random_chain(n, rng):

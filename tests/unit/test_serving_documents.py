@@ -22,8 +22,9 @@ def client(tmp_path_factory):
 
 
 def _upload(client, user, data, ctype, kind="statement", name="f.pdf"):
-    return client.post("/documents", files={"file": (name, data, ctype)}, data={"kind": kind},
-                       headers=auth(user["access"]))
+    return client.post(
+        "/documents", files={"file": (name, data, ctype)}, data={"kind": kind}, headers=auth(user["access"])
+    )
 
 
 def test_upload_download_owner_only(client):

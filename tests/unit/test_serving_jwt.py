@@ -32,9 +32,17 @@ def user(client):
 def _claims(client, user, **over):
     s = client.app.state.services.settings
     now = int(time.time())
-    c = {"iss": s.jwt_issuer, "aud": s.jwt_audience, "sub": str(user["id"]), "iat": now, "nbf": now,
-         "exp": now + 300, "sid": jwt.decode(user["access"], options={"verify_signature": False})["sid"],
-         "role": "admin", "amr": ["pwd"]}
+    c = {
+        "iss": s.jwt_issuer,
+        "aud": s.jwt_audience,
+        "sub": str(user["id"]),
+        "iat": now,
+        "nbf": now,
+        "exp": now + 300,
+        "sid": jwt.decode(user["access"], options={"verify_signature": False})["sid"],
+        "role": "admin",
+        "amr": ["pwd"],
+    }
     c.update(over)
     return c
 
@@ -67,7 +75,9 @@ def test_alg_none_refused(client, user):
 
 def test_hs256_with_public_key_refused(client, user):
     key = client.app.state.services.keys.active()
-    pem = key.public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = key.public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     # craft the HMAC token by hand: pyjwt refuses to use a PEM key as an HMAC secret
     import hashlib
     import hmac
@@ -75,20 +85,27 @@ def test_hs256_with_public_key_refused(client, user):
     def b64(d: bytes) -> str:
         return base64.urlsafe_b64encode(d).rstrip(b"=").decode()
 
-    signing_input = b64(json.dumps({"alg": "HS256", "kid": key.kid}).encode()) + "." + b64(
-        json.dumps(_claims(client, user)).encode())
+    signing_input = (
+        b64(json.dumps({"alg": "HS256", "kid": key.kid}).encode())
+        + "."
+        + b64(json.dumps(_claims(client, user)).encode())
+    )
     sig = hmac.new(pem, signing_input.encode(), hashlib.sha256).digest()
     _assert_refused(client, signing_input + "." + b64(sig), "algorithm")
 
 
 def test_expired_refused(client, user):
     past = int(time.time()) - 3600
-    _assert_refused(client, _sign(client, _claims(client, user, iat=past, nbf=past, exp=past + 60)), "expired")
+    _assert_refused(
+        client, _sign(client, _claims(client, user, iat=past, nbf=past, exp=past + 60)), "expired"
+    )
 
 
 def test_not_yet_valid_refused(client, user):
     future = int(time.time()) + 3600
-    _assert_refused(client, _sign(client, _claims(client, user, nbf=future, exp=future + 60)), "not yet valid")
+    _assert_refused(
+        client, _sign(client, _claims(client, user, nbf=future, exp=future + 60)), "not yet valid"
+    )
 
 
 def test_wrong_issuer_and_audience_refused(client, user):
@@ -116,8 +133,12 @@ def test_unknown_kid_refused(client, user):
     token = jwt.encode(_claims(client, user), other, algorithm="ES256", headers={"kid": kid})
     _assert_refused(client, token, "unknown key")
     # right kid, wrong key: signature fails
-    token = jwt.encode(_claims(client, user), other, algorithm="ES256",
-                       headers={"kid": client.app.state.services.keys.active().kid})
+    token = jwt.encode(
+        _claims(client, user),
+        other,
+        algorithm="ES256",
+        headers={"kid": client.app.state.services.keys.active().kid},
+    )
     _assert_refused(client, token)
 
 
@@ -179,11 +200,14 @@ def test_jwks_endpoint(client, user):
     assert jwk["alg"] == "ES256" and jwk["kty"] == "EC" and "d" not in jwk
     pub = jwt.PyJWK(jwk).key
     s = client.app.state.services.settings
-    claims = jwt.decode(user["access"], pub, algorithms=["ES256"], audience=s.jwt_audience, issuer=s.jwt_issuer)
+    claims = jwt.decode(
+        user["access"], pub, algorithms=["ES256"], audience=s.jwt_audience, issuer=s.jwt_issuer
+    )
     assert claims["sub"] == str(user["id"])
 
 
 # --- the verified-token cache: only a skipped re-verification, never a weaker check -----------------
+
 
 def test_cached_token_is_refused_once_expired(client, user, monkeypatch):
     from serving.security import tokens as tokens_module

@@ -20,8 +20,8 @@ from serving.fraud.screen import RulesFraudScreen, TransferContext
 from serving.pix.keys import InvalidPixKey, KeyType, normalise
 from serving.security.keys import b64url
 
-NOON_BRT = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)   # 12:00 in Sao Paulo
-NIGHT_BRT = datetime(2026, 3, 10, 6, 0, tzinfo=UTC)   # 03:00 in Sao Paulo
+NOON_BRT = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)  # 12:00 in Sao Paulo
+NIGHT_BRT = datetime(2026, 3, 10, 6, 0, tzinfo=UTC)  # 03:00 in Sao Paulo
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +68,9 @@ def test_key_registration_requires_step_up(client, bank):
     stepped = step_up(client, bank["alice"])
     evp = add_key(client, bank["alice"], stepped, "EVP")
     assert normalise(KeyType.EVP, evp) == evp
-    r = client.post("/pix/keys", json={"key_type": "CPF", "key": cpf_with_digits("987654321")},
-                    headers=auth(stepped))
+    r = client.post(
+        "/pix/keys", json={"key_type": "CPF", "key": cpf_with_digits("987654321")}, headers=auth(stepped)
+    )
     assert r.status_code == 422 and r.json()["code"] == "invalid_pix_key"  # not the holder's CPF
     keys = client.get("/pix/keys", headers=auth(bank["alice"]["access"])).json()
     key_id = next(k["id"] for k in keys if k["key"] == evp)
@@ -80,15 +81,23 @@ def test_key_registration_requires_step_up(client, bank):
 def test_step_up_rejects_bad_signature_and_replayed_challenge(client, bank):
     u = bank["bob"]
     device_id, key = enrol_device(client, u)
-    ch = client.post("/auth/step-up/challenge", json={"device_id": device_id}, headers=auth(u["access"])).json()
+    ch = client.post(
+        "/auth/step-up/challenge", json={"device_id": device_id}, headers=auth(u["access"])
+    ).json()
     other = ec.generate_private_key(ec.SECP256R1())
     bad = b64url(other.sign(ch["challenge"].encode(), ec.ECDSA(hashes.SHA256())))
-    r = client.post("/auth/step-up", json={"challenge_id": ch["challenge_id"], "signature": bad},
-                    headers=auth(u["access"]))
+    r = client.post(
+        "/auth/step-up",
+        json={"challenge_id": ch["challenge_id"], "signature": bad},
+        headers=auth(u["access"]),
+    )
     assert r.status_code == 401 and r.json()["code"] == "invalid_signature"
     good = b64url(key.sign(ch["challenge"].encode(), ec.ECDSA(hashes.SHA256())))
-    r = client.post("/auth/step-up", json={"challenge_id": ch["challenge_id"], "signature": good},
-                    headers=auth(u["access"]))
+    r = client.post(
+        "/auth/step-up",
+        json={"challenge_id": ch["challenge_id"], "signature": good},
+        headers=auth(u["access"]),
+    )
     assert r.status_code == 401 and r.json()["code"] == "invalid_challenge"  # one use only
 
 
@@ -136,10 +145,17 @@ def test_insufficient_funds_is_422_and_replayed(client, bank):
 def test_external_key_goes_to_clearing(client, bank):
     external = str(uuid.uuid4())
     r = _pay(client, bank["alice"], external, 700)
-    assert r.status_code == 201 and r.json()["recipient"] == {"key": external, "key_type": "EVP", "internal": False}
+    assert r.status_code == 201 and r.json()["recipient"] == {
+        "key": external,
+        "key_type": "EVP",
+        "internal": False,
+    }
     services = client.app.state.services
     with services.sessions() as db:
-        assert db.execute(select(Account.balance_cents).where(Account.code == "pix_clearing")).scalar_one() >= 700
+        assert (
+            db.execute(select(Account.balance_cents).where(Account.code == "pix_clearing")).scalar_one()
+            >= 700
+        )
 
 
 def test_fraud_block_is_403_with_reasons(tmp_path):
@@ -154,16 +170,31 @@ def test_fraud_block_is_403_with_reasons(tmp_path):
         assert r.status_code == 403, r.text
         body = r.json()
         assert body["code"] == "blocked_by_fraud_screen"
-        assert set(body["reasons"]) == {"amount_above_history", "first_time_recipient", "night_hours", "new_device"}
+        assert set(body["reasons"]) == {
+            "amount_above_history",
+            "first_time_recipient",
+            "night_hours",
+            "new_device",
+        }
         assert _pay(c, payer, key, 900_000, idem, device="brand-new").json() == body
         assert c.get("/accounts/me", headers=auth(payer["access"])).json()["balance_cents"] == 10_000_000
         assert 'outcome="block"' in c.get("/metrics").text
 
 
 def _ctx(**over):
-    base = dict(user_id=1, amount_cents=10_000, recipient_key="k", recipient_internal=True, at=NOON_BRT,
-                device_id="d", n_past_transfers=10, max_past_amount_cents=20_000, mean_past_amount_cents=8_000,
-                paid_recipient_before=True, device_seen_before=True)
+    base = dict(
+        user_id=1,
+        amount_cents=10_000,
+        recipient_key="k",
+        recipient_internal=True,
+        at=NOON_BRT,
+        device_id="d",
+        n_past_transfers=10,
+        max_past_amount_cents=20_000,
+        mean_past_amount_cents=8_000,
+        paid_recipient_before=True,
+        device_seen_before=True,
+    )
     base.update(over)
     return TransferContext(**base)
 
@@ -173,7 +204,9 @@ def test_rules_screen():
     assert s.score(_ctx()).decision == "approve" and s.score(_ctx()).reasons == []
     d = s.score(_ctx(amount_cents=200_000, device_seen_before=False))
     assert d.decision == "review" and d.probability == pytest.approx(0.7)
-    d = s.score(_ctx(amount_cents=200_000, device_seen_before=False, paid_recipient_before=False, at=NIGHT_BRT))
+    d = s.score(
+        _ctx(amount_cents=200_000, device_seen_before=False, paid_recipient_before=False, at=NIGHT_BRT)
+    )
     assert d.decision == "block" and d.model_version == "rules-v1"
     assert s.score(_ctx(n_past_transfers=0, amount_cents=500_001)).reasons == ["amount_above_history"]
 
@@ -183,8 +216,11 @@ def test_brcode_generate_and_parse(client, bank):
     keys = client.get("/pix/keys", headers=auth(bob["access"])).json()
     items = keys["items"] if isinstance(keys, dict) else keys
     key = next(k for k in items if k["key"] == bank["bob_key"])
-    r = client.post("/pix/brcode", json={"key_id": key["id"], "amount_cents": 12345, "txid": "PED123"},
-                    headers=auth(bob["access"]))
+    r = client.post(
+        "/pix/brcode",
+        json={"key_id": key["id"], "amount_cents": 12345, "txid": "PED123"},
+        headers=auth(bob["access"]),
+    )
     assert r.status_code == 200, r.text
     code = r.json()["brcode"]
     parsed = client.post("/pix/brcode/parse", json={"brcode": code}, headers=auth(bob["access"]))
@@ -204,11 +240,19 @@ def _reference_context(db, user_id, recipient_key, device_id):
     from serving.db.models import Transfer
 
     mine = (Transfer.user_id == user_id) & (Transfer.kind == "pix") & (Transfer.status.in_(("completed",)))
-    n, mx, mean = db.execute(select(func.count(Transfer.id), func.max(Transfer.amount_cents),
-                                    func.avg(Transfer.amount_cents)).where(mine)).one()
-    paid = db.execute(select(Transfer.id).where(mine, Transfer.recipient_key == recipient_key).limit(1)).first()
-    seen = device_id is not None and db.execute(
-        select(Transfer.id).where(mine, Transfer.device_id == device_id).limit(1)).first() is not None
+    n, mx, mean = db.execute(
+        select(
+            func.count(Transfer.id), func.max(Transfer.amount_cents), func.avg(Transfer.amount_cents)
+        ).where(mine)
+    ).one()
+    paid = db.execute(
+        select(Transfer.id).where(mine, Transfer.recipient_key == recipient_key).limit(1)
+    ).first()
+    seen = (
+        device_id is not None
+        and db.execute(select(Transfer.id).where(mine, Transfer.device_id == device_id).limit(1)).first()
+        is not None
+    )
     return int(n or 0), int(mx or 0), int(mean or 0), paid is not None, seen
 
 
@@ -217,10 +261,14 @@ def _reference_facts(db, user_id, at):
     from serving.db.models import Session as LoginSession
     from serving.scoring import core
 
-    login = db.execute(select(func.max(LoginSession.created_at)).where(
-        LoginSession.user_id == user_id, LoginSession.created_at < at)).scalar()
-    device = db.execute(select(func.max(Device.created_at)).where(
-        Device.user_id == user_id, Device.created_at < at)).scalar()
+    login = db.execute(
+        select(func.max(LoginSession.created_at)).where(
+            LoginSession.user_id == user_id, LoginSession.created_at < at
+        )
+    ).scalar()
+    device = db.execute(
+        select(func.max(Device.created_at)).where(Device.user_id == user_id, Device.created_at < at)
+    ).scalar()
     return core.user_cpf_in(db, user_id), login, device
 
 
@@ -234,14 +282,30 @@ def test_one_statement_lookups_equal_the_separate_queries(client, bank):
     enrol_device(client, bob)  # a device enrolment: user facts with a non-null device date
     services = client.app.state.services
     at = datetime(2030, 1, 1, tzinfo=UTC)
-    for user, key, device in [(alice, "bob@example.com", "dev-a"), (alice, "bob@example.com", "dev-z"),
-                              (alice, "nobody@example.com", None), (bob, "x@example.com", "dev-a")]:
+    for user, key, device in [
+        (alice, "bob@example.com", "dev-a"),
+        (alice, "bob@example.com", "dev-z"),
+        (alice, "nobody@example.com", None),
+        (bob, "x@example.com", "dev-a"),
+    ]:
         with services.read_connections() as db:
-            ctx = build_context(db, user_id=user["id"], amount_cents=1, recipient_key=key, recipient_internal=False,
-                                device_id=device, at=at)
+            ctx = build_context(
+                db,
+                user_id=user["id"],
+                amount_cents=1,
+                recipient_key=key,
+                recipient_internal=False,
+                device_id=device,
+                at=at,
+            )
             want = _reference_context(db, user["id"], key, device)
-            got = (ctx.n_past_transfers, ctx.max_past_amount_cents, ctx.mean_past_amount_cents,
-                   ctx.paid_recipient_before, ctx.device_seen_before)
+            got = (
+                ctx.n_past_transfers,
+                ctx.max_past_amount_cents,
+                ctx.mean_past_amount_cents,
+                ctx.paid_recipient_before,
+                ctx.device_seen_before,
+            )
             assert got == want
             for when in (at, NOON_BRT, datetime(2000, 1, 1, tzinfo=UTC)):
                 assert core.user_facts_in(db, user["id"], when) == _reference_facts(db, user["id"], when)

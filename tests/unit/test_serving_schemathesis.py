@@ -32,4 +32,6 @@ def test_no_server_errors(case):
     if case.operation.path == "/auth/logout":
         return  # would revoke the shared session mid-run; covered in test_serving_jwt
     response = case.call(headers={**headers, **(case.headers or {})})
-    assert response.status_code < 500, f"{case.method} {case.path}: {response.status_code} {response.text[:300]}"
+    assert response.status_code < 500, (
+        f"{case.method} {case.path}: {response.status_code} {response.text[:300]}"
+    )

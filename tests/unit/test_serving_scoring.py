@@ -44,10 +44,22 @@ def _write_gold(s, pks: list[str]) -> None:
     delta.append("gold.counterparty_pairs", remap(sg.counterparty_pairs(tx)), s)
     days = [(sg.T0 - timedelta(days=k)).date() for k in range(3, 0, -1)]
     delta.append("gold.customer_day", remap(sg.customer_days(len(pks), days)), s)
-    as_of = [sg.T0.date().replace(year=y, month=m, day=1) for y, m in
-             ((2025, 8), (2025, 9), (2025, 10), (2025, 11), (2025, 12), (2026, 1), (2026, 2), (2026, 3))]
+    as_of = [
+        sg.T0.date().replace(year=y, month=m, day=1)
+        for y, m in (
+            (2025, 8),
+            (2025, 9),
+            (2025, 10),
+            (2025, 11),
+            (2025, 12),
+            (2026, 1),
+            (2026, 2),
+            (2026, 3),
+        )
+    ]
     credit = sg.credit_rows(len(pks), as_of).with_columns(  # riskier with a lower bureau score (+ noise)
-        label_defaulted_6m=(pl.col("score_latest") < 390) | pl.col("score_latest").is_between(451, 452))
+        label_defaulted_6m=(pl.col("score_latest") < 390) | pl.col("score_latest").is_between(451, 452)
+    )
     delta.append("gold.credit_features", remap(credit), s)
 
 
@@ -70,8 +82,11 @@ def env(tmp_path_factory):
             "recommendations": c.get("/recommendations/me", headers=auth(users[0]["access"])),
         }
         no_model = {
-            "fraud": c.post("/fraud/score", json={"amount_cents": 1000, "counterparty_key": "a@b.com"},
-                            headers=auth(users[0]["access"])),
+            "fraud": c.post(
+                "/fraud/score",
+                json={"amount_cents": 1000, "counterparty_key": "a@b.com"},
+                headers=auth(users[0]["access"]),
+            ),
             "suitability": c.get("/suitability/me", headers=auth(users[1]["access"])),
             "ready": c.get("/ready").json(),
         }
@@ -85,8 +100,15 @@ def env(tmp_path_factory):
     runs["recommend"] = train_recommend(s, credit_model=runs["credit"].model, show_progress=False)
     app = create_app(s)
     with TestClient(app) as c:
-        yield {"s": s, "c": c, "users": users, "admin": admin, "no_model": no_model,
-               "no_consent": no_consent, "runs": runs}
+        yield {
+            "s": s,
+            "c": c,
+            "users": users,
+            "admin": admin,
+            "no_model": no_model,
+            "no_consent": no_consent,
+            "runs": runs,
+        }
 
 
 def _events(c, action: str) -> list[dict]:
@@ -126,8 +148,11 @@ def test_models_trained_from_the_lake_are_champions_with_data_versions(env):
         mv = client.get_model_version_by_alias(name, "champion")
         logged = json.loads(client.get_run(mv.run_id).data.params["data_versions"])
         assert {k: v for k, v in logged.items() if k.startswith("gold.")} == run.versions
-    assert set(env["runs"]["fraud"].versions) == {"gold.transaction_features", "gold.customer_day",
-                                                   "gold.counterparty_pairs"}
+    assert set(env["runs"]["fraud"].versions) == {
+        "gold.transaction_features",
+        "gold.customer_day",
+        "gold.counterparty_pairs",
+    }
     ready = env["c"].get("/ready").json()["checks"]["models"]
     assert ready["fraud"].startswith("champion fraud:1") and ready["fraud_screen"].startswith("fraud:1")
 
@@ -141,7 +166,9 @@ def test_suitability_me_scores_from_online_features_and_is_audited(env):
     assert 0 < body["pd"] < 1 and body["model_version"].startswith("credit:1:")
     assert all(isinstance(x["motivo"], str) and x["pontos"] >= 1 for x in body["reasons"])
     # what-if: a much lower bureau score never raises the score (monotone model)
-    worse = c.post("/suitability/score", json={"overrides": {"score_latest": 0}}, headers=auth(u["access"])).json()
+    worse = c.post(
+        "/suitability/score", json={"overrides": {"score_latest": 0}}, headers=auth(u["access"])
+    ).json()
     assert worse["score"] <= body["score"]
     ev = _events(c, "decision:suitability")
     assert ev and ev[-1]["model_version"] == body["model_version"]
@@ -151,8 +178,11 @@ def test_suitability_me_scores_from_online_features_and_is_audited(env):
 
 def test_fraud_score_and_transfers_use_the_champion(env):
     c, u = env["c"], env["users"][5]
-    r = c.post("/fraud/score", json={"amount_cents": 750_000, "counterparty_key": "golpe@example.com"},
-               headers=auth(u["access"], **{"X-Device-ID": "new-phone"}))
+    r = c.post(
+        "/fraud/score",
+        json={"amount_cents": 750_000, "counterparty_key": "golpe@example.com"},
+        headers=auth(u["access"], **{"X-Device-ID": "new-phone"}),
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert 0 <= body["probability"] <= 1 and body["decision"] in {"approve", "review", "block"}
@@ -162,8 +192,11 @@ def test_fraud_score_and_transfers_use_the_champion(env):
     payer, payee = env["users"][6], env["users"][7]
     deposit(c, env["admin"], payer["account_id"], 1_000_000)
     key = add_key(c, payee, step_up(c, payee), "EVP")
-    t = c.post("/pix/transfers", json={"amount_cents": 5_000, "key": key},
-               headers=auth(payer["access"], **{"Idempotency-Key": uuid.uuid4().hex, "X-Device-ID": "d1"}))
+    t = c.post(
+        "/pix/transfers",
+        json={"amount_cents": 5_000, "key": key},
+        headers=auth(payer["access"], **{"Idempotency-Key": uuid.uuid4().hex, "X-Device-ID": "d1"}),
+    )
     assert t.status_code in (201, 403), t.text
     assert _events(c, "decision:fraud")[-1]["model_version"].startswith("fraud:1:")
     assert 'service="fraud_score"' in c.get("/metrics").text
@@ -201,8 +234,11 @@ def test_same_versions_retrain_the_same_fraud_model_bit_for_bit(env):
     pinned = env["runs"]["fraud"].versions
     first = lake.training_set(s, pinned)
     # the lake moves on: a new version of gold.transaction_features
-    extra = delta.read("gold.transaction_features", settings=s).head(5).with_columns(
-        pl.col("transaction_id") + "-late", pl.col("booked_at") + timedelta(days=1))
+    extra = (
+        delta.read("gold.transaction_features", settings=s)
+        .head(5)
+        .with_columns(pl.col("transaction_id") + "-late", pl.col("booked_at") + timedelta(days=1))
+    )
     delta.append("gold.transaction_features", extra, s)
     assert delta.version("gold.transaction_features", s) > pinned["gold.transaction_features"]
     again = lake.training_set(s, pinned)

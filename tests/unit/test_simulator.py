@@ -52,7 +52,11 @@ def test_identifiers_are_valid_and_unique(world):
     docs = pl.concat([world["pix_keys"]["owner_document"], world["transactions"]["counterparty_document"]])
     for d in docs.drop_nulls().unique():
         assert is_valid_cpf(d) if len(d) == 11 else is_valid_cnpj(d), d
-    assert cu["customer_id"].is_unique().all() and cu["email"].is_unique().all() and cu["phone"].is_unique().all()
+    assert (
+        cu["customer_id"].is_unique().all()
+        and cu["email"].is_unique().all()
+        and cu["phone"].is_unique().all()
+    )
     assert world["customers"]["salary_day"].is_between(1, 28).all()
 
 
@@ -63,10 +67,17 @@ def test_pix_keys_typed_correctly_and_unique(world):
         assert pix_key_type(key) == kt
     own = keys.filter(pl.col("customer_id").is_not_null())
     assert own["customer_id"].n_unique() == SMALL.customers  # everybody has at least one key
-    assert own.filter(pl.col("key_type") == "CPF").join(world["customers"], on="customer_id") \
-        .filter(pl.col("key") != pl.col("cpf")).height == 0
-    assert keys.filter(pl.col("customer_id").is_null())["account_id"].null_count() == \
-        keys.filter(pl.col("customer_id").is_null()).height
+    assert (
+        own.filter(pl.col("key_type") == "CPF")
+        .join(world["customers"], on="customer_id")
+        .filter(pl.col("key") != pl.col("cpf"))
+        .height
+        == 0
+    )
+    assert (
+        keys.filter(pl.col("customer_id").is_null())["account_id"].null_count()
+        == keys.filter(pl.col("customer_id").is_null()).height
+    )
 
 
 def test_referential_integrity(world):
@@ -76,7 +87,9 @@ def test_referential_integrity(world):
     a = tx.filter(pl.col("account_id").is_not_null())
     assert a.join(acc, on=["account_id", "customer_id"], how="anti").height == 0
     c = tx.filter(pl.col("credit_card_account_id").is_not_null())
-    assert c.height > 0 and c.join(cards, on=["credit_card_account_id", "customer_id"], how="anti").height == 0
+    assert (
+        c.height > 0 and c.join(cards, on=["credit_card_account_id", "customer_id"], how="anti").height == 0
+    )
     assert (tx["account_id"].is_null() ^ tx["credit_card_account_id"].is_null()).all()
     keyed = tx.filter(pl.col("counterparty_key").is_not_null())
     assert keyed.join(world["pix_keys"], left_on="counterparty_key", right_on="key", how="anti").height == 0
@@ -103,7 +116,10 @@ def test_money_and_enums(world):
     ts = tx["booked_at"].cast(pl.Int64)
     assert ts.min() >= lo and ts.max() < hi
     assert tx.filter(pl.col("type") == "CARTAO")["mcc"].null_count() == 0
-    assert tx.filter(pl.col("type") != "CARTAO")["mcc"].null_count() == tx.filter(pl.col("type") != "CARTAO").height
+    assert (
+        tx.filter(pl.col("type") != "CARTAO")["mcc"].null_count()
+        == tx.filter(pl.col("type") != "CARTAO").height
+    )
 
 
 def test_fraud_labels_only_on_fraud_rows(world):
@@ -120,8 +136,9 @@ def test_fraud_labels_only_on_fraud_rows(world):
 
 
 def test_instalments_consistent_with_defaults(world):
-    inst = world["loan_instalments"].join(world["loans"].select("contract_id", "defaulted_6m", "contracted_at"),
-                                          on="contract_id")
+    inst = world["loan_instalments"].join(
+        world["loans"].select("contract_id", "defaulted_6m", "contracted_at"), on="contract_id"
+    )
     assert (inst.filter(~pl.col("defaulted_6m"))["days_late"] < 90).all()
     bad = inst.filter(pl.col("defaulted_6m") & pl.col("paid_at").is_null())
     worst = bad.group_by("contract_id").agg(pl.col("days_late").max())

@@ -10,28 +10,57 @@ from sklearn.metrics import average_precision_score
 
 from pipelines.sources.simulator import SimConfig, generate_world
 
-FEATURES = ["amt", "hour", "is_credit", "first_cp", "ratio", "s1h", "n1h", "n10m", "cr24h", "nd24h",
-            "is_new_device", "mcc", "type_c", "ch_c"]
+FEATURES = [
+    "amt",
+    "hour",
+    "is_credit",
+    "first_cp",
+    "ratio",
+    "s1h",
+    "n1h",
+    "n10m",
+    "cr24h",
+    "nd24h",
+    "is_new_device",
+    "mcc",
+    "type_c",
+    "ch_c",
+]
 
 
 def window_features(tx: pl.DataFrame) -> pl.DataFrame:
     tx = tx.sort("customer_id", "booked_at")
     roll = {"1h": "n1h", "10m": "n10m"}
-    return tx.with_columns(
-        pl.coalesce("counterparty_key", "counterparty_name", pl.lit("none")).alias("cp"),
-        pl.col("amount_cents").cast(pl.Float64).alias("amt"), pl.lit(1).alias("one"),
-        ((pl.col("booked_at").dt.hour().cast(pl.Int32) - 3) % 24).alias("hour"),
-        (pl.col("credit_debit_type") == "CREDITO").cast(pl.Int32).alias("is_credit"),
-        pl.col("type").cast(pl.Categorical).to_physical().alias("type_c"),
-        pl.col("channel").cast(pl.Categorical).to_physical().alias("ch_c"),
-    ).with_columns(
-        (pl.int_range(pl.len()).over("customer_id", "cp") == 0).alias("first_cp"),
-        pl.col("amt").rolling_mean_by("booked_at", "30d").over("customer_id", "credit_debit_type").alias("m30"),
-        pl.col("amt").rolling_sum_by("booked_at", "1h").over("customer_id").alias("s1h"),
-        *[pl.col("one").rolling_sum_by("booked_at", w).over("customer_id").alias(a) for w, a in roll.items()],
-        pl.col("is_credit").rolling_sum_by("booked_at", "24h").over("customer_id").alias("cr24h"),
-        pl.col("is_new_device").cast(pl.Int32).rolling_sum_by("booked_at", "24h").over("customer_id").alias("nd24h"),
-    ).with_columns((pl.col("amt") / pl.col("m30")).alias("ratio"))
+    return (
+        tx.with_columns(
+            pl.coalesce("counterparty_key", "counterparty_name", pl.lit("none")).alias("cp"),
+            pl.col("amount_cents").cast(pl.Float64).alias("amt"),
+            pl.lit(1).alias("one"),
+            ((pl.col("booked_at").dt.hour().cast(pl.Int32) - 3) % 24).alias("hour"),
+            (pl.col("credit_debit_type") == "CREDITO").cast(pl.Int32).alias("is_credit"),
+            pl.col("type").cast(pl.Categorical).to_physical().alias("type_c"),
+            pl.col("channel").cast(pl.Categorical).to_physical().alias("ch_c"),
+        )
+        .with_columns(
+            (pl.int_range(pl.len()).over("customer_id", "cp") == 0).alias("first_cp"),
+            pl.col("amt")
+            .rolling_mean_by("booked_at", "30d")
+            .over("customer_id", "credit_debit_type")
+            .alias("m30"),
+            pl.col("amt").rolling_sum_by("booked_at", "1h").over("customer_id").alias("s1h"),
+            *[
+                pl.col("one").rolling_sum_by("booked_at", w).over("customer_id").alias(a)
+                for w, a in roll.items()
+            ],
+            pl.col("is_credit").rolling_sum_by("booked_at", "24h").over("customer_id").alias("cr24h"),
+            pl.col("is_new_device")
+            .cast(pl.Int32)
+            .rolling_sum_by("booked_at", "24h")
+            .over("customer_id")
+            .alias("nd24h"),
+        )
+        .with_columns((pl.col("amt") / pl.col("m30")).alias("ratio"))
+    )
 
 
 def test_fraud_learnable_but_not_trivial():

@@ -70,14 +70,26 @@ def test_retry_on_injected_429_and_503_succeeds_and_honours_retry_after(index, s
     async def scenario():
         total = 0
         for cpf in sorted(index.customer_by_cpf):
-            cid = (await client.create_consent(cpf, ["ACCOUNTS_READ", "ACCOUNTS_TRANSACTIONS_READ"])).consentId
+            cid = (
+                await client.create_consent(cpf, ["ACCOUNTS_READ", "ACCOUNTS_TRANSACTIONS_READ"])
+            ).consentId
             for acc in await client.accounts(cid):
-                total += len(await client.transactions(cid, acc.accountId, today - timedelta(days=365), today))
+                total += len(
+                    await client.transactions(cid, acc.accountId, today - timedelta(days=365), today)
+                )
         return total
 
     total = run(scenario())
-    want = sum(len([t for t in index.tx_by_account.get(a, []) if t["booked_at"].date() >= today - timedelta(days=365)])
-               for a in index.accounts)
+    want = sum(
+        len(
+            [
+                t
+                for t in index.tx_by_account.get(a, [])
+                if t["booked_at"].date() >= today - timedelta(days=365)
+            ]
+        )
+        for a in index.accounts
+    )
     assert total == want  # nothing lost to faults
     assert plan.injected > 20 and client.retries == plan.injected
     assert {429, 503} == set(plan.statuses)
@@ -98,8 +110,9 @@ def test_backoff_is_exponential_with_full_jitter(settings):
 def test_retries_exhausted_returns_clear_error(index, settings):
     plan = FaultPlan(fail_first=100)
     sleeps = Sleeps()
-    client = SerasaClient.from_settings(settings, app=serasa_app(WorldIndex(make_world(3, seed=1)), settings,
-                                                                 faults=plan), sleep=sleeps)
+    client = SerasaClient.from_settings(
+        settings, app=serasa_app(WorldIndex(make_world(3, seed=1)), settings, faults=plan), sleep=sleeps
+    )
 
     async def scenario():
         with pytest.raises(UpstreamError) as err:

@@ -31,7 +31,7 @@ def test_fixture_and_domain_cpf_helpers_agree(base):
     assert _cpf_digits(base)[9:] == cpf_check_digits(base)
 
 
-@given(st.integers(min_value=-10**15, max_value=10**15))
+@given(st.integers(min_value=-(10**15), max_value=10**15))
 def test_cents_round_trip(cents):
     assert str_to_cents(cents_to_str(cents)) == cents
 
@@ -66,8 +66,10 @@ def test_world_index_is_deterministic_in_order():
 def test_cli_builds_each_sandbox(tmp_path):
     settings = load_settings(home=tmp_path)
     index = WorldIndex(make_world(2, seed=2))
-    paths = {name: set(build_app(name, index, settings).openapi()["paths"])
-             for name in ("open-finance", "serasa", "pix")}
+    paths = {
+        name: set(build_app(name, index, settings).openapi()["paths"])
+        for name in ("open-finance", "serasa", "pix")
+    }
     assert "/open-banking/accounts/v2/accounts" in paths["open-finance"]
     assert "/score/v1/{cpf}" in paths["serasa"]
     assert "/api/cob/{txid}" in paths["pix"]

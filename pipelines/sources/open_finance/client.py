@@ -58,10 +58,14 @@ class NotFoundError(LookupError):
     """The resource does not exist for this consent (HTTP 404)."""
 
 
-_CONSENT_ERRORS = {"CONSENT_REVOKED": ConsentRevokedError, "CONSENT_EXPIRED": ConsentExpiredError,
-                   "CONSENT_REJECTED": ConsentNotAuthorisedError, "CONSENT_NOT_FOUND": ConsentNotAuthorisedError,
-                   "CONSENT_AWAITING_AUTHORISATION": ConsentNotAuthorisedError,
-                   "PERMISSION_MISSING": ConsentPermissionError}
+_CONSENT_ERRORS = {
+    "CONSENT_REVOKED": ConsentRevokedError,
+    "CONSENT_EXPIRED": ConsentExpiredError,
+    "CONSENT_REJECTED": ConsentNotAuthorisedError,
+    "CONSENT_NOT_FOUND": ConsentNotAuthorisedError,
+    "CONSENT_AWAITING_AUTHORISATION": ConsentNotAuthorisedError,
+    "PERMISSION_MISSING": ConsentPermissionError,
+}
 
 
 class OpenFinanceClient(ApiClient):
@@ -70,20 +74,42 @@ class OpenFinanceClient(ApiClient):
     page_size = 100
     max_pages = 100_000
 
-    def __init__(self, http: httpx.AsyncClient, settings: Settings, tokens: TokenManager | None, *,
-                 clock: Clock | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        settings: Settings,
+        tokens: TokenManager | None,
+        *,
+        clock: Clock | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(http, settings, tokens, **kwargs)
         self.clock = clock
         self._consent_tokens: dict[str, TokenManager] = {}
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, *, world: dict | None = None, app: Any = None,
-                      clock: Clock | None = None, **kwargs: Any) -> OpenFinanceClient:
+    def from_settings(
+        cls,
+        settings: Settings | None = None,
+        *,
+        world: dict | None = None,
+        app: Any = None,
+        clock: Clock | None = None,
+        **kwargs: Any,
+    ) -> OpenFinanceClient:
         from pipelines.sources.open_finance.sandbox import create_app
 
         settings = settings or get_settings()
-        http, tokens = make_http_and_tokens(settings.open_finance_url, create_app, settings, "open-finance.cofre.local",
-                                            world=world, app=app, scope="consents", clock=clock)
+        http, tokens = make_http_and_tokens(
+            settings.open_finance_url,
+            create_app,
+            settings,
+            "open-finance.cofre.local",
+            world=world,
+            app=app,
+            scope="consents",
+            clock=clock,
+        )
         return cls(http, settings, tokens, clock=clock, **kwargs)
 
     # --- plumbing -------------------------------------------------------------------------
@@ -91,16 +117,27 @@ class OpenFinanceClient(ApiClient):
         if consent_id not in self._consent_tokens:
             assert self.tokens is not None
             self._consent_tokens[consent_id] = TokenManager(
-                self.tokens.client_id, self.tokens.client_secret, scope=f"consent:{consent_id}",
-                clock=self.clock, refresh_margin_s=self.tokens.refresh_margin_s)
+                self.tokens.client_id,
+                self.tokens.client_secret,
+                scope=f"consent:{consent_id}",
+                clock=self.clock,
+                refresh_margin_s=self.tokens.refresh_margin_s,
+            )
         return self._consent_tokens[consent_id]
 
     def consent_tokens(self, consent_id: str) -> TokenManager:
         """The token manager used for data calls under ``consent_id`` (exposed for inspection)."""
         return self._tokens_for(consent_id)
 
-    async def _call(self, method: str, url: str, *, consent_id: str | None = None, ok: tuple[int, ...] = (200,),
-                    **kwargs: Any) -> httpx.Response:
+    async def _call(
+        self,
+        method: str,
+        url: str,
+        *,
+        consent_id: str | None = None,
+        ok: tuple[int, ...] = (200,),
+        **kwargs: Any,
+    ) -> httpx.Response:
         headers = {"x-fapi-interaction-id": str(uuid.uuid4()), **kwargs.pop("headers", {})}
         tokens = self._tokens_for(consent_id) if consent_id is not None else None
         resp = await self.request(method, url, headers=headers, tokens=tokens, **kwargs)
@@ -118,8 +155,11 @@ class OpenFinanceClient(ApiClient):
             raise _CONSENT_ERRORS[code](code, detail)
         if resp.status_code == 404:
             raise NotFoundError(f"{code}: {detail}")
-        raise UpstreamError(f"{resp.request.method} {resp.request.url} -> {resp.status_code} {code}: {detail}",
-                            status=resp.status_code, body=errors)
+        raise UpstreamError(
+            f"{resp.request.method} {resp.request.url} -> {resp.status_code} {code}: {detail}",
+            status=resp.status_code,
+            body=errors,
+        )
 
     async def _one(self, url: str, consent_id: str, model: type[T]) -> T:
         resp = await self._call("GET", url, consent_id=consent_id)
@@ -145,9 +185,13 @@ class OpenFinanceClient(ApiClient):
         raise UpstreamError(f"more than {self.max_pages} pages at {url}")
 
     # --- consents -------------------------------------------------------------------------
-    async def create_consent(self, cpf: str, permissions: list[str], expiration: str | None = None) -> m.Consent:
-        data: dict[str, Any] = {"loggedUser": {"document": {"identification": cpf, "rel": "CPF"}},
-                                "permissions": permissions}
+    async def create_consent(
+        self, cpf: str, permissions: list[str], expiration: str | None = None
+    ) -> m.Consent:
+        data: dict[str, Any] = {
+            "loggedUser": {"document": {"identification": cpf, "rel": "CPF"}},
+            "permissions": permissions,
+        }
         if expiration:
             data["expirationDateTime"] = expiration
         resp = await self._call("POST", f"{CONSENTS}/consents", json={"data": data}, ok=(201,))
@@ -164,7 +208,9 @@ class OpenFinanceClient(ApiClient):
         """Sandbox only: approve a consent as the customer would at the bank."""
         resp = await self.request("POST", f"/sandbox/consents/{consent_id}/authorise", auth=False)
         if resp.status_code != 200:
-            raise UpstreamError(f"sandbox authorise failed: {resp.status_code} {resp.text}", status=resp.status_code)
+            raise UpstreamError(
+                f"sandbox authorise failed: {resp.status_code} {resp.text}", status=resp.status_code
+            )
 
     # --- accounts -------------------------------------------------------------------------
     async def accounts(self, consent_id: str) -> list[m.AccountSummary]:
@@ -176,11 +222,13 @@ class OpenFinanceClient(ApiClient):
     async def balances(self, consent_id: str, account_id: str) -> m.AccountBalances:
         return await self._one(f"{ACCOUNTS}/accounts/{account_id}/balances", consent_id, m.AccountBalances)
 
-    async def transactions(self, consent_id: str, account_id: str, from_date: date,
-                           to_date: date) -> list[m.AccountTransaction]:
+    async def transactions(
+        self, consent_id: str, account_id: str, from_date: date, to_date: date
+    ) -> list[m.AccountTransaction]:
         params = {"fromBookingDate": from_date.isoformat(), "toBookingDate": to_date.isoformat()}
-        return await self._all(f"{ACCOUNTS}/accounts/{account_id}/transactions", consent_id,
-                               m.AccountTransaction, params)
+        return await self._all(
+            f"{ACCOUNTS}/accounts/{account_id}/transactions", consent_id, m.AccountTransaction, params
+        )
 
     # --- credit cards ---------------------------------------------------------------------
     async def card_accounts(self, consent_id: str) -> list[m.CardAccount]:
@@ -189,10 +237,13 @@ class OpenFinanceClient(ApiClient):
     async def card_account(self, consent_id: str, card_id: str) -> m.CardIdentification:
         return await self._one(f"{CARDS}/accounts/{card_id}", consent_id, m.CardIdentification)
 
-    async def card_transactions(self, consent_id: str, card_id: str, from_date: date,
-                                to_date: date) -> list[m.CardTransaction]:
+    async def card_transactions(
+        self, consent_id: str, card_id: str, from_date: date, to_date: date
+    ) -> list[m.CardTransaction]:
         params = {"fromTransactionDate": from_date.isoformat(), "toTransactionDate": to_date.isoformat()}
-        return await self._all(f"{CARDS}/accounts/{card_id}/transactions", consent_id, m.CardTransaction, params)
+        return await self._all(
+            f"{CARDS}/accounts/{card_id}/transactions", consent_id, m.CardTransaction, params
+        )
 
     async def card_bills(self, consent_id: str, card_id: str) -> list[m.CardBill]:
         return await self._all(f"{CARDS}/accounts/{card_id}/bills", consent_id, m.CardBill)
@@ -205,8 +256,9 @@ class OpenFinanceClient(ApiClient):
         return await self._one(f"{LOANS}/contracts/{contract_id}", consent_id, m.LoanContract)
 
     async def loan_instalments(self, consent_id: str, contract_id: str) -> m.LoanInstalments:
-        return await self._one(f"{LOANS}/contracts/{contract_id}/scheduled-instalments", consent_id,
-                               m.LoanInstalments)
+        return await self._one(
+            f"{LOANS}/contracts/{contract_id}/scheduled-instalments", consent_id, m.LoanInstalments
+        )
 
     async def loan_payments(self, consent_id: str, contract_id: str) -> m.LoanPayments:
         return await self._one(f"{LOANS}/contracts/{contract_id}/payments", consent_id, m.LoanPayments)

@@ -42,7 +42,10 @@ class Consent:
     def reject(self, by: str, code: str, now: datetime, info: str | None = None) -> None:
         self.status = "REJECTED"
         self.status_updated_at = now
-        self.rejection = {"rejectedBy": by, "reason": {"code": code, **({"additionalInformation": info} if info else {})}}
+        self.rejection = {
+            "rejectedBy": by,
+            "reason": {"code": code, **({"additionalInformation": info} if info else {})},
+        }
 
 
 class ConsentStore:
@@ -54,14 +57,26 @@ class ConsentStore:
         self._consents: dict[str, Consent] = {}
         self._seq = 0
 
-    def create(self, cpf: str, permissions: list[str], expiration: datetime | None, client_id: str,
-               now: datetime) -> Consent:
+    def create(
+        self, cpf: str, permissions: list[str], expiration: datetime | None, client_id: str, now: datetime
+    ) -> Consent:
         self._seq += 1
         cid = f"urn:cofre:{uuid.uuid5(_NS, f'{cpf}:{self._seq}')}"
-        consent = Consent(cid, cpf, self.known_cpfs.get(cpf), list(dict.fromkeys(permissions)), now,
-                          "AWAITING_AUTHORISATION", now, expiration, client_id)
+        consent = Consent(
+            cid,
+            cpf,
+            self.known_cpfs.get(cpf),
+            list(dict.fromkeys(permissions)),
+            now,
+            "AWAITING_AUTHORISATION",
+            now,
+            expiration,
+            client_id,
+        )
         if consent.customer_id is None:
-            consent.reject("ASPSP", "INTERNAL_SECURITY_REASON", now, "CPF is not a customer of this institution")
+            consent.reject(
+                "ASPSP", "INTERNAL_SECURITY_REASON", now, "CPF is not a customer of this institution"
+            )
         elif self.auto_authorise:
             consent.status = "AUTHORISED"
         self._consents[cid] = consent
@@ -82,23 +97,39 @@ class ConsentStore:
     def check(self, consent: Consent | None, endpoint: str) -> Consent:
         """The consent if it allows ``endpoint``; else :class:`ConsentDenied` with a specific code."""
         if consent is None:
-            raise ConsentDenied("CONSENT_NOT_FOUND", "Consentimento inexistente",
-                                "the access token is not bound to an existing consent")
+            raise ConsentDenied(
+                "CONSENT_NOT_FOUND",
+                "Consentimento inexistente",
+                "the access token is not bound to an existing consent",
+            )
         if consent.status == "REJECTED":
             reason = (consent.rejection or {}).get("reason", {}).get("code", "")
             if reason == "CUSTOMER_MANUALLY_REVOKED":
-                raise ConsentDenied("CONSENT_REVOKED", "Consentimento revogado",
-                                    f"consent {consent.consent_id} was revoked by the customer")
+                raise ConsentDenied(
+                    "CONSENT_REVOKED",
+                    "Consentimento revogado",
+                    f"consent {consent.consent_id} was revoked by the customer",
+                )
             if reason in ("CONSENT_MAX_DATE_REACHED", "CONSENT_EXPIRED"):
-                raise ConsentDenied("CONSENT_EXPIRED", "Consentimento expirado",
-                                    f"consent {consent.consent_id} expired")
-            raise ConsentDenied("CONSENT_REJECTED", "Consentimento rejeitado",
-                                f"consent {consent.consent_id} was rejected ({reason})")
+                raise ConsentDenied(
+                    "CONSENT_EXPIRED", "Consentimento expirado", f"consent {consent.consent_id} expired"
+                )
+            raise ConsentDenied(
+                "CONSENT_REJECTED",
+                "Consentimento rejeitado",
+                f"consent {consent.consent_id} was rejected ({reason})",
+            )
         if consent.status != "AUTHORISED":
-            raise ConsentDenied("CONSENT_AWAITING_AUTHORISATION", "Consentimento pendente",
-                                f"consent {consent.consent_id} is {consent.status}")
+            raise ConsentDenied(
+                "CONSENT_AWAITING_AUTHORISATION",
+                "Consentimento pendente",
+                f"consent {consent.consent_id} is {consent.status}",
+            )
         needed = ENDPOINT_PERMISSION[endpoint]
         if needed not in consent.permissions:
-            raise ConsentDenied("PERMISSION_MISSING", "Permissão ausente",
-                                f"consent {consent.consent_id} lacks permission {needed}")
+            raise ConsentDenied(
+                "PERMISSION_MISSING",
+                "Permissão ausente",
+                f"consent {consent.consent_id} lacks permission {needed}",
+            )
         return consent

@@ -73,9 +73,15 @@ class _Ctx:
         self.index = index
         self.settings = settings
         self.clock = clock
-        self.store = ConsentStore({cpf: c["customer_id"] for cpf, c in index.customer_by_cpf.items()}, auto_authorise)
-        self.issuer = TokenIssuer({settings.client_id: settings.client_secret.get_secret_value()},
-                                  settings.sandbox_token_ttl_s, clock, scope_check=self.scope_problem)
+        self.store = ConsentStore(
+            {cpf: c["customer_id"] for cpf, c in index.customer_by_cpf.items()}, auto_authorise
+        )
+        self.issuer = TokenIssuer(
+            {settings.client_id: settings.client_secret.get_secret_value()},
+            settings.sandbox_token_ttl_s,
+            clock,
+            scope_check=self.scope_problem,
+        )
         self._generated_ids = 0
 
     def now(self) -> datetime:
@@ -83,7 +89,7 @@ class _Ctx:
 
     def scope_problem(self, scope: str) -> str | None:
         for item in scope.split():
-            if item.startswith("consent:") and self.store.get(item[len("consent:"):], self.now()) is None:
+            if item.startswith("consent:") and self.store.get(item[len("consent:") :], self.now()) is None:
                 return f"unknown consent in scope: {item}"
         return None
 
@@ -94,21 +100,28 @@ class _Ctx:
 
 # --- request helpers ---------------------------------------------------------------------------
 
+
 def _interaction_id(request: Request) -> str:
     value = request.headers.get("x-fapi-interaction-id", "")
     if not _UUID.match(value):
         ctx: _Ctx = request.app.state.ctx
         request.state.interaction_id = ctx.new_interaction_id()
-        raise OFError(400, "PARAMETRO_INVALIDO", "Cabeçalho inválido",
-                      "x-fapi-interaction-id header is required and must be a UUID (RFC 4122)")
+        raise OFError(
+            400,
+            "PARAMETRO_INVALIDO",
+            "Cabeçalho inválido",
+            "x-fapi-interaction-id header is required and must be a UUID (RFC 4122)",
+        )
     request.state.interaction_id = value
     return value
 
 
 def _headers(request: Request) -> dict[str, str]:
     """x-fapi-interaction-id (echoed) and x-v (the implemented API version) response headers."""
-    hdrs = {"x-fapi-interaction-id": getattr(request.state, "interaction_id", None)
-            or request.headers.get("x-fapi-interaction-id", "")}
+    hdrs = {
+        "x-fapi-interaction-id": getattr(request.state, "interaction_id", None)
+        or request.headers.get("x-fapi-interaction-id", "")
+    }
     for prefix, version in API_VERSIONS.items():
         if request.url.path.startswith(prefix + "/"):
             hdrs["x-v"] = version
@@ -116,8 +129,7 @@ def _headers(request: Request) -> dict[str, str]:
 
 
 def _ok(request: Request, body: dict, status: int = 200) -> JSONResponse:
-    return JSONResponse(body, status_code=status,
-                        headers=_headers(request))
+    return JSONResponse(body, status_code=status, headers=_headers(request))
 
 
 def _token(request: Request) -> IssuedToken:
@@ -129,14 +141,18 @@ def _token(request: Request) -> IssuedToken:
 def _consent_for(request: Request, endpoint: str) -> Consent:
     ctx: _Ctx = request.app.state.ctx
     token = _token(request)
-    bound = [s[len("consent:"):] for s in token.scopes if s.startswith("consent:")]
+    bound = [s[len("consent:") :] for s in token.scopes if s.startswith("consent:")]
     if not bound:
-        raise ConsentDenied("CONSENT_NOT_FOUND", "Token sem consentimento",
-                            "the access token is not bound to a consent (scope consent:<consentId>)")
+        raise ConsentDenied(
+            "CONSENT_NOT_FOUND",
+            "Token sem consentimento",
+            "the access token is not bound to a consent (scope consent:<consentId>)",
+        )
     consent = ctx.store.get(bound[0], ctx.now())
     if consent is not None and consent.client_id != token.client_id:
-        raise ConsentDenied("CONSENT_NOT_FOUND", "Consentimento de outro cliente",
-                            "the consent was created by another client")
+        raise ConsentDenied(
+            "CONSENT_NOT_FOUND", "Consentimento de outro cliente", "the consent was created by another client"
+        )
     return ctx.store.check(consent, endpoint)
 
 
@@ -145,14 +161,18 @@ def _int_param(request: Request, name: str, default: int, lo: int, hi: int) -> i
     if raw is None or raw == "":
         return default
     if not raw.isdigit() or not lo <= int(raw) <= hi:
-        raise OFError(422, "PARAMETRO_INVALIDO", "Parâmetro inválido", f"{name} must be an integer in [{lo}, {hi}]")
+        raise OFError(
+            422, "PARAMETRO_INVALIDO", "Parâmetro inválido", f"{name} must be an integer in [{lo}, {hi}]"
+        )
     return int(raw)
 
 
 def _page(request: Request) -> tuple[int, int]:
     ctx: _Ctx = request.app.state.ctx
-    return (_int_param(request, "page", 1, 1, 2_147_483_647),
-            _int_param(request, "page-size", 25, 1, ctx.settings.sandbox_page_size_max))
+    return (
+        _int_param(request, "page", 1, 1, 2_147_483_647),
+        _int_param(request, "page-size", 25, 1, ctx.settings.sandbox_page_size_max),
+    )
 
 
 def _page_url(request: Request, page: int, size: int) -> str:
@@ -163,7 +183,7 @@ def _paged(request: Request, items: list, *, totals: bool = True, last: bool = T
     page, size = _page(request)
     total = len(items)
     pages = (total + size - 1) // size
-    chunk = items[(page - 1) * size: page * size]
+    chunk = items[(page - 1) * size : page * size]
     links = {"self": str(request.url)}
     if pages:
         links["first"] = _page_url(request, 1, size)
@@ -201,7 +221,9 @@ def _date_param(request: Request, name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise OFError(422, "PARAMETRO_INVALIDO", "Parâmetro inválido", f"{name} is not a valid date") from None
+        raise OFError(
+            422, "PARAMETRO_INVALIDO", "Parâmetro inválido", f"{name} is not a valid date"
+        ) from None
 
 
 def _window(request: Request, from_name: str, to_name: str, back_days: int) -> tuple[date, date]:
@@ -209,16 +231,24 @@ def _window(request: Request, from_name: str, to_name: str, back_days: int) -> t
     today = ctx.index.today
     start, end = _date_param(request, from_name), _date_param(request, to_name)
     if (start is None) != (end is None):
-        raise OFError(422, "PARAMETRO_NAO_INFORMADO", "Parâmetro não informado",
-                      f"{from_name} and {to_name} must be sent together")
+        raise OFError(
+            422,
+            "PARAMETRO_NAO_INFORMADO",
+            "Parâmetro não informado",
+            f"{from_name} and {to_name} must be sent together",
+        )
     if start is None:
         return today, today
     assert end is not None
     if start > end:
         raise OFError(422, "PARAMETRO_INVALIDO", "Parâmetro inválido", f"{from_name} is after {to_name}")
     if start < today - timedelta(days=back_days) or end > today + timedelta(days=366):
-        raise OFError(422, "PARAMETRO_INVALIDO", "Período inválido",
-                      f"the window may reach back {back_days} days and 12 months ahead of {today.isoformat()}")
+        raise OFError(
+            422,
+            "PARAMETRO_INVALIDO",
+            "Período inválido",
+            f"the window may reach back {back_days} days and 12 months ahead of {today.isoformat()}",
+        )
     return start, end
 
 
@@ -228,20 +258,29 @@ def _in_window(rows: list[dict], start: date, end: date) -> list[dict]:
 
 # --- routers -----------------------------------------------------------------------------------
 
+
 def _consents_router() -> APIRouter:
     r = APIRouter(prefix=CONSENTS, tags=["consents"])
 
     def body_of(consent: Consent, request: Request, read: bool) -> dict:
         ctx: _Ctx = request.app.state.ctx
-        data = {"consentId": consent.consent_id, "creationDateTime": iso_seconds(consent.created_at),
-                "status": consent.status, "statusUpdateDateTime": iso_seconds(consent.status_updated_at),
-                "permissions": consent.permissions}
+        data = {
+            "consentId": consent.consent_id,
+            "creationDateTime": iso_seconds(consent.created_at),
+            "status": consent.status,
+            "statusUpdateDateTime": iso_seconds(consent.status_updated_at),
+            "permissions": consent.permissions,
+        }
         if consent.expiration:
             data["expirationDateTime"] = iso_seconds(consent.expiration)
         if read and consent.rejection:
             data["rejection"] = consent.rejection
         self_url = str(request.url_for("get_consent", consent_id=consent.consent_id))
-        return {"data": data, "links": {"self": self_url}, "meta": {"requestDateTime": iso_seconds(ctx.now())}}
+        return {
+            "data": data,
+            "links": {"self": self_url},
+            "meta": {"requestDateTime": iso_seconds(ctx.now())},
+        }
 
     @r.post("/consents", status_code=201)
     async def create_consent(request: Request) -> JSONResponse:
@@ -254,13 +293,27 @@ def _consents_router() -> APIRouter:
             rel = data["loggedUser"]["document"]["rel"]
             permissions = data["permissions"]
         except (ValueError, KeyError, TypeError):
-            raise OFError(400, "PARAMETRO_NAO_INFORMADO", "Payload inválido",
-                          "data.loggedUser.document.{identification,rel} and data.permissions are required") from None
+            raise OFError(
+                400,
+                "PARAMETRO_NAO_INFORMADO",
+                "Payload inválido",
+                "data.loggedUser.document.{identification,rel} and data.permissions are required",
+            ) from None
         if rel != "CPF" or not isinstance(cpf, str) or not is_valid_cpf(cpf):
-            raise OFError(400, "PARAMETRO_INVALIDO", "CPF inválido", "loggedUser.document must be a valid CPF (rel CPF)")
-        if not isinstance(permissions, list) or not permissions or any(p not in PERMISSIONS for p in permissions):
-            raise OFError(400, "PARAMETRO_INVALIDO", "Permissões inválidas",
-                          f"permissions must be a non-empty list drawn from the spec enum, got {permissions!r}")
+            raise OFError(
+                400, "PARAMETRO_INVALIDO", "CPF inválido", "loggedUser.document must be a valid CPF (rel CPF)"
+            )
+        if (
+            not isinstance(permissions, list)
+            or not permissions
+            or any(p not in PERMISSIONS for p in permissions)
+        ):
+            raise OFError(
+                400,
+                "PARAMETRO_INVALIDO",
+                "Permissões inválidas",
+                f"permissions must be a non-empty list drawn from the spec enum, got {permissions!r}",
+            )
         expiration = None
         raw_exp = data.get("expirationDateTime")
         now = ctx.now()
@@ -270,11 +323,19 @@ def _consents_router() -> APIRouter:
                     raise ValueError
                 expiration = parse_rfc3339(raw_exp)
             except ValueError:
-                raise OFError(422, "DATA_EXPIRACAO_INVALIDA", "Data de expiração inválida",
-                              "expirationDateTime must be YYYY-MM-DDTHH:MM:SSZ") from None
+                raise OFError(
+                    422,
+                    "DATA_EXPIRACAO_INVALIDA",
+                    "Data de expiração inválida",
+                    "expirationDateTime must be YYYY-MM-DDTHH:MM:SSZ",
+                ) from None
             if expiration <= now or expiration > now + timedelta(days=366):
-                raise OFError(422, "DATA_EXPIRACAO_INVALIDA", "Data de expiração inválida",
-                              "expirationDateTime must be in the future and within 12 months")
+                raise OFError(
+                    422,
+                    "DATA_EXPIRACAO_INVALIDA",
+                    "Data de expiração inválida",
+                    "expirationDateTime must be in the future and within 12 months",
+                )
         consent = ctx.store.create(cpf, permissions, expiration, token.client_id, now)
         return _ok(request, body_of(consent, request, read=False), status=201)
 
@@ -295,8 +356,12 @@ def _consents_router() -> APIRouter:
         if consent is None:
             raise OFError(404, "NAO_ENCONTRADO", "Consentimento não encontrado", f"no consent {consent_id}")
         if consent.status == "REJECTED":
-            raise OFError(422, "CONSENTIMENTO_EM_STATUS_REJEITADO", "Consentimento rejeitado",
-                          "the consent is already REJECTED")
+            raise OFError(
+                422,
+                "CONSENTIMENTO_EM_STATUS_REJEITADO",
+                "Consentimento rejeitado",
+                "the consent is already REJECTED",
+            )
         # revoking an authorised consent is a revocation; withdrawing a pending one is a rejection
         code = "CUSTOMER_MANUALLY_REVOKED" if consent.status == "AUTHORISED" else "CUSTOMER_MANUALLY_REJECTED"
         consent.reject("USER", code, ctx.now())
@@ -388,7 +453,9 @@ def _accounts_router() -> APIRouter:
         if indicator:
             rows = [t for t in rows if t["credit_debit_type"] == indicator]
         rows = sorted(rows, key=lambda t: (t["booked_at"], t["transaction_id"]), reverse=True)
-        return _ok(request, _paged(request, [ser.account_transaction(t) for t in rows], totals=False, last=False))
+        return _ok(
+            request, _paged(request, [ser.account_transaction(t) for t in rows], totals=False, last=False)
+        )
 
     @r.get("/accounts/{account_id}/transactions")
     async def get_transactions(account_id: str, request: Request) -> JSONResponse:
@@ -396,7 +463,9 @@ def _accounts_router() -> APIRouter:
 
     @r.get("/accounts/{account_id}/transactions-current")
     async def get_transactions_current(account_id: str, request: Request) -> JSONResponse:
-        return await transactions(request, account_id, "fromBookingDateMaxLimited", "toBookingDateMaxLimited", 7)
+        return await transactions(
+            request, account_id, "fromBookingDateMaxLimited", "toBookingDateMaxLimited", 7
+        )
 
     return r
 
@@ -431,8 +500,9 @@ def _cards_router() -> APIRouter:
         data = ser.card_limits(card, ctx.index.tx_by_card.get(card_id, []), ctx.index.today)
         return _ok(request, _paged(request, data))
 
-    async def card_tx(request: Request, card_id: str, endpoint: str, bill: str | None, back: int,
-                      suffix: str = "") -> JSONResponse:
+    async def card_tx(
+        request: Request, card_id: str, endpoint: str, bill: str | None, back: int, suffix: str = ""
+    ) -> JSONResponse:
         ctx: _Ctx = request.app.state.ctx
         consent = _consent_for(request, endpoint)
         own(request, consent, card_id)
@@ -528,23 +598,40 @@ def _loans_router() -> APIRouter:
     return r
 
 
-def create_app(world: dict[str, pl.DataFrame] | WorldIndex, settings: Settings | None = None, *,
-               clock: Clock | None = None, faults: FaultPlan | None = None,
-               auto_authorise: bool | None = None) -> FastAPI:
+def create_app(
+    world: dict[str, pl.DataFrame] | WorldIndex,
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    faults: FaultPlan | None = None,
+    auto_authorise: bool | None = None,
+) -> FastAPI:
     """The Open Finance sandbox over ``world`` (see the module docstring for the flow)."""
     settings = settings or get_settings()
     index = world if isinstance(world, WorldIndex) else WorldIndex(world)
-    ctx = _Ctx(index, settings, clock or SystemClock(),
-               settings.sandbox_auto_authorise if auto_authorise is None else auto_authorise)
+    ctx = _Ctx(
+        index,
+        settings,
+        clock or SystemClock(),
+        settings.sandbox_auto_authorise if auto_authorise is None else auto_authorise,
+    )
     app = FastAPI(title="Open Finance Brasil sandbox", version="1.0.0")
     app.state.ctx = ctx
     app.include_router(token_router(ctx.issuer))
-    for router in (_consents_router(), _accounts_router(), _cards_router(), _loans_router(), _sandbox_router()):
+    for router in (
+        _consents_router(),
+        _accounts_router(),
+        _cards_router(),
+        _loans_router(),
+        _sandbox_router(),
+    ):
         app.include_router(router)
 
     def _error(request: Request, status: int, code: str, title: str, detail: str) -> JSONResponse:
-        body = {"errors": [{"code": code, "title": title, "detail": detail}],
-                "meta": {"totalRecords": 1, "totalPages": 1, "requestDateTime": iso_seconds(ctx.now())}}
+        body = {
+            "errors": [{"code": code, "title": title, "detail": detail}],
+            "meta": {"totalRecords": 1, "totalPages": 1, "requestDateTime": iso_seconds(ctx.now())},
+        }
         hdrs = _headers(request)
         if not hdrs["x-fapi-interaction-id"]:
             hdrs["x-fapi-interaction-id"] = ctx.new_interaction_id()
@@ -564,8 +651,11 @@ def create_app(world: dict[str, pl.DataFrame] | WorldIndex, settings: Settings |
         resp.headers["WWW-Authenticate"] = "Bearer"
         return resp
 
-    plan = faults or FaultPlan(rate=settings.sandbox_fault_rate, seed=settings.sandbox_fault_seed,
-                               retry_after_s=settings.sandbox_fault_retry_after_s)
+    plan = faults or FaultPlan(
+        rate=settings.sandbox_fault_rate,
+        seed=settings.sandbox_fault_seed,
+        retry_after_s=settings.sandbox_fault_retry_after_s,
+    )
     app.state.faults = plan
     app.add_middleware(FaultInjector, plan=plan)
     return app

@@ -27,9 +27,17 @@ SCOPES = "cob.write cob.read pix.read webhook.write webhook.read"
 class PixApiError(RuntimeError):
     """An API Pix error (``Problema``): ``status``, ``type`` (e.g. .../CobOperacaoInvalida), ``violacoes``."""
 
-    def __init__(self, status: int, type_: str, title: str, detail: str, violacoes: list[dict] | None) -> None:
+    def __init__(
+        self, status: int, type_: str, title: str, detail: str, violacoes: list[dict] | None
+    ) -> None:
         super().__init__(f"{status} {type_.rsplit('/', 1)[-1]}: {detail}")
-        self.status, self.type, self.title, self.detail, self.violacoes = status, type_, title, detail, violacoes or []
+        self.status, self.type, self.title, self.detail, self.violacoes = (
+            status,
+            type_,
+            title,
+            detail,
+            violacoes or [],
+        )
 
     @property
     def name(self) -> str:
@@ -41,13 +49,28 @@ class PixClient(ApiClient):
     max_pages = 100_000
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, *, world: dict | None = None, app: Any = None,
-                      clock: Clock | None = None, **kwargs: Any) -> PixClient:
+    def from_settings(
+        cls,
+        settings: Settings | None = None,
+        *,
+        world: dict | None = None,
+        app: Any = None,
+        clock: Clock | None = None,
+        **kwargs: Any,
+    ) -> PixClient:
         from pipelines.sources.pix.sandbox import create_app
 
         settings = settings or get_settings()
-        http, tokens = make_http_and_tokens(settings.pix_url, create_app, settings, "pix.cofre.local",
-                                            world=world, app=app, scope=SCOPES, clock=clock)
+        http, tokens = make_http_and_tokens(
+            settings.pix_url,
+            create_app,
+            settings,
+            "pix.cofre.local",
+            world=world,
+            app=app,
+            scope=SCOPES,
+            clock=clock,
+        )
         return cls(http, settings, tokens, **kwargs)
 
     def raise_for(self, resp: httpx.Response) -> None:
@@ -55,13 +78,29 @@ class PixClient(ApiClient):
             body = resp.json()
         except ValueError:
             body = {}
-        raise PixApiError(resp.status_code, str(body.get("type", "about:blank")), str(body.get("title", "")),
-                          str(body.get("detail", resp.text[:300])), body.get("violacoes"))
+        raise PixApiError(
+            resp.status_code,
+            str(body.get("type", "about:blank")),
+            str(body.get("title", "")),
+            str(body.get("detail", resp.text[:300])),
+            body.get("violacoes"),
+        )
 
-    async def create_cob(self, chave: str, valor: Decimal, *, txid: str | None = None, expiracao: int = 3600,
-                         devedor: dict | None = None, solicitacao: str | None = None) -> Cob:
-        body: dict[str, Any] = {"calendario": {"expiracao": expiracao}, "valor": {"original": f"{valor:.2f}"},
-                                "chave": chave}
+    async def create_cob(
+        self,
+        chave: str,
+        valor: Decimal,
+        *,
+        txid: str | None = None,
+        expiracao: int = 3600,
+        devedor: dict | None = None,
+        solicitacao: str | None = None,
+    ) -> Cob:
+        body: dict[str, Any] = {
+            "calendario": {"expiracao": expiracao},
+            "valor": {"original": f"{valor:.2f}"},
+            "chave": chave,
+        }
         if devedor:
             body["devedor"] = devedor
         if solicitacao:
@@ -83,18 +122,27 @@ class PixClient(ApiClient):
     async def _pages(self, url: str, key: str, inicio: datetime, fim: datetime, extra: dict) -> list[dict]:
         out: list[dict] = []
         for page in range(self.max_pages):
-            params = {"inicio": iso_millis(inicio), "fim": iso_millis(fim), "paginacao.paginaAtual": page,
-                      "paginacao.itensPorPagina": self.page_size, **extra}
+            params = {
+                "inicio": iso_millis(inicio),
+                "fim": iso_millis(fim),
+                "paginacao.paginaAtual": page,
+                "paginacao.itensPorPagina": self.page_size,
+                **extra,
+            }
             body = await self.json("GET", url, params=params)
             out.extend(body.get(key, []))
             if page + 1 >= body["parametros"]["paginacao"]["quantidadeDePaginas"]:
                 return out
         raise RuntimeError(f"more than {self.max_pages} pages at {url}")
 
-    async def received_pix(self, inicio: datetime, fim: datetime, *, cpf: str | None = None) -> list[ReceivedPix]:
+    async def received_pix(
+        self, inicio: datetime, fim: datetime, *, cpf: str | None = None
+    ) -> list[ReceivedPix]:
         """Every Pix received in [inicio, fim], reading all pages."""
         extra = {"cpf": cpf} if cpf else {}
-        return [ReceivedPix.model_validate(p) for p in await self._pages(f"{API}/pix", "pix", inicio, fim, extra)]
+        return [
+            ReceivedPix.model_validate(p) for p in await self._pages(f"{API}/pix", "pix", inicio, fim, extra)
+        ]
 
     async def get_pix(self, e2eid: str) -> ReceivedPix:
         return ReceivedPix.model_validate(await self.json("GET", f"{API}/pix/{e2eid}"))
@@ -113,5 +161,9 @@ class PixClient(ApiClient):
         return await self.json("POST", f"/sandbox/cob/{txid}/pay", auth=False)
 
     async def sandbox_deliver(self, inicio: datetime, fim: datetime) -> dict:
-        return await self.json("POST", "/sandbox/webhook/deliver", auth=False,
-                               params={"inicio": iso_millis(inicio), "fim": iso_millis(fim)})
+        return await self.json(
+            "POST",
+            "/sandbox/webhook/deliver",
+            auth=False,
+            params={"inicio": iso_millis(inicio), "fim": iso_millis(fim)},
+        )

@@ -14,9 +14,20 @@ from pipelines.sources.timefmt import iso_millis
 
 _ALNUM = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CITY_BY_STATE = {
-    "SP": "SAO PAULO", "RJ": "RIO DE JANEIRO", "MG": "BELO HORIZONTE", "BA": "SALVADOR", "RS": "PORTO ALEGRE",
-    "PR": "CURITIBA", "PE": "RECIFE", "CE": "FORTALEZA", "DF": "BRASILIA", "SC": "FLORIANOPOLIS",
-    "GO": "GOIANIA", "PA": "BELEM", "AM": "MANAUS", "ES": "VITORIA",
+    "SP": "SAO PAULO",
+    "RJ": "RIO DE JANEIRO",
+    "MG": "BELO HORIZONTE",
+    "BA": "SALVADOR",
+    "RS": "PORTO ALEGRE",
+    "PR": "CURITIBA",
+    "PE": "RECIFE",
+    "CE": "FORTALEZA",
+    "DF": "BRASILIA",
+    "SC": "FLORIANOPOLIS",
+    "GO": "GOIANIA",
+    "PA": "BELEM",
+    "AM": "MANAUS",
+    "ES": "VITORIA",
 }
 
 
@@ -40,8 +51,11 @@ def generated_txid(seq: int) -> str:
 
 
 def received_pix(tx: dict, receiving_key: str | None) -> dict:
-    out = {"endToEndId": end_to_end_id(tx["transaction_id"], tx["booked_at"]),
-           "valor": cents_to_str(tx["amount_cents"]), "horario": iso_millis(tx["booked_at"])}
+    out = {
+        "endToEndId": end_to_end_id(tx["transaction_id"], tx["booked_at"]),
+        "valor": cents_to_str(tx["amount_cents"]),
+        "horario": iso_millis(tx["booked_at"]),
+    }
     if receiving_key:
         out["chave"] = receiving_key
     if tx["description"]:

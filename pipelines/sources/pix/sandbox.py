@@ -58,16 +58,30 @@ _CNPJ = re.compile(r"^[0-9A-Z]{14}$")
 
 
 class PixProblem(Exception):
-    def __init__(self, status: int, name: str, title: str, detail: str, violacoes: list[dict] | None = None) -> None:
+    def __init__(
+        self, status: int, name: str, title: str, detail: str, violacoes: list[dict] | None = None
+    ) -> None:
         super().__init__(detail)
-        self.status, self.name, self.title, self.detail, self.violacoes = status, name, title, detail, violacoes
+        self.status, self.name, self.title, self.detail, self.violacoes = (
+            status,
+            name,
+            title,
+            detail,
+            violacoes,
+        )
 
 
 class WebhookDelivery:
     """POSTs received Pix to registered webhooks with exponential-backoff retries."""
 
-    def __init__(self, retries: int, base_s: float, transport: httpx.AsyncBaseTransport | None,
-                 sleep: Callable[[float], Awaitable[None]] | None, timeout_s: float) -> None:
+    def __init__(
+        self,
+        retries: int,
+        base_s: float,
+        transport: httpx.AsyncBaseTransport | None,
+        sleep: Callable[[float], Awaitable[None]] | None,
+        timeout_s: float,
+    ) -> None:
         self.retries = retries
         self.base_s = base_s
         self.transport = transport
@@ -90,8 +104,14 @@ class WebhookDelivery:
                     status, error = None, repr(exc)
                 if attempt < self.retries:
                     await self.sleep(self.base_s * 2**attempt)
-        report = {"chave": chave, "webhookUrl": url, "pix": len(pix), "attempts": attempts,
-                  "delivered": status is not None and 200 <= status < 300, "status": status}
+        report = {
+            "chave": chave,
+            "webhookUrl": url,
+            "pix": len(pix),
+            "attempts": attempts,
+            "delivered": status is not None and 200 <= status < 300,
+            "status": status,
+        }
         if error:
             report["error"] = error
         self.log.append(report)
@@ -99,13 +119,18 @@ class WebhookDelivery:
 
 
 class _Ctx:
-    def __init__(self, index: WorldIndex, settings: Settings, clock: Clock, delivery: WebhookDelivery) -> None:
+    def __init__(
+        self, index: WorldIndex, settings: Settings, clock: Clock, delivery: WebhookDelivery
+    ) -> None:
         self.index = index
         self.settings = settings
         self.clock = clock
         self.delivery = delivery
-        self.issuer = TokenIssuer({settings.client_id: settings.client_secret.get_secret_value()},
-                                  settings.sandbox_token_ttl_s, clock)
+        self.issuer = TokenIssuer(
+            {settings.client_id: settings.client_secret.get_secret_value()},
+            settings.sandbox_token_ttl_s,
+            clock,
+        )
         self.cobs: dict[str, dict] = {}
         self.cob_created: dict[str, datetime] = {}
         self.cob_pix: list[dict] = []
@@ -118,8 +143,13 @@ class _Ctx:
         out = []
         for tx in self.index.pix_credits:
             key = self.index.receiving_key(tx["account_id"])
-            out.append({"pix": payloads.received_pix(tx, key), "at": tx["booked_at"],
-                        "payer_doc": tx["counterparty_document"]})
+            out.append(
+                {
+                    "pix": payloads.received_pix(tx, key),
+                    "at": tx["booked_at"],
+                    "payer_doc": tx["counterparty_document"],
+                }
+            )
         return out
 
     def now(self) -> datetime:
@@ -129,7 +159,9 @@ class _Ctx:
         return sorted(self.world_pix + self.cob_pix, key=lambda p: (p["at"], p["pix"]["endToEndId"]))
 
 
-def _problem(status: int, name: str, title: str, detail: str, violacoes: list[dict] | None = None) -> JSONResponse:
+def _problem(
+    status: int, name: str, title: str, detail: str, violacoes: list[dict] | None = None
+) -> JSONResponse:
     body = {"type": ERROR_BASE + name, "title": title, "status": status, "detail": detail}
     if violacoes:
         body["violacoes"] = violacoes
@@ -151,9 +183,14 @@ def _violation(razao: str, propriedade: str, valor: object = None) -> dict:
 
 
 def _cob_invalid(violacoes: list[dict]) -> PixProblem:
-    return PixProblem(400, "CobOperacaoInvalida", "Cobrança inválida.",
-                      "A requisição que busca alterar ou criar uma cobrança para pagamento imediato não respeita "
-                      "o schema ou está semanticamente errada.", violacoes)
+    return PixProblem(
+        400,
+        "CobOperacaoInvalida",
+        "Cobrança inválida.",
+        "A requisição que busca alterar ou criar uma cobrança para pagamento imediato não respeita "
+        "o schema ou está semanticamente errada.",
+        violacoes,
+    )
 
 
 def _validate_cob(body: object, ctx: _Ctx) -> dict:
@@ -163,15 +200,22 @@ def _validate_cob(body: object, ctx: _Ctx) -> dict:
     cal = body.get("calendario") or {}
     expiracao = cal.get("expiracao", 86400) if isinstance(cal, dict) else None
     if not isinstance(expiracao, int) or isinstance(expiracao, bool) or expiracao <= 0:
-        errors.append(_violation("expiracao deve ser um inteiro positivo", "cob.calendario.expiracao", expiracao))
+        errors.append(
+            _violation("expiracao deve ser um inteiro positivo", "cob.calendario.expiracao", expiracao)
+        )
     valor = (body.get("valor") or {}).get("original") if isinstance(body.get("valor"), dict) else None
     if not isinstance(valor, str) or not _VALOR.match(valor) or Decimal(valor) <= 0:
-        errors.append(_violation("valor.original deve ser positivo no formato \\d{1,10}\\.\\d{2}",
-                                 "cob.valor.original", valor))
+        errors.append(
+            _violation(
+                "valor.original deve ser positivo no formato \\d{1,10}\\.\\d{2}", "cob.valor.original", valor
+            )
+        )
     chave = body.get("chave")
     key_row = ctx.index.pix_keys.get(chave) if isinstance(chave, str) else None
     if key_row is None or key_row["customer_id"] is None:
-        errors.append(_violation("a chave não pertence a um usuário recebedor desta instituição", "cob.chave", chave))
+        errors.append(
+            _violation("a chave não pertence a um usuário recebedor desta instituição", "cob.chave", chave)
+        )
     devedor = body.get("devedor")
     if devedor is not None:
         if not isinstance(devedor, dict) or not devedor.get("nome"):
@@ -189,8 +233,15 @@ def _validate_cob(body: object, ctx: _Ctx) -> dict:
         errors.append(_violation("solicitacaoPagador deve ter até 140 caracteres", "cob.solicitacaoPagador"))
     if errors:
         raise _cob_invalid(errors)
-    return {"expiracao": expiracao, "valor": valor, "chave": chave, "key_row": key_row, "devedor": devedor,
-            "solicitacaoPagador": sol, "infoAdicionais": body.get("infoAdicionais")}
+    return {
+        "expiracao": expiracao,
+        "valor": valor,
+        "chave": chave,
+        "key_row": key_row,
+        "devedor": devedor,
+        "solicitacaoPagador": sol,
+        "infoAdicionais": body.get("infoAdicionais"),
+    }
 
 
 def _create_cob(request: Request, txid: str, body: object) -> dict:
@@ -202,13 +253,33 @@ def _create_cob(request: Request, txid: str, body: object) -> dict:
     location = f"https://{request.url.netloc}/qr/v2/{uuid.uuid5(uuid.NAMESPACE_URL, 'cofre-loc:' + txid).hex}"
     customer = ctx.index.customers.get(spec["key_row"]["customer_id"], {})
     city = payloads.CITY_BY_STATE.get(customer.get("state") or "", "BRASILIA")
-    brcode = encode(BRCode(merchant_name=spec["key_row"]["owner_name"] or "Recebedor", merchant_city=city,
-                           url=location.removeprefix("https://"), amount=Decimal(spec["valor"]), txid="***", point_of_initiation="12"))
-    cob = {"calendario": {"criacao": iso_millis(now), "expiracao": spec["expiracao"]}, "txid": txid, "revisao": 0,
-           "loc": {"id": ctx.loc_seq, "location": location, "tipoCob": "cob", "criacao": iso_millis(now),
-                   "txid": txid},
-           "location": location, "status": "ATIVA", "valor": {"original": spec["valor"]}, "chave": spec["chave"],
-           "pixCopiaECola": brcode}
+    brcode = encode(
+        BRCode(
+            merchant_name=spec["key_row"]["owner_name"] or "Recebedor",
+            merchant_city=city,
+            url=location.removeprefix("https://"),
+            amount=Decimal(spec["valor"]),
+            txid="***",
+            point_of_initiation="12",
+        )
+    )
+    cob = {
+        "calendario": {"criacao": iso_millis(now), "expiracao": spec["expiracao"]},
+        "txid": txid,
+        "revisao": 0,
+        "loc": {
+            "id": ctx.loc_seq,
+            "location": location,
+            "tipoCob": "cob",
+            "criacao": iso_millis(now),
+            "txid": txid,
+        },
+        "location": location,
+        "status": "ATIVA",
+        "valor": {"original": spec["valor"]},
+        "chave": spec["chave"],
+        "pixCopiaECola": brcode,
+    }
     if spec["devedor"]:
         cob["devedor"] = {k: spec["devedor"][k] for k in ("cpf", "cnpj", "nome") if k in spec["devedor"]}
     if spec["solicitacaoPagador"]:
@@ -225,12 +296,21 @@ def _period(request: Request) -> tuple[datetime, datetime]:
         inicio = parse_rfc3339(request.query_params["inicio"])
         fim = parse_rfc3339(request.query_params["fim"])
     except (KeyError, ValueError):
-        raise PixProblem(400, "PixConsultaInvalida", "Consulta inválida",
-                         "inicio e fim são obrigatórios e devem respeitar a RFC 3339",
-                         [_violation("inicio/fim ausentes ou inválidos", "inicio")]) from None
+        raise PixProblem(
+            400,
+            "PixConsultaInvalida",
+            "Consulta inválida",
+            "inicio e fim são obrigatórios e devem respeitar a RFC 3339",
+            [_violation("inicio/fim ausentes ou inválidos", "inicio")],
+        ) from None
     if fim < inicio:
-        raise PixProblem(400, "PixConsultaInvalida", "Consulta inválida", "fim é anterior a inicio",
-                         [_violation("fim anterior a inicio", "fim", request.query_params["fim"])])
+        raise PixProblem(
+            400,
+            "PixConsultaInvalida",
+            "Consulta inválida",
+            "fim é anterior a inicio",
+            [_violation("fim anterior a inicio", "fim", request.query_params["fim"])],
+        )
     return inicio, fim
 
 
@@ -242,14 +322,22 @@ def _paginacao(request: Request, problem: str) -> tuple[int, int]:
         if page < 0 or not 1 <= size <= 1000:
             raise ValueError
     except ValueError:
-        raise PixProblem(400, problem, "Consulta inválida",
-                         "paginacao.paginaAtual >= 0 e 1 <= paginacao.itensPorPagina <= 1000") from None
+        raise PixProblem(
+            400,
+            problem,
+            "Consulta inválida",
+            "paginacao.paginaAtual >= 0 e 1 <= paginacao.itensPorPagina <= 1000",
+        ) from None
     return page, size
 
 
 def _page_block(page: int, size: int, total: int) -> dict:
-    return {"paginaAtual": page, "itensPorPagina": size,
-            "quantidadeDePaginas": max(1, (total + size - 1) // size), "quantidadeTotalDeItens": total}
+    return {
+        "paginaAtual": page,
+        "itensPorPagina": size,
+        "quantidadeDePaginas": max(1, (total + size - 1) // size),
+        "quantidadeTotalDeItens": total,
+    }
 
 
 def _router() -> APIRouter:
@@ -267,27 +355,37 @@ def _router() -> APIRouter:
         page, size = _paginacao(request, "CobConsultaInvalida")
         q = request.query_params
         if q.get("cpf") and q.get("cnpj"):
-            raise PixProblem(400, "CobConsultaInvalida", "Consulta inválida", "cpf e cnpj não podem ser usados juntos")
-        rows = sorted((t for t, at in ctx.cob_created.items() if inicio <= at <= fim),
-                      key=lambda t: (ctx.cob_created[t], t))
+            raise PixProblem(
+                400, "CobConsultaInvalida", "Consulta inválida", "cpf e cnpj não podem ser usados juntos"
+            )
+        rows = sorted(
+            (t for t, at in ctx.cob_created.items() if inicio <= at <= fim),
+            key=lambda t: (ctx.cob_created[t], t),
+        )
         cobs = [ctx.cobs[t] for t in rows]
         for name in ("cpf", "cnpj"):
             if q.get(name):
                 cobs = [c for c in cobs if (c.get("devedor") or {}).get(name) == q[name]]
         if q.get("status"):
             cobs = [c for c in cobs if c["status"] == q["status"]]
-        params = {"inicio": iso_millis(inicio), "fim": iso_millis(fim), "paginacao": _page_block(page, size, len(cobs))}
+        params = {
+            "inicio": iso_millis(inicio),
+            "fim": iso_millis(fim),
+            "paginacao": _page_block(page, size, len(cobs)),
+        }
         for name in ("cpf", "cnpj", "status"):
             if q.get(name):
                 params[name] = q[name]
-        return JSONResponse({"parametros": params, "cobs": cobs[page * size:(page + 1) * size]})
+        return JSONResponse({"parametros": params, "cobs": cobs[page * size : (page + 1) * size]})
 
     @r.put("/cob/{txid}", status_code=201)
     async def put_cob(txid: str, request: Request) -> JSONResponse:
         ctx: _Ctx = request.app.state.ctx
         _auth(request, "cob.write")
         if not _TXID.match(txid):
-            raise _cob_invalid([_violation("txid deve ter 26 a 35 caracteres alfanuméricos", "cob.txid", txid)])
+            raise _cob_invalid(
+                [_violation("txid deve ter 26 a 35 caracteres alfanuméricos", "cob.txid", txid)]
+            )
         if txid in ctx.cobs:
             raise _cob_invalid([_violation("txid já utilizado", "cob.txid", txid)])
         return JSONResponse(_create_cob(request, txid, await _json(request)), status_code=201)
@@ -306,8 +404,12 @@ def _router() -> APIRouter:
         _auth(request, "cob.read")
         cob = ctx.cobs.get(txid)
         if cob is None:
-            raise PixProblem(404, "CobNaoEncontrado", "Cobrança não encontrada",
-                             f"Nenhuma cobrança encontrada para o txid {txid}.")
+            raise PixProblem(
+                404,
+                "CobNaoEncontrado",
+                "Cobrança não encontrada",
+                f"Nenhuma cobrança encontrada para o txid {txid}.",
+            )
         return JSONResponse(cob)
 
     @r.get("/pix")
@@ -319,7 +421,9 @@ def _router() -> APIRouter:
         page, size = _paginacao(request, "PixConsultaInvalida")
         cpf, cnpj = q.get("cpf"), q.get("cnpj")
         if cpf and cnpj:
-            raise PixProblem(400, "PixConsultaInvalida", "Consulta inválida", "cpf e cnpj não podem ser usados juntos")
+            raise PixProblem(
+                400, "PixConsultaInvalida", "Consulta inválida", "cpf e cnpj não podem ser usados juntos"
+            )
         rows = [p for p in ctx.all_pix() if inicio <= p["at"] <= fim]
         if cpf or cnpj:
             rows = [p for p in rows if p["payer_doc"] == (cpf or cnpj)]
@@ -331,11 +435,17 @@ def _router() -> APIRouter:
         if q.get("devolucaoPresente") == "true":
             rows = []  # the sandbox records no refunds (devoluções)
         total = len(rows)
-        params = {"inicio": iso_millis(inicio), "fim": iso_millis(fim), "paginacao": _page_block(page, size, total)}
+        params = {
+            "inicio": iso_millis(inicio),
+            "fim": iso_millis(fim),
+            "paginacao": _page_block(page, size, total),
+        }
         for name in ("cpf", "cnpj", "txid"):
             if q.get(name):
                 params[name] = q[name]
-        return JSONResponse({"parametros": params, "pix": [p["pix"] for p in rows[page * size:(page + 1) * size]]})
+        return JSONResponse(
+            {"parametros": params, "pix": [p["pix"] for p in rows[page * size : (page + 1) * size]]}
+        )
 
     @r.get("/pix/{e2eid}")
     async def get_pix(e2eid: str, request: Request) -> JSONResponse:
@@ -357,13 +467,23 @@ def _router() -> APIRouter:
             problems.append(_violation("webhookUrl deve ser uma URL http(s)", "webhookUrl", url))
         row = ctx.index.pix_keys.get(chave)
         if row is None or row["customer_id"] is None:
-            problems.append(_violation("a chave não pertence a um usuário recebedor desta instituição", "chave", chave))
+            problems.append(
+                _violation("a chave não pertence a um usuário recebedor desta instituição", "chave", chave)
+            )
         if problems:
-            raise PixProblem(400, "WebhookOperacaoInvalida", "Webhook inválido.",
-                             "A requisição busca criar um webhook sem respeitar o schema ou está semanticamente errada.",
-                             problems)
-        ctx.webhooks[chave] = {"webhookUrl": url, "chave": chave, "cnpj": ctx.index.institution_cnpj,
-                               "criacao": iso_millis(ctx.now())}
+            raise PixProblem(
+                400,
+                "WebhookOperacaoInvalida",
+                "Webhook inválido.",
+                "A requisição busca criar um webhook sem respeitar o schema ou está semanticamente errada.",
+                problems,
+            )
+        ctx.webhooks[chave] = {
+            "webhookUrl": url,
+            "chave": chave,
+            "cnpj": ctx.index.institution_cnpj,
+            "criacao": iso_millis(ctx.now()),
+        }
         return Response(status_code=200)
 
     @r.get("/webhook/{chave}")
@@ -371,8 +491,12 @@ def _router() -> APIRouter:
         ctx: _Ctx = request.app.state.ctx
         _auth(request, "webhook.read")
         if chave not in ctx.webhooks:
-            raise PixProblem(404, "WebhookNaoEncontrado", "Webhook não encontrado",
-                             f"Nenhum webhook cadastrado para a chave {chave}.")
+            raise PixProblem(
+                404,
+                "WebhookNaoEncontrado",
+                "Webhook não encontrado",
+                f"Nenhum webhook cadastrado para a chave {chave}.",
+            )
         return JSONResponse(ctx.webhooks[chave])
 
     @r.delete("/webhook/{chave}", status_code=204)
@@ -380,8 +504,12 @@ def _router() -> APIRouter:
         ctx: _Ctx = request.app.state.ctx
         _auth(request, "webhook.write")
         if ctx.webhooks.pop(chave, None) is None:
-            raise PixProblem(404, "WebhookNaoEncontrado", "Webhook não encontrado",
-                             f"Nenhum webhook cadastrado para a chave {chave}.")
+            raise PixProblem(
+                404,
+                "WebhookNaoEncontrado",
+                "Webhook não encontrado",
+                f"Nenhum webhook cadastrado para a chave {chave}.",
+            )
         return Response(status_code=204)
 
     return r
@@ -400,8 +528,13 @@ def _sandbox_router() -> APIRouter:
         if cob["status"] != "ATIVA":
             return _problem(400, "CobOperacaoInvalida", "Cobrança inválida", f"cob is {cob['status']}")
         now = ctx.now()
-        pix = {"endToEndId": payloads.end_to_end_id(f"cob:{txid}", now), "txid": txid,
-               "valor": cob["valor"]["original"], "chave": cob["chave"], "horario": iso_millis(now)}
+        pix = {
+            "endToEndId": payloads.end_to_end_id(f"cob:{txid}", now),
+            "txid": txid,
+            "valor": cob["valor"]["original"],
+            "chave": cob["chave"],
+            "horario": iso_millis(now),
+        }
         cob["status"] = "CONCLUIDA"
         cob["pix"] = [pix]
         ctx.cob_pix.append({"pix": pix, "at": now, "payer_doc": (cob.get("devedor") or {}).get("cpf")})
@@ -421,10 +554,15 @@ def _sandbox_router() -> APIRouter:
             return _problem(exc.status, exc.name, exc.title, exc.detail, exc.violacoes)
         reports = []
         for chave in sorted(ctx.webhooks):
-            batch = [p["pix"] for p in ctx.all_pix() if inicio <= p["at"] <= fim and p["pix"].get("chave") == chave]
+            batch = [
+                p["pix"] for p in ctx.all_pix() if inicio <= p["at"] <= fim and p["pix"].get("chave") == chave
+            ]
             for start in range(0, len(batch), 100):
-                reports.append(await ctx.delivery.deliver(chave, ctx.webhooks[chave]["webhookUrl"],
-                                                          batch[start:start + 100]))
+                reports.append(
+                    await ctx.delivery.deliver(
+                        chave, ctx.webhooks[chave]["webhookUrl"], batch[start : start + 100]
+                    )
+                )
         return JSONResponse({"deliveries": reports})
 
     return r
@@ -434,18 +572,30 @@ async def _json(request: Request) -> object:
     try:
         return await request.json()
     except ValueError:
-        raise PixProblem(400, "CobOperacaoInvalida", "Requisição inválida", "o corpo não é JSON válido") from None
+        raise PixProblem(
+            400, "CobOperacaoInvalida", "Requisição inválida", "o corpo não é JSON válido"
+        ) from None
 
 
-def create_app(world: dict[str, pl.DataFrame] | WorldIndex, settings: Settings | None = None, *,
-               clock: Clock | None = None, faults: FaultPlan | None = None,
-               webhook_transport: httpx.AsyncBaseTransport | None = None,
-               webhook_sleep: Callable[[float], Awaitable[None]] | None = None) -> FastAPI:
+def create_app(
+    world: dict[str, pl.DataFrame] | WorldIndex,
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    faults: FaultPlan | None = None,
+    webhook_transport: httpx.AsyncBaseTransport | None = None,
+    webhook_sleep: Callable[[float], Awaitable[None]] | None = None,
+) -> FastAPI:
     """The Pix sandbox over ``world``; ``webhook_transport`` routes deliveries (e.g. to an in-process app)."""
     settings = settings or get_settings()
     index = world if isinstance(world, WorldIndex) else WorldIndex(world)
-    delivery = WebhookDelivery(settings.sandbox_webhook_retries, settings.http_backoff_base_s, webhook_transport,
-                               webhook_sleep, settings.http_timeout_s)
+    delivery = WebhookDelivery(
+        settings.sandbox_webhook_retries,
+        settings.http_backoff_base_s,
+        webhook_transport,
+        webhook_sleep,
+        settings.http_timeout_s,
+    )
     ctx = _Ctx(index, settings, clock or SystemClock(), delivery)
     app = FastAPI(title="API Pix sandbox", version="2.9.0")
     app.state.ctx = ctx
@@ -463,8 +613,11 @@ def create_app(world: dict[str, pl.DataFrame] | WorldIndex, settings: Settings |
         resp.headers["WWW-Authenticate"] = "Bearer"
         return resp
 
-    plan = faults or FaultPlan(rate=settings.sandbox_fault_rate, seed=settings.sandbox_fault_seed,
-                               retry_after_s=settings.sandbox_fault_retry_after_s)
+    plan = faults or FaultPlan(
+        rate=settings.sandbox_fault_rate,
+        seed=settings.sandbox_fault_seed,
+        retry_after_s=settings.sandbox_fault_retry_after_s,
+    )
     app.state.faults = plan
     app.add_middleware(FaultInjector, plan=plan)
     return app

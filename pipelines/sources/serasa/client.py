@@ -25,13 +25,21 @@ class SerasaClient(ApiClient):
     """``await client.score(cpf)`` -> :class:`ScoreResponse`."""
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, *, world: dict | None = None, app: Any = None,
-                      clock: Clock | None = None, **kwargs: Any) -> SerasaClient:
+    def from_settings(
+        cls,
+        settings: Settings | None = None,
+        *,
+        world: dict | None = None,
+        app: Any = None,
+        clock: Clock | None = None,
+        **kwargs: Any,
+    ) -> SerasaClient:
         from pipelines.sources.serasa.sandbox import create_app
 
         settings = settings or get_settings()
-        http, tokens = make_http_and_tokens(settings.serasa_url, create_app, settings, "serasa.cofre.local",
-                                            world=world, app=app, clock=clock)
+        http, tokens = make_http_and_tokens(
+            settings.serasa_url, create_app, settings, "serasa.cofre.local", world=world, app=app, clock=clock
+        )
         return cls(http, settings, tokens, **kwargs)
 
     async def score(self, cpf: str) -> ScoreResponse:

@@ -36,7 +36,9 @@ class ScoreResponse(BaseModel):
     score: int = Field(ge=0, le=1000)
     band: Band
     consultedAt: datetime
-    history: list[ScorePoint] = Field(description="all consultations, newest first (the first is the current one)")
+    history: list[ScorePoint] = Field(
+        description="all consultations, newest first (the first is the current one)"
+    )
 
 
 class ErrorBody(BaseModel):

@@ -33,12 +33,18 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
-def create_app(world: dict[str, pl.DataFrame], settings: Settings | None = None, *, clock: Clock | None = None,
-               faults: FaultPlan | None = None) -> FastAPI:
+def create_app(
+    world: dict[str, pl.DataFrame],
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    faults: FaultPlan | None = None,
+) -> FastAPI:
     settings = settings or get_settings()
     index = world if isinstance(world, WorldIndex) else WorldIndex(world)
-    issuer = TokenIssuer({settings.client_id: settings.client_secret.get_secret_value()},
-                         settings.sandbox_token_ttl_s, clock)
+    issuer = TokenIssuer(
+        {settings.client_id: settings.client_secret.get_secret_value()}, settings.sandbox_token_ttl_s, clock
+    )
     app = FastAPI(title="Serasa-like score sandbox", version="1.0.0")
     app.state.issuer = issuer
     app.include_router(token_router(issuer))
@@ -49,8 +55,15 @@ def create_app(world: dict[str, pl.DataFrame], settings: Settings | None = None,
         resp.headers["WWW-Authenticate"] = "Bearer"
         return resp
 
-    @app.get("/score/v1/{cpf}", response_model=ScoreResponse,
-             responses={400: {"model": ErrorResponse}, 401: {"model": ErrorResponse}, 404: {"model": ErrorResponse}})
+    @app.get(
+        "/score/v1/{cpf}",
+        response_model=ScoreResponse,
+        responses={
+            400: {"model": ErrorResponse},
+            401: {"model": ErrorResponse},
+            404: {"model": ErrorResponse},
+        },
+    )
     async def score(cpf: str, request: Request):
         issuer.authenticate(request.headers.get("authorization"))
         if not is_valid_cpf(cpf):
@@ -58,15 +71,26 @@ def create_app(world: dict[str, pl.DataFrame], settings: Settings | None = None,
         points = index.scores_by_cpf.get(cpf)
         if not points:
             return _error(404, "CPF_NOT_FOUND", "no score for this CPF")
-        history = [ScorePoint(score=p["score"], band=band_of(p["score"]), consultedAt=p["consulted_at"])
-                   for p in reversed(points)]
-        body = {"cpf": cpf, "score": history[0].score, "band": history[0].band,
-                "consultedAt": iso_millis(history[0].consultedAt),
-                "history": [{"score": h.score, "band": h.band, "consultedAt": iso_millis(h.consultedAt)} for h in history]}
+        history = [
+            ScorePoint(score=p["score"], band=band_of(p["score"]), consultedAt=p["consulted_at"])
+            for p in reversed(points)
+        ]
+        body = {
+            "cpf": cpf,
+            "score": history[0].score,
+            "band": history[0].band,
+            "consultedAt": iso_millis(history[0].consultedAt),
+            "history": [
+                {"score": h.score, "band": h.band, "consultedAt": iso_millis(h.consultedAt)} for h in history
+            ],
+        }
         return JSONResponse(body)
 
-    plan = faults or FaultPlan(rate=settings.sandbox_fault_rate, seed=settings.sandbox_fault_seed,
-                               retry_after_s=settings.sandbox_fault_retry_after_s)
+    plan = faults or FaultPlan(
+        rate=settings.sandbox_fault_rate,
+        seed=settings.sandbox_fault_seed,
+        retry_after_s=settings.sandbox_fault_retry_after_s,
+    )
     app.state.faults = plan
     app.add_middleware(FaultInjector, plan=plan)
     return app

@@ -68,7 +68,9 @@ class SimConfig:
     @property
     def end_us(self) -> int:
         """Exclusive end: midnight in Brasília after ``end_date``, in UTC µs."""
-        return int((np.datetime64(self.end_date) + 1).astype("datetime64[us]").astype(np.int64)) + BRT_OFFSET_US
+        return (
+            int((np.datetime64(self.end_date) + 1).astype("datetime64[us]").astype(np.int64)) + BRT_OFFSET_US
+        )
 
 
 def day_us(d: np.ndarray) -> np.ndarray:

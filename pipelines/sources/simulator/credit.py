@@ -29,11 +29,15 @@ from pipelines.sources.simulator.config import (
 from pipelines.sources.simulator.people import Customers
 
 TS = pl.Datetime("us", "UTC")
-SUBTYPES = np.array([
-    "CREDITO_PESSOAL_SEM_CONSIGNACAO", "CREDITO_PESSOAL_COM_CONSIGNACAO", "MICROCREDITO_PRODUTIVO_ORIENTADO",
-    "HOME_EQUITY",
-])
-BASE_RATE = np.array([0.045, 0.018, 0.03, 0.012])      # monthly interest by subtype
+SUBTYPES = np.array(
+    [
+        "CREDITO_PESSOAL_SEM_CONSIGNACAO",
+        "CREDITO_PESSOAL_COM_CONSIGNACAO",
+        "MICROCREDITO_PRODUTIVO_ORIENTADO",
+        "HOME_EQUITY",
+    ]
+)
+BASE_RATE = np.array([0.045, 0.018, 0.03, 0.012])  # monthly interest by subtype
 TERMS = np.array([6, 12, 18, 24, 36, 48], dtype=np.int16)
 
 
@@ -47,9 +51,9 @@ def score_band(score: np.ndarray | int) -> np.ndarray:
 class Credit:
     loans: pl.DataFrame
     instalments: pl.DataFrame
-    payments: pl.DataFrame          # customer_idx, ts, amount, kind (disbursement / instalment)
-    default_us: np.ndarray          # per customer: first missed due date (µs) or int64 max
-    late_months: pl.DataFrame       # customer_idx, month index with a late payment
+    payments: pl.DataFrame  # customer_idx, ts, amount, kind (disbursement / instalment)
+    default_us: np.ndarray  # per customer: first missed due date (µs) or int64 max
+    late_months: pl.DataFrame  # customer_idx, month index with a late payment
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -88,7 +92,7 @@ def make_credit(cfg: SimConfig, cu: Customers) -> Credit:
     defaulted = np.zeros(m, dtype=bool)
     if k > 0:
         defaulted[rng.choice(m, size=k, replace=False, p=w / w.sum())] = True
-    stop_at = np.where(defaulted, rng.integers(1, 4, m), 10_000)   # first unpaid instalment number
+    stop_at = np.where(defaulted, rng.integers(1, 4, m), 10_000)  # first unpaid instalment number
 
     # instalments
     rows = np.repeat(np.arange(m), term)
@@ -99,7 +103,12 @@ def make_credit(cfg: SimConfig, cu: Customers) -> Credit:
     late = rng.random(len(rows)) < 0.04 + 0.45 * r_risk
     days_late = np.where(late, np.minimum(rng.geometric(1 / (2 + 25 * r_risk)), 75), 0)
     unpaid_default = num >= stop_at[rows]
-    pay_us = due_us + days_late * US_PER_DAY + BRT_OFFSET_US + rng.integers(8 * US_PER_HOUR, 21 * US_PER_HOUR, len(rows))
+    pay_us = (
+        due_us
+        + days_late * US_PER_DAY
+        + BRT_OFFSET_US
+        + rng.integers(8 * US_PER_HOUR, 21 * US_PER_HOUR, len(rows))
+    )
     paid = (~unpaid_default) & (pay_us < cfg.end_us)
     amount = pmt[rows]
     fee = np.rint(amount * (0.02 + 0.01 * days_late / 30)).astype(np.int64)
@@ -109,40 +118,70 @@ def make_credit(cfg: SimConfig, cu: Customers) -> Credit:
     days_late_out = np.where(paid, days_late, overdue_days).astype(np.int32)
 
     contract_id = np.char.add("CTR", np.char.zfill(holders.astype(str), 8))
-    instalments = pl.DataFrame({
-        "contract_id": contract_id[rows], "number": num, "due_date": due,
-        "amount_cents": amount, "paid_at": np.where(paid, pay_us, 0), "paid_cents": paid_cents,
-        "days_late": days_late_out,
-    }).with_columns(
-        pl.when(pl.Series(paid)).then(pl.col("paid_at")).otherwise(None).cast(TS).alias("paid_at")
-    )
+    instalments = pl.DataFrame(
+        {
+            "contract_id": contract_id[rows],
+            "number": num,
+            "due_date": due,
+            "amount_cents": amount,
+            "paid_at": np.where(paid, pay_us, 0),
+            "paid_cents": paid_cents,
+            "days_late": days_late_out,
+        }
+    ).with_columns(pl.when(pl.Series(paid)).then(pl.col("paid_at")).otherwise(None).cast(TS).alias("paid_at"))
     outstanding = np.bincount(rows, weights=np.where(paid, 0, amount).astype(np.float64), minlength=m)
-    loans = pl.DataFrame({
-        "contract_id": contract_id, "customer_id": cu.customer_id[holders], "product_subtype": SUBTYPES[sub],
-        "contract_amount_cents": principal, "outstanding_cents": np.rint(outstanding).astype(np.int64),
-        "instalments": term, "monthly_rate": rate, "contracted_at": contracted, "first_due_date": first_due,
-        "defaulted_6m": defaulted,
-    }).with_columns(pl.col("contracted_at").cast(TS))
+    loans = pl.DataFrame(
+        {
+            "contract_id": contract_id,
+            "customer_id": cu.customer_id[holders],
+            "product_subtype": SUBTYPES[sub],
+            "contract_amount_cents": principal,
+            "outstanding_cents": np.rint(outstanding).astype(np.int64),
+            "instalments": term,
+            "monthly_rate": rate,
+            "contracted_at": contracted,
+            "first_due_date": first_due,
+            "defaulted_6m": defaulted,
+        }
+    ).with_columns(pl.col("contracted_at").cast(TS))
 
     # money movements: disbursement and paid instalments
-    payments = pl.concat([
-        pl.DataFrame({"customer_idx": holders, "ts": contracted, "amount": principal,
-                      "credit": np.ones(m, bool)}),
-        pl.DataFrame({"customer_idx": holders[rows][paid], "ts": pay_us[paid], "amount": paid_cents[paid],
-                      "credit": np.zeros(int(paid.sum()), bool)}),
-    ]).with_columns(pl.col("customer_idx").cast(pl.Int32))
+    payments = pl.concat(
+        [
+            pl.DataFrame(
+                {"customer_idx": holders, "ts": contracted, "amount": principal, "credit": np.ones(m, bool)}
+            ),
+            pl.DataFrame(
+                {
+                    "customer_idx": holders[rows][paid],
+                    "ts": pay_us[paid],
+                    "amount": paid_cents[paid],
+                    "credit": np.zeros(int(paid.sum()), bool),
+                }
+            ),
+        ]
+    ).with_columns(pl.col("customer_idx").cast(pl.Int32))
 
     default_us = np.full(n, np.iinfo(np.int64).max)
     first_miss = np.flatnonzero(unpaid_default & (num == stop_at[rows]))
-    default_us[holders[rows[first_miss]]] = np.minimum(default_us[holders[rows[first_miss]]], due_us[first_miss])
+    default_us[holders[rows[first_miss]]] = np.minimum(
+        default_us[holders[rows[first_miss]]], due_us[first_miss]
+    )
     month_edges = day_us(cfg.month_starts) + BRT_OFFSET_US
     lm = late & paid
-    late_months = pl.DataFrame({
-        "customer_idx": holders[rows][lm],
-        "month": np.searchsorted(month_edges, pay_us[lm], side="right") - 1,
-    }).unique()
-    return Credit(loans=loans, instalments=instalments, payments=payments, default_us=default_us,
-                  late_months=late_months)
+    late_months = pl.DataFrame(
+        {
+            "customer_idx": holders[rows][lm],
+            "month": np.searchsorted(month_edges, pay_us[lm], side="right") - 1,
+        }
+    ).unique()
+    return Credit(
+        loans=loans,
+        instalments=instalments,
+        payments=payments,
+        default_us=default_us,
+        late_months=late_months,
+    )
 
 
 def make_scores(cfg: SimConfig, cu: Customers, credit: Credit) -> pl.DataFrame:
@@ -161,7 +200,11 @@ def make_scores(cfg: SimConfig, cu: Customers, credit: Credit) -> pl.DataFrame:
     dent = np.zeros((n, months))
     dent[lm["customer_idx"].to_numpy(), lm["month"].to_numpy()] = 60
     score = np.clip(np.rint(score - dent), 0, 1000).astype(np.int16)
-    return pl.DataFrame({
-        "customer_id": np.repeat(cu.customer_id, months), "cpf": np.repeat(cu.cpf, months),
-        "score": score.ravel(), "consulted_at": np.tile(month_end_us, n),
-    }).with_columns(pl.col("consulted_at").cast(TS))
+    return pl.DataFrame(
+        {
+            "customer_id": np.repeat(cu.customer_id, months),
+            "cpf": np.repeat(cu.cpf, months),
+            "score": score.ravel(),
+            "consulted_at": np.tile(month_end_us, n),
+        }
+    ).with_columns(pl.col("consulted_at").cast(TS))

@@ -23,7 +23,7 @@ LOGIN_SCHEMA = {"customer_idx": pl.Int32, "ts": pl.Int64, "device_id": pl.String
 
 @dataclass
 class DeviceState:
-    current: np.ndarray     # device serial in use at the start of the month, per customer
+    current: np.ndarray  # device serial in use at the start of the month, per customer
 
     @classmethod
     def start(cls, n: int) -> DeviceState:
@@ -34,8 +34,15 @@ def device_ids(cust: pl.Expr, serial: pl.Expr) -> pl.Expr:
     return pl.format("DEV{}-{}", cust.cast(pl.String).str.zfill(8), serial.cast(pl.String))
 
 
-def month_devices(cfg: SimConfig, ctx: MonthContext, cu: Customers, state: DeviceState, tx: pl.DataFrame,
-                  fraud_logins: pl.DataFrame, rng: np.random.Generator) -> tuple[pl.DataFrame, pl.DataFrame]:
+def month_devices(
+    cfg: SimConfig,
+    ctx: MonthContext,
+    cu: Customers,
+    state: DeviceState,
+    tx: pl.DataFrame,
+    fraud_logins: pl.DataFrame,
+    rng: np.random.Generator,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Add ``device_id``/``is_new_device`` to the month's rows and draw the month's logins."""
     n = cu.n
     lo = int(ctx.day_start_us[0]) + BRT_OFFSET_US
@@ -54,9 +61,12 @@ def month_devices(cfg: SimConfig, ctx: MonthContext, cu: Customers, state: Devic
     tx = tx.with_columns(pl.Series("_serial", serial), pl.Series("_new", new))
     app_row = pl.col("app") & pl.col("dev_override").is_null()
     tx = tx.with_columns(
-        pl.when(pl.col("dev_override").is_not_null()).then(pl.col("dev_override"))
-        .when(app_row).then(device_ids(pl.col("customer_idx"), pl.col("_serial")))
-        .otherwise(None).alias("device_id"),
+        pl.when(pl.col("dev_override").is_not_null())
+        .then(pl.col("dev_override"))
+        .when(app_row)
+        .then(device_ids(pl.col("customer_idx"), pl.col("_serial")))
+        .otherwise(None)
+        .alias("device_id"),
         (pl.col("dev_override").is_not_null() | (app_row & pl.col("_new"))).alias("is_new_device"),
     ).drop("_serial", "_new")
 
@@ -69,7 +79,9 @@ def month_devices(cfg: SimConfig, ctx: MonthContext, cu: Customers, state: Devic
     lc = np.concatenate([lc, ch])
     lts = np.concatenate([lts, change_ts[ch]])
     lserial, lnew = resolve(lc, lts)
-    logins = pl.DataFrame({"customer_idx": lc.astype(np.int32), "ts": lts, "_serial": lserial, "is_new_device": lnew})
+    logins = pl.DataFrame(
+        {"customer_idx": lc.astype(np.int32), "ts": lts, "_serial": lserial, "is_new_device": lnew}
+    )
     logins = logins.with_columns(device_ids(pl.col("customer_idx"), pl.col("_serial")).alias("device_id"))
     logins = pl.concat([logins.select(list(LOGIN_SCHEMA)), fraud_logins.select(list(LOGIN_SCHEMA))])
     state.current = state.current + changed

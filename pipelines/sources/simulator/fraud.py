@@ -43,8 +43,15 @@ def _label(df: pl.DataFrame, scenario: str) -> pl.DataFrame:
     return df.with_columns(pl.lit(True).alias("is_fraud"), pl.lit(scenario).alias("fraud_scenario"))
 
 
-def month_fraud(cfg: SimConfig, ctx: MonthContext, cu: Customers, acc: Accounts, parties: Parties,
-                n_legit: int, rng: np.random.Generator) -> tuple[pl.DataFrame, pl.DataFrame]:
+def month_fraud(
+    cfg: SimConfig,
+    ctx: MonthContext,
+    cu: Customers,
+    acc: Accounts,
+    parties: Parties,
+    n_legit: int,
+    rng: np.random.Generator,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Fraud rows (internal transaction schema) and the fraudsters' logins for one month."""
     target = n_legit * cfg.fraud_rate / (1 - cfg.fraud_rate)
     k = {s: _stochastic_round(rng, target * SHARES[s] / MEAN_ROWS[s]) for s in SHARES}
@@ -72,11 +79,22 @@ def month_fraud(cfg: SimConfig, ctx: MonthContext, cu: Customers, acc: Accounts,
         recv = np.repeat(fraud_keys[rng.integers(0, len(fraud_keys), m)], sizes)
         recv = np.where(rng.random(len(c)) < 0.3, fraud_keys[rng.integers(0, len(fraud_keys), len(c))], recv)
         dev = np.char.add(f"FDV{ctx.m:03d}-", np.arange(m).astype(str))
-        out.append(_label(frame(c, ts, amt, False, "PIX", "PIX", "PIX ENVIADO", party=recv, app=True,
-                                use_key=True), "account_takeover")
-                   .with_columns(pl.Series("dev_override", np.repeat(dev, sizes))))
-        logins.append(pl.DataFrame({"customer_idx": v.astype(np.int32), "ts": t0, "device_id": dev,
-                                    "is_new_device": np.ones(m, bool)}))
+        out.append(
+            _label(
+                frame(c, ts, amt, False, "PIX", "PIX", "PIX ENVIADO", party=recv, app=True, use_key=True),
+                "account_takeover",
+            ).with_columns(pl.Series("dev_override", np.repeat(dev, sizes)))
+        )
+        logins.append(
+            pl.DataFrame(
+                {
+                    "customer_idx": v.astype(np.int32),
+                    "ts": t0,
+                    "device_id": dev,
+                    "is_new_device": np.ones(m, bool),
+                }
+            )
+        )
 
     # PIX scam (falso parente)
     m = k["pix_scam"]
@@ -91,8 +109,12 @@ def month_fraud(cfg: SimConfig, ctx: MonthContext, cu: Customers, acc: Accounts,
         base = np.repeat(cu.income[v] * rng.uniform(0.15, 0.6, m), sizes)
         amt = np.maximum(np.rint(base * (1 + 0.3 * pos) / 5_000) * 5_000, 5_000).astype(np.int64)
         recv = np.repeat(fraud_keys[rng.integers(0, len(fraud_keys), m)], sizes)
-        out.append(_label(frame(c, ts, amt, False, "PIX", "PIX", "PIX ENVIADO", party=recv, app=True,
-                                use_key=True), "pix_scam"))
+        out.append(
+            _label(
+                frame(c, ts, amt, False, "PIX", "PIX", "PIX ENVIADO", party=recv, app=True, use_key=True),
+                "pix_scam",
+            )
+        )
 
     # card testing
     m = k["card_testing"]
@@ -107,17 +129,46 @@ def month_fraud(cfg: SimConfig, ctx: MonthContext, cu: Customers, acc: Accounts,
         mcc_idx = np.repeat(vocab.TESTING_MCC_IDX[rng.integers(0, len(vocab.TESTING_MCC_IDX), m)], sizes)
         mcc, merchant, _ = card_purchases(rng, ctx, c, cu.income, parties, mcc_idx)
         amt = rng.integers(100, 1_000, len(c))
-        out.append(_label(frame(c, ts, amt, False, "CARTAO", "CARD", "COMPRA CARTAO CREDITO", party=merchant,
-                                mcc=mcc, on_card=True), "card_testing"))
+        out.append(
+            _label(
+                frame(
+                    c,
+                    ts,
+                    amt,
+                    False,
+                    "CARTAO",
+                    "CARD",
+                    "COMPRA CARTAO CREDITO",
+                    party=merchant,
+                    mcc=mcc,
+                    on_card=True,
+                ),
+                "card_testing",
+            )
+        )
         cash = rng.random(m) < 0.5
         if cash.any():
             cv = v[cash]
             last = ts[np.cumsum(sizes) - 1][cash]
             cm_idx = vocab.CASHOUT_MCC_IDX[rng.integers(0, len(vocab.CASHOUT_MCC_IDX), len(cv))]
             mcc, merchant, _ = card_purchases(rng, ctx, cv, cu.income, parties, cm_idx)
-            out.append(_label(frame(cv, last + rng.integers(5, 30, len(cv)) * US_PER_MIN,
-                                    rng.integers(80_000, 300_000, len(cv)), False, "CARTAO", "CARD",
-                                    "COMPRA CARTAO CREDITO", party=merchant, mcc=mcc, on_card=True), "card_testing"))
+            out.append(
+                _label(
+                    frame(
+                        cv,
+                        last + rng.integers(5, 30, len(cv)) * US_PER_MIN,
+                        rng.integers(80_000, 300_000, len(cv)),
+                        False,
+                        "CARTAO",
+                        "CARD",
+                        "COMPRA CARTAO CREDITO",
+                        party=merchant,
+                        mcc=mcc,
+                        on_card=True,
+                    ),
+                    "card_testing",
+                )
+            )
 
     # mule account
     m = k["mule_account"]
@@ -130,8 +181,12 @@ def month_fraud(cfg: SimConfig, ctx: MonthContext, cu: Customers, acc: Accounts,
         c_in = np.repeat(v, n_in)
         amt_in = rng.integers(20_000, 200_000, len(c_in))
         senders = parties.people[rng.integers(0, len(parties.people), len(c_in))]
-        out.append(_label(frame(c_in, ts_in, amt_in, True, "PIX", "PIX", "PIX RECEBIDO", party=senders,
-                                use_key=True), "mule_account"))
+        out.append(
+            _label(
+                frame(c_in, ts_in, amt_in, True, "PIX", "PIX", "PIX RECEBIDO", party=senders, use_key=True),
+                "mule_account",
+            )
+        )
         ends = np.cumsum(n_in) - 1
         total_in = np.add.reduceat(amt_in, np.cumsum(n_in) - n_in)
         n_out = rng.integers(2, 6, m)
@@ -141,16 +196,42 @@ def month_fraud(cfg: SimConfig, ctx: MonthContext, cu: Customers, acc: Accounts,
         amt_out = np.maximum(np.rint(np.repeat(total_in * 0.95 / n_out, n_out)), 100).astype(np.int64)
         new_dev = rng.random(m) < 0.3
         dev = np.where(new_dev, np.char.add(f"MDV{ctx.m:03d}-", np.arange(m).astype(str)), None)
-        out.append(_label(frame(c_out, ts_out, amt_out, False, "PIX", "PIX", "PIX ENVIADO",
-                                party=fraud_keys[rng.integers(0, len(fraud_keys), len(c_out))], app=True,
-                                use_key=True), "mule_account")
-                   .with_columns(pl.Series("dev_override", np.repeat(dev, n_out).tolist(), dtype=pl.String)))
+        out.append(
+            _label(
+                frame(
+                    c_out,
+                    ts_out,
+                    amt_out,
+                    False,
+                    "PIX",
+                    "PIX",
+                    "PIX ENVIADO",
+                    party=fraud_keys[rng.integers(0, len(fraud_keys), len(c_out))],
+                    app=True,
+                    use_key=True,
+                ),
+                "mule_account",
+            ).with_columns(pl.Series("dev_override", np.repeat(dev, n_out).tolist(), dtype=pl.String))
+        )
         nd = np.flatnonzero(new_dev)
-        logins.append(pl.DataFrame({"customer_idx": v[nd].astype(np.int32), "ts": t_out0[nd] - US_PER_MIN,
-                                    "device_id": dev[nd].astype(str), "is_new_device": np.ones(len(nd), bool)}))
+        logins.append(
+            pl.DataFrame(
+                {
+                    "customer_idx": v[nd].astype(np.int32),
+                    "ts": t_out0[nd] - US_PER_MIN,
+                    "device_id": dev[nd].astype(str),
+                    "is_new_device": np.ones(len(nd), bool),
+                }
+            )
+        )
 
-    tx = pl.concat(out) if out else frame(np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, np.int64),
-                                          False, "PIX", "PIX", "")
+    tx = (
+        pl.concat(out)
+        if out
+        else frame(
+            np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, np.int64), False, "PIX", "PIX", ""
+        )
+    )
     tx = tx.filter(pl.col("ts") < hi)
     lg = pl.concat([x.cast(LOGIN_SCHEMA) for x in logins]) if logins else pl.DataFrame(schema=LOGIN_SCHEMA)
     return tx, lg

@@ -36,12 +36,19 @@ def world_dir(seed: int | None = None, root: Path | str | None = None) -> Path:
 
 def config_from_settings(settings: Settings | None = None, **overrides: object) -> SimConfig:
     s = settings or get_settings()
-    base = {"customers": s.sim_customers, "months": s.sim_months, "seed": s.sim_seed, "fraud_rate": s.sim_fraud_rate}
+    base = {
+        "customers": s.sim_customers,
+        "months": s.sim_months,
+        "seed": s.sim_seed,
+        "fraud_rate": s.sim_fraud_rate,
+    }
     base.update({k: v for k, v in overrides.items() if v is not None})
     return SimConfig(**base)  # type: ignore[arg-type]
 
 
-def write_world(cfg: SimConfig, out_dir: Path | str, on_month: Callable[[int], None] | None = None) -> dict[str, int]:
+def write_world(
+    cfg: SimConfig, out_dir: Path | str, on_month: Callable[[int], None] | None = None
+) -> dict[str, int]:
     """Generate ``cfg``'s world into ``out_dir`` (replaced atomically); returns rows per table."""
     out = Path(out_dir)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
@@ -55,7 +62,9 @@ def write_world(cfg: SimConfig, out_dir: Path | str, on_month: Callable[[int], N
             if name in MONTHLY_TABLES:
                 table = df.to_arrow()
                 if name not in writers:
-                    writers[name] = pq.ParquetWriter(tmp / f"{name}.parquet", table.schema, compression="zstd")
+                    writers[name] = pq.ParquetWriter(
+                        tmp / f"{name}.parquet", table.schema, compression="zstd"
+                    )
                 writers[name].write_table(table)
             else:
                 df.write_parquet(tmp / f"{name}.parquet", compression="zstd")

@@ -19,14 +19,14 @@ from pipelines.sources.simulator.people import emails, full_names, phones_for_st
 
 @dataclass
 class Parties:
-    frame: pl.DataFrame          # party_idx, name, document, key, key_type
-    people: np.ndarray           # party indices of ordinary people (family, friends, landlords, clients)
+    frame: pl.DataFrame  # party_idx, name, document, key, key_type
+    people: np.ndarray  # party indices of ordinary people (family, friends, landlords, clients)
     merchants_by_mcc: list[np.ndarray]  # party indices of merchants, per MCC_TABLE row
-    pix_merchants: np.ndarray    # merchants that take PIX (have a key)
+    pix_merchants: np.ndarray  # merchants that take PIX (have a key)
     employers: np.ndarray
-    billers: np.ndarray          # one per vocab.BILLS row
+    billers: np.ndarray  # one per vocab.BILLS row
     landlords_agency: np.ndarray  # real-estate agencies (rent by boleto)
-    fraud: np.ndarray            # receivers used only by fraudsters (mule accounts)
+    fraud: np.ndarray  # receivers used only by fraudsters (mule accounts)
 
 
 def _people_keys(rng, n, cpf, phone, email, p) -> tuple[np.ndarray, np.ndarray]:
@@ -87,14 +87,22 @@ def make_parties(cfg: SimConfig, cpfs: np.ndarray) -> Parties:
     ]
     sizes = [len(b[0]) for b in blocks]
     off = np.concatenate([[0], np.cumsum(sizes)])
-    frame = pl.DataFrame({
-        "party_idx": np.arange(off[-1], dtype=np.int32),
-        "party_name": np.concatenate([b[0].astype(object) for b in blocks]),
-        "party_document": np.concatenate([b[1].astype(object) for b in blocks]),
-        "party_key": np.concatenate([b[2].astype(object) for b in blocks]),
-        "party_key_type": np.concatenate([b[3].astype(object) for b in blocks]),
-    }, schema={"party_idx": pl.Int32, "party_name": pl.String, "party_document": pl.String,
-               "party_key": pl.String, "party_key_type": pl.String})
+    frame = pl.DataFrame(
+        {
+            "party_idx": np.arange(off[-1], dtype=np.int32),
+            "party_name": np.concatenate([b[0].astype(object) for b in blocks]),
+            "party_document": np.concatenate([b[1].astype(object) for b in blocks]),
+            "party_key": np.concatenate([b[2].astype(object) for b in blocks]),
+            "party_key_type": np.concatenate([b[3].astype(object) for b in blocks]),
+        },
+        schema={
+            "party_idx": pl.Int32,
+            "party_name": pl.String,
+            "party_document": pl.String,
+            "party_key": pl.String,
+            "party_key_type": pl.String,
+        },
+    )
     created = cfg.start_us - rng.integers(1, 4 * 365, off[-1]) * US_PER_DAY
     frame = frame.with_columns(pl.Series("party_key_created", created).cast(pl.Datetime("us", "UTC")))
     m0 = off[1]

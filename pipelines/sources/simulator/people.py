@@ -29,10 +29,10 @@ class Customers:
     cpf: np.ndarray
     name: np.ndarray
     risk: np.ndarray
-    income: np.ndarray          # monthly, cents
+    income: np.ndarray  # monthly, cents
     salary_day: np.ndarray
-    salaried: np.ndarray        # bool: payroll (FOLHA_PAGAMENTO) vs informal income by PIX
-    activity: np.ndarray        # multiplier of discretionary spending
+    salaried: np.ndarray  # bool: payroll (FOLHA_PAGAMENTO) vs informal income by PIX
+    activity: np.ndarray  # multiplier of discretionary spending
     age: np.ndarray
 
 
@@ -41,8 +41,10 @@ def full_names(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray
     f = rng.integers(0, len(vocab.FIRST_NAMES), n)
     s1 = rng.integers(0, len(vocab.SURNAMES), n)
     s2 = rng.integers(0, len(vocab.SURNAMES), n)
-    name = np.char.add(np.char.add(np.char.add(vocab.FIRST_NAMES[f], " "), np.char.add(vocab.SURNAMES[s1], " ")),
-                       vocab.SURNAMES[s2])
+    name = np.char.add(
+        np.char.add(np.char.add(vocab.FIRST_NAMES[f], " "), np.char.add(vocab.SURNAMES[s1], " ")),
+        vocab.SURNAMES[s2],
+    )
     return name, f, s2
 
 
@@ -81,10 +83,31 @@ def make_customers(cfg: SimConfig, cpfs: np.ndarray) -> Customers:
     start_us = cfg.start_us
     created = start_us - rng.integers(30, 5 * 365, n) * US_PER_DAY + rng.integers(0, US_PER_DAY, n)
     customer_id = np.char.add("CUS", np.char.zfill(idx.astype(str), 8))
-    frame = pl.DataFrame({
-        "customer_id": customer_id, "cpf": cpfs, "name": name, "email": email, "phone": phone,
-        "birth_date": birth, "state": states, "monthly_income_cents": income, "salary_day": salary_day,
-        "latent_risk": risk, "created_at": created,
-    }).with_columns(pl.col("created_at").cast(pl.Datetime("us", "UTC")))
-    return Customers(n=n, frame=frame, customer_id=customer_id, cpf=cpfs, name=name, risk=risk,
-                     income=income, salary_day=salary_day, salaried=salaried, activity=activity, age=age)
+    frame = pl.DataFrame(
+        {
+            "customer_id": customer_id,
+            "cpf": cpfs,
+            "name": name,
+            "email": email,
+            "phone": phone,
+            "birth_date": birth,
+            "state": states,
+            "monthly_income_cents": income,
+            "salary_day": salary_day,
+            "latent_risk": risk,
+            "created_at": created,
+        }
+    ).with_columns(pl.col("created_at").cast(pl.Datetime("us", "UTC")))
+    return Customers(
+        n=n,
+        frame=frame,
+        customer_id=customer_id,
+        cpf=cpfs,
+        name=name,
+        risk=risk,
+        income=income,
+        salary_day=salary_day,
+        salaried=salaried,
+        activity=activity,
+        age=age,
+    )

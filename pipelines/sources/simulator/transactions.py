@@ -30,16 +30,33 @@ from pipelines.sources.simulator.parties import Parties
 from pipelines.sources.simulator.people import MEDIAN_INCOME_CENTS, Customers
 
 TX_SCHEMA: dict[str, pl.DataType] = {
-    "customer_idx": pl.Int32, "ts": pl.Int64, "amount": pl.Int64, "credit": pl.Boolean,
-    "type": pl.String, "channel": pl.String, "description": pl.String, "party_idx": pl.Int32,
-    "use_key": pl.Boolean, "mcc": pl.Int16, "on_card": pl.Boolean, "app": pl.Boolean,
-    "is_fraud": pl.Boolean, "fraud_scenario": pl.String, "dev_override": pl.String,
+    "customer_idx": pl.Int32,
+    "ts": pl.Int64,
+    "amount": pl.Int64,
+    "credit": pl.Boolean,
+    "type": pl.String,
+    "channel": pl.String,
+    "description": pl.String,
+    "party_idx": pl.Int32,
+    "use_key": pl.Boolean,
+    "mcc": pl.Int16,
+    "on_card": pl.Boolean,
+    "app": pl.Boolean,
+    "is_fraud": pl.Boolean,
+    "fraud_scenario": pl.String,
+    "dev_override": pl.String,
 }
 
 # relative activity by local hour (0..23)
-HOURS_PEOPLE = np.array([.5, .3, .15, .1, .1, .2, .8, 2, 3, 4, 5, 5, 5.5, 5, 5, 5, 5, 5.5, 6, 6.5, 6, 5, 3.5, 1.5])
-HOURS_CARD = np.array([.3, .15, .1, .05, .05, .2, .8, 2.5, 3.5, 4, 4.5, 5.5, 7, 6, 5, 4.5, 4.5, 5, 6, 6.5, 6, 4, 2, 1])
-HOURS_BILLS = np.array([.1, .05, 0, 0, 0, .1, .5, 2, 4, 5, 5, 5, 4.5, 4.5, 4.5, 4, 4, 3.5, 3, 3, 2.5, 2, 1, .4])
+HOURS_PEOPLE = np.array(
+    [0.5, 0.3, 0.15, 0.1, 0.1, 0.2, 0.8, 2, 3, 4, 5, 5, 5.5, 5, 5, 5, 5, 5.5, 6, 6.5, 6, 5, 3.5, 1.5]
+)
+HOURS_CARD = np.array(
+    [0.3, 0.15, 0.1, 0.05, 0.05, 0.2, 0.8, 2.5, 3.5, 4, 4.5, 5.5, 7, 6, 5, 4.5, 4.5, 5, 6, 6.5, 6, 4, 2, 1]
+)
+HOURS_BILLS = np.array(
+    [0.1, 0.05, 0, 0, 0, 0.1, 0.5, 2, 4, 5, 5, 5, 4.5, 4.5, 4.5, 4, 4, 3.5, 3, 3, 2.5, 2, 1, 0.4]
+)
 N_CONTACTS = 6
 
 
@@ -52,15 +69,15 @@ class Relations:
     """Static per-customer relationships, drawn once: who they pay and receive from, and how."""
 
     employer: np.ndarray
-    contacts: np.ndarray            # (n, N_CONTACTS) party indices
+    contacts: np.ndarray  # (n, N_CONTACTS) party indices
     renter: np.ndarray
     rent_pix: np.ndarray
     rent_party: np.ndarray
     rent_amount: np.ndarray
     rent_day: np.ndarray
-    bills: np.ndarray               # (n, len(BILLS)) bool
-    bill_day: np.ndarray            # (n, len(BILLS))
-    bill_base: np.ndarray           # (n, len(BILLS)) cents
+    bills: np.ndarray  # (n, len(BILLS)) bool
+    bill_day: np.ndarray  # (n, len(BILLS))
+    bill_base: np.ndarray  # (n, len(BILLS)) cents
     fee_package: np.ndarray
     saver: np.ndarray
 
@@ -72,8 +89,11 @@ def make_relations(cfg: SimConfig, cu: Customers, parties: Parties) -> Relations
     contacts = people[rng.integers(0, len(people), (n, N_CONTACTS))]
     renter = rng.random(n) < 0.45
     rent_pix = rng.random(n) < 0.5
-    rent_party = np.where(rent_pix, people[rng.integers(0, len(people), n)],
-                          parties.landlords_agency[rng.integers(0, len(parties.landlords_agency), n)])
+    rent_party = np.where(
+        rent_pix,
+        people[rng.integers(0, len(people), n)],
+        parties.landlords_agency[rng.integers(0, len(parties.landlords_agency), n)],
+    )
     rent_amount = (np.rint(cu.income * rng.uniform(0.18, 0.4, n) / 5_000) * 5_000).astype(np.int64)
     nb = len(vocab.BILLS)
     bp = np.array([b[4] for b in vocab.BILLS])
@@ -81,11 +101,17 @@ def make_relations(cfg: SimConfig, cu: Customers, parties: Parties) -> Relations
     bill_med = np.array([b[2] for b in vocab.BILLS], dtype=np.float64)
     return Relations(
         employer=parties.employers[rng.integers(0, len(parties.employers), n)],
-        contacts=contacts, renter=renter, rent_pix=rent_pix, rent_party=rent_party,
-        rent_amount=np.maximum(rent_amount, 30_000), rent_day=rng.integers(5, 11, n),
-        bills=rng.random((n, nb)) < bp, bill_day=rng.integers(5, 26, (n, nb)),
+        contacts=contacts,
+        renter=renter,
+        rent_pix=rent_pix,
+        rent_party=rent_party,
+        rent_amount=np.maximum(rent_amount, 30_000),
+        rent_day=rng.integers(5, 11, n),
+        bills=rng.random((n, nb)) < bp,
+        bill_day=rng.integers(5, 26, (n, nb)),
         bill_base=bill_med[None, :] * inc_f[:, None] * rng.lognormal(0, 0.25, (n, nb)),
-        fee_package=rng.random(n) < 0.3, saver=rng.random(n) < 0.45 * (1 - cu.risk),
+        fee_package=rng.random(n) < 0.3,
+        saver=rng.random(n) < 0.45 * (1 - cu.risk),
     )
 
 
@@ -94,8 +120,8 @@ class MonthContext:
     m: int
     start_day: np.datetime64
     ndays: int
-    weekday: np.ndarray             # per day of month, 0 = Monday
-    day_start_us: np.ndarray        # per day of month
+    weekday: np.ndarray  # per day of month, 0 = Monday
+    day_start_us: np.ndarray  # per day of month
     month_of_year: int
 
     @classmethod
@@ -104,8 +130,14 @@ class MonthContext:
         days = np.arange(start, nxt, dtype="datetime64[D]")
         weekday = (days.astype(np.int64) + 3) % 7
         moy = int(str(start)[5:7])
-        return cls(m=m, start_day=start, ndays=len(days), weekday=weekday, day_start_us=day_us(days),
-                   month_of_year=moy)
+        return cls(
+            m=m,
+            start_day=start,
+            ndays=len(days),
+            weekday=weekday,
+            day_start_us=day_us(days),
+            month_of_year=moy,
+        )
 
     def day_weights(self, weekend: float) -> np.ndarray:
         w = np.where(self.weekday >= 5, weekend, 1.0)
@@ -114,7 +146,7 @@ class MonthContext:
         if self.month_of_year == 11:  # Black Friday: last Friday of November and the weekend after
             fridays = np.flatnonzero(self.weekday == 4)
             bf = fridays[-1]
-            w[bf:bf + 3] *= 2.5
+            w[bf : bf + 3] *= 2.5
         return _p(w)
 
     def times(self, rng: np.random.Generator, k: int, day_p: np.ndarray, hour_p: np.ndarray) -> np.ndarray:
@@ -132,8 +164,20 @@ class MonthContext:
         return np.maximum(d - np.where(wd == 5, 1, np.where(wd == 6, 2, 0)), 0)
 
 
-def frame(cust, ts, amount, credit, type_, channel, desc, party=None, mcc=None, on_card=False,
-          app=False, use_key=False) -> pl.DataFrame:
+def frame(
+    cust,
+    ts,
+    amount,
+    credit,
+    type_,
+    channel,
+    desc,
+    party=None,
+    mcc=None,
+    on_card=False,
+    app=False,
+    use_key=False,
+) -> pl.DataFrame:
     """One category's rows in the internal schema (scalars are broadcast)."""
     k = len(cust)
 
@@ -145,22 +189,39 @@ def frame(cust, ts, amount, credit, type_, channel, desc, party=None, mcc=None, 
         return pl.Series(v).cast(dtype)
 
     data = {
-        "customer_idx": col(cust, pl.Int32), "ts": col(ts, pl.Int64), "amount": col(amount, pl.Int64),
-        "credit": col(credit, pl.Boolean), "type": col(type_, pl.String), "channel": col(channel, pl.String),
-        "description": col(desc, pl.String), "party_idx": col(party, pl.Int32), "use_key": col(use_key, pl.Boolean),
-        "mcc": col(mcc, pl.Int16), "on_card": col(on_card, pl.Boolean), "app": col(app, pl.Boolean),
-        "is_fraud": col(False, pl.Boolean), "fraud_scenario": col(None, pl.String),
+        "customer_idx": col(cust, pl.Int32),
+        "ts": col(ts, pl.Int64),
+        "amount": col(amount, pl.Int64),
+        "credit": col(credit, pl.Boolean),
+        "type": col(type_, pl.String),
+        "channel": col(channel, pl.String),
+        "description": col(desc, pl.String),
+        "party_idx": col(party, pl.Int32),
+        "use_key": col(use_key, pl.Boolean),
+        "mcc": col(mcc, pl.Int16),
+        "on_card": col(on_card, pl.Boolean),
+        "app": col(app, pl.Boolean),
+        "is_fraud": col(False, pl.Boolean),
+        "fraud_scenario": col(None, pl.String),
         "dev_override": col(None, pl.String),
     }
     return pl.DataFrame(data)
 
 
-def _lognormal_cents(rng, median: np.ndarray | float, sigma: np.ndarray | float, k: int, floor: int = 100) -> np.ndarray:
+def _lognormal_cents(
+    rng, median: np.ndarray | float, sigma: np.ndarray | float, k: int, floor: int = 100
+) -> np.ndarray:
     return np.maximum(np.rint(median * rng.lognormal(0.0, sigma, k)), floor).astype(np.int64)
 
 
-def card_purchases(rng, ctx: MonthContext, cust: np.ndarray, income: np.ndarray, parties: Parties,
-                   mcc_idx: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def card_purchases(
+    rng,
+    ctx: MonthContext,
+    cust: np.ndarray,
+    income: np.ndarray,
+    parties: Parties,
+    mcc_idx: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """MCC, merchant and amount for card purchases of customers ``cust``."""
     k = len(cust)
     if mcc_idx is None:
@@ -174,8 +235,15 @@ def card_purchases(rng, ctx: MonthContext, cust: np.ndarray, income: np.ndarray,
     return vocab.MCC_CODES[mcc_idx], merchant, amount
 
 
-def month_transactions(cfg: SimConfig, ctx: MonthContext, cu: Customers, acc: Accounts, rel: Relations,
-                       parties: Parties, rng: np.random.Generator) -> pl.DataFrame:
+def month_transactions(
+    cfg: SimConfig,
+    ctx: MonthContext,
+    cu: Customers,
+    acc: Accounts,
+    rel: Relations,
+    parties: Parties,
+    rng: np.random.Generator,
+) -> pl.DataFrame:
     n = cu.n
     idx = np.arange(n)
     income, risk, act = cu.income, cu.risk, cu.activity * cfg.activity
@@ -189,30 +257,69 @@ def month_transactions(cfg: SimConfig, ctx: MonthContext, cu: Customers, acc: Ac
     vol = 0.03 + 0.35 * risk[c]
     amt = np.rint(income[c] * np.maximum(1 + vol * rng.standard_normal(len(c)), 0.3)).astype(np.int64)
     day = ctx.business_day(cu.salary_day[c].astype(np.int64))
-    out.append(frame(c, ctx.at(rng, day, rng.integers(3, 7, len(c))), amt, True, "FOLHA_PAGAMENTO", "SALARY",
-                     "SALARIO", party=rel.employer[c]))
+    out.append(
+        frame(
+            c,
+            ctx.at(rng, day, rng.integers(3, 7, len(c))),
+            amt,
+            True,
+            "FOLHA_PAGAMENTO",
+            "SALARY",
+            "SALARIO",
+            party=rel.employer[c],
+        )
+    )
     if ctx.month_of_year in (11, 12):
         c = idx[cu.salaried]
         dom = np.full(len(c), 30 if ctx.month_of_year == 11 else 20)
-        out.append(frame(c, ctx.at(rng, ctx.business_day(dom), rng.integers(3, 7, len(c))),
-                         np.maximum(income[c] // 2, 100), True, "FOLHA_PAGAMENTO", "SALARY", "13 SALARIO",
-                         party=rel.employer[c]))
+        out.append(
+            frame(
+                c,
+                ctx.at(rng, ctx.business_day(dom), rng.integers(3, 7, len(c))),
+                np.maximum(income[c] // 2, 100),
+                True,
+                "FOLHA_PAGAMENTO",
+                "SALARY",
+                "13 SALARIO",
+                party=rel.employer[c],
+            )
+        )
     inf = idx[~cu.salaried]
     k = rng.integers(2, 7, len(inf))
     c = np.repeat(inf, k)
     share = rng.gamma(2.0, 1.0, len(c))
     share = share / np.repeat(np.add.reduceat(share, np.cumsum(k) - k) if len(k) else share, k)
     total = income[c] * np.maximum(1 + (0.1 + 0.5 * risk[c]) * rng.standard_normal(len(c)), 0.2)
-    out.append(frame(c, ctx.times(rng, len(c), ctx.day_weights(0.8), p_people),
-                     np.maximum(np.rint(total * share), 100).astype(np.int64), True, "PIX", "PIX", "PIX RECEBIDO",
-                     party=parties.people[rng.integers(0, len(parties.people), len(c))], use_key=True))
+    out.append(
+        frame(
+            c,
+            ctx.times(rng, len(c), ctx.day_weights(0.8), p_people),
+            np.maximum(np.rint(total * share), 100).astype(np.int64),
+            True,
+            "PIX",
+            "PIX",
+            "PIX RECEBIDO",
+            party=parties.people[rng.integers(0, len(parties.people), len(c))],
+            use_key=True,
+        )
+    )
 
     # PIX received from family and friends
     k = rng.poisson(2.0 * act)
     c = np.repeat(idx, k)
-    out.append(frame(c, ctx.times(rng, len(c), ctx.day_weights(1.2), p_people),
-                     _lognormal_cents(rng, 6_000, 1.0, len(c)), True, "PIX", "PIX", "PIX RECEBIDO",
-                     party=rel.contacts[c, rng.integers(0, N_CONTACTS, len(c))], use_key=True))
+    out.append(
+        frame(
+            c,
+            ctx.times(rng, len(c), ctx.day_weights(1.2), p_people),
+            _lognormal_cents(rng, 6_000, 1.0, len(c)),
+            True,
+            "PIX",
+            "PIX",
+            "PIX RECEBIDO",
+            party=rel.contacts[c, rng.integers(0, N_CONTACTS, len(c))],
+            use_key=True,
+        )
+    )
 
     # PIX sent: contacts, shops (QR code), one-off people; a few large transfers
     k = rng.poisson(6.5 * act * season)
@@ -227,8 +334,20 @@ def month_transactions(cfg: SimConfig, ctx: MonthContext, cu: Customers, acc: Ac
     amt = _lognormal_cents(rng, med, 1.0, len(c))
     big = rng.random(len(c)) < 0.015
     amt = np.where(big, np.rint(income[c] * rng.uniform(0.4, 2.5, len(c))).astype(np.int64), amt)
-    out.append(frame(c, ctx.times(rng, len(c), ctx.day_weights(1.2), p_people), amt, False, "PIX", "PIX",
-                     "PIX ENVIADO", party=party, app=True, use_key=True))
+    out.append(
+        frame(
+            c,
+            ctx.times(rng, len(c), ctx.day_weights(1.2), p_people),
+            amt,
+            False,
+            "PIX",
+            "PIX",
+            "PIX ENVIADO",
+            party=party,
+            app=True,
+            use_key=True,
+        )
+    )
 
     # legit bursts of small incoming PIX (splitting a bill): many senders, minutes apart
     burst = idx[rng.random(n) < 0.02]
@@ -236,17 +355,51 @@ def month_transactions(cfg: SimConfig, ctx: MonthContext, cu: Customers, acc: Ac
     c = np.repeat(burst, k)
     t0 = np.repeat(ctx.times(rng, len(burst), ctx.day_weights(1.5), p_people), k)
     ts = t0 + group_cumsum(rng.integers(1, 20 * US_PER_MIN, len(c)), k)
-    out.append(frame(c, ts, _lognormal_cents(rng, 4_000, 0.5, len(c)), True, "PIX", "PIX", "PIX RECEBIDO",
-                     party=parties.people[rng.integers(0, len(parties.people), len(c))], use_key=True))
+    out.append(
+        frame(
+            c,
+            ts,
+            _lognormal_cents(rng, 4_000, 0.5, len(c)),
+            True,
+            "PIX",
+            "PIX",
+            "PIX RECEBIDO",
+            party=parties.people[rng.integers(0, len(parties.people), len(c))],
+            use_key=True,
+        )
+    )
 
     # rent: PIX to a landlord or boleto of a real-estate agency
     c = idx[rel.renter]
     ts = ctx.at(rng, ctx.business_day(rel.rent_day[c]), rng.choice(24, size=len(c), p=p_bills))
     pix = rel.rent_pix[c]
-    out.append(frame(c[pix], ts[pix], rel.rent_amount[c[pix]], False, "PIX", "PIX", "ALUGUEL",
-                     party=rel.rent_party[c[pix]], app=True, use_key=True))
-    out.append(frame(c[~pix], ts[~pix], rel.rent_amount[c[~pix]], False, "BOLETO", "BOLETO", "ALUGUEL",
-                     party=rel.rent_party[c[~pix]], app=True))
+    out.append(
+        frame(
+            c[pix],
+            ts[pix],
+            rel.rent_amount[c[pix]],
+            False,
+            "PIX",
+            "PIX",
+            "ALUGUEL",
+            party=rel.rent_party[c[pix]],
+            app=True,
+            use_key=True,
+        )
+    )
+    out.append(
+        frame(
+            c[~pix],
+            ts[~pix],
+            rel.rent_amount[c[~pix]],
+            False,
+            "BOLETO",
+            "BOLETO",
+            "ALUGUEL",
+            party=rel.rent_party[c[~pix]],
+            app=True,
+        )
+    )
 
     # bills: utilities by convênio, the rest by boleto; risky customers pay late more often
     for j, (name, type_, _med, sigma, _prob) in enumerate(vocab.BILLS):
@@ -254,8 +407,19 @@ def month_transactions(cfg: SimConfig, ctx: MonthContext, cu: Customers, acc: Ac
         late = np.where(rng.random(len(c)) < 0.05 + 0.4 * risk[c], rng.integers(1, 15, len(c)), 0)
         day = np.minimum(rel.bill_day[c, j] + late, ctx.ndays)
         amt = _lognormal_cents(rng, rel.bill_base[c, j], sigma * 0.5, len(c))
-        out.append(frame(c, ctx.at(rng, ctx.business_day(day), rng.choice(24, size=len(c), p=p_bills)), amt,
-                         False, type_, "BOLETO", name.upper(), party=parties.billers[j], app=True))
+        out.append(
+            frame(
+                c,
+                ctx.at(rng, ctx.business_day(day), rng.choice(24, size=len(c), p=p_bills)),
+                amt,
+                False,
+                type_,
+                "BOLETO",
+                name.upper(),
+                party=parties.billers[j],
+                app=True,
+            )
+        )
 
     # card spending: credit card for most holders, debit card otherwise
     k = rng.poisson(12.5 * act * season)
@@ -263,37 +427,101 @@ def month_transactions(cfg: SimConfig, ctx: MonthContext, cu: Customers, acc: Ac
     mcc, merchant, amt = card_purchases(rng, ctx, c, income, parties)
     credit_card = acc.has_card[c] & (rng.random(len(c)) < 0.85)
     ts = ctx.times(rng, len(c), ctx.day_weights(1.3), p_card)
-    out.append(frame(c, ts, amt, False, "CARTAO", "CARD",
-                     np.where(credit_card, "COMPRA CARTAO CREDITO", "COMPRA CARTAO DEBITO"),
-                     party=merchant, mcc=mcc, on_card=credit_card))
+    out.append(
+        frame(
+            c,
+            ts,
+            amt,
+            False,
+            "CARTAO",
+            "CARD",
+            np.where(credit_card, "COMPRA CARTAO CREDITO", "COMPRA CARTAO DEBITO"),
+            party=merchant,
+            mcc=mcc,
+            on_card=credit_card,
+        )
+    )
 
     # cash, TED, fees, interest
     k = rng.poisson(0.35, n)
     c = np.repeat(idx, k)
-    out.append(frame(c, ctx.times(rng, len(c), ctx.day_weights(1.1), p_card),
-                     np.array([5_000, 10_000, 15_000, 20_000, 30_000, 50_000])[rng.integers(0, 6, len(c))],
-                     False, "SAQUE", "CARD", "SAQUE 24H"))
+    out.append(
+        frame(
+            c,
+            ctx.times(rng, len(c), ctx.day_weights(1.1), p_card),
+            np.array([5_000, 10_000, 15_000, 20_000, 30_000, 50_000])[rng.integers(0, 6, len(c))],
+            False,
+            "SAQUE",
+            "CARD",
+            "SAQUE 24H",
+        )
+    )
     k = rng.poisson(0.08, n)
     c = np.repeat(idx, k)
-    out.append(frame(c, ctx.times(rng, len(c), ctx.day_weights(0.2), p_bills),
-                     _lognormal_cents(rng, 150_000, 0.8, len(c)), False, "TED", "TED", "TED ENVIADA",
-                     party=parties.people[rng.integers(0, len(parties.people), len(c))], app=True))
+    out.append(
+        frame(
+            c,
+            ctx.times(rng, len(c), ctx.day_weights(0.2), p_bills),
+            _lognormal_cents(rng, 150_000, 0.8, len(c)),
+            False,
+            "TED",
+            "TED",
+            "TED ENVIADA",
+            party=parties.people[rng.integers(0, len(parties.people), len(c))],
+            app=True,
+        )
+    )
     c = idx[rel.fee_package]
-    out.append(frame(c, ctx.at(rng, np.zeros(len(c), np.int64), np.full(len(c), 2)),
-                     np.full(len(c), 2_990), False, "PACOTE_TARIFA_SERVICOS", "FEE", "TARIFA PACOTE SERVICOS"))
+    out.append(
+        frame(
+            c,
+            ctx.at(rng, np.zeros(len(c), np.int64), np.full(len(c), 2)),
+            np.full(len(c), 2_990),
+            False,
+            "PACOTE_TARIFA_SERVICOS",
+            "FEE",
+            "TARIFA PACOTE SERVICOS",
+        )
+    )
     c = idx[rng.random(n) < 0.04]
-    out.append(frame(c, ctx.times(rng, len(c), ctx.day_weights(0.2), p_bills),
-                     rng.integers(500, 1_500, len(c)), False, "TARIFA_SERVICOS_AVULSOS", "FEE", "TARIFA AVULSA"))
+    out.append(
+        frame(
+            c,
+            ctx.times(rng, len(c), ctx.day_weights(0.2), p_bills),
+            rng.integers(500, 1_500, len(c)),
+            False,
+            "TARIFA_SERVICOS_AVULSOS",
+            "FEE",
+            "TARIFA AVULSA",
+        )
+    )
     od = (acc.overdraft_limit > 0) & (rng.random(n) < 0.02 + 0.55 * risk**1.5)
     c = idx[od]
     used = acc.overdraft_limit[c] * rng.uniform(0.05, 0.9, len(c))
     last = np.full(len(c), ctx.ndays - 1)
-    out.append(frame(c, ctx.at(rng, last, np.full(len(c), 2)), np.maximum(np.rint(used * 0.08), 1).astype(np.int64),
-                     False, "ENCARGOS_JUROS_CHEQUE_ESPECIAL", "INTEREST", "JUROS CHEQUE ESPECIAL"))
+    out.append(
+        frame(
+            c,
+            ctx.at(rng, last, np.full(len(c), 2)),
+            np.maximum(np.rint(used * 0.08), 1).astype(np.int64),
+            False,
+            "ENCARGOS_JUROS_CHEQUE_ESPECIAL",
+            "INTEREST",
+            "JUROS CHEQUE ESPECIAL",
+        )
+    )
     c = idx[rel.saver]
-    out.append(frame(c, ctx.at(rng, np.full(len(c), ctx.ndays - 1), np.full(len(c), 3)),
-                     np.maximum(np.rint(acc.opening_balance[c] * 0.007), 1).astype(np.int64),
-                     True, "RENDIMENTO_APLIC_FINANCEIRA", "INTEREST", "RENDIMENTO APLICACAO"))
+    out.append(
+        frame(
+            c,
+            ctx.at(rng, np.full(len(c), ctx.ndays - 1), np.full(len(c), 3)),
+            np.maximum(np.rint(acc.opening_balance[c] * 0.007), 1).astype(np.int64),
+            True,
+            "RENDIMENTO_APLIC_FINANCEIRA",
+            "INTEREST",
+            "RENDIMENTO APLICACAO",
+        )
+    )
     return pl.concat(out)
 
 
@@ -301,8 +529,16 @@ def loan_movements(credit_payments: pl.DataFrame, lo_us: int, hi_us: int) -> pl.
     """Disbursements and paid instalments booked in [lo_us, hi_us)."""
     p = credit_payments.filter(pl.col("ts").is_between(lo_us, hi_us, closed="left"))
     cust, ts, amt, cr = (p[c].to_numpy() for c in ("customer_idx", "ts", "amount", "credit"))
-    return frame(cust, ts, amt, cr, "OPERACAO_CREDITO", "LOAN",
-                 np.where(cr, "LIBERACAO EMPRESTIMO", "PARCELA EMPRESTIMO"), app=False)
+    return frame(
+        cust,
+        ts,
+        amt,
+        cr,
+        "OPERACAO_CREDITO",
+        "LOAN",
+        np.where(cr, "LIBERACAO EMPRESTIMO", "PARCELA EMPRESTIMO"),
+        app=False,
+    )
 
 
 def hour_of(ts_us: np.ndarray) -> np.ndarray:
@@ -310,5 +546,15 @@ def hour_of(ts_us: np.ndarray) -> np.ndarray:
     return ((ts_us - 3 * US_PER_HOUR) // US_PER_HOUR) % 24
 
 
-__all__ = ["TX_SCHEMA", "MonthContext", "Relations", "card_purchases", "frame", "hour_of", "loan_movements",
-           "make_relations", "month_transactions", "US_PER_DAY"]
+__all__ = [
+    "TX_SCHEMA",
+    "MonthContext",
+    "Relations",
+    "card_purchases",
+    "frame",
+    "hour_of",
+    "loan_movements",
+    "make_relations",
+    "month_transactions",
+    "US_PER_DAY",
+]

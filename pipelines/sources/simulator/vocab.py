@@ -10,25 +10,137 @@ import unicodedata
 
 import numpy as np
 
-FIRST_NAMES = np.array([
-    "Maria", "José", "Ana", "João", "Francisca", "Antônio", "Antônia", "Francisco", "Adriana", "Carlos",
-    "Juliana", "Paulo", "Márcia", "Pedro", "Fernanda", "Lucas", "Patrícia", "Luiz", "Aline", "Marcos",
-    "Sandra", "Luís", "Camila", "Gabriel", "Amanda", "Rafael", "Bruna", "Daniel", "Jéssica", "Marcelo",
-    "Letícia", "Bruno", "Júlia", "Eduardo", "Luciana", "Felipe", "Vanessa", "Raimundo", "Mariana",
-    "Rodrigo", "Gabriela", "Manoel", "Vera", "Mateus", "Beatriz", "André", "Larissa", "Fernando",
-    "Cláudia", "Fábio", "Rita", "Leonardo", "Sônia", "Gustavo", "Renata", "Guilherme", "Eliane",
-    "Leandro", "Simone", "Tiago", "Débora", "Anderson", "Tatiane", "Ricardo", "Priscila", "Sebastião",
-    "Raquel", "Vitor", "Helena", "Diego",
-])
-SURNAMES = np.array([
-    "Silva", "Santos", "Oliveira", "Souza", "Rodrigues", "Ferreira", "Alves", "Pereira", "Lima", "Gomes",
-    "Costa", "Ribeiro", "Martins", "Carvalho", "Almeida", "Lopes", "Soares", "Fernandes", "Vieira",
-    "Barbosa", "Rocha", "Dias", "Nascimento", "Andrade", "Moreira", "Nunes", "Marques", "Machado",
-    "Mendes", "Freitas", "Cardoso", "Ramos", "Gonçalves", "Santana", "Teixeira", "Araújo", "Correia",
-    "Pinto", "Cavalcanti", "Monteiro", "Moura", "Batista", "Campos", "Reis", "Castro", "Azevedo",
-    "Barros", "Miranda", "Medeiros", "Farias",
-])
-EMAIL_DOMAINS = np.array(["gmail.com", "hotmail.com", "outlook.com", "yahoo.com.br", "uol.com.br", "bol.com.br"])
+FIRST_NAMES = np.array(
+    [
+        "Maria",
+        "José",
+        "Ana",
+        "João",
+        "Francisca",
+        "Antônio",
+        "Antônia",
+        "Francisco",
+        "Adriana",
+        "Carlos",
+        "Juliana",
+        "Paulo",
+        "Márcia",
+        "Pedro",
+        "Fernanda",
+        "Lucas",
+        "Patrícia",
+        "Luiz",
+        "Aline",
+        "Marcos",
+        "Sandra",
+        "Luís",
+        "Camila",
+        "Gabriel",
+        "Amanda",
+        "Rafael",
+        "Bruna",
+        "Daniel",
+        "Jéssica",
+        "Marcelo",
+        "Letícia",
+        "Bruno",
+        "Júlia",
+        "Eduardo",
+        "Luciana",
+        "Felipe",
+        "Vanessa",
+        "Raimundo",
+        "Mariana",
+        "Rodrigo",
+        "Gabriela",
+        "Manoel",
+        "Vera",
+        "Mateus",
+        "Beatriz",
+        "André",
+        "Larissa",
+        "Fernando",
+        "Cláudia",
+        "Fábio",
+        "Rita",
+        "Leonardo",
+        "Sônia",
+        "Gustavo",
+        "Renata",
+        "Guilherme",
+        "Eliane",
+        "Leandro",
+        "Simone",
+        "Tiago",
+        "Débora",
+        "Anderson",
+        "Tatiane",
+        "Ricardo",
+        "Priscila",
+        "Sebastião",
+        "Raquel",
+        "Vitor",
+        "Helena",
+        "Diego",
+    ]
+)
+SURNAMES = np.array(
+    [
+        "Silva",
+        "Santos",
+        "Oliveira",
+        "Souza",
+        "Rodrigues",
+        "Ferreira",
+        "Alves",
+        "Pereira",
+        "Lima",
+        "Gomes",
+        "Costa",
+        "Ribeiro",
+        "Martins",
+        "Carvalho",
+        "Almeida",
+        "Lopes",
+        "Soares",
+        "Fernandes",
+        "Vieira",
+        "Barbosa",
+        "Rocha",
+        "Dias",
+        "Nascimento",
+        "Andrade",
+        "Moreira",
+        "Nunes",
+        "Marques",
+        "Machado",
+        "Mendes",
+        "Freitas",
+        "Cardoso",
+        "Ramos",
+        "Gonçalves",
+        "Santana",
+        "Teixeira",
+        "Araújo",
+        "Correia",
+        "Pinto",
+        "Cavalcanti",
+        "Monteiro",
+        "Moura",
+        "Batista",
+        "Campos",
+        "Reis",
+        "Castro",
+        "Azevedo",
+        "Barros",
+        "Miranda",
+        "Medeiros",
+        "Farias",
+    ]
+)
+EMAIL_DOMAINS = np.array(
+    ["gmail.com", "hotmail.com", "outlook.com", "yahoo.com.br", "uol.com.br", "bol.com.br"]
+)
 EMAIL_DOMAIN_P = np.array([0.55, 0.2, 0.1, 0.07, 0.05, 0.03])
 
 
@@ -42,14 +154,68 @@ FIRST_ASCII = ascii_lower(FIRST_NAMES)
 SURNAME_ASCII = ascii_lower(SURNAMES)
 
 # Federative units and approximate population shares (IBGE 2022 census).
-STATES = np.array([
-    "SP", "MG", "RJ", "BA", "PR", "RS", "PE", "CE", "PA", "SC", "GO", "MA", "AM", "ES", "PB", "RN",
-    "MT", "AL", "PI", "DF", "MS", "SE", "RO", "TO", "AC", "AP", "RR",
-])
-STATE_P = np.array([
-    21.9, 10.0, 7.9, 6.9, 5.6, 5.3, 4.5, 4.3, 4.0, 3.7, 3.5, 3.3, 1.9, 1.9, 2.0, 1.6,
-    1.8, 1.5, 1.6, 1.4, 1.4, 1.1, 0.8, 0.8, 0.4, 0.4, 0.3,
-])
+STATES = np.array(
+    [
+        "SP",
+        "MG",
+        "RJ",
+        "BA",
+        "PR",
+        "RS",
+        "PE",
+        "CE",
+        "PA",
+        "SC",
+        "GO",
+        "MA",
+        "AM",
+        "ES",
+        "PB",
+        "RN",
+        "MT",
+        "AL",
+        "PI",
+        "DF",
+        "MS",
+        "SE",
+        "RO",
+        "TO",
+        "AC",
+        "AP",
+        "RR",
+    ]
+)
+STATE_P = np.array(
+    [
+        21.9,
+        10.0,
+        7.9,
+        6.9,
+        5.6,
+        5.3,
+        4.5,
+        4.3,
+        4.0,
+        3.7,
+        3.5,
+        3.3,
+        1.9,
+        1.9,
+        2.0,
+        1.6,
+        1.8,
+        1.5,
+        1.6,
+        1.4,
+        1.4,
+        1.1,
+        0.8,
+        0.8,
+        0.4,
+        0.4,
+        0.3,
+    ]
+)
 STATE_P = STATE_P / STATE_P.sum()
 
 # Card merchant categories: (mcc, merchant name prefix, weight, median ticket in cents, log-sd).
@@ -77,7 +243,8 @@ MCC_TABLE = [
 ]
 MCC_CODES = np.array([r[0] for r in MCC_TABLE], dtype=np.int16)
 MCC_PREFIX = np.array([r[1] for r in MCC_TABLE])
-MCC_P = np.array([r[2] for r in MCC_TABLE]); MCC_P = MCC_P / MCC_P.sum()  # noqa: E702
+MCC_P = np.array([r[2] for r in MCC_TABLE])
+MCC_P = MCC_P / MCC_P.sum()  # noqa: E702
 MCC_MEDIAN = np.array([r[3] for r in MCC_TABLE], dtype=np.float64)
 MCC_SIGMA = np.array([r[4] for r in MCC_TABLE])
 # categories card testers probe (digital goods, subscriptions, betting): present in legit traffic too

@@ -19,7 +19,9 @@ class SubmitRefused(UpstreamError):
 
 class HorizonClient(ApiClient):
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, *, app: Any = None, **kwargs: Any) -> HorizonClient:
+    def from_settings(
+        cls, settings: Settings | None = None, *, app: Any = None, **kwargs: Any
+    ) -> HorizonClient:
         from pipelines.sources.stellar.sandbox import create_app
 
         s = settings or get_settings()
@@ -37,8 +39,11 @@ class HorizonClient(ApiClient):
                 body = resp.json()
             except ValueError:
                 body = resp.text
-            raise SubmitRefused(f"Horizon refused the transaction: {resp.status_code} {body}",
-                                status=resp.status_code, body=body)
+            raise SubmitRefused(
+                f"Horizon refused the transaction: {resp.status_code} {body}",
+                status=resp.status_code,
+                body=body,
+            )
         return resp.json()
 
     async def transaction(self, tx_hash: str) -> dict[str, Any]:

@@ -23,8 +23,12 @@ from lake.settings import Settings, get_settings
 
 
 def _problem(status: int, title: str, detail: str, codes: dict | None = None) -> JSONResponse:
-    body = {"type": f"https://stellar.org/horizon-errors/{title.lower().replace(' ', '_')}", "title": title,
-            "status": status, "detail": detail}
+    body = {
+        "type": f"https://stellar.org/horizon-errors/{title.lower().replace(' ', '_')}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
     if codes:
         body["extras"] = {"result_codes": codes}
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
@@ -63,19 +67,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except (ValueError, SdkError, Exception) as exc:  # noqa: BLE001 - any undecodable envelope
             return _problem(400, "Transaction Malformed", str(exc)[:300], {"transaction": "tx_malformed"})
         if not ok:
-            return _problem(400, "Transaction Failed", "signature check failed", {"transaction": "tx_bad_auth"})
+            return _problem(
+                400, "Transaction Failed", "signature check failed", {"transaction": "tx_bad_auth"}
+            )
         with lock:
             if tx_hash in txs:
                 return JSONResponse(txs[tx_hash])
             current = accounts.setdefault(source, 0)
             if env.transaction.sequence != current + 1:
-                return _problem(400, "Transaction Failed",
-                                f"sequence {env.transaction.sequence} is not {current + 1}",
-                                {"transaction": "tx_bad_seq"})
+                return _problem(
+                    400,
+                    "Transaction Failed",
+                    f"sequence {env.transaction.sequence} is not {current + 1}",
+                    {"transaction": "tx_bad_seq"},
+                )
             accounts[source] = current + 1
-            record = {"id": tx_hash, "hash": tx_hash, "ledger": len(txs) + 1, "successful": True,
-                      "source_account": source, "source_account_sequence": str(env.transaction.sequence),
-                      "envelope_xdr": tx}
+            record = {
+                "id": tx_hash,
+                "hash": tx_hash,
+                "ledger": len(txs) + 1,
+                "successful": True,
+                "source_account": source,
+                "source_account_sequence": str(env.transaction.sequence),
+                "envelope_xdr": tx,
+            }
             txs[tx_hash] = record
         return JSONResponse(record)
 
