@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import numpy as np
@@ -71,7 +72,7 @@ def _generate(n: int, seed: int = 1) -> pl.DataFrame:
     return df.select(get_table("silver.transactions").column_names)
 
 
-def _best(fn, repeat: int = 3) -> float:
+def _best(fn: Callable[[], object], repeat: int = 3) -> float:
     fn()  # warm-up (file listing, extension load, OS cache)
     times = []
     for _ in range(repeat):

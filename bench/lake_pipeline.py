@@ -20,18 +20,24 @@ appended one 2 M-transaction chunk at a time) is not timed; peak RSS is reset af
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from lake import delta
-from lake.settings import load_settings
+from lake.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MONTHS = 12
 BRONZE_CHUNK = 2_000_000  # bronze appends per commit (arrow string offsets cap a column chunk at 2 GiB)
@@ -127,7 +133,7 @@ def _world(n_tx: int, root: Path) -> dict[str, pl.DataFrame]:
     return load_world(11, root=root / "world")
 
 
-def _asset(name: str, settings) -> dict:  # noqa: ANN001
+def _asset(name: str, settings: Settings) -> dict:
     """Run one asset's code (incremental reads, transforms, quarantine, MERGE writes with watermarks) as
     its Dagster step would, without a Dagster context; its own seconds, CPU-s and peak RSS."""
     from pipelines.resources import LakeResource
@@ -163,7 +169,7 @@ def _asset(name: str, settings) -> dict:  # noqa: ANN001
         vers = inc.versions(login_inputs, settings)
         if inc.watermark("silver.logins", settings) == vers:  # rebuild_if_moved's test
             return {"skipped": True}
-        sc = lambda n: delta.scan(n, settings=settings)  # noqa: E731
+        sc = functools.partial(delta.scan, settings=settings)
         ids = bt.customer_ids(sc("bronze.bank_customers"), lake.pseudonym_key())
         return write_merged(
             "silver.logins",
@@ -194,7 +200,7 @@ def _asset(name: str, settings) -> dict:  # noqa: ANN001
 STAGES = (("silver.transactions", "silver.logins"), ("gold.transaction_features", "gold.customer_day"))
 
 
-def _polars_pipeline(settings, side_by_side: bool = True) -> dict:
+def _polars_pipeline(settings: Settings, side_by_side: bool = True) -> dict:
     """The assets in :data:`STAGES` order; with ``side_by_side`` the second asset of a stage runs in a
     spawned process (like a Dagster step process) beside the first. Frames are dropped between assets as
     separate steps would. Seconds, CPU-s (this process and the step processes) and peak RSS per asset."""
@@ -227,7 +233,7 @@ _PER_TRANSACTION = (
 )
 
 
-def _load_bronze(world, settings) -> None:
+def _load_bronze(world: dict[str, pl.DataFrame], settings: Settings) -> None:
     """Bronze from the world, one pull-sized chunk of transactions at a time (one commit per chunk), so
     the JSON payloads of 10 M transactions are never all in memory during the set-up."""
     at = datetime.now(UTC)
@@ -240,12 +246,12 @@ def _load_bronze(world, settings) -> None:
         del frames
 
 
-def _peer_inputs(settings, key: bytes) -> dict:
+def _peer_inputs(settings: Settings, key: bytes) -> dict:
     """Inputs of both peers (not timed): bronze account tx, context, labels, consent owners, silver logins."""
     from pipelines.bank import transforms as bt
     from pipelines.open_finance import transforms as ot
 
-    sc = lambda n: delta.scan(n, settings=settings)  # noqa: E731
+    sc = functools.partial(delta.scan, settings=settings)
     logins = bt.silver_logins(
         sc("bronze.bank_logins"), bt.customer_ids(sc("bronze.bank_customers"), key), datetime.now(UTC)
     )
@@ -309,13 +315,16 @@ _SAME = [
 ]
 
 
-def _same_features(pd_feats, pl_feats: pl.DataFrame) -> bool:
+def _same_features(pd_feats: pd.DataFrame, pl_feats: pl.DataFrame) -> bool:
     """The peer computes the same values (checked on every row, for a spread of columns)."""
     p = pl.from_pandas(pd_feats[["transaction_id", *_SAME]]).sort("transaction_id")
     q = pl_feats.select("transaction_id", *_SAME).sort("transaction_id")
     if p.height != q.height:
         return False
-    close = lambda a, b: ((a - b).abs() <= 1e-9 * (1 + b.abs())).all()  # noqa: E731  (float minutes)
+
+    def close(a: pl.Series, b: pl.Series) -> bool:  # float minutes
+        return bool(((a - b).abs() <= 1e-9 * (1 + b.abs())).all())
+
     return all(
         close(p[c].cast(pl.Float64).fill_null(-1.0), q[c].cast(pl.Float64).fill_null(-1.0)) for c in _SAME
     )
@@ -329,7 +338,7 @@ def _load() -> str:
     )
 
 
-def _auditor(settings) -> list[str]:
+def _auditor(settings: Settings) -> list[str]:
     """Low-cardinality and by-customer GROUP BYs through the auditor (delta_scan) and a pyarrow dataset."""
     from deltalake import DeltaTable
 
@@ -383,7 +392,7 @@ def _cpu_with_children() -> float:
     return time.process_time() + ch.ru_utime + ch.ru_stime
 
 
-def _timed(fn) -> float:
+def _timed(fn: Callable[[], object]) -> float:
     t0 = time.perf_counter()
     fn()
     return time.perf_counter() - t0

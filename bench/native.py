@@ -23,8 +23,13 @@ import json
 import os
 import statistics
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import polars as pl
 
 ROWS = int(os.environ.get("BENCH_NATIVE_ROWS", 1_000_000))
 ENVELOPES = int(os.environ.get("BENCH_NATIVE_ENVELOPES", 2_000))
@@ -37,13 +42,15 @@ def _load() -> str:
     return "loadavg {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
-def _time(f) -> float:
+def _time(f: Callable[[], object]) -> float:
     t = time.perf_counter()
     f()
     return time.perf_counter() - t
 
 
-def _interleaved(peer, native, rounds: int = ROUNDS, native_repeat: int = 1) -> tuple[float, float]:
+def _interleaved(
+    peer: Callable[[], object], native: Callable[[], object], rounds: int = ROUNDS, native_repeat: int = 1
+) -> tuple[float, float]:
     """Median seconds of `peer` and of `native`, alternating peer/native each round.
 
     `native_repeat` runs the (much faster) native side that many times per round, keeping
@@ -57,7 +64,7 @@ def _interleaved(peer, native, rounds: int = ROUNDS, native_repeat: int = 1) -> 
     return statistics.median(tp), statistics.median(tn)
 
 
-def _frame(n: int):
+def _frame(n: int) -> pl.DataFrame:
     import polars as pl
 
     rng = np.random.default_rng(0)
@@ -96,7 +103,7 @@ def bench_feature_hash() -> dict:
     }
 
 
-def _envelopes(n: int):
+def _envelopes(n: int) -> tuple[list[tuple[Any, Any]], list[str]]:  # (envelope, keypair), keys
     from stellar_sdk import Account, Asset, Keypair, TransactionBuilder
 
     keys = [Keypair.from_raw_ed25519_seed(bytes([i]) * 32) for i in range(8)]
@@ -128,7 +135,7 @@ def bench_signatures() -> dict:
     keys = [allowed] * len(envs)
     assert all(cn.verify_envelopes(envs, PASSPHRASE, keys, threads=1))
 
-    def sdk():
+    def sdk() -> None:
         for k, h, s in items:
             k.verify(h, s)
 
@@ -159,7 +166,7 @@ def bench_chain() -> dict:
     prevs = [genesis, *hashes[:-1]]
     assert cn.verify_chain(prevs, payloads, hashes) is None
 
-    def py_loop():
+    def py_loop() -> int | None:
         for i in range(len(payloads)):
             if i and prevs[i] != hashes[i - 1]:
                 return i

@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         try:
             mod.main()
-        except Exception as exc:  # keep going: one broken benchmark must not hide the others
+        except Exception as exc:  # noqa: BLE001 - keep going: one broken benchmark must not hide the others
             failed.append(name)
             print(f"bench.{name} FAILED: {exc!r}", flush=True)
         print(f"--- bench.{name}: {time.perf_counter() - t0:.1f} s", flush=True)

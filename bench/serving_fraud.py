@@ -42,10 +42,17 @@ import sys
 import tempfile
 import time
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from bench.timing import median_ms
+
+if TYPE_CHECKING:
+    import polars as pl
+    from fastapi import FastAPI
+
+    from lake.settings import Settings
 
 FEAST_P99_MS = 7.2
 GOAL_P99_MS = 10.0
@@ -64,7 +71,7 @@ def _free_port() -> int:
         return sk.getsockname()[1]
 
 
-def _settings(home: str):
+def _settings(home: str) -> Settings:
     from lake.settings import load_settings
 
     return load_settings(home=home, rate_limit="10000000/minute", feast_project="bench_fraud")
@@ -128,7 +135,7 @@ def _start(env: dict, port: int) -> subprocess.Popen:
     return subprocess.Popen(cmd, env={**os.environ, **env, "OMP_NUM_THREADS": "1"})
 
 
-def floor_app():
+def floor_app() -> FastAPI:
     """A bare FastAPI app (one async route): the machine's per-request floor for uvicorn + FastAPI."""
     from fastapi import FastAPI
 
@@ -351,7 +358,9 @@ def _stages(home: str) -> list[tuple[str, float, str]]:
     bodies = _bodies(64)
     key = s.pseudonym_key.get_secret_value().encode()
 
-    def lookups():  # as on the request path: session check, then the scoring lookups in one connection
+    def lookups() -> (
+        object
+    ):  # as on the request path: session check, then the scoring lookups in one connection
         with svc.read_connections() as db:
             session_state(db, sid, uid)
         with svc.read_connections() as db:
@@ -384,10 +393,10 @@ def _stages(home: str) -> list[tuple[str, float, str]]:
     ]
     it = iter(range(10**9))
 
-    def row():
+    def row() -> dict[str, Any]:
         return rows[next(it) % len(rows)]
 
-    def sklearn_frame_path():
+    def sklearn_frame_path() -> None:
         r = row()
         X, _ = assemble(pd.DataFrame([r]))
         with predict_threads(1):
@@ -399,7 +408,7 @@ def _stages(home: str) -> list[tuple[str, float, str]]:
             with predict_threads(len(batch)):
                 model.clf.predict_proba(batch)
 
-    def audit():
+    def audit() -> None:
         svc.audit.append(
             make_event(
                 actor=svc.pseudonym(uid),
@@ -412,16 +421,16 @@ def _stages(home: str) -> list[tuple[str, float, str]]:
             )
         )
 
-    def pseudonyms():
+    def pseudonyms() -> tuple[str, str]:
         return core.customer_pk(s, cpf), core.counterparty_pk(s, "k1@x.com")
 
-    def pseudonyms_polars():
+    def pseudonyms_polars() -> tuple[pl.Series, pl.Series]:
         return (
             pseudonymise(pl.Series([cpf]), "cpf", key=key),
             pseudonymise(pl.Series(["k1@x.com"]), "pix_key", key=key),
         )
 
-    def features():
+    def features() -> dict[str, Any]:
         return core.fraud_features(
             s,
             customer=cust,
@@ -435,7 +444,9 @@ def _stages(home: str) -> list[tuple[str, float, str]]:
             type_="PIX",
         )
 
-    def features_feast():  # Feast's get_online_features, which online_row replaced on the request path
+    def features_feast() -> dict[
+        str, list[Any]
+    ]:  # Feast's get_online_features, which online_row replaced on the request path
         return online_features(
             "fraud_v1",
             [{"customer_pk": cust, "counterparty_pk": cp}],
@@ -443,7 +454,7 @@ def _stages(home: str) -> list[tuple[str, float, str]]:
             settings=s,
         )
 
-    def jwt_full():
+    def jwt_full() -> object:
         return svc.tokens._verify_fully(token)
 
     mix = {

@@ -14,6 +14,7 @@ import fcntl
 import json
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def servers(s: Settings) -> list[Server]:
 
 
 @contextmanager
-def locked(stack: Path):
+def locked(stack: Path) -> Iterator[None]:
     """One up/down at a time per COFRE_HOME."""
     stack.mkdir(parents=True, exist_ok=True)
     with open(stack / ".lock", "w") as fh:

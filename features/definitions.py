@@ -178,7 +178,9 @@ def fraud_request_transform(inputs: dict[str, list[Any]]) -> dict[str, list[Any]
 
     brt = ZoneInfo("America/Sao_Paulo")
 
-    def ts(v):  # aware UTC datetime (naive: UTC; int/float: epoch seconds); None when missing
+    def ts(
+        v: object,
+    ) -> datetime | None:  # aware UTC (naive: UTC; int/float: epoch seconds); None when missing
         if v is None:
             return None
         if isinstance(v, int | float):
@@ -189,12 +191,12 @@ def fraud_request_transform(inputs: dict[str, list[Any]]) -> dict[str, list[Any]
             return None
         return v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
 
-    def ratio(num, den):
+    def ratio(num: float | None, den: float | None) -> float | None:
         if num is None or den is None or den != den or den <= 0:
             return None
         return float(num) / float(den)
 
-    def minutes(now, then):
+    def minutes(now: datetime | None, then: datetime | None) -> float | None:
         return None if now is None or then is None else (now - then).total_seconds() / 60.0
 
     names = (

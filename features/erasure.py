@@ -12,8 +12,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
+
+if TYPE_CHECKING:
+    import psycopg
 
 from lake.settings import Settings, get_settings
 
@@ -22,7 +25,7 @@ def _sqlite_path(url: str) -> Path:
     return Path(url[len("sqlite:///") :])
 
 
-def _pg_connect(url: str):  # noqa: ANN202
+def _pg_connect(url: str) -> psycopg.Connection:
     import psycopg
 
     u = urlparse(url)

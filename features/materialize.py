@@ -17,9 +17,12 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lake.settings import Settings
+
+if TYPE_CHECKING:
+    from feast import FeatureStore
 
 EPOCH = datetime(1970, 1, 2, tzinfo=UTC)
 
@@ -40,7 +43,7 @@ def _save_state(settings: Settings, state: dict[str, Any]) -> None:
     tmp.replace(p)
 
 
-def apply(settings: Settings, progress: Callable[[str], None] = print):
+def apply(settings: Settings, progress: Callable[[str], None] = print) -> FeatureStore:
     """Register entities, views and services; returns the FeatureStore."""
     from features import definitions
     from features.store import get_store

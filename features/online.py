@@ -18,9 +18,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lake.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from feast import FeatureService, FeatureStore
 
 _lock = threading.Lock()
 _stores: dict[tuple, Any] = {}
@@ -37,7 +40,7 @@ def _key(settings: Settings) -> tuple:
     )
 
 
-def store_for(settings: Settings | None = None):
+def store_for(settings: Settings | None = None) -> FeatureStore:
     """The process-wide FeatureStore for these settings."""
     s = settings or get_settings()
     k = _key(s)
@@ -52,7 +55,7 @@ def store_for(settings: Settings | None = None):
     return store
 
 
-def _service(settings: Settings, name: str):
+def _service(settings: Settings, name: str) -> FeatureService:
     k = (*_key(settings), name)
     svc = _services.get(k)
     if svc is None:

@@ -20,6 +20,7 @@ from lake.settings import Settings
 
 if TYPE_CHECKING:
     from feast import FeatureStore
+    from feast.repo_config import RepoConfig
 
 OFFLINE_STORE = "features.delta_source.DeltaOfflineStore"
 
@@ -86,7 +87,7 @@ def config_dict(settings: Settings, versions: dict[str, int] | None = None) -> d
     }
 
 
-def repo_config(settings: Settings, versions: dict[str, int] | None = None):  # -> RepoConfig
+def repo_config(settings: Settings, versions: dict[str, int] | None = None) -> RepoConfig:
     from feast.repo_config import RepoConfig
 
     return RepoConfig(**config_dict(settings, versions), repo_path=Path(settings.feast_repo))

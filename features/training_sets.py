@@ -25,6 +25,7 @@ from lake.settings import Settings
 
 if TYPE_CHECKING:
     import pandas as pd
+    from feast import FeatureService, FeatureStore
 
 BRT = "America/Sao_Paulo"
 FRAUD_LABELS = ("is_fraud", "fraud_scenario")
@@ -61,7 +62,7 @@ def resolve_versions(
     return {t: int(given[t]) if t in given else delta.version(t, settings) for t in sorted(tables)}
 
 
-def _store(settings: Settings, versions: dict[str, int], service: str):
+def _store(settings: Settings, versions: dict[str, int], service: str) -> tuple[FeatureStore, FeatureService]:
     from feast.errors import FeatureServiceNotFoundException
 
     from features.materialize import apply

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from lake.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from stellar_sdk import Keypair
 
 DATA_PREFIX = "cofre-audit-"
 BASE_FEE = 100
@@ -23,7 +27,7 @@ def data_name(day: date) -> str:
     return f"{DATA_PREFIX}{day.isoformat()}"
 
 
-def keypair(settings: Settings | None = None):  # -> stellar_sdk.Keypair
+def keypair(settings: Settings | None = None) -> Keypair:
     from stellar_sdk import Keypair
 
     s = settings or get_settings()

@@ -111,7 +111,7 @@ def conform(table: TableRef, df: pl.DataFrame) -> pl.DataFrame:
                 )
             try:
                 cast = s.cast(col.dtype, strict=True)
-            except Exception as exc:  # polars raises InvalidOperationError / ComputeError
+            except pl.exceptions.PolarsError as exc:  # InvalidOperationError / ComputeError
                 raise SchemaEnforcementError(
                     f"{t.name}.{col.name}: cannot cast {s.dtype} -> {col.dtype}: {str(exc).splitlines()[0]}"
                 ) from None

@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import polars as pl
@@ -46,7 +46,7 @@ def _python_hmac_hex(key: bytes, values: Sequence[str]) -> list[str]:
     return [hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest() for v in values]
 
 
-def _native_hmac():
+def _native_hmac() -> Callable[[bytes, Sequence[str]], list[str]] | None:
     try:
         import cofre_native
     except ImportError:  # pragma: no cover - the native module is a project dependency
@@ -193,7 +193,7 @@ def _pix_key_one(v: str, key_type: str | None) -> str:
     return v.strip(_WS).lower()
 
 
-def normalise_one(value: str, kind: Kind, key_type: str | None = None):
+def normalise_one(value: str, kind: Kind, key_type: str | None = None) -> str | None | object:
     """Normalised ``value`` (None when empty) for ASCII input; ``_UNHANDLED`` when not ASCII."""
     if not value.isascii() or (key_type is not None and not key_type.isascii()):
         return _UNHANDLED

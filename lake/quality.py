@@ -123,7 +123,7 @@ def not_null(*columns: str, name: str | None = None) -> Check:
     return Check(name or f"not_null:{'+'.join(columns)}", "not_null", tuple(columns))
 
 
-def between(column: str, min: Any = None, max: Any = None, name: str | None = None) -> Check:  # noqa: A002
+def between(column: str, min: Any = None, max: Any = None, name: str | None = None) -> Check:
     if min is None and max is None:
         raise ValueError("between needs min or max")
     return Check(name or f"between:{column}", "between", (column,), {"min": min, "max": max})

@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from lake.domain.document_checks import is_valid_cnpj, is_valid_cpf
 from lake.quality import Check, Suite
@@ -34,7 +37,7 @@ def _derived(ch: Check) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _batch_definition():
+def _batch_definition() -> Any:  # a GX BatchDefinition
     import great_expectations as gx
 
     ctx = gx.get_context(mode="ephemeral")
@@ -42,7 +45,7 @@ def _batch_definition():
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
-    except Exception:  # progress bars are cosmetic
+    except Exception:  # noqa: BLE001 - progress bars are cosmetic: any GX API change here is harmless
         pass
     asset = ctx.data_sources.add_pandas("cofre_frames").add_dataframe_asset("frame")
     return asset.add_batch_definition_whole_dataframe("whole")
@@ -72,7 +75,7 @@ def expectations_for(ch: Check) -> list[Any]:
     raise ValueError(f"no GX mapping for check kind {ch.kind!r}")
 
 
-def _to_pandas(df: pl.DataFrame, suite: Suite):
+def _to_pandas(df: pl.DataFrame, suite: Suite) -> pd.DataFrame:
     derived = [
         _VALIDITY[ch.kind](pl.col(ch.column)).alias(_derived(ch))
         for ch in suite.checks

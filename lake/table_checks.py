@@ -19,6 +19,7 @@ from typing import Any, Literal
 import polars as pl
 
 from lake import delta
+from lake.quality import Suite
 from lake.settings import Settings
 
 Frameish = str | pl.DataFrame | pl.LazyFrame
@@ -128,7 +129,7 @@ def referential(
     )
 
 
-def gx_suite_check(df: pl.DataFrame, suite, *, sample_rows: int | None = 200_000) -> CheckResult:
+def gx_suite_check(df: pl.DataFrame, suite: Suite, *, sample_rows: int | None = 200_000) -> CheckResult:
     """Run a :class:`lake.quality.Suite` through great-expectations as a table-level check."""
     from lake.quality_gx import gx_report
 

@@ -18,14 +18,16 @@ import mlflow.pyfunc
 class CofreModel(Protocol):
     metadata: dict[str, Any]
 
-    def predict_frame(self, df) -> Any: ...
+    def predict_frame(self, df: Any) -> Any: ...
 
 
 class PyfuncAdapter(mlflow.pyfunc.PythonModel):
     """MLflow pyfunc wrapper around a :class:`CofreModel` (pickled with cloudpickle by MLflow)."""
 
-    def __init__(self, model: CofreModel):
+    def __init__(self, model: CofreModel) -> None:
         self.model = model
 
-    def predict(self, context, model_input, params=None):  # noqa: ARG002 - MLflow signature
+    # MLflow reads the type hints of predict() as the model's input schema and converts the input to
+    # match: unannotated on purpose, so the model gets the frame as given (context, params: unused)
+    def predict(self, context, model_input, params=None):  # noqa: ANN001, ANN201
         return self.model.predict_frame(model_input)

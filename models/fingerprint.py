@@ -9,9 +9,13 @@ from __future__ import annotations
 import hashlib
 
 import pandas as pd
+import polars as pl
+
+# what the model code takes as a frame: pandas, or polars (converted through Arrow)
+Frame = pd.DataFrame | pl.DataFrame
 
 
-def to_pandas(df) -> pd.DataFrame:
+def to_pandas(df: Frame) -> pd.DataFrame:
     """Accept a pandas or polars DataFrame; return pandas (polars via Arrow, no copy of strings)."""
     if isinstance(df, pd.DataFrame):
         return df
@@ -20,7 +24,7 @@ def to_pandas(df) -> pd.DataFrame:
     raise TypeError(f"expected a pandas or polars DataFrame, got {type(df).__name__}")
 
 
-def data_fingerprint(df, extra: object | None = None) -> str:
+def data_fingerprint(df: Frame, extra: object | None = None) -> str:
     """Hex SHA-256 over column names, dtypes and pandas' row hashes (order-sensitive)."""
     pdf = to_pandas(df)
     h = hashlib.sha256()

@@ -9,10 +9,13 @@ bit (same rows in the same order, seeded boosting).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lake.settings import Settings
 from models.progress import step
+
+if TYPE_CHECKING:
+    from models.credit.model import CreditModel
 
 
 @dataclass
@@ -96,7 +99,7 @@ def train_recommend(
     settings: Settings,
     versions: dict[str, int] | None = None,
     *,
-    credit_model=None,
+    credit_model: CreditModel | None = None,
     seed: int = 0,
     register: bool = True,
     show_progress: bool = True,

@@ -24,6 +24,8 @@ cannot reproduce (multiclass, or a preprocessor of another shape), and callers f
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy.special import expit
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -77,7 +79,7 @@ class CompiledHGB:
         self.baseline = np.asarray(clf._baseline_prediction, dtype=np.float64).reshape(-1)[0]
         self._flatten([p[0] for p in clf._predictors])
 
-    def _flatten(self, predictors) -> None:
+    def _flatten(self, predictors: list[Any]) -> None:  # sklearn TreePredictor objects
         fields = {
             k: []
             for k in (
@@ -189,7 +191,7 @@ class CompiledHGB:
         return expit(self.raw(X))
 
 
-def compile_hgb(clf) -> CompiledHGB | None:
+def compile_hgb(clf: HistGradientBoostingClassifier) -> CompiledHGB | None:
     """The compiled evaluator, or None when this classifier's shape is not one it reproduces."""
     try:
         return CompiledHGB(clf)

@@ -7,6 +7,7 @@ and return Python floats so they can be logged to MLflow and serialised to JSON 
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score, roc_curve
 
 
@@ -16,7 +17,7 @@ def ks_statistic(y_true: np.ndarray, score: np.ndarray) -> float:
     return float(np.max(tpr - fpr))
 
 
-def binary_report(y_true, score) -> dict[str, float]:
+def binary_report(y_true: ArrayLike, score: ArrayLike) -> dict[str, float]:
     """AUC, Gini (= 2*AUC-1), KS, Brier and AUPRC of probabilities ``score`` for labels ``y_true``."""
     y = np.asarray(y_true).astype(int)
     p = np.asarray(score, dtype=float)

@@ -9,14 +9,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from sklearn.calibration import calibration_curve  # noqa: E402
-from sklearn.metrics import precision_recall_curve, roc_curve  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import precision_recall_curve, roc_curve
 
 
-def roc_figure(y, p, title: str = "ROC") -> Figure:
+def roc_figure(y: ArrayLike, p: ArrayLike, title: str = "ROC") -> Figure:
     fpr, tpr, _ = roc_curve(y, p)
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.plot(fpr, tpr, lw=1.5)
@@ -26,7 +27,7 @@ def roc_figure(y, p, title: str = "ROC") -> Figure:
     return fig
 
 
-def pr_figure(y, p, title: str = "Precision-recall") -> Figure:
+def pr_figure(y: ArrayLike, p: ArrayLike, title: str = "Precision-recall") -> Figure:
     prec, rec, _ = precision_recall_curve(y, p)
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.plot(rec, prec, lw=1.5)
@@ -36,7 +37,9 @@ def pr_figure(y, p, title: str = "Precision-recall") -> Figure:
     return fig
 
 
-def reliability_figure(y, p, n_bins: int = 10, title: str = "Reliability (calibration)") -> Figure:
+def reliability_figure(
+    y: ArrayLike, p: ArrayLike, n_bins: int = 10, title: str = "Reliability (calibration)"
+) -> Figure:
     frac_pos, mean_pred = calibration_curve(y, p, n_bins=n_bins, strategy="quantile")
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.plot(mean_pred, frac_pos, "o-", lw=1.5)
@@ -47,7 +50,9 @@ def reliability_figure(y, p, n_bins: int = 10, title: str = "Reliability (calibr
     return fig
 
 
-def score_distribution_figure(y, s, title: str = "Score distribution", bins: int = 40) -> Figure:
+def score_distribution_figure(
+    y: ArrayLike, s: ArrayLike, title: str = "Score distribution", bins: int = 40
+) -> Figure:
     y = np.asarray(y).astype(bool)
     s = np.asarray(s, dtype=float)
     fig, ax = plt.subplots(figsize=(5.5, 3.5))
@@ -59,7 +64,7 @@ def score_distribution_figure(y, s, title: str = "Score distribution", bins: int
     return fig
 
 
-def standard_figures(y, p, score=None) -> dict[str, Figure]:
+def standard_figures(y: ArrayLike, p: ArrayLike, score: ArrayLike | None = None) -> dict[str, Figure]:
     """The four standard plots keyed by artifact file name."""
     return {
         "roc.png": roc_figure(y, p),

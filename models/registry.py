@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
+from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
@@ -182,7 +183,7 @@ def _tag_holdout(client: MlflowClient, name: str, version: str, metric: str, val
     client.set_model_version_tag(name, version, "holdout_fingerprint", fp)
 
 
-def current_champion(client: MlflowClient, name: str):
+def current_champion(client: MlflowClient, name: str) -> ModelVersion | None:
     """The champion ModelVersion of ``name``, or None."""
     try:
         return client.get_model_version_by_alias(name, CHAMPION)
@@ -218,7 +219,7 @@ def promote_if_better(
     elif evaluate is not None:
         try:
             champ_value = float(evaluate(load_version(name, str(champ.version))))
-        except Exception as exc:  # a champion on other features cannot be scored on this holdout
+        except Exception as exc:  # noqa: BLE001 - a champion on other features cannot be scored on this holdout
             decision = f"not compared: champion v{champ.version} cannot be evaluated on this holdout ({exc})"
             client.set_model_version_tag(name, version, "promotion", decision[:5000])
             return RunResult(run_id, name, version, False, decision, value, None)

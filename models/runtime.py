@@ -10,18 +10,23 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from threadpoolctl import ThreadpoolController
 
 SMALL_BATCH = 2_000
 
 
 @functools.lru_cache(maxsize=1)
-def _controller():
+def _controller() -> ThreadpoolController:
     from threadpoolctl import ThreadpoolController
 
     return ThreadpoolController()
 
 
-def predict_threads(n_rows: int):
+def predict_threads(n_rows: int) -> AbstractContextManager[object]:
     """Context manager: one OpenMP thread for small batches, unchanged otherwise."""
     if n_rows >= SMALL_BATCH:
         return contextlib.nullcontext()

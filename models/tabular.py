@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Self
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from models.fingerprint import to_pandas
+from models.fingerprint import Frame, to_pandas
 
 _ID_NAME = re.compile(r"(^|_)(id|ids|uuid|cpf|cnpj|key|number|numero|code|codigo)$", re.IGNORECASE)
 
@@ -67,11 +68,11 @@ def plan_columns(df: pd.DataFrame, id_unique_ratio: float = 0.5) -> ColumnPlan:
 class TabularEncoder(TransformerMixin, BaseEstimator):
     """Mixed frame -> float64 matrix (numeric as-is, categoricals as ordinal codes, NaN = missing)."""
 
-    def __init__(self, max_categories: int = 64, id_unique_ratio: float = 0.5):
+    def __init__(self, max_categories: int = 64, id_unique_ratio: float = 0.5) -> None:
         self.max_categories = max_categories
         self.id_unique_ratio = id_unique_ratio
 
-    def fit(self, X, y=None):  # noqa: ARG002 - sklearn signature
+    def fit(self, X: Frame, y: object = None) -> Self:  # y: sklearn signature, unused
         df = to_pandas(X)
         self.plan_ = plan_columns(df, self.id_unique_ratio)
         self.categories_: dict[str, dict[str, float]] = {}
@@ -91,7 +92,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         )
         return self
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: Frame) -> np.ndarray:
         df = to_pandas(X)
         missing = [c for c in self.features_ if c not in df.columns]
         if missing:
@@ -107,7 +108,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             out[:, k + j] = np.asarray(vals, dtype=np.float64)
         return out
 
-    def get_feature_names_out(self, input_features=None):  # noqa: ARG002
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:  # sklearn signature
         return np.asarray(self.features_, dtype=object)
 
     def decode(self, col: str, code: float) -> str | None:
@@ -120,5 +121,5 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         return None
 
 
-def _is_missing(v) -> bool:
+def _is_missing(v: object) -> bool:
     return v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT

@@ -7,7 +7,12 @@ the model as challenger and promotes it to champion when it beats the champion o
 ``recommend`` also depends on ``credit`` (credit scores of the customers). ``models_job`` runs them.
 """
 
+from typing import TYPE_CHECKING
+
 import dagster as dg
+
+if TYPE_CHECKING:
+    from models.from_lake import LakeRun
 
 FEAST = dg.AssetKey(["features", "feast_online_store"])
 GOLD_TX = dg.AssetKey(["gold", "transaction_features"])
@@ -16,7 +21,7 @@ GOLD_CREDIT = dg.AssetKey(["gold", "credit_features"])
 GOLD_PAIRS = dg.AssetKey(["gold", "counterparty_pairs"])
 
 
-def _result(run) -> dg.MaterializeResult:
+def _result(run: "LakeRun") -> dg.MaterializeResult:
     s = run.summary()
     meta = {
         "rows": dg.MetadataValue.int(int(s["rows"])),

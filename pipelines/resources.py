@@ -13,10 +13,15 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from dagster import ConfigurableResource
+
+if TYPE_CHECKING:
+    from pipelines.open_finance.pull import RawOpenFinanceClient
+    from pipelines.sources.pix.client import PixClient
+    from pipelines.sources.serasa.client import SerasaClient
 
 from lake.settings import Settings, get_settings
 
@@ -103,7 +108,7 @@ class OpenFinanceResource(_SourceResource):
     def _url(self) -> str | None:
         return get_settings().open_finance_url
 
-    def client(self):
+    def client(self) -> RawOpenFinanceClient:
         from pipelines.open_finance.pull import RawOpenFinanceClient
 
         return RawOpenFinanceClient.from_settings(get_settings(), app=self._app("open_finance"))
@@ -113,7 +118,7 @@ class SerasaResource(_SourceResource):
     def _url(self) -> str | None:
         return get_settings().serasa_url
 
-    def client(self):
+    def client(self) -> SerasaClient:
         from pipelines.sources.serasa.client import SerasaClient
 
         return SerasaClient.from_settings(get_settings(), app=self._app("serasa"))
@@ -123,7 +128,7 @@ class PixResource(_SourceResource):
     def _url(self) -> str | None:
         return get_settings().pix_url
 
-    def client(self):
+    def client(self) -> PixClient:
         from pipelines.sources.pix.client import PixClient
 
         return PixClient.from_settings(get_settings(), app=self._app("pix"))

@@ -44,7 +44,7 @@ def world_fingerprint(world: WorldResource) -> str | None:
 
 
 @sensor(job=lake_job, minimum_interval_seconds=60, default_status=DefaultSensorStatus.STOPPED)
-def new_sandbox_data(context: SensorEvaluationContext, world: WorldResource):
+def new_sandbox_data(context: SensorEvaluationContext, world: WorldResource) -> RunRequest | SkipReason:
     """Request a lake run when the world manifest (what the sandboxes serve) changed."""
     fp = world_fingerprint(world)
     if fp is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
@@ -61,7 +61,7 @@ def create_app(
     routers: Sequence[APIRouter] | None = None,
     extra_routers: Sequence[APIRouter] = (),
     fraud_screen: FraudScreen | None = None,
-    clock=time.time,
+    clock: Callable[[], float] = time.time,
 ) -> FastAPI:
     settings = settings or get_settings()
     services = build_services(settings, fraud_screen=fraud_screen, clock=clock)
@@ -72,7 +72,7 @@ def create_app(
         )
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):  # noqa: ANN202
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # the start-up heap (Feast registry, MLflow, models: millions of objects that live as long as
         # the process) moves out of the collector's reach, so full collections stop rescanning it —
         # each such scan was a pause of tens of milliseconds under load

@@ -3,12 +3,13 @@ per-user rate limit and session revocation check), roles, step-up, fraud screen 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from serving.db.models import Session as LoginSession
@@ -65,12 +66,12 @@ def _live_session_within_limit(services: Services, principal: Principal) -> None
     services.limiter.check("user", str(principal.user_id))
 
 
-def session_state(db: Connection, session_id: str, user_id: int):
+def session_state(db: Connection, session_id: str, user_id: int) -> Row[Any] | None:
     """The login session's ``(revoked_at,)`` row, or None when it does not exist."""
     return db.execute(_SESSION_STATE, {"session_id": session_id, "user_id": user_id}).first()
 
 
-def require_roles(*roles: str):
+def require_roles(*roles: str) -> Callable[..., Principal]:
     def _dep(principal: Principal = Depends(current_principal)) -> Principal:
         if principal.role not in roles:
             raise Problem(403, "forbidden", f"requires one of the roles: {', '.join(roles)}")

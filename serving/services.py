@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import sessionmaker
@@ -31,6 +31,8 @@ from serving.metrics import Metrics
 from serving.ratelimit import RateLimiter
 from serving.security.keys import KeyStore
 from serving.security.tokens import TokenService
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -49,7 +51,7 @@ class Services:
     extras: dict[str, Any] = field(default_factory=dict)
     local_io: bool = False
 
-    async def run_io(self, fn, /, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN001
+    async def run_io(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         if self.local_io:
             return fn(*args, **kwargs)
         return await run_in_threadpool(fn, *args, **kwargs)
@@ -67,7 +69,7 @@ class Services:
 
 
 def build_services(
-    settings: Settings, *, fraud_screen: FraudScreen | None = None, clock=time.time
+    settings: Settings, *, fraud_screen: FraudScreen | None = None, clock: Callable[[], float] = time.time
 ) -> Services:
     settings.home.mkdir(parents=True, exist_ok=True)
     db_url = str(settings.database_url)

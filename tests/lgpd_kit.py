@@ -20,18 +20,18 @@ from sqlalchemy import create_engine, inspect, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "unit"))
 
-from serving_kit import PASSWORD, auth, deposit, enrol_device, new_cpf, step_up  # noqa: E402
+from serving_kit import PASSWORD, auth, deposit, enrol_device, new_cpf, step_up
 
-from lake import delta  # noqa: E402
-from lake.catalog import get_table, tables  # noqa: E402
-from lake.pseudonym import pseudonymise_one  # noqa: E402
+from lake import delta
+from lake.catalog import get_table, tables
+from lake.pseudonym import pseudonymise_one
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 _n = itertools.count(1)
 FIRST = ["Joaquina", "Benedito", "Filomena", "Anselmo"]
 
 
-def register_person(client, tag: str) -> dict:  # noqa: ANN001
+def register_person(client, tag: str) -> dict:
     cpf = new_cpf()
     i = next(_n)
     name = f"{FIRST[i % len(FIRST)]} Quixabeira {tag}{i}"
@@ -52,7 +52,7 @@ def register_person(client, tag: str) -> dict:  # noqa: ANN001
     }
 
 
-def seed_gateway(client, admin: dict, person: dict, control: dict) -> None:  # noqa: ANN001
+def seed_gateway(client, admin: dict, person: dict, control: dict) -> None:
     """Phone (rectification), consents, device + step-up, PIX keys, deposits, transfers both ways,
     a document, a recorded credit decision."""
     for p in (person, control):
@@ -108,7 +108,7 @@ def seed_gateway(client, admin: dict, person: dict, control: dict) -> None:  # n
         )
 
 
-def identities(settings, p: dict) -> dict[str, str]:  # noqa: ANN001
+def identities(settings, p: dict) -> dict[str, str]:
     """Every string that must vanish for person ``p``."""
     key = settings.pseudonym_key.get_secret_value().encode()
     d = p["cpf"]
@@ -157,7 +157,7 @@ def _fill(table: str, rows: list[dict]) -> pl.DataFrame:
     return pl.DataFrame(full, schema=t.schema)
 
 
-def seed_lake(settings, person: dict, control: dict) -> None:  # noqa: ANN001
+def seed_lake(settings, person: dict, control: dict) -> None:
     """Bronze/silver/gold/quarantine rows for both people (two appends each: >= 2 Delta versions)."""
     from features import sample_gold as sg
 
@@ -268,13 +268,13 @@ def seed_lake(settings, person: dict, control: dict) -> None:  # noqa: ANN001
     delta.append("gold.credit_features", m(sg.credit_rows(2, [date(2026, 2, 1)])), settings)
 
 
-def feast_online(settings) -> None:  # noqa: ANN001
+def feast_online(settings) -> None:
     from features.materialize import apply_and_materialize
 
     apply_and_materialize(settings, datetime(2026, 3, 5, tzinfo=UTC), progress=lambda _m: None)
 
 
-def online_values(settings, customer_pk: str) -> list:  # noqa: ANN001
+def online_values(settings, customer_pk: str) -> list:
     from features.store import get_store
 
     out = (
@@ -317,7 +317,7 @@ def search_sql(url: str, needles: dict[str, str]) -> list[str]:
     return out
 
 
-def search_audit(settings, needles: dict[str, str]) -> list[str]:  # noqa: ANN001
+def search_audit(settings, needles: dict[str, str]) -> list[str]:
     url = str(settings.log_store_url)
     out = []
     if url.startswith("mongodb"):
@@ -339,7 +339,7 @@ def search_audit(settings, needles: dict[str, str]) -> list[str]:  # noqa: ANN00
     return out
 
 
-def _s3(settings):  # noqa: ANN001
+def _s3(settings):
     from urllib.parse import urlparse
 
     from minio import Minio
@@ -354,7 +354,7 @@ def _s3(settings):  # noqa: ANN001
     )
 
 
-def _files(settings, uri: str) -> list[tuple[str, bytes]]:  # noqa: ANN001
+def _files(settings, uri: str) -> list[tuple[str, bytes]]:
     if uri.startswith("s3://"):
         bucket, _, prefix = uri[5:].partition("/")
         c = _s3(settings)
@@ -371,7 +371,7 @@ def _files(settings, uri: str) -> list[tuple[str, bytes]]:  # noqa: ANN001
     return [(str(p), p.read_bytes()) for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
-def search_files(settings, uri: str, needles: dict[str, str]) -> tuple[list[str], int]:  # noqa: ANN001
+def search_files(settings, uri: str, needles: dict[str, str]) -> tuple[list[str], int]:
     """Raw bytes of every file under ``uri``; parquet files also decoded (compressed pages)."""
     import io
 
@@ -386,7 +386,7 @@ def search_files(settings, uri: str, needles: dict[str, str]) -> tuple[list[str]
     return out, n
 
 
-def search_lake_versions(settings, needles: dict[str, str]) -> tuple[list[str], int]:  # noqa: ANN001
+def search_lake_versions(settings, needles: dict[str, str]) -> tuple[list[str], int]:
     """Every loadable version of every table (time travel)."""
     out, n = [], 0
     for t in tables():
@@ -402,7 +402,7 @@ def search_lake_versions(settings, needles: dict[str, str]) -> tuple[list[str], 
     return out, n
 
 
-def search_feast(settings, needles: dict[str, str]) -> list[str]:  # noqa: ANN001
+def search_feast(settings, needles: dict[str, str]) -> list[str]:
     url = str(settings.feast_online_url)
     if url.startswith("sqlite"):
         p = Path(url[len("sqlite:///") :])
@@ -421,7 +421,7 @@ def search_feast(settings, needles: dict[str, str]) -> list[str]:  # noqa: ANN00
     return out
 
 
-def search_everything(settings, needles: dict[str, str]) -> dict:  # noqa: ANN001
+def search_everything(settings, needles: dict[str, str]) -> dict:
     hits: list[str] = []
     hits += search_sql(str(settings.database_url), needles)
     hits += search_audit(settings, needles)

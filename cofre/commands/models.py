@@ -18,8 +18,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(help="Train and inspect models (credit, fraud, recommend).", no_args_is_help=True)
 
@@ -34,7 +38,7 @@ def _parse_monotone(items: list[str]) -> dict[str, int]:
     return out
 
 
-def _coerce_positive(value: str, series) -> object:
+def _coerce_positive(value: str, series: pd.Series) -> object:
     """Match the CLI's string --positive to the column's dtype (e.g. 1, True, 'bad')."""
     import pandas as pd
 

@@ -7,14 +7,22 @@ loader); fault injection and token TTL come from the COFRE_SANDBOX_* settings.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
+
+if TYPE_CHECKING:
+    import polars as pl
+    from fastapi import FastAPI
+
+    from lake.settings import Settings
 
 app = typer.Typer(help="Sandboxes of the external systems (Open Finance, Serasa, Pix)")
 
 SYSTEMS = ("open-finance", "serasa", "pix")
 
 
-def build_app(system: str, world, settings):
+def build_app(system: str, world: dict[str, pl.DataFrame], settings: Settings) -> FastAPI:
     """The sandbox app of ``system`` over ``world``."""
     if system == "open-finance":
         from pipelines.sources.open_finance.sandbox import create_app

@@ -67,7 +67,7 @@ class DetachedServer(Server):
     program: str = "?"
     stop_timeout: float = 20.0
 
-    def __init__(self, run_dir: Path):
+    def __init__(self, run_dir: Path) -> None:
         self.pidfile = run_dir / f"{self.name}.pid"
 
     def argv(self) -> list[str]:

@@ -38,7 +38,7 @@ class FerretDB(DetachedServer):
     name = "ferretdb"
     program = "cofre-ferretdb"
 
-    def __init__(self, home: Path, stack_dir: Path, port: int, source_dir: Path):
+    def __init__(self, home: Path, stack_dir: Path, port: int, source_dir: Path) -> None:
         super().__init__(stack_dir / "run")
         self.port = port
         self.data = stack_dir / "ferretdb"

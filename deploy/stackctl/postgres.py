@@ -16,9 +16,13 @@ import pwd
 import shutil
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .base import Server
 from .proc import StackError, alive, children, cmdline, find_pids, require_free, stop_group, wait_ready
+
+if TYPE_CHECKING:
+    import psycopg
 
 PG_MAJOR = 15
 PG_BIN = Path(f"/usr/lib/postgresql/{PG_MAJOR}/bin")
@@ -33,7 +37,7 @@ def _is_root() -> bool:
 class Postgres(Server):
     name = "postgres"
 
-    def __init__(self, stack_dir: Path, port: int):
+    def __init__(self, stack_dir: Path, port: int) -> None:
         self.stack_dir = stack_dir
         self.port = port
         self.link = stack_dir / "postgres"
@@ -200,7 +204,7 @@ class Postgres(Server):
             )
         wait_ready(self.name, self.check, timeout, self.log, is_alive=lambda: self.pid() is not None)
 
-    def _connect(self, dbname: str = "postgres"):
+    def _connect(self, dbname: str = "postgres") -> psycopg.Connection:
         import psycopg
 
         return psycopg.connect(

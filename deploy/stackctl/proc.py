@@ -21,7 +21,7 @@ PROC = Path("/proc")
 class StackError(RuntimeError):
     """A server failed to start, to become ready, or to stop; ``log`` names its log file."""
 
-    def __init__(self, message: str, log: Path | None = None):
+    def __init__(self, message: str, log: Path | None = None) -> None:
         super().__init__(message)
         self.log = log
 
@@ -161,12 +161,19 @@ def stop_group(pid: int, name: str, timeout: float, log: Path | None = None) -> 
         pgid = os.getpgid(pid)
     except ProcessLookupError:
         return
-    if pgid != pid:  # not a session leader we started: signal the process alone
-        targets: Callable[[], list[int]] = lambda: [pid] if alive(pid) else []  # noqa: E731
-        send = lambda sig: os.kill(pid, sig)  # noqa: E731
-    else:
-        targets = lambda: group_members(pgid)  # noqa: E731
-        send = lambda sig: os.killpg(pgid, sig)  # noqa: E731
+    alone = pgid != pid  # not a session leader we started: signal the process alone
+
+    def targets() -> list[int]:
+        if alone:
+            return [pid] if alive(pid) else []
+        return group_members(pgid)
+
+    def send(sig: int) -> None:
+        if alone:
+            os.kill(pid, sig)
+        else:
+            os.killpg(pgid, sig)
+
     for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10.0)):
         if not targets():
             return

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from .base import DetachedServer
 
@@ -30,7 +31,7 @@ class SeaweedFS(DetachedServer):
         secret_key: str,
         region: str,
         buckets: tuple[str, ...],
-    ):
+    ) -> None:
         super().__init__(stack_dir / "run")
         self.port = port
         self.base = stack_dir / "seaweedfs"
@@ -83,7 +84,7 @@ class SeaweedFS(DetachedServer):
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.running_port() or self.port}"
 
-    def _client(self):
+    def _client(self) -> Any:  # a boto3 S3 client (boto3 ships no types)
         import boto3
         from botocore.config import Config
 

@@ -7,9 +7,14 @@ Monotone directions: :data:`models.credit.features.GOLD_MONOTONE`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from features.training_sets import TrainingSet, credit_training_set
 from lake.settings import Settings
 from models.credit.features import GOLD_MONOTONE
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SERVICE = "credit_v1"
 TARGET = "label_defaulted_6m"
@@ -21,11 +26,11 @@ def training_set(settings: Settings, versions: dict[str, int] | None = None) -> 
     return credit_training_set(settings, versions=versions, service=SERVICE)
 
 
-def model_frame(ts: TrainingSet):
+def model_frame(ts: TrainingSet) -> pd.DataFrame:
     """The frame the credit pipeline trains on: features + label + the time column (keys dropped)."""
     return ts.frame.drop([k for k in KEYS if k in ts.frame.columns]).to_pandas()
 
 
-def monotone_for(df) -> dict[str, int]:
+def monotone_for(df: pd.DataFrame) -> dict[str, int]:
     """GOLD_MONOTONE for the columns the encoder keeps (present and not constant)."""
     return {c: d for c, d in GOLD_MONOTONE.items() if c in df.columns and df[c].nunique(dropna=True) > 1}

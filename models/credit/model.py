@@ -24,13 +24,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import StratifiedKFold
 
 from models.credit.features import reason_sentence
 from models.credit.scoring import band, pd_to_score
-from models.fingerprint import data_fingerprint, to_pandas
+from models.fingerprint import Frame, data_fingerprint, to_pandas
 from models.runtime import predict_threads
 from models.tabular import TabularEncoder
 
@@ -45,7 +46,7 @@ class Reason:
     pd_delta: float
 
 
-def binary_label(y, positive) -> np.ndarray:
+def binary_label(y: ArrayLike, positive: object) -> np.ndarray:
     """1 where the label equals ``positive`` (compared as strings too, for CSV input), else 0."""
     s = pd.Series(np.asarray(y, dtype=object))
     if s.isna().any():
@@ -68,7 +69,7 @@ class CreditModel:
         monotone: dict[str, int],
         reasons: dict[str, str] | None,
         metadata: dict[str, Any],
-    ):
+    ) -> None:
         self.encoder = encoder
         self.clf = clf
         self.reference = reference
@@ -84,13 +85,13 @@ class CreditModel:
         with predict_threads(len(X)):
             return self.clf.predict_proba(X)[:, 1]
 
-    def predict_pd(self, df) -> np.ndarray:
+    def predict_pd(self, df: Frame) -> np.ndarray:
         return self.predict_pd_encoded(self.encoder.transform(df))
 
-    def score(self, df) -> np.ndarray:
+    def score(self, df: Frame) -> np.ndarray:
         return pd_to_score(self.predict_pd(df))
 
-    def explain(self, row, top: int = 4, min_points: int = 1) -> list[Reason]:
+    def explain(self, row: Frame | dict[str, Any], top: int = 4, min_points: int = 1) -> list[Reason]:
         """Adverse reasons for ONE applicant (a one-row frame or a dict)."""
         if isinstance(row, dict):
             row = pd.DataFrame([row])
@@ -118,7 +119,7 @@ class CreditModel:
             )
         return out
 
-    def predict_frame(self, df) -> pd.DataFrame:
+    def predict_frame(self, df: Frame) -> pd.DataFrame:
         """PD, score, band and the top adverse reasons (joined by '; ') for each row."""
         X = self.encoder.transform(df)
         p = self.predict_pd_encoded(X)
@@ -128,7 +129,7 @@ class CreditModel:
 
 
 def fit_credit_model(
-    df,
+    df: Frame,
     target: str,
     positive: Any = True,
     *,

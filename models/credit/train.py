@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,16 +18,19 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 from models.card import model_card
 from models.credit.model import CreditModel, binary_label, fit_credit_model
 from models.credit.scoring import pd_to_score
-from models.fingerprint import data_fingerprint, to_pandas
+from models.fingerprint import Frame, data_fingerprint, to_pandas
 from models.metrics import binary_report
 from models.plots import standard_figures
 from models.progress import progress, step
+
+if TYPE_CHECKING:
+    from lake.settings import Settings
 
 CV_KEYS = ("auc", "ks", "gini", "brier")
 
 
 def cross_validate(
-    df,
+    df: Frame,
     target: str,
     positive: Any,
     *,
@@ -66,7 +69,7 @@ def split_holdout(
 
 
 def train_and_log(
-    df,
+    df: Frame,
     target: str = "defaulted_6m",
     positive: Any = True,
     *,
@@ -78,7 +81,7 @@ def train_and_log(
     seed: int = 0,
     register: bool = True,
     show_progress: bool = True,
-    settings=None,
+    settings: Settings | None = None,
 ) -> tuple[CreditModel, dict[str, float], Any]:
     """Fit, evaluate on the holdout and log to MLflow; returns (model, holdout metrics, RunResult)."""
     from models import registry
@@ -119,7 +122,7 @@ def train_and_log(
         metadata=model.metadata,
     )
 
-    def evaluate(champion) -> float:
+    def evaluate(champion: CreditModel) -> float:
         return binary_report(y[te], champion.predict_pd(hold_df))["auc"]
 
     step("credit: logging to MLflow", show_progress)

@@ -18,14 +18,18 @@ same token, the same bucket rule as ``FeatureHasher``; tested equal to :func:`bu
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.utils import murmurhash3_32
 
+from models.fingerprint import Frame
 
-def _native_hasher():
+
+def _native_hasher() -> Callable[..., sp.csr_matrix] | None:
     try:
         import cofre_native
     except ImportError:  # pragma: no cover - the native module is a project dependency
@@ -33,7 +37,9 @@ def _native_hasher():
     return getattr(cofre_native, "feature_hash", None)
 
 
-def hash_categoricals(df, cols: list[str], n_features: int, alternate_sign: bool = False) -> sp.csr_matrix:
+def hash_categoricals(
+    df: Frame, cols: list[str], n_features: int, alternate_sign: bool = False
+) -> sp.csr_matrix:
     """CSR (rows x n_features) of tokens ``f"{col}={value}"`` for the non-null values of ``cols``."""
     pl_df = df if isinstance(df, pl.DataFrame) else pl.from_pandas(df)
     sub = pl_df.select([pl.col(c).cast(pl.String) for c in cols])
@@ -46,7 +52,7 @@ def hash_categoricals(df, cols: list[str], n_features: int, alternate_sign: bool
     return hasher.transform(tokens).tocsr()
 
 
-def bucket_codes(df, cols: list[str], n_buckets: int = 128) -> np.ndarray:
+def bucket_codes(df: Frame, cols: list[str], n_buckets: int = 128) -> np.ndarray:
     """Dense (rows x len(cols)) float matrix of per-column hash buckets; NaN where the value is null."""
     if n_buckets > 255:
         raise ValueError("HGB categorical features take at most 255 categories")

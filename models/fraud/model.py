@@ -16,18 +16,20 @@ tested); rows the plain path does not cover (unusual value types) take the frame
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from models.fingerprint import data_fingerprint, to_pandas
+from models.fingerprint import Frame, data_fingerprint, to_pandas
 from models.fraud.features import AGGREGATES, HASHED, ON_DEMAND, REASONS
 from models.fraud.hashing import bucket_code, bucket_codes
 from models.fraud.threshold import CostParams, choose_thresholds, decide
-from models.hgb_compiled import compile_hgb
+from models.hgb_compiled import CompiledHGB, compile_hgb
 from models.runtime import predict_threads
 
 MODEL_VERSION = "fraud-2.0"  # 2.0: fraud_v1 (Feast) features
@@ -37,7 +39,7 @@ _NUMERIC_TYPES = (bool, int, float, np.bool_, np.integer, np.floating)
 _NUMERIC: tuple[str, ...] = AGGREGATES + ON_DEMAND  # the numeric columns of assemble, in order
 
 
-def assemble(df, n_buckets: int = N_BUCKETS) -> tuple[np.ndarray, list[str]]:
+def assemble(df: Frame, n_buckets: int = N_BUCKETS) -> tuple[np.ndarray, list[str]]:
     """Feature matrix (numeric aggregates + on-demand + hashed buckets) and its column names."""
     pdf = to_pandas(df)
     numeric = list(AGGREGATES) + list(ON_DEMAND)
@@ -49,7 +51,7 @@ def assemble(df, n_buckets: int = N_BUCKETS) -> tuple[np.ndarray, list[str]]:
     return np.hstack([num, hashed]), numeric + list(HASHED)
 
 
-def assemble_row(row, n_buckets: int = N_BUCKETS) -> np.ndarray | None:
+def assemble_row(row: Mapping[str, Any], n_buckets: int = N_BUCKETS) -> np.ndarray | None:
     """:func:`assemble` of ``pd.DataFrame([row])`` as a (1, n_features) matrix, in plain Python.
 
     None when a value is of a type this path does not reproduce (then use :func:`assemble`): numbers
@@ -86,12 +88,14 @@ def _numeric(s: pd.Series) -> np.ndarray:
 
 
 class FraudModel:
-    def __init__(self, clf: HistGradientBoostingClassifier, reference: np.ndarray, metadata: dict[str, Any]):
+    def __init__(
+        self, clf: HistGradientBoostingClassifier, reference: np.ndarray, metadata: dict[str, Any]
+    ) -> None:
         self.clf = clf
         self.reference = reference
         self.metadata = metadata
 
-    def predict_proba(self, df) -> np.ndarray:
+    def predict_proba(self, df: Frame) -> np.ndarray:
         X, _ = assemble(df, self.metadata["n_buckets"])
         return self._proba(X)
 
@@ -101,7 +105,7 @@ class FraudModel:
         return state
 
     @cached_property
-    def _compiled(self):
+    def _compiled(self) -> CompiledHGB | None:
         """The flattened evaluator of ``clf`` (None when it cannot reproduce it), built on first use."""
         return compile_hgb(self.clf)
 
@@ -113,7 +117,7 @@ class FraudModel:
         with predict_threads(len(X)):
             return self.clf.predict_proba(X)[:, 1]
 
-    def score_row(self, row) -> dict[str, Any]:
+    def score_row(self, row: Mapping[str, Any]) -> dict[str, Any]:
         """``predict_frame(pd.DataFrame([row])).iloc[0]`` as a dict (fraud_probability, decision, reasons)."""
         x = assemble_row(row, self.metadata["n_buckets"])
         if x is None:
@@ -128,7 +132,7 @@ class FraudModel:
         reasons = "; ".join(r[1] for r in self.reasons_encoded(x[0])) if dec != "approve" else ""
         return {"fraud_probability": float(p[0]), "decision": dec, "reasons": reasons}
 
-    def decide(self, score) -> np.ndarray:
+    def decide(self, score: ArrayLike) -> np.ndarray:
         return decide(score, self.metadata["t_review"], self.metadata["t_block"])
 
     def reasons_encoded(self, x: np.ndarray, top: int = 3) -> list[tuple[str, str, float]]:
@@ -145,7 +149,7 @@ class FraudModel:
             out.append((feats[j], REASONS.get(feats[j], feats[j]), float(drop[j])))
         return out
 
-    def predict_frame(self, df) -> pd.DataFrame:
+    def predict_frame(self, df: Frame) -> pd.DataFrame:
         X, _ = assemble(df, self.metadata["n_buckets"])
         p = self._proba(X)
         dec = self.decide(p)
@@ -157,8 +161,8 @@ class FraudModel:
 
 
 def fit_fraud_model(
-    train,
-    validation,
+    train: Frame,
+    validation: Frame,
     *,
     label: str = "is_fraud",
     costs: CostParams = CostParams(),

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,11 @@ class CostParams:
 
 
 def choose_thresholds(
-    score, is_fraud, amount_cents, costs: CostParams = CostParams(), n_grid: int = 300
+    score: ArrayLike,
+    is_fraud: ArrayLike,
+    amount_cents: ArrayLike,
+    costs: CostParams = CostParams(),
+    n_grid: int = 300,
 ) -> tuple[float, float, float]:
     """(t_review, t_block, expected cost in cents) minimising the total cost on the given set."""
     s = np.asarray(score, dtype=float)
@@ -69,7 +74,7 @@ def choose_thresholds(
     return float(cand[i]), float(cand[j]), float(cost[i, j])
 
 
-def decide(score, t_review: float, t_block: float) -> np.ndarray:
+def decide(score: ArrayLike, t_review: float, t_block: float) -> np.ndarray:
     """'approve' / 'review' / 'block' per score."""
     s = np.asarray(score, dtype=float)
     return np.where(s >= t_block, "block", np.where(s >= t_review, "review", "approve"))

@@ -7,21 +7,26 @@ before them is the validation period (threshold choice), everything earlier trai
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from models.card import model_card
-from models.fingerprint import data_fingerprint, to_pandas
+from models.fingerprint import Frame, data_fingerprint, to_pandas
 from models.fraud.model import FraudModel, fit_fraud_model
 from models.fraud.threshold import CostParams
 from models.metrics import binary_report
 from models.plots import standard_figures
 from models.progress import step
 
+if TYPE_CHECKING:
+    from lake.settings import Settings
 
-def time_split(df: pd.DataFrame, test_months: int = 2, val_months: int = 1, ts_col: str = "booked_at"):
+
+def time_split(
+    df: pd.DataFrame, test_months: int = 2, val_months: int = 1, ts_col: str = "booked_at"
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     ts = pd.to_datetime(df[ts_col], utc=True)
     month = ts.dt.tz_localize(None).dt.to_period("M")
     months = sorted(month.unique())
@@ -61,14 +66,14 @@ def evaluate(model: FraudModel, test: pd.DataFrame) -> dict[str, float]:
 
 
 def train_and_log(
-    df,
+    df: Frame,
     *,
     data_versions: dict[str, int] | None = None,
     costs: CostParams = CostParams(),
     seed: int = 0,
     register: bool = True,
     show_progress: bool = True,
-    settings=None,
+    settings: Settings | None = None,
 ) -> tuple[FraudModel, dict[str, float], Any]:
     from models import registry
 
@@ -100,7 +105,7 @@ def train_and_log(
         metadata=model.metadata,
     )
 
-    def evaluate_champion(champion) -> float:
+    def evaluate_champion(champion: FraudModel) -> float:
         return binary_report(y, champion.predict_proba(test))["auprc"]
 
     step("fraud: logging to MLflow", show_progress)

@@ -42,7 +42,7 @@ class Questionnaire:
     answers: tuple[int, int, int, int, int]  # option index per question
     answered_on: dt.date
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if len(self.answers) != len(POINTS):
             raise ValueError(f"expected {len(POINTS)} answers, got {len(self.answers)}")
         for q, (a, opts) in enumerate(zip(self.answers, POINTS, strict=True)):

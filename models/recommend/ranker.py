@@ -90,7 +90,7 @@ class Recommender:
         popularity: dict[str, float],
         metadata: dict[str, Any],
         ranking: str = "model",
-    ):
+    ) -> None:
         if ranking not in RANKINGS:
             raise ValueError(f"ranking must be one of {RANKINGS}, got {ranking!r}")
         self.clf = clf

@@ -17,6 +17,7 @@ customer (exact Decimal arithmetic).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -86,7 +87,7 @@ def make_customers(n: int, seed: int = 0, today: dt.date = dt.date(2026, 11, 1))
     )
 
 
-def customer_of(row) -> Customer:
+def customer_of(row: Any) -> Customer:  # a row of DataFrame.itertuples()
     return Customer(
         row.customer_id,
         row.profile,

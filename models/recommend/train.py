@@ -9,7 +9,7 @@ relevance = accepted.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,9 @@ from models.metrics import ndcg_at_k, precision_at_k
 from models.progress import step
 from models.recommend.ranker import Recommender, fit_ranker
 from models.recommend.simulate_offers import make_customers, simulate_offers
+
+if TYPE_CHECKING:
+    from lake.settings import Settings
 
 
 def ranking_metrics(
@@ -58,7 +61,9 @@ def choose_ranking(
     return {**served, f"learnt_precision_at_{k}": learnt[f"precision_at_{k}"], f"learnt_ndcg_at_{k}": ndcg}
 
 
-def split_events(customers: pd.DataFrame, events: pd.DataFrame, holdout_frac: float, seed: int):
+def split_events(
+    customers: pd.DataFrame, events: pd.DataFrame, holdout_frac: float, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     rng = np.random.default_rng(seed + 7)
     hold = rng.random(len(customers)) < holdout_frac
     is_hold = hold[events["cust_idx"].to_numpy()]
@@ -73,9 +78,9 @@ def train_and_log(
     holdout_frac: float = 0.2,
     register: bool = True,
     show_progress: bool = True,
-    data_versions=None,
+    data_versions: dict[str, int] | None = None,
     customers: pd.DataFrame | None = None,
-    settings=None,
+    settings: Settings | None = None,
 ) -> tuple[Recommender, dict[str, float], Any]:
     """Simulate offers for ``customers`` (default: ``n_customers`` simulated ones), fit, evaluate, log."""
     from models import registry
@@ -114,7 +119,7 @@ def train_and_log(
         metadata=model.metadata,
     )
 
-    def evaluate(champion) -> float:
+    def evaluate(champion: Recommender) -> float:
         return ranking_metrics(champion, customers, hold, k)[f"ndcg_at_{k}"]
 
     step("recommend: logging to MLflow", show_progress)

@@ -6,6 +6,7 @@ root is already anchored is left alone."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -15,7 +16,7 @@ from lake import anchoring, audit_trail
 from lake.settings import Settings, get_settings
 
 
-async def _submit(client: Any, anchor_for_seq) -> tuple[Any, dict]:  # noqa: ANN001
+async def _submit(client: Any, anchor_for_seq: Callable[[int], Any]) -> tuple[Any, dict]:
     seq = await client.sequence(anchoring.public_key(client.settings))
     anchor = anchor_for_seq(seq)
     return anchor, await client.submit(anchor.envelope_xdr)

@@ -1,5 +1,7 @@
 """Assets of the bank's own systems: bronze extracts (registry, app context, logins, labels) and silver."""
 
+from collections.abc import Iterator
+
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset, multi_asset
 
 from pipelines.bank import extract
@@ -21,7 +23,9 @@ def _spec(table: str, group: str, desc: str) -> AssetSpec:
 @multi_asset(
     specs=[_spec(x, "bank", "The bank's internal system extract (world stand-in)") for x in BANK_BRONZE]
 )
-def bank_bronze(context: AssetExecutionContext, lake: LakeResource, world: WorldResource):
+def bank_bronze(
+    context: AssetExecutionContext, lake: LakeResource, world: WorldResource
+) -> Iterator[MaterializeResult]:
     """Customer registry, transaction app context and logins, extracted as bronze JSON records."""
     s, w, at = lake.settings(), world.load(), now()
     for table, fn in zip(
@@ -38,7 +42,9 @@ def bank_bronze(context: AssetExecutionContext, lake: LakeResource, world: World
         for x in LABELS_BRONZE
     ]
 )
-def labels_bronze(context: AssetExecutionContext, lake: LakeResource, world: WorldResource):
+def labels_bronze(
+    context: AssetExecutionContext, lake: LakeResource, world: WorldResource
+) -> Iterator[MaterializeResult]:
     """Fraud labels (confirmed frauds) and credit labels (defaulted_6m), read from the world.
 
     The sandboxes cannot serve labels through the specs; in production they come from the bank's

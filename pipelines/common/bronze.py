@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from lake.catalog import get_table
+from lake.catalog import Column, get_table
 
 
 def dumps(obj: Any) -> str:
@@ -92,7 +92,7 @@ def bronze_frame(table: str, source: str, rows: Sequence[tuple]) -> pl.DataFrame
     )
     df = df.with_columns(pl.col("pulled_at").dt.date().alias("ingest_date"))
 
-    def cast(c):
+    def cast(c: Column) -> pl.Expr:
         if isinstance(c.dtype, pl.Datetime) and df.schema[c.name] == pl.String:
             return pl.col(c.name).str.to_datetime(time_unit="us", time_zone="UTC")
         return pl.col(c.name).cast(c.dtype)

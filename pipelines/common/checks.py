@@ -12,7 +12,14 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import polars as pl
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetKey, asset_check
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    AssetKey,
+    asset_check,
+)
 
 from lake import delta
 from lake import quality as q
@@ -21,7 +28,9 @@ from pipelines.common.writes import table_key
 from pipelines.resources import LakeResource
 
 
-def quality_check(table: str, extra: Sequence[q.Check] = (), sample_rows: int = 200_000):
+def quality_check(
+    table: str, extra: Sequence[q.Check] = (), sample_rows: int = 200_000
+) -> AssetChecksDefinition:
     suite = q.suite_for(table, extra)
 
     @asset_check(
@@ -51,7 +60,7 @@ def quality_check(table: str, extra: Sequence[q.Check] = (), sample_rows: int = 
     return _check
 
 
-def referential_check(table: str, column: str, parent: str, parent_column: str):
+def referential_check(table: str, column: str, parent: str, parent_column: str) -> AssetChecksDefinition:
     @asset_check(
         asset=AssetKey(table_key(table)),
         name=f"ref_{column}_in_{parent.replace('.', '_')}",
@@ -68,7 +77,9 @@ def referential_check(table: str, column: str, parent: str, parent_column: str):
     return _check
 
 
-def freshness_check(table: str, column: str, source: str, source_column: str, max_lag: timedelta):
+def freshness_check(
+    table: str, column: str, source: str, source_column: str, max_lag: timedelta
+) -> AssetChecksDefinition:
     @asset_check(
         asset=AssetKey(table_key(table)),
         name="freshness",
@@ -91,7 +102,7 @@ def freshness_check(table: str, column: str, source: str, source_column: str, ma
     return _check
 
 
-def row_count_check(table: str, max_drop: float = 0.0):
+def row_count_check(table: str, max_drop: float = 0.0) -> AssetChecksDefinition:
     @asset_check(
         asset=AssetKey(table_key(table)),
         name="row_count",

@@ -17,6 +17,7 @@ import polars as pl
 import pyarrow as pa
 
 from lake.catalog import MONEY
+from lake.pseudonym import Kind
 
 # no braces: lake.quality builds reasons with pl.format, which reads {..} as placeholders
 AMOUNT_RE = r"^\d+\.\d\d(?:00?)?$"
@@ -197,7 +198,7 @@ def _native_rows(payload: pl.Series, dtype: pl.Struct) -> pl.DataFrame | None:
     return out.cast({f.name: f.dtype for f in dtype.fields})
 
 
-def pseudonymise_distinct(values: pl.Series, kind, *, key: bytes | None = None) -> pl.Series:
+def pseudonymise_distinct(values: pl.Series, kind: Kind, *, key: bytes | None = None) -> pl.Series:
     """:func:`lake.pseudonym.pseudonymise` run once per distinct value (normalisation included), mapped back.
 
     Same result as pseudonymising the column (tested); much faster when values repeat (counterparty

@@ -1,10 +1,13 @@
 """Gold assets: gold.transaction_features, gold.customer_day and gold.counterparty_pairs (incremental by
 customer), gold.credit_features."""
 
+from collections.abc import Callable
+
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from lake import delta
+from lake.settings import Settings
 from pipelines.common import incremental as inc
 from pipelines.common.assets import full, now, rebuild_if_moved
 from pipelines.common.writes import count, table_key, write_merged
@@ -14,7 +17,7 @@ from pipelines.resources import LakeResource
 TX = "silver.transactions"
 
 
-def _affected(s, target: str, inputs: list[str]) -> tuple[dict, pl.DataFrame | None, bool]:
+def _affected(s: Settings, target: str, inputs: list[str]) -> tuple[dict, pl.DataFrame | None, bool]:
     """(input versions, customers whose rows changed since the watermark or None for all, skip?)."""
     vers = inc.versions(inputs, s)
     mark = inc.watermark(target, s)
@@ -35,7 +38,12 @@ def _affected(s, target: str, inputs: list[str]) -> tuple[dict, pl.DataFrame | N
 ONE_ROW_PER_KEY = frozenset({"gold.transaction_features", "gold.customer_day", "gold.counterparty_pairs"})
 
 
-def run_customer_incremental(lake: LakeResource, target: str, inputs: list[str], build) -> dict:
+def run_customer_incremental(
+    lake: LakeResource,
+    target: str,
+    inputs: list[str],
+    build: Callable[[Callable[[str], pl.LazyFrame]], pl.DataFrame | pl.LazyFrame],
+) -> dict:
     s = lake.settings()
     vers, cust, skip = _affected(s, target, inputs)
     if skip:
@@ -110,7 +118,7 @@ def credit_features(context: AssetExecutionContext, lake: LakeResource) -> Mater
     """Credit suitability features per customer and monthly as-of date, label defaulted_6m."""
     s = lake.settings()
 
-    def build():
+    def build() -> tuple[pl.DataFrame, None]:
         out = t.credit_features(
             full("silver.customers", s),
             delta.scan(TX, settings=s),

@@ -15,8 +15,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from pipelines.gold import windows
 
@@ -57,7 +61,10 @@ def transaction_features(
         .join(ids.lazy(), on="customer_pk", how="inner")
         .collect()
     )
-    us = lambda s: s.dt.epoch("us").to_numpy()  # noqa: E731
+
+    def us(s: pl.Series) -> np.ndarray:
+        return s.dt.epoch("us").to_numpy()
+
     lg_new = lg.filter(pl.col("is_new_device").fill_null(False))
     cp = df.get_column("counterparty_pk").cast(pl.Categorical).to_physical()
     cols = windows.window_features(

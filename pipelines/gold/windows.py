@@ -21,8 +21,9 @@ several cores; :func:`window_features` uses it when present and this numpy code 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -100,7 +101,7 @@ def last_before(
     return got, found
 
 
-def _native():
+def _native() -> Callable[..., Any] | None:
     try:
         from cofre_native import window_features as fn
     except ImportError:  # a native module built before window_features existed

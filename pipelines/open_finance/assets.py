@@ -1,9 +1,13 @@
 """Open Finance assets: bronze pull through the client, silver accounts/transactions/loans/instalments."""
 
+from collections.abc import Callable, Iterator
+from datetime import date
+
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset, multi_asset
 
 from lake import delta
+from lake.settings import Settings
 from pipelines.common import incremental as inc
 from pipelines.common.assets import full, now, rebuild_if_moved
 from pipelines.common.parallel import run_pool
@@ -22,12 +26,12 @@ BRONZE = [
 ]
 
 
-def world_today(world: WorldResource):
+def world_today(world: WorldResource) -> date:
     tx = world.load()["transactions"]
     return tx.get_column("booked_at").max().date()
 
 
-def skip_revoked(cpfs: pl.Series, s, log=print) -> list[str]:  # noqa: ANN001
+def skip_revoked(cpfs: pl.Series, s: Settings, log: Callable[[str], None] = print) -> list[str]:
     """The CPFs the pull may use: customers who revoked open_finance_sharing (LGPD) are not pulled."""
     from lake.pseudonym import pseudonymise
     from pipelines.audit.consents import revoked_customer_pks
@@ -40,7 +44,7 @@ def skip_revoked(cpfs: pl.Series, s, log=print) -> list[str]:  # noqa: ANN001
     return cpfs.filter(keep).to_list()
 
 
-def previous_consents(s) -> dict[str, str]:  # noqa: ANN001
+def previous_consents(s: Settings) -> dict[str, str]:
     """CPF -> the consent id of its latest pull (bronze; {} before the first pull), for reuse."""
     if not delta.exists("bronze.open_finance_consents", s):
         return {}
@@ -72,7 +76,7 @@ def open_finance_bronze(
     lake: LakeResource,
     world: WorldResource,
     open_finance: OpenFinanceResource,
-):
+) -> Iterator[MaterializeResult]:
     """One consent per customer (the previous pull's while the transmitter keeps it authorised); accounts,
     12-month transactions, cards, loans pulled over HTTP."""
     s = lake.settings()
@@ -144,7 +148,9 @@ TX_INPUTS = [
 ]
 
 
-def run_silver_transactions(lake: LakeResource, run_id: str, log=None) -> dict:
+def run_silver_transactions(
+    lake: LakeResource, run_id: str, log: Callable[[str], None] | None = None
+) -> dict:
     """Incremental silver.transactions: only transactions whose bronze, context or label rows are new."""
     s = lake.settings()
     vers = inc.versions(TX_INPUTS, s)

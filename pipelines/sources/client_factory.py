@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import polars as pl
 
 from lake.settings import Settings
@@ -46,7 +47,7 @@ def make_http_and_tokens(
     app: Any | None = None,
     scope: str = "",
     clock: Clock | None = None,
-):
+) -> tuple[httpx.AsyncClient, TokenManager]:
     http = build_http(
         url, None if url is not None else in_process_factory(create_app, settings, world, app), settings, host
     )

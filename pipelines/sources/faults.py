@@ -12,6 +12,8 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from starlette.types import ASGIApp, Receive, Scope, Send
+
 
 @dataclass
 class FaultPlan:
@@ -36,11 +38,11 @@ class FaultPlan:
 class FaultInjector:
     """ASGI middleware answering a deterministic fraction of requests with 429/503."""
 
-    def __init__(self, app, plan: FaultPlan) -> None:
+    def __init__(self, app: ASGIApp, plan: FaultPlan) -> None:
         self.app = app
         self.plan = plan
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in self.plan.exempt_paths:
             await self.app(scope, receive, send)
             return

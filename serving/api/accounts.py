@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lake.settings import Settings
 from serving.api.pix import _account_of, _respond
 from serving.db.models import Account, LedgerEntry
 from serving.deps import current_principal, get_db, get_services, require_roles
@@ -104,7 +105,7 @@ def deposit(
     return _respond(outcome)
 
 
-def create_app(settings=None):  # noqa: ANN001, ANN201
+def create_app(settings: Settings | None = None) -> FastAPI:
     from serving.app import create_app as gateway
 
     return gateway(settings, routers=[router])

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, FastAPI, Query
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from lake.settings import Settings
 from serving.audit.chain import verify_events
 from serving.deps import get_services, require_roles
 from serving.security.tokens import Principal
@@ -71,7 +72,7 @@ async def logs(
     return {"events": events, "count": len(events), "limit": limit, "offset": offset}
 
 
-def create_app(settings=None):  # noqa: ANN001, ANN201
+def create_app(settings: Settings | None = None) -> FastAPI:
     from serving.app import create_app as gateway
 
     return gateway(settings, routers=[router])

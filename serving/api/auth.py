@@ -25,13 +25,14 @@ from datetime import UTC, datetime, timedelta
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lake.domain.identifiers import is_valid_cpf, only_digits
+from lake.settings import Settings
 from serving.api.schemas import TokenPair
 from serving.audit.store import make_event
 from serving.db.models import Account, Device, RefreshToken, StepUpChallenge, User
@@ -348,7 +349,7 @@ def jwks(services: Services = Depends(get_services)) -> dict:
     return services.keys.jwks()
 
 
-def create_app(settings=None):  # noqa: ANN001, ANN201
+def create_app(settings: Settings | None = None) -> FastAPI:
     from serving.app import create_app as gateway
 
     return gateway(settings, routers=[router])

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, FastAPI
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from lake.domain.brcode import BRCode, BRCodeError, decode, encode
+from lake.settings import Settings
 from serving.db.models import PixKey, User
 from serving.deps import current_principal, get_db
 from serving.errors import Problem
@@ -89,7 +90,7 @@ def _build_router() -> APIRouter:
 router = _build_router()
 
 
-def create_app(settings=None):  # noqa: ANN001, ANN201
+def create_app(settings: Settings | None = None) -> FastAPI:
     from serving.app import create_app as gateway
 
     return gateway(settings, routers=[router])

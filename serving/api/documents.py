@@ -14,12 +14,13 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from lake.settings import Settings
 from serving.db.models import Document
 from serving.deps import current_principal, get_db, get_services
 from serving.documents import links
@@ -194,7 +195,7 @@ def download_document(
     return _content(services, doc)
 
 
-def create_app(settings=None):  # noqa: ANN001, ANN201
+def create_app(settings: Settings | None = None) -> FastAPI:
     from serving.app import create_app as gateway
 
     return gateway(settings, routers=[router])

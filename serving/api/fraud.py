@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from serving.decisions import record_decision_sync
 from serving.deps import current_principal, get_clock, get_services
 from serving.fraud.context import build_context
+from serving.fraud.screen import Decision
 from serving.scoring import core
 from serving.security.tokens import Principal
 from serving.services import Services
@@ -48,7 +49,7 @@ class FraudScoreOut(BaseModel):
 
 def _score(
     services: Services, principal: Principal, body: FraudScoreIn, device_id: str | None, now: datetime
-):
+) -> Decision:
     scoring = services.extras["scoring"]
     model = scoring.get("fraud")
     at = body.timestamp or now
@@ -102,7 +103,7 @@ def _score_and_record(
     device_id: str | None,
     now: datetime,
     request: Request,
-):
+) -> Decision:
     d = _score(services, principal, body, device_id, now)
     record_decision_sync(
         request,

@@ -3,11 +3,14 @@ fraud screen in use, informative), /metrics."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from collections.abc import Callable
+
+from fastapi import APIRouter, Depends, FastAPI, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
+from lake.settings import Settings
 from serving.deps import get_services
 from serving.metrics import CONTENT_TYPE
 from serving.services import Services
@@ -23,7 +26,7 @@ def health() -> dict[str, str]:
 def _check(services: Services) -> dict[str, str]:
     results: dict[str, str] = {}
 
-    def probe(name: str, fn) -> None:  # noqa: ANN001
+    def probe(name: str, fn: Callable[[], object]) -> None:
         try:
             fn()
             results[name] = "ok"
@@ -66,7 +69,7 @@ def metrics(services: Services = Depends(get_services)) -> Response:
     return Response(services.metrics.render(), media_type=CONTENT_TYPE)
 
 
-def create_app(settings=None):  # noqa: ANN001, ANN201
+def create_app(settings: Settings | None = None) -> FastAPI:
     from serving.app import create_app as gateway
 
     return gateway(settings, routers=[])

@@ -8,13 +8,14 @@ import json
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from lake import consents
+from lake.settings import Settings
 from serving.audit.store import make_event
 from serving.db.models import User
 from serving.deps import current_principal, get_services, require_roles
@@ -398,7 +399,7 @@ def reject_request(
         return _req_out(consents.get_request(conn, request_id))
 
 
-def create_app(settings=None):  # noqa: ANN001, ANN201
+def create_app(settings: Settings | None = None) -> FastAPI:
     from serving.app import create_app as gateway
 
     return gateway(settings, routers=[router])

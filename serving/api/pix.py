@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lake.settings import Settings
 from serving.db.models import Account, PixKey
 from serving.db.session import transaction
 from serving.decisions import record_decision_sync
@@ -255,7 +256,7 @@ def _respond(outcome: ledger.Outcome) -> JSONResponse:
     return JSONResponse(outcome.body, status_code=outcome.status_code, media_type=media, headers=headers)
 
 
-def create_app(settings=None):  # noqa: ANN001, ANN201
+def create_app(settings: Settings | None = None) -> FastAPI:
     from serving.app import create_app as gateway
 
     return gateway(settings, routers=[router])

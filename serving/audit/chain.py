@@ -8,7 +8,7 @@ verification uses ``cofre_native.verify_chain``.
 
 from __future__ import annotations
 
-from lake.auditlog import (  # noqa: F401 - one definition of the chain, re-exported for the gateway
+from lake.auditlog import (
     EVENT_FIELDS,
     GENESIS,
     canonical_json,
@@ -18,3 +18,15 @@ from lake.auditlog import (  # noqa: F401 - one definition of the chain, re-expo
     verify_chain_py,
     verify_events,
 )
+
+# one definition of the chain, re-exported for the gateway
+__all__ = [
+    "EVENT_FIELDS",
+    "GENESIS",
+    "canonical_json",
+    "link_hash",
+    "payload_hash",
+    "verify_chain",
+    "verify_chain_py",
+    "verify_events",
+]

@@ -156,7 +156,9 @@ class SQLiteAuditStore:
                 raise
         return {**event, "seq": seq, "payload_hash": ph, "prev_hash": prev, "hash": h, "redacted": False}
 
-    def query(self, filters, since, until, limit, offset):  # noqa: ANN001, ANN201
+    def query(
+        self, filters: dict[str, Any], since: str | None, until: str | None, limit: int, offset: int
+    ) -> list[dict[str, Any]]:
         where, args = [], []
         for k in FILTERS:
             if filters.get(k) is not None:
@@ -250,7 +252,9 @@ class MongoAuditStore:
                 return doc
         raise RuntimeError("could not append to the audit chain")
 
-    def query(self, filters, since, until, limit, offset):  # noqa: ANN001, ANN201
+    def query(
+        self, filters: dict[str, Any], since: str | None, until: str | None, limit: int, offset: int
+    ) -> list[dict[str, Any]]:
         q: dict[str, Any] = {k: filters[k] for k in FILTERS if filters.get(k) is not None}
         if since or until:
             q["ts"] = {**({"$gte": since} if since else {}), **({"$lt": until} if until else {})}

@@ -11,8 +11,11 @@ import io
 import os
 from datetime import timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlparse
+
+if TYPE_CHECKING:
+    from lake.settings import Settings
 
 
 class DocumentNotFound(KeyError):
@@ -115,7 +118,7 @@ class S3DocumentStore:
         self.client.bucket_exists(self.bucket)
 
 
-def open_document_store(settings) -> DocumentStore:  # noqa: ANN001
+def open_document_store(settings: Settings) -> DocumentStore:
     uri = str(settings.documents_uri)
     if uri.startswith("s3://"):
         return S3DocumentStore(

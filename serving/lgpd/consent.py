@@ -6,6 +6,8 @@ consent is a 403 problem ``consent_required`` naming the purpose.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import Depends
 from starlette.concurrency import run_in_threadpool
 
@@ -16,7 +18,7 @@ from serving.security.tokens import Principal
 from serving.services import Services
 
 
-def require_consent(purpose: str):
+def require_consent(purpose: str) -> Callable[..., Awaitable[Principal]]:
     if purpose not in consents.PURPOSES:
         raise ValueError(f"unknown purpose {purpose!r}")
 

@@ -15,11 +15,13 @@ reads everything in one read-only session) and :func:`user_cpf`, which opens its
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from features.online import online_row
 from lake.pseudonym import pseudonymise_one
@@ -48,14 +50,14 @@ def counterparty_pk(settings: Settings, pix_key: str, key_type: str | None = Non
     return pk
 
 
-def user_cpf_in(db, user_id: int) -> str:
+def user_cpf_in(db: Connection, user_id: int) -> str:
     cpf = db.execute(select(User.cpf).where(User.id == user_id)).scalar_one_or_none()
     if cpf is None:
         raise Problem(404, "user_not_found", "no such user")
     return cpf
 
 
-def user_cpf(sessions, user_id: int) -> str:
+def user_cpf(sessions: Callable[[], AbstractContextManager[Connection]], user_id: int) -> str:
     with sessions() as db:
         return user_cpf_in(db, user_id)
 
@@ -71,7 +73,7 @@ _USER_FACTS = select(  # built once: building a statement costs more than SQLite
 )
 
 
-def user_facts_in(db, user_id: int, at: datetime) -> tuple[str, datetime | None, datetime | None]:
+def user_facts_in(db: Connection, user_id: int, at: datetime) -> tuple[str, datetime | None, datetime | None]:
     """(CPF, latest login before ``at``, latest device enrolment before ``at``) of the user, in one statement."""
     cpf, login, device = db.execute(_USER_FACTS, {"user_id": user_id, "at": at}).one()
     if cpf is None:
@@ -116,7 +118,7 @@ def fraud_features(
     return row
 
 
-def score_fraud(model, row: dict[str, Any], version: str) -> Decision:
+def score_fraud(model: Any, row: dict[str, Any], version: str) -> Decision:
     score_row = getattr(model, "score_row", None)
     out = score_row(row) if score_row is not None else model.predict_frame(pd.DataFrame([row])).iloc[0]
     reasons = [r for r in str(out["reasons"]).split("; ") if r]
@@ -134,7 +136,7 @@ def credit_features(settings: Settings, customer: str) -> dict[str, Any] | None:
     return row if any(v is not None for v in row.values()) else None
 
 
-def score_credit(model, row: dict[str, Any]) -> dict[str, Any]:
+def score_credit(model: Any, row: dict[str, Any]) -> dict[str, Any]:
     frame = pd.DataFrame([{f: row.get(f) for f in model.features}])
     out = model.predict_frame(frame).iloc[0]
     reasons = [

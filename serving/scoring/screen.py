@@ -9,12 +9,25 @@ device enrolment in the gateway DB. Without a champion the gateway keeps
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
+
+from sqlalchemy import Connection
+
+from lake.settings import Settings
 from serving.fraud.screen import Decision, TransferContext
 from serving.scoring import core
 
 
 class ModelFraudScreen:
-    def __init__(self, model, model_version: str, settings, sessions):
+    def __init__(
+        self,
+        model: Any,
+        model_version: str,
+        settings: Settings,
+        sessions: Callable[[], AbstractContextManager[Connection]],
+    ) -> None:
         self.model = model
         self.model_version = model_version
         self.settings = settings

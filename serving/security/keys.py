@@ -14,6 +14,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,7 +83,9 @@ class SigningKey:
 class KeyStore:
     """Signing keys in a folder: ``<kid>.pem`` (PKCS8, mode 600) plus ``manifest.json``."""
 
-    def __init__(self, folder: Path, *, rotation_s: int, max_token_ttl_s: int, clock=time.time) -> None:
+    def __init__(
+        self, folder: Path, *, rotation_s: int, max_token_ttl_s: int, clock: Callable[[], float] = time.time
+    ) -> None:
         self.folder = Path(folder)
         self.rotation_s = rotation_s
         self.max_token_ttl_s = max_token_ttl_s

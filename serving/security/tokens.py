@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import jwt
@@ -50,7 +51,9 @@ def _refuse(detail: str) -> Problem:
 
 
 class TokenService:
-    def __init__(self, keys: KeyStore, *, issuer: str, audience: str, clock=time.time) -> None:
+    def __init__(
+        self, keys: KeyStore, *, issuer: str, audience: str, clock: Callable[[], float] = time.time
+    ) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lgpd_kit import (  # noqa: E402
+from lgpd_kit import (
     feast_online,
     identities,
     online_values,
@@ -28,7 +28,7 @@ from lgpd_kit import (  # noqa: E402
     seed_gateway,
     seed_lake,
 )
-from serving_kit import auth, make_settings, register  # noqa: E402
+from serving_kit import auth, make_settings, register
 
 pytestmark = pytest.mark.integration
 

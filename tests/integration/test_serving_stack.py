@@ -16,8 +16,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 
-from concurrency_kit import check_ledger, storm  # noqa: E402
-from serving_kit import PASSWORD, add_key, auth, deposit, make_settings, register, step_up  # noqa: E402
+from concurrency_kit import check_ledger, storm
+from serving_kit import PASSWORD, add_key, auth, deposit, make_settings, register, step_up
 
 pytestmark = pytest.mark.integration
 N_TRANSFERS = int(os.environ.get("COFRE_SERVING_STORM_N", "10000"))

@@ -40,7 +40,7 @@ async def storm(
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway", timeout=120) as client:
 
-        async def one(payer, key, cents, idem):  # noqa: ANN001
+        async def one(payer, key, cents, idem):
             async with sem:
                 r = await client.post(
                     "/pix/transfers",

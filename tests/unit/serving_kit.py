@@ -18,7 +18,7 @@ PASSWORD = "correct horse battery"
 _counter = itertools.count(100_000_001)
 
 
-def make_settings(home, **overrides):  # noqa: ANN001, ANN201
+def make_settings(home, **overrides):
     base = {"home": str(home), "rate_limit": "100000/minute", "profile": "embedded"}
     base.update(overrides)
     return load_settings(**base)
@@ -31,7 +31,7 @@ def new_cpf() -> str:
             return cpf_with_digits(base)
 
 
-def register(client, *, role: str | None = None) -> dict:  # noqa: ANN001
+def register(client, *, role: str | None = None) -> dict:
     cpf = new_cpf()
     email = f"u{cpf}@example.com"
     r = client.post(
@@ -53,7 +53,7 @@ def auth(token: str, **extra: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", **extra}
 
 
-def enrol_device(client, user: dict) -> tuple[int, ec.EllipticCurvePrivateKey]:  # noqa: ANN001
+def enrol_device(client, user: dict) -> tuple[int, ec.EllipticCurvePrivateKey]:
     key = ec.generate_private_key(ec.SECP256R1())
     r = client.post(
         "/auth/devices",
@@ -64,7 +64,7 @@ def enrol_device(client, user: dict) -> tuple[int, ec.EllipticCurvePrivateKey]: 
     return r.json()["device_id"], key
 
 
-def step_up(client, user: dict, device: tuple[int, ec.EllipticCurvePrivateKey] | None = None) -> str:  # noqa: ANN001
+def step_up(client, user: dict, device: tuple[int, ec.EllipticCurvePrivateKey] | None = None) -> str:
     device_id, key = device or enrol_device(client, user)
     r = client.post("/auth/step-up/challenge", json={"device_id": device_id}, headers=auth(user["access"]))
     assert r.status_code == 200, r.text
@@ -79,7 +79,7 @@ def step_up(client, user: dict, device: tuple[int, ec.EllipticCurvePrivateKey] |
     return r.json()["access_token"]
 
 
-def deposit(client, admin: dict, account_id: int, cents: int) -> None:  # noqa: ANN001
+def deposit(client, admin: dict, account_id: int, cents: int) -> None:
     r = client.post(
         "/admin/deposits",
         json={"account_id": account_id, "amount_cents": cents},
@@ -88,7 +88,7 @@ def deposit(client, admin: dict, account_id: int, cents: int) -> None:  # noqa: 
     assert r.status_code == 201, r.text
 
 
-def add_key(client, user: dict, stepped: str, key_type: str = "EVP", key: str | None = None) -> str:  # noqa: ANN001
+def add_key(client, user: dict, stepped: str, key_type: str = "EVP", key: str | None = None) -> str:
     body = {"key_type": key_type} | ({"key": key} if key else {})
     r = client.post("/pix/keys", json=body, headers=auth(stepped))
     assert r.status_code == 201, r.text

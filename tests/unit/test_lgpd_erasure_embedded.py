@@ -104,7 +104,7 @@ def test_consent_history_and_require_consent(platform):
     r = APIRouter()
 
     @r.get("/t/offers")
-    def offers(_=Depends(require_consent("marketing"))) -> dict:  # noqa: ANN001
+    def offers(_=Depends(require_consent("marketing"))) -> dict:
         return {"offers": 1}
 
     c.app.include_router(r)

@@ -21,7 +21,7 @@ def test_allows_the_amount_then_refuses_until_the_window_ends() -> None:
 
 
 @given(st.lists(st.tuples(st.sampled_from("abc"), st.floats(0, 1), st.booleans()), max_size=60))
-def test_matches_a_reference_count_per_key_and_window(steps) -> None:  # noqa: ANN001
+def test_matches_a_reference_count_per_key_and_window(steps) -> None:
     w = MemoryFixedWindow(2, 10)
     now, ref = 1000.0, {}
     for key, dt, jump in steps:

@@ -443,7 +443,9 @@ def _accounts_router() -> APIRouter:
         acc = own(request, consent, account_id)
         return _ok(request, _single(request, ser.overdraft_limits(acc, ctx.index.balances.get(account_id))))
 
-    async def transactions(request: Request, account_id: str, from_name: str, to_name: str, back: int):
+    async def transactions(
+        request: Request, account_id: str, from_name: str, to_name: str, back: int
+    ) -> JSONResponse:
         ctx: _Ctx = request.app.state.ctx
         consent = _consent_for(request, "transactions")
         own(request, consent, account_id)

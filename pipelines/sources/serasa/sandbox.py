@@ -64,7 +64,7 @@ def create_app(
             404: {"model": ErrorResponse},
         },
     )
-    async def score(cpf: str, request: Request):
+    async def score(cpf: str, request: Request) -> JSONResponse:
         issuer.authenticate(request.headers.get("authorization"))
         if not is_valid_cpf(cpf):
             return _error(400, "INVALID_CPF", f"{cpf!r} is not a valid CPF (11 digits with check digits)")

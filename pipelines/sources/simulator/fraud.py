@@ -35,7 +35,9 @@ def _stochastic_round(rng: np.random.Generator, x: float) -> int:
     return int(np.floor(x) + (rng.random() < x - np.floor(x)))
 
 
-def _bursts(rng, t0: np.ndarray, sizes: np.ndarray, gap_lo: int, gap_hi: int) -> np.ndarray:
+def _bursts(
+    rng: np.random.Generator, t0: np.ndarray, sizes: np.ndarray, gap_lo: int, gap_hi: int
+) -> np.ndarray:
     return np.repeat(t0, sizes) + group_cumsum(rng.integers(gap_lo, gap_hi, int(sizes.sum())), sizes)
 
 

@@ -29,7 +29,14 @@ class Parties:
     fraud: np.ndarray  # receivers used only by fraudsters (mule accounts)
 
 
-def _people_keys(rng, n, cpf, phone, email, p) -> tuple[np.ndarray, np.ndarray]:
+def _people_keys(
+    rng: np.random.Generator,
+    n: int,
+    cpf: np.ndarray,
+    phone: np.ndarray,
+    email: np.ndarray,
+    p: np.ndarray | list[float],
+) -> tuple[np.ndarray, np.ndarray]:
     kinds = np.array(["CPF", "PHONE", "EMAIL", "EVP"])
     k = rng.choice(4, size=n, p=p)
     evp = generate_evps(rng, n)
@@ -37,7 +44,7 @@ def _people_keys(rng, n, cpf, phone, email, p) -> tuple[np.ndarray, np.ndarray]:
     return key, kinds[k]
 
 
-def _companies(rng, n, prefixes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _companies(rng: np.random.Generator, n: int, prefixes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     s = vocab.SURNAMES[rng.integers(0, len(vocab.SURNAMES), n)]
     suf = vocab.COMPANY_SUFFIX[rng.integers(0, len(vocab.COMPANY_SUFFIX), n)]
     name = np.char.add(np.char.add(np.char.add(np.char.add(prefixes, " "), s), " "), suf)

@@ -164,24 +164,28 @@ class MonthContext:
         return np.maximum(d - np.where(wd == 5, 1, np.where(wd == 6, 2, 0)), 0)
 
 
+# a column of frame(): an array (one value per row) or a scalar broadcast to every row
+Col = np.ndarray | int | bool | str
+
+
 def frame(
-    cust,
-    ts,
-    amount,
-    credit,
-    type_,
-    channel,
-    desc,
-    party=None,
-    mcc=None,
-    on_card=False,
-    app=False,
-    use_key=False,
+    cust: np.ndarray,
+    ts: Col,
+    amount: Col,
+    credit: Col,
+    type_: Col,
+    channel: Col,
+    desc: Col,
+    party: Col | None = None,
+    mcc: Col | None = None,
+    on_card: Col = False,
+    app: Col = False,
+    use_key: Col = False,
 ) -> pl.DataFrame:
     """One category's rows in the internal schema (scalars are broadcast)."""
     k = len(cust)
 
-    def col(v, dtype):
+    def col(v: Col | None, dtype: pl.DataType | type[pl.DataType]) -> pl.Series:
         if v is None:
             return pl.repeat(None, k, dtype=dtype, eager=True)
         if np.isscalar(v) or isinstance(v, str | bool):
@@ -209,13 +213,13 @@ def frame(
 
 
 def _lognormal_cents(
-    rng, median: np.ndarray | float, sigma: np.ndarray | float, k: int, floor: int = 100
+    rng: np.random.Generator, median: np.ndarray | float, sigma: np.ndarray | float, k: int, floor: int = 100
 ) -> np.ndarray:
     return np.maximum(np.rint(median * rng.lognormal(0.0, sigma, k)), floor).astype(np.int64)
 
 
 def card_purchases(
-    rng,
+    rng: np.random.Generator,
     ctx: MonthContext,
     cust: np.ndarray,
     income: np.ndarray,

@@ -244,7 +244,7 @@ MCC_TABLE = [
 MCC_CODES = np.array([r[0] for r in MCC_TABLE], dtype=np.int16)
 MCC_PREFIX = np.array([r[1] for r in MCC_TABLE])
 MCC_P = np.array([r[2] for r in MCC_TABLE])
-MCC_P = MCC_P / MCC_P.sum()  # noqa: E702
+MCC_P = MCC_P / MCC_P.sum()
 MCC_MEDIAN = np.array([r[3] for r in MCC_TABLE], dtype=np.float64)
 MCC_SIGMA = np.array([r[4] for r in MCC_TABLE])
 # categories card testers probe (digital goods, subscriptions, betting): present in legit traffic too
