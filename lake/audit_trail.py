@@ -113,7 +113,7 @@ def record_anchor(
     first_seq: int,
     last_seq: int,
     submitted: bool,
-    horizon_response: dict | None,
+    horizon_response: dict[str, Any] | None,
     settings: Settings | None = None,
 ) -> None:
     """Write the anchor to audit.anchors and stamp anchor_tx on the day's events."""
@@ -278,6 +278,7 @@ def verify_anchors(
 
     out = []
     envs = df_anchors.get_column("envelope_xdr").to_list()
+    sig_err: str | None
     try:
         sig_ok = verify_signatures(envs, passphrase, public_key)
     except ValueError as exc:

@@ -124,7 +124,7 @@ def read_events(settings: Settings | None = None, day: date | None = None) -> li
     if url.startswith("mongodb"):
         from pymongo import MongoClient
 
-        client = MongoClient(url, serverSelectionTimeoutMS=5000, tz_aware=True)
+        client: MongoClient[dict[str, Any]] = MongoClient(url, serverSelectionTimeoutMS=5000, tz_aware=True)
         try:
             q: dict[str, Any] = {}
             if since:

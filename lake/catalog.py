@@ -36,6 +36,9 @@ PII = Literal["clear", "pseudonymised", "personal"]
 # Layers that may hold identifiers in clear; access-restricted (hidden from the auditor by default).
 RESTRICTED_LAYERS: tuple[Layer, ...] = ("bronze", "quarantine")
 
+# a polars dtype as written in declarations: an instance (pl.Datetime("us", "UTC")) or a class (pl.String)
+DType = pl.DataType | type[pl.DataType]
+
 TS = pl.Datetime("us", "UTC")
 MONEY = pl.Decimal(18, 2)
 
@@ -45,7 +48,7 @@ class Column:
     """One column: name, polars dtype, nullability, PII level (None: not personal data), description."""
 
     name: str
-    dtype: pl.DataType
+    dtype: DType
     nullable: bool = True
     pii: PII | None = None
     description: str = ""
@@ -127,11 +130,11 @@ class Table:
         return self.natural_key or self.primary_key
 
 
-def C(name: str, dtype: pl.DataType, nullable: bool = True, pii: PII | None = None, doc: str = "") -> Column:
+def C(name: str, dtype: DType, nullable: bool = True, pii: PII | None = None, doc: str = "") -> Column:
     return Column(name, dtype, nullable, pii, doc)
 
 
-def _req(name: str, dtype: pl.DataType, pii: PII | None = None, doc: str = "") -> Column:
+def _req(name: str, dtype: DType, pii: PII | None = None, doc: str = "") -> Column:
     return Column(name, dtype, False, pii, doc)
 
 

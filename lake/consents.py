@@ -23,6 +23,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Connection,
+    CursorResult,
     DateTime,
     Engine,
     Integer,
@@ -134,6 +135,14 @@ def _aware(dt: datetime | None) -> datetime | None:
 # --- terms -----------------------------------------------------------------------------------------
 
 
+def _inserted_id(res: CursorResult[Any]) -> int:
+    """The primary key the database gave the row an INSERT just wrote."""
+    pk = res.inserted_primary_key
+    if pk is None:
+        raise RuntimeError("the INSERT returned no primary key")
+    return int(pk[0])
+
+
 def publish_terms(conn: Connection, purpose: str, body: str, at: datetime | None = None) -> int:
     """A new version of the terms of ``purpose``; returns its version number."""
     _check_purpose(purpose)
@@ -199,7 +208,7 @@ def record(
         "external_ref": external_ref,
     }
     res = conn.execute(insert(consent_events).values(**values))
-    return {"id": res.inserted_primary_key[0], **values}
+    return {"id": _inserted_id(res), **values}
 
 
 def history(conn: Connection, user_id: int) -> list[dict[str, Any]]:
@@ -314,7 +323,7 @@ def open_request(
         "updated_at": at,
     }
     res = conn.execute(insert(data_subject_requests).values(**values))
-    return {"id": res.inserted_primary_key[0], **values, "completed_at": None, "result": None}
+    return {"id": _inserted_id(res), **values, "completed_at": None, "result": None}
 
 
 def set_status(conn: Connection, request_id: int, status: str, result: str | None = None) -> None:

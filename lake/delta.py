@@ -29,11 +29,12 @@ import pyarrow as pa
 from deltalake import ColumnProperties, CommitProperties, DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, SchemaMismatchError, TableNotFoundError
 
-from lake.catalog import Table, get_table
+from lake.catalog import DType, Table, get_table
 from lake.settings import Settings, get_settings
 
 T = TypeVar("T")
 TableRef = str | Table
+Codec = Literal["ZSTD", "SNAPPY", "LZ4_RAW", "UNCOMPRESSED"]  # the Parquet codecs the settings allow
 
 
 class SchemaEnforcementError(ValueError):
@@ -83,7 +84,7 @@ def exists(table: TableRef, settings: Settings | None = None) -> bool:
 # --- schema enforcement -------------------------------------------------------------------------
 
 
-def _lossy(src: pl.DataType, dst: pl.DataType) -> bool:
+def _lossy(src: DType, dst: DType) -> bool:
     """Float into money (Decimal) or integers would round silently: refuse it."""
     return src.is_float() and (dst.is_integer() or isinstance(dst, pl.Decimal))
 
@@ -167,7 +168,7 @@ def writer_properties(settings: Settings | None = None, table: TableRef | None =
     )
 
 
-def _compression(settings: Settings | None) -> tuple[str, int | None]:
+def _compression(settings: Settings | None) -> tuple[Codec, int | None]:
     """The settings' Parquet codec and its level (a level only for ZSTD)."""
     s = settings or get_settings()
     return s.lake_parquet_compression, (
@@ -366,7 +367,7 @@ def has_duplicate_keys(df: pl.DataFrame, keys: Sequence[str]) -> bool:
         if len(keys) == 1
         else df.lazy().group_by(keys).len().select(pl.len())
     )
-    return distinct.collect().item() < df.height
+    return bool(distinct.collect().item() < df.height)
 
 
 BULK_ROWS = 100_000  # a first MERGE of this many rows into a new table writes its files in parallel
@@ -524,7 +525,7 @@ def read(
 
 
 def row_count(table: TableRef, *, version: int | None = None, settings: Settings | None = None) -> int:
-    return scan(table, version=version, settings=settings).select(pl.len()).collect().item()
+    return int(scan(table, version=version, settings=settings).select(pl.len()).collect().item())
 
 
 def version(table: TableRef, settings: Settings | None = None) -> int:
@@ -535,7 +536,7 @@ def version(table: TableRef, settings: Settings | None = None) -> int:
 def version_at(table: TableRef, timestamp: datetime, settings: Settings | None = None) -> int:
     """The latest version committed at or before ``timestamp`` (UTC if naive)."""
     ts_ms = _epoch_ms(timestamp)
-    candidates = [h["version"] for h in history(table, settings=settings) if h["timestamp"] <= ts_ms]
+    candidates = [int(h["version"]) for h in history(table, settings=settings) if h["timestamp"] <= ts_ms]
     if not candidates:
         raise ValueError(f"{get_table(table).name}: no version at or before {timestamp.isoformat()}")
     return max(candidates)

@@ -23,11 +23,12 @@ Nulls and values that normalise to an empty string stay null.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import hmac
 import re
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import Final, Literal
 
 import polars as pl
 
@@ -156,7 +157,12 @@ def normalise(values: pl.Series, kind: Kind, key_type: pl.Series | None = None) 
 # Rust's ``trim``/``\s`` whitespace on ASCII is exactly these six characters (Python's str.strip()
 # would also strip \x1c-\x1f).
 
-_UNHANDLED = object()
+
+class _Sentinel(enum.Enum):
+    UNHANDLED = "unhandled"
+
+
+_UNHANDLED: Final = _Sentinel.UNHANDLED  # normalise_one cannot do this input: take the polars path
 _WS = " \t\n\x0b\x0c\r"
 _NON_DIGITS = re.compile(r"[^0-9]")
 _WS_RUN = re.compile(r"[ \t\n\x0b\x0c\r]+")
@@ -193,7 +199,9 @@ def _pix_key_one(v: str, key_type: str | None) -> str:
     return v.strip(_WS).lower()
 
 
-def normalise_one(value: str, kind: Kind, key_type: str | None = None) -> str | None | object:
+def normalise_one(
+    value: str, kind: Kind, key_type: str | None = None
+) -> str | None | Literal[_Sentinel.UNHANDLED]:
     """Normalised ``value`` (None when empty) for ASCII input; ``_UNHANDLED`` when not ASCII."""
     if not value.isascii() or (key_type is not None and not key_type.isascii()):
         return _UNHANDLED
@@ -259,7 +267,8 @@ def pseudonymise_one(
     norm = normalise_one(value, kind, key_type)
     if norm is _UNHANDLED:
         kt = pl.Series([key_type]) if key_type is not None else None
-        return pseudonymise(pl.Series([value], dtype=pl.String), kind, key_type=kt, key=key)[0]
+        out: str | None = pseudonymise(pl.Series([value], dtype=pl.String), kind, key_type=kt, key=key)[0]
+        return out
     if norm is None:
         return None
     k = key if key is not None else default_key()

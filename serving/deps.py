@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from serving.db.models import Session as LoginSession
+from serving.db.models import User
 from serving.errors import Problem
 from serving.fraud.screen import FraudScreen
 from serving.security.tokens import Principal
@@ -26,7 +27,8 @@ _SESSION_STATE = select(LoginSession.revoked_at).where(  # built once, executed 
 
 async def get_services(request: Request) -> Services:
     # async (it never blocks): FastAPI would otherwise run it in the thread pool on every request
-    return request.app.state.services
+    services: Services = request.app.state.services
+    return services
 
 
 def get_db(services: Services = Depends(get_services)) -> Iterator[Session]:
@@ -69,6 +71,14 @@ def _live_session_within_limit(services: Services, principal: Principal) -> None
 def session_state(db: Connection, session_id: str, user_id: int) -> Row[Any] | None:
     """The login session's ``(revoked_at,)`` row, or None when it does not exist."""
     return db.execute(_SESSION_STATE, {"session_id": session_id, "user_id": user_id}).first()
+
+
+def principal_user(db: Session, principal: Principal) -> User:
+    """The caller's user row; a token that outlived its user (erased) is refused like a revoked one."""
+    user = db.get(User, principal.user_id)
+    if user is None:
+        raise Problem(401, "invalid_token", "no such user", headers={"WWW-Authenticate": "Bearer"})
+    return user
 
 
 def require_roles(*roles: str) -> Callable[..., Principal]:

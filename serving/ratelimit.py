@@ -64,10 +64,12 @@ class SqlFixedWindow:
         """Count one hit; (allowed, reset time as epoch seconds)."""
         now = time.time() if now is None else now
         start = int(now // self.seconds) * self.seconds
-        stmt = self._insert(_hits).values(key=key, window_start=start, hits=1)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["key", "window_start"], set_={"hits": _hits.c.hits + 1}
-        ).returning(_hits.c.hits)
+        stmt = (
+            self._insert(_hits)
+            .values(key=key, window_start=start, hits=1)
+            .on_conflict_do_update(index_elements=["key", "window_start"], set_={"hits": _hits.c.hits + 1})
+            .returning(_hits.c.hits)
+        )
         with self.engine.begin() as conn:
             count = conn.execute(stmt).scalar_one()
             self._calls += 1

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from lake.settings import Settings
@@ -39,7 +39,7 @@ T = TypeVar("T")
 class Services:
     settings: Settings
     engine: Engine
-    sessions: sessionmaker
+    sessions: sessionmaker[Session]
     keys: KeyStore
     tokens: TokenService
     audit: AuditStore

@@ -55,7 +55,7 @@ PIX_KEY_TYPES = ("CPF", "CNPJ", "EMAIL", "PHONE", "EVP")
 FRAUD_SCENARIOS = ("account_takeover", "pix_scam", "card_testing", "mule_account")
 CHANNELS = ("PIX", "CARD", "BOLETO", "TED", "SALARY", "FEE", "INTEREST", "LOAN")
 
-WORLD_SCHEMA: dict[str, dict[str, pl.DataType]] = {
+WORLD_SCHEMA: dict[str, dict[str, pl.DataType | type[pl.DataType]]] = {
     # one row per person; latent_risk in [0, 1] drives everything credit-related
     "customers": {
         "customer_id": pl.String,  # internal id, e.g. "CUS00000042"

@@ -4,6 +4,7 @@ the admin and auditor roles only."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query
 from pydantic import BaseModel
@@ -59,7 +60,7 @@ async def logs(
     offset: int = Query(0, ge=0, le=10**9),
     principal: Principal = Depends(auditor),
     services: Services = Depends(get_services),
-) -> dict:
+) -> dict[str, Any]:
     filters = {
         "actor": actor,
         "action": action,

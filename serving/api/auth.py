@@ -21,6 +21,7 @@ import re
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -37,8 +38,8 @@ from serving.api.schemas import TokenPair
 from serving.audit.store import make_event
 from serving.db.models import Account, Device, RefreshToken, StepUpChallenge, User
 from serving.db.models import Session as LoginSession
-from serving.db.session import transaction
-from serving.deps import current_principal, get_db, get_services
+from serving.db.session import rowcount, transaction
+from serving.deps import current_principal, get_db, get_services, principal_user
 from serving.errors import Problem
 from serving.security.keys import b64url, b64url_decode, jwk_thumbprint, public_jwk, public_key_from_jwk
 from serving.security.passwords import hash_password, verify_password
@@ -213,6 +214,7 @@ def refresh(
 ) -> TokenPair:
     th = _token_hash(body.refresh_token)
     reused = False
+    user: User | None = None
     with transaction(db):
         row = db.execute(select(RefreshToken).where(RefreshToken.token_hash == th)).scalar_one_or_none()
         if row is None:
@@ -223,11 +225,13 @@ def refresh(
             raise Problem(401, "invalid_grant", "refresh token revoked")
         if _as_utc(row.expires_at) < datetime.now(UTC):
             raise Problem(401, "invalid_grant", "refresh token expired")
-        spent = db.execute(
-            update(RefreshToken)
-            .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None))
-            .values(used_at=datetime.now(UTC))
-        ).rowcount
+        spent = rowcount(
+            db.execute(
+                update(RefreshToken)
+                .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None))
+                .values(used_at=datetime.now(UTC))
+            )
+        )
         if spent != 1:
             _revoke_family(db, family, "refresh_token_reuse")
             reused = True
@@ -237,6 +241,8 @@ def refresh(
     if reused:
         _audit(request, services, user_id, "auth:refresh", "reuse_detected_family_revoked")
         raise Problem(401, "refresh_token_reused", "refresh token already used: the session has been revoked")
+    if user is None:  # erased: its sessions go with it, but say so rather than fail later
+        raise Problem(401, "invalid_grant", "refresh token revoked")
     return _pair(services, user, family, new_refresh)
 
 
@@ -309,17 +315,21 @@ def step_up(
         ch = db.get(StepUpChallenge, body.challenge_id)
         if ch is None or ch.user_id != principal.user_id or ch.session_id != principal.session_id:
             raise Problem(401, "invalid_challenge", "unknown challenge")
-        claimed = db.execute(
-            update(StepUpChallenge)
-            .where(StepUpChallenge.id == ch.id, StepUpChallenge.used.is_(False))
-            .values(used=True)
-        ).rowcount
+        claimed = rowcount(
+            db.execute(
+                update(StepUpChallenge)
+                .where(StepUpChallenge.id == ch.id, StepUpChallenge.used.is_(False))
+                .values(used=True)
+            )
+        )
         if claimed != 1:
             raise Problem(401, "invalid_challenge", "challenge already used")
         if _as_utc(ch.expires_at) < datetime.now(UTC):
             raise Problem(401, "invalid_challenge", "challenge expired")
         dev = db.get(Device, ch.device_id)
-        user = db.get(User, principal.user_id)
+        if dev is None:  # erased since the challenge was issued
+            raise Problem(401, "invalid_challenge", "the device of this challenge is gone")
+        user = principal_user(db, principal)
         jwk = json.loads(dev.public_jwk)
     try:
         signature = b64url_decode(body.signature)
@@ -345,7 +355,7 @@ def step_up(
 
 
 @router.get("/.well-known/jwks.json")
-def jwks(services: Services = Depends(get_services)) -> dict:
+def jwks(services: Services = Depends(get_services)) -> dict[str, Any]:
     return services.keys.jwks()
 
 

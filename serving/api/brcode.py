@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from lake.domain.brcode import BRCode, BRCodeError, decode, encode
 from lake.settings import Settings
-from serving.db.models import PixKey, User
-from serving.deps import current_principal, get_db
+from serving.db.models import PixKey
+from serving.deps import current_principal, get_db, principal_user
 from serving.errors import Problem
 from serving.security.tokens import Principal
 
@@ -53,7 +53,7 @@ def _build_router() -> APIRouter:
         key = db.get(PixKey, body.key_id)
         if key is None or key.user_id != principal.user_id:
             raise Problem(404, "pix_key_not_found", "no such key")
-        user = db.get(User, principal.user_id)
+        user = principal_user(db, principal)
         amount = Decimal(body.amount_cents) / 100 if body.amount_cents is not None else None
         try:
             code = encode(

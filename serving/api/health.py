@@ -4,6 +4,7 @@ fraud screen in use, informative), /metrics."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Response
 from fastapi.responses import JSONResponse
@@ -23,8 +24,8 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-def _check(services: Services) -> dict[str, str]:
-    results: dict[str, str] = {}
+def _check(services: Services) -> dict[str, Any]:
+    results: dict[str, Any] = {}
 
     def probe(name: str, fn: Callable[[], object]) -> None:
         try:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from lake import consents
@@ -21,7 +22,7 @@ from serving.db.models import User
 from serving.deps import current_principal, get_services, require_roles
 from serving.errors import Problem
 from serving.lgpd import erasure, export
-from serving.lgpd.subject import load_subject
+from serving.lgpd.subject import UserSubject, load_subject
 from serving.security.tokens import Principal
 from serving.services import Services
 
@@ -53,7 +54,7 @@ class RequestOut(BaseModel):
     received_at: datetime
     deadline_at: datetime
     completed_at: datetime | None
-    result: dict | None = None
+    result: dict[str, Any] | None = None
 
 
 class RectifyIn(BaseModel):
@@ -74,7 +75,22 @@ class RectifyIn(BaseModel):
         return v
 
 
-def _req_out(r: dict) -> RequestOut:
+def _subject(services: Services, db: Session, user_id: int) -> UserSubject:
+    subj = load_subject(services, db, user_id)
+    if subj is None:  # the token outlived its user (erased)
+        raise Problem(401, "invalid_token", "no such user", headers={"WWW-Authenticate": "Bearer"})
+    return subj
+
+
+def _reread(conn: Connection, request_id: int) -> dict[str, Any]:
+    """The request just written in this transaction."""
+    r = consents.get_request(conn, request_id)
+    if r is None:
+        raise RuntimeError(f"data subject request {request_id} vanished inside its own transaction")
+    return r
+
+
+def _req_out(r: dict[str, Any]) -> RequestOut:
     return RequestOut(
         id=r["id"],
         kind=r["kind"],
@@ -93,7 +109,7 @@ def _audit(
     action: str,
     resource: str,
     outcome: str,
-    details: dict | None = None,
+    details: dict[str, Any] | None = None,
 ) -> None:
     services.audit.append(
         make_event(
@@ -111,7 +127,7 @@ def _audit(
 
 
 @router.get("/lgpd/terms")
-def terms(services: Services = Depends(get_services)) -> list[dict]:
+def terms(services: Services = Depends(get_services)) -> list[dict[str, Any]]:
     with services.engine.connect() as conn:
         out = []
         for p in consents.PURPOSES:
@@ -143,7 +159,7 @@ def my_consents(
 @router.get("/lgpd/consents/history")
 def consent_history(
     principal: Principal = Depends(current_principal), services: Services = Depends(get_services)
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     with services.engine.connect() as conn:
         return consents.history(conn, principal.user_id)
 
@@ -227,7 +243,7 @@ def open_request(
                     else {"see": "/lgpd/explanations"}
                 ),
             )
-        r = consents.get_request(conn, r["id"])
+        r = _reread(conn, r["id"])
     _audit(
         request,
         services,
@@ -276,7 +292,7 @@ async def export_zip(
         if r is None or r["kind"] != "access":
             raise Problem(404, "not_found", f"no access request {request_id}")
         with services.sessions() as db:
-            subj = load_subject(services, db, principal.user_id)
+            subj = _subject(services, db, principal.user_id)
             return export.build_zip(services, db, subj)
 
     data = await run_in_threadpool(build)
@@ -292,10 +308,10 @@ def explanations(
     service: str | None = None,
     principal: Principal = Depends(current_principal),
     services: Services = Depends(get_services),
-) -> dict:
+) -> dict[str, Any]:
     """Automated decisions about the caller and the reasons recorded with each (LGPD art. 20)."""
     with services.sessions() as db:
-        subj = load_subject(services, db, principal.user_id)
+        subj = _subject(services, db, principal.user_id)
     items = export.decisions(services, subj, service)
     return {"decisions": items, "count": len(items)}
 
@@ -306,7 +322,7 @@ def rectify(
     request: Request,
     principal: Principal = Depends(current_principal),
     services: Services = Depends(get_services),
-) -> dict:
+) -> dict[str, Any]:
     changes = {k: v for k, v in body.model_dump().items() if v is not None}
     if not changes:
         raise Problem(422, "nothing_to_change", "give at least one of name, email, phone")
@@ -339,7 +355,7 @@ def rectify(
 @router.get("/admin/lgpd/requests")
 def pending_requests(
     principal: Principal = Depends(operator), services: Services = Depends(get_services)
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     from lake.consents import data_subject_requests as dsr
 
     with services.engine.connect() as conn:
@@ -360,7 +376,7 @@ async def carry_out_erasure(
     principal: Principal = Depends(operator),
     services: Services = Depends(get_services),
 ) -> RequestOut:
-    def run() -> dict:
+    def run() -> dict[str, Any]:
         with services.engine.begin() as conn:
             r = consents.get_request(conn, request_id)
             if r is None or r["kind"] != "erasure":
@@ -373,7 +389,7 @@ async def carry_out_erasure(
         )
         with services.engine.begin() as conn:
             consents.set_status(conn, request_id, "done", json.dumps(counts))
-            return consents.get_request(conn, request_id)
+            return _reread(conn, request_id)
 
     return _req_out(await run_in_threadpool(run))
 
@@ -396,7 +412,7 @@ def reject_request(
         if r["status"] in ("done", "rejected"):
             raise Problem(409, "request_closed", f"request {request_id} is {r['status']}")
         consents.set_status(conn, request_id, "rejected", json.dumps({"reason": body.reason}))
-        return _req_out(consents.get_request(conn, request_id))
+        return _req_out(_reread(conn, request_id))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -30,6 +30,7 @@ from serving.deps import (
     get_db,
     get_fraud_screen,
     get_services,
+    principal_user,
     require_step_up,
     step_up_problem,
 )
@@ -113,9 +114,7 @@ def register_key(
         ) from None
     try:
         with transaction(db):
-            from serving.db.models import User
-
-            user = db.get(User, principal.user_id)
+            user = principal_user(db, principal)
             if body.key_type is KeyType.CPF and key != user.cpf:
                 raise Problem(422, "invalid_pix_key", "a CPF key must be the holder's own CPF")
             n = len(db.scalars(select(PixKey.id).where(PixKey.user_id == principal.user_id)).all())
@@ -201,7 +200,9 @@ def create_transfer(
             if target is not None and target.user_id == principal.user_id:
                 raise Problem(422, "self_transfer", "the recipient key belongs to the payer")
             internal = target is not None
-            to_account = target.account_id if internal else ledger.system_account_id(db, "pix_clearing")
+            to_account = (
+                target.account_id if target is not None else ledger.system_account_id(db, "pix_clearing")
+            )
             ctx = build_context(
                 db,
                 user_id=principal.user_id,

@@ -103,7 +103,7 @@ class SQLiteAuditStore:
         self._conn.execute("CREATE INDEX IF NOT EXISTS ix_audit_ts ON audit_events(ts)")
 
     @staticmethod
-    def _row(r: sqlite3.Row | tuple) -> dict[str, Any]:
+    def _row(r: sqlite3.Row | tuple[Any, ...]) -> dict[str, Any]:
         keys = (
             "seq",
             "ts",
@@ -208,7 +208,9 @@ class MongoAuditStore:
     def __init__(self, url: str, db_name: str, collection: str = "audit_events") -> None:
         from pymongo import MongoClient
 
-        self._client = MongoClient(url, serverSelectionTimeoutMS=5000, tz_aware=True)
+        self._client: MongoClient[dict[str, Any]] = MongoClient(
+            url, serverSelectionTimeoutMS=5000, tz_aware=True
+        )
         self._coll = self._client[db_name][collection]
         self._head = self._client[db_name][f"{collection}_head"]
         self._lock = threading.Lock()
@@ -239,6 +241,8 @@ class MongoAuditStore:
                     self._coll.insert_one(doc)
                 except DuplicateKeyError:
                     taken = self._coll.find_one({"_id": seq}, projection={"hash": 1})
+                    if taken is None:  # the duplicate was removed since: retry the same seq
+                        continue
                     last, prev = seq, bytes(taken["hash"])  # another writer holds seq: chain after it
                     continue
                 self._tail = (seq, h)

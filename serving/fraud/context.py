@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import Connection, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from serving.db.models import Transfer
@@ -27,7 +27,7 @@ _HISTORY = select(
 
 
 def build_context(
-    db: Session,
+    db: Session | Connection,
     *,
     user_id: int,
     amount_cents: int,

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from lake.erasure import erase_subject
 from serving.audit.store import make_event
 from serving.db import models as m
-from serving.db.session import transaction
+from serving.db.session import rowcount, transaction
 from serving.lgpd.subject import UserSubject, load_subject
 from serving.services import Services
 
@@ -49,18 +49,20 @@ def erase_sql(db: Session, subj: UserSubject) -> dict[str, int]:
     counts: dict[str, int] = {}
     with transaction(db):
         device_ids = [d for (d,) in db.execute(select(m.Device.id).where(m.Device.user_id == uid))]
-        counts["stepup_challenges"] = db.execute(
-            delete(m.StepUpChallenge).where(
-                or_(m.StepUpChallenge.user_id == uid, m.StepUpChallenge.device_id.in_(device_ids or [-1]))
+        counts["stepup_challenges"] = rowcount(
+            db.execute(
+                delete(m.StepUpChallenge).where(
+                    or_(m.StepUpChallenge.user_id == uid, m.StepUpChallenge.device_id.in_(device_ids or [-1]))
+                )
             )
-        ).rowcount
-        counts["devices"] = db.execute(delete(m.Device).where(m.Device.user_id == uid)).rowcount
-        counts["refresh_tokens"] = db.execute(
-            delete(m.RefreshToken).where(m.RefreshToken.user_id == uid)
-        ).rowcount
-        counts["sessions"] = db.execute(delete(m.Session).where(m.Session.user_id == uid)).rowcount
-        counts["pix_keys"] = db.execute(delete(m.PixKey).where(m.PixKey.user_id == uid)).rowcount
-        counts["documents"] = db.execute(delete(m.Document).where(m.Document.user_id == uid)).rowcount
+        )
+        counts["devices"] = rowcount(db.execute(delete(m.Device).where(m.Device.user_id == uid)))
+        counts["refresh_tokens"] = rowcount(
+            db.execute(delete(m.RefreshToken).where(m.RefreshToken.user_id == uid))
+        )
+        counts["sessions"] = rowcount(db.execute(delete(m.Session).where(m.Session.user_id == uid)))
+        counts["pix_keys"] = rowcount(db.execute(delete(m.PixKey).where(m.PixKey.user_id == uid)))
+        counts["documents"] = rowcount(db.execute(delete(m.Document).where(m.Document.user_id == uid)))
         touched = (
             db.execute(
                 select(m.Transfer).where(
@@ -79,9 +81,9 @@ def erase_sql(db: Session, subj: UserSubject) -> dict[str, int]:
                 t.recipient_key_type = None
             t.response_body = _scrub(t.response_body, needles)
         counts["transfers_anonymised"] = len(touched)
-        counts["accounts_unlinked"] = db.execute(
-            update(m.Account).where(m.Account.user_id == uid).values(user_id=None)
-        ).rowcount
+        counts["accounts_unlinked"] = rowcount(
+            db.execute(update(m.Account).where(m.Account.user_id == uid).values(user_id=None))
+        )
         token = secrets.token_hex(5)
         db.execute(
             update(m.User)
@@ -113,7 +115,7 @@ def erase_documents(services: Services, subj: UserSubject) -> int:
 
 def _dotless(counts: dict[str, Any]) -> dict[str, Any]:
     """Counts for the audit event: MongoDB/FerretDB keys may not contain dots (lake table names)."""
-    out = json.loads(json.dumps(counts))
+    out: dict[str, Any] = json.loads(json.dumps(counts))
     out["lake"] = [{"table": name, **c} for name, c in sorted(out["lake"].items())]
     return out
 

@@ -13,7 +13,10 @@ target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
-    url = _driver_url(config.get_main_option("sqlalchemy.url"))
+    configured = config.get_main_option("sqlalchemy.url")
+    if configured is None:
+        raise RuntimeError("alembic: no sqlalchemy.url in the migration config")
+    url = _driver_url(configured)
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(

@@ -70,14 +70,14 @@ def find_existing(db: Session, user_id: int, idem_key: str) -> Transfer | None:
     ).scalar_one_or_none()
 
 
-def lookup(sessions: sessionmaker, user_id: int, idem_key: str, req_hash: str) -> Outcome | None:
+def lookup(sessions: sessionmaker[Session], user_id: int, idem_key: str, req_hash: str) -> Outcome | None:
     with sessions() as db, db.begin():
         existing = find_existing(db, user_id, idem_key)
         return _replay(existing, req_hash) if existing else None
 
 
 def post_transfer(
-    sessions: sessionmaker,
+    sessions: sessionmaker[Session],
     *,
     user_id: int,
     kind: str,

@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy.orm import Session
 
 from features.online import online_row
 from lake.pseudonym import pseudonymise_one
@@ -50,14 +51,14 @@ def counterparty_pk(settings: Settings, pix_key: str, key_type: str | None = Non
     return pk
 
 
-def user_cpf_in(db: Connection, user_id: int) -> str:
+def user_cpf_in(db: Connection | Session, user_id: int) -> str:
     cpf = db.execute(select(User.cpf).where(User.id == user_id)).scalar_one_or_none()
     if cpf is None:
         raise Problem(404, "user_not_found", "no such user")
     return cpf
 
 
-def user_cpf(sessions: Callable[[], AbstractContextManager[Connection]], user_id: int) -> str:
+def user_cpf(sessions: Callable[[], AbstractContextManager[Connection | Session]], user_id: int) -> str:
     with sessions() as db:
         return user_cpf_in(db, user_id)
 
@@ -73,7 +74,9 @@ _USER_FACTS = select(  # built once: building a statement costs more than SQLite
 )
 
 
-def user_facts_in(db: Connection, user_id: int, at: datetime) -> tuple[str, datetime | None, datetime | None]:
+def user_facts_in(
+    db: Connection | Session, user_id: int, at: datetime
+) -> tuple[str, datetime | None, datetime | None]:
     """(CPF, latest login before ``at``, latest device enrolment before ``at``) of the user, in one statement."""
     cpf, login, device = db.execute(_USER_FACTS, {"user_id": user_id, "at": at}).one()
     if cpf is None:
@@ -118,13 +121,23 @@ def fraud_features(
     return row
 
 
+_DECISIONS: dict[str, Literal["approve", "review", "block"]] = {
+    "approve": "approve",
+    "review": "review",
+    "block": "block",
+}
+
+
 def score_fraud(model: Any, row: dict[str, Any], version: str) -> Decision:
     score_row = getattr(model, "score_row", None)
     out = score_row(row) if score_row is not None else model.predict_frame(pd.DataFrame([row])).iloc[0]
     reasons = [r for r in str(out["reasons"]).split("; ") if r]
+    decision = str(out["decision"])
+    if decision not in _DECISIONS:
+        raise ValueError(f"the fraud model answered an unknown decision {decision!r}")
     return Decision(
         probability=round(float(out["fraud_probability"]), 6),
-        decision=str(out["decision"]),
+        decision=_DECISIONS[decision],
         reasons=reasons,
         model_version=version,
     )

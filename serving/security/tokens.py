@@ -16,11 +16,12 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import jwt
 
 from serving.errors import Problem
-from serving.security.keys import KeyStore
+from serving.security.keys import KeyStore, SigningKey
 
 ALGORITHMS = ["ES256"]
 LEEWAY_S = 5
@@ -39,7 +40,7 @@ class Principal:
     amr: tuple[str, ...] = ()
     acr: str = ACR_BASIC
     device_id: int | None = None
-    claims: dict = field(default_factory=dict, compare=False)
+    claims: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def stepped_up(self) -> bool:
@@ -113,7 +114,7 @@ class TokenService:
         self._verified[token] = (principal, kid, key, float(c["exp"]), float(c["nbf"]), float(c["iat"]))
         return principal
 
-    def _verify_fully(self, token: str) -> tuple[Principal, str, object]:
+    def _verify_fully(self, token: str) -> tuple[Principal, str, SigningKey]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -122,7 +123,7 @@ class TokenService:
             raise _refuse("algorithm not allowed")
         kid = header.get("kid")
         key = self.keys.get(kid) if isinstance(kid, str) else None
-        if key is None:
+        if key is None or not isinstance(kid, str):
             raise _refuse("unknown key id")
         try:
             claims = jwt.decode(
