@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start the local stack, run unit + integration tests against it, stop the stack even on failure.
+# Start the local stack, run the three layers (tests/unit, tests/component, tests/stack) against it,
+# stop the stack even on failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 trap 'bash deploy/stack.sh down >/dev/null 2>&1 || true' EXIT

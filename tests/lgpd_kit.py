@@ -1,7 +1,7 @@
 """Test kit for LGPD erasure: seed a person through the whole platform, then search every store.
 
-Used by tests/unit/test_lgpd_erasure_embedded.py (embedded profile, tiny lake) and
-tests/integration/test_lgpd_erasure.py (the stack: PostgreSQL, FerretDB, SeaweedFS S3).
+Used by tests/component/test_lgpd_erasure_embedded.py (embedded profile, tiny lake) and
+tests/stack/test_lgpd_erasure.py (the stack: PostgreSQL, FerretDB, SeaweedFS S3).
 """
 
 from __future__ import annotations
@@ -9,18 +9,14 @@ from __future__ import annotations
 import itertools
 import json
 import sqlite3
-import sys
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
 import polars as pl
-from sqlalchemy import create_engine, inspect, text
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "unit"))
-
 from serving_kit import PASSWORD, auth, deposit, enrol_device, new_cpf, step_up
+from sqlalchemy import create_engine, inspect, text
 
 from lake import delta
 from lake.catalog import get_table, tables

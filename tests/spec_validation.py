@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -25,9 +26,21 @@ import yaml
 from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
-SPECS = Path("/work/shared/specs")
-if not SPECS.exists():  # CI copies shared/ beside the clone
-    SPECS = Path(__file__).resolve().parents[2] / "shared" / "specs"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def specs_dir() -> Path:
+    """The official specs: ``COFRE_SPECS_DIR``, by default ``<repo>/../shared/specs`` (where CI and every
+    session lay shared/ beside the clone). Missing: a failure that says where it looked."""
+    configured = os.environ.get("COFRE_SPECS_DIR")
+    folder = Path(configured) if configured else REPO.parent / "shared" / "specs"
+    if not (folder / "open-finance").is_dir() or not (folder / "pix").is_dir():
+        raise FileNotFoundError(
+            f"official OpenAPI specs not found in {folder} (open-finance/ and pix/ expected): "
+            "set COFRE_SPECS_DIR to the folder that holds them"
+        )
+    return folder
+
 
 FILES = {
     "consents": "open-finance/consents-3.3.1.yml",
@@ -59,7 +72,7 @@ def _fix_errata(node):
 @functools.cache
 def spec(name: str) -> tuple[OpenAPI, str]:
     """(OpenAPI, server host URL) for one spec, loaded once."""
-    raw = yaml.safe_load((SPECS / FILES[name]).read_text())
+    raw = yaml.safe_load((specs_dir() / FILES[name]).read_text())
     if name == "pix":
         raw = _fix_errata(raw)
         schemas = raw["components"]["schemas"]

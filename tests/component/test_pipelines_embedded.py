@@ -9,6 +9,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 from dagster import AssetKey, AssetSelection, materialize
+from pipeline_helpers import counts, make_world, world_frames
 
 from lake import delta
 from lake.catalog import tables
@@ -16,7 +17,6 @@ from lake.settings import get_settings
 from pipelines.definitions import ASSETS, CHECKS
 from pipelines.resources import default_resources
 from pipelines.run import run_layers
-from tests.pipeline_helpers import counts, make_world, world_frames
 
 SILVER_GOLD = [t.name for t in tables("silver") + tables("gold")]
 

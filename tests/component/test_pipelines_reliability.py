@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import polars as pl
 import pytest
+from pipeline_helpers import make_world, world_frames
 
 from lake import delta
 from lake.settings import get_settings
@@ -19,7 +20,6 @@ from pipelines.common.writes import write_bronze
 from pipelines.open_finance.assets import run_silver_transactions
 from pipelines.resources import LakeResource
 from pipelines.run import run_layers
-from tests.pipeline_helpers import make_world, world_frames
 
 
 @pytest.fixture()

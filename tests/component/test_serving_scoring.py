@@ -19,13 +19,13 @@ import numpy as np
 import polars as pl
 import pytest
 from fastapi.testclient import TestClient
+from serving_kit import add_key, auth, deposit, make_settings, register, step_up
 
 from features import sample_gold as sg
 from lake import delta
 from lake.pseudonym import pseudonymise_one
 from models.recommend.catalog import BY_CODE
 from serving.app import create_app
-from tests.unit.serving_kit import add_key, auth, deposit, make_settings, register, step_up
 
 N_CUSTOMERS = 24
 QUIET = lambda _m: None  # noqa: E731

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from stackctl import proc
+from stackctl.ferretdb import FerretDB, find_go
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "deploy"))
-
-from stackctl import proc  # noqa: E402
-from stackctl.ferretdb import FerretDB, find_go  # noqa: E402
 
 
 def test_stop_group_kills_the_whole_tree(tmp_path):

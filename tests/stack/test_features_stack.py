@@ -18,8 +18,6 @@ from features import sample_gold as sg
 from lake import delta
 from lake.settings import load_settings
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def settings(stack_settings, unique, tmp_path):

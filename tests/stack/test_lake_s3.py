@@ -4,17 +4,10 @@ concurrent writers from two spawned processes with conditional puts (aws_conditi
 from __future__ import annotations
 
 import multiprocessing as mp
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
-
-pytestmark = pytest.mark.integration
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "unit"))
-
-from lake_helpers import concurrent_writer, transactions  # noqa: E402
+from lake_helpers import concurrent_writer, transactions
 
 TX = "silver.transactions"
 
@@ -22,6 +15,7 @@ TX = "silver.transactions"
 def _s3_reachable(endpoint: str) -> bool:
     import boto3
     from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
 
     from lake.settings import get_settings
 
@@ -39,7 +33,7 @@ def _s3_reachable(endpoint: str) -> bool:
         if s.s3_lake_bucket not in names:
             c.create_bucket(Bucket=s.s3_lake_bucket)
         return True
-    except Exception:
+    except (BotoCoreError, ClientError):
         return False
 
 

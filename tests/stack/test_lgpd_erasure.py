@@ -9,16 +9,11 @@ to S3 verifies and a record tampered in FerretDB is named."""
 from __future__ import annotations
 
 import json
-import sys
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from lgpd_kit import (
     feast_online,
     identities,
@@ -29,8 +24,6 @@ from lgpd_kit import (
     seed_lake,
 )
 from serving_kit import auth, make_settings, register
-
-pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")

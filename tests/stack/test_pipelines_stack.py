@@ -12,13 +12,12 @@ import uuid
 from pathlib import Path
 
 import pytest
+from pipeline_helpers import make_world, world_frames
 
 from lake import delta
 from lake.settings import get_settings
 from pipelines.run import run_layers
-from tests.pipeline_helpers import make_world, world_frames
 
-pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -20,8 +20,6 @@ from pipelines.sources.open_finance.sandbox import create_app
 from pipelines.sources.serasa.client import SerasaClient
 from pipelines.sources.world_index import WorldIndex
 
-pytestmark = pytest.mark.integration
-
 
 def _free_port() -> int:
     with socket.socket() as s:

@@ -9,8 +9,6 @@ import pytest
 from serving.errors import Problem
 from serving.ratelimit import RateLimiter
 
-pytestmark = pytest.mark.integration
-
 
 def test_two_workers_share_one_budget(stack_settings):
     url = stack_settings.database_url

@@ -10,8 +10,6 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 from minio import Minio
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def table_uri(stack_settings, unique):

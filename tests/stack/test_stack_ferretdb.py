@@ -5,8 +5,6 @@ from __future__ import annotations
 import pymongo
 import pytest
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def collection(stack_settings, unique):

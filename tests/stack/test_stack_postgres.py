@@ -7,8 +7,6 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def engine(stack_settings):

@@ -11,8 +11,6 @@ import pytest
 from minio import Minio
 from minio.error import S3Error
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def s3(stack_settings):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from lake_helpers import transactions, use_tmp_lake
@@ -86,7 +86,7 @@ def test_bronze_is_restricted_unless_enabled(monkeypatch):
             "consent_id": [None],
             "request_id": ["q1"],
             "pulled_at": [datetime(2026, 1, 1, tzinfo=UTC)],
-            "ingest_date": [datetime(2026, 1, 1).date()],
+            "ingest_date": [date(2026, 1, 1)],
             "payload": ['{"endToEndId":"E1","pagador":{"cpf":"52998224725"}}'],
             "end_to_end_id": ["E1"],
         },

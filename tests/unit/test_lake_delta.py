@@ -1,15 +1,14 @@
-"""Delta access: MERGE idempotence and upsert, schema enforcement, delete/time travel/history, maintenance,
-and concurrent writers in separate (spawned) processes losing nothing."""
+"""Delta access: MERGE idempotence and upsert, schema enforcement, delete/time travel/history, maintenance.
+(Concurrent writers in spawned processes: tests/component/test_lake_delta_concurrency.py.)"""
 
 from __future__ import annotations
 
-import multiprocessing as mp
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import polars as pl
 import pytest
-from lake_helpers import T0, concurrent_writer, transactions, use_tmp_lake
+from lake_helpers import T0, transactions, use_tmp_lake
 
 from lake import delta
 
@@ -130,23 +129,6 @@ def test_vacuum_optimize_and_missing_tables():
 
 
 # --- concurrent writers ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("mode", ["append", "merge"])
-def test_concurrent_writers_lose_nothing(mode):
-    delta.ensure_table(TX)
-    ctx = mp.get_context("spawn")
-    rounds = 4
-    procs = [ctx.Process(target=concurrent_writer, args=(w, rounds, mode, 25)) for w in range(2)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=120)
-    assert [p.exitcode for p in procs] == [0, 0]
-    ids = delta.read(TX)["transaction_id"]
-    expected = 2 * rounds * 25 + (rounds if mode == "merge" else 0)
-    assert ids.len() == expected
-    assert ids.n_unique() == expected
 
 
 def test_merge_into_an_empty_table_inserts_without_join_but_not_over_a_concurrent_writer():
