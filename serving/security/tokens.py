@@ -47,6 +47,14 @@ class Principal:
         return "bio" in self.amr and self.acr == ACR_STEPUP
 
 
+def _numeric_date(claims: dict[str, Any], name: str) -> float:
+    """A NumericDate claim (RFC 7519: seconds since the epoch); anything else is refused."""
+    v = claims[name]
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise _refuse(f"invalid token: {name} is not a NumericDate")
+    return float(v)
+
+
 def _refuse(detail: str) -> Problem:
     return Problem(401, "invalid_token", detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
@@ -98,12 +106,12 @@ class TokenService:
         hit = self._verified.get(token)
         if hit is not None:
             principal, kid, key, exp, nbf, iat = hit
-            now = time.time()  # PyJWT's clock for exp/nbf; iat is checked against ours, as below
+            now = self.clock()  # the same clock and bounds as the full path below
             if (
                 self.keys.get(kid) is key
                 and now < exp + LEEWAY_S
                 and nbf <= now + LEEWAY_S
-                and iat <= self.clock() + LEEWAY_S
+                and iat <= now + LEEWAY_S
             ):
                 return principal
             self._verified.pop(token, None)  # expired or its key was withdrawn: the full path refuses it
@@ -133,19 +141,27 @@ class TokenService:
                 audience=self.audience,
                 issuer=self.issuer,
                 leeway=LEEWAY_S,
-                options={"require": ["exp", "iat", "nbf", "iss", "aud", "sub", "sid"]},
+                # exp, nbf and iat are checked below on the service's clock (PyJWT would read the real one)
+                options={
+                    "require": ["exp", "iat", "nbf", "iss", "aud", "sub", "sid"],
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
             )
-        except jwt.ExpiredSignatureError:
-            raise _refuse("token expired") from None
-        except jwt.ImmatureSignatureError:
-            raise _refuse("token not yet valid") from None
         except jwt.InvalidAudienceError:
             raise _refuse("wrong audience") from None
         except jwt.InvalidIssuerError:
             raise _refuse("wrong issuer") from None
         except jwt.PyJWTError as exc:
             raise _refuse(f"invalid token: {type(exc).__name__}") from None
-        if claims["iat"] > self.clock() + LEEWAY_S:
+        now = self.clock()
+        exp, nbf = _numeric_date(claims, "exp"), _numeric_date(claims, "nbf")
+        if exp <= now - LEEWAY_S:  # PyJWT's bounds, on our clock
+            raise _refuse("token expired")
+        if nbf > now + LEEWAY_S:
+            raise _refuse("token not yet valid")
+        if _numeric_date(claims, "iat") > now + LEEWAY_S:
             raise _refuse("token issued in the future")
         try:
             user_id = int(claims["sub"])

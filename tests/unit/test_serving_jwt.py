@@ -209,19 +209,39 @@ def test_jwks_endpoint(client, user):
 # --- the verified-token cache: only a skipped re-verification, never a weaker check -----------------
 
 
-def test_cached_token_is_refused_once_expired(client, user, monkeypatch):
+def test_cached_token_is_refused_once_expired(tmp_path, monkeypatch):
+    """exp and nbf are checked on the service's clock, on the full path and on the cached one."""
     from serving.security import tokens as tokens_module
 
-    tokens = client.app.state.services.tokens
-    monkeypatch.setattr(tokens_module, "LEEWAY_S", 0)  # no leeway: expire within the test
-    exp = int(time.time()) + 2
-    t = _sign(client, _claims(client, user, exp=exp))
-    assert client.get("/accounts/me", headers=auth(t)).status_code == 200
-    assert t in tokens._verified
-    assert client.get("/accounts/me", headers=auth(t)).status_code == 200  # served from the cache
-    time.sleep(max(0.0, exp - time.time()) + 0.05)
-    _assert_refused(client, t, "expired")
-    assert t not in tokens._verified
+    monkeypatch.setattr(tokens_module, "LEEWAY_S", 0)  # no leeway: the expiry is exact
+    now = [float(int(time.time()))]
+    app = create_app(make_settings(tmp_path), clock=lambda: now[0])
+    with TestClient(app) as c:
+        u = register(c)
+        tokens = c.app.state.services.tokens
+        exp = int(now[0]) + 2
+        t = _sign(c, _claims(c, u, iat=int(now[0]), nbf=int(now[0]), exp=exp))
+        assert c.get("/accounts/me", headers=auth(t)).status_code == 200
+        assert t in tokens._verified
+        assert c.get("/accounts/me", headers=auth(t)).status_code == 200  # served from the cache
+        now[0] = exp - 0.5
+        assert c.get("/accounts/me", headers=auth(t)).status_code == 200  # not yet expired
+        now[0] = float(exp)
+        _assert_refused(c, t, "expired")
+        assert t not in tokens._verified
+        _assert_refused(c, t, "expired")  # the full path refuses it too
+
+
+def test_token_not_yet_valid_on_the_service_clock(tmp_path):
+    now = [float(int(time.time()))]
+    app = create_app(make_settings(tmp_path), clock=lambda: now[0])
+    with TestClient(app) as c:
+        u = register(c)
+        nbf = int(now[0]) + 60
+        t = _sign(c, _claims(c, u, iat=int(now[0]), nbf=nbf, exp=nbf + 300))
+        _assert_refused(c, t, "not yet valid")
+        now[0] = float(nbf)
+        assert c.get("/accounts/me", headers=auth(t)).status_code == 200
 
 
 def test_cached_token_is_refused_when_its_key_is_withdrawn(tmp_path):
