@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -72,3 +73,22 @@ def concurrent_writer(worker: int, rounds: int, mode: str, batch: int) -> None:
             d.append("silver.transactions", transactions(ids))
         else:
             d.merge("silver.transactions", transactions([*ids, f"k{r}-shared"], cents=100 + worker))
+
+
+def commit_time(table: str, version: int) -> datetime:
+    """The commit timestamp Delta recorded for ``version`` (milliseconds, UTC)."""
+    from lake import delta
+
+    (h,) = [h for h in delta.history(table) if h["version"] == version]
+    return datetime.fromtimestamp(h["timestamp"] / 1000, tz=UTC)
+
+
+def past_last_commit(table: str) -> None:
+    """Return once the wall clock is past the millisecond of the table's last commit, so that the next
+    commit gets a later timestamp (Delta stamps commits itself, in ms: this waits for that event, not
+    for a fixed time)."""
+    from lake import delta
+
+    last = delta.history(table, limit=1)[0]["timestamp"]
+    while time.time_ns() // 1_000_000 <= last:
+        pass

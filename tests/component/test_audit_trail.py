@@ -7,28 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import sqlite3
-import threading
-import time
 import uuid
 from datetime import UTC, datetime
 
 import pytest
-import uvicorn
 from deltalake import DeltaTable
 from fastapi.testclient import TestClient
 from serving_kit import add_key, auth, deposit, register, step_up
 from typer.testing import CliRunner
+from uvicorn_kit import serve
 
 from lake import anchoring, audit_trail, delta
 from lake.settings import get_settings
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -36,19 +27,8 @@ def horizon():
     from lake.settings import load_settings
     from pipelines.sources.stellar.sandbox import create_app
 
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(load_settings()), host="127.0.0.1", port=port, log_level="warning")
-    )
-    t = threading.Thread(target=server.run, daemon=True)
-    t.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    t.join(5)
+    with serve(create_app(load_settings())) as url:
+        yield url
 
 
 @pytest.fixture()

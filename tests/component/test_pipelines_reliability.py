@@ -1,11 +1,11 @@
-"""Reliability of the silver step: malformed records go to quarantine; SIGKILL mid-write then re-run is exact."""
+"""Reliability of the silver step: malformed records go to quarantine; a SIGKILL between the data files
+and the commit of silver.transactions, then a re-run, is exact."""
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
 import signal
-import time
 from datetime import UTC, datetime
 
 import polars as pl
@@ -84,11 +84,29 @@ def test_malformed_records_are_quarantined_and_good_rows_land(home):
     assert delta.row_count("silver.transactions") == n_world
 
 
-def _child(home: str, ready: mp.Event) -> None:  # runs in a spawned process
+def _child(home: str, files_written: mp.Event) -> None:  # runs in a spawned process
+    """silver.transactions up to the kill point: its data files are written, its commit is not.
+
+    The first write of a new table takes the parallel-files path (our code writes the Parquet files,
+    then one commit creates the table); the commit of silver.transactions is replaced by "tell the
+    parent, then wait to be killed", so the SIGKILL lands between the two, every time."""
+    import threading
+
+    import deltalake.transaction as transaction
+
     os.environ["COFRE_HOME"] = home
     os.environ["COFRE_PROFILE"] = "embedded"
     get_settings.cache_clear()
-    ready.set()
+    delta.BULK_ROWS = 1  # any size takes the files-then-commit path
+    commit = transaction.create_table_with_add_actions
+
+    def kill_point(uri: str, *args: object, **kwargs: object) -> object:
+        if uri.rstrip("/").endswith("silver/transactions"):
+            files_written.set()
+            threading.Event().wait()  # until the parent's SIGKILL
+        return commit(uri, *args, **kwargs)
+
+    transaction.create_table_with_add_actions = kill_point
     run_silver_transactions(LakeResource(), "killed-run")
 
 
@@ -96,26 +114,20 @@ def _data_files(folder) -> set[str]:
     return {str(p) for p in folder.rglob("*.parquet")}
 
 
-def test_sigkill_during_silver_write_then_rerun_is_exact(home):
+def test_sigkill_between_data_files_and_commit_then_rerun_is_exact(home):
     _bronze_only(home)
     table_dir = home / "lake" / "silver" / "transactions"
-    before = _data_files(table_dir) if table_dir.exists() else set()
+    assert not table_dir.exists()
     ctx = mp.get_context("spawn")  # deltalake panics in a forked child
-    ready = ctx.Event()
-    p = ctx.Process(target=_child, args=(str(home), ready))
+    files_written = ctx.Event()
+    p = ctx.Process(target=_child, args=(str(home), files_written))
     p.start()
-    assert ready.wait(60)
-    killed_mid_write = False
-    deadline = time.monotonic() + 120
-    while p.is_alive() and time.monotonic() < deadline:
-        if _data_files(table_dir) - before:  # data files written, commit maybe not yet
-            os.kill(p.pid, signal.SIGKILL)
-            killed_mid_write = True
-            break
-        time.sleep(0.001)
+    assert files_written.wait(300), "the child never reached the commit of silver.transactions"
+    os.kill(p.pid, signal.SIGKILL)
     p.join(30)
-    assert killed_mid_write, "the child finished before any silver data file appeared"
     assert p.exitcode == -signal.SIGKILL
+    assert _data_files(table_dir), "the kill point is after the data files"
+    assert not delta.exists("silver.transactions"), "the kill point is before the commit"
 
     # re-run in this process: the table is readable, exact and without duplicates
     run_silver_transactions(LakeResource(), "rerun")

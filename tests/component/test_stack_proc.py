@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -15,11 +15,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_stop_group_kills_the_whole_tree(tmp_path):
     log = tmp_path / "logs" / "tree.log"
-    # a shell that ignores SIGTERM, with two grandchildren: only the group SIGKILL fallback ends it
-    pid = proc.spawn(["sh", "-c", "trap '' TERM; sleep 300 & sleep 300 & echo started; wait"], log)
-    deadline = time.monotonic() + 5
-    while len(proc.group_members(pid)) < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    started = tmp_path / "started"
+    os.mkfifo(started)
+    # a shell that ignores SIGTERM, with two grandchildren: only the group SIGKILL fallback ends it;
+    # it says "started" through a FIFO once both are forked, and reading the FIFO waits for that
+    script = f"trap '' TERM; sleep 300 & sleep 300 & echo started > {started}; wait"
+    pid = proc.spawn(["sh", "-c", script], log)
+    assert started.read_text() == "started\n"
     members = proc.group_members(pid)
     assert pid in members and len(members) == 3
     proc.stop_group(pid, "tree", timeout=0.5)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
-import time
 from datetime import timedelta
 
 import pytest
-import uvicorn
 from fixtures_world import make_world
+from uvicorn_kit import serve
 
 from lake.settings import load_settings
 from pipelines.sources.faults import FaultPlan
@@ -27,38 +25,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-class Server:
-    def __init__(self, app) -> None:
-        self.port = _free_port()
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        for _ in range(200):  # bounded wait for start-up
-            if self.server.started:
-                return self
-            time.sleep(0.02)
-        raise RuntimeError("uvicorn did not start")
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-
 def test_open_finance_over_real_http_with_faults(tmp_path):
     world = make_world(n_customers=5, seed=2)
     index = WorldIndex(world)
     plan = FaultPlan(rate=0.2, seed=4, retry_after_s=0)
-    with Server(create_app(index, load_settings(home=tmp_path), faults=plan)) as srv:
+    with serve(create_app(index, load_settings(home=tmp_path), faults=plan)) as url:
         settings = load_settings(
-            home=tmp_path, open_finance_url=srv.url, http_backoff_base_s=0.001, http_retries=8
+            home=tmp_path, open_finance_url=url, http_backoff_base_s=0.001, http_retries=8
         )
         client = OpenFinanceClient.from_settings(settings)
         client.page_size = 10

@@ -4,11 +4,10 @@ restricted bronze, and the `cofre lake` CLI."""
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, date, datetime
 
 import pytest
-from lake_helpers import transactions, use_tmp_lake
+from lake_helpers import commit_time, past_last_commit, transactions, use_tmp_lake
 from typer.testing import CliRunner
 
 from lake import auditor, delta
@@ -28,9 +27,8 @@ def _ids(aud: auditor.Auditor, sql: str) -> list[str]:
 def test_deleted_rows_do_not_come_back_and_time_travel_does():
     delta.append(TX, transactions(["t1", "t2", "t3"]))
     v_before = delta.version(TX)
-    time.sleep(0.02)
-    between = datetime.now(UTC)
-    time.sleep(0.02)
+    between = commit_time(TX, v_before)  # AS OF this instant: the latest version at or before it
+    past_last_commit(TX)
     delta.delete(TX, "transaction_id = 't2'")
     delta.merge(TX, transactions(["t3"], cents=777))
     with auditor.connect() as aud:
