@@ -560,13 +560,36 @@ def history(
 # --- maintenance --------------------------------------------------------------------------------
 
 
+DEFAULT_RETENTION_HOURS = 168  # Delta's delta.deletedFileRetentionDuration when a table sets none
+
+
+def retention_hours(table: TableRef, settings: Settings | None = None) -> int:
+    """The table's ``delta.deletedFileRetentionDuration`` in hours (Delta's default: 7 days)."""
+    raw = _open(table, settings).metadata().configuration.get("delta.deletedFileRetentionDuration")
+    if raw is None:
+        return DEFAULT_RETENTION_HOURS
+    n, unit = raw.removeprefix("interval ").split()[:2]
+    hours = {"hour": 1, "hours": 1, "day": 24, "days": 24, "week": 168, "weeks": 168}.get(unit.lower())
+    if hours is None:
+        raise ValueError(f"{get_table(table).name}: unsupported retention {raw!r}")
+    return int(n) * hours
+
+
 def vacuum(
-    table: TableRef, *, retention_hours: int = 0, dry_run: bool = False, settings: Settings | None = None
+    table: TableRef,
+    *,
+    retention_hours: int | None = None,
+    dry_run: bool = False,
+    settings: Settings | None = None,
 ) -> list[str]:
-    """Remove files no longer referenced (default: all of them, i.e. time travel is cut here)."""
+    """Remove the files no longer referenced that are older than the retention.
+
+    Default: the table's Delta retention (7 days unless the table says otherwise), so time travel
+    within it keeps working. A shorter ``retention_hours`` (0: every unreferenced file) is the caller's
+    explicit decision to cut time travel there."""
     return _open(table, settings).vacuum(
         retention_hours=retention_hours,
-        enforce_retention_duration=False,
+        enforce_retention_duration=retention_hours is None,
         dry_run=dry_run,
     )
 

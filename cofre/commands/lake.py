@@ -131,16 +131,32 @@ def history(
 @app.command()
 def vacuum(
     table: str = typer.Argument(..., help="catalog table"),
+    retention_hours: int | None = typer.Option(
+        None,
+        "--retention-hours",
+        min=0,
+        help="keep unreferenced files younger than this (default: the table's Delta retention, 7 days); "
+        "less than that cuts time travel and asks first",
+    ),
+    yes: bool = typer.Option(False, "--yes", help="do not ask before a retention shorter than the table's"),
     dry_run: bool = typer.Option(False, "--dry-run", help="only list the files that would go"),
 ) -> None:
-    """Delete files no longer referenced by the current version (retention 0: ends time travel)."""
+    """Delete files no longer referenced by the current version and older than the retention."""
     from lake import catalog, delta
 
     try:
         catalog.get_table(table)
-        files = delta.vacuum(table, dry_run=dry_run)
+        kept = delta.retention_hours(table)
+        if retention_hours is not None and retention_hours < kept and not dry_run and not yes:
+            typer.confirm(
+                f"{table}: a retention of {retention_hours} h (the table keeps {kept} h) deletes the files "
+                "of older versions: time travel before now stops working. Go on?",
+                abort=True,
+            )
+        files = delta.vacuum(table, retention_hours=retention_hours, dry_run=dry_run)
     except (KeyError, FileNotFoundError) as exc:
         _fail(str(exc))
         return
     verb = "would remove" if dry_run else "removed"
+    typer.echo(f"retention {kept if retention_hours is None else retention_hours} h")
     typer.echo(f"{table}: {verb} {len(files)} file(s)")

@@ -126,8 +126,41 @@ def test_cli_sql_formats_history_tables_vacuum():
     line = next(x for x in res.output.splitlines() if "silver.transactions" in x)
     assert [c.strip() for c in line.split("│")[1:5]] == ["silver.transactions", "silver", "2", "1"]
     res = runner.invoke(app, ["lake", "vacuum", TX])
-    assert res.exit_code == 0 and "removed" in res.output
+    assert res.exit_code == 0 and "removed 0 file(s)" in res.output
     res = runner.invoke(app, ["lake", "sql", "SELECT * FROM bronze.pix_received"])
     assert res.exit_code == 2 and "access-restricted" in res.output
     res = runner.invoke(app, ["lake", "history", "silver.nope"])
     assert res.exit_code == 2 and "unknown table" in res.output
+
+
+def test_cli_vacuum_keeps_time_travel_unless_zero_retention_is_confirmed():
+    from cofre.cli import app
+
+    delta.append(TX, transactions(["t1", "t2"]))
+    delta.delete(TX, "transaction_id = 't1'")
+    runner = CliRunner()
+
+    def version_1_count() -> int:
+        res = runner.invoke(
+            app,
+            [
+                "lake",
+                "sql",
+                "SELECT count(*) AS n FROM silver.transactions AS OF VERSION 1",
+                "--format",
+                "csv",
+            ],
+        )
+        return int(res.output.splitlines()[1]) if res.exit_code == 0 else -1
+
+    res = runner.invoke(app, ["lake", "vacuum", TX])  # default: Delta's retention (7 days)
+    assert res.exit_code == 0 and "removed 0 file(s)" in res.output and "168 h" in res.output
+    assert version_1_count() == 2
+    res = runner.invoke(app, ["lake", "vacuum", TX, "--retention-hours", "0"], input="n\n")
+    assert res.exit_code != 0 and "time travel" in res.output  # asked, refused: nothing removed
+    assert version_1_count() == 2
+    res = runner.invoke(app, ["lake", "vacuum", TX, "--retention-hours", "0"])  # no answer: refused
+    assert res.exit_code != 0 and version_1_count() == 2
+    res = runner.invoke(app, ["lake", "vacuum", TX, "--retention-hours", "0", "--yes"])
+    assert res.exit_code == 0 and "removed 1 file(s)" in res.output, res.output
+    assert version_1_count() == -1  # the files of version 1 are gone

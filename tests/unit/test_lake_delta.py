@@ -121,11 +121,20 @@ def test_vacuum_optimize_and_missing_tables():
         delta.append(TX, transactions([f"t{i}"]))
     delta.delete(TX, "transaction_id = 't0'")
     assert delta.optimize(TX)["numFilesRemoved"] >= 2
-    removed = delta.vacuum(TX)
+    removed = delta.vacuum(TX, retention_hours=0)
     assert removed  # files of earlier versions are gone
     assert sorted(delta.read(TX)["transaction_id"]) == ["t1", "t2", "t3"]
     with pytest.raises(delta.TableMissingError, match="silver.loans"):
         delta.read("silver.loans")
+
+
+def test_vacuum_keeps_deltas_retention_by_default():
+    for i in range(3):
+        delta.append(TX, transactions([f"t{i}"]))
+    delta.delete(TX, "transaction_id = 't0'")
+    assert delta.vacuum(TX) == []  # Delta's 7-day retention: nothing this young is removed
+    assert sorted(delta.scan(TX, version=1).collect()["transaction_id"]) == ["t0"]  # time travel intact
+    assert delta.vacuum(TX, retention_hours=0, dry_run=True)  # an explicit zero would remove files
 
 
 # --- concurrent writers ---------------------------------------------------------------------------
