@@ -41,7 +41,7 @@ from sqlalchemy import (
     update,
 )
 
-from lake.settings import Settings, get_settings
+from lake.settings import Settings, get_settings, sqlalchemy_url
 
 PURPOSES = ("credit_analysis", "fraud_prevention", "marketing", "open_finance_sharing")
 REQUEST_KINDS = ("access", "rectification", "erasure", "explanation")
@@ -117,10 +117,7 @@ def now_utc() -> datetime:
 
 
 def engine_for(settings: Settings | None = None) -> Engine:
-    url = str((settings or get_settings()).database_url)
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return create_engine(url)
+    return create_engine(sqlalchemy_url(str((settings or get_settings()).database_url)))
 
 
 def _check_purpose(purpose: str) -> None:

@@ -25,6 +25,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ENV_PREFIX = "COFRE_"
 
 
+def sqlalchemy_url(url: str) -> str:
+    """``url`` as SQLAlchemy needs it: a plain ``postgresql://`` URL (as the settings, psql and Feast
+    take it) names the psycopg 3 driver, which SQLAlchemy would otherwise take to be psycopg2."""
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
 class SettingsError(RuntimeError):
     """Raised at start-up when an environment variable holds a bad value; names the variable."""
 

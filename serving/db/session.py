@@ -19,13 +19,13 @@ from typing import Any
 from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from lake.settings import sqlalchemy_url
+
 READ_ONLY = "cofre_read_only"
 
 
 def make_engine(database_url: str) -> Engine:
-    url = database_url
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    url = sqlalchemy_url(database_url)
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 60}, pool_size=10, max_overflow=20

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from lake.settings import sqlalchemy_url
 from serving.db.models import Base
-from serving.migrations import _driver_url
 
 config = context.config
 target_metadata = Base.metadata
@@ -16,7 +16,7 @@ def run_migrations_online() -> None:
     configured = config.get_main_option("sqlalchemy.url")
     if configured is None:
         raise RuntimeError("alembic: no sqlalchemy.url in the migration config")
-    url = _driver_url(configured)
+    url = sqlalchemy_url(configured)
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(

@@ -56,3 +56,31 @@ def test_malformed_url_names_variable(monkeypatch, var, value):
     monkeypatch.setenv(var, value)
     with pytest.raises(SettingsError, match=var):
         load_settings()
+
+
+# --- one rewrite of postgresql:// to the driver SQLAlchemy uses (psycopg 3) ----------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://u:p@h:5432/db", "postgresql+psycopg://u:p@h:5432/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+    ],
+)
+def test_sqlalchemy_url_names_the_psycopg_driver(given, expected):
+    from lake.settings import sqlalchemy_url
+
+    assert sqlalchemy_url(given) == expected
+
+
+def test_every_engine_of_a_plain_postgresql_url_uses_psycopg(tmp_path):
+    """The gateway's engine and the consent registry's engine (the migrations use the same helper)."""
+    from lake import consents
+    from lake.settings import load_settings
+    from serving.db.session import make_engine
+
+    url = "postgresql://u:p@127.0.0.1:1/db"  # never connected: engines connect lazily
+    assert make_engine(url).dialect.driver == "psycopg"
+    assert consents.engine_for(load_settings(home=tmp_path, database_url=url)).dialect.driver == "psycopg"
