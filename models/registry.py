@@ -29,6 +29,7 @@ from typing import Any
 import mlflow
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
+from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST, ErrorCode
 from mlflow.tracking import MlflowClient
 
 from lake.settings import Settings, get_settings
@@ -184,11 +185,17 @@ def _tag_holdout(client: MlflowClient, name: str, version: str, metric: str, val
 
 
 def current_champion(client: MlflowClient, name: str) -> ModelVersion | None:
-    """The champion ModelVersion of ``name``, or None."""
+    """The champion ModelVersion of ``name``; None only when no model ``name`` is registered or it has
+    no champion alias. Any other registry error propagates: read as "no champion", it would let
+    :func:`promote_if_better` crown any challenger."""
     try:
-        return client.get_model_version_by_alias(name, CHAMPION)
-    except MlflowException:
-        return None
+        model = client.get_registered_model(name)
+    except MlflowException as exc:
+        if exc.error_code == ErrorCode.Name(RESOURCE_DOES_NOT_EXIST):
+            return None
+        raise
+    version = (model.aliases or {}).get(CHAMPION)
+    return None if version is None else client.get_model_version(name, str(version))
 
 
 def promote_if_better(

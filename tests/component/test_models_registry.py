@@ -110,3 +110,54 @@ def test_champion_challenger_promotion(tmp_registry):
 def test_unknown_model_name_rejected(tmp_registry):
     with pytest.raises(ValueError, match="unknown registered model"):
         registry.log_training_run("nope", object(), params={}, metrics={}, settings=tmp_registry)
+
+
+# --- "no champion" means no registered model or no champion alias, nothing else ---------------------
+
+
+def test_no_champion_only_when_the_model_or_its_alias_is_missing(tmp_registry):
+    client = registry.configure(tmp_registry)
+    assert registry.current_champion(client, "cofre-nothing-yet") is None  # no registered model
+    client.create_registered_model("cofre-no-alias")
+    assert registry.current_champion(client, "cofre-no-alias") is None  # a model, no champion alias
+
+
+def _failing_registry(posts: list[str]):
+    """An MLflow tracking server whose reads fail (HTTP 503, as a server whose database is down) and
+    whose writes succeed: the registry protocol over real HTTP, failing the way a real one can."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def read(request: Request) -> JSONResponse:
+        return JSONResponse(
+            {"error_code": "TEMPORARILY_UNAVAILABLE", "message": "backend store unavailable"}, 503
+        )
+
+    async def write(request: Request) -> JSONResponse:
+        posts.append(request.url.path)
+        return JSONResponse({})
+
+    return Starlette(
+        routes=[
+            Route("/api/2.0/mlflow/{path:path}", read, methods=["GET"]),
+            Route("/api/2.0/mlflow/{path:path}", write, methods=["POST", "PATCH", "DELETE"]),
+        ]
+    )
+
+
+def test_a_registry_error_is_not_read_as_no_champion(monkeypatch):
+    from mlflow.exceptions import MlflowException
+    from mlflow.tracking import MlflowClient
+    from uvicorn_kit import serve
+
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    posts: list[str] = []
+    with serve(_failing_registry(posts)) as url:
+        client = MlflowClient(tracking_uri=url, registry_uri=url)
+        with pytest.raises(MlflowException, match="503"):
+            registry.current_champion(client, "cofre-credit")
+        with pytest.raises(MlflowException, match="503"):
+            registry.promote_if_better(client, "cofre-credit", "7", "auc", 0.51, "fp")
+    assert posts == []  # the challenger was not made champion
