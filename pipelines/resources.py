@@ -43,6 +43,9 @@ class LakeResource(ConfigurableResource):
         return self.settings().pseudonym_key.get_secret_value().encode("utf-8")
 
 
+SANDBOX_SYSTEMS = ("open_finance", "serasa", "pix")
+
+
 class WorldResource(ConfigurableResource):
     """The saved world of ``settings.sim_seed`` under ``settings.home`` (or ``folder``)."""
 
@@ -72,6 +75,8 @@ class WorldResource(ConfigurableResource):
 
     def sandbox_app(self, system: str) -> Any:
         """One in-process sandbox app per system and world, shared by every client and thread."""
+        if system not in SANDBOX_SYSTEMS:
+            raise ValueError(f"unknown sandbox system {system!r}; one of {', '.join(SANDBOX_SYSTEMS)}")
         key = (self.path(), system)
         world = self.load()
         with _LOCK:
@@ -86,7 +91,7 @@ class WorldResource(ConfigurableResource):
                     from pipelines.sources.open_finance.sandbox import create_app
                 elif system == "serasa":
                     from pipelines.sources.serasa.sandbox import create_app
-                else:
+                elif system == "pix":
                     from pipelines.sources.pix.sandbox import create_app
                 _APPS[key] = create_app(index, get_settings())
             return _APPS[key]
