@@ -1,72 +1,50 @@
-"""The cofre Dagster code location: every domain's assets and checks, resources from settings, schedule, sensor.
+"""The cofre Dagster code location: each domain's definitions merged, with resources from settings.
 
-Domains: ``bank`` (registry, app telemetry), ``labels``, ``open_finance``, ``serasa``, ``pix``, ``gold``;
-then ``features/feast_online_store`` (Feast apply + materialise) and ``models/{fraud,credit,recommend}``
-(training from the lake through Feast, registered in MLflow).
-``workspace.yaml`` loads ``pipelines.definitions:defs``; ``cofre dagster dev`` starts the UI.
+Each domain declares its own :class:`dagster.Definitions` beside its assets: ``bank`` (registry, app
+telemetry, labels), ``open_finance``, ``serasa``, ``pix``, ``gold`` and ``audit`` in ``pipelines/<domain>/defs.py``;
+``features/feast_online_store`` (Feast apply + materialise) in :mod:`pipelines.features_assets`;
+``models/{fraud,credit,recommend}`` and ``models_job`` in :mod:`pipelines.models_assets`; the lake job, its
+schedule and sensor in :mod:`pipelines.schedules`. Here they are merged (``Definitions.merge``) and given
+the resources. ``workspace.yaml`` loads ``pipelines.definitions:defs``; ``cofre dagster dev`` starts the UI;
+tests/unit/test_dagster_definitions.py holds the snapshot of what this location contains.
 """
 
 from __future__ import annotations
 
-from dagster import Definitions
+from dagster import AssetChecksDefinition, AssetsDefinition, Definitions
 
-from pipelines import bank, features_assets, gold, models_assets, open_finance, pix, serasa  # noqa: F401
-from pipelines.audit import AUDIT_ASSETS, AUDIT_CHECKS, AUDIT_JOBS, AUDIT_SCHEDULES
-from pipelines.bank import assets as bank_assets
-from pipelines.bank import checks as bank_checks
-from pipelines.gold import assets as gold_assets
-from pipelines.gold import checks as gold_checks
-from pipelines.open_finance import assets as of_assets
-from pipelines.open_finance import checks as of_checks
-from pipelines.pix import assets as pix_assets
-from pipelines.pix import checks as pix_checks
+from pipelines import features_assets, models_assets, schedules
+from pipelines.audit import defs as audit
+from pipelines.bank import defs as bank
+from pipelines.gold import defs as gold
+from pipelines.open_finance import defs as open_finance
+from pipelines.pix import defs as pix
 from pipelines.resources import default_resources
-from pipelines.schedules import daily, lake_job, new_sandbox_data
-from pipelines.serasa import assets as serasa_assets
-from pipelines.serasa import checks as serasa_checks
+from pipelines.serasa import defs as serasa
 
-ASSETS = [
-    bank_assets.bank_bronze,
-    bank_assets.labels_bronze,
-    bank_assets.silver_customers,
-    bank_assets.silver_logins,
-    bank_assets.silver_pix_keys,
-    of_assets.open_finance_bronze,
-    of_assets.silver_accounts,
-    of_assets.silver_transactions,
-    of_assets.silver_loans,
-    of_assets.silver_loan_instalments,
-    serasa_assets.serasa_bronze,
-    serasa_assets.silver_bureau_scores,
-    pix_assets.pix_bronze,
-    pix_assets.silver_pix_received,
-    gold_assets.transaction_features,
-    gold_assets.customer_day,
-    gold_assets.credit_features,
-    gold_assets.counterparty_pairs,
-    features_assets.feast_online_store,
-    *models_assets.ASSETS,
-    *AUDIT_ASSETS,
+DOMAINS: list[Definitions] = [
+    bank.defs,
+    open_finance.defs,
+    serasa.defs,
+    pix.defs,
+    gold.defs,
+    features_assets.defs,
+    models_assets.defs,
+    audit.defs,
+    schedules.defs,
 ]
-CHECKS = [
-    *bank_checks.CHECKS,
-    *of_checks.CHECKS,
-    *serasa_checks.CHECKS,
-    *pix_checks.CHECKS,
-    *gold_checks.CHECKS,
-    *AUDIT_CHECKS,
+
+# every asset and check of the location, in domain order (pipelines.run materialises them in-process)
+ASSETS: list[AssetsDefinition] = [
+    a for d in DOMAINS for a in (d.assets or []) if isinstance(a, AssetsDefinition)
+]
+CHECKS: list[AssetChecksDefinition] = [
+    c for d in DOMAINS for c in (d.asset_checks or []) if isinstance(c, AssetChecksDefinition)
 ]
 
 
 def build_defs(lake_uri: str | None = None, world_folder: str | None = None) -> Definitions:
-    return Definitions(
-        assets=ASSETS,
-        asset_checks=CHECKS,
-        jobs=[lake_job, models_assets.models_job, *AUDIT_JOBS],
-        schedules=[daily, *AUDIT_SCHEDULES],
-        sensors=[new_sandbox_data],
-        resources=default_resources(lake_uri, world_folder),
-    )
+    return Definitions.merge(*DOMAINS, Definitions(resources=default_resources(lake_uri, world_folder)))
 
 
 defs = build_defs()

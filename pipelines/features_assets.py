@@ -38,3 +38,6 @@ def feast_online_store(context: dg.AssetExecutionContext) -> dg.MaterializeResul
             **{f"{view}.status": dg.MetadataValue.text(r["status"]) for view, r in report.items()},
         }
     )
+
+
+defs = dg.Definitions(assets=[feast_online_store])  # this domain, merged by pipelines.definitions

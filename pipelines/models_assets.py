@@ -84,3 +84,5 @@ models_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups("models"),
     description="train fraud, credit, recommend from the lake and register them",
 )
+
+defs = dg.Definitions(assets=ASSETS, jobs=[models_job])  # this domain, merged by pipelines.definitions

@@ -11,6 +11,7 @@ from dagster import (
     AssetSelection,
     DefaultScheduleStatus,
     DefaultSensorStatus,
+    Definitions,
     RunRequest,
     ScheduleDefinition,
     SensorEvaluationContext,
@@ -53,3 +54,7 @@ def new_sandbox_data(context: SensorEvaluationContext, world: WorldResource) -> 
         return SkipReason("world unchanged")
     context.update_cursor(fp)
     return RunRequest(run_key=f"world-{fp}")
+
+
+# the lake job with its daily schedule and its sensor, merged into the code location by pipelines.definitions
+defs = Definitions(jobs=[lake_job], schedules=[daily], sensors=[new_sandbox_data])
