@@ -21,6 +21,7 @@ appended one 2 M-transaction chunk at a time) is not timed; peak RSS is reset af
 from __future__ import annotations
 
 import functools
+import importlib
 import multiprocessing
 import os
 import tempfile
@@ -46,7 +47,7 @@ TX_PER_CUSTOMER_YEAR = 354  # measured on the demo world (707k tx / 2000 custome
 
 def bronze_from_world(world: dict[str, pl.DataFrame], pulled_at: datetime) -> dict[str, pl.DataFrame]:
     """Bronze frames as the Open Finance pull would store them (account + card tx, consents, context)."""
-    from lake.pseudonym import pseudonymise  # noqa: F401  (imported for the warm-up of the HMAC path)
+    importlib.import_module("lake.pseudonym")  # imported for the warm-up of the HMAC path
     from pipelines.bank import extract
 
     tx = world["transactions"]

@@ -6,6 +6,7 @@ Real Delta tables in a temporary COFRE_HOME, a real Feast registry and SQLite on
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -22,13 +23,16 @@ from lake import delta
 from lake.settings import load_settings
 
 UTC = UTC
-QUIET = lambda _m: None  # noqa: E731
+
+
+def QUIET(_m):
+    return None
 
 
 @pytest.fixture(scope="session")
 def feast_mods():
     """Import feast once per session (5-10 s)."""
-    import feast  # noqa: F401
+    importlib.import_module("feast")  # import once (seconds)
 
     from features import definitions, materialize, store, training_sets
 

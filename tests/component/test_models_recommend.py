@@ -39,7 +39,10 @@ def test_price_instalment():
 
 
 def test_profiles():
-    q = lambda a: Questionnaire(a, TODAY)  # noqa: E731
+
+    def q(a):
+        return Questionnaire(a, TODAY)
+
     assert investor_profile(q((0, 0, 0, 0, 0)), 0.2, 0.1, TODAY) == "conservador"
     assert investor_profile(q((2, 2, 2, 1, 2)), 0.2, 0.1, TODAY) == "moderado"
     assert investor_profile(q((3, 3, 3, 3, 3)), 0.2, 0.1, TODAY) == "arrojado"

@@ -8,6 +8,7 @@ to S3 verifies and a record tampered in FerretDB is named."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import uuid
 from datetime import UTC, datetime
@@ -28,7 +29,7 @@ from serving_kit import auth, make_settings, register
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    import feast  # noqa: F401
+    importlib.import_module("feast")  # import once (seconds)
     import psycopg
     from pymongo import MongoClient
 

@@ -23,7 +23,10 @@ def _nullable(values: st.SearchStrategy) -> st.SearchStrategy:
 @st.composite
 def frames(draw) -> pl.DataFrame:
     n = draw(st.integers(1, 40))
-    col = lambda s: draw(st.lists(_nullable(s), min_size=n, max_size=n))  # noqa: E731
+
+    def col(s):
+        return draw(st.lists(_nullable(s), min_size=n, max_size=n))
+
     floats = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64), st.just(float("nan")))
     return pl.DataFrame(
         {
