@@ -129,6 +129,12 @@ class Settings(BaseSettings):
     serasa_url: str | None = None
     pix_url: str | None = None
     horizon_url: str | None = None
+    notify_url: str | None = Field(default=None, description="SMS/e-mail provider (Zenvia-like v2 API)")
+    notify_token: SecretStr = Field(
+        default=SecretStr("cofre-notify-sandbox"), description="X-API-TOKEN of the SMS/e-mail provider"
+    )
+    notify_sender: str = "cofre"
+    datavalid_url: str | None = Field(default=None, description="facial identity validation (Datavalid-like)")
     client_id: str = "cofre"
     client_secret: SecretStr = SecretStr("cofre-sandbox-secret")
     http_timeout_s: float = 10.0
@@ -165,7 +171,24 @@ class Settings(BaseSettings):
     document_link_ttl_s: int = 300
     pix_ispb: str = Field(default="00000000", pattern=r"^\d{8}$", description="ISPB of the bank in E2E ids")
 
-    @field_validator("s3_endpoint", "open_finance_url", "serasa_url", "pix_url", "horizon_url")
+    # --- identity proofing (KYC) ---------------------------------------------------------------
+    kyc_otp_ttl_s: int = Field(default=600, gt=0, description="lifetime of a one-time code")
+    kyc_otp_max_attempts: int = Field(default=5, gt=0, description="wrong codes before a challenge dies")
+    kyc_otp_daily_limit: int = Field(default=5, gt=0, description="codes a login may request per 24 h")
+    kyc_face_daily_limit: int = Field(default=3, gt=0, description="selfie checks a login may run per 24 h")
+    kyc_face_min_similarity: float = Field(
+        default=0.9, gt=0, le=1, description="selfie vs reference-photo similarity that proves identity"
+    )
+
+    @field_validator(
+        "s3_endpoint",
+        "open_finance_url",
+        "serasa_url",
+        "pix_url",
+        "horizon_url",
+        "notify_url",
+        "datavalid_url",
+    )
     @classmethod
     def _http_url(cls, v: str | None) -> str | None:
         return _check_url(v, ("http", "https"))

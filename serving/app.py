@@ -13,6 +13,7 @@ import gc
 import time
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
@@ -33,6 +34,7 @@ def default_routers() -> list[APIRouter]:
         brcode,
         documents,
         fraud,
+        kyc,
         lgpd,
         pix,
         recommendations,
@@ -47,6 +49,7 @@ def default_routers() -> list[APIRouter]:
         recommendations.router,
         pix.router,
         auth.router,
+        kyc.router,
         accounts.router,
         brcode.router,
         documents.router,
@@ -62,9 +65,14 @@ def create_app(
     extra_routers: Sequence[APIRouter] = (),
     fraud_screen: FraudScreen | None = None,
     clock=time.time,
+    identity_transports: dict[str, Any] | None = None,
 ) -> FastAPI:
+    """The gateway. ``identity_transports`` are in-process transports of the identity providers'
+    sandboxes (``notify``, ``datavalid``) for the embedded profile; see ``cofre.embedded``."""
     settings = settings or get_settings()
-    services = build_services(settings, fraud_screen=fraud_screen, clock=clock)
+    services = build_services(
+        settings, fraud_screen=fraud_screen, clock=clock, identity_transports=identity_transports
+    )
     services.extras["scoring"] = scoring = load_scoring(settings)
     if fraud_screen is None and "fraud" in scoring.models:
         services.fraud_screen = ModelFraudScreen(

@@ -45,7 +45,7 @@ def _scrub(text: str, needles: set[str]) -> str:
 def erase_sql(db: Session, subj: UserSubject) -> dict[str, int]:
     uid = subj.user_id
     keys = [k for _, k in subj.pix_keys]
-    needles = subj.clear_strings()
+    needles = subj.gateway_strings()
     counts: dict[str, int] = {}
     with transaction(db):
         device_ids = [d for (d,) in db.execute(select(m.Device.id).where(m.Device.user_id == uid))]

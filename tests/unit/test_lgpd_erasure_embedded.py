@@ -23,9 +23,9 @@ from lgpd_kit import (
 )
 from serving_kit import auth, make_settings, register
 
+from cofre.embedded import gateway as create_app
 from lake import delta
 from lake.audit_trail import export_day
-from serving.app import create_app
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +140,7 @@ def test_erasure_reaches_every_store(platform):
     out = r.json()
     counts = out["result"]
     print("erasure counts:", json.dumps(counts, sort_keys=True))
-    assert out["status"] == "done" and counts["documents"]["objects_deleted"] == 1
+    assert out["status"] == "done" and counts["documents"]["objects_deleted"] == 3  # a receipt, the ID photo, the selfie
     assert counts["audit_store"]["events_redacted"] >= 5
     assert counts["lake"]["bronze.serasa_scores"]["deleted"] == 1
     assert counts["lake"]["silver.transactions"] == {
