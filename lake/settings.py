@@ -123,6 +123,10 @@ class Settings(BaseSettings):
     stellar_network_passphrase: str = "Test SDF Network ; September 2015"
     # --- LGPD ----------------------------------------------------------------------------------
     lgpd_deadline_days: int = Field(default=15, description="legal answer deadline (LGPD art. 19)")
+    lgpd_export_ttl_s: int = Field(default=24 * 3600, gt=0, description="how long a built export is kept")
+    lgpd_exports_per_day: int = Field(
+        default=3, gt=0, description="access exports a user may request per day"
+    )
 
     # --- external systems (None: in-process sandbox) -----------------------------------------
     open_finance_url: str | None = None

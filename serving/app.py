@@ -86,7 +86,9 @@ def create_app(
         # each such scan was a pause of tens of milliseconds under load
         gc.collect()
         gc.freeze()
+        app.state.export_jobs.resume()
         yield
+        app.state.export_jobs.wait_idle()
         # the pool can be re-created; stores stay open so the app object can be served again
         services.engine.dispose()
 
@@ -97,6 +99,9 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
+    from serving.lgpd.jobs import ExportJobs
+
+    app.state.export_jobs = ExportJobs(services)
     install_error_handlers(app)
     app.add_middleware(GatewayMiddleware)
     from serving.api import health

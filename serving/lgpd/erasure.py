@@ -106,8 +106,16 @@ def erase_audit(services: Services, subj: UserSubject) -> int:
 
 
 def erase_documents(services: Services, subj: UserSubject) -> int:
+    """The person's documents and the LGPD export archives built for them."""
+    from lake import consents
+    from serving.lgpd.jobs import archive_key
+
+    with services.engine.connect() as conn:
+        exports = [r["id"] for r in consents.list_requests(conn, subj.user_id) if r["kind"] == "access"]
     for key in subj.document_keys:
         services.documents.delete(key)
+    for rid in exports:
+        services.documents.delete(archive_key(subj.user_id, rid))
     return len(subj.document_keys)
 
 

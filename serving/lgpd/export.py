@@ -114,6 +114,9 @@ def decisions(services: Services, subj: UserSubject, service: str | None = None)
 
 
 def lake_rows(services: Services, subj: UserSubject) -> dict[str, list[dict[str, Any]]]:
+    """The person's rows of every personal-data table, read lazily with the filter pushed into the
+    scan (Parquet statistics skip files without the person's keys). A login that has not proven its
+    CPF is matched by its own audit pseudonym only, so only tables carrying one are read."""
     s = services.settings
     pks = list(subj.pseudonyms(services))
     clear = subj.clear_strings()
@@ -121,19 +124,22 @@ def lake_rows(services: Services, subj: UserSubject) -> dict[str, list[dict[str,
     for t in tables():
         if not t.pii_columns or not delta.exists(t, s):
             continue
-        df = delta.read(t, settings=s)
+        if not subj.verified and "actor_pk" not in t.pii_columns:
+            continue
+        lf = delta.scan(t, settings=s)
+        schema = lf.collect_schema()
         hit = pl.lit(False)
         for c, level in t.pii_columns.items():
-            if df.schema[c] != pl.String:
+            if schema.get(c) != pl.String:
                 continue
             if level == "pseudonymised":
                 hit = hit | pl.col(c).is_in(pks).fill_null(False)
             elif level == "clear":
                 for n in clear | set(pks):
                     hit = hit | pl.col(c).fill_null("").str.contains(n, literal=True)
-        if "consent_id" in df.columns and subj.consent_refs:
+        if "consent_id" in schema and subj.consent_refs:
             hit = hit | pl.col("consent_id").is_in(subj.consent_refs).fill_null(False)
-        rows = df.filter(hit)
+        rows = lf.filter(hit).collect()
         if rows.height:
             out[t.name] = [{k: _jsonable(v) for k, v in r.items()} for r in rows.to_dicts()]
     return out
@@ -153,6 +159,7 @@ def build_zip(services: Services, db: Session, subj: UserSubject) -> bytes:
             "phone": subj.phone,
             "pix_keys": subj.pix_keys,
             "customer_pk": subj.customer_pk,
+            "identity_verified": subj.verified,
             "audit_actor_pseudonym": subj.actor_pk,
             "open_finance_consents": subj.consent_refs,
         },

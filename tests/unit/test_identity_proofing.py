@@ -127,6 +127,7 @@ def test_an_unproven_claimant_gets_no_score_no_lake_export_and_erases_nothing(ba
 
     r = c.post("/lgpd/requests", json={"kind": "access"}, headers=auth(eve["access"]))
     assert r.status_code == 201, r.text
+    c.app.state.export_jobs.wait_idle()
     r = c.get(f"/lgpd/requests/{r.json()['id']}/export", headers=auth(eve["access"]))
     assert r.status_code == 200, r.text
     z = zipfile.ZipFile(io.BytesIO(r.content))
@@ -195,6 +196,7 @@ def test_the_owner_proves_it_by_code_and_then_gets_their_data(bank):
     assert r.status_code == 200 and r.json()["method"] == "otp_sms", r.text
     assert c.get("/kyc/status", headers=auth(owner["access"])).json()["status"] == "verified"
     r = c.post("/lgpd/requests", json={"kind": "access"}, headers=auth(owner["access"]))
+    c.app.state.export_jobs.wait_idle()
     r = c.get(f"/lgpd/requests/{r.json()['id']}/export", headers=auth(owner["access"]))
     lake = json.loads(zipfile.ZipFile(io.BytesIO(r.content)).read("lake.json"))
     assert [row["customer_pk"] for row in lake["silver.customers"]] == [bank["pk"]]

@@ -259,6 +259,7 @@ def _reference_context(db, user_id, recipient_key, device_id):
 def _reference_facts(db, user_id, at):
     from serving.db.models import Device
     from serving.db.models import Session as LoginSession
+
     login = db.execute(
         select(func.max(LoginSession.created_at)).where(
             LoginSession.user_id == user_id, LoginSession.created_at < at
