@@ -58,6 +58,9 @@ def _dev_stellar_seed(material: str) -> str:
     return base64.b32encode(payload + crc.to_bytes(2, "little")).decode()
 
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
 class Settings(BaseSettings):
     """Resolved configuration; unset fields get the profile's defaults in :meth:`_fill_defaults`."""
 
@@ -228,7 +231,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
-        home = self.home.resolve()
+        # a relative home is the project's (not the working directory's): Jupyter in notebooks/ and
+        # a shell in the root see the same ./var
+        home = (self.home if self.home.is_absolute() else PROJECT_ROOT / self.home).resolve()
         self.home = home
         if self.stellar_secret_seed is None:
             self.stellar_secret_seed = SecretStr(_dev_stellar_seed(self.pseudonym_key.get_secret_value()))
