@@ -139,7 +139,9 @@ def main() -> None:
     )
     print("start-up: warm {total:.2f} s (passage embeddings from the cache {passages:.3f} s)".format(**warm))
     print(f"memory: loaded model + indexes add {rss1 - rss0:.0f} MB resident (process {rss1:.0f} MB)")
-    print(f"embedding model: {embedding.encoder.version} (multilingual-e5-small, 4-bit, dim {embedding.encoder.dim})")
+    print(
+        f"embedding model: {embedding.encoder.version} (multilingual-e5-small, 4-bit, dim {embedding.encoder.dim})"
+    )
 
 
 if __name__ == "__main__":

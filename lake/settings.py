@@ -165,7 +165,16 @@ class Settings(BaseSettings):
     document_link_ttl_s: int = 300
     pix_ispb: str = Field(default="00000000", pattern=r"^\d{8}$", description="ISPB of the bank in E2E ids")
 
-    @field_validator("s3_endpoint", "open_finance_url", "serasa_url", "pix_url", "horizon_url")
+    # --- support assistant (serving/chat) ------------------------------------------------------
+    chat_rate_limit: str = Field(default="20/minute", description="hard per-user limit of chat messages")
+    llm_url: str | None = Field(
+        default=None, description="OpenAI-compatible base URL (.../v1); unset: extractive answers only"
+    )
+    llm_model: str | None = Field(default=None, description="model name sent to the LLM endpoint")
+    llm_api_key: SecretStr | None = Field(default=None, description="bearer key of the LLM endpoint")
+    llm_timeout_s: float = Field(default=30.0, gt=0)
+
+    @field_validator("s3_endpoint", "open_finance_url", "serasa_url", "pix_url", "horizon_url", "llm_url")
     @classmethod
     def _http_url(cls, v: str | None) -> str | None:
         return _check_url(v, ("http", "https"))

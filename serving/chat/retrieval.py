@@ -78,7 +78,9 @@ def _by_topic(
     return topics, np.array([best[t][0] for t in topics]), [best[t][1] for t in topics]
 
 
-def _ranking(kb: KnowledgeBase, topics: list[str], scores: np.ndarray, idx: list[int], conf: float) -> Ranking:
+def _ranking(
+    kb: KnowledgeBase, topics: list[str], scores: np.ndarray, idx: list[int], conf: float
+) -> Ranking:
     order = np.argsort(-scores, kind="stable")
     hits = tuple(Hit(topics[i], float(scores[i]), kb.passages[idx[i]]) for i in order)
     return Ranking(hits, conf)
@@ -125,7 +127,6 @@ class LexicalRetriever:
     def rank(self, question: str) -> Ranking:
         topics, scores, idx = self.topic_scores(question)
         conf = 0.0 if float(scores.max()) <= 0 else _softmax_top(_standardise(scores), TEMPERATURE)
-
 
         return _ranking(self.kb, topics, scores, idx, conf)
 
