@@ -60,7 +60,7 @@ def test_a_bad_article_is_refused_with_its_name(tmp_path):
     with pytest.raises(KnowledgeBaseError, match="missing front matter field"):
         parse_article(p)
     with pytest.raises(KnowledgeBaseError, match="no article for topic"):
-        load_kb(tmp_path.parent if False else _folder_with(tmp_path))
+        load_kb(_folder_with(tmp_path))
 
 
 def _folder_with(tmp_path):
@@ -154,7 +154,7 @@ def test_score_and_credit_articles_match_the_models():
 def test_no_pix_fee_a_transfer_debits_exactly_its_amount(tmp_path):
     assert "não cobra tarifa por PIX" in text_of("tarifas")
     with TestClient(chat_app(make_settings(tmp_path, stepup_amount_cents=10**12))) as c:
-        admin, a, b = register(c, role="admin"), register(c), register(c)
+        admin, a = register(c, role="admin"), register(c)
         deposit(c, admin, a["account_id"], 50_000)
         r = c.post(
             "/pix/transfers",
