@@ -187,6 +187,15 @@ class Settings(BaseSettings):
         default=0.9, gt=0, le=1, description="selfie vs reference-photo similarity that proves identity"
     )
 
+    # --- support assistant (serving/chat) ------------------------------------------------------
+    chat_rate_limit: str = Field(default="20/minute", description="hard per-user limit of chat messages")
+    llm_url: str | None = Field(
+        default=None, description="OpenAI-compatible base URL (.../v1); unset: extractive answers only"
+    )
+    llm_model: str | None = Field(default=None, description="model name sent to the LLM endpoint")
+    llm_api_key: SecretStr | None = Field(default=None, description="bearer key of the LLM endpoint")
+    llm_timeout_s: float = Field(default=30.0, gt=0)
+
     @field_validator(
         "s3_endpoint",
         "open_finance_url",
@@ -195,6 +204,7 @@ class Settings(BaseSettings):
         "horizon_url",
         "notify_url",
         "datavalid_url",
+        "llm_url",
     )
     @classmethod
     def _http_url(cls, v: str | None) -> str | None:

@@ -1,7 +1,7 @@
 """The FastAPI gateway: ``create_app(settings)`` builds the shared services and composes routers.
 
-Default routers: health, auth, accounts, pix, BR Code, documents, audit, LGPD and the scoring routers
-(suitability, fraud, recommendations). The scoring models are loaded ONCE here from the MLflow
+Default routers: health, auth, accounts, pix, BR Code, documents, audit, LGPD, chat (the support
+assistant) and the scoring routers (suitability, fraud, recommendations). The scoring models are loaded ONCE here from the MLflow
 registry (alias ``champion``, :mod:`serving.scoring.models`); with a fraud champion, POST
 /pix/transfers is screened by :class:`serving.scoring.screen.ModelFraudScreen`, else by the
 RulesFraudScreen fallback (both reported by /ready). More routers plug in through ``extra_routers``.
@@ -32,6 +32,7 @@ def default_routers() -> list[APIRouter]:
         audit,
         auth,
         brcode,
+        chat,
         documents,
         fraud,
         kyc,
@@ -55,6 +56,7 @@ def default_routers() -> list[APIRouter]:
         documents.router,
         audit.router,
         lgpd.router,
+        chat.router,
     ]
 
 

@@ -9,6 +9,7 @@
 * Audit store (SQLite/MongoDB): the person's events (actor = their pseudonym) are redacted (actor,
   resource, details); the chain stays verifiable because it is over payload hashes.
 * Object storage: the person's documents are deleted.
+* Support-assistant conversations, messages and tickets (log store): deleted.
 * Lake: :func:`lake.erasure.erase_subject` (delete/redact + vacuum, history included).
 * Feast online store: :func:`features.erasure.erase_entities`.
 
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from lake.erasure import erase_subject
 from serving.audit.store import make_event
+from serving.chat.store import conversation_store
 from serving.db import models as m
 from serving.db.session import transaction
 from serving.lgpd.subject import UserSubject, load_subject
@@ -140,6 +142,7 @@ def erase_user(
     counts: dict[str, Any] = {}
     counts["documents"] = {"objects_deleted": erase_documents(services, subj)}
     counts["audit_store"] = {"events_redacted": erase_audit(services, subj)}
+    counts["chat"] = conversation_store(services).erase_user(subj.user_id)
     counts["lake"] = erase_subject(subj.lake_subject(), services.settings)
     counts["feast_online"] = erase_entities(pseudonyms, services.settings)
     with services.sessions() as db:

@@ -4,7 +4,8 @@
 table), ``audit_events.json`` (events where the person is the actor), ``documents/`` (the files and
 their metadata), ``lake.json`` (rows of every lake table found by pseudonym; bronze/quarantine rows
 by clear identifiers), ``features_online.json`` (Feast online rows), ``decisions.json`` (automated
-decisions with their recorded reasons) and ``consents.json``.
+decisions with their recorded reasons), ``consents.json`` and ``chat.json`` (support-assistant
+conversations and tickets, masked as stored).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from lake import consents, delta
 from lake.catalog import tables
+from serving.chat.store import conversation_store
 from serving.db import models as m
 from serving.lgpd.subject import UserSubject
 from serving.services import Services
@@ -172,6 +174,7 @@ def build_zip(services: Services, db: Session, subj: UserSubject) -> bytes:
             p: {k: _jsonable(v) for k, v in st.items()}
             for p, st in consents.current_state(db.connection(), subj.user_id).items()
         },
+        "chat.json": conversation_store(services).export_user(subj.user_id),
     }
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for name, obj in parts.items():
