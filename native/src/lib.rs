@@ -6,13 +6,13 @@ use std::collections::HashMap;
 use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 use arrow_array::RecordBatch;
 use arrow_array::RecordBatchReader;
-use ed25519_dalek::VerifyingKey;
 use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyCapsule, PyList, PyString, PyTuple};
 
 mod batchverify;
 mod featurehash;
+mod fixedbase;
 mod jsondecode;
 mod ledger;
 mod murmur;
@@ -447,8 +447,6 @@ fn envelope_hashes<'py>(
     PyList::new(py, hashes.iter().map(|h| PyBytes::new(py, h)))
 }
 
-type AllowedKey = ([u8; 32], Option<VerifyingKey>);
-
 /// For each base64 envelope, True iff it has signatures and every one verifies against an
 /// allowed key (by hint) over the transaction hash for `network_passphrase`.
 #[pyfunction]
@@ -461,47 +459,61 @@ fn verify_envelopes(
     threads: Option<usize>,
 ) -> PyResult<Vec<bool>> {
     let envs = collect_envelopes(envelopes_b64)?;
-    let mut cache: HashMap<String, AllowedKey> = HashMap::new();
-    let mut allowed: Vec<Vec<AllowedKey>> = Vec::with_capacity(envs.len());
-    for (i, keys) in public_keys.try_iter()?.enumerate() {
-        let keys = keys?;
-        if keys.is_instance_of::<PyString>() {
+    // Distinct keys, and distinct key lists: callers usually pass the same list object for
+    // every envelope (`[keys] * n`), which is then read once. The lists are kept alive
+    // while their addresses serve as cache keys.
+    let mut keys: Vec<stellar::Key> = Vec::new();
+    let mut key_ids: HashMap<String, usize> = HashMap::new();
+    let mut sets: Vec<Vec<usize>> = Vec::new();
+    let mut set_of_list: HashMap<*mut pyo3::ffi::PyObject, usize> = HashMap::new();
+    let mut alive: Vec<Bound<'_, PyAny>> = Vec::new();
+    let mut env_set: Vec<usize> = Vec::with_capacity(envs.len());
+    for (i, list) in public_keys.try_iter()?.enumerate() {
+        let list = list?;
+        if let Some(&s) = set_of_list.get(&list.as_ptr()) {
+            env_set.push(s);
+            continue;
+        }
+        if list.is_instance_of::<PyString>() {
             return Err(PyValueError::new_err(format!(
                 "envelope {i}: public_keys[{i}] must be a list of G... strkeys, not a str"
             )));
         }
-        let mut list = Vec::new();
-        for k in keys.try_iter()? {
+        let mut set = Vec::new();
+        for k in list.try_iter()? {
             let k: String = k?.extract().map_err(|_| {
                 PyValueError::new_err(format!("envelope {i}: public keys must be str"))
             })?;
-            if let Some(v) = cache.get(&k) {
-                list.push(*v);
+            if let Some(&id) = key_ids.get(&k) {
+                set.push(id);
                 continue;
             }
             let raw = strkey::decode_account_id(&k).map_err(|e| {
                 PyValueError::new_err(format!("envelope {i}: public key {k:?}: {e}"))
             })?;
-            // Keys that are not valid curve points or have small order can never verify.
-            let vk = VerifyingKey::from_bytes(&raw)
-                .ok()
-                .filter(|vk| !vk.is_weak());
-            cache.insert(k, (raw, vk));
-            list.push((raw, vk));
+            keys.push(stellar::Key::new(raw));
+            key_ids.insert(k, keys.len() - 1);
+            set.push(keys.len() - 1);
         }
-        allowed.push(list);
+        sets.push(set);
+        set_of_list.insert(list.as_ptr(), sets.len() - 1);
+        env_set.push(sets.len() - 1);
+        alive.push(list);
     }
-    if allowed.len() != envs.len() {
+    if env_set.len() != envs.len() {
         return Err(PyValueError::new_err(format!(
             "public_keys has {} entries for {} envelopes",
-            allowed.len(),
+            env_set.len(),
             envs.len()
         )));
     }
-    run_pool(py, threads, || {
-        stellar::verify_envelopes(&envs, network_passphrase, &allowed)
+    let allowed: Vec<&[usize]> = env_set.iter().map(|&s| sets[s].as_slice()).collect();
+    let out = run_pool(py, threads, || {
+        stellar::verify_envelopes(&envs, network_passphrase, &keys, &allowed)
     })?
-    .map_err(|(i, m)| PyValueError::new_err(format!("envelope {i}: {m}")))
+    .map_err(|(i, m)| PyValueError::new_err(format!("envelope {i}: {m}")));
+    drop(alive);
+    out
 }
 
 // ---------------------------------------------------------------- JSON payloads
