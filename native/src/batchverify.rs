@@ -27,7 +27,8 @@
 //! checked one signature at a time (in a failed group whose other signatures verify, the
 //! last one is known to be bad without checking it). A group with one bad signature, the
 //! common case under a low failure rate, thus costs two sums, a walk and one check, instead
-//! of a sum per halving.
+//! of a sum per halving. When both halves of a batch hold several bad signatures (a burst
+//! after a quiet stretch), the batch is checked one signature at a time instead.
 //!
 //! Everything that does not depend on the subset (decoding R, the hash k, the weights and
 //! the products `z_i s_i`, `z_i k_i`) is computed once in [`Batch::new`], so the sums of
@@ -188,16 +189,18 @@ impl Batch {
         let s = self.sum(&live, false);
         if !s.is_identity() {
             let s2 = self.sum(&live, true);
-            self.resolve(&live, (s, s2), &mut single, &mut valid);
+            self.resolve(&live, (s, s2), true, &mut single, &mut valid);
         }
         valid
     }
 
     /// `group` (increasing indices) has sums `(S, S')` with S non-zero: find its bad items.
+    /// `whole` marks the batch itself (not a half).
     fn resolve(
         &self,
         group: &[usize],
         (s, s2): (EdwardsPoint, EdwardsPoint),
+        whole: bool,
         single: &mut impl FnMut(usize) -> bool,
         valid: &mut [bool],
     ) {
@@ -214,11 +217,24 @@ impl Batch {
         let (left, right) = group.split_at(group.len() / 2);
         let (sl, sl2) = (self.sum(left, false), self.sum(left, true));
         let (sr, sr2) = (s - sl, s2 - sl2);
-        if !sl.is_identity() {
-            self.resolve(left, (sl, sl2), single, valid);
+        let (bad_left, bad_right) = (!sl.is_identity(), !sr.is_identity());
+        if whole
+            && bad_left
+            && bad_right
+            && only_bad(left, sl, sl2).is_none()
+            && only_bad(right, sr, sr2).is_none()
+        {
+            // Several bad signatures in each half of the batch: a burst (the batch was sized
+            // for a low failure rate that no longer holds). More sums would cost more than
+            // checking each signature.
+            one_by_one(group, single, valid);
+            return;
         }
-        if !sr.is_identity() {
-            self.resolve(right, (sr, sr2), single, valid);
+        if bad_left {
+            self.resolve(left, (sl, sl2), false, single, valid);
+        }
+        if bad_right {
+            self.resolve(right, (sr, sr2), false, single, valid);
         }
     }
 }
@@ -255,7 +271,7 @@ fn one_by_one(group: &[usize], single: &mut impl FnMut(usize) -> bool, valid: &m
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
@@ -374,17 +390,22 @@ mod tests {
         }
     }
 
+    /// s + l: the same scalar, encoded non-canonically (l - 1 plus a carry of 1).
+    pub(crate) fn add_l(s: &mut [u8]) {
+        let l_minus_1 = (Scalar::ZERO - Scalar::ONE).to_bytes();
+        let mut carry = 1u16;
+        for (b, l) in s.iter_mut().zip(l_minus_1) {
+            let v = *b as u16 + l as u16 + carry;
+            *b = v as u8;
+            carry = v >> 8;
+        }
+    }
+
     #[test]
     fn non_canonical_s_and_r_are_refused() {
         let mut c = case(3, 1);
         // s + l encodes the same scalar non-canonically; strict verification refuses it.
-        let l: [u8; 32] = (Scalar::ZERO - Scalar::ONE).to_bytes();
-        let mut carry = 1u16;
-        for j in 0..32 {
-            let v = c.sigs[1][32 + j] as u16 + l[j] as u16 + carry;
-            c.sigs[1][32 + j] = v as u8;
-            carry = v >> 8;
-        }
+        add_l(&mut c.sigs[1][32..]);
         // R = identity with s = 0 satisfies the equation only if k A = 0: refused anyway.
         c.sigs[2] = [0; 64];
         c.sigs[2][0] = 1;

@@ -393,3 +393,41 @@ pub fn verify_envelopes<S: AsRef<str> + Sync>(
     }
     Ok(res)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_size_follows_the_failure_rate() {
+        assert_eq!(group_size(0.5), GROUP_MIN);
+        assert_eq!(group_size(0.01), 64);
+        assert_eq!(group_size(0.001), 512);
+        assert_eq!(group_size(1e-9), GROUP_MAX);
+    }
+
+    #[test]
+    fn rate_forgets_old_signatures() {
+        let shared = Shared {
+            seen: AtomicU64::new(0),
+            bad: AtomicU64::new(0),
+        };
+        let mut r = Rate::seeded(&shared);
+        assert!(r.estimate() >= SINGLES_ABOVE / 2.0); // cautious start: small groups
+        r.record(&shared, 4000, 0);
+        assert!(r.estimate() < 0.002);
+        // A burst of forgeries after a long valid stretch switches to one-at-a-time checks
+        // within a few runs, because the window is bounded.
+        for _ in 0..3 {
+            r.record(&shared, SINGLES_RUN, SINGLES_RUN);
+        }
+        assert!(r.estimate() >= SINGLES_ABOVE);
+        // Another job starts from what the call has seen so far.
+        let later = Rate::seeded(&shared);
+        assert!(later.estimate() > 0.01);
+        assert_eq!(
+            shared.seen.load(Ordering::Relaxed),
+            4000 + 3 * SINGLES_RUN as u64
+        );
+    }
+}

@@ -349,13 +349,13 @@ def test_malformed_inputs_name_the_index():
         base64.b64encode(b"\x00\x00\x00\x09" + raw[4:]).decode(): "EnvelopeType",
     }
     for env, reason in cases.items():
-        with pytest.raises(ValueError, match=rf"envelope 1: .*{reason}"):
+        with pytest.raises(cn.EnvelopeError, match=rf"envelope 1: .*{reason}"):
             cn.verify_envelopes([good, env], PASS, [[SRC.public_key]] * 2)
         with pytest.raises(ValueError, match=r"envelope 1"):
             cn.envelope_hashes([good, env], PASS)
-    with pytest.raises(ValueError, match=r"envelope 1: public key"):
+    with pytest.raises(cn.EnvelopeError, match=r"envelope 1: public key"):
         cn.verify_envelopes([good, good], PASS, [[SRC.public_key], [SRC.public_key[:-1] + "A"]])
-    with pytest.raises(ValueError, match="entries"):
+    with pytest.raises(cn.ArgumentError, match="entries"):
         cn.verify_envelopes([good, good], PASS, [[SRC.public_key]])
     # Random garbage never crashes the interpreter.
     for n in (0, 1, 3, 4, 8, 64, 500):
@@ -397,10 +397,10 @@ def test_bad_signatures_in_large_batches_are_isolated(threads, monkeypatch):
 def test_threads_argument_and_environment(monkeypatch):
     envs = [build(["payment"]).to_xdr()] * 3
     keys = [[SRC.public_key]] * 3
-    with pytest.raises(ValueError, match="threads"):
+    with pytest.raises(cn.ThreadsError, match="threads"):
         cn.verify_envelopes(envs, PASS, keys, threads=0)
     monkeypatch.setenv("COFRE_NATIVE_THREADS", "two")
-    with pytest.raises(ValueError, match="COFRE_NATIVE_THREADS"):
+    with pytest.raises(cn.ThreadsError, match="COFRE_NATIVE_THREADS"):
         cn.envelope_hashes(envs, PASS)
     monkeypatch.setenv("COFRE_NATIVE_THREADS", "1")
     assert cn.verify_envelopes(envs, PASS, keys) == [True] * 3
