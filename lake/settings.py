@@ -163,7 +163,9 @@ class Settings(BaseSettings):
     jwt_key_rotation_s: int = 30 * 24 * 3600
     documents_max_bytes: int = 5 * 1024 * 1024
     document_link_ttl_s: int = 300
-    pix_ispb: str = Field(default="00000000", pattern=r"^\d{8}$", description="ISPB of the bank in E2E ids")
+    pix_ispb: str = Field(
+        default="00000000", pattern=r"^[0-9]{8}$", description="ISPB of the bank in E2E ids"
+    )
 
     @field_validator("s3_endpoint", "open_finance_url", "serasa_url", "pix_url", "horizon_url")
     @classmethod

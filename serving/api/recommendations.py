@@ -139,7 +139,7 @@ async def my_recommendations(
     answers: str | None = Query(
         default=None,
         max_length=20,
-        pattern=r"^\d(,\d){4}$",
+        pattern=r"^[0-9](,[0-9]){4}$",
         description="CVM 30 questionnaire: five option indices, e.g. 2,1,2,1,2",
     ),
     answered_on: dt.date | None = Query(

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from lake.domain.identifiers import is_valid_cpf
+from lake.domain.identifiers import normalize_cpf
 from serving.decisions import record_decision_sync
 from serving.deps import get_services
 from serving.errors import Problem
@@ -103,14 +103,15 @@ async def score(
     services: Services = Depends(get_services),
 ) -> dict[str, Any]:
     own = await run_in_threadpool(core.user_cpf, services.sessions, principal.user_id)
-    cpf = "".join(ch for ch in (body.cpf or own) if ch.isdigit())
-    if not is_valid_cpf(cpf):
+    try:  # the bare 11 ASCII digits or the standard mask, nothing else
+        cpf = normalize_cpf(body.cpf) if body.cpf is not None else own
+    except ValueError:
         raise Problem(
             422,
             "invalid_cpf",
             "not a valid CPF",
             errors=[{"field": "body.cpf", "message": "invalid CPF", "type": "value_error"}],
-        )
+        ) from None
     if cpf != own and principal.role != "admin":
         raise Problem(403, "forbidden", "only admins may score another customer's CPF")
     out = await run_in_threadpool(suitability_for, services, cpf, body.overrides)
