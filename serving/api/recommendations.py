@@ -31,6 +31,7 @@ from serving.decisions import record_decision_sync
 from serving.deps import get_clock, get_services
 from serving.errors import Problem
 from serving.lgpd.consent import require_consent
+from serving.openapi import problems
 from serving.scoring import core
 from serving.security.tokens import Principal
 from serving.services import Services
@@ -133,7 +134,17 @@ def recommend_for(
     }
 
 
-@router.get("/recommendations/me", response_model=RecommendationsOut)
+@router.get(
+    "/recommendations/me",
+    response_model=RecommendationsOut,
+    responses=problems(
+        {
+            404: "`customer_features_not_found`: the lake has no features for the customer yet",
+            422: "`invalid_questionnaire` or validation error",
+            503: "`model_unavailable`: no credit or recommend champion",
+        }
+    ),
+)
 async def my_recommendations(
     request: Request,
     answers: str | None = Query(

@@ -23,11 +23,16 @@ from serving.decisions import record_decision_sync
 from serving.deps import get_services
 from serving.errors import Problem
 from serving.lgpd.consent import require_consent
+from serving.openapi import problems
 from serving.scoring import core
 from serving.security.tokens import Principal
 from serving.services import Services
 
 router = APIRouter(tags=["scoring"])
+SCORING_ERRORS = {
+    404: "`customer_features_not_found`: the lake has no features for the customer yet",
+    503: "`model_unavailable`: no champion model",
+}
 
 
 class Reason(BaseModel):
@@ -83,7 +88,7 @@ def _record(request: Request, out: dict[str, Any]) -> None:
     )
 
 
-@router.get("/suitability/me", response_model=SuitabilityOut)
+@router.get("/suitability/me", response_model=SuitabilityOut, responses=problems(SCORING_ERRORS))
 async def my_suitability(
     request: Request,
     principal: Principal = Depends(require_consent("credit_analysis")),
@@ -95,7 +100,17 @@ async def my_suitability(
     return out
 
 
-@router.post("/suitability/score", response_model=SuitabilityOut)
+@router.post(
+    "/suitability/score",
+    response_model=SuitabilityOut,
+    responses=problems(
+        {
+            **SCORING_ERRORS,
+            403: "`consent_required`, or `forbidden`: only admins may score another CPF",
+            422: "`invalid_cpf`, `unknown_feature` or validation error",
+        }
+    ),
+)
 async def score(
     body: ScoreIn,
     request: Request,
