@@ -343,7 +343,19 @@ def rectify(
 # --- operator --------------------------------------------------------------------------------------
 
 
-@router.get("/admin/lgpd/requests")
+class PendingRequestOut(BaseModel):
+    id: int
+    user_id: int
+    kind: str
+    status: str
+    received_at: Instant
+    deadline_at: Instant
+    updated_at: Instant
+    completed_at: Instant | None = None
+    result: str | None = None
+
+
+@router.get("/admin/lgpd/requests", response_model=list[PendingRequestOut])
 def pending_requests(
     principal: Principal = Depends(operator), services: Services = Depends(get_services)
 ) -> list[dict]:

@@ -104,9 +104,12 @@ def test_timestamps_are_documented_and_served_with_an_offset(app, spec):
         entries = c.get("/accounts/me/entries", headers=auth(u["access"])).json()
         keys = c.get("/pix/keys", headers=auth(u["access"])).json()
         r = c.post("/lgpd/requests", json={"kind": "access"}, headers=auth(u["access"]))
+        c.post("/lgpd/requests", json={"kind": "erasure"}, headers=auth(u["access"]))
+        pending = c.get("/admin/lgpd/requests", headers=auth(admin["access"])).json()
         stamps = [e["created_at"] for e in entries] + [k["created_at"] for k in keys]
         stamps += [r.json()["received_at"], r.json()["deadline_at"]]
-    assert len(stamps) == 4
+        stamps += [p[f] for p in pending for f in ("received_at", "deadline_at", "updated_at")]
+    assert len(stamps) == 7
     for s in stamps:
         assert OFFSET.search(s), s
 
