@@ -56,7 +56,7 @@ class Subject:
 
     @property
     def cpf_digits(self) -> str:
-        return "".join(c for c in self.cpf or "" if c.isdigit())
+        return "".join(c for c in self.cpf or "" if c in "0123456789")
 
     def pseudonyms(self, key: bytes | None = None) -> set[str]:
         out = {pseudonymise_one(self.cpf, "cpf", key=key)} if self.cpf else set()

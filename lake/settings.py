@@ -176,7 +176,37 @@ class Settings(BaseSettings):
     jwt_key_rotation_s: int = 30 * 24 * 3600
     documents_max_bytes: int = 5 * 1024 * 1024
     document_link_ttl_s: int = 300
-    pix_ispb: str = Field(default="00000000", pattern=r"^\d{8}$", description="ISPB of the bank in E2E ids")
+    max_body_bytes: int = Field(
+        default=64 * 1024, ge=1, description="cap on request bodies (413); uploads: documents_max_bytes"
+    )
+    body_timeout_s: float = Field(
+        default=30.0, gt=0, description="the whole request body must arrive within this time (408)"
+    )
+    behind_tls: bool = Field(
+        default=False, description="a TLS-terminating proxy fronts the gateway: send HSTS on every response"
+    )
+    hsts_max_age_s: int = Field(
+        default=365 * 24 * 3600, ge=0, description="Strict-Transport-Security max-age"
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, description="failed logins of one account (or trusted device) before a lockout"
+    )
+    login_backoff_base_s: int = Field(
+        default=30, ge=1, description="the first login lockout; it doubles with each further failure"
+    )
+    login_lockout_max_s: int = Field(default=900, ge=1, description="the longest login lockout")
+    login_failure_reset_s: int = Field(
+        default=24 * 3600, ge=1, description="a streak of failed logins older than this is forgotten"
+    )
+    refresh_reuse_grace_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description="a rotated refresh token presented again within this time gets the same new pair",
+    )
+    pix_ispb: str = Field(
+        default="00000000", pattern=r"^[0-9]{8}$", description="ISPB of the bank in E2E ids"
+    )
 
     # --- identity proofing (KYC) ---------------------------------------------------------------
     kyc_otp_ttl_s: int = Field(default=600, gt=0, description="lifetime of a one-time code")

@@ -5,6 +5,10 @@ assistant) and the scoring routers (suitability, fraud, recommendations). The sc
 registry (alias ``champion``, :mod:`serving.scoring.models`); with a fraud champion, POST
 /pix/transfers is screened by :class:`serving.scoring.screen.ModelFraudScreen`, else by the
 RulesFraudScreen fallback (both reported by /ready). More routers plug in through ``extra_routers``.
+
+Middleware, outermost first: security headers (:mod:`serving.security.headers`), the gateway's
+request id / rate limit / metrics / audit (:mod:`serving.middleware`), the body cap, deadline and
+strict JSON (:mod:`serving.body`). The OpenAPI document is completed by :mod:`serving.openapi`.
 """
 
 from __future__ import annotations
@@ -18,11 +22,14 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from lake.settings import Settings, get_settings
+from serving import openapi
+from serving.body import BodyGuard, body_limits
 from serving.errors import install_error_handlers
 from serving.fraud.screen import FraudScreen
 from serving.middleware import GatewayMiddleware
 from serving.scoring.models import load_scoring
 from serving.scoring.screen import ModelFraudScreen
+from serving.security.headers import SecurityHeaders
 from serving.services import build_services
 
 
@@ -68,6 +75,7 @@ def create_app(
     fraud_screen: FraudScreen | None = None,
     clock=time.time,
     identity_transports: dict[str, Any] | None = None,
+    body_clock=time.monotonic,
 ) -> FastAPI:
     """The gateway. ``identity_transports`` are in-process transports of the identity providers'
     sandboxes (``notify``, ``datavalid``) for the embedded profile; see ``cofre.embedded``."""
@@ -105,10 +113,21 @@ def create_app(
 
     app.state.export_jobs = ExportJobs(services)
     install_error_handlers(app)
+    app.add_middleware(
+        BodyGuard,
+        max_bytes=settings.max_body_bytes,
+        timeout_s=settings.body_timeout_s,
+        limits=body_limits(settings),
+        clock=body_clock,
+    )
     app.add_middleware(GatewayMiddleware)
+    app.add_middleware(
+        SecurityHeaders, behind_tls=settings.behind_tls, hsts_max_age_s=settings.hsts_max_age_s
+    )
     from serving.api import health
 
-    for r in list(default_routers() if routers is None else routers) + list(extra_routers):
+    included = [*(default_routers() if routers is None else routers), *extra_routers, health.router]
+    for r in included:
         app.include_router(r)
-    app.include_router(health.router)
+    openapi.install(app, [route for r in included for route in r.routes])
     return app

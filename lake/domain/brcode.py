@@ -41,7 +41,7 @@ MAX_NAME = 25
 MAX_CITY = 15
 MAX_TXID = 25
 _TXID = re.compile(r"^(\*\*\*|[A-Za-z0-9]{1,25})$")
-_AMOUNT = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
+_AMOUNT = re.compile(r"^[0-9]{1,10}(\.[0-9]{1,2})?$")
 
 
 class BRCodeError(ValueError):
@@ -138,7 +138,7 @@ def _parse_tlv(payload: str, where: str) -> list[tuple[str, str]]:
         if i + 4 > len(payload):
             raise BRCodeError("tlv_length", f"{where}: truncated field header at position {i}")
         tag, length_text = payload[i : i + 2], payload[i + 2 : i + 4]
-        if not tag.isdigit() or not length_text.isdigit():
+        if not (tag + length_text).isascii() or not tag.isdigit() or not length_text.isdigit():
             if fields:  # the previous field's declared length ran past its value
                 prev_tag, prev_value = fields[-1]
                 raise BRCodeError(
@@ -214,7 +214,7 @@ def decode(payload: str) -> BRCode:
     key, url = account.get("01"), account.get("25")
     if (key is None) == (url is None):
         raise BRCodeError("missing_field", "field 26 needs exactly one of 01 (key) or 25 (url)")
-    if not re.fullmatch(r"\d{4}", top["52"]):
+    if not re.fullmatch(r"[0-9]{4}", top["52"]):
         raise BRCodeError("bad_value", f"merchant category code must be 4 digits, got {top['52']!r}")
     if top["53"] != "986":
         raise BRCodeError("bad_value", f"currency must be '986' (BRL), got {top['53']!r}")

@@ -3,18 +3,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from serving.api.pix import _account_of, _respond
+from serving.api.types import Cents, Id, Instant
 from serving.db.models import Account, LedgerEntry
 from serving.deps import current_principal, get_db, get_services, require_roles
 from serving.errors import Problem
+from serving.openapi import problems
 from serving.pix import ledger
 from serving.security.tokens import Principal
 from serving.services import Services
@@ -31,15 +31,15 @@ class EntryOut(BaseModel):
     transfer_id: int
     side: str
     amount_cents: int
-    created_at: datetime
+    created_at: Instant
 
 
 class DepositIn(BaseModel):
-    account_id: int
-    amount_cents: int = Field(gt=0, le=10**13)
+    account_id: Id
+    amount_cents: Cents
 
 
-@router.get("/accounts/me", response_model=AccountOut)
+@router.get("/accounts/me", response_model=AccountOut, responses=problems({404: "`account_not_found`"}))
 def my_account(
     principal: Principal = Depends(current_principal), db: Session = Depends(get_db)
 ) -> AccountOut:
@@ -47,7 +47,9 @@ def my_account(
     return AccountOut(id=acc.id, balance_cents=acc.balance_cents)
 
 
-@router.get("/accounts/me/entries", response_model=list[EntryOut])
+@router.get(
+    "/accounts/me/entries", response_model=list[EntryOut], responses=problems({404: "`account_not_found`"})
+)
 def my_entries(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=10**9),
@@ -68,7 +70,17 @@ def my_entries(
     ]
 
 
-@router.post("/admin/deposits", status_code=201)
+@router.post(
+    "/admin/deposits",
+    status_code=201,
+    responses=problems(
+        {
+            400: "`idempotency_key_required`",
+            404: "`account_not_found`: no such customer account",
+            409: "`idempotency_key_conflict`",
+        }
+    ),
+)
 def deposit(
     body: DepositIn,
     request: Request,

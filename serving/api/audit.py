@@ -3,18 +3,20 @@ the admin and auditor roles only."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from serving.api.types import instant
 from serving.audit.chain import verify_events
 from serving.deps import get_services, require_roles
 from serving.security.tokens import Principal
 from serving.services import Services
 
 router = APIRouter(tags=["audit"])
+LogTime = instant(datetime(1970, 1, 1, tzinfo=UTC), datetime(3000, 1, 1, tzinfo=UTC))
 auditor = require_roles("admin", "auditor")
 
 
@@ -52,8 +54,8 @@ async def logs(
     outcome: str | None = Query(None, max_length=64),
     request_id: str | None = Query(None, max_length=128),
     model_version: str | None = Query(None, max_length=64),
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: LogTime | None = Query(None, description="RFC 3339 with offset, 1970 to before 3000"),
+    until: LogTime | None = Query(None, description="RFC 3339 with offset, 1970 to before 3000"),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=10**9),
     principal: Principal = Depends(auditor),

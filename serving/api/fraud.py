@@ -20,21 +20,27 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
 
+from serving.api.types import Cents, instant
 from serving.decisions import record_decision_sync
 from serving.deps import current_principal, get_clock, get_services
 from serving.fraud.context import build_context
+from serving.openapi import problems
 from serving.scoring import core
 from serving.security.tokens import Principal
 from serving.services import Services
 
 router = APIRouter(tags=["scoring"])
+TransactionTime = instant(datetime(1970, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 
 
 class FraudScoreIn(BaseModel):
-    amount_cents: int = Field(gt=0, le=10**13, description="integer cents")
+    amount_cents: Cents
     counterparty_key: str = Field(min_length=1, max_length=77, description="PIX key of the recipient")
     counterparty_key_type: Literal["CPF", "CNPJ", "EMAIL", "PHONE", "EVP"] | None = None
-    timestamp: datetime | None = Field(default=None, description="when the transaction happens (default now)")
+    timestamp: TransactionTime | None = Field(
+        default=None,
+        description="when the transaction happens (default now): RFC 3339 with offset, 1970 to before 2100",
+    )
     channel: Literal["PIX", "CARD", "BOLETO", "TED"] = "PIX"
     type: str = Field(default="PIX", max_length=40, description="Open Finance transaction type")
 
@@ -80,7 +86,11 @@ def _score(
     return core.score_fraud(model, row, scoring.version("fraud"))
 
 
-@router.post("/fraud/score", response_model=FraudScoreOut)
+@router.post(
+    "/fraud/score",
+    response_model=FraudScoreOut,
+    responses=problems({503: "`model_unavailable`: no fraud champion"}),
+)
 async def fraud_score(
     body: FraudScoreIn,
     request: Request,

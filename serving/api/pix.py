@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from serving.api.types import Cents, IdPath, Instant
 from serving.db.models import Account, PixKey
 from serving.db.session import transaction
 from serving.decisions import record_decision_sync
@@ -35,6 +36,7 @@ from serving.deps import (
 from serving.errors import PROBLEM_MEDIA_TYPE, Problem
 from serving.fraud.context import build_context
 from serving.fraud.screen import FraudScreen
+from serving.openapi import problems
 from serving.pix import ledger
 from serving.pix.keys import InvalidPixKey, KeyType, infer_type, new_evp, normalise
 from serving.security.tokens import Principal
@@ -53,11 +55,11 @@ class PixKeyOut(BaseModel):
     id: int
     key_type: KeyType
     key: str
-    created_at: datetime
+    created_at: Instant
 
 
 class TransferIn(BaseModel):
-    amount_cents: int = Field(gt=0, le=10**13, description="integer cents")
+    amount_cents: Cents
     key: str = Field(min_length=1, max_length=77, description="recipient PIX key")
     key_type: KeyType | None = Field(default=None, description="inferred from the key when omitted")
     description: str | None = Field(default=None, max_length=140)
@@ -86,7 +88,18 @@ def list_keys(
     ]
 
 
-@router.post("/pix/keys", status_code=201, response_model=PixKeyOut)
+@router.post(
+    "/pix/keys",
+    status_code=201,
+    response_model=PixKeyOut,
+    responses=problems(
+        {
+            404: "`account_not_found`",
+            409: "`pix_key_taken` or `too_many_keys`",
+            422: "`invalid_pix_key` (a CPF key must be the holder's own) or validation error",
+        }
+    ),
+)
 def register_key(
     body: PixKeyIn, principal: Principal = Depends(require_step_up), db: Session = Depends(get_db)
 ) -> PixKeyOut:
@@ -137,9 +150,14 @@ def register_key(
     return PixKeyOut(id=row.id, key_type=body.key_type, key=row.key, created_at=row.created_at)
 
 
-@router.delete("/pix/keys/{key_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/pix/keys/{key_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problems({404: "`pix_key_not_found`"}),
+)
 def delete_key(
-    key_id: int, principal: Principal = Depends(require_step_up), db: Session = Depends(get_db)
+    key_id: IdPath, principal: Principal = Depends(require_step_up), db: Session = Depends(get_db)
 ) -> Response:
     with transaction(db):
         row = db.get(PixKey, key_id)
@@ -153,10 +171,19 @@ def delete_key(
     "/pix/transfers",
     status_code=201,
     responses={
-        200: {"description": "replay of an earlier request with the same Idempotency-Key"},
-        403: {"description": "step_up_required or blocked_by_fraud_screen"},
-        409: {"description": "Idempotency-Key reused with a different body"},
-        422: {"description": "insufficient_funds, invalid key or validation error"},
+        201: {
+            "description": "the transfer; a retry with the same Idempotency-Key and body gets the original "
+            "status and body again, with the header `Idempotent-Replayed: true`"
+        },
+        **problems(
+            {
+                400: "`idempotency_key_required`",
+                403: "`step_up_required` or `blocked_by_fraud_screen` (with the reasons)",
+                404: "`account_not_found`",
+                409: "`idempotency_key_conflict`: the key was used with a different body",
+                422: "`insufficient_funds`, `invalid_pix_key`, `self_transfer` or validation error",
+            }
+        ),
     },
 )
 def create_transfer(

@@ -31,6 +31,7 @@ from serving.decisions import record_decision_sync
 from serving.deps import get_clock, get_services
 from serving.errors import Problem
 from serving.lgpd.consent import require_consent
+from serving.openapi import problems
 from serving.scoring import core
 from serving.security.tokens import Principal
 from serving.services import Services
@@ -134,13 +135,23 @@ def recommend_for(
     }
 
 
-@router.get("/recommendations/me", response_model=RecommendationsOut)
+@router.get(
+    "/recommendations/me",
+    response_model=RecommendationsOut,
+    responses=problems(
+        {
+            404: "`customer_features_not_found`: the lake has no features for the customer yet",
+            422: "`invalid_questionnaire` or validation error",
+            503: "`model_unavailable`: no credit or recommend champion",
+        }
+    ),
+)
 async def my_recommendations(
     request: Request,
     answers: str | None = Query(
         default=None,
         max_length=20,
-        pattern=r"^\d(,\d){4}$",
+        pattern=r"^[0-9](,[0-9]){4}$",
         description="CVM 30 questionnaire: five option indices, e.g. 2,1,2,1,2",
     ),
     answered_on: dt.date | None = Query(

@@ -1,5 +1,6 @@
-"""SQLAlchemy models: users, devices, refresh tokens, step-up challenges, accounts, double-entry ledger,
-transfers, PIX keys and document metadata. Money is integer cents (BigInteger), never float.
+"""SQLAlchemy models: users, devices, refresh tokens, step-up challenges, login throttling, security
+events, accounts, double-entry ledger, transfers, PIX keys and document metadata. Money is integer
+cents (BigInteger), never float.
 """
 
 from __future__ import annotations
@@ -133,6 +134,32 @@ class RefreshToken(Base):
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column(nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # once rotated: the new pair, AES-GCM sealed under a key derived from this token itself (only its
+    # holder can open it), kept for the refresh grace window and wiped at the next rotation
+    successor_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class LoginThrottle(Base):
+    """Consecutive login attempts of one account (keyed by an HMAC of the e-mail, known or not) or of
+    one trusted device, and the lockout they earned."""
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    locked_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    notified: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SecurityEvent(Base):
+    """Something the account holder must be told about (e.g. ``login_locked``); details are JSON."""
+
+    __tablename__ = "security_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    details: Mapped[str] = mapped_column(Text, default="{}")
 
 
 class Session(Base):

@@ -130,6 +130,6 @@ def test_cli_db_upgrade(tmp_path, monkeypatch):
     monkeypatch.setenv("COFRE_HOME", str(tmp_path))
     result = CliRunner().invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
-    assert current(f"sqlite:///{tmp_path / 'cofre.db'}") == "0002"
+    assert current(f"sqlite:///{tmp_path / 'cofre.db'}") == "0004"
     result = CliRunner().invoke(app, ["db", "upgrade"])  # idempotent
-    assert result.exit_code == 0 and "0002" in result.output
+    assert result.exit_code == 0 and "0004" in result.output

@@ -56,8 +56,8 @@ LOANS = "/open-banking/loans/v2"
 API_VERSIONS = {CONSENTS: "3.3.1", ACCOUNTS: "2.4.2", CARDS: "2.3.1", LOANS: "2.5.0"}
 ERROR_MEDIA = "application/json; charset=utf-8"
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_SECONDS_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_SECONDS_TS = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
 
 
 class OFError(Exception):
@@ -160,7 +160,7 @@ def _int_param(request: Request, name: str, default: int, lo: int, hi: int) -> i
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not lo <= int(raw) <= hi:
+    if not (raw.isascii() and raw.isdigit()) or not lo <= int(raw) <= hi:
         raise OFError(
             422, "PARAMETRO_INVALIDO", "Parâmetro inválido", f"{name} must be an integer in [{lo}, {hi}]"
         )

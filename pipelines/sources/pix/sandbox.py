@@ -53,7 +53,7 @@ API = "/api"
 PROBLEM_MEDIA = "application/problem+json"
 ERROR_BASE = "https://pix.bcb.gov.br/api/v2/error/"
 _TXID = re.compile(r"^[a-zA-Z0-9]{26,35}$")
-_VALOR = re.compile(r"^\d{1,10}\.\d{2}$")
+_VALOR = re.compile(r"^[0-9]{1,10}\.[0-9]{2}$")
 _CNPJ = re.compile(r"^[0-9A-Z]{14}$")
 
 
