@@ -129,13 +129,8 @@ async def score(
             "invalid_cpf",
             "not a valid CPF",
             errors=[{"field": "body.cpf", "message": "invalid CPF", "type": "value_error"}],
-    admin_lookup = principal.role == "admin" and body.cpf is not None
-    own = (
-        None if admin_lookup else await run_in_threadpool(core.user_cpf, services.sessions, principal.user_id)
-    )
-    try:  # the bare 11 ASCII digits or the standard mask, nothing else
-        cpf = normalize_cpf(body.cpf) if body.cpf is not None else own
-    except ValueError:
+        ) from None
+    if not admin_lookup and cpf != own:
         raise Problem(403, "forbidden", "only admins may score another customer's CPF")
     out = await run_in_threadpool(suitability_for, services, cpf, body.overrides)
     await run_in_threadpool(_record, request, out)
