@@ -59,7 +59,13 @@ class Services:
 
     @property
     def secret(self) -> bytes:
+        """The pseudonym key (audit actors; the lake's CPF pseudonyms use the same key)."""
         return self.settings.pseudonym_key.get_secret_value().encode()
+
+    @property
+    def link_key(self) -> bytes:
+        """The document-link key: HKDF(installation secret, 'cofre/document-links/v1')."""
+        return self.settings.document_link_key()
 
     def close(self) -> None:
         self.audit.close()
@@ -69,6 +75,8 @@ class Services:
 def build_services(
     settings: Settings, *, fraud_screen: FraudScreen | None = None, clock=time.time
 ) -> Services:
+    if settings.profile == "stack":
+        settings.require_explicit_secrets("the stack profile is in use")
     settings.home.mkdir(parents=True, exist_ok=True)
     db_url = str(settings.database_url)
     if db_url.startswith("sqlite:///"):
