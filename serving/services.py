@@ -90,7 +90,11 @@ def build_services(
     keys = KeyStore(
         settings.home / "keys", rotation_s=settings.jwt_key_rotation_s, max_token_ttl_s=max_ttl, clock=clock
     )
-    audit = open_audit_store(str(settings.log_store_url), settings.log_store_db)
+    from lake.anchoring import keypair
+
+    audit = open_audit_store(
+        str(settings.log_store_url), settings.log_store_db, signer=lambda: keypair(settings)
+    )
     limiter = RateLimiter(
         settings.rate_limit, settings.log_store_url, settings.log_store_db, settings.database_url
     )
