@@ -3,10 +3,11 @@ inclusion proofs and verification of chain, proofs and Stellar anchors.
 
 Definitions (stable: auditors rely on them):
 
-* ``event_id`` = the event's chain hash (hex). ``payload`` = the canonical JSON of the event's fields,
-  exactly the bytes whose SHA-256 is ``payload_hash``; ``event_hash = SHA-256(prev || payload_hash)``.
+* ``event_id`` = the event's chain hash (hex). ``payload`` = exactly the bytes whose SHA-256 is
+  ``payload_hash`` (:mod:`lake.auditlog`: hash version 2, the clear fields and the commitments of the
+  personal ones; version 1, the canonical JSON of all fields); ``event_hash = SHA-256(prev || payload_hash)``.
 * The leaves of day D are the raw 32-byte ``event_hash`` values of the events whose ``ts`` falls on
-  UTC day D, in ``seq`` order; the day's root is ``cofre_native.merkle_root(leaves)`` (RFC 6962:
+  UTC day D, in ``seq`` order (an anchor covers those between its ``first_seq`` and ``last_seq``); the day's root is ``cofre_native.merkle_root(leaves)`` (RFC 6962:
   leaf = SHA-256(0x00 || event_hash), node = SHA-256(0x01 || l || r)). The root is anchored on
   Stellar (:mod:`lake.anchoring`) and recorded in ``audit.anchors``.
 * A proof for an event is ``cofre_native.merkle_proof(leaves, index)``: the audit path from its

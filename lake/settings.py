@@ -10,6 +10,12 @@ the defaults of every unset field:
   SeaweedFS S3), all on 127.0.0.1.
 
 This is the only place that branches on the profile: everything downstream reads resolved URLs.
+
+Secrets (lake/installation_keys.py): the master secret is ``COFRE_SECRET_KEY`` or, in the embedded
+profile, a file generated once under ``COFRE_HOME/secrets``; ``pseudonym_key`` and
+``stellar_secret_seed`` default to HKDF derivations of it and :meth:`Settings.document_link_key`
+derives the document-link key. Without a master secret (stack profile, no ``COFRE_SECRET_KEY``)
+those keys are :class:`MissingSecret`: any use raises a SettingsError naming the variable.
 """
 
 from __future__ import annotations
