@@ -515,8 +515,7 @@ def anchor_coverage(
         zip(df_anchors.to_dicts(), envelope, strict=True),
         key=lambda x: (x[0]["last_seq"], x[0]["anchored_at"]),
     )
-    through: int | None = None
-    best: dict[str, Any] | None = None
+    good: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
     for a, env_problems in anchors:
         where = f"the anchor of {a['day'].isoformat()} (tx {a['tx_hash']})"
@@ -525,7 +524,7 @@ def anchor_coverage(
                 {"first_bad_seq": None, "reason": f"{where} is not valid: {'; '.join(env_problems)}"}
             )
             continue
-        after = (through or 0) + 1
+        after = max((g["last_seq"] for g in good), default=0) + 1
         if last_seq < a["last_seq"]:
             problems.append(
                 {
@@ -555,13 +554,12 @@ def anchor_coverage(
                 }
             )
             continue
-        if through is None or a["last_seq"] > through:
-            through, best = a["last_seq"], a
-    if problems:  # nothing after the first doubtful seq is vouched for
-        firsts = [p["first_bad_seq"] for p in problems if p["first_bad_seq"] is not None]
-        if firsts and through is not None and through >= min(firsts):
-            through = min(firsts) - 1 if min(firsts) > 1 else None
-            best = None
+        good.append(a)
+    firsts = [p["first_bad_seq"] for p in problems if p["first_bad_seq"] is not None]
+    limit = min(firsts) - 1 if firsts else last_seq  # nothing after the first doubtful seq is vouched for
+    vouching = [g for g in good if g["last_seq"] <= limit]
+    best = max(vouching, key=lambda g: g["last_seq"]) if vouching else None
+    through = best["last_seq"] if best else None
     first_bad = min(
         (p for p in problems if p["first_bad_seq"] is not None),
         key=lambda p: p["first_bad_seq"],

@@ -131,27 +131,35 @@ def plan_redaction(
     return updates, removed
 
 
-def redaction_events(records: list[dict[str, Any]], signer_key: str) -> list[dict[str, Any]]:
-    """``audit:redaction`` events carrying ``records`` (chunks of RECORDS_PER_EVENT)."""
+def redaction_events(
+    records: list[dict[str, Any]], signer_key: str, attestation: str | None = None
+) -> list[dict[str, Any]]:
+    """``audit:redaction`` events carrying ``records`` (chunks of RECORDS_PER_EVENT); an
+    ``attestation`` (the legacy migration) is written even without records, as its marker."""
     n = audit_redaction.RECORDS_PER_EVENT
+    extra = {"attestation": attestation} if attestation else {}
     return [
         make_event(
             actor=None,
             action=REDACTION_ACTION,
             resource="audit_events",
             outcome="done",
-            details={"signer": signer_key, "records": records[i : i + n]},
+            details={"signer": signer_key, "records": records[i : i + n], **extra},
         )
-        for i in range(0, len(records), n)
+        for i in range(0, max(len(records), 1 if attestation else 0), n)
     ]
 
 
 def _legacy_targets(store: AuditStore, keypair: Any) -> list[int]:
     """Seqs of v1 events already redacted with no valid record; refuses a second attestation."""
     events = store.chain()
-    records = audit_redaction.records_in_chain(events)
-    if any(r.get("reason") == audit_redaction.LEGACY_REASON for recs in records.values() for _, r in recs):
+    if any(
+        e.get("action") == REDACTION_ACTION
+        and (e.get("details") or {}).get("attestation") == audit_redaction.LEGACY_REASON
+        for e in events
+    ):
         raise RedactionError("legacy redactions were already attested in this store: nothing is re-attested")
+    records = audit_redaction.records_in_chain(events)
     return [
         int(e["seq"])
         for e in events
@@ -282,11 +290,12 @@ class SQLiteAuditStore:
         reason: str = "redaction",
         *,
         always: bool = False,
+        attestation: str | None = None,
     ) -> int:
         """Remove ``fields`` from the events ``seqs`` and append the signed records, atomically.
         Returns how many events got a record."""
         fields = tuple(f for f in fields if f in REDACTABLE)
-        if not seqs or not fields:
+        if (not seqs or not fields) and not attestation:
             return 0
         keypair = _keypair(self._signer)
         with self._lock:
@@ -310,7 +319,7 @@ class SQLiteAuditStore:
                             for k, v in updates.items()
                         ]
                         self._conn.execute(f"UPDATE audit_events SET {sets} WHERE seq = ?", [*vals, e["seq"]])
-                for ev in redaction_events(records, keypair.public_key):
+                for ev in redaction_events(records, keypair.public_key, attestation):
                     self._append_locked(ev)
                 self._conn.execute("COMMIT")
             except BaseException:
@@ -321,7 +330,8 @@ class SQLiteAuditStore:
     def attest_legacy(self) -> dict[str, Any]:
         keypair = _keypair(self._signer)
         seqs = _legacy_targets(self, keypair)
-        n = self.redact_many(seqs, REDACTABLE, audit_redaction.LEGACY_REASON, always=True) if seqs else 0
+        reason = audit_redaction.LEGACY_REASON
+        n = self.redact_many(seqs, REDACTABLE, reason, always=True, attestation=reason)
         return {"attested": n, "seqs": seqs}
 
     def ping(self) -> None:
@@ -421,10 +431,11 @@ class MongoAuditStore:
         reason: str = "redaction",
         *,
         always: bool = False,
+        attestation: str | None = None,
     ) -> int:
         """Append the signed records first, then remove the fields (see the module docstring)."""
         fields = tuple(f for f in fields if f in REDACTABLE)
-        if not seqs or not fields:
+        if (not seqs or not fields) and not attestation:
             return 0
         keypair = _keypair(self._signer)
         wanted = sorted({int(s) for s in seqs})
@@ -438,7 +449,7 @@ class MongoAuditStore:
             updates, removed = plan
             records.append(audit_redaction.sign(audit_redaction.make_record(e, removed, reason), keypair))
             plans.append((e["seq"], updates))
-        for ev in redaction_events(records, keypair.public_key):
+        for ev in redaction_events(records, keypair.public_key, attestation):
             self.append(ev)
         for seq, updates in plans:
             self._coll.update_one({"seq": seq}, {"$set": updates})
@@ -447,7 +458,8 @@ class MongoAuditStore:
     def attest_legacy(self) -> dict[str, Any]:
         keypair = _keypair(self._signer)
         seqs = _legacy_targets(self, keypair)
-        n = self.redact_many(seqs, REDACTABLE, audit_redaction.LEGACY_REASON, always=True) if seqs else 0
+        reason = audit_redaction.LEGACY_REASON
+        n = self.redact_many(seqs, REDACTABLE, reason, always=True, attestation=reason)
         return {"attested": n, "seqs": seqs}
 
     def ping(self) -> None:
