@@ -7,9 +7,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import multiprocessing
 import os
 import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -94,25 +96,33 @@ def test_public_default_no_longer_derives_any_key(tmp_path):
     assert anchoring.public_key(s) != Keypair.from_secret(_old_dev_seed(PUBLIC_DEFAULT)).public_key
 
 
-def _start(home: str, q) -> None:  # noqa: ANN001 - a process starting on a fresh COFRE_HOME
-    from lake.settings import load_settings as ls
-
-    s = ls(home=home)
-    q.put((s.pseudonym_key.get_secret_value(), s.document_link_key().hex()))
+_START = (
+    "import sys; from lake.settings import load_settings; s = load_settings(home=sys.argv[1]); "
+    "print(s.pseudonym_key.get_secret_value(), s.document_link_key().hex())"
+)
 
 
 def test_concurrent_first_start_agrees_on_one_secret(tmp_path):
-    ctx = multiprocessing.get_context("fork")
-    q = ctx.Queue()
-    procs = [ctx.Process(target=_start, args=(str(tmp_path), q)) for _ in range(6)]
+    """Six processes starting at once on a fresh COFRE_HOME end up with one secret."""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _START, str(tmp_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        for _ in range(6)
+    ]
+    outs = []
     for p in procs:
-        p.start()
-    results = [q.get(timeout=60) for _ in procs]
-    for p in procs:
-        p.join(30)
-        assert p.exitcode == 0
-    assert len(set(results)) == 1
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err.decode()
+        outs.append(out.decode().strip())
+    assert len(set(outs)) == 1 and len(outs[0].split()) == 2
     assert sorted(os.listdir(tmp_path / "secrets")) == ["installation.json"]  # no temporary left
+    assert outs[0].split()[0] == load_settings(home=str(tmp_path)).pseudonym_key.get_secret_value()
 
 
 def test_secret_readable_by_others_is_refused(tmp_path):
@@ -191,3 +201,26 @@ def test_older_installation_keeps_its_pseudonyms(tmp_path):
     delta.ensure_table("silver.customers", fresh)
     assert load_settings(home=str(tmp_path / "fresh")).secrets_source == "file"
     assert ik.has_older_data(tmp_path / "fresh")  # it has a lake now, but its secrets file came first
+
+
+def test_racing_creators_never_see_a_partial_or_second_secret(tmp_path):
+    import threading
+
+    from lake import installation_keys as ik
+
+    path = tmp_path / "secrets" / "x.json"
+    barrier = threading.Barrier(16)
+    seen: list[bytes] = []
+
+    def create(i: int) -> None:
+        barrier.wait()
+        ik.create_private_file(path, f"content-{i:02d}-".encode() * 1000)
+        seen.append(path.read_bytes())
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(seen)) == 1 and len(seen) == 16 and len(seen[0]) == 11 * 1000
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and os.listdir(path.parent) == ["x.json"]
