@@ -316,15 +316,15 @@ def _lake_row_problem(
     version = 2 if isinstance(doc, dict) and doc.get("v") == 2 else 1
     if payload is not None and hashlib.sha256(payload.encode()).hexdigest() != r["payload_hash"]:
         return "payload does not match its payload hash"
+    occurred = r["occurred_at"]
+    occurred = occurred.astimezone(UTC) if occurred.tzinfo else occurred.replace(tzinfo=UTC)
+    try:
+        hashed_ts = _parse_ts(str(doc.get("ts"))) if isinstance(doc, dict) else None
+    except ValueError:
+        return "the hashed payload's ts is malformed"
     if version == 2:
         assert doc is not None
-        if (_parse_ts(doc.get("ts") or ""), doc.get("action"), doc.get("outcome")) != (
-            r["occurred_at"].astimezone(UTC)
-            if r["occurred_at"].tzinfo
-            else r["occurred_at"].replace(tzinfo=UTC),
-            r["action"],
-            r["outcome"],
-        ):
+        if (hashed_ts, doc.get("action"), doc.get("outcome")) != (occurred, r["action"], r["outcome"]):
             return "columns occurred_at/action/outcome differ from the hashed payload"
         try:
             openings = json.loads(r.get("openings") or "{}")
@@ -361,6 +361,12 @@ def _lake_row_problem(
             r["actor_pk"],
         ):
             return "columns action/outcome/actor_pk differ from the hashed payload"
+        if (hashed_ts, *_split_resource(doc.get("resource"))) != (
+            occurred,
+            r["resource_type"],
+            r["resource_id"],
+        ):
+            return "columns occurred_at/resource_type/resource_id differ from the hashed payload"
         return None
     if payload is not None or r["actor_pk"] is not None or r["resource_id"] is not None or r["resource_type"]:
         return "a redacted hash version 1 event still holds personal columns"

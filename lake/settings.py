@@ -40,6 +40,7 @@ from lake import installation_keys as ik
 
 ENV_PREFIX = "COFRE_"
 DOCUMENT_LINK_MAX_TTL_S = 3600
+SECRET_FIELDS = ("secret_key", "pseudonym_key", "stellar_secret_seed", "s3_secret_key", "client_secret")
 
 
 class SettingsError(RuntimeError):
@@ -218,7 +219,7 @@ class Settings(BaseSettings):
             )
         return v
 
-    @field_serializer("secret_key", "pseudonym_key", "stellar_secret_seed", "s3_secret_key", "client_secret")
+    @field_serializer(*SECRET_FIELDS)
     def _masked(self, v: SecretStr | None) -> str | None:
         return None if v is None else str(v)
 
@@ -374,7 +375,8 @@ def load_settings(**overrides: object) -> Settings:
         problems = []
         for err in exc.errors():
             field = str(err["loc"][0]) if err["loc"] else "?"
-            problems.append(f"{ENV_PREFIX}{field.upper()}: {err['msg']} (got {err.get('input')!r})")
+            got = "<hidden>" if field in SECRET_FIELDS else repr(err.get("input"))
+            problems.append(f"{ENV_PREFIX}{field.upper()}: {err['msg']} (got {got})")
         raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
 
 
