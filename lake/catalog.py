@@ -568,14 +568,26 @@ OTHER = [
             C(
                 "payload",
                 pl.String,
-                doc="canonical JSON of the event's fields, exactly the bytes hashed "
-                "into payload_hash (pseudonymised; null once redacted)",
+                doc="exactly the bytes hashed into payload_hash: hash version 2, the clear fields and "
+                "the salted commitments of the personal ones (kept once redacted); version 1, all "
+                "fields (pseudonymised; null once redacted)",
             ),
             _req("payload_hash", pl.String, doc="SHA-256 hex of payload: the chain is over this hash"),
             C("prev_hash", pl.String),
             _req("event_hash", pl.String, doc="SHA-256(prev_hash || payload_hash) hex; = event_id"),
-            _req("redacted", pl.Boolean, doc="personal fields removed (LGPD erasure); hashes kept"),
+            _req(
+                "redacted",
+                pl.Boolean,
+                doc="personal fields removed (LGPD erasure); hashes kept, proven by audit.redactions",
+            ),
             C("anchor_tx", pl.String, doc="Stellar transaction anchoring the day's Merkle root, if any"),
+            C(
+                "openings",
+                pl.String,
+                pii="pseudonymised",
+                doc="hash version 2: JSON {field: {value, salt}} of the personal fields still present "
+                "(actor, resource, details), each matching its commitment in payload; null once redacted",
+            ),
         ),
         primary_key=("event_id",),
         partition_by=("event_date",),
@@ -598,6 +610,25 @@ OTHER = [
         ),
         primary_key=("day", "root"),
         description="Daily Merkle roots of the audit chain, anchored on Stellar (manage_data cofre-audit-<day>).",
+    ),
+    Table(
+        name="audit.redactions",
+        columns=(
+            _req("event_id", pl.String, doc="the redacted event (its chain hash hex)"),
+            _req("seq", pl.Int64),
+            _req("sig", pl.String, doc="ed25519 signature hex of the record"),
+            _req("signer", pl.String, doc="Stellar account (G...) that signed: the audit/anchoring key"),
+            C("reason", pl.String, doc="why (lgpd-erasure, legacy-v1-redaction-attested, ...)"),
+            _req(
+                "record",
+                pl.String,
+                doc="the signed redaction record as JSON (fields removed, clear fields kept, hash "
+                "version; lake/audit_redaction.py)",
+            ),
+            _req("recorded_at", TS),
+        ),
+        primary_key=("event_id", "sig"),
+        description="Signed records proving each redaction of audit.events (no personal data).",
     ),
 ]
 

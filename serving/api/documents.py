@@ -162,7 +162,7 @@ def get_document(
     exp = int(time.time()) + ttl
     url = services.documents.presigned_url(doc.storage_key, ttl)
     if url is None:
-        sig = links.sign(services.secret, doc.id, exp)
+        sig = links.sign(services.link_key, doc.id, exp)
         url = str(request.url_for("download_document", doc_id=doc.id).include_query_params(exp=exp, sig=sig))
     return _out(doc, url, exp)
 
@@ -216,7 +216,8 @@ def download_document(
     db: Session = Depends(get_db),
     services: Services = Depends(get_services),
 ) -> Response:
-    if not links.check(services.secret, doc_id, exp, sig, time.time()):
+    ttl = services.settings.document_link_ttl_s
+    if not links.check(services.link_key, doc_id, exp, sig, time.time(), ttl):
         raise Problem(403, "invalid_link", "the download link is invalid or expired")
     doc = db.get(Document, doc_id)
     if doc is None:

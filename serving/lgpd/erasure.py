@@ -7,7 +7,8 @@
   person are removed from transfers (also inside the stored response body); PIX keys, devices,
   step-up challenges, refresh tokens, sessions, security events and document rows are deleted.
 * Audit store (SQLite/MongoDB): the person's events (actor = their pseudonym) are redacted (actor,
-  resource, details); the chain stays verifiable because it is over payload hashes.
+  resource, details and their salts removed, commitments kept) with a signed redaction record
+  appended to the chain, so the chain stays verifiable and the redaction is proven.
 * Object storage: the person's documents are deleted.
 * Support-assistant conversations, messages and tickets (log store): deleted.
 * Lake: :func:`lake.erasure.erase_subject` (delete/redact + vacuum, history included).
@@ -105,9 +106,7 @@ def erase_sql(db: Session, subj: UserSubject) -> dict[str, int]:
 
 def erase_audit(services: Services, subj: UserSubject) -> int:
     seqs = [e["seq"] for e in services.audit.query({"actor": subj.actor_pk}, None, None, 1_000_000, 0)]
-    for seq in seqs:
-        services.audit.redact(seq, ("actor", "resource", "details"))
-    return len(seqs)
+    return services.audit.redact_many(seqs, ("actor", "resource", "details"), reason="lgpd-erasure")
 
 
 def erase_documents(services: Services, subj: UserSubject) -> int:
