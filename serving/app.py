@@ -1,6 +1,7 @@
 """The FastAPI gateway: ``create_app(settings)`` builds the shared services and composes routers.
 
-Default routers: health, auth, accounts, pix, BR Code, documents, audit, LGPD and the scoring routers
+Default routers: health, auth, accounts, pix (+ transfer views, notifications, the review queue of
+held transfers), BR Code, documents, audit, LGPD and the scoring routers
 (suitability, fraud, recommendations). The scoring models are loaded ONCE here from the MLflow
 registry (alias ``champion``, :mod:`serving.scoring.models`); with a fraud champion, POST
 /pix/transfers is screened by :class:`serving.scoring.screen.ModelFraudScreen`, else by the
@@ -33,6 +34,7 @@ def default_routers() -> list[APIRouter]:
         brcode,
         documents,
         fraud,
+        holds,
         lgpd,
         pix,
         recommendations,
@@ -46,6 +48,7 @@ def default_routers() -> list[APIRouter]:
         suitability.router,
         recommendations.router,
         pix.router,
+        holds.router,
         auth.router,
         accounts.router,
         brcode.router,
