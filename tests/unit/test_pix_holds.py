@@ -347,3 +347,22 @@ def test_holds_releases_and_refusals_keep_the_ledger_balanced_under_concurrency(
             assert acc.allow_negative or acc.balance_cents >= 0
     assert len(_audit(c, "pix:hold")) == first[202]
     assert len(_audit(c, "pix:release")) + len(_audit(c, "pix:refuse")) == first[202]
+
+
+def test_notifications_are_in_the_access_export_and_erased_with_the_person(env):
+    from serving.db.models import Notification
+    from serving.lgpd.erasure import erase_sql
+    from serving.lgpd.export import sql_rows
+    from serving.lgpd.subject import load_subject
+
+    c, payer = env["c"], env["payer"]
+    held = _pay(c, payer, env["key"], 30_000).json()
+    services = c.app.state.services
+    with services.sessions() as db:
+        subj = load_subject(services, db, payer["id"])
+        rows = sql_rows(db, subj)["notifications"]
+        assert [(n["kind"], n["transfer_id"]) for n in rows] == [("pix_held", held["id"])]
+    with services.sessions() as db:
+        assert erase_sql(db, subj)["notifications"] == 1
+    with services.sessions() as db:
+        assert db.execute(select(func.count(Notification.id))).scalar_one() == 0
