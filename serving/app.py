@@ -1,7 +1,8 @@
 """The FastAPI gateway: ``create_app(settings)`` builds the shared services and composes routers.
 
-Default routers: health, auth, accounts, pix, BR Code, documents, audit, LGPD, chat (the support
-assistant) and the scoring routers (suitability, fraud, recommendations). The scoring models are loaded ONCE here from the MLflow
+Default routers: health, auth, KYC, accounts, pix (+ transfer views, notifications, the review queue of
+held transfers), BR Code, documents, audit, LGPD, chat (the support assistant) and the scoring routers
+(suitability, fraud, recommendations). The scoring models are loaded ONCE here from the MLflow
 registry (alias ``champion``, :mod:`serving.scoring.models`); with a fraud champion, POST
 /pix/transfers is screened by :class:`serving.scoring.screen.ModelFraudScreen`, else by the
 RulesFraudScreen fallback (both reported by /ready). More routers plug in through ``extra_routers``.
@@ -42,6 +43,7 @@ def default_routers() -> list[APIRouter]:
         chat,
         documents,
         fraud,
+        holds,
         kyc,
         lgpd,
         pix,
@@ -56,6 +58,7 @@ def default_routers() -> list[APIRouter]:
         suitability.router,
         recommendations.router,
         pix.router,
+        holds.router,
         auth.router,
         kyc.router,
         accounts.router,

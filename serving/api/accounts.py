@@ -1,5 +1,9 @@
 """Accounts router: the caller's balance and ledger entries; admin deposits (cash-in from the
-``funding`` system account, posted through the same idempotent double-entry ledger)."""
+``funding`` system account, posted through the same idempotent double-entry ledger).
+
+``GET /accounts/me`` distinguishes the booked balance from what can be spent: ``held_cents`` is
+reserved by PIX transfers held for fraud review, ``available_cents = balance_cents - held_cents``.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +16,10 @@ from sqlalchemy.orm import Session
 from serving.api.pix import _account_of, _respond
 from serving.api.types import Cents, Id, Instant
 from serving.db.models import Account, LedgerEntry
-from serving.deps import current_principal, get_db, get_services, require_roles
+from serving.deps import current_principal, get_clock, get_db, get_services, require_roles
 from serving.errors import Problem
 from serving.openapi import problems
-from serving.pix import ledger
+from serving.pix import holds, ledger
 from serving.security.tokens import Principal
 from serving.services import Services
 
@@ -24,7 +28,9 @@ router = APIRouter(tags=["accounts"])
 
 class AccountOut(BaseModel):
     id: int
-    balance_cents: int
+    balance_cents: int = Field(description="booked balance (ledger)")
+    held_cents: int = Field(description="reserved by PIX transfers held for fraud review")
+    available_cents: int = Field(description="what can be spent: balance - held")
 
 
 class EntryOut(BaseModel):
@@ -41,10 +47,19 @@ class DepositIn(BaseModel):
 
 @router.get("/accounts/me", response_model=AccountOut, responses=problems({404: "`account_not_found`"}))
 def my_account(
-    principal: Principal = Depends(current_principal), db: Session = Depends(get_db)
+    principal: Principal = Depends(current_principal),
+    services: Services = Depends(get_services),
+    now: datetime = Depends(get_clock),
 ) -> AccountOut:
-    acc = _account_of(db, principal.user_id)
-    return AccountOut(id=acc.id, balance_cents=acc.balance_cents)
+    holds.expire_due(services, now, principal.user_id)  # an expired hold no longer reserves money
+    with services.sessions() as db:
+        acc = _account_of(db, principal.user_id)
+        return AccountOut(
+            id=acc.id,
+            balance_cents=acc.balance_cents,
+            held_cents=acc.held_cents,
+            available_cents=ledger.available_cents(acc),
+        )
 
 
 @router.get(

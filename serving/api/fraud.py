@@ -3,8 +3,11 @@
 Input: amount (integer cents), the counterparty's PIX key (pseudonymised like the lake before any
 lookup), optional timestamp (default now), device id, channel and type. Features: Feast ``fraud_v1``
 online (the caller's windows and latest day, whether the pair is known) + on-demand features from the
-request; the device is "new" when the user never completed a PIX from it. Answer: probability, decision
-(approve/review/block), reasons in Portuguese, model version. Every answer is a recorded decision
+request; the device signals and the new-device allowance as for a transfer
+(:func:`serving.scoring.screen.model_decision`: the same path as POST /pix/transfers, so the same
+context gets the same answer). Answer: probability (never lower for a larger amount), decision
+(approve/review/block by the expected-cost policy, :mod:`models.fraud.policy`), reasons in
+Portuguese, model version. Every answer is a recorded decision
 (audit event + Prometheus), written before the answer leaves. No champion: 503 ``model_unavailable``.
 
 Request path: after authentication, one ``services.run_io`` call (inline when the stores are local
@@ -26,6 +29,7 @@ from serving.deps import current_principal, get_clock, get_services
 from serving.fraud.context import build_context
 from serving.openapi import problems
 from serving.scoring import core
+from serving.scoring.screen import model_decision
 from serving.security.tokens import Principal
 from serving.services import Services
 
@@ -71,19 +75,18 @@ def _score(
             device_id=device_id,
             at=at,
         )
-    row = core.fraud_features(
+    return model_decision(
         s,
-        customer=core.scoring_key(s, cpf, principal.user_id),
-        counterparty=core.counterparty_pk(s, body.counterparty_key, body.counterparty_key_type),
-        amount_cents=body.amount_cents,
-        at=at,
-        is_new_device=not ctx.device_seen_before,
+        model,
+        scoring.version("fraud"),
+        ctx,
+        cpf=cpf,
         last_login_at=login,
-        last_device_change_at=device,
+        last_device_enrolment_at=device,
         channel=body.channel,
         type_=body.type,
+        counterparty_key_type=body.counterparty_key_type,
     )
-    return core.score_fraud(model, row, scoring.version("fraud"))
 
 
 @router.post(

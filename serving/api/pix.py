@@ -5,8 +5,11 @@ amounts above settings.stepup_amount_cents; replay of a known key (same body: or
 body; different body: 409); recipient resolution (a key of another user of this bank credits that
 user's account; any other syntactically valid key is an external transfer credited to the
 ``pix_clearing`` system account, to be settled through SPI by a later process); fraud screen via
-the FraudScreen dependency (block: 403 with reasons); ledger posting (insufficient funds: 422).
-Blocked and rejected outcomes are stored under the key too, so a retry returns the same answer.
+the FraudScreen dependency (block: 403 with reasons; review: 202, the transfer is *held*, its amount
+reserved until an analyst releases or refuses it, :mod:`serving.api.holds`); ledger posting against
+the available balance (insufficient funds: 422). Blocked, held and rejected outcomes are stored under
+the key too, so a retry returns the same answer (a held transfer's retry answers the original 202; its
+current status is at ``GET /pix/transfers/{id}``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from serving.api.types import Cents, IdPath, Instant
-from serving.db.models import Account, PixKey
+from serving.db.models import Account, PixKey, Transfer
 from serving.db.session import transaction
 from serving.decisions import record_decision_sync
 from serving.deps import (
@@ -37,7 +40,7 @@ from serving.errors import PROBLEM_MEDIA_TYPE, Problem
 from serving.fraud.context import build_context
 from serving.fraud.screen import FraudScreen
 from serving.openapi import problems
-from serving.pix import ledger
+from serving.pix import holds, ledger
 from serving.pix.keys import InvalidPixKey, KeyType, infer_type, new_evp, normalise
 from serving.security.tokens import Principal
 from serving.services import Services
@@ -171,6 +174,11 @@ def delete_key(
     "/pix/transfers",
     status_code=201,
     responses={
+        200: {"description": "replay of an earlier request with the same Idempotency-Key"},
+        202: {
+            "description": "held for fraud review: nothing debited yet, the amount is reserved until an "
+            "analyst releases or refuses it (or the hold expires); ``message`` tells the customer"
+        },
         201: {
             "description": "the transfer; a retry with the same Idempotency-Key and body gets the original "
             "status and body again, with the header `Idempotent-Replayed: true`"
@@ -221,6 +229,7 @@ def create_transfer(
         }
     )
     sessions = services.sessions
+    holds.expire_due(services, now, principal.user_id)  # an expired hold no longer reserves money
     try:
         replay = ledger.lookup(sessions, principal.user_id, idempotency_key, req_hash)
         if replay is not None:
@@ -259,6 +268,7 @@ def create_transfer(
             decision=decision,
             device_id=device_id,
             instance=request.url.path,
+            at=now,
         )
     except ledger.IdempotencyConflict:
         raise Problem(
@@ -277,6 +287,16 @@ def create_transfer(
                 "status": outcome.status_code,
             },
         )
+        if outcome.status_code == 202:
+            with sessions() as db:
+                held = db.get(Transfer, outcome.body["id"])
+            holds.audit(
+                services,
+                held,
+                "hold",
+                actor_id=principal.user_id,
+                request_id=getattr(request.state, "request_id", None),
+            )
     return _respond(outcome)
 
 

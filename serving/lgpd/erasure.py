@@ -5,7 +5,7 @@
   tombstone (random CPF-shaped token, ``erased-<random>@erased.invalid``, name ``[erased]``, no
   phone, unusable password), transfers/accounts lose ``user_id``/device, recipient PIX keys of the
   person are removed from transfers (also inside the stored response body); PIX keys, devices,
-  step-up challenges, refresh tokens, sessions, security events and document rows are deleted.
+  step-up challenges, refresh tokens, sessions, security events, document rows and notifications are deleted.
 * Audit store (SQLite/MongoDB): the person's events (actor = their pseudonym) are redacted (actor,
   resource, details and their salts removed, commitments kept) with a signed redaction record
   appended to the chain, so the chain stays verifiable and the redaction is proven.
@@ -67,6 +67,9 @@ def erase_sql(db: Session, subj: UserSubject) -> dict[str, int]:
         ).rowcount
         counts["pix_keys"] = db.execute(delete(m.PixKey).where(m.PixKey.user_id == uid)).rowcount
         counts["documents"] = db.execute(delete(m.Document).where(m.Document.user_id == uid)).rowcount
+        counts["notifications"] = db.execute(
+            delete(m.Notification).where(m.Notification.user_id == uid)
+        ).rowcount
         touched = (
             db.execute(
                 select(m.Transfer).where(
