@@ -17,13 +17,13 @@ import numpy as np
 import polars as pl
 import pytest
 from fastapi.testclient import TestClient
-from serving_kit import auth, deposit, make_settings, register
+from serving_kit import auth, deposit, make_settings, register, verify_identity
 
+from cofre.embedded import gateway as create_app
 from features import sample_gold as sg
 from lake import delta
 from lake.pseudonym import pseudonymise_one
 from models.recommend.catalog import BY_CODE
-from serving.app import create_app
 
 N = 24
 QUIET = lambda _m: None  # noqa: E731
@@ -60,6 +60,8 @@ def env(tmp_path_factory):
     s = make_settings(home, feast_project=f"cp{os.getpid()}")
     with TestClient(create_app(s)) as c:
         users = [register(c) for _ in range(N)]
+        for u in users:
+            verify_identity(c, u)
     key = s.pseudonym_key.get_secret_value().encode()
     _write_gold(s, [pseudonymise_one(u["cpf"], "cpf", key=key) for u in users])
     from features.materialize import apply_and_materialize
