@@ -138,3 +138,27 @@ class SpecRecorder:
 
     def statuses(self) -> set[int]:
         return {s for _, _, s in self.validated}
+
+
+@functools.cache
+def raw_spec(name: str) -> dict:
+    """The official spec file ``name`` as parsed YAML, unpatched (read once; do not mutate)."""
+    return yaml.safe_load((SPECS / FILES[name]).read_text())
+
+
+def _resolve(raw: dict, node: dict) -> dict:
+    while "$ref" in node:
+        target: object = raw
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part]  # type: ignore[index]
+        node = target  # type: ignore[assignment]
+    return node
+
+
+def wire_names(name: str, method: str, path: str, where: str = "query") -> set[str]:
+    """The names a client sends on the wire for ``method path``'s parameters ``in: where`` (a spec's
+    parameter *component* may be called differently, e.g. ``fromBookingDateMaxLimited``)."""
+    raw = raw_spec(name)
+    item = raw["paths"][path]
+    params = [*item.get("parameters", []), *item[method].get("parameters", [])]
+    return {p["name"] for p in (_resolve(raw, x) for x in params) if p["in"] == where}
