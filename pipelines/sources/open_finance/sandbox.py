@@ -42,6 +42,7 @@ from lake.domain.identifiers import is_valid_cpf
 from lake.domain.open_finance import PERMISSIONS
 from lake.settings import Settings, get_settings
 from pipelines.sources.clock import Clock, SystemClock, now_utc
+from pipelines.sources.errors import install_error_handlers
 from pipelines.sources.faults import FaultInjector, FaultPlan
 from pipelines.sources.oauth import AuthError, IssuedToken, TokenIssuer, token_router
 from pipelines.sources.open_finance import serialize as ser
@@ -794,7 +795,7 @@ def create_app(
             "meta": {"totalRecords": 1, "totalPages": 1, "requestDateTime": iso_seconds(ctx.now())},
         }
         hdrs = _headers(request)
-        if not hdrs["x-fapi-interaction-id"]:
+        if not _UUID.match(hdrs["x-fapi-interaction-id"]):  # missing or invalid: generate one
             hdrs["x-fapi-interaction-id"] = ctx.new_interaction_id()
         return JSONResponse(body, status_code=status, headers=hdrs, media_type=ERROR_MEDIA)
 
@@ -812,13 +813,35 @@ def create_app(
         resp.headers["WWW-Authenticate"] = "Bearer"
         return resp
 
+    framework_codes = {
+        "not_found": ("NAO_ENCONTRADO", "Recurso não encontrado"),
+        "method_not_allowed": ("METODO_NAO_PERMITIDO", "Método não permitido"),
+        "bad_request": ("PARAMETRO_INVALIDO", "Requisição malformada"),
+    }
+
+    def _framework(request: Request, status: int, kind: str, detail: str) -> JSONResponse:
+        code, title = framework_codes.get(kind, ("ERRO_NAO_MAPEADO", "Erro"))
+        return _error(request, status, code, title, detail)
+
+    install_error_handlers(app, _framework)
+
     plan = faults or FaultPlan(
         rate=settings.sandbox_fault_rate,
         seed=settings.sandbox_fault_seed,
         retry_after_s=settings.sandbox_fault_retry_after_s,
     )
     app.state.faults = plan
-    app.add_middleware(FaultInjector, plan=plan)
+    app.add_middleware(
+        FaultInjector,
+        plan=plan,
+        render=lambda status, detail: (
+            ERROR_MEDIA,
+            {
+                "errors": [{"code": "SANDBOX_FAULT", "title": "Injected fault", "detail": detail}],
+                "meta": {"totalRecords": 1, "totalPages": 1, "requestDateTime": iso_seconds(ctx.now())},
+            },
+        ),
+    )
     return app
 
 

@@ -43,6 +43,7 @@ from lake.domain.brcode import BRCode, encode
 from lake.domain.identifiers import is_valid_cpf
 from lake.settings import Settings, get_settings
 from pipelines.sources.clock import Clock, SystemClock, now_utc
+from pipelines.sources.errors import install_error_handlers
 from pipelines.sources.faults import FaultInjector, FaultPlan
 from pipelines.sources.oauth import AuthError, TokenIssuer, token_router
 from pipelines.sources.pix import payloads
@@ -166,6 +167,15 @@ def _problem(
     if violacoes:
         body["violacoes"] = violacoes
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA)
+
+
+def _fault_problem(status: int, detail: str) -> tuple[str, dict]:
+    """Injected faults as Pix problems: 503 ServicoIndisponivel; 429 has no Pix type (about:blank)."""
+    if status == 503:
+        body = {"type": ERROR_BASE + "ServicoIndisponivel", "title": "Serviço Indisponível"}
+    else:
+        body = {"type": "about:blank", "title": "Too Many Requests"}
+    return PROBLEM_MEDIA, {**body, "status": status, "detail": detail}
 
 
 def _auth(request: Request, scope: str) -> None:
@@ -613,11 +623,22 @@ def create_app(
         resp.headers["WWW-Authenticate"] = "Bearer"
         return resp
 
+    def _framework(_: Request, status: int, kind: str, detail: str) -> JSONResponse:
+        if kind == "not_found":
+            return _problem(404, "NaoEncontrado", "Não encontrado", detail)
+        if kind == "method_not_allowed":  # no Pix error type for 405: the general RequisicaoInvalida
+            return _problem(405, "RequisicaoInvalida", "Método não permitido", detail)
+        return _problem(
+            400 if kind == "bad_request" else status, "RequisicaoInvalida", "Requisição inválida", detail
+        )
+
+    install_error_handlers(app, _framework)
+
     plan = faults or FaultPlan(
         rate=settings.sandbox_fault_rate,
         seed=settings.sandbox_fault_seed,
         retry_after_s=settings.sandbox_fault_retry_after_s,
     )
     app.state.faults = plan
-    app.add_middleware(FaultInjector, plan=plan)
+    app.add_middleware(FaultInjector, plan=plan, render=_fault_problem)
     return app
