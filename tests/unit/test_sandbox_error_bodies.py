@@ -39,7 +39,9 @@ def settings(tmp_path):
 
 def call(app, method: str, path: str, **kw) -> httpx.Response:
     async def go():
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://sb.local") as h:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="https://sb.local"
+        ) as h:
             return await h.request(method, path, **kw)
 
     return asyncio.run(go())
@@ -58,7 +60,9 @@ def _no_fastapi_detail(r: httpx.Response) -> None:
         ("PUT", "/open-banking/consents/v3/consents", 405),
     ],
 )
-def test_open_finance_unknown_routes_and_methods_answer_errors_and_meta(index, settings, method, path, status):
+def test_open_finance_unknown_routes_and_methods_answer_errors_and_meta(
+    index, settings, method, path, status
+):
     r = call(open_finance_app(index, settings), method, path, headers={"x-fapi-interaction-id": IID})
     assert r.status_code == status
     body = r.json()

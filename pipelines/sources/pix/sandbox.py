@@ -47,6 +47,7 @@ from pipelines.sources.errors import install_error_handlers
 from pipelines.sources.faults import FaultInjector, FaultPlan
 from pipelines.sources.oauth import AuthError, TokenIssuer, token_router
 from pipelines.sources.pix import payloads
+from pipelines.sources.pix.sandbox_query import PixProblem, consulta, violation
 from pipelines.sources.timefmt import iso_millis, parse_rfc3339
 from pipelines.sources.world_index import WorldIndex
 
@@ -56,20 +57,6 @@ ERROR_BASE = "https://pix.bcb.gov.br/api/v2/error/"
 _TXID = re.compile(r"^[a-zA-Z0-9]{26,35}$")
 _VALOR = re.compile(r"^\d{1,10}\.\d{2}$")
 _CNPJ = re.compile(r"^[0-9A-Z]{14}$")
-
-
-class PixProblem(Exception):
-    def __init__(
-        self, status: int, name: str, title: str, detail: str, violacoes: list[dict] | None = None
-    ) -> None:
-        super().__init__(detail)
-        self.status, self.name, self.title, self.detail, self.violacoes = (
-            status,
-            name,
-            title,
-            detail,
-            violacoes,
-        )
 
 
 class WebhookDelivery:
@@ -185,11 +172,7 @@ def _auth(request: Request, scope: str) -> None:
         raise PixProblem(403, "AcessoNegado", "Acesso Negado", f"the token lacks scope {scope}")
 
 
-def _violation(razao: str, propriedade: str, valor: object = None) -> dict:
-    v = {"razao": razao, "propriedade": propriedade}
-    if valor is not None:
-        v["valor"] = str(valor)
-    return v
+_violation = violation
 
 
 def _cob_invalid(violacoes: list[dict]) -> PixProblem:
@@ -324,32 +307,6 @@ def _period(request: Request) -> tuple[datetime, datetime]:
     return inicio, fim
 
 
-def _paginacao(request: Request, problem: str) -> tuple[int, int]:
-    q = request.query_params
-    try:
-        page = int(q.get("paginacao.paginaAtual", "0"))
-        size = int(q.get("paginacao.itensPorPagina", "100"))
-        if page < 0 or not 1 <= size <= 1000:
-            raise ValueError
-    except ValueError:
-        raise PixProblem(
-            400,
-            problem,
-            "Consulta inválida",
-            "paginacao.paginaAtual >= 0 e 1 <= paginacao.itensPorPagina <= 1000",
-        ) from None
-    return page, size
-
-
-def _page_block(page: int, size: int, total: int) -> dict:
-    return {
-        "paginaAtual": page,
-        "itensPorPagina": size,
-        "quantidadeDePaginas": max(1, (total + size - 1) // size),
-        "quantidadeTotalDeItens": total,
-    }
-
-
 def _router() -> APIRouter:
     r = APIRouter(prefix=API, tags=["pix"])
 
@@ -357,36 +314,20 @@ def _router() -> APIRouter:
     async def list_cobs(request: Request) -> JSONResponse:
         ctx: _Ctx = request.app.state.ctx
         _auth(request, "cob.read")
-        try:
-            inicio, fim = _period(request)
-        except PixProblem as exc:
-            exc.name = "CobConsultaInvalida"
-            raise
-        page, size = _paginacao(request, "CobConsultaInvalida")
-        q = request.query_params
-        if q.get("cpf") and q.get("cnpj"):
-            raise PixProblem(
-                400, "CobConsultaInvalida", "Consulta inválida", "cpf e cnpj não podem ser usados juntos"
-            )
+        c = consulta(request, "CobConsultaInvalida", ("cpf", "cnpj", "locationPresente", "status"))
         rows = sorted(
-            (t for t, at in ctx.cob_created.items() if inicio <= at <= fim),
-            key=lambda t: (ctx.cob_created[t], t),
+            (t for t, at in ctx.cob_created.items() if c.within(at)), key=lambda t: (ctx.cob_created[t], t)
         )
         cobs = [ctx.cobs[t] for t in rows]
+        f = c.filters
         for name in ("cpf", "cnpj"):
-            if q.get(name):
-                cobs = [c for c in cobs if (c.get("devedor") or {}).get(name) == q[name]]
-        if q.get("status"):
-            cobs = [c for c in cobs if c["status"] == q["status"]]
-        params = {
-            "inicio": iso_millis(inicio),
-            "fim": iso_millis(fim),
-            "paginacao": _page_block(page, size, len(cobs)),
-        }
-        for name in ("cpf", "cnpj", "status"):
-            if q.get(name):
-                params[name] = q[name]
-        return JSONResponse({"parametros": params, "cobs": cobs[page * size : (page + 1) * size]})
+            if name in f:
+                cobs = [x for x in cobs if (x.get("devedor") or {}).get(name) == f[name]]
+        if "status" in f:
+            cobs = [x for x in cobs if x["status"] == f["status"]]
+        if "locationPresente" in f:
+            cobs = [x for x in cobs if ("location" in x) == f["locationPresente"]]
+        return JSONResponse({"parametros": c.parametros(len(cobs)), "cobs": c.window(cobs)})
 
     @r.put("/cob/{txid}", status_code=201)
     async def put_cob(txid: str, request: Request) -> JSONResponse:
@@ -426,35 +367,21 @@ def _router() -> APIRouter:
     async def list_pix(request: Request) -> JSONResponse:
         ctx: _Ctx = request.app.state.ctx
         _auth(request, "pix.read")
-        inicio, fim = _period(request)
-        q = request.query_params
-        page, size = _paginacao(request, "PixConsultaInvalida")
-        cpf, cnpj = q.get("cpf"), q.get("cnpj")
-        if cpf and cnpj:
-            raise PixProblem(
-                400, "PixConsultaInvalida", "Consulta inválida", "cpf e cnpj não podem ser usados juntos"
-            )
-        rows = [p for p in ctx.all_pix() if inicio <= p["at"] <= fim]
-        if cpf or cnpj:
-            rows = [p for p in rows if p["payer_doc"] == (cpf or cnpj)]
-        if q.get("txid"):
-            rows = [p for p in rows if p["pix"].get("txid") == q["txid"]]
-        if q.get("txIdPresente") in ("true", "false"):
-            want = q["txIdPresente"] == "true"
-            rows = [p for p in rows if ("txid" in p["pix"]) == want]
-        if q.get("devolucaoPresente") == "true":
-            rows = []  # the sandbox records no refunds (devoluções)
-        total = len(rows)
-        params = {
-            "inicio": iso_millis(inicio),
-            "fim": iso_millis(fim),
-            "paginacao": _page_block(page, size, total),
-        }
-        for name in ("cpf", "cnpj", "txid"):
-            if q.get(name):
-                params[name] = q[name]
+        c = consulta(
+            request, "PixConsultaInvalida", ("txid", "txIdPresente", "devolucaoPresente", "cpf", "cnpj")
+        )
+        f = c.filters
+        rows = [p for p in ctx.all_pix() if c.within(p["at"])]
+        if "cpf" in f or "cnpj" in f:
+            rows = [p for p in rows if p["payer_doc"] == f.get("cpf", f.get("cnpj"))]
+        if "txid" in f:
+            rows = [p for p in rows if p["pix"].get("txid") == f["txid"]]
+        if "txIdPresente" in f:
+            rows = [p for p in rows if ("txid" in p["pix"]) == f["txIdPresente"]]
+        if "devolucaoPresente" in f:
+            rows = [p for p in rows if bool(p["pix"].get("devolucoes")) == f["devolucaoPresente"]]
         return JSONResponse(
-            {"parametros": params, "pix": [p["pix"] for p in rows[page * size : (page + 1) * size]]}
+            {"parametros": c.parametros(len(rows)), "pix": [p["pix"] for p in c.window(rows)]}
         )
 
     @r.get("/pix/{e2eid}")
