@@ -88,6 +88,14 @@ def _add_consulta_400(raw: dict) -> None:
         }
 
 
+def _declare_endpoint_variable(raw: dict) -> None:
+    for item in raw["paths"].values():
+        for op in item.values():
+            for srv in op.get("servers", []) if isinstance(op, dict) else []:
+                if "endpointOpcional" in srv["url"]:
+                    srv.setdefault("variables", {})["endpointOpcional"] = {"default": ""}
+
+
 PIX: tuple[Erratum, ...] = (
     Erratum(
         "int-default-as-string",
@@ -163,6 +171,20 @@ PIX: tuple[Erratum, ...] = (
         lambda raw: _schemas(raw)["RecNotification"].__setitem__(
             "required", ["idRec", "status", "atualizacao"]
         ),
+    ),
+    Erratum(
+        "payload-server-undefined-variable",
+        "the payer-side payload operations (GET /{pixUrlAccessToken}, /cobv/{pixUrlAccessToken}, "
+        "/rec/{recUrlAccessToken}) have a server URL https://{fdqnPSPRecebedor}/{endpointOpcional} whose "
+        "variable endpointOpcional is not declared; declared with an empty default",
+        lambda raw: any(
+            "endpointOpcional" in srv["url"] and "endpointOpcional" not in srv.get("variables", {})
+            for item in raw["paths"].values()
+            for op in item.values()
+            if isinstance(op, dict)
+            for srv in op.get("servers", [])
+        ),
+        _declare_endpoint_variable,
     ),
     Erratum(
         "consulta-invalida-400-undeclared",
