@@ -54,6 +54,10 @@ def _cob_list_item(raw: dict, name: str) -> dict:
     return _schemas(raw)[name]["properties"]["cobs"]["items"]["allOf"][1]
 
 
+def _desconto_alternatives(raw: dict) -> list[dict]:
+    return _schemas(raw)["CobVValor"]["properties"]["desconto"]["oneOf"]
+
+
 def _set_expiracao_default(raw: dict) -> None:
     _schemas(raw)["CobExpiracao"]["properties"]["expiracao"]["default"] = 86400
 
@@ -138,6 +142,14 @@ PIX: tuple[Erratum, ...] = (
         'CobsVConsultadas (GET /cobv) items require "idCob" likewise; read as requiring "status", "txid"',
         lambda raw: "idCob" in _cob_list_item(raw, "CobsVConsultadas")["required"],
         lambda raw: _cob_list_item(raw, "CobsVConsultadas").__setitem__("required", ["status", "txid"]),
+    ),
+    Erratum(
+        "cobv-desconto-oneof-ambiguous",
+        "CobVValor.desconto is oneOf [{descontoDataFixa}, {required valorPerc}] but the first alternative "
+        "does not require descontoDataFixa, so every discount by valorPerc (modalidades 3-6) matches both and "
+        "fails oneOf; the first alternative is read as requiring descontoDataFixa",
+        lambda raw: "required" not in _desconto_alternatives(raw)[0],
+        lambda raw: _desconto_alternatives(raw)[0].__setitem__("required", ["descontoDataFixa"]),
     ),
     Erratum(
         "dados-recebedor-required-misplaced",

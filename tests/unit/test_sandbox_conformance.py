@@ -89,19 +89,6 @@ NOT_IMPLEMENTED: dict[str, set[tuple[str, str]]] = {
         ("POST", "/cobr"),
         ("GET", "/cobr"),
         ("POST", "/cobr/{txid}/retentativa/{data}"),
-        # pending in this branch (issue 20, Pix coverage): removed from this list as they land
-        ("PATCH", "/cob/{txid}"),
-        ("PUT", "/cobv/{txid}"),
-        ("PATCH", "/cobv/{txid}"),
-        ("GET", "/cobv/{txid}"),
-        ("GET", "/cobv"),
-        ("POST", "/loc"),
-        ("GET", "/loc"),
-        ("GET", "/loc/{id}"),
-        ("DELETE", "/loc/{id}/txid"),
-        ("PUT", "/pix/{e2eid}/devolucao/{id}"),
-        ("GET", "/pix/{e2eid}/devolucao/{id}"),
-        ("GET", "/webhook"),
     }
 }
 
@@ -283,18 +270,32 @@ class PixWorld:
             _sync(self.app, "PUT", f"/api/cob/{txid}", json=body, headers=self.auth)
             self.txids.append(txid)
         _sync(self.app, "POST", f"/sandbox/cob/{self.txids[0]}/pay")
+        self.cobv = "CONFORMIDADEV0000000000000001"
+        cobv = {
+            "calendario": {"dataDeVencimento": "2100-01-01"},
+            "devedor": {"cpf": self.cpfs[0], "nome": "Fulana"},
+            "valor": {"original": "100.00", "multa": {"modalidade": 2, "valorPerc": "2.00"}},
+            "chave": self.keys[0],
+        }
+        _sync(self.app, "PUT", f"/api/cobv/{self.cobv}", json=cobv, headers=self.auth)
+        self.loc = _sync(self.app, "POST", "/api/loc", json={"tipoCob": "cob"}, headers=self.auth).json()[
+            "id"
+        ]
         pix = _sync(
             self.app,
             "GET",
             "/api/pix",
-            params={
-                "inicio": "2000-01-01T00:00:00Z",
-                "fim": "2100-01-01T00:00:00Z",
-                "paginacao.itensPorPagina": 5,
-            },
+            params={"txIdPresente": "true", "inicio": "2000-01-01T00:00:00Z", "fim": "2100-01-01T00:00:00Z"},
             headers=self.auth,
         ).json()["pix"]
         self.e2eids = [p["endToEndId"] for p in pix]
+        _sync(
+            self.app,
+            "PUT",
+            f"/api/pix/{self.e2eids[0]}/devolucao/R1",
+            json={"valor": "1.00"},
+            headers=self.auth,
+        )
         _sync(
             self.app,
             "PUT",
@@ -306,23 +307,41 @@ class PixWorld:
     def prepare(self, spec: str, case) -> None:
         real = _flip(case)
         p = case.path_parameters or {}
+        path = case.operation.path
         if real:
             if "txid" in p:
-                p["txid"] = self.txids[1]
+                p["txid"] = self.cobv if path.startswith("/cobv") else self.txids[1]
             if "e2eid" in p:
                 p["e2eid"] = self.e2eids[0]
+            if "id" in p:
+                p["id"] = str(self.loc) if path.startswith("/loc") else "R1"
             if "chave" in p:
                 p["chave"] = self.keys[0]
             body = case.body if isinstance(case.body, dict) else None
-            if body is not None and "chave" in body:
-                body["chave"] = self.keys[1]
-            if body is not None and isinstance(body.get("devedor"), dict) and "cpf" in body["devedor"]:
-                body["devedor"]["cpf"] = self.cpfs[0]
-            if body is not None and isinstance(body.get("valor"), dict) and "original" in body["valor"]:
-                body["valor"]["original"] = "12.34"
+            if body is not None:
+                self._real_body(path, body)
         headers = case.headers if case.headers is not None else {}
         headers.update(self.auth)
         case.headers = headers
+
+    def _real_body(self, path: str, body: dict) -> None:
+        if "chave" in body:
+            body["chave"] = self.keys[1]
+        if isinstance(body.get("devedor"), dict):
+            body["devedor"] = {"cpf": self.cpfs[0], "nome": "Fulano de Tal"}
+        if isinstance(body.get("valor"), dict):
+            body["valor"] = {"original": "12.34"}
+        elif "valor" in body:
+            body["valor"] = "0.50"
+        if path.startswith("/cobv") and isinstance(body.get("calendario"), dict):
+            body["calendario"] = {"dataDeVencimento": "2100-01-01", "validadeAposVencimento": 10}
+        if (
+            path.startswith("/cob")
+            and isinstance(body.get("calendario"), dict)
+            and not path.startswith("/cobv")
+        ):
+            body["calendario"] = {"expiracao": 3600}
+        body.pop("loc", None)
 
 
 @pytest.fixture(scope="module")

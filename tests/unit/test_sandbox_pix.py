@@ -15,7 +15,7 @@ from spec_validation import SpecRecorder, validate_json_body
 
 from lake.domain.brcode import ascii_text, decode
 from lake.settings import load_settings
-from pipelines.sources.pix.client import PixApiError, PixClient
+from pipelines.sources.pix.client import PixApiError, PixClient, PixIdError
 from pipelines.sources.pix.sandbox import create_app
 from pipelines.sources.world_index import WorldIndex
 
@@ -113,9 +113,12 @@ def test_cob_endpoints_validate_and_carry_a_valid_br_code(index, settings):
         with pytest.raises(PixApiError) as err:
             await client.create_cob("chave-desconhecida@x.com", Decimal("1.00"))
         assert err.value.status == 400 and err.value.violacoes[0]["propriedade"] == "cob.chave"
-        with pytest.raises(PixApiError) as err:
+        with pytest.raises(PixIdError):  # the client checks the txid rule before sending
             await client.create_cob(keys[0], Decimal("1.00"), txid="short")
-        assert err.value.status == 400
+        r = await client.request(
+            "PUT", "/api/cob/short", json={"valor": {"original": "1.00"}, "chave": keys[0]}
+        )
+        assert r.status_code == 400 and r.json()["violacoes"][0]["propriedade"] == "cob.txid"
 
     run(scenario())
     assert {201, 200, 400, 404} <= rec.statuses()
