@@ -37,6 +37,7 @@ def default_routers() -> list[APIRouter]:
         kyc,
         lgpd,
         pix,
+        pix_refunds,
         recommendations,
         suitability,
     )
@@ -48,6 +49,7 @@ def default_routers() -> list[APIRouter]:
         suitability.router,
         recommendations.router,
         pix.router,
+        pix_refunds.router,
         auth.router,
         kyc.router,
         accounts.router,
