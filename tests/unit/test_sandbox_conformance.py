@@ -15,9 +15,9 @@ paths and the "not found"/"invalid" paths are exercised.
 
 Not exercised, explicitly: the Pix operations listed in ``NOT_IMPLEMENTED`` (recurrences, cobr,
 batches of cobv, the payer-side payload locations) and the Open Finance specs no sandbox serves
-(customers 2.2.1, resources 3.1.0). Failures the spec itself causes, which its errata cannot patch,
-are listed in ``KNOWN_SPEC_DEFECTS`` with the reason; any other failure fails the test. Counts are
-printed per spec (``pytest -s``) and kept in ``RESULTS``.
+(customers 2.2.1, resources 3.1.0). The specs' own defects are listed and patched in
+tests/spec_errata.py (nothing else is tolerated): any failure fails the test. Counts are printed per
+spec (``pytest -s``) and kept in ``RESULTS``.
 """
 
 from __future__ import annotations
@@ -93,37 +93,15 @@ NOT_IMPLEMENTED: dict[str, set[tuple[str, str]]] = {
 }
 
 
-@dataclass(frozen=True)
-class KnownDefect:
-    spec: str
-    operation: str  # "METHOD /path" as in the spec
-    check: str
-    contains: str
-    why: str
-
-
-KNOWN_SPEC_DEFECTS: tuple[KnownDefect, ...] = ()
-
-
 @dataclass
 class Result:
     operations: int = 0
     examples: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
-    tolerated: list[str] = field(default_factory=list)
 
 
 RESULTS: dict[str, Result] = {}
-
-
-def _known(spec: str, operation: str, failure) -> KnownDefect | None:
-    text = f"{getattr(failure, 'title', '')} {getattr(failure, 'message', '')}"
-    for d in KNOWN_SPEC_DEFECTS:
-        if d.spec == spec and d.operation == operation and d.check in type(failure).__name__ + text:
-            if d.contains in text:
-                return d
-    return None
 
 
 def _flip(case) -> bool:
@@ -396,14 +374,10 @@ def _run_operation(spec: str, world, op, label: str, base_url: str, result: Resu
             case.validate_response(response, checks=CHECKS)
         except FailureGroup as group:
             for failure in group.exceptions:
-                known = _known(spec, label, failure)
-                line = f"{label} -> {response.status_code}: {type(failure).__name__}: {failure.title}"
-                if known:
-                    result.tolerated.append(f"{line} [{known.why}]")
-                else:
-                    result.failures.append(
-                        f"{line}\n    {str(failure.message)[:600]}\n    {response.text[:300]}"
-                    )
+                result.failures.append(
+                    f"{label} -> {response.status_code}: {type(failure).__name__}: {failure.title}\n"
+                    f"    {str(failure.message)[:600]}\n    {response.text[:300]}"
+                )
 
     one()
 
@@ -414,8 +388,8 @@ def test_sandbox_conforms_to_the_official_spec(spec, worlds):
     result = _run(spec, world)
     print(
         f"\n[conformance] {spec}: {result.operations} operations, {result.examples} examples, "
-        f"statuses {dict(sorted(result.statuses.items()))}, {len(result.failures)} failures, "
-        f"{len(result.tolerated)} tolerated (listed spec defects)"
+        f"statuses {dict(sorted(result.statuses.items()))}, {len(result.failures)} failures "
+        f"(the specs' listed defects are patched: tests/spec_errata.py)"
     )
     assert result.examples >= result.operations * 3
     unique = sorted(set(result.failures))
