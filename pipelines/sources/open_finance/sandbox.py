@@ -19,13 +19,20 @@ Auth and consent flow (the sandbox's stand-in for FAPI redirects):
    ``CONSENT_EXPIRED``, ``CONSENT_REJECTED``, ``CONSENT_AWAITING_AUTHORISATION``,
    ``CONSENT_NOT_FOUND`` or ``PERMISSION_MISSING``. Resources of another customer are 404.
    ``DELETE .../consents/{id}`` revokes (REJECTED, USER, CUSTOMER_MANUALLY_REVOKED).
+   ``POST .../consents/{id}/extends`` renews an AUTHORISED consent (the customer's token bound to
+   it, the x-fapi-customer-ip-address and x-customer-user-agent headers; rules in
+   :meth:`ConsentStore.extend`) and ``GET .../consents/{id}/extensions`` lists the renewals.
 
 Every Open Finance request needs ``x-fapi-interaction-id`` (a UUID), echoed in the response;
 missing or invalid -> 400 with a generated one, as the spec says. Lists take ``page`` and
 ``page-size`` (1..1000, default 25) and return ``links`` (self/first/prev/next/last) and ``meta``
 (totalRecords/totalPages/requestDateTime) where each spec has them. Account transactions accept
 ``fromBookingDate``/``toBookingDate`` (both or neither; default: the world's last day) within 12
-months back and 12 months ahead of the world's last day; ``transactions-current`` within 7 days.
+months back and 12 months ahead of the world's last day; ``transactions-current`` takes the same
+wire names (the spec's parameter components are called ``*MaxLimited``) and reaches back to D-6.
+Card transactions likewise with ``fromTransactionDate``/``toTransactionDate``, filtered by
+``transactionType`` and ``payeeMCC`` (wire names of ``creditCardTransactionType``/``creditCardPayeeMCC``).
+Unknown routes, other methods and malformed requests answer ``errors[]`` + ``meta`` too.
 """
 
 from __future__ import annotations

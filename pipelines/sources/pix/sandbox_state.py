@@ -302,10 +302,6 @@ class PixState:
         self.locs[loc.id] = loc
         return loc
 
-    def next_refund_id(self) -> str:
-        self.refund_seq += 1
-        return f"D{self.refund_seq:010d}"
-
 
 def _seed(text: str) -> int:
     return int(hashlib.sha256(text.encode()).hexdigest(), 16)
