@@ -181,6 +181,11 @@ class Settings(BaseSettings):
     datavalid_url: str | None = Field(default=None, description="facial identity validation (Datavalid-like)")
     client_id: str = "cofre"
     client_secret: SecretStr = SecretStr("cofre-sandbox-secret")
+    pix_webhook_secret: SecretStr = Field(
+        default=SecretStr("cofre-pix-webhook-sandbox"),
+        description="HMAC key of Pix webhook deliveries (stands in for the PSP's mTLS)",
+    )
+    pix_webhook_tolerance_s: int = Field(default=300, gt=0, description="max age of a signed Pix delivery")
     http_timeout_s: float = 10.0
     http_retries: int = 4
     http_backoff_base_s: float = 0.25

@@ -47,6 +47,7 @@ def default_routers() -> list[APIRouter]:
         kyc,
         lgpd,
         pix,
+        pix_refunds,
         recommendations,
         suitability,
     )
@@ -59,6 +60,7 @@ def default_routers() -> list[APIRouter]:
         recommendations.router,
         pix.router,
         holds.router,
+        pix_refunds.router,
         auth.router,
         kyc.router,
         accounts.router,

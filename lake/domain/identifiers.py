@@ -143,10 +143,18 @@ def normalize_cpf(value: str) -> str:
 
 
 def normalize_cnpj(value: str) -> str:
-    """The 14 bare characters of a valid CNPJ (bare or masked); raises ValueError otherwise."""
+    """The 14 bare characters of a valid CNPJ (bare or masked); raises ValueError otherwise.
+
+    Letters of the alphanumeric CNPJ are upper-case in the canonical form this returns. Decision:
+    lower-case ASCII letters are accepted and upper-cased before the check, as the common
+    validators do (a CNPJ typed or copied in lower case names the same company, and its check
+    digits are computed on the upper-case letters); only ASCII is upper-cased, because Python maps
+    some other letters to ASCII ones (``"ſ".upper() == "S"``) and those must stay invalid.
+    """
     if not isinstance(value, str):
         raise ValueError(f"CNPJ must be a string, got {type(value).__name__}")
     s = value.strip(_BLANKS)
+    s = s.upper() if s.isascii() else s
     if _CNPJ_MASK.fullmatch(s):
         s = s.replace(".", "").replace("/", "").replace("-", "")
     if not _CNPJ_BARE.fullmatch(s):
