@@ -157,6 +157,14 @@ def test_refund_needs_funds_and_step_up_above_the_limit(client, bank):
     stepped = step_up(client, bob)
     # bob spends almost everything first: the refund is then rejected, and stays so on a retry
     alice_key = add_key(client, alice, step_up(client, alice), "EVP")
+    # bob's first PIX from dev-1 makes the device known to the fraud screen (a large first transfer
+    # from a new device to an unseen key would be held for review)
+    first = client.post(
+        "/pix/transfers",
+        json={"amount_cents": 100, "key": alice_key},
+        headers=auth(stepped, **{"Idempotency-Key": uuid.uuid4().hex, "X-Device-ID": "dev-1"}),
+    )
+    assert first.status_code == 201, first.text
     spend = balance(client, bob) - 1_000
     r = client.post(
         "/pix/transfers",
