@@ -20,6 +20,7 @@ help:
 	@echo "make stack-up    start PostgreSQL, FerretDB and SeaweedFS S3 on 127.0.0.1 (var/stack)"
 	@echo "make stack-down  stop them;  make stack-status  show them"
 	@echo "make lint        the gates: ruff check, ruff format --check, mypy, import contracts, native-check"
+	@echo "make native-check  Rust gates of native/: cargo fmt --check, clippy -D warnings, cargo test"
 
 $(UV):
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
@@ -65,8 +66,12 @@ lint-python: env
 	@.venv/bin/mypy
 	@.venv/bin/lint-imports
 
+# Rust gates of the native module (CI runs them with the lint targets). The stub/extension drift
+# check is a Python test: tests/unit/test_native_api.py.
 native-check:
-	@cd native && cargo fmt --check && cargo clippy --all-targets -- -D warnings && cargo test
+	@cd native && cargo fmt --check
+	@cd native && cargo clippy --all-targets --locked -- -D warnings
+	@cd native && cargo test --locked
 
 clean:
 	@bash deploy/stack.sh down || true

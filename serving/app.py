@@ -1,10 +1,15 @@
 """The FastAPI gateway: ``create_app(settings)`` builds the shared services and composes routers.
 
-Default routers: health, auth, accounts, pix, BR Code, documents, audit, LGPD and the scoring routers
+Default routers: health, auth, KYC, accounts, pix (+ transfer views, notifications, the review queue of
+held transfers), BR Code, documents, audit, LGPD, chat (the support assistant) and the scoring routers
 (suitability, fraud, recommendations). The scoring models are loaded ONCE here from the MLflow
 registry (alias ``champion``, :mod:`serving.scoring.models`); with a fraud champion, POST
 /pix/transfers is screened by :class:`serving.scoring.screen.ModelFraudScreen`, else by the
 RulesFraudScreen fallback (both reported by /ready). More routers plug in through ``extra_routers``.
+
+Middleware, outermost first: security headers (:mod:`serving.security.headers`), the gateway's
+request id / rate limit / metrics / audit (:mod:`serving.middleware`), the body cap, deadline and
+strict JSON (:mod:`serving.body`). The OpenAPI document is completed by :mod:`serving.openapi`.
 """
 
 from __future__ import annotations
@@ -13,15 +18,19 @@ import gc
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
 from lake.settings import Settings, get_settings
+from serving import openapi
+from serving.body import BodyGuard, body_limits
 from serving.errors import install_error_handlers
 from serving.fraud.screen import FraudScreen
 from serving.middleware import GatewayMiddleware
 from serving.scoring.models import load_scoring
 from serving.scoring.screen import ModelFraudScreen
+from serving.security.headers import SecurityHeaders
 from serving.services import build_services
 
 
@@ -31,10 +40,14 @@ def default_routers() -> list[APIRouter]:
         audit,
         auth,
         brcode,
+        chat,
         documents,
         fraud,
+        holds,
+        kyc,
         lgpd,
         pix,
+        pix_refunds,
         recommendations,
         suitability,
     )
@@ -46,12 +59,16 @@ def default_routers() -> list[APIRouter]:
         suitability.router,
         recommendations.router,
         pix.router,
+        holds.router,
+        pix_refunds.router,
         auth.router,
+        kyc.router,
         accounts.router,
         brcode.router,
         documents.router,
         audit.router,
         lgpd.router,
+        chat.router,
     ]
 
 
@@ -62,9 +79,15 @@ def create_app(
     extra_routers: Sequence[APIRouter] = (),
     fraud_screen: FraudScreen | None = None,
     clock: Callable[[], float] = time.time,
+    identity_transports: dict[str, Any] | None = None,
+    body_clock: Callable[[], float] = time.monotonic,
 ) -> FastAPI:
+    """The gateway. ``identity_transports`` are in-process transports of the identity providers'
+    sandboxes (``notify``, ``datavalid``) for the embedded profile; see ``cofre.embedded``."""
     settings = settings or get_settings()
-    services = build_services(settings, fraud_screen=fraud_screen, clock=clock)
+    services = build_services(
+        settings, fraud_screen=fraud_screen, clock=clock, identity_transports=identity_transports
+    )
     services.extras["scoring"] = scoring = load_scoring(settings)
     if fraud_screen is None and "fraud" in scoring.models:
         services.fraud_screen = ModelFraudScreen(
@@ -78,7 +101,9 @@ def create_app(
         # each such scan was a pause of tens of milliseconds under load
         gc.collect()
         gc.freeze()
+        app.state.export_jobs.resume()
         yield
+        app.state.export_jobs.wait_idle()
         # the pool can be re-created; stores stay open so the app object can be served again
         services.engine.dispose()
 
@@ -89,11 +114,25 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
+    from serving.lgpd.jobs import ExportJobs
+
+    app.state.export_jobs = ExportJobs(services)
     install_error_handlers(app)
+    app.add_middleware(
+        BodyGuard,
+        max_bytes=settings.max_body_bytes,
+        timeout_s=settings.body_timeout_s,
+        limits=body_limits(settings),
+        clock=body_clock,
+    )
     app.add_middleware(GatewayMiddleware)
+    app.add_middleware(
+        SecurityHeaders, behind_tls=settings.behind_tls, hsts_max_age_s=settings.hsts_max_age_s
+    )
     from serving.api import health
 
-    for r in list(default_routers() if routers is None else routers) + list(extra_routers):
+    included = [*(default_routers() if routers is None else routers), *extra_routers, health.router]
+    for r in included:
         app.include_router(r)
-    app.include_router(health.router)
+    openapi.install(app, [route for r in included for route in r.routes])
     return app

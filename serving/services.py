@@ -27,6 +27,7 @@ from serving.audit.store import AuditStore, SQLiteAuditStore, open_audit_store
 from serving.db.session import make_engine, make_read_connections, make_sessionmaker
 from serving.documents.store import DocumentStore, open_document_store
 from serving.fraud.screen import FraudScreen, RulesFraudScreen
+from serving.kyc.clients import IdentityProviders, build_providers
 from serving.metrics import Metrics
 from serving.ratelimit import RateLimiter
 from serving.security.keys import KeyStore
@@ -48,6 +49,7 @@ class Services:
     metrics: Metrics
     fraud_screen: FraudScreen
     read_connections: Callable[[], Connection]
+    identity: IdentityProviders = field(default_factory=lambda: IdentityProviders(None, None))
     extras: dict[str, Any] = field(default_factory=dict)
     local_io: bool = False
 
@@ -61,7 +63,13 @@ class Services:
 
     @property
     def secret(self) -> bytes:
+        """The pseudonym key (audit actors; the lake's CPF pseudonyms use the same key)."""
         return self.settings.pseudonym_key.get_secret_value().encode()
+
+    @property
+    def link_key(self) -> bytes:
+        """The document-link key: HKDF(installation secret, 'cofre/document-links/v1')."""
+        return self.settings.document_link_key()
 
     def close(self) -> None:
         self.audit.close()
@@ -69,8 +77,14 @@ class Services:
 
 
 def build_services(
-    settings: Settings, *, fraud_screen: FraudScreen | None = None, clock: Callable[[], float] = time.time
+    settings: Settings,
+    *,
+    fraud_screen: FraudScreen | None = None,
+    clock: Callable[[], float] = time.time,
+    identity_transports: dict[str, Any] | None = None,
 ) -> Services:
+    if settings.profile == "stack":
+        settings.require_explicit_secrets("the stack profile is in use")
     settings.home.mkdir(parents=True, exist_ok=True)
     db_url = str(settings.database_url)
     if db_url.startswith("sqlite:///"):
@@ -84,7 +98,11 @@ def build_services(
     keys = KeyStore(
         settings.home / "keys", rotation_s=settings.jwt_key_rotation_s, max_token_ttl_s=max_ttl, clock=clock
     )
-    audit = open_audit_store(str(settings.log_store_url), settings.log_store_db)
+    from lake.anchoring import keypair
+
+    audit = open_audit_store(
+        str(settings.log_store_url), settings.log_store_db, signer=lambda: keypair(settings)
+    )
     limiter = RateLimiter(
         settings.rate_limit, settings.log_store_url, settings.log_store_db, settings.database_url
     )
@@ -103,4 +121,5 @@ def build_services(
         limiter=limiter,
         metrics=Metrics(),
         fraud_screen=fraud_screen or RulesFraudScreen(),
+        identity=build_providers(settings, identity_transports),
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from serving_kit import PASSWORD, auth, deposit, enrol_device, new_cpf, step_up
+from serving_kit import PASSWORD, auth, deposit, enrol_device, new_cpf, step_up, verify_identity
 from sqlalchemy import create_engine, inspect, text
 
 from lake import delta
@@ -38,7 +38,7 @@ def register_person(client, tag: str) -> dict:
     r = client.post("/auth/login", json={"email": email, "password": PASSWORD})
     assert r.status_code == 200, r.text
     phone = f"+551198{i:03d}{cpf[-5:]}"
-    return {
+    person = {
         **user,
         "cpf": cpf,
         "name": name,
@@ -46,6 +46,8 @@ def register_person(client, tag: str) -> dict:
         "phone": phone,
         "access": r.json()["access_token"],
     }
+    verify_identity(client, person)  # the lake's data about the CPF is theirs only once proven
+    return person
 
 
 def seed_gateway(client, admin: dict, person: dict, control: dict) -> None:

@@ -30,11 +30,9 @@ from models.fingerprint import Frame
 
 
 def _native_hasher() -> Callable[..., sp.csr_matrix] | None:
-    try:
-        import cofre_native
-    except ImportError:  # pragma: no cover - the native module is a project dependency
-        return None
-    return getattr(cofre_native, "feature_hash", None)
+    import cofre_native
+
+    return cofre_native.feature_hash if cofre_native.available() else None
 
 
 def hash_categoricals(

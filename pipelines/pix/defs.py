@@ -5,6 +5,13 @@ from dagster import Definitions
 from pipelines.pix import assets, checks
 
 defs = Definitions(
-    assets=[assets.pix_bronze, assets.silver_pix_received],
+    assets=[
+        assets.pix_bronze,
+        assets.pix_cobv_bronze,
+        assets.silver_pix_received,
+        assets.silver_pix_refunds,
+        assets.silver_pix_cobv_payments,
+        assets.gold_pix_ledger,
+    ],
     asset_checks=checks.CHECKS,
 )

@@ -5,10 +5,11 @@ deadline, and the operator endpoints that carry out or reject an erasure request
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,12 +18,14 @@ from starlette.concurrency import run_in_threadpool
 
 from lake import consents
 from lake.settings import Settings
+from serving.api.types import IdPath, Instant
 from serving.audit.store import make_event
 from serving.db.models import User
 from serving.deps import current_principal, get_services, require_roles
 from serving.errors import Problem
 from serving.lgpd import erasure, export
 from serving.lgpd.subject import UserSubject, load_subject
+from serving.openapi import problems
 from serving.security.tokens import Principal
 from serving.services import Services
 
@@ -39,7 +42,7 @@ class ConsentState(BaseModel):
     purpose: str
     granted: bool
     terms_version: int | None
-    at: datetime | None
+    at: Instant | None
     external_ref: str | None = None
 
 
@@ -51,9 +54,9 @@ class RequestOut(BaseModel):
     id: int
     kind: str
     status: str
-    received_at: datetime
-    deadline_at: datetime
-    completed_at: datetime | None
+    received_at: Instant
+    deadline_at: Instant
+    completed_at: Instant | None
     result: dict[str, Any] | None = None
 
 
@@ -207,7 +210,11 @@ def grant(
     )
 
 
-@router.delete("/lgpd/consents/{purpose}", response_model=ConsentState)
+@router.delete(
+    "/lgpd/consents/{purpose}",
+    response_model=ConsentState,
+    responses=problems({409: "`consent_not_granted`: nothing to revoke"}),
+)
 def revoke(
     purpose: Purpose,
     request: Request,
@@ -227,23 +234,32 @@ def open_request(
     principal: Principal = Depends(current_principal),
     services: Services = Depends(get_services),
 ) -> RequestOut:
-    """Access and explanation are answered at once (status done); erasure waits for an operator."""
+    """Explanation is answered at once (status done); access is built in the background (status
+    received, then done with a download link; at most ``lgpd_exports_per_day`` per day); erasure
+    waits for an operator."""
     with services.engine.begin() as conn:
+        if body.kind == "access":
+            since = consents.now_utc() - timedelta(days=1)
+            today = [
+                r
+                for r in consents.list_requests(conn, principal.user_id)
+                if r["kind"] == "access" and r["received_at"] > since
+            ]
+            if len(today) >= services.settings.lgpd_exports_per_day:
+                raise Problem(
+                    429,
+                    "too_many_exports",
+                    "too many data exports requested today; download the last one or try tomorrow",
+                    headers={"Retry-After": "3600"},
+                )
         r = consents.open_request(
             conn, principal.user_id, body.kind, deadline_days=services.settings.lgpd_deadline_days
         )
-        if body.kind in ("access", "explanation"):
-            consents.set_status(
-                conn,
-                r["id"],
-                "done",
-                json.dumps(
-                    {"download": f"/lgpd/requests/{r['id']}/export"}
-                    if body.kind == "access"
-                    else {"see": "/lgpd/explanations"}
-                ),
-            )
+        if body.kind == "explanation":
+            consents.set_status(conn, r["id"], "done", json.dumps({"see": "/lgpd/explanations"}))
         r = _reread(conn, r["id"])
+    if body.kind == "access":
+        request.app.state.export_jobs.submit(r["id"])
     _audit(
         request,
         services,
@@ -265,7 +281,7 @@ def my_requests(
 
 @router.get("/lgpd/requests/{request_id}", response_model=RequestOut)
 def get_request(
-    request_id: int,
+    request_id: IdPath,
     principal: Principal = Depends(current_principal),
     services: Services = Depends(get_services),
 ) -> RequestOut:
@@ -279,27 +295,43 @@ def get_request(
 @router.get(
     "/lgpd/requests/{request_id}/export",
     response_class=Response,
-    responses={200: {"content": {"application/zip": {}}}},
+    responses={
+        200: {"content": {"application/zip": {}}, "description": "the archive"},
+        202: {"description": "still being built: retry after the Retry-After seconds"},
+        410: {"description": "the archive expired: open a new access request"},
+    },
 )
-async def export_zip(
-    request_id: int,
+def export_zip(
+    request_id: IdPath,
     principal: Principal = Depends(current_principal),
     services: Services = Depends(get_services),
 ) -> Response:
-    def build() -> bytes:
-        with services.engine.connect() as conn:
-            r = consents.get_request(conn, request_id, principal.user_id)
-        if r is None or r["kind"] != "access":
-            raise Problem(404, "not_found", f"no access request {request_id}")
-        with services.sessions() as db:
-            subj = _subject(services, db, principal.user_id)
-            return export.build_zip(services, db, subj)
+    from serving.documents.store import DocumentNotFound
+    from serving.lgpd.jobs import archive_key
 
-    data = await run_in_threadpool(build)
+    with services.engine.connect() as conn:
+        r = consents.get_request(conn, request_id, principal.user_id)
+    if r is None or r["kind"] != "access":
+        raise Problem(404, "not_found", f"no access request {request_id}")
+    if r["status"] != "done":
+        return JSONResponse(
+            {"id": request_id, "status": r["status"]}, status_code=202, headers={"Retry-After": "2"}
+        )
+    result = json.loads(r["result"] or "{}")
+    expired = datetime.fromisoformat(result["expires_at"]) < consents.now_utc()
+    try:
+        data = None if expired else services.documents.get(archive_key(principal.user_id, request_id))
+    except DocumentNotFound:
+        data = None
+    if data is None:
+        raise Problem(410, "export_expired", "this export expired; open a new access request")
     return Response(
         data,
         media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="lgpd-access-{request_id}.zip"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="lgpd-access-{request_id}.zip"',
+            "Cache-Control": "no-store",
+        },
     )
 
 
@@ -316,7 +348,10 @@ def explanations(
     return {"decisions": items, "count": len(items)}
 
 
-@router.patch("/lgpd/me")
+@router.patch(
+    "/lgpd/me",
+    responses=problems({409: "`email_taken`", 422: "`nothing_to_change` or validation error"}),
+)
 def rectify(
     body: RectifyIn,
     request: Request,
@@ -352,7 +387,19 @@ def rectify(
 # --- operator --------------------------------------------------------------------------------------
 
 
-@router.get("/admin/lgpd/requests")
+class PendingRequestOut(BaseModel):
+    id: int
+    user_id: int
+    kind: str
+    status: str
+    received_at: Instant
+    deadline_at: Instant
+    updated_at: Instant
+    completed_at: Instant | None = None
+    result: str | None = None
+
+
+@router.get("/admin/lgpd/requests", response_model=list[PendingRequestOut])
 def pending_requests(
     principal: Principal = Depends(operator), services: Services = Depends(get_services)
 ) -> list[dict[str, Any]]:
@@ -369,9 +416,13 @@ def pending_requests(
     return [dict(r) for r in rows]
 
 
-@router.post("/admin/lgpd/requests/{request_id}/erase", response_model=RequestOut)
+@router.post(
+    "/admin/lgpd/requests/{request_id}/erase",
+    response_model=RequestOut,
+    responses=problems({409: "`request_closed`: already done or rejected"}),
+)
 async def carry_out_erasure(
-    request_id: int,
+    request_id: IdPath,
     request: Request,
     principal: Principal = Depends(operator),
     services: Services = Depends(get_services),
@@ -398,9 +449,13 @@ class RejectIn(BaseModel):
     reason: str = Field(min_length=3, max_length=500)
 
 
-@router.post("/admin/lgpd/requests/{request_id}/reject", response_model=RequestOut)
+@router.post(
+    "/admin/lgpd/requests/{request_id}/reject",
+    response_model=RequestOut,
+    responses=problems({409: "`request_closed`: already done or rejected"}),
+)
 def reject_request(
-    request_id: int,
+    request_id: IdPath,
     body: RejectIn,
     principal: Principal = Depends(operator),
     services: Services = Depends(get_services),

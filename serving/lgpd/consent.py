@@ -39,4 +39,5 @@ def require_consent(purpose: str) -> Callable[..., Awaitable[Principal]]:
             )
         return principal
 
+    _dep.openapi_responses = {403: f"`consent_required`: no current consent for {purpose}"}
     return _dep

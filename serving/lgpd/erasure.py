@@ -5,10 +5,12 @@
   tombstone (random CPF-shaped token, ``erased-<random>@erased.invalid``, name ``[erased]``, no
   phone, unusable password), transfers/accounts lose ``user_id``/device, recipient PIX keys of the
   person are removed from transfers (also inside the stored response body); PIX keys, devices,
-  step-up challenges, refresh tokens, sessions and document rows are deleted.
+  step-up challenges, refresh tokens, sessions, security events, document rows and notifications are deleted.
 * Audit store (SQLite/MongoDB): the person's events (actor = their pseudonym) are redacted (actor,
-  resource, details); the chain stays verifiable because it is over payload hashes.
+  resource, details and their salts removed, commitments kept) with a signed redaction record
+  appended to the chain, so the chain stays verifiable and the redaction is proven.
 * Object storage: the person's documents are deleted.
+* Support-assistant conversations, messages and tickets (log store): deleted.
 * Lake: :func:`lake.erasure.erase_subject` (delete/redact + vacuum, history included).
 * Feast online store: :func:`features.erasure.erase_entities`.
 
@@ -26,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from lake.erasure import erase_subject
 from serving.audit.store import make_event
+from serving.chat.store import conversation_store
 from serving.db import models as m
 from serving.db.session import rowcount, transaction
 from serving.lgpd.subject import UserSubject, load_subject
@@ -45,7 +48,7 @@ def _scrub(text: str, needles: set[str]) -> str:
 def erase_sql(db: Session, subj: UserSubject) -> dict[str, int]:
     uid = subj.user_id
     keys = [k for _, k in subj.pix_keys]
-    needles = subj.clear_strings()
+    needles = subj.gateway_strings()
     counts: dict[str, int] = {}
     with transaction(db):
         device_ids = [d for (d,) in db.execute(select(m.Device.id).where(m.Device.user_id == uid))]
@@ -61,8 +64,14 @@ def erase_sql(db: Session, subj: UserSubject) -> dict[str, int]:
             db.execute(delete(m.RefreshToken).where(m.RefreshToken.user_id == uid))
         )
         counts["sessions"] = rowcount(db.execute(delete(m.Session).where(m.Session.user_id == uid)))
+        counts["security_events"] = rowcount(
+            db.execute(delete(m.SecurityEvent).where(m.SecurityEvent.user_id == uid))
+        )
         counts["pix_keys"] = rowcount(db.execute(delete(m.PixKey).where(m.PixKey.user_id == uid)))
         counts["documents"] = rowcount(db.execute(delete(m.Document).where(m.Document.user_id == uid)))
+        counts["notifications"] = rowcount(
+            db.execute(delete(m.Notification).where(m.Notification.user_id == uid))
+        )
         touched = (
             db.execute(
                 select(m.Transfer).where(
@@ -102,14 +111,20 @@ def erase_sql(db: Session, subj: UserSubject) -> dict[str, int]:
 
 def erase_audit(services: Services, subj: UserSubject) -> int:
     seqs = [e["seq"] for e in services.audit.query({"actor": subj.actor_pk}, None, None, 1_000_000, 0)]
-    for seq in seqs:
-        services.audit.redact(seq, ("actor", "resource", "details"))
-    return len(seqs)
+    return services.audit.redact_many(seqs, ("actor", "resource", "details"), reason="lgpd-erasure")
 
 
 def erase_documents(services: Services, subj: UserSubject) -> int:
+    """The person's documents and the LGPD export archives built for them."""
+    from lake import consents
+    from serving.lgpd.jobs import archive_key
+
+    with services.engine.connect() as conn:
+        exports = [r["id"] for r in consents.list_requests(conn, subj.user_id) if r["kind"] == "access"]
     for key in subj.document_keys:
         services.documents.delete(key)
+    for rid in exports:
+        services.documents.delete(archive_key(subj.user_id, rid))
     return len(subj.document_keys)
 
 
@@ -134,6 +149,7 @@ def erase_user(
     counts: dict[str, Any] = {}
     counts["documents"] = {"objects_deleted": erase_documents(services, subj)}
     counts["audit_store"] = {"events_redacted": erase_audit(services, subj)}
+    counts["chat"] = conversation_store(services).erase_user(subj.user_id)
     counts["lake"] = erase_subject(subj.lake_subject(), services.settings)
     counts["feast_online"] = erase_entities(pseudonyms, services.settings)
     with services.sessions() as db:
