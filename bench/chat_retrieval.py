@@ -22,8 +22,18 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from serving.chat.kb import KnowledgeBase
+    from serving.chat.retrieval import EmbeddingRetriever, HybridRetriever, LexicalRetriever, Ranking
+
+
+class Retriever(Protocol):
+    def rank(self, question: str) -> Ranking: ...
+
 
 EVAL = Path(__file__).resolve().parent.parent / "tests" / "data" / "chat_eval.jsonl"
 
@@ -32,7 +42,7 @@ def load_eval(path: Path = EVAL) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def accuracy(retriever, rows: list[dict]) -> dict[str, float]:
+def accuracy(retriever: Retriever, rows: list[dict]) -> dict[str, float]:
     """top-1 accuracy and top-3 recall over the rows that have a topic."""
     inscope = [r for r in rows if r["topic"]]
     top1 = top3 = 0
@@ -44,7 +54,7 @@ def accuracy(retriever, rows: list[dict]) -> dict[str, float]:
     return {"n": len(inscope), "top1": top1 / n, "top3": top3 / n}
 
 
-def threshold_behaviour(retriever, rows: list[dict], threshold: float) -> dict[str, float]:
+def threshold_behaviour(retriever: Retriever, rows: list[dict], threshold: float) -> dict[str, float]:
     inscope = [r for r in rows if r["topic"]]
     oos = [r for r in rows if not r["topic"]]
     answered_right = answered = 0
@@ -68,7 +78,9 @@ def _rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def build(cache_dir: Path | None):
+def build(
+    cache_dir: Path | None,
+) -> tuple[KnowledgeBase, tuple[LexicalRetriever, EmbeddingRetriever, HybridRetriever], dict[str, float]]:
     from serving.chat.kb import load_kb
     from serving.chat.retrieval import EmbeddingRetriever, Encoder, HybridRetriever, LexicalRetriever
 

@@ -129,7 +129,7 @@ def _envelopes(n: int) -> tuple[list[tuple[Any, Any]], list[str]]:  # (envelope,
 BAD_SHARES = (0.0, 0.01, 0.05, 0.25, 1.0)
 
 
-def _forged(te, kp) -> str:
+def _forged(te: Any, kp: Any) -> str:
     """The envelope signed by the right key over another network's hash: a bad signature that
     passes every cheap check (canonical, hint matches), as an attacker's would."""
     from stellar_sdk import Network, TransactionEnvelope
@@ -163,7 +163,7 @@ def bench_signatures() -> list[dict]:
         want = [i not in bad for i in range(len(envs))]
         assert cn.verify_envelopes(envs, PASSPHRASE, keys, threads=1) == want
 
-        def sdk(items=items):
+        def sdk(items: list[tuple[Any, bytes, bytes]] = items) -> None:
             for k, h, s in items:
                 try:
                     k.verify(h, s)

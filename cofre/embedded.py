@@ -3,11 +3,14 @@ of the identity providers' sandboxes for the gateway, used only for a provider w
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from lake.settings import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def identity_transports(settings: Settings, names: dict[str, str] | None = None) -> dict[str, Any]:
@@ -21,7 +24,7 @@ def identity_transports(settings: Settings, names: dict[str, str] | None = None)
     return out
 
 
-def gateway(settings: Settings | None = None, **kwargs: Any):  # -> FastAPI
+def gateway(settings: Settings | None = None, **kwargs: Any) -> FastAPI:
     """The gateway with the embedded wiring (what ``cofre serve`` runs)."""
     from lake.settings import get_settings
     from serving.app import create_app

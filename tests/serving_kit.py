@@ -95,7 +95,7 @@ def add_key(client, user: dict, stepped: str, key_type: str = "EVP", key: str | 
     return r.json()["key"]
 
 
-def verify_identity(client, user: dict) -> dict:  # noqa: ANN001
+def verify_identity(client, user: dict) -> dict:
     """Prove the user's CPF the way the app does: an ID photo and a selfie of the CPF holder, checked
     by the facial validation sandbox (the gateway must be built by ``cofre.embedded.gateway``)."""
     from sandbox import faces

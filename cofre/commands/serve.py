@@ -9,13 +9,21 @@ start unless the installation secret is explicit (COFRE_SECRET_KEY), as the stac
 from __future__ import annotations
 
 import ipaddress
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from lake.settings import Settings
 
 app = typer.Typer()
 
 
-def build_server(host: str, port: int, log_level: str = "info", settings=None):  # noqa: ANN201 - uvicorn.Server
+def build_server(
+    host: str, port: int, log_level: str = "info", settings: Settings | None = None
+) -> uvicorn.Server:
     """The uvicorn server `cofre serve` runs: the whole gateway, no ``Server`` header, no trust in
     proxy headers for the client address."""
     import uvicorn

@@ -47,7 +47,7 @@ def _spi_id(value: object, prefix: str) -> bool:
     if m is None or m.group(1) != prefix:
         return False
     try:
-        datetime.strptime(m.group(3), "%Y%m%d%H%M")
+        datetime.strptime(m.group(3), "%Y%m%d%H%M").replace(tzinfo=UTC)
     except ValueError:
         return False
     return True

@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from models.fraud.threshold import CostParams
 
@@ -38,14 +39,14 @@ class DecisionPolicy:
     costs: CostParams = CostParams()
     block_min_probability: float = 0.5
 
-    def decide(self, p, amount_cents) -> np.ndarray:
+    def decide(self, p: ArrayLike, amount_cents: ArrayLike) -> np.ndarray:
         """'approve' / 'review' / 'block' per (probability, amount) pair (arrays broadcast)."""
-        p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
+        prob = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
         a = np.asarray(amount_cents, dtype=float)
         c = self.costs
         catch = c.review_catch_pct / 100.0
-        review = catch * p * a >= c.review_cost_cents + (1.0 - p) * c.review_friction_cents
-        block = (p >= self.block_min_probability) & (p * a >= (1.0 - p) * c.block_friction_cents)
+        review = catch * prob * a >= c.review_cost_cents + (1.0 - prob) * c.review_friction_cents
+        block = (prob >= self.block_min_probability) & (prob * a >= (1.0 - prob) * c.block_friction_cents)
         return np.where(block, "block", np.where(review, "review", "approve"))
 
     def decide_one(self, p: float, amount_cents: int) -> str:

@@ -185,7 +185,7 @@ async def post_message(
     principal: Principal = Depends(current_principal),
     services: Services = Depends(get_services),
     now: datetime = Depends(get_clock),
-):  # noqa: ANN201
+) -> ChatReply | StreamingResponse:
     rid = getattr(request.state, "request_id", None)
     cid, reply = await run_in_threadpool(_prepare, services, principal, body, now, rid)
     assistant = assistant_for(services)

@@ -113,8 +113,13 @@ class DatavalidClient(_Retrying):
     """Validates a selfie (and the name) against the government record of a CPF."""
 
     def __init__(
-        self, http: httpx.AsyncClient, settings: Settings, *, clock=time.monotonic, **kw: Any
-    ) -> None:  # noqa: ANN001
+        self,
+        http: httpx.AsyncClient,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        **kw: Any,
+    ) -> None:
         super().__init__(http, settings, **kw)
         self.client_id = settings.client_id
         self.client_secret = settings.client_secret.get_secret_value()

@@ -10,7 +10,6 @@ import uuid
 
 import httpx
 import pytest
-
 from serving_kit import auth, make_settings, register
 
 

@@ -12,14 +12,14 @@ import zipfile
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from chat_kit import chat_app
 from fastapi.testclient import TestClient
+from serving_kit import auth, deposit, make_settings, new_cpf, register
 
 from serving.chat.injection import REFUSAL
 from serving.chat.intents import NOT_YOURS
 from serving.deps import get_clock
 from serving.lgpd.erasure import erase_user
-from tests.unit.chat_kit import chat_app
-from tests.unit.serving_kit import auth, deposit, make_settings, new_cpf, register
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def client(tmp_path_factory):
         yield c
 
 
-def ask(c, user, text, conversation_id=None, **headers):  # noqa: ANN001, ANN201
+def ask(c, user, text, conversation_id=None, **headers):
     body = {"text": text} | ({"conversation_id": conversation_id} if conversation_id else {})
     r = c.post("/chat/messages", json=body, headers=auth(user["access"], **headers))
     assert r.status_code == 200, r.text

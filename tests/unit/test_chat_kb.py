@@ -10,9 +10,11 @@ import re
 import uuid
 
 import pytest
+from chat_kit import chat_app
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from serving_kit import auth, deposit, make_settings, register
 
 from lake import consents
 from lake.domain.identifiers import cpf_with_digits
@@ -28,8 +30,6 @@ from serving.chat.text import fold, tokens
 from serving.documents.content import ALLOWED
 from serving.fraud.screen import RulesFraudScreen
 from serving.pix.keys import KeyType
-from tests.unit.chat_kit import chat_app
-from tests.unit.serving_kit import auth, deposit, make_settings, register
 
 KB = load_kb()
 DEFAULTS = make_settings("/tmp/cofre-kb-defaults")
@@ -214,8 +214,9 @@ def test_property_no_identifier_survives_masking(base, card, user, ddd, number, 
 
 
 def test_hybrid_retrieval_floor_on_the_held_out_split():
+    from chat_kit import shared_assistant
+
     from bench.chat_retrieval import accuracy
-    from tests.unit.chat_kit import shared_assistant
 
     test = [r for r in EVAL if r["split"] == "test"]
     a = accuracy(shared_assistant().retriever, test)

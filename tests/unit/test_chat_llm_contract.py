@@ -17,12 +17,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from chat_kit import CACHE, chat_app
 from fastapi.testclient import TestClient
+from serving_kit import auth, make_settings, register
 
 from serving.chat.assistant import Assistant
 from serving.chat.llm import SYSTEM_PROMPT, LLMClient, LLMError, build_messages
-from tests.unit.chat_kit import CACHE, chat_app
-from tests.unit.serving_kit import auth, make_settings, register
 
 RECORDED = json.loads((Path(__file__).resolve().parents[1] / "data" / "llm_recorded.json").read_text())
 KEY = "sk-test-contract"
@@ -37,10 +37,10 @@ class RecordedOpenAI:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # noqa: ANN002
+            def log_message(self, *args):
                 pass
 
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 outer.requests.append(
                     {"path": self.path, "auth": self.headers.get("Authorization"), "body": body}

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 
 import polars as pl
 from fastapi.testclient import TestClient
+from lgpd_kit import _fill
+from serving_kit import auth, make_settings, new_cpf
 
 from cofre.demo_login import credentials_path, ensure_demo_login, walkthrough
 from cofre.embedded import gateway
 from lake import delta
 from lake.pseudonym import pseudonymise_one
-from tests.lgpd_kit import _fill
-from tests.unit.serving_kit import auth, make_settings, new_cpf
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 

@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 import pytest
 from fastapi.testclient import TestClient
+from lgpd_kit import _fill
+from serving_kit import PASSWORD, auth, enrol_device, make_settings, new_cpf, register, step_up
 
 from cofre.embedded import gateway
 from lake import delta
@@ -24,8 +26,6 @@ from sandbox import faces
 from sandbox.identity import outbox_path
 from sandbox.notify import read_outbox_file
 from serving.deps import get_clock
-from tests.lgpd_kit import _fill
-from tests.unit.serving_kit import PASSWORD, auth, enrol_device, make_settings, new_cpf, register, step_up
 
 VICTIM_PHONE = "+5511987650001"
 VICTIM_EMAIL = "vitima.real@exemplo.com.br"
@@ -81,7 +81,7 @@ def bank(tmp_path_factory):
         yield {"c": c, "s": s, "app": app, "cpf": cpf, "pk": pk, "admin": admin}
 
 
-def claim(c, cpf: str, tag: str = "eve") -> dict:  # noqa: ANN001
+def claim(c, cpf: str, tag: str = "eve") -> dict:
     email = f"{tag}.{uuid.uuid4().hex[:10]}@exemplo.com"
     r = c.post(
         "/auth/register", json={"cpf": cpf, "name": "Eva Golpista", "email": email, "password": PASSWORD}

@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from serving_kit import auth, make_settings, register
 
 from cofre.embedded import gateway
 from lake import consents
 from serving.documents.store import DocumentNotFound
 from serving.lgpd import export
 from serving.lgpd.jobs import archive_key
-from tests.unit.serving_kit import auth, make_settings, register
 
 
 @pytest.fixture()

@@ -12,6 +12,7 @@ from decimal import Decimal
 import polars as pl
 import pytest
 from dagster import materialize
+from pipeline_helpers import make_world
 
 from lake import delta
 from lake.pseudonym import pseudonymise
@@ -23,7 +24,6 @@ from pipelines.pix import transforms as t
 from pipelines.resources import WorldResource, default_resources
 from pipelines.sources.clock import ManualClock
 from pipelines.sources.pix.client import PixClient
-from tests.pipeline_helpers import make_world
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 KEY = b"test-key"

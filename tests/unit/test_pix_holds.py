@@ -274,7 +274,7 @@ async def _race(app, users, keys, admins, n: int, seed: int = 11) -> tuple[dict,
         sem = asyncio.Semaphore(24)
         done = asyncio.Event()
 
-        async def pay(payer, key, cents, idem, device):  # noqa: ANN001
+        async def pay(payer, key, cents, idem, device):
             async with sem:
                 r = await client.post(
                     "/pix/transfers",
@@ -283,7 +283,7 @@ async def _race(app, users, keys, admins, n: int, seed: int = 11) -> tuple[dict,
                 )
                 replies.setdefault(idem, []).append((r.status_code, r.json()))
 
-        async def reviewer(admin, rng_r: random.Random):  # noqa: ANN001
+        async def reviewer(admin, rng_r: random.Random):
             while True:
                 finished = done.is_set()
                 r = await client.get("/admin/pix/holds", headers=auth(admin["access"]))

@@ -10,7 +10,6 @@ import hashlib
 import re
 import socket
 import threading
-import time
 from html.parser import HTMLParser
 from urllib.parse import urlparse
 
@@ -120,7 +119,7 @@ class _Page(HTMLParser):
         self._in_script = False
         self._buf: list[str] = []
 
-    def handle_starttag(self, tag, attrs):  # noqa: ANN001
+    def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "script":
             if a.get("src"):
@@ -130,12 +129,12 @@ class _Page(HTMLParser):
         if tag == "link" and "stylesheet" in (a.get("rel") or ""):
             self.styles.append(a["href"])
 
-    def handle_endtag(self, tag):  # noqa: ANN001
+    def handle_endtag(self, tag):
         if tag == "script" and self._in_script:
             self.inline.append("".join(self._buf))
             self._in_script = False
 
-    def handle_data(self, data):  # noqa: ANN001
+    def handle_data(self, data):
         if self._in_script:
             self._buf.append(data)
 
@@ -170,26 +169,20 @@ def test_html_pages_get_a_csp_that_lets_them_load(client, path):
         assert _allows(csp["connect-src"], spec)  # the UI may fetch the OpenAPI document
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_cofre_serve_sends_no_server_header(tmp_path, monkeypatch):
     from cofre.commands.serve import build_server
 
     monkeypatch.setenv("COFRE_HOME", str(tmp_path))
-    port = _free_port()
+    # bound and listening before the server starts: the kernel queues the request until uvicorn accepts
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    port = sock.getsockname()[1]
     server = build_server("127.0.0.1", port, "warning")
     assert server.config.server_header is False
-    t = threading.Thread(target=server.run, daemon=True)
+    t = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     t.start()
     try:
-        for _ in range(400):
-            if server.started:
-                break
-            time.sleep(0.05)  # waiting for the real server to bind, not measuring time
         r = httpx.get(f"http://127.0.0.1:{port}/health", timeout=10)
         assert r.status_code == 200
         assert "server" not in r.headers
@@ -197,3 +190,4 @@ def test_cofre_serve_sends_no_server_header(tmp_path, monkeypatch):
     finally:
         server.should_exit = True
         t.join(30)
+        sock.close()

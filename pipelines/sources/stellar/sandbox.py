@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 
-from fastapi import FastAPI, Form
+from fastapi import FastAPI, Form, Request
 from fastapi.responses import JSONResponse
 
 from lake.settings import Settings, get_settings
@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return _problem(404, "Resource Missing", f"no transaction {tx_hash}")
         return JSONResponse(rec)
 
-    def _render(_request, status: int, kind: str, detail: str) -> JSONResponse:
+    def _render(_request: Request, status: int, kind: str, detail: str) -> JSONResponse:
         title = {
             "not_found": "Resource Missing",
             "method_not_allowed": "Method Not Allowed",

@@ -11,7 +11,7 @@ from lake.settings import load_settings
 from serving.app import create_app
 from serving.chat.assistant import Assistant
 
-CACHE = Path(__file__).resolve().parents[2] / "var" / "test-cache" / "chat"
+CACHE = Path(__file__).resolve().parents[1] / "var" / "test-cache" / "chat"
 
 
 @functools.lru_cache(maxsize=1)
@@ -20,7 +20,7 @@ def shared_assistant() -> Assistant:
     return Assistant.load(load_settings(), cache_dir=CACHE, llm=False)
 
 
-def chat_app(settings, assistant: Assistant | None = None):  # noqa: ANN001, ANN201
+def chat_app(settings, assistant: Assistant | None = None):
     """The gateway with the shared assistant (or ``assistant``) plugged into its services."""
     app = create_app(settings)
     app.state.services.extras["chat_assistant"] = assistant or shared_assistant()
