@@ -95,7 +95,7 @@ def _prepare(home: str) -> tuple[dict, list[str]]:
     }
     s = _settings(home)
     cpfs = [cpf_with_digits(f"{300_000_001 + i:09d}") for i in range(N_USERS)]
-    key = s.pseudonym_key.get_secret_value().encode()
+    key = s.pseudonym_key_bytes()
     mapping = {sg.customer_pk(i): pseudonymise_one(c, "cpf", key=key) for i, c in enumerate(cpfs)}
     tx = sg.transaction_rows(np.random.default_rng(3), N_USERS, 40).with_columns(
         channel=pl.lit("PIX"), type=pl.lit("PIX"), credit_debit_type=pl.lit("DEBITO")
@@ -356,7 +356,7 @@ def _stages(home: str) -> list[tuple[str, float, str]]:
     )
     at = datetime.now(UTC)
     bodies = _bodies(64)
-    key = s.pseudonym_key.get_secret_value().encode()
+    key = s.pseudonym_key_bytes()
 
     def lookups() -> (
         object

@@ -108,6 +108,7 @@ def event_rows(events: list[dict[str, Any]]) -> pl.DataFrame:
 def ensure_columns(table: str, settings: Settings | None = None) -> None:
     """Add the catalog's nullable columns a table created by an older cofre lacks (``openings``)."""
     from deltalake import DeltaTable, Field
+    from deltalake.schema import PrimitiveType
 
     s = settings or get_settings()
     if not delta.exists(table, s):
@@ -117,7 +118,7 @@ def ensure_columns(table: str, settings: Settings | None = None) -> None:
     have = {f.name for f in dt.schema().fields}
     missing = [f for f in t.arrow_schema if f.name not in have]
     if missing:
-        dt.alter.add_columns([Field(f.name, "string", nullable=True) for f in missing])
+        dt.alter.add_columns([Field(f.name, PrimitiveType("string"), nullable=True) for f in missing])
 
 
 def redaction_rows(records: list[dict[str, Any]]) -> pl.DataFrame:
@@ -549,9 +550,10 @@ def anchor_coverage(
         if len(leaves) != a["leaf_count"] or merkle_root(leaves).hex() != a["root"]:
             first = after
             rng = range(a["first_seq"], a["last_seq"] + 1)
-            known = [q for q in rng if known_hashes and q in known_hashes and known_hashes[q][0] == a["day"]]
-            if known and merkle_root([known_hashes[q][1] for q in known]).hex() == a["root"]:
-                diff = [q for q in known if q not in by_seq or by_seq[q][1] != known_hashes[q][1]]
+            kh = known_hashes or {}
+            known = [q for q in rng if q in kh and kh[q][0] == a["day"]]
+            if known and merkle_root([kh[q][1] for q in known]).hex() == a["root"]:
+                diff = [q for q in known if q not in by_seq or by_seq[q][1] != kh[q][1]]
                 first = max(min(diff), after) if diff else first
             problems.append(
                 {

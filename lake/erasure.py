@@ -192,7 +192,7 @@ def _purge_history(t: Table, s: Settings) -> int:
 def erase_subject(subject: Subject, settings: Settings | None = None) -> dict[str, dict[str, int]]:
     """Erase the subject from every catalog table present in the lake; counts per table touched."""
     s = settings or get_settings()
-    key = s.pseudonym_key.get_secret_value().encode()
+    key = s.pseudonym_key_bytes()
     pks, clear, consent_ids = subject.pseudonyms(key), subject.clear_strings(), set(subject.consent_ids)
     report: dict[str, dict[str, int]] = {}
     for t in tables():

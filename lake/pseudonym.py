@@ -63,7 +63,7 @@ def hmac_hex(values: Sequence[str], key: bytes | None = None, *, force_python: b
 
 
 def default_key() -> bytes:
-    return get_settings().pseudonym_key.get_secret_value().encode("utf-8")
+    return get_settings().pseudonym_key_bytes()
 
 
 # --- normalisation ------------------------------------------------------------------------------

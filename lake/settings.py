@@ -416,6 +416,13 @@ class Settings(BaseSettings):
             raise SettingsError(_missing_secret_message(f"the stack profile needs it for {label}"))
         return ik.derive(self._installation.value, label)
 
+    def pseudonym_key_bytes(self) -> bytes:
+        """The HMAC key of pseudonyms, as bytes (set by validation: explicit, derived, or a
+        ``MissingSecret`` that refuses to be read)."""
+        if self.pseudonym_key is None:  # pragma: no cover - _resolve_keys always sets it
+            raise SettingsError(_missing_secret_message("the stack profile needs it for pseudonyms"))
+        return self.pseudonym_key.get_secret_value().encode("utf-8")
+
     def document_link_key(self) -> bytes:
         return self.purpose_key(ik.LABEL_DOCUMENT_LINKS)
 

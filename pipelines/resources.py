@@ -40,7 +40,7 @@ class LakeResource(ConfigurableResource):
         return s.model_copy(update={"lake_uri": self.lake_uri}) if self.lake_uri else s
 
     def pseudonym_key(self) -> bytes:
-        return self.settings().pseudonym_key.get_secret_value().encode("utf-8")
+        return self.settings().pseudonym_key_bytes()
 
 
 SANDBOX_SYSTEMS = ("open_finance", "serasa", "pix")

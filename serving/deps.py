@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -81,14 +81,23 @@ def principal_user(db: Session, principal: Principal) -> User:
     return user
 
 
+Dep = TypeVar("Dep", bound=Callable[..., Any])
+
+
+def with_responses(dep: Dep, responses: dict[int, str]) -> Dep:
+    """``dep`` with the error responses it adds to every route that uses it (read by
+    :mod:`serving.openapi` from its ``openapi_responses`` attribute)."""
+    dep.__dict__["openapi_responses"] = responses
+    return dep
+
+
 def require_roles(*roles: str) -> Callable[..., Principal]:
     def _dep(principal: Principal = Depends(current_principal)) -> Principal:
         if principal.role not in roles:
             raise Problem(403, "forbidden", f"requires one of the roles: {', '.join(roles)}")
         return principal
 
-    _dep.openapi_responses = {403: f"`forbidden`: requires one of the roles {', '.join(roles)}"}
-    return _dep
+    return with_responses(_dep, {403: f"`forbidden`: requires one of the roles {', '.join(roles)}"})
 
 
 def step_up_problem(reason: str) -> Problem:
@@ -106,4 +115,4 @@ def require_step_up(principal: Principal = Depends(current_principal)) -> Princi
     return principal
 
 
-require_step_up.openapi_responses = {403: "`step_up_required`: confirm with biometrics (POST /auth/step-up)"}
+with_responses(require_step_up, {403: "`step_up_required`: confirm with biometrics (POST /auth/step-up)"})

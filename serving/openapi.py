@@ -25,6 +25,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.routing import BaseRoute
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_REF = {"$ref": "#/components/schemas/ProblemDetails"}
@@ -88,7 +89,7 @@ def complete(spec: dict[str, Any], routes: list[APIRoute]) -> dict[str, Any]:
     problem = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(problem.pop("$defs", {}))
     schemas["ProblemDetails"] = problem
-    by_op = {(m.lower(), r.path_format): r for r in routes for m in r.methods}
+    by_op = {(m.lower(), r.path_format): r for r in routes for m in r.methods or ()}
     for path, item in spec.get("paths", {}).items():
         for method, op in item.items():
             route = by_op.get((method, path))
@@ -125,7 +126,7 @@ def complete(spec: dict[str, Any], routes: list[APIRoute]) -> dict[str, Any]:
     return spec
 
 
-def install(app: FastAPI, routes: list) -> None:
+def install(app: FastAPI, routes: list[BaseRoute]) -> None:
     """Serve the completed document at /openapi.json (built on first use, then cached); ``routes``
     are the included routers' routes (their dependencies may document statuses)."""
 

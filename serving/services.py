@@ -64,7 +64,7 @@ class Services:
     @property
     def secret(self) -> bytes:
         """The pseudonym key (audit actors; the lake's CPF pseudonyms use the same key)."""
-        return self.settings.pseudonym_key.get_secret_value().encode()
+        return self.settings.pseudonym_key_bytes()
 
     @property
     def link_key(self) -> bytes:

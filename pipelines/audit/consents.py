@@ -18,7 +18,7 @@ from lake.settings import Settings, get_settings
 
 
 def _key(s: Settings) -> bytes:
-    return s.pseudonym_key.get_secret_value().encode("utf-8")
+    return s.pseudonym_key_bytes()
 
 
 async def propagate_revocations(

@@ -39,7 +39,7 @@ def skip_revoked(cpfs: pl.Series, s: Settings, log: Callable[[str], None] = prin
     revoked = revoked_customer_pks(s)
     if not revoked:
         return cpfs.to_list()
-    keep = ~pseudonymise(cpfs, "cpf", key=s.pseudonym_key.get_secret_value().encode()).is_in(list(revoked))
+    keep = ~pseudonymise(cpfs, "cpf", key=s.pseudonym_key_bytes()).is_in(list(revoked))
     log(f"open finance: {int((~keep).sum())} customers skipped (open_finance_sharing consent revoked)")
     return cpfs.filter(keep).to_list()
 

@@ -10,7 +10,7 @@ detectable. A chain that disagrees with an anchor, or ends before an anchored se
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query
 from pydantic import BaseModel, Field
@@ -24,7 +24,7 @@ from serving.security.tokens import Principal
 from serving.services import Services
 
 router = APIRouter(tags=["audit"])
-LogTime = instant(datetime(1970, 1, 1, tzinfo=UTC), datetime(3000, 1, 1, tzinfo=UTC))
+LogTime = Annotated[datetime, instant(datetime(1970, 1, 1, tzinfo=UTC), datetime(3000, 1, 1, tzinfo=UTC))]
 auditor = require_roles("admin", "auditor")
 
 
@@ -52,7 +52,7 @@ class ChainStatus(BaseModel):
     )
 
 
-def _verify(services: Services) -> dict:
+def _verify(services: Services) -> dict[str, Any]:
     return verify_store_events(services.audit.chain(), services.settings)
 
 

@@ -110,7 +110,7 @@ class SecurityEventOut(BaseModel):
     id: int
     kind: str = Field(description="e.g. login_locked")
     at: Instant
-    details: dict
+    details: dict[str, Any]
 
 
 class RefreshIn(BaseModel):

@@ -19,11 +19,12 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, FastAPI, Path, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from lake.settings import Settings
 from serving.chat import mask as masking
 from serving.chat.assistant import Reply, assistant_for
 from serving.chat.intents import AccountDesk
@@ -226,7 +227,7 @@ def list_tickets(
     return conversation_store(services).tickets(principal.user_id)
 
 
-def create_app(settings=None):  # noqa: ANN001, ANN201
+def create_app(settings: Settings | None = None) -> FastAPI:
     from serving.app import create_app as gateway
 
     return gateway(settings, routers=[router])

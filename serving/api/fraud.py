@@ -18,7 +18,7 @@ row (:func:`features.online.online_row`), the model's one-row path and the decis
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
@@ -35,7 +35,9 @@ from serving.security.tokens import Principal
 from serving.services import Services
 
 router = APIRouter(tags=["scoring"])
-TransactionTime = instant(datetime(1970, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+TransactionTime = Annotated[
+    datetime, instant(datetime(1970, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+]
 
 
 class FraudScoreIn(BaseModel):

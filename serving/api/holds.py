@@ -177,7 +177,15 @@ def held_transfers(
         return [holds.transfer_view(t, admin=True) for t in rows]
 
 
-def _review(action, transfer_id, body, request, principal, services, now) -> dict[str, Any]:  # noqa: ANN001
+def _review(
+    action: holds.Action,
+    transfer_id: int,
+    body: ReviewIn | None,
+    request: Request,
+    principal: Principal,
+    services: Services,
+    now: datetime,
+) -> dict[str, Any]:
     t = holds.review(
         services,
         transfer_id,
@@ -190,7 +198,7 @@ def _review(action, transfer_id, body, request, principal, services, now) -> dic
     return holds.transfer_view(t, admin=True)
 
 
-_REVIEW_RESPONSES = {
+_REVIEW_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"description": "not an admin, or the admin's own transfer (own_transfer)"},
     404: {"description": "no such PIX transfer"},
     409: {"description": "transfer_not_held: already reviewed, or the hold expired"},

@@ -17,8 +17,8 @@ from starlette.concurrency import run_in_threadpool
 
 from lake.pseudonym import normalise_one
 from serving.audit.store import make_event
-from serving.db.models import Document, IdentityCheck, User
-from serving.deps import current_principal, get_clock, get_services
+from serving.db.models import Document, IdentityCheck
+from serving.deps import current_principal, get_clock, get_services, principal_user
 from serving.documents.content import sniff
 from serving.errors import Problem
 from serving.kyc import proofing
@@ -142,7 +142,7 @@ async def request_code(
             st = proofing.identity_state(db, principal.user_id)
             if st.verified:
                 raise Problem(409, "already_verified", "this login's identity is already verified")
-            login_email = db.get(User, principal.user_id).email
+            login_email = principal_user(db, principal).email
             dest = _destination(body.channel, body.destination, login_email)
             records = contacts_on_record(s, core.customer_pk(s, st.cpf))
             on_record = is_on_record(records, body.channel, dest, services.secret)
@@ -240,7 +240,7 @@ async def document_and_selfie(
                 raise Problem(409, "already_verified", "this login's identity is already verified")
             if proofing.face_checks_today(db, principal.user_id, now) >= s.kyc_face_daily_limit:
                 raise Problem(429, "too_many_checks", "too many selfie checks today; try again tomorrow")
-            return st.cpf, db.get(User, principal.user_id).name
+            return st.cpf, principal_user(db, principal).name
 
     cpf, name = await run_in_threadpool(precheck)
     try:

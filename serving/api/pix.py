@@ -292,6 +292,8 @@ def create_transfer(
         if outcome.status_code == 202:
             with sessions() as db:
                 held = db.get(Transfer, outcome.body["id"])
+            if held is None:  # pragma: no cover - written by this request, never deleted
+                raise RuntimeError(f"held transfer {outcome.body['id']} is missing")
             holds.audit(
                 services,
                 held,

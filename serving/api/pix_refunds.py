@@ -13,6 +13,7 @@ audit event ``pix:refund`` (outcome, amounts, the transfers involved).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
@@ -119,7 +120,7 @@ def create_refund(
 @router.get("/pix/transfers/{transfer_id}/refunds")
 def list_refunds(
     transfer_id: int, principal: Principal = Depends(current_principal), db: Session = Depends(get_db)
-) -> dict:
+) -> dict[str, Any]:
     original = db.get(Transfer, transfer_id)
     owners = set()
     if original is not None:

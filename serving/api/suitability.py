@@ -130,6 +130,8 @@ async def score(
             "not a valid CPF",
             errors=[{"field": "body.cpf", "message": "invalid CPF", "type": "value_error"}],
         ) from None
+    if cpf is None:  # pragma: no cover - own is the caller's CPF whenever no admin named one
+        raise Problem(404, "user_not_found", "no such user")
     if not admin_lookup and cpf != own:
         raise Problem(403, "forbidden", "only admins may score another customer's CPF")
     out = await run_in_threadpool(suitability_for, services, cpf, body.overrides)

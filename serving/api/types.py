@@ -43,8 +43,9 @@ Instant = Annotated[
 ]
 
 
-def instant(lo: datetime, hi: datetime, what: str = "timestamp"):  # noqa: ANN201 - a type
-    """A timestamp type: offset required, normalised to UTC, ``lo <= t < hi``."""
+def instant(lo: datetime, hi: datetime, what: str = "timestamp") -> AfterValidator:
+    """The validator of a timestamp type ``Annotated[datetime, instant(lo, hi)]``: offset required,
+    normalised to UTC, ``lo <= t < hi``."""
 
     def check(value: datetime) -> datetime:
         if value.tzinfo is None or value.utcoffset() is None:
@@ -57,4 +58,4 @@ def instant(lo: datetime, hi: datetime, what: str = "timestamp"):  # noqa: ANN20
             raise ValueError(f"{what} must be from {lo.isoformat()} to before {hi.isoformat()}")
         return utc
 
-    return Annotated[datetime, AfterValidator(check)]
+    return AfterValidator(check)

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lake.settings import Settings
 from serving.chat import injection, intents
@@ -36,6 +36,9 @@ from serving.chat.retrieval import (
     Ranking,
 )
 from serving.chat.text import fold
+
+if TYPE_CHECKING:
+    from serving.services import Services
 
 HANDOFF_TOPIC = "atendimento-humano"
 CONTEXT_ARTICLES = 3
@@ -167,9 +170,9 @@ def _queue(text: str) -> str:
 _LOCK = threading.Lock()
 
 
-def assistant_for(services) -> Assistant:  # noqa: ANN001
+def assistant_for(services: Services) -> Assistant:
     """The app's assistant, loaded on first use (model + indexes, about a second) and kept."""
-    a = services.extras.get("chat_assistant")
+    a: Assistant | None = services.extras.get("chat_assistant")
     if a is None:
         with _LOCK:
             a = services.extras.get("chat_assistant")

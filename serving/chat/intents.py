@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from lake import consents
 from lake.domain.identifiers import is_valid_cpf, only_digits
 from serving.audit.store import make_event
 from serving.chat.compose import brl
+from serving.chat.store import ConversationStore
 from serving.chat.text import fold
 from serving.db.models import Account, LedgerEntry, Transfer, User
 from serving.errors import Problem
@@ -100,7 +103,13 @@ def _screen(label: str, screen: str) -> dict[str, str]:
 class AccountDesk:
     """Answers account intents for one verified caller (``user_id`` from the access token)."""
 
-    def __init__(self, services: Services, user_id: int, tickets=None, request_id: str | None = None) -> None:  # noqa: ANN001
+    def __init__(
+        self,
+        services: Services,
+        user_id: int,
+        tickets: ConversationStore | None = None,
+        request_id: str | None = None,
+    ) -> None:
         self.services, self.user_id, self.tickets, self.request_id = services, user_id, tickets, request_id
 
     # -- whose data ----------------------------------------------------------------------------
@@ -134,9 +143,10 @@ class AccountDesk:
 
     # -- answers ---------------------------------------------------------------------------------
     def answer(self, intent: str) -> DeskAnswer:
-        return getattr(self, f"_{intent}")()
+        handler: Callable[[], DeskAnswer] = getattr(self, f"_{intent}")
+        return handler()
 
-    def _account(self, db) -> Account | None:  # noqa: ANN001
+    def _account(self, db: Session) -> Account | None:
         return (
             db.execute(
                 select(Account)
@@ -160,7 +170,7 @@ class AccountDesk:
     def _extrato(self, n: int = 5) -> DeskAnswer:
         with self.services.sessions() as db:
             acc = self._account(db)
-            rows = []
+            rows: Sequence[Any] = ()
             if acc is not None:
                 rows = db.execute(
                     select(LedgerEntry, Transfer.kind)

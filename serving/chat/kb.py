@@ -143,7 +143,7 @@ class KnowledgeBase:
 
 def _sections(body: str) -> list[Section]:
     out: list[Section] = []
-    heading, lines = "", []
+    heading, lines = "", list[str]()
     for line in body.strip().splitlines():
         if line.startswith("## "):
             if any(x.strip() for x in lines):

@@ -18,8 +18,13 @@ import threading
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlparse
+
+if TYPE_CHECKING:
+    from pymongo import MongoClient
+
+    from serving.services import Services
 
 
 def now_iso() -> str:
@@ -36,7 +41,13 @@ class ConversationStore(Protocol):
     def append_message(self, conversation_id: str, message: dict[str, Any]) -> None: ...
     def messages(self, conversation_id: str) -> list[dict[str, Any]]: ...
     def upsert_ticket(
-        self, user_id: int, conversation_id: str, reason: str, queue: str, transcript: list, at: str
+        self,
+        user_id: int,
+        conversation_id: str,
+        reason: str,
+        queue: str,
+        transcript: list[dict[str, Any]],
+        at: str,
     ) -> dict[str, Any]: ...
     def tickets(self, user_id: int) -> list[dict[str, Any]]: ...
     def export_user(self, user_id: int) -> dict[str, list[dict[str, Any]]]: ...
@@ -69,7 +80,7 @@ class SQLiteConversationStore:
             """
         )
 
-    def _q(self, sql: str, args: tuple = ()) -> list[tuple]:
+    def _q(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             return self._conn.execute(sql, args).fetchall()
 
@@ -100,7 +111,13 @@ class SQLiteConversationStore:
         return [json.loads(b) for (b,) in rows]
 
     def upsert_ticket(
-        self, user_id: int, conversation_id: str, reason: str, queue: str, transcript: list, at: str
+        self,
+        user_id: int,
+        conversation_id: str,
+        reason: str,
+        queue: str,
+        transcript: list[dict[str, Any]],
+        at: str,
     ) -> dict[str, Any]:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
@@ -110,7 +127,7 @@ class SQLiteConversationStore:
                     (conversation_id,),
                 ).fetchone()
                 if row:
-                    t = json.loads(row[0])
+                    t: dict[str, Any] = json.loads(row[0])
                     t.update(transcript=transcript, updated_at=at)
                     if queue == "ouvidoria":
                         t["queue"] = queue
@@ -179,7 +196,9 @@ class SQLiteConversationStore:
             self._conn.close()
 
 
-def _ticket(user_id: int, conversation_id: str, reason: str, queue: str, transcript: list, at: str) -> dict:
+def _ticket(
+    user_id: int, conversation_id: str, reason: str, queue: str, transcript: list[dict[str, Any]], at: str
+) -> dict[str, Any]:
     return {
         "id": new_id(),
         "user_id": user_id,
@@ -197,7 +216,9 @@ class MongoConversationStore:
     def __init__(self, url: str, db_name: str) -> None:
         from pymongo import MongoClient
 
-        self._client = MongoClient(url, serverSelectionTimeoutMS=5000, tz_aware=True)
+        self._client: MongoClient[dict[str, Any]] = MongoClient(
+            url, serverSelectionTimeoutMS=5000, tz_aware=True
+        )
         db = self._client[db_name]
         self._conv, self._msg, self._tix = db["chat_conversations"], db["chat_messages"], db["chat_tickets"]
         self._lock = threading.Lock()
@@ -229,12 +250,18 @@ class MongoConversationStore:
         return [d["body"] for d in docs]
 
     def upsert_ticket(
-        self, user_id: int, conversation_id: str, reason: str, queue: str, transcript: list, at: str
+        self,
+        user_id: int,
+        conversation_id: str,
+        reason: str,
+        queue: str,
+        transcript: list[dict[str, Any]],
+        at: str,
     ) -> dict[str, Any]:
         with self._lock:  # one gateway process: the lock serialises the read-then-write
             d = self._tix.find_one({"conversation_id": conversation_id, "status": "open"})
             if d is not None:
-                t = d["body"]
+                t: dict[str, Any] = d["body"]
                 t.update(transcript=transcript, updated_at=at)
                 if queue == "ouvidoria":
                     t["queue"] = queue
@@ -295,9 +322,9 @@ def open_conversation_store(url: str, db_name: str) -> ConversationStore:
 _OPEN_LOCK = threading.Lock()
 
 
-def conversation_store(services) -> ConversationStore:  # noqa: ANN001
+def conversation_store(services: Services) -> ConversationStore:
     """The app's conversation store, opened once and kept on ``services.extras``."""
-    store = services.extras.get("chat_store")
+    store: ConversationStore | None = services.extras.get("chat_store")
     if store is None:
         with _OPEN_LOCK:
             store = services.extras.get("chat_store")

@@ -177,7 +177,8 @@ def words(text: str) -> list[str]:
 def tokens(text: str, *, keep: frozenset[str] = KEEP) -> list[str]:
     """Stems of the content words of ``text``: folded, slang expanded, stop words dropped, stemmed."""
     content = [w for w in words(text) if w not in STOPWORDS or w in keep]
-    return _stemmer().stemWords(content)
+    stems: list[str] = _stemmer().stemWords(content)
+    return stems
 
 
 def _deletes(word: str) -> set[str]:

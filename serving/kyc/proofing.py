@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from lake.settings import Settings
 from serving.db.models import IdentityChallenge, IdentityCheck, User
+from serving.db.session import rowcount
 from serving.errors import Problem
 
 CODE_DIGITS = 6
@@ -133,11 +134,13 @@ def check_code(
         raise Problem(409, "challenge_used", "this code was already used")
     if _aware(ch.expires_at, now) < now:
         raise Problem(410, "challenge_expired", "the code expired; ask for a new one")
-    spent = db.execute(
-        update(IdentityChallenge)
-        .where(IdentityChallenge.id == ch.id, IdentityChallenge.attempts < settings.kyc_otp_max_attempts)
-        .values(attempts=IdentityChallenge.attempts + 1)
-    ).rowcount
+    spent = rowcount(
+        db.execute(
+            update(IdentityChallenge)
+            .where(IdentityChallenge.id == ch.id, IdentityChallenge.attempts < settings.kyc_otp_max_attempts)
+            .values(attempts=IdentityChallenge.attempts + 1)
+        )
+    )
     if spent != 1:
         raise Problem(429, "too_many_attempts", "too many wrong codes; ask for a new one")
     db.refresh(ch)

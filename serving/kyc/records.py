@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from lake import delta
-from lake.pseudonym import pseudonymise_one
+from lake.pseudonym import Kind, pseudonymise_one
 from lake.settings import Settings
 
 CUSTOMERS = "silver.customers"
@@ -44,6 +44,6 @@ def contacts_on_record(settings: Settings, customer_pk: str) -> ContactsOnRecord
 
 
 def is_on_record(records: ContactsOnRecord, channel: str, destination: str, key: bytes) -> bool:
-    kind = "phone" if channel == "sms" else "email"
+    kind: Kind = "phone" if channel == "sms" else "email"
     pk = pseudonymise_one(destination, kind, key=key)
     return pk is not None and pk in (records.phone_pks if channel == "sms" else records.email_pks)

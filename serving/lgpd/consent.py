@@ -12,7 +12,7 @@ from fastapi import Depends
 from starlette.concurrency import run_in_threadpool
 
 from lake import consents
-from serving.deps import current_principal, get_services
+from serving.deps import current_principal, get_services, with_responses
 from serving.errors import Problem
 from serving.security.tokens import Principal
 from serving.services import Services
@@ -39,5 +39,4 @@ def require_consent(purpose: str) -> Callable[..., Awaitable[Principal]]:
             )
         return principal
 
-    _dep.openapi_responses = {403: f"`consent_required`: no current consent for {purpose}"}
-    return _dep
+    return with_responses(_dep, {403: f"`consent_required`: no current consent for {purpose}"})

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -28,11 +30,13 @@ def archive_key(user_id: int, request_id: int) -> str:
 
 
 class ExportJobs:
-    def __init__(self, services: Services, *, clock=lambda: datetime.now(UTC)) -> None:  # noqa: ANN001
+    def __init__(
+        self, services: Services, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self.services = services
         self._clock = clock
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lgpd-export")
-        self._pending: set[Future] = set()
+        self._pending: set[Future[None]] = set()
         self._lock = threading.Lock()
 
     def submit(self, request_id: int) -> None:
@@ -41,7 +45,7 @@ class ExportJobs:
             self._pending.add(fut)
         fut.add_done_callback(self._forget)
 
-    def _forget(self, fut: Future) -> None:
+    def _forget(self, fut: Future[None]) -> None:
         with self._lock:
             self._pending.discard(fut)
 
@@ -65,7 +69,7 @@ class ExportJobs:
             self.submit(rid)
         return len(ids)
 
-    def _claim(self, request_id: int) -> dict | None:
+    def _claim(self, request_id: int) -> dict[str, Any] | None:
         with self.services.engine.begin() as conn:
             claimed = conn.execute(
                 update(dsr)
@@ -85,6 +89,8 @@ class ExportJobs:
         try:
             with s.sessions() as db:
                 subj = load_subject(s, db, r["user_id"])
+                if subj is None:  # erased meanwhile: nothing of theirs left to export
+                    raise LookupError(f"user {r['user_id']} no longer exists")
                 data = export.build_zip(s, db, subj)
             s.documents.put(archive_key(r["user_id"], request_id), data, "application/zip")
             expires = self._clock() + timedelta(seconds=s.settings.lgpd_export_ttl_s)

@@ -18,15 +18,18 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from serving.audit.store import make_event
-from serving.db.models import Transfer
+from serving.db.models import Account, Transfer
 from serving.errors import Problem
 from serving.pix import ledger, notices
+
+if TYPE_CHECKING:
+    from serving.services import Services
 
 Action = Literal["release", "refuse", "expire"]
 _OUTCOME = {"release": "released", "refuse": "refused", "expire": "expired"}
@@ -48,7 +51,7 @@ def transfer_view(t: Transfer, *, admin: bool = False) -> dict[str, Any]:
         "hold_expires_at": notices.utc(t.hold_expires_at).isoformat() if t.hold_expires_at else None,
         "review": (
             {"outcome": t.review_outcome, "at": notices.utc(t.reviewed_at).isoformat()}
-            if t.review_outcome
+            if t.review_outcome and t.reviewed_at is not None
             else None
         ),
     }
@@ -62,7 +65,7 @@ def transfer_view(t: Transfer, *, admin: bool = False) -> dict[str, Any]:
 
 
 def transition(
-    sessions: sessionmaker,
+    sessions: sessionmaker[Session],
     transfer_id: int,
     action: Action,
     *,
@@ -86,13 +89,23 @@ def transition(
         db.refresh(t, with_for_update=True)  # the state under the account locks, not the one read above
         if t.status != "held":
             raise Problem(409, "transfer_not_held", f"the transfer is {t.status}, not held for review")
-        if action != "expire" and now >= notices.utc(t.hold_expires_at):
+        deadline = notices.utc(t.hold_expires_at)
+        if action != "expire" and deadline is not None and now >= deadline:
             action, reviewer_id, note = "expire", None, None
         _leave_hold(db, t, locked, action, now, reviewer_id, note)
     return t, action
 
 
-def review(services, transfer_id: int, action: Action, *, now, reviewer_id: int, note=None, request_id=None):  # noqa: ANN001, ANN201
+def review(
+    services: Services,
+    transfer_id: int,
+    action: Action,
+    *,
+    now: datetime,
+    reviewer_id: int,
+    note: str | None = None,
+    request_id: str | None = None,
+) -> Transfer:
     """An analyst's release/refusal, audited; 409 when the hold had expired (the expiry is audited)."""
     t, done = transition(services.sessions, transfer_id, action, now=now, reviewer_id=reviewer_id, note=note)
     if done == "expire":
@@ -105,7 +118,7 @@ def review(services, transfer_id: int, action: Action, *, now, reviewer_id: int,
 def _leave_hold(
     db: Session,
     t: Transfer,
-    locked: dict,
+    locked: dict[int, Account],
     action: Action,
     now: datetime,
     reviewer_id: int | None,
@@ -141,7 +154,7 @@ def due(db: Session, now: datetime, user_id: int | None = None) -> list[int]:
     return list(db.scalars(q.order_by(Transfer.id)))
 
 
-def expire_due(services, now: datetime, user_id: int | None = None) -> list[Transfer]:  # noqa: ANN001
+def expire_due(services: Services, now: datetime, user_id: int | None = None) -> list[Transfer]:
     """Refuse every hold (of ``user_id``, or all) whose deadline has passed; audited. One cheap read when none."""
     with services.sessions() as db:
         ids = due(db, now, user_id)
@@ -156,7 +169,9 @@ def expire_due(services, now: datetime, user_id: int | None = None) -> list[Tran
     return expired
 
 
-def audit(services, t: Transfer, action: str, *, actor_id: int | None, request_id: str | None = None) -> None:  # noqa: ANN001
+def audit(
+    services: Services, t: Transfer, action: str, *, actor_id: int | None, request_id: str | None = None
+) -> None:
     """The audit event of a hold transition (``pix:hold``, ``pix:release``, ``pix:refuse``, ``pix:hold_expired``)."""
     name = {
         "hold": "pix:hold",

@@ -10,6 +10,7 @@ transaction, so the customer is told exactly when the state changes.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -29,6 +30,10 @@ def brl(cents: int) -> str:
     return f"{sign}R$ {whole:,}".replace(",", ".") + f",{frac:02d}"
 
 
+@overload
+def utc(dt: datetime) -> datetime: ...
+@overload
+def utc(dt: None) -> None: ...
 def utc(dt: datetime | None) -> datetime | None:
     """Aware UTC (SQLite hands datetimes back naive; they were stored in UTC)."""
     if dt is None:
@@ -57,6 +62,8 @@ TITLES = {
 def message(kind: str, amount_cents: int, *, expires_at: datetime | None = None) -> str:
     amount = brl(amount_cents)
     if kind == "pix_held":
+        if expires_at is None:
+            raise ValueError("the notice of a held Pix needs the hold's deadline")
         return (
             f"Seu Pix de {amount} está em análise de segurança. O valor fica reservado na sua conta e "
             f"não sai até a análise terminar (no máximo até {_local(expires_at)}, horário de Brasília). "

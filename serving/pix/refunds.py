@@ -100,7 +100,7 @@ def _utc(dt: datetime) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
-def post_refund(sessions: sessionmaker, req: RefundRequest, instance: str | None = None) -> Outcome:
+def post_refund(sessions: sessionmaker[Session], req: RefundRequest, instance: str | None = None) -> Outcome:
     try:
         with sessions() as db, db.begin():
             original = db.execute(

@@ -34,7 +34,7 @@ from serving.fraud.screen import Decision
 
 
 def _key(settings: Settings) -> bytes:
-    return settings.pseudonym_key.get_secret_value().encode("utf-8")
+    return settings.pseudonym_key_bytes()
 
 
 def customer_pk(settings: Settings, cpf: str) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -54,7 +55,8 @@ def _over_tls(scope: Scope, always: bool) -> bool:
         return True
     for name, value in scope["headers"]:
         if name == b"x-forwarded-proto":
-            return value.split(b",")[0].strip().lower() == b"https"
+            proto: bytes = value.split(b",")[0].strip().lower()
+            return proto == b"https"
     return False
 
 
@@ -71,7 +73,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         tls = _over_tls(scope, self.behind_tls)
-        held: dict = {}
+        held: dict[str, Any] = {}
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":

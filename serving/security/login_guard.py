@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from lake.settings import Settings
 from serving.db.models import LoginThrottle
-from serving.db.session import transaction
+from serving.db.session import rowcount, transaction
 from serving.security.keys import b64url
 
 _PURPOSE = b"cofre/login-throttle/v1"
@@ -86,7 +86,8 @@ def _lock_for(settings: Settings, attempts: int) -> int:
     over = attempts - settings.login_max_failures
     if over < 0:
         return 0
-    return min(settings.login_backoff_base_s * 2 ** min(over, 40), settings.login_lockout_max_s)
+    backoff: int = settings.login_backoff_base_s * 2 ** min(over, 40)
+    return min(backoff, settings.login_lockout_max_s)
 
 
 def _row(db: Session, key: str) -> LoginThrottle:
@@ -125,11 +126,13 @@ def first_lock_of_streak(db: Session, settings: Settings, key: str, attempts: in
     if attempts < settings.login_max_failures:
         return False
     with transaction(db):
-        claimed = db.execute(
-            update(LoginThrottle)
-            .where(LoginThrottle.key == key, LoginThrottle.notified.is_(False))
-            .values(notified=True)
-        ).rowcount
+        claimed = rowcount(
+            db.execute(
+                update(LoginThrottle)
+                .where(LoginThrottle.key == key, LoginThrottle.notified.is_(False))
+                .values(notified=True)
+            )
+        )
     return claimed == 1
 
 

@@ -9,9 +9,6 @@ import hmac
 import json
 import os
 import stat
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -94,35 +91,6 @@ def test_public_default_no_longer_derives_any_key(tmp_path):
     from lake import anchoring
 
     assert anchoring.public_key(s) != Keypair.from_secret(_old_dev_seed(PUBLIC_DEFAULT)).public_key
-
-
-_START = (
-    "import sys; from lake.settings import load_settings; s = load_settings(home=sys.argv[1]); "
-    "print(s.pseudonym_key.get_secret_value(), s.document_link_key().hex())"
-)
-
-
-def test_concurrent_first_start_agrees_on_one_secret(tmp_path):
-    """Six processes starting at once on a fresh COFRE_HOME end up with one secret."""
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", _START, str(tmp_path)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-        )
-        for _ in range(6)
-    ]
-    outs = []
-    for p in procs:
-        out, err = p.communicate(timeout=300)
-        assert p.returncode == 0, err.decode()
-        outs.append(out.decode().strip())
-    assert len(set(outs)) == 1 and len(outs[0].split()) == 2
-    assert sorted(os.listdir(tmp_path / "secrets")) == ["installation.json"]  # no temporary left
-    assert outs[0].split()[0] == load_settings(home=str(tmp_path)).pseudonym_key.get_secret_value()
 
 
 def test_secret_readable_by_others_is_refused(tmp_path):

@@ -28,7 +28,7 @@ def _unique_cpf_name() -> str:
     if bind.dialect.name == "sqlite":
         return "uq_users_cpf"
     for uc in sa.inspect(bind).get_unique_constraints("users"):
-        if uc["column_names"] == ["cpf"]:
+        if uc["column_names"] == ["cpf"] and uc["name"] is not None:
             return uc["name"]
     raise RuntimeError("users: no unique constraint on cpf to drop")
 
