@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
+import sqlite3
+import tempfile
 import uuid
+from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -19,9 +23,27 @@ _counter = itertools.count(100_000_001)
 
 
 def make_settings(home, **overrides):
+    """Embedded settings on ``home``. A fresh home gets its gateway database as a copy of one migrated
+    once per test process (the migrations cost about a second per app; `cofre db upgrade` then finds
+    it at head). Tests of the migrations themselves start from an empty database on their own."""
     base = {"home": str(home), "rate_limit": "100000/minute", "profile": "embedded"}
     base.update(overrides)
-    return load_settings(**base)
+    s = load_settings(**base)
+    db = s.home / "cofre.db"
+    if s.profile == "embedded" and str(s.database_url) == f"sqlite:///{db}" and not db.exists():
+        db.parent.mkdir(parents=True, exist_ok=True)
+        with sqlite3.connect(_migrated_template()) as src, sqlite3.connect(db) as dst:
+            src.backup(dst)
+    return s
+
+
+@functools.cache
+def _migrated_template() -> str:
+    from serving.migrations import upgrade
+
+    path = Path(tempfile.mkdtemp(prefix="cofre-migrated-")) / "cofre.db"
+    upgrade(f"sqlite:///{path}")
+    return str(path)
 
 
 def new_cpf() -> str:
