@@ -337,8 +337,8 @@ def _stages(home: str) -> list[tuple[str, float, str]]:
     from models.fraud.model import assemble
     from models.runtime import predict_threads
     from serving.audit.store import make_event
-    from serving.db.models import Session as LoginSession
-    from serving.db.models import User
+    from serving.db.orm import Session as LoginSession
+    from serving.db.orm import User
     from serving.deps import session_state
     from serving.fraud.context import build_context
     from serving.scoring import core

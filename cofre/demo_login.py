@@ -54,7 +54,7 @@ async def _bootstrap(settings: Settings) -> dict[str, Any]:
     from cofre.embedded import gateway
     from sandbox.identity import outbox_path
     from sandbox.notify import read_outbox_file
-    from serving.db.models import User
+    from serving.db.orm import User
 
     path = credentials_path(settings)
     app = gateway(settings)

@@ -3,7 +3,7 @@
 Default routers: health, auth, KYC, accounts, pix (+ transfer views, notifications, the review queue of
 held transfers), BR Code, documents, audit, LGPD, chat (the support assistant) and the scoring routers
 (suitability, fraud, recommendations). The scoring models are loaded ONCE here from the MLflow
-registry (alias ``champion``, :mod:`serving.scoring.models`); with a fraud champion, POST
+registry (alias ``champion``, :mod:`serving.scoring.champions`); with a fraud champion, POST
 /pix/transfers is screened by :class:`serving.scoring.screen.ModelFraudScreen`, else by the
 RulesFraudScreen fallback (both reported by /ready). More routers plug in through ``extra_routers``.
 
@@ -28,7 +28,7 @@ from serving.body import BodyGuard, body_limits
 from serving.errors import install_error_handlers
 from serving.fraud.screen import FraudScreen
 from serving.middleware import GatewayMiddleware
-from serving.scoring.models import load_scoring
+from serving.scoring.champions import load_scoring
 from serving.scoring.screen import ModelFraudScreen
 from serving.security.headers import SecurityHeaders
 from serving.services import build_services

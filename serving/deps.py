@@ -12,8 +12,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Row, bindparam, select
 from sqlalchemy.orm import Session
 
-from serving.db.models import Session as LoginSession
-from serving.db.models import User
+from serving.db.orm import Session as LoginSession
+from serving.db.orm import User
 from serving.errors import Problem
 from serving.fraud.screen import FraudScreen
 from serving.security.tokens import Principal

@@ -10,7 +10,7 @@ from collections import defaultdict
 import httpx
 from sqlalchemy import func, select
 
-from serving.db.models import Account, LedgerEntry, Transfer
+from serving.db.orm import Account, LedgerEntry, Transfer
 
 
 async def storm(

@@ -15,7 +15,7 @@ from sqlalchemy import update
 
 from lake.domain.identifiers import cpf_with_digits
 from lake.settings import load_settings
-from serving.db.models import User
+from serving.db.orm import User
 from serving.security.keys import b64url, public_jwk
 
 PASSWORD = "correct horse battery"

@@ -30,7 +30,7 @@ def grant_role(email: str, role: str = typer.Argument(..., help="customer, admin
     from sqlalchemy import update
 
     from lake.settings import get_settings
-    from serving.db.models import User
+    from serving.db.orm import User
     from serving.db.session import make_engine, make_sessionmaker
 
     if role not in ("customer", "admin", "auditor"):

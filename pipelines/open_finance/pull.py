@@ -24,7 +24,7 @@ from typing import Any
 
 from pipelines.common.bronze import BronzeBatch, dumps, now_utc
 from pipelines.sources.http import UpstreamError
-from pipelines.sources.open_finance import models as m
+from pipelines.sources.open_finance import schemas as m
 from pipelines.sources.open_finance.client import NotFoundError, OpenFinanceClient
 from pipelines.sources.open_finance.sandbox import ACCOUNTS, CARDS, LOANS
 

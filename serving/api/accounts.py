@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from lake.settings import Settings
 from serving.api.pix import _account_of, _respond
 from serving.api.types import Cents, Id, Instant
-from serving.db.models import Account, LedgerEntry
+from serving.db.orm import Account, LedgerEntry
 from serving.deps import current_principal, get_clock, get_db, get_services, require_roles
 from serving.errors import Problem
 from serving.openapi import problems

@@ -43,8 +43,8 @@ from lake.settings import Settings
 from serving.api.schemas import TokenPair
 from serving.api.types import Id, Instant
 from serving.audit.store import make_event
-from serving.db.models import Account, Device, RefreshToken, SecurityEvent, StepUpChallenge, User
-from serving.db.models import Session as LoginSession
+from serving.db.orm import Account, Device, RefreshToken, SecurityEvent, StepUpChallenge, User
+from serving.db.orm import Session as LoginSession
 from serving.db.session import rowcount, transaction
 from serving.deps import current_principal, get_clock, get_db, get_services, principal_user
 from serving.errors import Problem

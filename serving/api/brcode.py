@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from lake.domain.brcode import BRCode, BRCodeError, decode, encode
 from lake.settings import Settings
 from serving.api.types import Cents, Id
-from serving.db.models import PixKey
+from serving.db.orm import PixKey
 from serving.deps import current_principal, get_db, principal_user
 from serving.errors import Problem
 from serving.openapi import problems

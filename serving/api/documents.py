@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lake.settings import Settings
 from serving.api.types import Instant
-from serving.db.models import Document
+from serving.db.orm import Document
 from serving.deps import current_principal, get_db, get_services
 from serving.documents import links
 from serving.documents.content import ALLOWED, sniff

@@ -26,7 +26,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from serving.db.models import Notification, Transfer
+from serving.db.orm import Notification, Transfer
 from serving.deps import current_principal, get_clock, get_services, require_roles
 from serving.errors import Problem
 from serving.pix import holds, notices

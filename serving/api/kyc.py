@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lake.pseudonym import normalise_one
 from serving.audit.store import make_event
-from serving.db.models import Document, IdentityCheck
+from serving.db.orm import Document, IdentityCheck
 from serving.deps import current_principal, get_clock, get_services, principal_user
 from serving.documents.content import sniff
 from serving.errors import Problem

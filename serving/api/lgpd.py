@@ -20,7 +20,7 @@ from lake import consents
 from lake.settings import Settings
 from serving.api.types import IdPath, Instant
 from serving.audit.store import make_event
-from serving.db.models import User
+from serving.db.orm import User
 from serving.deps import current_principal, get_services, require_roles
 from serving.errors import Problem
 from serving.lgpd import erasure, export

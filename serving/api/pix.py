@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from lake.settings import Settings
 from serving.api.types import Cents, IdPath, Instant
-from serving.db.models import Account, PixKey, Transfer
+from serving.db.orm import Account, PixKey, Transfer
 from serving.db.session import transaction
 from serving.decisions import record_decision_sync
 from serving.deps import (

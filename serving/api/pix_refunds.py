@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from serving.audit.store import make_event
-from serving.db.models import Account, Transfer
+from serving.db.orm import Account, Transfer
 from serving.deps import current_principal, get_clock, get_db, get_services, step_up_problem
 from serving.errors import PROBLEM_MEDIA_TYPE, Problem
 from serving.pix import ledger

@@ -35,7 +35,7 @@ from models.recommend.catalog import BY_CODE
 from models.recommend.eligibility import Customer
 from models.recommend.lake import customer_inputs
 from models.recommend.profile import Questionnaire, investor_profile
-from serving.db.models import Account
+from serving.db.orm import Account
 from serving.decisions import record_decision_sync
 from serving.deps import get_clock, get_services
 from serving.errors import Problem

@@ -26,7 +26,7 @@ from serving.audit.store import make_event
 from serving.chat.compose import brl
 from serving.chat.store import ConversationStore
 from serving.chat.text import fold
-from serving.db.models import Account, LedgerEntry, Transfer, User
+from serving.db.orm import Account, LedgerEntry, Transfer, User
 from serving.errors import Problem
 from serving.fraud.screen import RulesFraudScreen
 from serving.services import Services

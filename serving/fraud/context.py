@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, bindparam, case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from serving.db.models import Transfer
+from serving.db.orm import Transfer
 from serving.fraud.screen import BRT, TransferContext
 
 DEVICE_KNOWN_AFTER = timedelta(hours=24)

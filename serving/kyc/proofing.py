@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lake.settings import Settings
-from serving.db.models import IdentityChallenge, IdentityCheck, User
+from serving.db.orm import IdentityChallenge, IdentityCheck, User
 from serving.db.session import rowcount
 from serving.errors import Problem
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from lake.erasure import erase_subject
 from serving.audit.store import make_event
 from serving.chat.store import conversation_store
-from serving.db import models as m
+from serving.db import orm as m
 from serving.db.session import rowcount, transaction
 from serving.lgpd.subject import UserSubject, load_subject
 from serving.services import Services

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from lake import consents, delta
 from lake.catalog import tables
 from serving.chat.store import conversation_store
-from serving.db import models as m
+from serving.db import orm as m
 from serving.lgpd.subject import UserSubject
 from serving.services import Services
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from lake import consents
 from lake.erasure import Subject
 from lake.pseudonym import pseudonymise_one
-from serving.db.models import Document, PixKey, User
+from serving.db.orm import Document, PixKey, User
 from serving.services import Services
 
 

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from lake.settings import sqlalchemy_url
-from serving.db.models import Base
+from serving.db.orm import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from serving.audit.store import make_event
-from serving.db.models import Account, Transfer
+from serving.db.orm import Account, Transfer
 from serving.errors import Problem
 from serving.pix import ledger, notices
 

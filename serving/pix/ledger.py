@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from serving.db.models import Account, LedgerEntry, Transfer
+from serving.db.orm import Account, LedgerEntry, Transfer
 from serving.errors import PROBLEM_BASE
 from serving.fraud.screen import Decision
 from serving.pix import notices

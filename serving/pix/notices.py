@@ -3,7 +3,7 @@
 BACEN lets the payer's institution retain a PIX for a risk analysis for at most 30 minutes by day
 (06:00-20:00 in Brasília) and 60 minutes at night, telling the customer: :func:`hold_deadline`. The
 messages (:func:`message`) give the amount in the Brazilian format (``R$ 1.234,56``) and what happens
-to the money; :func:`notify` stores one as a :class:`serving.db.models.Notification` in the caller's
+to the money; :func:`notify` stores one as a :class:`serving.db.orm.Notification` in the caller's
 transaction, so the customer is told exactly when the state changes.
 """
 
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from serving.db.models import Notification
+from serving.db.orm import Notification
 
 BRT = ZoneInfo("America/Sao_Paulo")
 DAY_WINDOW = timedelta(minutes=30)

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from lake.domain import pix_ids
-from serving.db.models import Account, Base, BigId, LedgerEntry, Transfer
+from serving.db.orm import Account, Base, BigId, LedgerEntry, Transfer
 from serving.errors import PROBLEM_BASE
 from serving.pix.ledger import IdempotencyConflict, Outcome, find_existing
 

@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 from features.online import online_row
 from lake.pseudonym import pseudonymise_one
 from lake.settings import Settings
-from serving.db.models import Device, User
-from serving.db.models import Session as LoginSession
+from serving.db.orm import Device, User
+from serving.db.orm import Session as LoginSession
 from serving.errors import Problem
 from serving.fraud.screen import Decision
 

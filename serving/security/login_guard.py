@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lake.settings import Settings
-from serving.db.models import LoginThrottle
+from serving.db.orm import LoginThrottle
 from serving.db.session import rowcount, transaction
 from serving.security.keys import b64url
 

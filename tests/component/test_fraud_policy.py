@@ -34,8 +34,8 @@ from models.fraud.synthetic import make_fraud_frame
 from models.fraud.threshold import CostParams
 from models.fraud.train import time_split
 from serving.app import create_app
-from serving.db.models import Device
-from serving.db.models import Session as LoginSession
+from serving.db.orm import Device
+from serving.db.orm import Session as LoginSession
 from serving.deps import get_clock
 from serving.fraud.screen import RulesFraudScreen, TransferContext
 

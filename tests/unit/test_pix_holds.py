@@ -23,7 +23,7 @@ from serving_kit import add_key, auth, deposit, make_settings, register, step_up
 from sqlalchemy import func, select
 
 from serving.app import create_app
-from serving.db.models import Account, LedgerEntry, Transfer
+from serving.db.orm import Account, LedgerEntry, Transfer
 from serving.deps import get_clock
 
 NOON_BRT = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)  # 12:00 in São Paulo (daytime: 30-minute window)
@@ -350,7 +350,7 @@ def test_holds_releases_and_refusals_keep_the_ledger_balanced_under_concurrency(
 
 
 def test_notifications_are_in_the_access_export_and_erased_with_the_person(env):
-    from serving.db.models import Notification
+    from serving.db.orm import Notification
     from serving.lgpd.erasure import erase_sql
     from serving.lgpd.export import sql_rows
     from serving.lgpd.subject import load_subject

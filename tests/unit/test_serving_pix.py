@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from lake.domain.identifiers import cpf_with_digits, is_valid_cnpj, is_valid_cpf
 from serving.app import create_app
-from serving.db.models import Account, LedgerEntry
+from serving.db.orm import Account, LedgerEntry
 from serving.deps import get_clock
 from serving.fraud.screen import RulesFraudScreen, TransferContext
 from serving.pix.keys import InvalidPixKey, KeyType, normalise
@@ -237,7 +237,7 @@ def test_brcode_generate_and_parse(client, bank):
 
 def _reference_context(db, user_id, recipient_key, device_id):
     """The history lookups as separate queries (the one-statement build_context must agree)."""
-    from serving.db.models import Transfer
+    from serving.db.orm import Transfer
 
     mine = (Transfer.user_id == user_id) & (Transfer.kind == "pix") & (Transfer.status.in_(("completed",)))
     n, mx, mean = db.execute(
@@ -257,8 +257,8 @@ def _reference_context(db, user_id, recipient_key, device_id):
 
 
 def _reference_facts(db, user_id, at):
-    from serving.db.models import Device
-    from serving.db.models import Session as LoginSession
+    from serving.db.orm import Device
+    from serving.db.orm import Session as LoginSession
 
     login = db.execute(
         select(func.max(LoginSession.created_at)).where(
@@ -268,7 +268,7 @@ def _reference_facts(db, user_id, at):
     device = db.execute(
         select(func.max(Device.created_at)).where(Device.user_id == user_id, Device.created_at < at)
     ).scalar()
-    from serving.db.models import User
+    from serving.db.orm import User
 
     cpf, verified_at = db.execute(select(User.cpf, User.identity_verified_at).where(User.id == user_id)).one()
     return (cpf if verified_at is not None else None), login, device  # a claimed CPF is not used

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from lake.domain import pix_ids
 from serving.app import create_app
-from serving.db.models import Account, LedgerEntry, Transfer
+from serving.db.orm import Account, LedgerEntry, Transfer
 from serving.deps import get_clock
 
 NOON = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)

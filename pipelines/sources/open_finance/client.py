@@ -23,7 +23,7 @@ from pipelines.sources.client_factory import make_http_and_tokens
 from pipelines.sources.clock import Clock
 from pipelines.sources.http import ApiClient, UpstreamError
 from pipelines.sources.oauth import TokenManager
-from pipelines.sources.open_finance import models as m
+from pipelines.sources.open_finance import schemas as m
 from pipelines.sources.open_finance.sandbox import ACCOUNTS, CARDS, CONSENTS, LOANS
 
 T = TypeVar("T", bound=BaseModel)

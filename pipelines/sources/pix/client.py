@@ -25,7 +25,7 @@ from lake.settings import Settings, get_settings
 from pipelines.sources.client_factory import make_http_and_tokens
 from pipelines.sources.clock import Clock
 from pipelines.sources.http import ApiClient
-from pipelines.sources.pix.models import Cob, CobV, Devolucao, Loc, ReceivedPix, Webhook
+from pipelines.sources.pix.schemas import Cob, CobV, Devolucao, Loc, ReceivedPix, Webhook
 from pipelines.sources.timefmt import iso_millis
 
 API = "/api"

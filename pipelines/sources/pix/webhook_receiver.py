@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from pipelines.sources.clock import Clock, SystemClock
-from pipelines.sources.pix.models import ReceivedPix
+from pipelines.sources.pix.schemas import ReceivedPix
 from pipelines.sources.pix.webhook_signature import DELIVERY_HEADER, SIGNATURE_HEADER, SignatureError, verify
 
 

@@ -10,7 +10,7 @@ from lake.settings import Settings, get_settings
 from pipelines.sources.client_factory import make_http_and_tokens
 from pipelines.sources.clock import Clock
 from pipelines.sources.http import ApiClient, UpstreamError
-from pipelines.sources.serasa.models import ScoreResponse
+from pipelines.sources.serasa.schemas import ScoreResponse
 
 
 class InvalidCpfError(ValueError):

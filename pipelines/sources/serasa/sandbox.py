@@ -26,7 +26,7 @@ from pipelines.sources.clock import Clock
 from pipelines.sources.errors import install_error_handlers
 from pipelines.sources.faults import FaultInjector, FaultPlan
 from pipelines.sources.oauth import AuthError, TokenIssuer, token_router
-from pipelines.sources.serasa.models import ErrorResponse, ScorePoint, ScoreResponse, band_of
+from pipelines.sources.serasa.schemas import ErrorResponse, ScorePoint, ScoreResponse, band_of
 from pipelines.sources.timefmt import iso_millis
 from pipelines.sources.world_index import WorldIndex
 
