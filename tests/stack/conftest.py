@@ -1,4 +1,4 @@
-"""Fixtures for integration tests against the local stack (``make stack-up``) or real servers via COFRE_*.
+"""Fixtures for the stack tests against the local stack (``make stack-up``) or real servers via COFRE_*.
 
 ``stack_settings`` is ``load_settings(profile="stack")``. Nothing is skipped: when a server the settings
 point at does not answer, every test using the fixture FAILS with a message naming the server and the
