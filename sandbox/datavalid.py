@@ -27,6 +27,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from lake.domain.identifiers import is_valid_cpf
+from pipelines.sources.clock import Clock
 from pipelines.sources.oauth import AuthError, TokenIssuer, token_router
 from sandbox import faces
 
@@ -77,7 +78,7 @@ def create_app(
     *,
     token_ttl_s: int = 3600,
     world_seed: int = 0,
-    clock=None,  # noqa: ANN001
+    clock: Clock | None = None,
 ) -> FastAPI:
     issuer = TokenIssuer(clients, token_ttl_s, clock)
     app = FastAPI(title="Facial identity validation sandbox (Datavalid-like)", version="4.0.0")

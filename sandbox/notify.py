@@ -17,6 +17,7 @@ import json
 import re
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -74,7 +75,9 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"code": code, "message": message}, status_code=status)
 
 
-def create_app(api_token: str, *, outbox_path: Path | None = None, clock=None) -> FastAPI:  # noqa: ANN001
+def create_app(
+    api_token: str, *, outbox_path: Path | None = None, clock: Callable[[], datetime] | None = None
+) -> FastAPI:
     now = clock or (lambda: datetime.now(UTC))
     app = FastAPI(title="SMS and e-mail provider sandbox (Zenvia-like v2)", version="2.0.0")
     app.state.outbox = outbox = Outbox(outbox_path)

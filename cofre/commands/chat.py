@@ -11,13 +11,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from serving.chat.assistant import Assistant
 
 app = typer.Typer(help="Support assistant: ask questions", no_args_is_help=True)
 
 
-def _answer(assistant, question: str) -> dict:  # noqa: ANN001
+def _answer(assistant: Assistant, question: str) -> dict[str, Any]:
     from serving.chat.mask import mask
 
     reply = assistant.generate(assistant.reply(mask(question)))

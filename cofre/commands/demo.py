@@ -14,6 +14,8 @@ import time
 
 import typer
 
+from lake.settings import Settings
+
 app = typer.Typer()
 
 
@@ -75,7 +77,7 @@ def demo() -> None:
     _print_demo_login(s)
 
 
-def _print_demo_login(s) -> None:  # noqa: ANN001
+def _print_demo_login(s: Settings) -> None:
     from cofre.demo_login import credentials_path, ensure_demo_login, walkthrough
 
     login = ensure_demo_login(s)

@@ -51,7 +51,7 @@ from pipelines.sources.oauth import AuthError, token_router
 from pipelines.sources.pix import payloads, sandbox_charges, sandbox_locs, sandbox_received, sandbox_webhooks
 from pipelines.sources.pix.cobv_amounts import Components, amount_due
 from pipelines.sources.pix.sandbox_query import PixProblem, consulta, violation
-from pipelines.sources.pix.sandbox_state import PixRecord, PixState, Refund, WebhookDelivery, _suffix
+from pipelines.sources.pix.sandbox_state import Charge, PixRecord, PixState, Refund, WebhookDelivery, _suffix
 from pipelines.sources.timefmt import iso_millis
 from pipelines.sources.world_index import WorldIndex
 
@@ -118,7 +118,7 @@ def _payment(state: PixState, kind: str, txid: str, at: datetime, comps: Compone
 def _sandbox_router() -> APIRouter:
     r = APIRouter(prefix="/sandbox", tags=["sandbox-only"])
 
-    def payable(state: PixState, kind: str, txid: str):  # noqa: ANN202
+    def payable(state: PixState, kind: str, txid: str) -> Charge:
         charge = state.charge(txid, kind)
         if charge is None:
             raise PixProblem(404, "CobNaoEncontrado", "Cobrança não encontrada", f"{kind} {txid}")

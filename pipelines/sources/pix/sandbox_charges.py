@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -419,7 +420,7 @@ def router() -> APIRouter:
     return r
 
 
-def _routes(r: APIRouter, kind: str, state_of) -> None:  # noqa: ANN001 - the shared auth helper
+def _routes(r: APIRouter, kind: str, state_of: Callable[[Request, str], PixState]) -> None:
     write, read = f"{kind}.write", f"{kind}.read"
 
     async def put_charge(txid: str, request: Request) -> JSONResponse:
