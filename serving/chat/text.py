@@ -1,8 +1,9 @@
 """Text normalisation for retrieval in colloquial Brazilian Portuguese.
 
 ``fold`` lower-cases and removes accents (NFKD, combining marks dropped), so "não", "nao" and "NÃO"
-are one word. ``tokens`` splits folded text into words, expands common chat abbreviations ("vc",
-"pq", "qnd", "msm" ...), drops stop words and stems with the Snowball Portuguese stemmer (PyStemmer).
+are one word. ``tokens`` splits folded text into words, rewrites multi-word expressions whose sense
+is not their words' (:data:`PHRASES`: "direito ao esquecimento", "de graça", banks' names), expands
+common chat abbreviations and synonyms ("vc", "pq", "qnd", "msm", "nubank" ...), drops stop words and stems with the Snowball Portuguese stemmer (PyStemmer).
 Accents are folded BEFORE stemming, so a query typed without accents meets the same stems as the
 accented article text.
 """

@@ -1,9 +1,11 @@
 """Support assistant retrieval pieces: Portuguese normalisation (accents folded before stemming,
 multi-word expressions, bank names, "de graça"), the typo fixer leaving real words alone, the lexical
-index's title/tag weighting, the encoder's input cap, and the per-topic gather (property test against
-a plain loop)."""
+index's title/tag weighting, the encoder's input cap and concurrent use, and the per-topic gather
+(property test against a plain loop)."""
 
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -15,8 +17,10 @@ from serving.chat.kb import KnowledgeBase, load_kb
 from serving.chat.retrieval import (
     MAX_QUERY_WORDS,
     TITLE_TAGS_REPEAT,
+    Encoder,
     LexicalRetriever,
     TopicGroups,
+    encoder_slots,
     lexical_text,
     query_text,
     speller_for,
@@ -116,3 +120,26 @@ def test_property_topic_groups_gather_equals_the_loop(scores: np.ndarray, mask: 
         assert topics == ref_topics
         assert best.tolist() == ref_best
         assert idx == ref_idx
+
+
+def test_encoder_slots_one_per_core_per_thread_count() -> None:
+    assert encoder_slots(1, cores=2) == 2
+    assert encoder_slots(2, cores=2) == 1
+    assert encoder_slots(4, cores=2) == 1
+    assert encoder_slots(1, cores=1) == 1
+
+
+def test_concurrent_encodings_equal_sequential_ones() -> None:
+    """The engine is called from several threads at once (no global lock): same vectors as one by one."""
+    encoder = Encoder(threads=1)
+    questions = [
+        "como mando um pix",
+        "meu score ta baixo pq",
+        "quero falar com uma pessoa",
+        "esqueci a senha do app",
+    ] * 3
+    sequential = [encoder.query(q) for q in questions]
+    with ThreadPoolExecutor(4) as pool:
+        concurrent = list(pool.map(encoder.query, questions))
+    for a, b in zip(sequential, concurrent, strict=True):
+        np.testing.assert_array_equal(a, b)
