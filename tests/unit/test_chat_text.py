@@ -81,9 +81,9 @@ def test_lexical_retriever_understands_the_normalised_forms(lexical: LexicalRetr
     assert lexical.rank("é de graça ou cobra alguma coisa?").top.topic == "tarifas"
 
 
-def test_the_encoder_sees_at_most_max_query_words() -> None:
-    short = "meu score ta baixo pq"
-    assert query_text(short) == short
+def test_the_encoder_sees_the_normalised_question_of_at_most_max_query_words() -> None:
+    assert query_text("Meu score tá baixo pq?") == "meu score esta baixo porque"
+    assert query_text("conta do Itaú") == "conta do outro banco"
     wall = " ".join(f"palavra{i}" for i in range(MAX_QUERY_WORDS * 10))
     assert query_text(wall).split() == wall.split()[:MAX_QUERY_WORDS]
 
