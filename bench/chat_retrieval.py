@@ -25,17 +25,35 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
+
+from serving.chat.kb import KnowledgeBase, load_kb
+from serving.chat.retrieval import (
+    CONFIDENCE_THRESHOLD,
+    EmbeddingRetriever,
+    Encoder,
+    HybridRetriever,
+    LexicalRetriever,
+    Ranking,
+)
+
+
+class Ranker(Protocol):
+    name: str
+
+    def rank(self, question: str) -> Ranking: ...
+
 
 EVAL = Path(__file__).resolve().parent.parent / "tests" / "data" / "chat_eval.jsonl"
 
 
-def load_eval(path: Path = EVAL) -> list[dict]:
+def load_eval(path: Path = EVAL) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def accuracy(retriever, rows: list[dict]) -> dict[str, float]:
+def accuracy(retriever: Ranker, rows: list[dict[str, Any]]) -> dict[str, float]:
     """top-1 accuracy and top-3 recall over the rows that have a topic."""
     inscope = [r for r in rows if r["topic"]]
     top1 = top3 = 0
@@ -47,7 +65,7 @@ def accuracy(retriever, rows: list[dict]) -> dict[str, float]:
     return {"n": len(inscope), "top1": top1 / n, "top3": top3 / n}
 
 
-def threshold_behaviour(retriever, rows: list[dict], threshold: float) -> dict[str, float]:
+def threshold_behaviour(retriever: Ranker, rows: list[dict[str, Any]], threshold: float) -> dict[str, float]:
     inscope = [r for r in rows if r["topic"]]
     oos = [r for r in rows if not r["topic"]]
     answered_right = answered = 0
@@ -71,10 +89,9 @@ def _rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def build(cache_dir: Path | None):
-    from serving.chat.kb import load_kb
-    from serving.chat.retrieval import EmbeddingRetriever, Encoder, HybridRetriever, LexicalRetriever
-
+def build(
+    cache_dir: Path | None,
+) -> tuple[KnowledgeBase, tuple[LexicalRetriever, EmbeddingRetriever, HybridRetriever], dict[str, float]]:
     t0 = time.perf_counter()
     kb = load_kb()
     t1 = time.perf_counter()
@@ -90,8 +107,6 @@ def build(cache_dir: Path | None):
 
 
 def main() -> None:
-    from serving.chat.retrieval import CONFIDENCE_THRESHOLD
-
     try:  # one core, as the figures are quoted "per question on one core"
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     except (AttributeError, OSError):

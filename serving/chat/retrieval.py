@@ -231,9 +231,9 @@ class EmbeddingRetriever:
         if cache_dir is not None:
             path = cache_dir / f"passages-{self.encoder.version}-{self.kb.digest[:16]}.npy"
             if path.exists():
-                m = np.load(path)
-                if m.shape == (len(texts), self.encoder.dim):
-                    return m
+                cached: np.ndarray = np.load(path)
+                if cached.shape == (len(texts), self.encoder.dim):
+                    return cached
         # sections as passages; example questions as queries (e5's symmetric question-question match)
         m = np.zeros((len(texts), self.encoder.dim), dtype=np.float32)
         if (~is_q).any():
@@ -248,7 +248,8 @@ class EmbeddingRetriever:
         return m
 
     def passage_scores(self, question: str) -> np.ndarray:
-        return self.matrix @ self.encoder.query(query_text(question))
+        scores: np.ndarray = self.matrix @ self.encoder.query(query_text(question))
+        return scores
 
     def topic_scores(self, question: str) -> tuple[list[str], np.ndarray, list[int], float]:
         """Per topic: its best section and its best example question, each standardised over the

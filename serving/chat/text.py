@@ -215,13 +215,14 @@ def words(text: str) -> list[str]:
 
 def stems(words_: list[str]) -> list[str]:
     """Snowball Portuguese stems of already folded words."""
-    return _stemmer().stemWords(words_)
+    out: list[str] = _stemmer().stemWords(words_)
+    return out
 
 
 def tokens(text: str, *, keep: frozenset[str] = KEEP) -> list[str]:
     """Stems of the content words of ``text``: folded, slang expanded, stop words dropped, stemmed."""
     content = [w for w in words(text) if w not in STOPWORDS or w in keep]
-    return _stemmer().stemWords(content)
+    return stems(content)
 
 
 def _deletes(word: str) -> set[str]:
