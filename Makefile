@@ -7,6 +7,7 @@ PY := .venv/bin/python
 PYTEST_ARGS ?=
 
 .PHONY: help env demo dagster test test-unit test-integration bench stack-up stack-down stack-status lint clean
+.PHONY: security
 
 help:
 	@echo "make demo        run the main job end to end on embedded defaults"
@@ -16,6 +17,7 @@ help:
 	@echo "make stack-up    start PostgreSQL, FerretDB and SeaweedFS S3 on 127.0.0.1 (var/stack)"
 	@echo "make stack-down  stop them;  make stack-status  show them"
 	@echo "make lint        ruff"
+	@echo "make security    bandit, pip-audit of uv.lock, secrets scan (deploy/security.sh)"
 
 $(UV):
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
@@ -52,6 +54,9 @@ stack-status:
 
 lint: env
 	@.venv/bin/ruff check .
+
+security: env
+	@UV=$(UV) bash deploy/security.sh
 
 clean:
 	@bash deploy/stack.sh down || true
