@@ -80,7 +80,9 @@ class Settings(BaseSettings):
     stack_alert_webhook_port: int = 19094
     stack_scrape_gateway: str = Field(default="127.0.0.1:8000", description="host:port of `cofre serve`")
     stack_scrape_exporter: str = Field(default="127.0.0.1:9464", description="pipelines exporter")
-    stack_scrape_sandboxes: str = Field(default="127.0.0.1:18700", description="`cofre sandbox serve`")
+    stack_scrape_sandboxes: str = Field(
+        default=",".join(f"127.0.0.1:{8700 + i}" for i in range(5)), description="`cofre sandbox serve` ports"
+    )
     # tracing: OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces); none = no export
     otlp_traces_endpoint: str | None = None
 
