@@ -8,6 +8,7 @@ Metrics (collected on each scrape, at most once per ``cache_s``):
 * ``cofre_dagster_asset_last_materialization_timestamp_seconds{asset}`` — the last materialisation
   of each asset (``gold/customer_day``); the freshness SLO compares it with ``time()``;
 * ``cofre_dagster_asset_materializations_total{asset}`` — materialisation events per asset;
+* ``cofre_model_feature_psi{model, feature}`` — the latest PSI of each feature (asset ``models/drift``);
 * ``cofre_lake_rows{layer, table}`` — rows of every existing Delta table of the catalog;
 * ``cofre_lake_quarantine_rows{source_table}`` — quarantined rows by the table they were meant for;
 * ``cofre_exporter_up{source}`` / ``cofre_exporter_scrape_duration_seconds`` — 0 when a source failed.
@@ -88,7 +89,20 @@ class PlatformCollector(Collector):
             last.add_metric([name], event.timestamp)
             records = inst.fetch_materializations(AssetRecordsFilter(asset_key=key), limit=RUN_LIMIT).records
             total.add_metric([name], len(records))
-        return [runs, last, total]
+        psi = GaugeMetricFamily(
+            "cofre_model_feature_psi",
+            "Population stability index of a model feature, last day against training (models/drift)",
+            labels=["model", "feature"],
+        )
+        from dagster import AssetKey
+
+        drift = inst.get_latest_materialization_event(AssetKey(["models", "drift"]))
+        if drift is not None and drift.asset_materialization is not None:
+            for name, value in sorted(drift.asset_materialization.metadata.items()):
+                if name.startswith("psi/") and name.count("/") == 2:
+                    _, model, feature = name.split("/")
+                    psi.add_metric([model, feature], float(value.value))
+        return [runs, last, total, psi]
 
     def lake(self) -> list[Metric]:
         import polars as pl
