@@ -174,8 +174,8 @@ def fraud() -> db.Dashboard:
         )
     )
     d = d.with_panel(ts("Decisions / s", "reqps", (f"sum by (outcome) (rate({dec}[15m]))", "{{outcome}}")))
-    block = 'sum(rate(cofre_decisions_total{service=~"fraud|fraud_score",outcome="block"}[1h]))'
-    review = 'sum(rate(cofre_decisions_total{service=~"fraud|fraud_score",outcome="review"}[1h]))'
+    block = '(sum(rate(cofre_decisions_total{service=~"fraud|fraud_score",outcome="block"}[1h])) or vector(0))'
+    review = '(sum(rate(cofre_decisions_total{service=~"fraud|fraud_score",outcome="review"}[1h])) or vector(0))'
     total = f"sum(rate({dec}[1h]))"
     d = d.with_panel(
         ts(

@@ -8,17 +8,15 @@ Loops are bounded by request counts and deadlines; the timings measured are prin
 
 from __future__ import annotations
 
-import socket
 import sys
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from cofre.embedded import gateway
+from tests.integration.ops_kit import Served, free_port
 from tests.unit.serving_kit import PASSWORD, make_settings, new_cpf
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,35 +28,6 @@ from stackctl.monitoring import Alertmanager, AlertWebhook, Prometheus, Targets,
 pytestmark = pytest.mark.integration
 ALERT = "SLOBurnRateFraudAvailability"
 HEALTHY = ("auth", "accounts")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Gateway:
-    """`cofre serve`'s app under uvicorn in a thread, on a free loopback port."""
-
-    def __init__(self, app, port: int):  # noqa: ANN001
-        self.port = port
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 60
-        while not self.server.started:
-            assert time.monotonic() < deadline and self.thread.is_alive(), "gateway did not start"
-            time.sleep(0.1)
-        return f"http://127.0.0.1:{self.port}"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
 
 
 @pytest.fixture
@@ -98,7 +67,7 @@ def test_fraud_model_unavailable_fires_the_burn_rate_alert(tmp_path, monitoring)
     app = gateway(make_settings(tmp_path / "home"))
     scoring = app.state.services.extras["scoring"]
     webhook, prom = monitoring["webhook"], monitoring["prometheus"]
-    with Gateway(app, monitoring["gateway_port"]) as base, httpx.Client(base_url=base, timeout=10) as c:
+    with Served(app, monitoring["gateway_port"]) as base, httpx.Client(base_url=base, timeout=10) as c:
         email = f"slo{new_cpf()}@example.com"
         r = c.post(
             "/auth/register", json={"cpf": new_cpf(), "name": "Carga", "email": email, "password": PASSWORD}
@@ -106,13 +75,12 @@ def test_fraud_model_unavailable_fires_the_burn_rate_alert(tmp_path, monitoring)
         assert r.status_code == 201, r.text
         token = c.post("/auth/login", json={"email": email, "password": PASSWORD}).json()["access_token"]
         h = {"Authorization": f"Bearer {token}"}
-        # healthy traffic until Prometheus has scraped it
-        for _ in range(40):
+        # healthy traffic until Prometheus has scraped it (bounded: 60 s)
+        deadline = time.monotonic() + 60
+        while not prom.query('cofre_http_request_duration_seconds_count{route="/accounts/me"}'):
+            assert time.monotonic() < deadline, "Prometheus never scraped the gateway"
             assert c.get("/accounts/me", headers=h).status_code == 200
-            time.sleep(0.05)
-        assert prom.query('cofre_http_request_duration_seconds_count{route="/accounts/me"}'), (
-            "gateway not scraped"
-        )
+            time.sleep(0.2)
         # the fault: the fraud model becomes unavailable (its registry is gone)
         scoring.models.pop("fraud", None)
         scoring.unavailable["fraud"] = "registry unreachable (fault injected)"
