@@ -83,7 +83,9 @@ class Settings(BaseSettings):
     stack_scrape_sandboxes: str = Field(
         default=",".join(f"127.0.0.1:{8700 + i}" for i in range(5)), description="`cofre sandbox serve` ports"
     )
-    # tracing: OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces); none = no export
+    # tracing (serving/observability.py): spans always (trace ids in logs and problems), exported over
+    # OTLP/HTTP only to this endpoint (e.g. http://collector:4318/v1/traces); tracing=false: none at all
+    tracing: bool = True
     otlp_traces_endpoint: str | None = None
 
     # --- lake and object storage -------------------------------------------------------------

@@ -106,6 +106,9 @@ def create_app(
     app.state.export_jobs = ExportJobs(services)
     install_error_handlers(app)
     app.add_middleware(GatewayMiddleware)
+    from serving.observability import setup_tracing
+
+    setup_tracing(app, settings, services.engine)
     from serving.api import health
 
     for r in list(default_routers() if routers is None else routers) + list(extra_routers):

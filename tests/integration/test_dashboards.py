@@ -22,8 +22,8 @@ from lake import delta
 from pipelines.exporter import registry
 from sandbox.identity import notify_app
 from sandbox.metrics import SandboxMetrics
-from tests.integration.ops_kit import Served, free_port
 from tests.lgpd_kit import _fill
+from tests.ops_kit import Served, free_port
 from tests.unit.serving_kit import add_key, auth, deposit, make_settings, register, step_up
 
 REPO = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from cofre.embedded import gateway
-from tests.integration.ops_kit import Served, free_port
+from tests.ops_kit import Served, free_port
 from tests.unit.serving_kit import PASSWORD, make_settings, new_cpf
 
 REPO = Path(__file__).resolve().parents[2]
