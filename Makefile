@@ -54,6 +54,7 @@ stack-status:
 
 lint: env
 	@.venv/bin/ruff check .
+	@bash deploy/lint-ops.sh  # actionlint + helm lint (operations)
 
 security: env
 	@UV=$(UV) bash deploy/security.sh

@@ -3,6 +3,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 trap 'bash deploy/stack.sh down >/dev/null 2>&1 || true' EXIT
+bash deploy/tools.sh || { echo "installing the operations tools failed"; exit 1; }
 bash deploy/stack.sh up || { echo "stack-up failed"; exit 1; }
 # Two workers (the machine has 2 cores); files stay on one worker so module fixtures are shared.
 .venv/bin/python -m pytest -p no:cacheprovider -n "${COFRE_TEST_WORKERS:-2}" --dist loadfile "$@"

@@ -6,7 +6,8 @@ deploy/grafana/provisioning/ (a Prometheus datasource with uid ``prometheus`` an
 * ``cofre-fraud``: fraud score distribution, decision mix, block and review rates, feature drift (PSI);
 * ``cofre-lake``: asset freshness, Dagster run outcomes, rows per layer, quarantine per target table.
 
-    python deploy/opsctl/dashboards.py write     # regenerate the JSON files
+    python deploy/opsctl/dashboards.py write     # regenerate the JSON files (and the Helm chart's copies
+                                                 # of the dashboards and rule files)
     python deploy/opsctl/dashboards.py check     # fail when the committed JSON drifts from this code
 
 Every PromQL expression is checked against a live Prometheus in tests/integration/test_dashboards.py.
@@ -26,6 +27,8 @@ from grafana_foundation_sdk.models.dashboard import DataSourceRef
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "deploy" / "grafana" / "dashboards"
+RULES = REPO / "deploy" / "prometheus" / "rules"
+CHART_FILES = REPO / "deploy" / "helm" / "cofre" / "files"  # the chart packages copies (Helm reads only its own dir)
 DS = DataSourceRef(type_val="prometheus", uid="prometheus")
 HTTP = "cofre_http_request_duration_seconds"
 
@@ -267,6 +270,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {path}")
         elif not path.exists() or path.read_text() != text:
             drift.append(str(path))
+    for src_dir, pattern, sub in ((OUT, "*.json", "dashboards"), (RULES, "*.yml", "rules")):
+        for src in sorted(src_dir.glob(pattern)):
+            dst = CHART_FILES / sub / src.name
+            if args.command == "write":
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                dst.write_bytes(src.read_bytes())
+            elif not dst.exists() or dst.read_bytes() != src.read_bytes():
+                drift.append(str(dst))
     for path in drift:
         print(
             f"{path} differs from deploy/opsctl/dashboards.py: run `python deploy/opsctl/dashboards.py write`"
