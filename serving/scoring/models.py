@@ -68,7 +68,7 @@ def load_scoring(settings: Settings, names: tuple[str, ...] = MODELS) -> Scoring
     if uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).exists():
         for name in names:  # no registry yet: do not create one (creating it costs seconds)
             sc.unavailable[name] = "no model registry"  # where it was looked for stays in the log
-        log.warning("no model registry at %s: scoring models unavailable", uri)
+        log.info("no model registry at %s: scoring models unavailable", uri)
         return sc
     client = registry.configure(settings)
     for name in names:
