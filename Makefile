@@ -14,9 +14,9 @@ help:
 	@echo "make dagster     Dagster UI (dagster dev) on http://127.0.0.1:3000 over the cofre code location"
 	@echo "make test        build everything (Rust included), start the stack, run all tests, stop the stack"
 	@echo "make bench       run the benchmarks (ratios against the peers)"
-	@echo "make stack-up    start PostgreSQL, FerretDB and SeaweedFS S3 on 127.0.0.1 (var/stack)"
+	@echo "make stack-up    start PostgreSQL, FerretDB, SeaweedFS S3, Prometheus, Alertmanager on 127.0.0.1 (var/stack)"
 	@echo "make stack-down  stop them;  make stack-status  show them"
-	@echo "make lint        ruff"
+	@echo "make lint        ruff, actionlint, helm lint"
 	@echo "make security    bandit, pip-audit of uv.lock, secrets scan (deploy/security.sh)"
 
 $(UV):
