@@ -6,7 +6,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help env demo dagster test test-unit test-integration bench stack-up stack-down stack-status lint clean
+.PHONY: help env demo dagster test test-unit test-integration bench stack-up stack-down stack-status lint native-check clean
 .PHONY: security
 
 help:
@@ -18,6 +18,7 @@ help:
 	@echo "make stack-down  stop them;  make stack-status  show them"
 	@echo "make lint        ruff, actionlint, helm lint"
 	@echo "make security    bandit, pip-audit of uv.lock, secrets scan (deploy/security.sh)"
+	@echo "make native-check  Rust gates of native/: cargo fmt --check, clippy -D warnings, cargo test"
 
 $(UV):
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
@@ -58,6 +59,13 @@ lint: env
 
 security: env
 	@UV=$(UV) bash deploy/security.sh
+
+# Rust gates of the native module (CI runs them with the lint targets). The stub/extension drift
+# check is a Python test: tests/unit/test_native_api.py.
+native-check:
+	@cd native && cargo fmt --check
+	@cd native && cargo clippy --all-targets --locked -- -D warnings
+	@cd native && cargo test --locked
 
 clean:
 	@bash deploy/stack.sh down || true

@@ -1,10 +1,56 @@
-"""`cofre serve`: run the FastAPI gateway with uvicorn (OpenAPI at /openapi.json, docs at /docs)."""
+"""`cofre serve`: run the FastAPI gateway with uvicorn (OpenAPI at /openapi.json, docs at /docs).
+
+uvicorn's own ``Server`` header is off (it names the software and version to every client); the
+gateway's security headers are set by :mod:`serving.security.headers`.
+Binding anything but a loopback interface exposes the gateway to other machines: it then refuses to
+start unless the installation secret is explicit (COFRE_SECRET_KEY), as the stack profile does.
+"""
 
 from __future__ import annotations
+
+import ipaddress
 
 import typer
 
 app = typer.Typer()
+
+
+def build_server(host: str, port: int, log_level: str = "info", settings=None, log_format: str = "text"):  # noqa: ANN201 - uvicorn.Server
+    """The uvicorn server `cofre serve` runs: the whole gateway, no ``Server`` header, no trust in
+    proxy headers for the client address. ``log_format="json"`` writes one JSON object per log line
+    with the trace and span ids (:func:`serving.observability.log_config`)."""
+    import logging.config
+
+    import uvicorn
+
+    from cofre.embedded import gateway
+
+    log_config = uvicorn.config.LOGGING_CONFIG
+    if log_format == "json":
+        from serving.observability import log_config as json_log_config
+
+        log_config = json_log_config(log_level)
+        logging.config.dictConfig(log_config)
+    config = uvicorn.Config(
+        gateway(settings),
+        host=host,
+        port=port,
+        log_level=log_level,
+        proxy_headers=False,
+        server_header=False,
+        log_config=log_config,
+    )
+    return uvicorn.Server(config)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names only the loopback interface (``localhost``, 127.0.0.0/8, ``::1``)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name or a wildcard: may be reachable from outside
 
 
 @app.command()
@@ -15,14 +61,16 @@ def serve(
     log_format: str = typer.Option("json", help="json (one object per line, with trace ids) or text"),
 ) -> None:
     """Start the gateway (all routers) on HOST:PORT."""
-    import logging.config
+    from lake.settings import SettingsError, get_settings
 
-    import uvicorn
+    try:
+        settings = get_settings()
+        if not is_loopback(host):
+            settings.require_explicit_secrets(f"`cofre serve` binds the non-loopback interface {host!r}")
+        if settings.profile == "stack":
+            settings.require_explicit_secrets("the stack profile is in use")
+    except SettingsError as exc:
+        typer.echo(f"cofre serve: {exc}", err=True)
+        raise typer.Exit(2) from None
 
-    from cofre.embedded import gateway
-    from serving.observability import log_config
-
-    config = log_config(log_level) if log_format == "json" else uvicorn.config.LOGGING_CONFIG
-    if log_format == "json":
-        logging.config.dictConfig(config)
-    uvicorn.run(gateway(), host=host, port=port, log_level=log_level, proxy_headers=False, log_config=config)
+    build_server(host, port, log_level, settings, log_format).run()
