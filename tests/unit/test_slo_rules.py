@@ -151,3 +151,23 @@ def test_every_service_of_the_issue_has_objectives(objectives):
     assert expected | {"chat", "kyc", "pipelines_freshness"} <= services
     for s in services - {"pipelines_freshness"}:
         assert {o.slo for o in objectives if o.service == s} == {"availability", "latency"}
+
+
+def test_every_gateway_route_belongs_to_exactly_one_service(objectives):
+    """A new route is measured by some service's objectives (Prometheus anchors ``=~`` regexes)."""
+    import re
+
+    from serving.api import health
+    from serving.app import default_routers
+
+    patterns = {o.service: re.compile(o.routes) for o in objectives if o.slo == "availability"}
+    operational = {r.path for r in health.router.routes}  # /health, /ready, /metrics: probes
+    owners = {}
+    for router in default_routers():
+        for route in router.routes:
+            if route.path in operational:
+                continue
+            owners[route.path] = [s for s, p in patterns.items() if p.fullmatch(route.path)]
+    assert len(owners) > 30, owners
+    bad = {path: svc for path, svc in owners.items() if len(svc) != 1}
+    assert not bad, f"routes measured by no service or by several: {bad}"
