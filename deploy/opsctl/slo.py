@@ -311,6 +311,10 @@ def main(argv: list[str] | None = None) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(render_rules(objectives, windows))
         print(f"wrote {args.out}")
+        if args.out == RULES_FILE and not args.test_windows:  # the Helm chart ships a copy
+            chart_copy = RULES_FILE.parents[2] / "helm" / "cofre" / "files" / "rules" / RULES_FILE.name
+            chart_copy.write_bytes(RULES_FILE.read_bytes())
+            print(f"wrote {chart_copy}")
         return 0
     if args.command == "readme":
         print(readme_table(window, objectives))

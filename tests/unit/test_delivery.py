@@ -16,14 +16,18 @@ CHART = REPO / "deploy" / "helm" / "cofre"
 DOCKERFILES = sorted((REPO / "deploy" / "docker").glob("*.Dockerfile"))
 
 
-def gobin(name: str) -> str:
+def go_tool(name: str) -> str:
+    """A Go-built tool, or a skip that says NOT CHECKED: fetching and building actionlint (1-2 min)
+    and helm (~20 min) from the Go module proxy is too long for CI; `COFRE_BUILD_GO_TOOLS=1 bash
+    deploy/tools.sh` builds them."""
     found = shutil.which(name) or str(Path.home() / "go" / "bin" / name)
-    assert Path(found).exists(), f"{name} missing: `bash deploy/tools.sh` installs it"
+    if not Path(found).exists():
+        pytest.skip(f"NOT CHECKED: {name} is not installed (COFRE_BUILD_GO_TOOLS=1 bash deploy/tools.sh)")
     return found
 
 
 def helm(*args: str) -> str:
-    r = subprocess.run([gobin("helm"), *args], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([go_tool("helm"), *args], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
     return r.stdout
 
@@ -105,6 +109,19 @@ def test_helm_chart_pins_by_digest_and_ships_the_monitoring(tmp_path):
     assert any(d["kind"] == "ServiceMonitor" for d in docs)
 
 
+def test_chart_ships_the_generated_rules_and_dashboards():
+    """Helm reads only its chart directory: the chart's copies equal the generated files (checked
+    without helm, so a stale copy fails where helm is not installed too)."""
+    repo_files = {
+        "rules": REPO / "deploy" / "prometheus" / "rules",
+        "dashboards": REPO / "deploy" / "grafana" / "dashboards",
+    }
+    for sub, src_dir in repo_files.items():
+        sources = {p.name: p.read_bytes() for p in src_dir.iterdir()}
+        copies = {p.name: p.read_bytes() for p in (CHART / "files" / sub).iterdir()}
+        assert sources and copies == sources, f"{sub}: run `python deploy/opsctl/dashboards.py write`"
+
+
 def test_dagster_values_plug_into_the_official_chart():
     values = yaml.safe_load((CHART / "values-dagster.yaml").read_text())
     (dep,) = values["dagster-user-deployments"]["deployments"]
@@ -112,18 +129,24 @@ def test_dagster_values_plug_into_the_official_chart():
     assert dep["podSecurityContext"]["runAsNonRoot"] is True
 
 
-def test_workflow_passes_actionlint_and_gates_production(tmp_path):
-    wf = REPO / ".github" / "workflows" / "ci.yml"
-    r = subprocess.run([gobin("actionlint"), str(wf)], capture_output=True, text=True)
-    assert r.returncode == 0, r.stdout + r.stderr
-    jobs = yaml.safe_load(wf.read_text())["jobs"]
+WORKFLOW = REPO / ".github" / "workflows" / "ci.yml"
+
+
+def test_workflow_gates_production():
+    jobs = yaml.safe_load(WORKFLOW.read_text())["jobs"]
     assert {"lint", "test", "security", "images", "deploy-staging", "deploy-production"} <= set(jobs)
     assert jobs["deploy-production"]["environment"]["name"] == "production"
     assert "deploy-staging" in jobs["deploy-production"]["needs"]
+
+
+def test_workflow_passes_actionlint(tmp_path):
+    wf = WORKFLOW
+    r = subprocess.run([go_tool("actionlint"), str(wf)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
     # actionlint does find defects: an undefined job output reference
     broken = tmp_path / "broken.yml"
     broken.write_text(
         wf.read_text().replace("needs.images.outputs.gateway-digest", "needs.images.outputs.nope", 1)
     )
-    r = subprocess.run([gobin("actionlint"), str(broken)], capture_output=True, text=True)
+    r = subprocess.run([go_tool("actionlint"), str(broken)], capture_output=True, text=True)
     assert r.returncode != 0 and "nope" in r.stdout
