@@ -7,7 +7,6 @@ Each PSI is materialisation metadata (``psi/<model>/<feature>``); the platform e
 ``ModelFeatureDrift`` (deploy/prometheus/rules/models.rules.yml) alerts above 0.2.
 """
 
-
 from datetime import UTC, datetime
 
 import dagster as dg

@@ -28,7 +28,9 @@ from grafana_foundation_sdk.models.dashboard import DataSourceRef
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "deploy" / "grafana" / "dashboards"
 RULES = REPO / "deploy" / "prometheus" / "rules"
-CHART_FILES = REPO / "deploy" / "helm" / "cofre" / "files"  # the chart packages copies (Helm reads only its own dir)
+CHART_FILES = (
+    REPO / "deploy" / "helm" / "cofre" / "files"
+)  # the chart packages copies (Helm reads only its own dir)
 DS = DataSourceRef(type_val="prometheus", uid="prometheus")
 HTTP = "cofre_http_request_duration_seconds"
 
@@ -177,8 +179,12 @@ def fraud() -> db.Dashboard:
         )
     )
     d = d.with_panel(ts("Decisions / s", "reqps", (f"sum by (outcome) (rate({dec}[15m]))", "{{outcome}}")))
-    block = '(sum(rate(cofre_decisions_total{service=~"fraud|fraud_score",outcome="block"}[1h])) or vector(0))'
-    review = '(sum(rate(cofre_decisions_total{service=~"fraud|fraud_score",outcome="review"}[1h])) or vector(0))'
+    block = (
+        '(sum(rate(cofre_decisions_total{service=~"fraud|fraud_score",outcome="block"}[1h])) or vector(0))'
+    )
+    review = (
+        '(sum(rate(cofre_decisions_total{service=~"fraud|fraud_score",outcome="review"}[1h])) or vector(0))'
+    )
     total = f"sum(rate({dec}[1h]))"
     d = d.with_panel(
         ts(
