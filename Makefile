@@ -7,15 +7,17 @@ PY := .venv/bin/python
 PYTEST_ARGS ?=
 
 .PHONY: help env demo dagster test test-unit test-integration bench stack-up stack-down stack-status lint native-check clean
+.PHONY: security
 
 help:
 	@echo "make demo        run the main job end to end on embedded defaults"
 	@echo "make dagster     Dagster UI (dagster dev) on http://127.0.0.1:3000 over the cofre code location"
 	@echo "make test        build everything (Rust included), start the stack, run all tests, stop the stack"
 	@echo "make bench       run the benchmarks (ratios against the peers)"
-	@echo "make stack-up    start PostgreSQL, FerretDB and SeaweedFS S3 on 127.0.0.1 (var/stack)"
+	@echo "make stack-up    start PostgreSQL, FerretDB, SeaweedFS S3, Prometheus, Alertmanager on 127.0.0.1 (var/stack)"
 	@echo "make stack-down  stop them;  make stack-status  show them"
-	@echo "make lint        ruff"
+	@echo "make lint        ruff, actionlint, helm lint"
+	@echo "make security    bandit, pip-audit of uv.lock, secrets scan (deploy/security.sh)"
 	@echo "make native-check  Rust gates of native/: cargo fmt --check, clippy -D warnings, cargo test"
 
 $(UV):
@@ -53,6 +55,10 @@ stack-status:
 
 lint: env
 	@.venv/bin/ruff check .
+	@bash deploy/lint-ops.sh  # actionlint + helm lint (operations)
+
+security: env
+	@UV=$(UV) bash deploy/security.sh
 
 # Rust gates of the native module (CI runs them with the lint targets). The stub/extension drift
 # check is a Python test: tests/unit/test_native_api.py.

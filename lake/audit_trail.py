@@ -323,7 +323,7 @@ def _lake_row_problem(
     except ValueError:
         return "the hashed payload's ts is malformed"
     if version == 2:
-        assert doc is not None
+        assert doc is not None  # nosec B101 # type narrowing: version 2 means doc is a dict
         if (hashed_ts, doc.get("action"), doc.get("outcome")) != (occurred, r["action"], r["outcome"]):
             return "columns occurred_at/action/outcome differ from the hashed payload"
         try:

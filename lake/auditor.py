@@ -109,10 +109,15 @@ class Auditor:
     def _create_view(self, t: Table, view: str, version: int | None) -> None:
         uri = delta.table_uri(t, self.settings)
         if self._delta_scan_ok:
-            args = f"'{uri}'" + (f", version => {int(version)}" if version is not None else "")
+            args = (
+                "'"
+                + uri.replace("'", "''")
+                + "'"
+                + (f", version => {int(version)}" if version is not None else "")
+            )
             try:
-                self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM delta_scan({args})")
-                self.con.execute(f"SELECT * FROM {view} LIMIT 0")
+                self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM delta_scan({args})")  # nosec B608 # view named from the catalog, uri quoted
+                self.con.execute(f"SELECT * FROM {view} LIMIT 0")  # nosec B608 # view named from the catalog
                 return
             except duckdb.Error:
                 if not self.settings.lake_is_s3:
@@ -125,7 +130,7 @@ class Auditor:
         ).to_pyarrow_dataset()
         arrow_name = "__arrow_" + re.sub(r"\W", "_", view)
         self.con.register(arrow_name, ds)
-        self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {arrow_name}")
+        self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {arrow_name}")  # nosec B608 # catalog names
 
     @property
     def uses_delta_scan(self) -> bool:

@@ -200,7 +200,7 @@ def _retrying(what: str, fn: Callable[[], T], settings: Settings | None = None) 
         except CommitFailedError as exc:
             if attempt == retries:
                 raise CommitRetriesExhausted(f"{what}: gave up after {retries} retries: {exc}") from exc
-            time.sleep(delay * (1 + random.random()))
+            time.sleep(delay * (1 + random.random()))  # nosec B311 # retry jitter
             delay = min(delay * 2, 2.0)
         except SchemaMismatchError as exc:
             raise SchemaEnforcementError(

@@ -129,6 +129,9 @@ def create_app(
     app.add_middleware(
         SecurityHeaders, behind_tls=settings.behind_tls, hsts_max_age_s=settings.hsts_max_age_s
     )
+    from serving.observability import setup_tracing
+
+    setup_tracing(app, settings, services.engine)
     from serving.api import health
 
     included = [*(default_routers() if routers is None else routers), *extra_routers, health.router]
