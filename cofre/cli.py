@@ -31,6 +31,7 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("demo", None),
     ("dagster", "dagster"),
     ("audit", "audit"),
+    ("openapi", "openapi"),
 ]
 
 for _module, _name in _GROUPS:

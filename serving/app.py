@@ -5,6 +5,7 @@ Default routers: health, auth, accounts, pix, BR Code, documents, audit, LGPD an
 registry (alias ``champion``, :mod:`serving.scoring.models`); with a fraud champion, POST
 /pix/transfers is screened by :class:`serving.scoring.screen.ModelFraudScreen`, else by the
 RulesFraudScreen fallback (both reported by /ready). More routers plug in through ``extra_routers``.
+``openapi_schema()`` gives the same OpenAPI document without building services (`cofre openapi dump`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ from serving.middleware import GatewayMiddleware
 from serving.scoring.models import load_scoring
 from serving.scoring.screen import ModelFraudScreen
 from serving.services import build_services
+
+METADATA = {
+    "title": "cofre gateway",
+    "version": "0.1.0",
+    "description": "Thin APIs of the cofre digital bank. Errors are RFC 9457 problem+json.",
+}
 
 
 def default_routers() -> list[APIRouter]:
@@ -82,18 +89,29 @@ def create_app(
         # the pool can be re-created; stores stay open so the app object can be served again
         services.engine.dispose()
 
-    app = FastAPI(
-        title="cofre gateway",
-        version="0.1.0",
-        description="Thin APIs of the cofre digital bank. Errors are RFC 9457 problem+json.",
-        lifespan=lifespan,
-    )
+    app = FastAPI(**METADATA, lifespan=lifespan)
     app.state.services = services
     install_error_handlers(app)
     app.add_middleware(GatewayMiddleware)
+    _include_routers(app, routers, extra_routers)
+    return app
+
+
+def _include_routers(
+    app: FastAPI, routers: Sequence[APIRouter] | None, extra_routers: Sequence[APIRouter]
+) -> None:
     from serving.api import health
 
     for r in list(default_routers() if routers is None else routers) + list(extra_routers):
         app.include_router(r)
     app.include_router(health.router)
-    return app
+
+
+def openapi_schema(
+    routers: Sequence[APIRouter] | None = None, extra_routers: Sequence[APIRouter] = ()
+) -> dict:
+    """The OpenAPI document that ``create_app`` serves at /openapi.json, built without services,
+    stores or models (the routes alone define it): what `cofre openapi dump` writes for clients."""
+    app = FastAPI(**METADATA)
+    _include_routers(app, routers, extra_routers)
+    return app.openapi()
