@@ -25,7 +25,7 @@ function python() {
 }
 
 async function typesFrom(jsonText) {
-  const ast = await openapiTS(JSON.parse(jsonText));
+  const ast = await openapiTS(JSON.parse(jsonText), { defaultNonNullable: false });
   return HEADER + astToString(ast);
 }
 

@@ -735,7 +735,7 @@ export interface components {
              * Merchant City
              * @default SAO PAULO
              */
-            merchant_city: string;
+            merchant_city?: string;
             /** Txid */
             txid?: string | null;
         };
@@ -911,13 +911,13 @@ export interface components {
              * @default PIX
              * @enum {string}
              */
-            channel: "PIX" | "CARD" | "BOLETO" | "TED";
+            channel?: "PIX" | "CARD" | "BOLETO" | "TED";
             /**
              * Type
              * @description Open Finance transaction type
              * @default PIX
              */
-            type: string;
+            type?: string;
         };
         /** FraudScoreOut */
         FraudScoreOut: {
@@ -1131,7 +1131,7 @@ export interface components {
              * Token Type
              * @default Bearer
              */
-            token_type: string;
+            token_type?: string;
             /** Expires In */
             expires_in: number;
             /** Refresh Token */

@@ -1,0 +1,60 @@
+/** Ofertas: offers that fit the customer's suitability profile (GET /recommendations/me), marketing-consent gated. */
+import { unwrap } from "../api/client";
+import { messageFor } from "../api/problem";
+import { useSession } from "../auth/session";
+import { formatBRL } from "../lib/money";
+import { Body, Button, Card, ErrorBox, Loading, Row, Screen, Subtitle, Title } from "../ui/kit";
+import { useRequest } from "../ui/useRequest";
+import { gateFor } from "./Gates";
+
+const PROFILE: Record<string, string> = {
+  conservador: "Conservador: prioriza segurança, produtos de risco até 2 de 5.",
+  moderado: "Moderado: aceita alguma oscilação, produtos de risco até 3 de 5.",
+  arrojado: "Arrojado: busca crescimento, produtos de risco até 5 de 5.",
+};
+
+export function OffersScreen() {
+  const { api } = useSession();
+  const recs = useRequest(() => unwrap(api.client.GET("/recommendations/me")), [api]);
+  return (
+    <Screen testID="screen-offers">
+      <Title>Ofertas para você</Title>
+      {recs.loading ? (
+        <Loading label="Buscando ofertas…" />
+      ) : recs.error ? (
+        (gateFor(recs.error, recs.reload) ?? (
+          <>
+            <ErrorBox message={messageFor(recs.error)} testID="offers-error" />
+            <Button label="Tentar de novo" kind="secondary" onPress={recs.reload} />
+          </>
+        ))
+      ) : recs.data ? (
+        <>
+          <Card testID="offers-profile">
+            <Subtitle>Seu perfil</Subtitle>
+            <Body>{recs.data.investor_profile ? PROFILE[recs.data.investor_profile] ?? recs.data.investor_profile : "Perfil de investidor ainda não definido: mostramos só produtos de baixo risco."}</Body>
+            <Body muted>Score de crédito considerado: {recs.data.credit_score}</Body>
+          </Card>
+          {recs.data.offers.length === 0 ? <Body muted>Nenhuma oferta adequada ao seu perfil agora.</Body> : null}
+          {recs.data.offers.map((o) => (
+            <Card key={o.product} testID={`offer-${o.product}`}>
+              <Subtitle>{o.name}</Subtitle>
+              {o.kind === "credit" ? (
+                <>
+                  <Row label="Valor" value={formatBRL(o.amount_cents)} />
+                  <Row label="Parcelas" value={`${o.term_months}x de ${formatBRL(o.instalment_cents)}`} />
+                  <Row label="Taxa ao mês" value={`${(Number(o.monthly_rate) * 100).toFixed(2).replace(".", ",")}%`} />
+                </>
+              ) : (
+                <Row label="Aplicação sugerida" value={formatBRL(o.amount_cents)} />
+              )}
+              <Body muted>
+                Por que combina: risco {o.risk} de 5, dentro do limite do seu perfil; afinidade estimada com você: {Math.round(o.accept_probability * 100)}%.
+              </Body>
+            </Card>
+          ))}
+        </>
+      ) : null}
+    </Screen>
+  );
+}
