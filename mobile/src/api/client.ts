@@ -31,15 +31,21 @@ export function createApi(opts: ApiOptions) {
 
   async function timed(request: Request): Promise<Response> {
     const ctl = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      ctl.abort();
-    }, timeoutMs);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // the race answers at the deadline even where a fetch implementation ignores the abort signal
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        ctl.abort();
+        reject(networkError(true));
+      }, timeoutMs);
+    });
     try {
-      return await baseFetch(request, { signal: ctl.signal });
-    } catch {
-      throw networkError(timedOut);
+      return await Promise.race([
+        baseFetch(request, { signal: ctl.signal }).catch((e: unknown) => {
+          throw e instanceof ApiError ? e : networkError(ctl.signal.aborted);
+        }),
+        deadline,
+      ]);
     } finally {
       clearTimeout(timer);
     }
