@@ -44,7 +44,7 @@ export function CreditScreen() {
           {score.data.reasons.map((r, i) => (
             <Card key={`${r.feature}-${i}`} testID={`credit-reason-${i}`}>
               <Body>{r.motivo}</Body>
-              <Body muted>{r.pontos < 0 ? `${r.pontos} pontos` : `+${r.pontos} pontos`}</Body>
+              <Body muted>{r.pontos > 0 ? `Sem este fator, seu score teria ${r.pontos} pontos a mais.` : "Fator com pouco peso no seu score."}</Body>
             </Card>
           ))}
           <Body muted>Modelo {score.data.model_version}. Você pode pedir a explicação completa em Mais › Privacidade e dados.</Body>

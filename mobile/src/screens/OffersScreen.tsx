@@ -42,14 +42,15 @@ export function OffersScreen() {
               {o.kind === "credit" ? (
                 <>
                   <Row label="Valor" value={formatBRL(o.amount_cents)} />
-                  <Row label="Parcelas" value={`${o.term_months}x de ${formatBRL(o.instalment_cents)}`} />
+                  {o.term_months > 0 ? <Row label="Parcelas" value={`${o.term_months}x de ${formatBRL(o.instalment_cents)}`} /> : <Row label="Tipo" value="Limite rotativo" />}
                   <Row label="Taxa ao mês" value={`${(Number(o.monthly_rate) * 100).toFixed(2).replace(".", ",")}%`} />
                 </>
               ) : (
                 <Row label="Aplicação sugerida" value={formatBRL(o.amount_cents)} />
               )}
               <Body muted>
-                Por que combina: risco {o.risk} de 5, dentro do limite do seu perfil; afinidade estimada com você: {Math.round(o.accept_probability * 100)}%.
+                Por que combina: risco {o.risk} de 5, dentro do limite do seu perfil
+                {o.accept_probability >= 0.01 ? `; afinidade estimada com você: ${Math.round(o.accept_probability * 100)}%` : ""}.
               </Body>
             </Card>
           ))}

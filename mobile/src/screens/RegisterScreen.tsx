@@ -28,6 +28,8 @@ export function RegisterScreen() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
+  const clear = (field: keyof Errors) => setErrors((e) => (e[field] ? { ...e, [field]: undefined } : e));
+
   async function submit() {
     const v = { cpf, name, email, password };
     const found = validateRegistration(v);
@@ -53,19 +55,25 @@ export function RegisterScreen() {
         label="CPF"
         testID="register-cpf"
         value={cpf}
-        onChangeText={(t) => setCpf(maskCpf(t))}
+        onChangeText={(t) => {
+          setCpf(maskCpf(t));
+          clear("cpf");
+        }}
         keyboardType="number-pad"
         inputMode="numeric"
         placeholder="000.000.000-00"
         maxLength={14}
         error={errors.cpf}
       />
-      <Field label="Nome completo" testID="register-name" value={name} onChangeText={setName} autoComplete="name" error={errors.name} />
+      <Field label="Nome completo" testID="register-name" value={name} onChangeText={(t) => { setName(t); clear("name"); }} autoComplete="name" error={errors.name} />
       <Field
         label="E-mail"
         testID="register-email"
         value={email}
-        onChangeText={setEmail}
+        onChangeText={(t) => {
+          setEmail(t);
+          clear("email");
+        }}
         autoCapitalize="none"
         keyboardType="email-address"
         inputMode="email"
@@ -75,7 +83,10 @@ export function RegisterScreen() {
         label="Senha"
         testID="register-password"
         value={password}
-        onChangeText={setPassword}
+        onChangeText={(t) => {
+          setPassword(t);
+          clear("password");
+        }}
         secureTextEntry
         autoComplete="new-password"
         error={errors.password}
