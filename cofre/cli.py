@@ -31,6 +31,7 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("demo", None),
     ("dagster", "dagster"),
     ("audit", "audit"),
+    ("chat", "chat"),
     ("openapi", "openapi"),
 ]
 

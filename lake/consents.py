@@ -252,9 +252,14 @@ def _customer_pks(conn: Connection, user_ids: list[int]) -> dict[int, str | None
     if not user_ids:
         return {}
     rows = conn.execute(
-        text("SELECT id, cpf FROM users WHERE id IN (" + ",".join(str(int(u)) for u in user_ids) + ")")
+        text(
+            "SELECT id, cpf, identity_verified_at FROM users WHERE id IN ("
+            + ",".join(str(int(u)) for u in user_ids)
+            + ")"
+        )
     ).all()
-    return {int(uid): pseudonymise_one(cpf, "cpf") for uid, cpf in rows}
+    # a login that has not proven its CPF has no customer in the lake (its claim may be someone else's)
+    return {int(uid): pseudonymise_one(cpf, "cpf") if verified else None for uid, cpf, verified in rows}
 
 
 def revoked_open_finance(conn: Connection, *, pending_only: bool = True) -> list[dict[str, Any]]:

@@ -46,7 +46,7 @@ from lake.settings import Settings, get_settings
 class Subject:
     """Everything that identifies the person in the lake."""
 
-    cpf: str
+    cpf: str | None  # None: a login whose CPF is not proven (nothing in the lake is matched by it)
     names: list[str] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
     phones: list[str] = field(default_factory=list)
@@ -56,10 +56,10 @@ class Subject:
 
     @property
     def cpf_digits(self) -> str:
-        return "".join(c for c in self.cpf if c.isdigit())
+        return "".join(c for c in self.cpf or "" if c.isdigit())
 
     def pseudonyms(self, key: bytes | None = None) -> set[str]:
-        out = {pseudonymise_one(self.cpf, "cpf", key=key)}
+        out = {pseudonymise_one(self.cpf, "cpf", key=key)} if self.cpf else set()
         out |= {pseudonymise_one(e, "email", key=key) for e in self.emails}
         out |= {pseudonymise_one(p, "phone", key=key) for p in self.phones}
         out |= {pseudonymise_one(n, "name", key=key) for n in self.names}
@@ -72,7 +72,7 @@ class Subject:
         d = self.cpf_digits
         base = {
             d,
-            f"{d[:3]}.{d[3:6]}.{d[6:9]}-{d[9:]}",
+            f"{d[:3]}.{d[3:6]}.{d[6:9]}-{d[9:]}" if d else "",
             *self.names,
             *self.emails,
             *self.phones,

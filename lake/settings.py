@@ -58,6 +58,9 @@ def _dev_stellar_seed(material: str) -> str:
     return base64.b32encode(payload + crc.to_bytes(2, "little")).decode()
 
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
 class Settings(BaseSettings):
     """Resolved configuration; unset fields get the profile's defaults in :meth:`_fill_defaults`."""
 
@@ -123,12 +126,22 @@ class Settings(BaseSettings):
     stellar_network_passphrase: str = "Test SDF Network ; September 2015"
     # --- LGPD ----------------------------------------------------------------------------------
     lgpd_deadline_days: int = Field(default=15, description="legal answer deadline (LGPD art. 19)")
+    lgpd_export_ttl_s: int = Field(default=24 * 3600, gt=0, description="how long a built export is kept")
+    lgpd_exports_per_day: int = Field(
+        default=3, gt=0, description="access exports a user may request per day"
+    )
 
     # --- external systems (None: in-process sandbox) -----------------------------------------
     open_finance_url: str | None = None
     serasa_url: str | None = None
     pix_url: str | None = None
     horizon_url: str | None = None
+    notify_url: str | None = Field(default=None, description="SMS/e-mail provider (Zenvia-like v2 API)")
+    notify_token: SecretStr = Field(
+        default=SecretStr("cofre-notify-sandbox"), description="X-API-TOKEN of the SMS/e-mail provider"
+    )
+    notify_sender: str = "cofre"
+    datavalid_url: str | None = Field(default=None, description="facial identity validation (Datavalid-like)")
     client_id: str = "cofre"
     client_secret: SecretStr = SecretStr("cofre-sandbox-secret")
     http_timeout_s: float = 10.0
@@ -165,7 +178,34 @@ class Settings(BaseSettings):
     document_link_ttl_s: int = 300
     pix_ispb: str = Field(default="00000000", pattern=r"^\d{8}$", description="ISPB of the bank in E2E ids")
 
-    @field_validator("s3_endpoint", "open_finance_url", "serasa_url", "pix_url", "horizon_url")
+    # --- identity proofing (KYC) ---------------------------------------------------------------
+    kyc_otp_ttl_s: int = Field(default=600, gt=0, description="lifetime of a one-time code")
+    kyc_otp_max_attempts: int = Field(default=5, gt=0, description="wrong codes before a challenge dies")
+    kyc_otp_daily_limit: int = Field(default=5, gt=0, description="codes a login may request per 24 h")
+    kyc_face_daily_limit: int = Field(default=3, gt=0, description="selfie checks a login may run per 24 h")
+    kyc_face_min_similarity: float = Field(
+        default=0.9, gt=0, le=1, description="selfie vs reference-photo similarity that proves identity"
+    )
+
+    # --- support assistant (serving/chat) ------------------------------------------------------
+    chat_rate_limit: str = Field(default="20/minute", description="hard per-user limit of chat messages")
+    llm_url: str | None = Field(
+        default=None, description="OpenAI-compatible base URL (.../v1); unset: extractive answers only"
+    )
+    llm_model: str | None = Field(default=None, description="model name sent to the LLM endpoint")
+    llm_api_key: SecretStr | None = Field(default=None, description="bearer key of the LLM endpoint")
+    llm_timeout_s: float = Field(default=30.0, gt=0)
+
+    @field_validator(
+        "s3_endpoint",
+        "open_finance_url",
+        "serasa_url",
+        "pix_url",
+        "horizon_url",
+        "notify_url",
+        "datavalid_url",
+        "llm_url",
+    )
     @classmethod
     def _http_url(cls, v: str | None) -> str | None:
         return _check_url(v, ("http", "https"))
@@ -201,7 +241,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
-        home = self.home.resolve()
+        # a relative home is the project's (not the working directory's): Jupyter in notebooks/ and
+        # a shell in the root see the same ./var
+        home = (self.home if self.home.is_absolute() else PROJECT_ROOT / self.home).resolve()
         self.home = home
         if self.stellar_secret_seed is None:
             self.stellar_secret_seed = SecretStr(_dev_stellar_seed(self.pseudonym_key.get_secret_value()))

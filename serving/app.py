@@ -1,7 +1,7 @@
 """The FastAPI gateway: ``create_app(settings)`` builds the shared services and composes routers.
 
-Default routers: health, auth, accounts, pix, BR Code, documents, audit, LGPD and the scoring routers
-(suitability, fraud, recommendations). The scoring models are loaded ONCE here from the MLflow
+Default routers: health, auth, accounts, pix, BR Code, documents, audit, LGPD, chat (the support
+assistant) and the scoring routers (suitability, fraud, recommendations). The scoring models are loaded ONCE here from the MLflow
 registry (alias ``champion``, :mod:`serving.scoring.models`); with a fraud champion, POST
 /pix/transfers is screened by :class:`serving.scoring.screen.ModelFraudScreen`, else by the
 RulesFraudScreen fallback (both reported by /ready). More routers plug in through ``extra_routers``.
@@ -14,6 +14,7 @@ import gc
 import time
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
@@ -38,8 +39,10 @@ def default_routers() -> list[APIRouter]:
         audit,
         auth,
         brcode,
+        chat,
         documents,
         fraud,
+        kyc,
         lgpd,
         pix,
         recommendations,
@@ -54,11 +57,13 @@ def default_routers() -> list[APIRouter]:
         recommendations.router,
         pix.router,
         auth.router,
+        kyc.router,
         accounts.router,
         brcode.router,
         documents.router,
         audit.router,
         lgpd.router,
+        chat.router,
     ]
 
 
@@ -69,9 +74,14 @@ def create_app(
     extra_routers: Sequence[APIRouter] = (),
     fraud_screen: FraudScreen | None = None,
     clock=time.time,
+    identity_transports: dict[str, Any] | None = None,
 ) -> FastAPI:
+    """The gateway. ``identity_transports`` are in-process transports of the identity providers'
+    sandboxes (``notify``, ``datavalid``) for the embedded profile; see ``cofre.embedded``."""
     settings = settings or get_settings()
-    services = build_services(settings, fraud_screen=fraud_screen, clock=clock)
+    services = build_services(
+        settings, fraud_screen=fraud_screen, clock=clock, identity_transports=identity_transports
+    )
     services.extras["scoring"] = scoring = load_scoring(settings)
     if fraud_screen is None and "fraud" in scoring.models:
         services.fraud_screen = ModelFraudScreen(
@@ -85,12 +95,17 @@ def create_app(
         # each such scan was a pause of tens of milliseconds under load
         gc.collect()
         gc.freeze()
+        app.state.export_jobs.resume()
         yield
+        app.state.export_jobs.wait_idle()
         # the pool can be re-created; stores stay open so the app object can be served again
         services.engine.dispose()
 
     app = FastAPI(**METADATA, lifespan=lifespan)
     app.state.services = services
+    from serving.lgpd.jobs import ExportJobs
+
+    app.state.export_jobs = ExportJobs(services)
     install_error_handlers(app)
     app.add_middleware(GatewayMiddleware)
     _include_routers(app, routers, extra_routers)

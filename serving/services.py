@@ -27,6 +27,7 @@ from serving.audit.store import AuditStore, SQLiteAuditStore, open_audit_store
 from serving.db.session import make_engine, make_read_connections, make_sessionmaker
 from serving.documents.store import DocumentStore, open_document_store
 from serving.fraud.screen import FraudScreen, RulesFraudScreen
+from serving.kyc.clients import IdentityProviders, build_providers
 from serving.metrics import Metrics
 from serving.ratelimit import RateLimiter
 from serving.security.keys import KeyStore
@@ -46,6 +47,7 @@ class Services:
     metrics: Metrics
     fraud_screen: FraudScreen
     read_connections: Callable[[], Connection]
+    identity: IdentityProviders = field(default_factory=lambda: IdentityProviders(None, None))
     extras: dict[str, Any] = field(default_factory=dict)
     local_io: bool = False
 
@@ -67,7 +69,11 @@ class Services:
 
 
 def build_services(
-    settings: Settings, *, fraud_screen: FraudScreen | None = None, clock=time.time
+    settings: Settings,
+    *,
+    fraud_screen: FraudScreen | None = None,
+    clock=time.time,
+    identity_transports: dict[str, Any] | None = None,
 ) -> Services:
     settings.home.mkdir(parents=True, exist_ok=True)
     db_url = str(settings.database_url)
@@ -101,4 +107,5 @@ def build_services(
         limiter=limiter,
         metrics=Metrics(),
         fraud_screen=fraud_screen or RulesFraudScreen(),
+        identity=build_providers(settings, identity_transports),
     )

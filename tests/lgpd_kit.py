@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, inspect, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "unit"))
 
-from serving_kit import PASSWORD, auth, deposit, enrol_device, new_cpf, step_up  # noqa: E402
+from serving_kit import PASSWORD, auth, deposit, enrol_device, new_cpf, step_up, verify_identity  # noqa: E402
 
 from lake import delta  # noqa: E402
 from lake.catalog import get_table, tables  # noqa: E402
@@ -42,7 +42,7 @@ def register_person(client, tag: str) -> dict:  # noqa: ANN001
     r = client.post("/auth/login", json={"email": email, "password": PASSWORD})
     assert r.status_code == 200, r.text
     phone = f"+551198{i:03d}{cpf[-5:]}"
-    return {
+    person = {
         **user,
         "cpf": cpf,
         "name": name,
@@ -50,6 +50,8 @@ def register_person(client, tag: str) -> dict:  # noqa: ANN001
         "phone": phone,
         "access": r.json()["access_token"],
     }
+    verify_identity(client, person)  # the lake's data about the CPF is theirs only once proven
+    return person
 
 
 def seed_gateway(client, admin: dict, person: dict, control: dict) -> None:  # noqa: ANN001

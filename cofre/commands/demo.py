@@ -72,3 +72,24 @@ def demo() -> None:
     )
     typer.echo("  API:       cofre serve   (POST /fraud/score, GET /suitability/me, GET /recommendations/me)")
     typer.echo("  notebook:  notebooks/lake_tour.ipynb")
+    _print_demo_login(s)
+
+
+def _print_demo_login(s) -> None:  # noqa: ANN001
+    from cofre.demo_login import credentials_path, ensure_demo_login, walkthrough
+
+    login = ensure_demo_login(s)
+    typer.echo(
+        f"\ndemo login (a world customer with proven identity, R$ 1.000,00 deposited; {credentials_path(s)}):"
+    )
+    typer.echo(f"  e-mail {login['email']}  password {login['password']}")
+    for line in walkthrough(login):
+        typer.echo(f"  {line}")
+
+
+@app.command("demo-login")
+def demo_login() -> None:
+    """Create (or reuse) the demo login and print a curl walk-through: login, score, PIX."""
+    from lake.settings import get_settings
+
+    _print_demo_login(get_settings())

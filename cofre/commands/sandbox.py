@@ -1,7 +1,9 @@
 """`cofre sandbox serve`: run the Open Finance, Serasa and Pix sandboxes on loopback ports.
 
-``--system all`` starts the three in one process on PORT (open-finance), PORT+1 (serasa) and
-PORT+2 (pix). Data come from the saved world (``COFRE_HOME/world/<seed>/``, or the simulator's
+``--system all`` starts them in one process on PORT (open-finance), PORT+1 (serasa), PORT+2
+(pix), PORT+3 (notify: the SMS/e-mail provider) and PORT+4 (datavalid: facial validation).
+``cofre sandbox outbox`` prints what the messaging sandbox "sent" (the one-time codes of identity
+proofing, for a person trying the app). Data come from the saved world (``COFRE_HOME/world/<seed>/``, or the simulator's
 loader); fault injection and token TTL come from the COFRE_SANDBOX_* settings.
 """
 
@@ -11,7 +13,7 @@ import typer
 
 app = typer.Typer(help="Sandboxes of the external systems (Open Finance, Serasa, Pix)")
 
-SYSTEMS = ("open-finance", "serasa", "pix")
+SYSTEMS = ("open-finance", "serasa", "pix", "notify", "datavalid")
 
 
 def build_app(system: str, world, settings):
@@ -22,6 +24,17 @@ def build_app(system: str, world, settings):
         from pipelines.sources.serasa.sandbox import create_app
     elif system == "pix":
         from pipelines.sources.pix.sandbox import create_app
+    elif system == "notify":
+        from sandbox.identity import notify_app
+
+        return notify_app(settings)
+    elif system == "datavalid":
+        from sandbox.identity import datavalid_app
+
+        names = (
+            {r["cpf"]: r["name"] for r in world.customers.values()} if hasattr(world, "customers") else None
+        )
+        return datavalid_app(settings, names)
     else:
         raise typer.BadParameter(f"unknown system {system!r}; one of {', '.join(SYSTEMS)} or all")
     return create_app(world, settings)
@@ -29,8 +42,8 @@ def build_app(system: str, world, settings):
 
 @app.command()
 def serve(
-    system: str = typer.Option("all", help="open-finance | serasa | pix | all"),
-    port: int = typer.Option(8700, help="port (all: PORT, PORT+1, PORT+2)"),
+    system: str = typer.Option("all", help="open-finance | serasa | pix | notify | datavalid | all"),
+    port: int = typer.Option(8700, help="port (all: PORT .. PORT+4)"),
     host: str = typer.Option("127.0.0.1", help="bind address (loopback by default)"),
     seed: int | None = typer.Option(None, help="world seed (default: COFRE_SIM_SEED)"),
 ) -> None:
@@ -64,3 +77,19 @@ def serve(
         await asyncio.gather(*(s.serve() for s in servers))
 
     asyncio.run(run_all())
+
+
+@app.command()
+def outbox(
+    to: str | None = typer.Option(None, help="only messages to this phone (55DDNNNNNNNNN) or e-mail"),
+    last: int = typer.Option(10, help="how many of the latest messages"),
+) -> None:
+    """Messages the SMS/e-mail sandbox accepted (newest last), e.g. identity-proofing codes."""
+    import json
+
+    from lake.settings import get_settings
+    from sandbox.identity import outbox_path
+    from sandbox.notify import read_outbox_file
+
+    for m in read_outbox_file(outbox_path(get_settings()), to)[-last:]:
+        typer.echo(json.dumps(m, ensure_ascii=False))

@@ -16,6 +16,6 @@ def serve(
     """Start the gateway (all routers) on HOST:PORT."""
     import uvicorn
 
-    from serving.app import create_app
+    from cofre.embedded import gateway
 
-    uvicorn.run(create_app(), host=host, port=port, log_level=log_level, proxy_headers=False)
+    uvicorn.run(gateway(), host=host, port=port, log_level=log_level, proxy_headers=False)

@@ -21,6 +21,7 @@ import re
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -78,6 +79,10 @@ class UserOut(BaseModel):
     name: str
     email: str
     account_id: int
+    identity_status: Literal["unverified", "verified"] = Field(
+        default="unverified",
+        description="a new login is unverified until it proves it owns the CPF (see /kyc/status)",
+    )
 
 
 class LoginIn(BaseModel):
@@ -183,7 +188,8 @@ def register(body: RegisterIn, db: Session = Depends(get_db)) -> UserOut:
             db.add(account)
             db.flush()
     except IntegrityError:
-        raise Problem(409, "already_registered", "a user with this CPF or e-mail already exists") from None
+        # only the e-mail is unique: a CPF may be claimed by several logins until one proves it
+        raise Problem(409, "email_already_registered", "this e-mail is already registered") from None
     return UserOut(id=user.id, name=user.name, email=user.email, account_id=account.id)
 
 

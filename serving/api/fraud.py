@@ -67,7 +67,7 @@ def _score(
         )
     row = core.fraud_features(
         s,
-        customer=core.customer_pk(s, cpf),
+        customer=core.scoring_key(s, cpf, principal.user_id),
         counterparty=core.counterparty_pk(s, body.counterparty_key, body.counterparty_key_type),
         amount_cents=body.amount_cents,
         at=at,

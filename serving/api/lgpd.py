@@ -5,10 +5,11 @@ deadline, and the operator endpoints that carry out or reject an erasure request
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -210,23 +211,32 @@ def open_request(
     principal: Principal = Depends(current_principal),
     services: Services = Depends(get_services),
 ) -> RequestOut:
-    """Access and explanation are answered at once (status done); erasure waits for an operator."""
+    """Explanation is answered at once (status done); access is built in the background (status
+    received, then done with a download link; at most ``lgpd_exports_per_day`` per day); erasure
+    waits for an operator."""
     with services.engine.begin() as conn:
+        if body.kind == "access":
+            since = consents.now_utc() - timedelta(days=1)
+            today = [
+                r
+                for r in consents.list_requests(conn, principal.user_id)
+                if r["kind"] == "access" and r["received_at"] > since
+            ]
+            if len(today) >= services.settings.lgpd_exports_per_day:
+                raise Problem(
+                    429,
+                    "too_many_exports",
+                    "too many data exports requested today; download the last one or try tomorrow",
+                    headers={"Retry-After": "3600"},
+                )
         r = consents.open_request(
             conn, principal.user_id, body.kind, deadline_days=services.settings.lgpd_deadline_days
         )
-        if body.kind in ("access", "explanation"):
-            consents.set_status(
-                conn,
-                r["id"],
-                "done",
-                json.dumps(
-                    {"download": f"/lgpd/requests/{r['id']}/export"}
-                    if body.kind == "access"
-                    else {"see": "/lgpd/explanations"}
-                ),
-            )
+        if body.kind == "explanation":
+            consents.set_status(conn, r["id"], "done", json.dumps({"see": "/lgpd/explanations"}))
         r = consents.get_request(conn, r["id"])
+    if body.kind == "access":
+        request.app.state.export_jobs.submit(r["id"])
     _audit(
         request,
         services,
@@ -262,27 +272,43 @@ def get_request(
 @router.get(
     "/lgpd/requests/{request_id}/export",
     response_class=Response,
-    responses={200: {"content": {"application/zip": {}}}},
+    responses={
+        200: {"content": {"application/zip": {}}, "description": "the archive"},
+        202: {"description": "still being built: retry after the Retry-After seconds"},
+        410: {"description": "the archive expired: open a new access request"},
+    },
 )
-async def export_zip(
+def export_zip(
     request_id: int,
     principal: Principal = Depends(current_principal),
     services: Services = Depends(get_services),
 ) -> Response:
-    def build() -> bytes:
-        with services.engine.connect() as conn:
-            r = consents.get_request(conn, request_id, principal.user_id)
-        if r is None or r["kind"] != "access":
-            raise Problem(404, "not_found", f"no access request {request_id}")
-        with services.sessions() as db:
-            subj = load_subject(services, db, principal.user_id)
-            return export.build_zip(services, db, subj)
+    from serving.documents.store import DocumentNotFound
+    from serving.lgpd.jobs import archive_key
 
-    data = await run_in_threadpool(build)
+    with services.engine.connect() as conn:
+        r = consents.get_request(conn, request_id, principal.user_id)
+    if r is None or r["kind"] != "access":
+        raise Problem(404, "not_found", f"no access request {request_id}")
+    if r["status"] != "done":
+        return JSONResponse(
+            {"id": request_id, "status": r["status"]}, status_code=202, headers={"Retry-After": "2"}
+        )
+    result = json.loads(r["result"] or "{}")
+    expired = datetime.fromisoformat(result["expires_at"]) < consents.now_utc()
+    try:
+        data = None if expired else services.documents.get(archive_key(principal.user_id, request_id))
+    except DocumentNotFound:
+        data = None
+    if data is None:
+        raise Problem(410, "export_expired", "this export expired; open a new access request")
     return Response(
         data,
         media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="lgpd-access-{request_id}.zip"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="lgpd-access-{request_id}.zip"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

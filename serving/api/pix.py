@@ -117,6 +117,10 @@ def register_key(
             user = db.get(User, principal.user_id)
             if body.key_type is KeyType.CPF and key != user.cpf:
                 raise Problem(422, "invalid_pix_key", "a CPF key must be the holder's own CPF")
+            if body.key_type is KeyType.CPF and user.identity_verified_at is None:
+                from serving.kyc.proofing import not_verified_problem
+
+                raise not_verified_problem()
             n = len(db.scalars(select(PixKey.id).where(PixKey.user_id == principal.user_id)).all())
             if n >= MAX_KEYS_PER_USER:
                 raise Problem(409, "too_many_keys", f"at most {MAX_KEYS_PER_USER} keys per user")

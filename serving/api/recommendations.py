@@ -75,10 +75,11 @@ def _questionnaire(answers: str | None, answered_on: dt.date | None, today: dt.d
 def recommend_for(
     services: Services, user_id: int, q: Questionnaire | None, k: int, today: dt.date
 ) -> dict[str, Any]:
+    cpf = core.user_cpf(services.sessions, user_id)  # first: an unproven CPF gets nothing, model or not
     scoring = services.extras["scoring"]
     credit, ranker = scoring.get("credit"), scoring.get("recommend")
     s = services.settings
-    feats = core.credit_features(s, core.customer_pk(s, core.user_cpf(services.sessions, user_id)))
+    feats = core.credit_features(s, core.customer_pk(s, cpf))
     if feats is None:
         raise Problem(404, "customer_features_not_found", "the lake has no features for this customer yet")
     score = core.score_credit(credit, feats)["score"]

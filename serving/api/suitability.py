@@ -102,8 +102,11 @@ async def score(
     principal: Principal = Depends(require_consent("credit_analysis")),
     services: Services = Depends(get_services),
 ) -> dict[str, Any]:
-    own = await run_in_threadpool(core.user_cpf, services.sessions, principal.user_id)
-    cpf = "".join(ch for ch in (body.cpf or own) if ch.isdigit())
+    admin_lookup = principal.role == "admin" and body.cpf is not None
+    own = (
+        None if admin_lookup else await run_in_threadpool(core.user_cpf, services.sessions, principal.user_id)
+    )
+    cpf = "".join(ch for ch in (body.cpf or own or "") if ch.isdigit())
     if not is_valid_cpf(cpf):
         raise Problem(
             422,
@@ -111,7 +114,7 @@ async def score(
             "not a valid CPF",
             errors=[{"field": "body.cpf", "message": "invalid CPF", "type": "value_error"}],
         )
-    if cpf != own and principal.role != "admin":
+    if not admin_lookup and cpf != own:
         raise Problem(403, "forbidden", "only admins may score another customer's CPF")
     out = await run_in_threadpool(suitability_for, services, cpf, body.overrides)
     await run_in_threadpool(_record, request, out)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -36,14 +37,63 @@ class Base(DeclarativeBase):
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    cpf: Mapped[str] = mapped_column(String(11), unique=True)
+    # the CPF a login CLAIMS; several unverified logins may claim one CPF, only one may prove it
+    cpf: Mapped[str] = mapped_column(String(11), index=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16), default="customer")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    __table_args__ = (CheckConstraint("role in ('customer','admin','auditor')", name="ck_users_role"),)
+    identity_verified_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    identity_method: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    __table_args__ = (
+        CheckConstraint("role in ('customer','admin','auditor')", name="ck_users_role"),
+        Index(
+            "uq_users_cpf_verified",
+            "cpf",
+            unique=True,
+            sqlite_where=text("identity_verified_at IS NOT NULL"),
+            postgresql_where=text("identity_verified_at IS NOT NULL"),
+        ),
+    )
+
+
+class IdentityChallenge(Base):
+    """A one-time code sent to a contact on record for the CPF a login claims (HMAC of the code only).
+
+    A challenge whose contact is not on record is created all the same (same answer to the caller)
+    but nothing is sent and no code can match it (``code_hmac`` is NULL)."""
+
+    __tablename__ = "identity_challenges"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    destination_masked: Mapped[str] = mapped_column(String(64))
+    code_hmac: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    consumed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    __table_args__ = (CheckConstraint("channel in ('sms','email')", name="ck_identity_challenges_channel"),)
+
+
+class IdentityCheck(Base):
+    """One facial validation of a selfie against the reference photo of the claimed CPF."""
+
+    __tablename__ = "identity_checks"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    document_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    selfie_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    similarity: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    probability: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    name_match: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (
+        CheckConstraint("outcome in ('verified','rejected','error')", name="ck_identity_checks_outcome"),
+    )
 
 
 class Device(Base):
@@ -186,5 +236,7 @@ class Document(Base):
     storage_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     __table_args__ = (
-        CheckConstraint("kind in ('statement','contract','receipt')", name="ck_documents_kind"),
+        CheckConstraint(
+            "kind in ('statement','contract','receipt','id_document','selfie')", name="ck_documents_kind"
+        ),
     )

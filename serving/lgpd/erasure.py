@@ -9,6 +9,7 @@
 * Audit store (SQLite/MongoDB): the person's events (actor = their pseudonym) are redacted (actor,
   resource, details); the chain stays verifiable because it is over payload hashes.
 * Object storage: the person's documents are deleted.
+* Support-assistant conversations, messages and tickets (log store): deleted.
 * Lake: :func:`lake.erasure.erase_subject` (delete/redact + vacuum, history included).
 * Feast online store: :func:`features.erasure.erase_entities`.
 
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from lake.erasure import erase_subject
 from serving.audit.store import make_event
+from serving.chat.store import conversation_store
 from serving.db import models as m
 from serving.db.session import transaction
 from serving.lgpd.subject import UserSubject, load_subject
@@ -45,7 +47,7 @@ def _scrub(text: str, needles: set[str]) -> str:
 def erase_sql(db: Session, subj: UserSubject) -> dict[str, int]:
     uid = subj.user_id
     keys = [k for _, k in subj.pix_keys]
-    needles = subj.clear_strings()
+    needles = subj.gateway_strings()
     counts: dict[str, int] = {}
     with transaction(db):
         device_ids = [d for (d,) in db.execute(select(m.Device.id).where(m.Device.user_id == uid))]
@@ -106,8 +108,16 @@ def erase_audit(services: Services, subj: UserSubject) -> int:
 
 
 def erase_documents(services: Services, subj: UserSubject) -> int:
+    """The person's documents and the LGPD export archives built for them."""
+    from lake import consents
+    from serving.lgpd.jobs import archive_key
+
+    with services.engine.connect() as conn:
+        exports = [r["id"] for r in consents.list_requests(conn, subj.user_id) if r["kind"] == "access"]
     for key in subj.document_keys:
         services.documents.delete(key)
+    for rid in exports:
+        services.documents.delete(archive_key(subj.user_id, rid))
     return len(subj.document_keys)
 
 
@@ -132,6 +142,7 @@ def erase_user(
     counts: dict[str, Any] = {}
     counts["documents"] = {"objects_deleted": erase_documents(services, subj)}
     counts["audit_store"] = {"events_redacted": erase_audit(services, subj)}
+    counts["chat"] = conversation_store(services).erase_user(subj.user_id)
     counts["lake"] = erase_subject(subj.lake_subject(), services.settings)
     counts["feast_online"] = erase_entities(pseudonyms, services.settings)
     with services.sessions() as db:

@@ -4,7 +4,8 @@
 table), ``audit_events.json`` (events where the person is the actor), ``documents/`` (the files and
 their metadata), ``lake.json`` (rows of every lake table found by pseudonym; bronze/quarantine rows
 by clear identifiers), ``features_online.json`` (Feast online rows), ``decisions.json`` (automated
-decisions with their recorded reasons) and ``consents.json``.
+decisions with their recorded reasons), ``consents.json`` and ``chat.json`` (support-assistant
+conversations and tickets, masked as stored).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from lake import consents, delta
 from lake.catalog import tables
+from serving.chat.store import conversation_store
 from serving.db import models as m
 from serving.lgpd.subject import UserSubject
 from serving.services import Services
@@ -114,6 +116,9 @@ def decisions(services: Services, subj: UserSubject, service: str | None = None)
 
 
 def lake_rows(services: Services, subj: UserSubject) -> dict[str, list[dict[str, Any]]]:
+    """The person's rows of every personal-data table, read lazily with the filter pushed into the
+    scan (Parquet statistics skip files without the person's keys). A login that has not proven its
+    CPF is matched by its own audit pseudonym only, so only tables carrying one are read."""
     s = services.settings
     pks = list(subj.pseudonyms(services))
     clear = subj.clear_strings()
@@ -121,19 +126,22 @@ def lake_rows(services: Services, subj: UserSubject) -> dict[str, list[dict[str,
     for t in tables():
         if not t.pii_columns or not delta.exists(t, s):
             continue
-        df = delta.read(t, settings=s)
+        if not subj.verified and "actor_pk" not in t.pii_columns:
+            continue
+        lf = delta.scan(t, settings=s)
+        schema = lf.collect_schema()
         hit = pl.lit(False)
         for c, level in t.pii_columns.items():
-            if df.schema[c] != pl.String:
+            if schema.get(c) != pl.String:
                 continue
             if level == "pseudonymised":
                 hit = hit | pl.col(c).is_in(pks).fill_null(False)
             elif level == "clear":
                 for n in clear | set(pks):
                     hit = hit | pl.col(c).fill_null("").str.contains(n, literal=True)
-        if "consent_id" in df.columns and subj.consent_refs:
+        if "consent_id" in schema and subj.consent_refs:
             hit = hit | pl.col("consent_id").is_in(subj.consent_refs).fill_null(False)
-        rows = df.filter(hit)
+        rows = lf.filter(hit).collect()
         if rows.height:
             out[t.name] = [{k: _jsonable(v) for k, v in r.items()} for r in rows.to_dicts()]
     return out
@@ -153,6 +161,7 @@ def build_zip(services: Services, db: Session, subj: UserSubject) -> bytes:
             "phone": subj.phone,
             "pix_keys": subj.pix_keys,
             "customer_pk": subj.customer_pk,
+            "identity_verified": subj.verified,
             "audit_actor_pseudonym": subj.actor_pk,
             "open_finance_consents": subj.consent_refs,
         },
@@ -165,6 +174,7 @@ def build_zip(services: Services, db: Session, subj: UserSubject) -> bytes:
             p: {k: _jsonable(v) for k, v in st.items()}
             for p, st in consents.current_state(db.connection(), subj.user_id).items()
         },
+        "chat.json": conversation_store(services).export_user(subj.user_id),
     }
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for name, obj in parts.items():

@@ -26,9 +26,14 @@ class UserSubject:
     consent_refs: list[str]
     actor_pk: str
     customer_pk: str
+    verified: bool = False
     extra: dict = field(default_factory=dict)
 
     def lake_subject(self) -> Subject:
+        """What identifies the person in the lake. A login that has not proven its CPF is matched only
+        by its own audit pseudonym: the CPF, names, contacts and keys it typed may be someone else's."""
+        if not self.verified:
+            return Subject(cpf=None, extra_pseudonyms=[self.actor_pk])
         return Subject(
             cpf=self.cpf,
             names=[self.name],
@@ -38,6 +43,16 @@ class UserSubject:
             extra_pseudonyms=[self.actor_pk],
             consent_ids=list(self.consent_refs),
         )
+
+    def gateway_strings(self) -> set[str]:
+        """The strings the login itself typed into the gateway (scrubbed from its own SQL rows)."""
+        return Subject(
+            cpf=self.cpf,
+            names=[self.name],
+            emails=[self.email],
+            phones=[self.phone] if self.phone else [],
+            pix_keys=list(self.pix_keys),
+        ).clear_strings()
 
     def pseudonyms(self, services: Services) -> set[str]:
         return self.lake_subject().pseudonyms(services.secret)
@@ -50,6 +65,7 @@ def load_subject(services: Services, db: Session, user_id: int) -> UserSubject |
     user = db.get(User, user_id)
     if user is None:
         return None
+    verified = user.identity_verified_at is not None
     keys = [
         (k.key_type, k.key) for k in db.execute(select(PixKey).where(PixKey.user_id == user_id)).scalars()
     ]
@@ -67,5 +83,6 @@ def load_subject(services: Services, db: Session, user_id: int) -> UserSubject |
         document_keys=docs,
         consent_refs=refs,
         actor_pk=services.pseudonym(user_id) or "",
-        customer_pk=pseudonymise_one(user.cpf, "cpf", key=services.secret) or "",
+        customer_pk=(pseudonymise_one(user.cpf, "cpf", key=services.secret) or "") if verified else "",
+        verified=verified,
     )

@@ -49,10 +49,22 @@ def counterparty_pk(settings: Settings, pix_key: str, key_type: str | None = Non
 
 
 def user_cpf_in(db, user_id: int) -> str:
-    cpf = db.execute(select(User.cpf).where(User.id == user_id)).scalar_one_or_none()
-    if cpf is None:
+    """The user's CPF, for reads of what the bank holds about it: only once the login has proven it
+    owns the CPF (403 ``identity_not_verified`` before)."""
+    row = db.execute(select(User.cpf, User.identity_verified_at).where(User.id == user_id)).one_or_none()
+    if row is None:
         raise Problem(404, "user_not_found", "no such user")
-    return cpf
+    if row[1] is None:
+        from serving.kyc.proofing import not_verified_problem
+
+        raise not_verified_problem()
+    return row[0]
+
+
+def scoring_key(settings: Settings, cpf: str | None, user_id: int) -> str:
+    """The customer key of the online features: the CPF's pseudonym once proven; a key no lake row
+    can carry (a cold start: no history) while the login's CPF is only claimed."""
+    return customer_pk(settings, cpf) if cpf is not None else f"unverified:{user_id}"
 
 
 def user_cpf(sessions, user_id: int) -> str:
@@ -62,6 +74,7 @@ def user_cpf(sessions, user_id: int) -> str:
 
 _USER_FACTS = select(  # built once: building a statement costs more than SQLite running it
     select(User.cpf).where(User.id == bindparam("user_id")).scalar_subquery(),
+    select(User.identity_verified_at).where(User.id == bindparam("user_id")).scalar_subquery(),
     select(func.max(LoginSession.created_at))
     .where(LoginSession.user_id == bindparam("user_id"), LoginSession.created_at < bindparam("at"))
     .scalar_subquery(),
@@ -71,12 +84,13 @@ _USER_FACTS = select(  # built once: building a statement costs more than SQLite
 )
 
 
-def user_facts_in(db, user_id: int, at: datetime) -> tuple[str, datetime | None, datetime | None]:
-    """(CPF, latest login before ``at``, latest device enrolment before ``at``) of the user, in one statement."""
-    cpf, login, device = db.execute(_USER_FACTS, {"user_id": user_id, "at": at}).one()
+def user_facts_in(db, user_id: int, at: datetime) -> tuple[str | None, datetime | None, datetime | None]:
+    """(proven CPF or None, latest login before ``at``, latest device enrolment before ``at``) of the
+    user, in one statement."""
+    cpf, verified_at, login, device = db.execute(_USER_FACTS, {"user_id": user_id, "at": at}).one()
     if cpf is None:
         raise Problem(404, "user_not_found", "no such user")
-    return cpf, login, device
+    return (cpf if verified_at is not None else None), login, device
 
 
 def fraud_features(

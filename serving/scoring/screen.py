@@ -26,7 +26,7 @@ class ModelFraudScreen:
             cpf, login, device = core.user_facts_in(db, c.user_id, c.at)
         row = core.fraud_features(
             self.settings,
-            customer=core.customer_pk(self.settings, cpf),
+            customer=core.scoring_key(self.settings, cpf, c.user_id),
             counterparty=core.counterparty_pk(self.settings, c.recipient_key),
             amount_cents=c.amount_cents,
             at=c.at,

@@ -39,8 +39,8 @@ def stack(tmp_path_factory):
     import psycopg
     from pymongo import MongoClient
 
+    from cofre.embedded import gateway as create_app
     from lake.settings import load_settings
-    from serving.app import create_app
     from serving.migrations import upgrade
 
     home = tmp_path_factory.mktemp("lgpdstack")

@@ -93,3 +93,18 @@ def add_key(client, user: dict, stepped: str, key_type: str = "EVP", key: str | 
     r = client.post("/pix/keys", json=body, headers=auth(stepped))
     assert r.status_code == 201, r.text
     return r.json()["key"]
+
+
+def verify_identity(client, user: dict) -> dict:  # noqa: ANN001
+    """Prove the user's CPF the way the app does: an ID photo and a selfie of the CPF holder, checked
+    by the facial validation sandbox (the gateway must be built by ``cofre.embedded.gateway``)."""
+    from sandbox import faces
+
+    selfie = faces.selfie(user["cpf"], take=1, world_seed=client.app.state.services.settings.sim_seed)
+    r = client.post(
+        "/kyc/documents",
+        files={"document": ("rg.png", selfie, "image/png"), "selfie": ("selfie.png", selfie, "image/png")},
+        headers=auth(user["access"]),
+    )
+    assert r.status_code == 200, r.text
+    return r.json()

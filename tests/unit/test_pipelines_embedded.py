@@ -6,6 +6,8 @@ Dagster ``materialize`` with every asset check.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 from dagster import AssetKey, AssetSelection, materialize
@@ -150,3 +152,21 @@ def test_checks_fail_on_seeded_bad_data(lake_env, tmp_path, monkeypatch):
         raise_on_error=False,
     )
     assert {e.check_name: e.passed for e in res.get_asset_check_evaluations()}.get("quality") is True
+
+
+def test_the_lake_tour_notebook_runs_headless_from_its_own_folder(lake_env):
+    """Issue 22: the notebook failed when opened from Jupyter (working directory notebooks/)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    root = Path(__file__).resolve().parents[2]
+    nb = nbformat.read(root / "notebooks" / "lake_tour.ipynb", as_version=4)
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(root / "notebooks")}}
+    ).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any("image/png" in o.get("data", {}) for o in outputs)  # the plot is inline, not only saved
+    assert (lake_env["home"] / "notebooks" / "fraud_rate_by_scenario_day.png").exists()
+    text = "".join(str(o.get("data", {}).get("text/html", "")) + o.get("text", "") for o in outputs)
+    assert "label_not_yet_observable" in text

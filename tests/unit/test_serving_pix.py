@@ -259,7 +259,6 @@ def _reference_context(db, user_id, recipient_key, device_id):
 def _reference_facts(db, user_id, at):
     from serving.db.models import Device
     from serving.db.models import Session as LoginSession
-    from serving.scoring import core
 
     login = db.execute(
         select(func.max(LoginSession.created_at)).where(
@@ -269,7 +268,10 @@ def _reference_facts(db, user_id, at):
     device = db.execute(
         select(func.max(Device.created_at)).where(Device.user_id == user_id, Device.created_at < at)
     ).scalar()
-    return core.user_cpf_in(db, user_id), login, device
+    from serving.db.models import User
+
+    cpf, verified_at = db.execute(select(User.cpf, User.identity_verified_at).where(User.id == user_id)).one()
+    return (cpf if verified_at is not None else None), login, device  # a claimed CPF is not used
 
 
 def test_one_statement_lookups_equal_the_separate_queries(client, bank):

@@ -20,12 +20,12 @@ import polars as pl
 import pytest
 from fastapi.testclient import TestClient
 
+from cofre.embedded import gateway as create_app
 from features import sample_gold as sg
 from lake import delta
 from lake.pseudonym import pseudonymise_one
 from models.recommend.catalog import BY_CODE
-from serving.app import create_app
-from tests.unit.serving_kit import add_key, auth, deposit, make_settings, register, step_up
+from tests.unit.serving_kit import add_key, auth, deposit, make_settings, register, step_up, verify_identity
 
 N_CUSTOMERS = 24
 QUIET = lambda _m: None  # noqa: E731
@@ -73,6 +73,8 @@ def env(tmp_path_factory):
     bare = create_app(s)
     with TestClient(bare) as c:
         users = [register(c) for _ in range(N_CUSTOMERS)]
+        for u in users:
+            verify_identity(c, u)
         admin = register(c, role="admin")
         for u in users[1:]:  # users[0] grants nothing: consent-gated endpoints refuse it
             for purpose in ("credit_analysis", "marketing"):
@@ -253,3 +255,29 @@ def test_same_versions_retrain_the_same_fraud_model_bit_for_bit(env):
     (a, pa), (b, pb) = fit(first), fit(again)
     np.testing.assert_array_equal(pa, pb)
     assert pickle.dumps(a.clf) == pickle.dumps(b.clf) and a.metadata == b.metadata
+
+
+def test_a_login_claiming_a_customers_cpf_gets_nothing_until_it_proves_it(env):
+    """Issue 14.1: registering with an existing customer's CPF gave that customer's score."""
+    c, victim = env["c"], env["users"][2]
+    r = c.post(
+        "/auth/register",
+        json={
+            "cpf": victim["cpf"],
+            "name": "Eve",
+            "email": f"eve{uuid.uuid4().hex[:8]}@x.com",
+            "password": "x" * 12,
+        },
+    )
+    assert r.status_code == 201 and r.json()["identity_status"] == "unverified"
+    tok = c.post("/auth/login", json={"email": r.json()["email"], "password": "x" * 12}).json()[
+        "access_token"
+    ]
+    for purpose in ("credit_analysis", "marketing"):
+        assert c.post(f"/lgpd/consents/{purpose}", headers=auth(tok)).status_code == 201
+    for path in ("/suitability/me", "/recommendations/me"):
+        r = c.get(path, headers=auth(tok))
+        assert r.status_code == 403 and r.json()["code"] == "identity_not_verified", (path, r.text)
+    r = c.post("/suitability/score", json={"cpf": victim["cpf"]}, headers=auth(tok))
+    assert r.status_code == 403 and r.json()["code"] == "identity_not_verified"
+    assert c.get("/suitability/me", headers=auth(victim["access"])).status_code == 200  # the owner still can
