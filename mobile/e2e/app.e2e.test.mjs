@@ -4,13 +4,13 @@
 // error (other than the browser's own log line for an expected 4xx answer of the gateway) fails it.
 //   node --test e2e/            (from mobile/, after `npx expo export --platform web --output-dir dist`)
 import assert from "node:assert/strict";
-import { mkdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
 import { chromium } from "playwright-core";
 
-import { cofre, Customer, prepareHome, REPO, startGateway, startWeb } from "./stack.mjs";
+import { cofre, codeSentTo, Customer, prepareHome, REPO, startGateway, startWeb } from "./stack.mjs";
 
 const SHOTS = join(REPO, "var/e2e");
 const HOME = process.env.COFRE_E2E_HOME ?? join(REPO, "var/e2e/home");
@@ -18,14 +18,15 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const STEP_MS = 20_000; // bound for any single UI wait
 const PASSWORD = "correct horse battery";
 
-let gateway, web, browser, page, cpfs, profileDir;
+let gateway, web, browser, page, people, profileDir;
 const consoleErrors = [];
 const shots = [];
 const t0 = Date.now();
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  ({ cpfs } = await prepareHome(HOME));
+  for (const f of readdirSync(SHOTS)) if (/^\d\d-.*\.png$/.test(f)) rmSync(join(SHOTS, f));
+  ({ people } = await prepareHome(HOME));
   gateway = await startGateway(HOME);
   web = await startWeb(gateway.url);
   profileDir = join(SHOTS, `.chromium-${process.pid}`);
@@ -72,10 +73,13 @@ after(async () => {
 
 const byId = (id) => page.getByTestId(id);
 
+/** var/e2e/NN-name.png, numbered in the order of the journey; returns the path. */
 async function shot(name) {
   await page.waitForTimeout(150); // let the last frame paint
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-  shots.push(name);
+  const path = join(SHOTS, `${String(shots.length + 1).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path });
+  shots.push(path);
+  return path;
 }
 
 async function hasText(id, text) {
@@ -90,20 +94,20 @@ async function typeInto(id, text) {
 }
 
 test("the customer journey in the browser against the real gateway", { timeout: 15 * 60_000 }, async () => {
-  const maria = { cpf: cpfs[0], email: `maria.${Date.now()}@e2e.cofre.test`, name: "Maria Oliveira" };
+  const maria = { cpf: people[0].cpf, phone: people[0].phone, email: `maria.${Date.now()}@e2e.cofre.test`, name: "Maria Oliveira" };
   // the payee and the bank's operator act outside the app, over HTTP
   const joao = new Customer(gateway.url, `joao.${Date.now()}@e2e.cofre.test`, PASSWORD);
-  await joao.register(cpfs[1], "João Souza");
+  await joao.register(people[1].cpf, "João Souza");
   await joao.login();
   const admin = new Customer(gateway.url, `ops.${Date.now()}@e2e.cofre.test`, PASSWORD);
-  await admin.register(cpfs[2], "Operações Cofre");
+  await admin.register(people[2].cpf, "Operações Cofre");
   await cofre(HOME, "db", "grant-role", admin.email, "admin");
   await admin.login();
 
   // --- onboarding: register with the masked CPF, which signs in
   await page.goto(web.url);
   await byId("screen-login").waitFor();
-  await shot("01-login");
+  await shot("login");
   await byId("go-register").click();
   await byId("screen-register").waitFor();
   await typeInto("register-cpf", "123");
@@ -116,7 +120,7 @@ test("the customer journey in the browser against the real gateway", { timeout: 
   await typeInto("register-name", maria.name);
   await typeInto("register-email", maria.email);
   await typeInto("register-password", PASSWORD);
-  await shot("02-register");
+  await shot("register");
   await byId("register-submit").click();
   await byId("balance").waitFor();
   assert.equal(await byId("balance").innerText(), "R$ 0,00");
@@ -128,14 +132,41 @@ test("the customer journey in the browser against the real gateway", { timeout: 
   await admin.call("POST", "/admin/deposits", { body: { account_id: account.id, amount_cents: 1_000_000 }, headers: { "Idempotency-Key": `dep-${Date.now()}` } });
   await byId("home-refresh").click();
   await hasText("balance", "R$ 10.000,00");
-  await shot("03-home");
+  await shot("home");
+
+  // --- a new login only claims its CPF: the score asks for identity proofing first (SMS code)
+  await byId("tab-credito").click();
+  await byId("identity-gate").waitFor();
+  await shot("credit-identity-gate");
+  await byId("identity-start").click();
+  await byId("identity-channel-sms").click();
+  await typeInto("identity-destination", maria.phone.slice(3));
+  assert.equal(await byId("identity-destination").inputValue(), `(${maria.phone.slice(3, 5)}) ${maria.phone.slice(5, 10)}-${maria.phone.slice(10)}`);
+  await byId("identity-send-code").click();
+  await byId("identity-otp-sent").waitFor();
+  await shot("identity-code");
+  const code = await codeSentTo(HOME, maria.phone);
+  await typeInto("identity-code", code);
+  await byId("identity-verify").click();
+  await byId("identity-verified").waitFor();
+  await shot("identity-verified");
+  assert.equal((await me.call("GET", "/kyc/status")).status, "verified");
+  await byId("identity-back").click();
+
+  // --- credit score: the consent prompt, then the score with its reasons
+  await byId("consent-gate-credit_analysis").waitFor();
+  await shot("credit-consent");
+  await byId("consent-grant-credit_analysis").click();
+  await byId("credit-score-value").waitFor();
+  await byId("credit-reason-0").waitFor();
+  await shot("credit");
 
   // --- enrol this device (the biometric prompt is the web build's confirm dialog)
   await byId("tab-mais").click();
   await byId("more-device").click();
   await byId("device-enrol").click();
   await byId("device-done").waitFor();
-  await shot("04-device");
+  await shot("device");
   await page.goBack();
 
   // --- my own PIX key (step-up) and a BR Code to receive
@@ -143,12 +174,12 @@ test("the customer journey in the browser against the real gateway", { timeout: 
   await byId("pix-keys").click();
   await byId("new-key-submit").click();
   await byId("keys-done").waitFor();
-  await shot("05-pix-keys");
+  await shot("pix-keys");
   await page.goBack();
   await byId("pix-receive").click();
   await byId("receive-generate").click();
   await byId("receive-qr").waitFor();
-  await shot("06-pix-receive");
+  await shot("pix-receive");
   await page.goBack();
 
   // --- PIX by key (e-mail key, outside the bank): review, confirm, done
@@ -159,11 +190,11 @@ test("the customer journey in the browser against the real gateway", { timeout: 
   assert.equal(await byId("pix-amount").inputValue(), "50,00");
   await byId("pix-continue").click();
   await hasText("review-amount", "R$ 50,00");
-  await shot("07-pix-review");
+  await shot("pix-review");
   await byId("review-confirm").click();
   await byId("pix-outcome-done").waitFor();
   await hasText("outcome-balance", "R$ 9.950,00");
-  await shot("08-pix-done");
+  const receipt = await shot("pix-done");
   await byId("outcome-done").click();
   await hasText("balance", "R$ 9.950,00");
 
@@ -177,10 +208,10 @@ test("the customer journey in the browser against the real gateway", { timeout: 
   await byId("brcode-continue").click();
   await hasText("review-amount", "R$ 12,34");
   await hasText("review-key", joaoKey.key);
-  await shot("09-pix-brcode-review");
+  await shot("pix-brcode-review");
   await byId("review-confirm").click();
   await byId("pix-outcome-done").waitFor();
-  await shot("10-pix-brcode-done");
+  await shot("pix-brcode-done");
   assert.equal((await joao.call("GET", "/accounts/me")).balance_cents, 1234);
   await byId("outcome-done").click();
 
@@ -194,24 +225,15 @@ test("the customer journey in the browser against the real gateway", { timeout: 
   await byId("review-confirm").click();
   const fraud = await page.locator('[data-testid="pix-outcome-held"], [data-testid="pix-outcome-blocked"]').first();
   await fraud.waitFor();
-  await shot("11-pix-fraud");
+  await shot("pix-fraud");
   assert.equal((await me.call("GET", "/accounts/me")).balance_cents, 1_000_000 - 5000 - 1234, "no money left on a fraud hold");
   await byId("outcome-done").click();
-
-  // --- credit score: the consent prompt, then the score with its reasons
-  await byId("tab-credito").click();
-  await byId("consent-gate-credit_analysis").waitFor();
-  await shot("12-credit-consent");
-  await byId("consent-grant-credit_analysis").click();
-  await byId("credit-score-value").waitFor();
-  await byId("credit-reason-0").waitFor();
-  await shot("13-credit");
 
   // --- offers behind the marketing consent
   await byId("tab-ofertas").click();
   await byId("consent-grant-marketing").click();
   await byId("offers-profile").waitFor();
-  await shot("14-offers");
+  await shot("offers");
 
   // --- privacy: revoke and grant consents, request and download the data export
   await byId("tab-mais").click();
@@ -224,35 +246,34 @@ test("the customer journey in the browser against the real gateway", { timeout: 
   assert.deepEqual(consents, { credit_analysis: true, fraud_prevention: true, marketing: false, open_finance_sharing: false });
   await byId("lgpd-export").click();
   const [req] = await me.call("GET", "/lgpd/requests");
-  await hasText(`lgpd-request-status-${req.id}`, "Concluído");
+  await byId(`lgpd-request-status-${req.id}`).filter({ hasText: "Concluído" }).waitFor({ timeout: 90_000 }); // built in the background
   const [download] = await Promise.all([page.waitForEvent("download"), byId(`lgpd-download-${req.id}`).click()]);
   const zip = join(SHOTS, `.export-${process.pid}.zip`);
   await download.saveAs(zip);
   assert.ok(statSync(zip).size > 100, "the export zip has content");
   rmSync(zip);
-  await shot("15-privacy");
+  await shot("privacy");
   await page.goBack();
 
   // --- support chat (unavailable until the gateway has /chat/messages)
   await byId("more-chat").click();
   await typeInto("chat-input", "Qual é o meu saldo?");
   await byId("chat-send").click();
-  await page.locator('[data-testid="chat-unavailable"], [data-testid="chat-line-2"]').first().waitFor();
-  await shot("16-chat");
+  await byId("chat-line-2").waitFor({ timeout: 60_000 }); // the first answer loads the retrieval models
+  await shot("chat");
   await page.goBack();
 
   // --- identity proofing screen
   await byId("more-identity").click();
-  await byId("screen-identity").waitFor();
-  await shot("17-identity");
+  await byId("identity-verified").waitFor();
   await page.goBack();
 
   // --- documents: upload a receipt image from a file
   await byId("more-documents").click();
   const [chooser] = await Promise.all([page.waitForEvent("filechooser"), byId("document-file").click()]);
-  await chooser.setFiles(join(SHOTS, "08-pix-done.png"));
+  await chooser.setFiles(receipt);
   await byId("documents-done").waitFor();
-  await shot("18-documents");
+  await shot("documents");
   await page.goBack();
 
   // --- logout, then login again

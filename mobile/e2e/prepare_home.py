@@ -9,7 +9,8 @@ every run, so the test always starts from no users.
 
     python mobile/e2e/prepare_home.py --home var/e2e/home [--customers 24]
 
-prints one JSON line: {"home": ..., "cpfs": [...], "reused": bool}.
+prints one JSON line: {"home": ..., "people": [{"cpf", "phone"}, ...], "reused": bool}; the first
+person has a fair score with reasons; each has its phone on record for identity proofing.
 """
 
 from __future__ import annotations
@@ -32,6 +33,41 @@ def cpfs_for(n: int) -> list[str]:
     from lake.domain.identifiers import cpf_with_digits
 
     return [cpf_with_digits(f"{700_000_001 + 7919 * i:09d}") for i in range(n)]
+
+
+def phone_of(i: int) -> str:
+    """The mobile number on record for the i-th test customer (E.164)."""
+    return f"+55119{70_000_000 + i}"
+
+
+def write_customers(s, cpfs: list[str], key: bytes) -> None:  # noqa: ANN001
+    """silver.customers rows for the test CPFs: the contacts on record that identity proofing checks
+    a typed phone or e-mail against (keyed hashes only, as the pipeline writes them)."""
+    from datetime import UTC, datetime
+
+    import polars as pl
+
+    from lake import delta
+    from lake.catalog import get_table
+    from lake.pseudonym import pseudonymise_one
+
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    given = {
+        "customer_pk": [pseudonymise_one(c, "cpf", key=key) for c in cpfs],
+        "customer_id": [f"E2E{i:04d}" for i in range(len(cpfs))],
+        "source_record_id": [f"e2e-{i}" for i in range(len(cpfs))],
+        "email_pk": [pseudonymise_one(f"cliente{i}@e2e.cofre.test", "email", key=key) for i in range(len(cpfs))],
+        "phone_pk": [pseudonymise_one(phone_of(i), "phone", key=key) for i in range(len(cpfs))],
+        "birth_year": [1985 + i % 20 for i in range(len(cpfs))],
+        "state": ["SP"] * len(cpfs),
+        "created_at": [now] * len(cpfs),
+        "ingested_at": [now] * len(cpfs),
+    }
+    cols = {}
+    for c in get_table("silver.customers").columns:
+        values = given.get(c.name, [None] * len(cpfs))
+        cols[c.name] = pl.Series(c.name, values).cast(c.dtype)
+    delta.append("silver.customers", pl.DataFrame(cols), s)
 
 
 def write_gold(s, pks: list[str]) -> None:  # noqa: ANN001
@@ -91,13 +127,14 @@ def main() -> None:
     stamp = home / STAMP
     reused = stamp.exists() and stamp.read_text() == inputs
     # the gateway's state: always from scratch
-    for name in ("cofre.db", "logs.db", "documents"):
+    for name in ("cofre.db", "logs.db", "documents", "sandbox"):
         p = home / name
         shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
     if not reused:
         shutil.rmtree(home, ignore_errors=True)
         home.mkdir(parents=True)
         key = s.pseudonym_key.get_secret_value().encode()
+        write_customers(s, cpfs, key)
         write_gold(s, [pseudonymise_one(c, "cpf", key=key) for c in cpfs])
         from features import sample_gold as sg
         from features.materialize import apply_and_materialize
@@ -117,14 +154,15 @@ def main() -> None:
             out = core.score_credit(credit.model, row)
             return (bool(out["reasons"]) and out["score"] > 300, out["score"])
 
-        ranked = sorted(cpfs, key=rank, reverse=True)
+        order = sorted(range(len(cpfs)), key=lambda i: rank(cpfs[i]), reverse=True)
+        people = [{"cpf": cpfs[i], "phone": phone_of(i)} for i in order]
+        (home / "e2e-people.json").write_text(json.dumps(people))
         stamp.write_text(inputs)
-        (home / "e2e-cpfs.json").write_text(json.dumps(ranked))
     print(
         f"e2e home {'reused' if reused else 'built'} in {time.perf_counter() - t0:.1f}s", file=sys.stderr
     )
-    ranked = json.loads((home / "e2e-cpfs.json").read_text())
-    print(json.dumps({"home": str(home), "cpfs": ranked, "reused": reused}))
+    people = json.loads((home / "e2e-people.json").read_text())
+    print(json.dumps({"home": str(home), "people": people, "reused": reused}))
 
 
 if __name__ == "__main__":

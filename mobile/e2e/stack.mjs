@@ -142,3 +142,18 @@ export class Customer {
     return tok.access_token;
   }
 }
+
+/** The one-time code the SMS/e-mail sandbox "sent" to a phone (E.164) or e-mail, read with
+ * `cofre sandbox outbox` (the gateway runs the sandbox in-process in the embedded profile). */
+export async function codeSentTo(home, to, { timeoutMs = 20_000 } = {}) {
+  const recipient = to.startsWith("+") ? to.slice(1) : to;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { stdout } = await cofre(home, "sandbox", "outbox", "--to", recipient, "--last", "1");
+    const line = stdout.trim().split("\n").filter(Boolean).pop();
+    const m = line && JSON.stringify(JSON.parse(line)).match(/ é (\d{6})\b/);
+    if (m) return m[1];
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`no code sent to ${to}`);
+}

@@ -257,6 +257,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/kyc/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Status */
+        get: operations["status_kyc_status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/kyc/otp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Request Code */
+        post: operations["request_code_kyc_otp_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/kyc/otp/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify Code */
+        post: operations["verify_code_kyc_otp_verify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/kyc/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Document And Selfie */
+        post: operations["document_and_selfie_kyc_documents_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/accounts/me": {
         parameters: {
             query?: never;
@@ -526,7 +594,9 @@ export interface paths {
         put?: never;
         /**
          * Open Request
-         * @description Access and explanation are answered at once (status done); erasure waits for an operator.
+         * @description Explanation is answered at once (status done); access is built in the background (status
+         *     received, then done with a download link; at most ``lgpd_exports_per_day`` per day); erasure
+         *     waits for an operator.
          */
         post: operations["open_request_lgpd_requests_post"];
         delete?: never;
@@ -657,6 +727,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/chat/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Post Message */
+        post: operations["post_message_chat_messages_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/conversations/{conversation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Conversation */
+        get: operations["get_conversation_chat_conversations__conversation_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Tickets */
+        get: operations["list_tickets_chat_tickets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -762,6 +883,19 @@ export interface components {
             /** Txid */
             txid: string | null;
         };
+        /** Body_document_and_selfie_kyc_documents_post */
+        Body_document_and_selfie_kyc_documents_post: {
+            /**
+             * Document
+             * @description photo of the identity document (RG or CNH), PNG or JPEG
+             */
+            document: string;
+            /**
+             * Selfie
+             * @description a selfie taken now, PNG or JPEG
+             */
+            selfie: string;
+        };
         /** Body_upload_documents_post */
         Body_upload_documents_post: {
             /** File */
@@ -802,6 +936,41 @@ export interface components {
             /** Expires In */
             expires_in: number;
         };
+        /** ChatAction */
+        ChatAction: {
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "open_screen" | "ticket";
+            /** Label */
+            label: string;
+            /** Screen */
+            screen: string;
+            /** Ticket Id */
+            ticket_id?: string | null;
+        };
+        /** ChatReply */
+        ChatReply: {
+            /** Conversation Id */
+            conversation_id: string;
+            /** Answer */
+            answer: string;
+            /**
+             * Topic
+             * @description the knowledge-base topic answered; null when not understood
+             */
+            topic: string | null;
+            /** Confidence */
+            confidence: number;
+            /** Sources */
+            sources: components["schemas"]["Source"][];
+            /**
+             * Actions
+             * @description app screens to open; the assistant itself never acts
+             */
+            actions: components["schemas"]["ChatAction"][];
+        };
         /** ConsentIn */
         ConsentIn: {
             /**
@@ -822,6 +991,15 @@ export interface components {
             at: string | null;
             /** External Ref */
             external_ref?: string | null;
+        };
+        /** ConversationOut */
+        ConversationOut: {
+            /** Id */
+            id: string;
+            /** Created At */
+            created_at: string;
+            /** Messages */
+            messages: components["schemas"]["StoredMessage"][];
         };
         /** DepositIn */
         DepositIn: {
@@ -887,6 +1065,25 @@ export interface components {
              */
             created_at: string;
         };
+        /** FaceCheckOut */
+        FaceCheckOut: {
+            /**
+             * Status
+             * @constant
+             */
+            status: "verified";
+            /** Method */
+            method: string;
+            /**
+             * Verified At
+             * Format: date-time
+             */
+            verified_at: string;
+            /** Similarity */
+            similarity: number;
+            /** Probability */
+            probability: string;
+        };
         /** FraudScoreIn */
         FraudScoreIn: {
             /**
@@ -950,6 +1147,19 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** MessageIn */
+        MessageIn: {
+            /**
+             * Conversation Id
+             * @description omit to start a new conversation
+             */
+            conversation_id?: string | null;
+            /**
+             * Text
+             * @description the customer's question, in Portuguese
+             */
+            text: string;
+        };
         /** OfferOut */
         OfferOut: {
             /** Product */
@@ -970,6 +1180,42 @@ export interface components {
             risk: number;
             /** Accept Probability */
             accept_probability: number;
+        };
+        /** OtpIn */
+        OtpIn: {
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "sms" | "email";
+            /**
+             * Destination
+             * @description the phone (sms) or e-mail on record for your CPF; e-mail defaults to the login's
+             */
+            destination?: string | null;
+        };
+        /** OtpOut */
+        OtpOut: {
+            /** Challenge Id */
+            challenge_id: string;
+            /** Channel */
+            channel: string;
+            /**
+             * Destination
+             * @description masked
+             */
+            destination: string;
+            /** Expires In */
+            expires_in: number;
+            /** Detail */
+            detail: string;
+        };
+        /** OtpVerifyIn */
+        OtpVerifyIn: {
+            /** Challenge Id */
+            challenge_id: string;
+            /** Code */
+            code: string;
         };
         /** PixKeyIn */
         PixKeyIn: {
@@ -1097,6 +1343,32 @@ export interface components {
                 [key: string]: number | null;
             };
         };
+        /** Source */
+        Source: {
+            /** Id */
+            id: string;
+            /** Title */
+            title: string;
+            /** Topic */
+            topic: string;
+        };
+        /** StatusOut */
+        StatusOut: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "unverified" | "verified";
+            /** Verified At */
+            verified_at?: string | null;
+            /** Method */
+            method?: string | null;
+            /**
+             * Methods
+             * @description proofing methods available now
+             */
+            methods: ("otp" | "documents")[];
+        };
         /** StepUpIn */
         StepUpIn: {
             /** Challenge Id */
@@ -1106,6 +1378,37 @@ export interface components {
              * @description base64url DER ECDSA-SHA256 signature of the challenge
              */
             signature: string;
+        };
+        /** StoredMessage */
+        StoredMessage: {
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "user" | "assistant";
+            /** Text */
+            text: string;
+            /** At */
+            at: string;
+            /** Topic */
+            topic?: string | null;
+            /** Confidence */
+            confidence?: number | null;
+            /**
+             * Sources
+             * @default []
+             */
+            sources?: components["schemas"]["Source"][];
+            /**
+             * Actions
+             * @default []
+             */
+            actions?: components["schemas"]["ChatAction"][];
+            /**
+             * Flags
+             * @default []
+             */
+            flags?: string[];
         };
         /** SuitabilityOut */
         SuitabilityOut: {
@@ -1122,6 +1425,31 @@ export interface components {
             reasons: components["schemas"]["Reason"][];
             /** Model Version */
             model_version: string;
+        };
+        /** TicketOut */
+        TicketOut: {
+            /** Id */
+            id: string;
+            /** Conversation Id */
+            conversation_id: string;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "requested" | "low_confidence";
+            /**
+             * Queue
+             * @enum {string}
+             */
+            queue: "atendimento" | "ouvidoria";
+            /** Status */
+            status: string;
+            /** Created At */
+            created_at: string;
+            /** Updated At */
+            updated_at: string;
+            /** Transcript */
+            transcript: components["schemas"]["StoredMessage"][];
         };
         /** TokenPair */
         TokenPair: {
@@ -1168,6 +1496,13 @@ export interface components {
             email: string;
             /** Account Id */
             account_id: number;
+            /**
+             * Identity Status
+             * @description a new login is unverified until it proves it owns the CPF (see /kyc/status)
+             * @default unverified
+             * @enum {string}
+             */
+            identity_status?: "unverified" | "verified";
         };
         /** ValidationError */
         ValidationError: {
@@ -1181,6 +1516,21 @@ export interface components {
             input?: unknown;
             /** Context */
             ctx?: Record<string, never>;
+        };
+        /** VerifiedOut */
+        VerifiedOut: {
+            /**
+             * Status
+             * @constant
+             */
+            status: "verified";
+            /** Method */
+            method: string;
+            /**
+             * Verified At
+             * Format: date-time
+             */
+            verified_at: string;
         };
     };
     responses: never;
@@ -1685,6 +2035,125 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+        };
+    };
+    status_kyc_status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusOut"];
+                };
+            };
+        };
+    };
+    request_code_kyc_otp_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OtpIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OtpOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    verify_code_kyc_otp_verify_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OtpVerifyIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerifiedOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    document_and_selfie_kyc_documents_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_document_and_selfie_kyc_documents_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaceCheckOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -2274,7 +2743,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description the archive */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2282,6 +2751,20 @@ export interface operations {
                 content: {
                     "application/zip": unknown;
                 };
+            };
+            /** @description still being built: retry after the Retry-After seconds */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the archive expired: open a new access request */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -2446,6 +2929,112 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    post_message_chat_messages_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageIn"];
+            };
+        };
+        responses: {
+            /** @description the reply; with Accept: text/event-stream, server-sent events (event meta, then delta pieces {text}, then done with the whole reply) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatReply"];
+                    "text/event-stream": string;
+                };
+            };
+            /** @description conversation_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description chat_rate_limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_conversation_chat_conversations__conversation_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_tickets_chat_tickets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketOut"][];
                 };
             };
         };

@@ -6,6 +6,7 @@ import { messageFor } from "../api/problem";
 import { useSession } from "../auth/session";
 import { Body, Button, Card, ErrorBox, Loading, Screen, Subtitle, Title } from "../ui/kit";
 import { colors } from "../ui/theme";
+import { useReloadOnFocus } from "../ui/useReloadOnFocus";
 import { useRequest } from "../ui/useRequest";
 import { gateFor } from "./Gates";
 
@@ -14,6 +15,7 @@ const BAND: Record<string, string> = { baixo: "Baixo", regular: "Regular", bom: 
 export function CreditScreen() {
   const { api } = useSession();
   const score = useRequest(() => unwrap(api.client.GET("/suitability/me")), [api]);
+  useReloadOnFocus(score);
 
   return (
     <Screen testID="screen-credit">

@@ -1,4 +1,5 @@
 /** Início: balance and statement (/accounts/me, /accounts/me/entries), pull to refresh, infinite scroll. */
+import { useFocusEffect, useRouter } from "expo-router";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { FlatList, RefreshControl, StyleSheet, Text, View } from "react-native";
 
@@ -7,7 +8,7 @@ import { messageFor } from "../api/problem";
 import type { components } from "../api/schema";
 import { useSession } from "../auth/session";
 import { formatBRL, formatDateTime } from "../lib/money";
-import { Button, Card, ErrorBox, Loading, Title } from "../ui/kit";
+import { Body, Button, Card, ErrorBox, Loading, Title } from "../ui/kit";
 import { colors, space } from "../ui/theme";
 
 type Entry = components["schemas"]["EntryOut"];
@@ -22,6 +23,8 @@ export function HomeScreen() {
   const [refreshing, setRefreshing] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const fetching = useRef(false);
+  const router = useRouter();
+  const [unverified, setUnverified] = useState(false);
 
   const loadFirst = useCallback(async () => {
     setError(null);
@@ -31,6 +34,7 @@ export function HomeScreen() {
         unwrap(api.client.GET("/accounts/me/entries", { params: { query: { limit: PAGE, offset: 0 } } })),
       ]);
       setBalance(acc.balance_cents);
+
       setEntries(page);
       setDone(page.length < PAGE);
     } catch (e) {
@@ -41,6 +45,16 @@ export function HomeScreen() {
   useEffect(() => {
     loadFirst().finally(() => setLoading(false));
   }, [loadFirst]);
+
+  // the identity banner follows the proofing state (it changes on the identity screen)
+  useFocusEffect(
+    useCallback(() => {
+      api.client.GET("/kyc/status").then(
+        (r) => setUnverified(r.data?.status === "unverified"),
+        () => {},
+      );
+    }, [api]),
+  );
 
   async function refresh() {
     setRefreshing(true);
@@ -84,6 +98,12 @@ export function HomeScreen() {
               {balance === null ? "—" : formatBRL(balance)}
             </Text>
           </Card>
+          {unverified ? (
+            <Card testID="home-identity">
+              <Body>Confirme sua identidade para ver seu score, suas ofertas e todos os seus dados.</Body>
+              <Button label="Confirmar identidade" onPress={() => router.push("/identidade")} testID="home-identity-start" />
+            </Card>
+          ) : null}
           <ErrorBox message={error} />
           <Button label="Atualizar" kind="secondary" onPress={refresh} busy={refreshing} testID="home-refresh" />
           <Title>Extrato</Title>

@@ -4,6 +4,7 @@ import { messageFor } from "../api/problem";
 import { useSession } from "../auth/session";
 import { formatBRL } from "../lib/money";
 import { Body, Button, Card, ErrorBox, Loading, Row, Screen, Subtitle, Title } from "../ui/kit";
+import { useReloadOnFocus } from "../ui/useReloadOnFocus";
 import { useRequest } from "../ui/useRequest";
 import { gateFor } from "./Gates";
 
@@ -16,6 +17,7 @@ const PROFILE: Record<string, string> = {
 export function OffersScreen() {
   const { api } = useSession();
   const recs = useRequest(() => unwrap(api.client.GET("/recommendations/me")), [api]);
+  useReloadOnFocus(recs);
   return (
     <Screen testID="screen-offers">
       <Title>Ofertas para você</Title>

@@ -3,7 +3,7 @@
  * download), rectification, the erasure request (biometric step-up) and the explanations of
  * automated decisions (art. 20).
  */
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Switch, View } from "react-native";
 
 import { unwrap } from "../api/client";
@@ -21,7 +21,9 @@ type HistoryItem = { id: number; purpose: string; action: string; at: string; te
 type Decision = { service: string; at: string; outcome: string; model_version?: string; reasons?: string[]; resource?: string };
 
 const KIND: Record<string, string> = { access: "Cópia dos meus dados", erasure: "Exclusão dos meus dados", explanation: "Explicação de decisões" };
-const STATUS: Record<string, string> = { pending: "Em andamento", done: "Concluído", rejected: "Recusado", received: "Recebido" };
+const STATUS: Record<string, string> = { received: "Recebido", in_progress: "Em preparação", done: "Concluído", rejected: "Recusado" };
+const POLL_MS = 2000;
+const POLL_MAX = 45;
 const SERVICE: Record<string, string> = { fraud: "Análise antifraude de Pix", credit: "Score de crédito", suitability: "Score de crédito", recommendations: "Ofertas" };
 
 export function PrivacyScreen() {
@@ -31,6 +33,17 @@ export function PrivacyScreen() {
   const requests = useRequest(() => unwrap(api.client.GET("/lgpd/requests")), [api]);
   const decisions = useRequest(async () => (await unwrap(api.client.GET("/lgpd/explanations"))) as { decisions: Decision[] }, [api]);
   const [busy, setBusy] = useState<string | null>(null);
+  // an access export is built in the background: poll the requests while one is being prepared
+  const polls = useRef(0);
+  const preparing = requests.data?.some((r) => r.kind === "access" && (r.status === "received" || r.status === "in_progress"));
+  useEffect(() => {
+    if (!preparing || polls.current >= POLL_MAX) return;
+    const t = setTimeout(() => {
+      polls.current += 1;
+      void requests.reload();
+    }, POLL_MS);
+    return () => clearTimeout(t);
+  }, [preparing, requests]);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [name, setName] = useState("");
@@ -60,14 +73,16 @@ export function PrivacyScreen() {
 
   const requestExport = () =>
     act("export", async () => {
-      await unwrap(api.client.POST("/lgpd/requests", { body: { kind: "access" } }));
+      const r = await unwrap(api.client.POST("/lgpd/requests", { body: { kind: "access" } }));
+      polls.current = 0;
       await requests.reload();
-      return "Pedido registrado. Sua cópia dos dados está pronta para baixar.";
+      return r.status === "done" ? "Sua cópia dos dados está pronta para baixar." : "Pedido registrado. Estamos preparando sua cópia; o botão de baixar aparece aqui quando ficar pronta.";
     });
 
   const download = (id: number) =>
     act(`download-${id}`, async () => {
       const res = await api.client.GET("/lgpd/requests/{request_id}/export", { params: { path: { request_id: id } }, parseAs: "stream" });
+      if (res.response.status === 202) throw new ApiError(202, "export_not_ready", {});
       if (!res.response.ok) throw toApiError(res.response.status, await res.response.json().catch(() => null));
       const where = await saveDownload(res.response, `cofre-meus-dados-${id}.zip`);
       return `Arquivo salvo: ${where}`;
