@@ -94,6 +94,15 @@ async function typeInto(id, text) {
 }
 
 test("the customer journey in the browser against the real gateway", { timeout: 15 * 60_000 }, async () => {
+  try {
+    await journey();
+  } catch (e) {
+    await page.screenshot({ path: join(SHOTS, "failure.png") }).catch(() => {});
+    throw e;
+  }
+});
+
+async function journey() {
   const maria = { cpf: people[0].cpf, phone: people[0].phone, email: `maria.${Date.now()}@e2e.cofre.test`, name: "Maria Oliveira" };
   // the payee and the bank's operator act outside the app, over HTTP
   const joao = new Customer(gateway.url, `joao.${Date.now()}@e2e.cofre.test`, PASSWORD);
@@ -103,6 +112,8 @@ test("the customer journey in the browser against the real gateway", { timeout: 
   await admin.register(people[2].cpf, "Operações Cofre");
   await cofre(HOME, "db", "grant-role", admin.email, "admin");
   await admin.login();
+  // the assistant loads its retrieval models on its first question: warm it up while the journey runs
+  const warm = joao.call("POST", "/chat/messages", { body: { text: "oi" } }).catch((e) => e);
 
   // --- onboarding: register with the masked CPF, which signs in
   await page.goto(web.url);
@@ -134,8 +145,11 @@ test("the customer journey in the browser against the real gateway", { timeout: 
   await hasText("balance", "R$ 10.000,00");
   await shot("home");
 
-  // --- a new login only claims its CPF: the score asks for identity proofing first (SMS code)
+  // --- the score: first the LGPD consent, then (a new login only claims its CPF) identity proofing
   await byId("tab-credito").click();
+  await byId("consent-gate-credit_analysis").waitFor();
+  await shot("credit-consent");
+  await byId("consent-grant-credit_analysis").click();
   await byId("identity-gate").waitFor();
   await shot("credit-identity-gate");
   await byId("identity-start").click();
@@ -152,11 +166,6 @@ test("the customer journey in the browser against the real gateway", { timeout: 
   await shot("identity-verified");
   assert.equal((await me.call("GET", "/kyc/status")).status, "verified");
   await byId("identity-back").click();
-
-  // --- credit score: the consent prompt, then the score with its reasons
-  await byId("consent-gate-credit_analysis").waitFor();
-  await shot("credit-consent");
-  await byId("consent-grant-credit_analysis").click();
   await byId("credit-score-value").waitFor();
   await byId("credit-reason-0").waitFor();
   await shot("credit");
@@ -255,11 +264,12 @@ test("the customer journey in the browser against the real gateway", { timeout: 
   await shot("privacy");
   await page.goBack();
 
-  // --- support chat (unavailable until the gateway has /chat/messages)
+  // --- support chat
+  await warm;
   await byId("more-chat").click();
   await typeInto("chat-input", "Qual é o meu saldo?");
   await byId("chat-send").click();
-  await byId("chat-line-2").waitFor({ timeout: 60_000 }); // the first answer loads the retrieval models
+  await byId("chat-line-2").waitFor();
   await shot("chat");
   await page.goBack();
 
@@ -285,4 +295,4 @@ test("the customer journey in the browser against the real gateway", { timeout: 
   await hasText("balance", "R$ 9.937,66");
 
   assert.deepEqual(consoleErrors, [], "no console errors");
-});
+}

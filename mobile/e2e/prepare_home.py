@@ -56,7 +56,9 @@ def write_customers(s, cpfs: list[str], key: bytes) -> None:  # noqa: ANN001
         "customer_pk": [pseudonymise_one(c, "cpf", key=key) for c in cpfs],
         "customer_id": [f"E2E{i:04d}" for i in range(len(cpfs))],
         "source_record_id": [f"e2e-{i}" for i in range(len(cpfs))],
-        "email_pk": [pseudonymise_one(f"cliente{i}@e2e.cofre.test", "email", key=key) for i in range(len(cpfs))],
+        "email_pk": [
+            pseudonymise_one(f"cliente{i}@e2e.cofre.test", "email", key=key) for i in range(len(cpfs))
+        ],
         "phone_pk": [pseudonymise_one(phone_of(i), "phone", key=key) for i in range(len(cpfs))],
         "birth_year": [1985 + i % 20 for i in range(len(cpfs))],
         "state": ["SP"] * len(cpfs),
@@ -158,9 +160,7 @@ def main() -> None:
         people = [{"cpf": cpfs[i], "phone": phone_of(i)} for i in order]
         (home / "e2e-people.json").write_text(json.dumps(people))
         stamp.write_text(inputs)
-    print(
-        f"e2e home {'reused' if reused else 'built'} in {time.perf_counter() - t0:.1f}s", file=sys.stderr
-    )
+    print(f"e2e home {'reused' if reused else 'built'} in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
     people = json.loads((home / "e2e-people.json").read_text())
     print(json.dumps({"home": str(home), "people": people, "reused": reused}))
 
