@@ -234,6 +234,13 @@ class AccountDesk:
         try:
             out = suitability_for(self.services, core.user_cpf(self.services.sessions, self.user_id))
         except Problem as p:
+            if p.code == "identity_not_verified":
+                return DeskAnswer(
+                    "score",
+                    "Para ver o seu score, confirme antes que este CPF é seu: enviamos um código para o "
+                    "celular ou e-mail do seu cadastro, ou você envia um documento com uma selfie.",
+                    [_screen("Confirmar identidade", "identidade")],
+                )
             if p.code == "customer_features_not_found":
                 msg = "Ainda não tenho dados suficientes para calcular o seu score; eles são atualizados uma vez por dia."
             else:

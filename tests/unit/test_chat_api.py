@@ -163,6 +163,15 @@ def test_score_needs_consent_and_consents_are_listed(client):
     assert "- marketing: dado em" in out["answer"] and "- análise de crédito: nunca dado" in out["answer"]
 
 
+def test_the_score_of_an_unproven_cpf_is_not_told(client):
+    """Issue 14.1 through the chat: a login that only claims a CPF is asked to prove it first."""
+    u = register(client)
+    assert client.post("/lgpd/consents/credit_analysis", headers=auth(u["access"])).status_code == 201
+    out = ask(client, u, "qual meu score?")
+    assert out["topic"] == "score" and "confirme" in out["answer"]
+    assert [a for a in out["actions"] if "identidade" in json.dumps(a)]
+
+
 def test_asking_for_a_person_opens_a_ticket_listed_for_the_user_only(client):
     u, other = register(client), register(client)
     first = ask(client, u, f"meu cpf e {u['cpf']}, como faço pix?")
