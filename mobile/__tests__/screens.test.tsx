@@ -102,6 +102,25 @@ describe("Ofertas", () => {
   });
 });
 
+test("Ofertas: the suitability questionnaire's answers are kept on the phone and sent with the request", async () => {
+  const recs = (profile: string | null) => ({ investor_profile: profile, credit_score: 624, model_version: "recommend:1", offers: [] });
+  const gw = base().on("GET /recommendations/me", (r) => [200, recs(r.query.get("answers") ? "moderado" : null)]);
+  const { secrets } = renderApp(gw, { signedIn: true, initialUrl: "/ofertas" });
+  expect(await screen.findByText(/Perfil de investidor ainda não definido/)).toBeTruthy();
+  fireEvent.press(screen.getByTestId("offers-questionnaire"));
+  fireEvent.press(screen.getByTestId("questionnaire-save"));
+  expect(await screen.findByTestId("questionnaire-error")).toHaveTextContent("Responda as cinco perguntas.");
+  for (const [q, v] of [["objetivo", 2], ["horizonte", 1], ["tolerancia_risco", 2], ["conhecimento", 1], ["situacao_financeira", 2]] as const) {
+    fireEvent.press(screen.getByTestId(`q-${q}-${v}`));
+  }
+  fireEvent.press(screen.getByTestId("questionnaire-save"));
+  expect(await screen.findByText(/Moderado: aceita alguma oscilação/)).toBeTruthy();
+  const last = gw.callsTo("GET /recommendations/me").pop()!;
+  expect(last.query.get("answers")).toBe("2,1,2,1,2");
+  expect(last.query.get("answered_on")).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  expect(JSON.parse(secrets.items.get("cofre.suitability")!).answers).toBe("2,1,2,1,2");
+});
+
 describe("Pix", () => {
   const review = "/pix/revisar?key=ana%40example.com&key_type=EMAIL&amount_cents=5000";
 

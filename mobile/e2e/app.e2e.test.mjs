@@ -242,6 +242,10 @@ async function journey() {
   await byId("tab-ofertas").click();
   await byId("consent-grant-marketing").click();
   await byId("offers-profile").waitFor();
+  await byId("offers-questionnaire").click();
+  for (const q of ["objetivo", "horizonte", "tolerancia_risco", "conhecimento", "situacao_financeira"]) await byId(`q-${q}-2`).click();
+  await byId("questionnaire-save").click();
+  await byId("offers-profile").filter({ hasText: /Conservador:|Moderado:|Arrojado:/ }).waitFor();
   await shot("offers");
 
   // --- privacy: revoke and grant consents, request and download the data export
@@ -254,7 +258,8 @@ async function journey() {
   const consents = Object.fromEntries((await me.call("GET", "/lgpd/consents")).map((c) => [c.purpose, c.granted]));
   assert.deepEqual(consents, { credit_analysis: true, fraud_prevention: true, marketing: false, open_finance_sharing: false });
   await byId("lgpd-export").click();
-  const [req] = await me.call("GET", "/lgpd/requests");
+  await page.getByText(/Pedido registrado|está pronta para baixar/).waitFor();
+  const req = (await me.call("GET", "/lgpd/requests")).find((r) => r.kind === "access");
   await byId(`lgpd-request-status-${req.id}`).filter({ hasText: "Concluído" }).waitFor({ timeout: 90_000 }); // built in the background
   const [download] = await Promise.all([page.waitForEvent("download"), byId(`lgpd-download-${req.id}`).click()]);
   const zip = join(SHOTS, `.export-${process.pid}.zip`);

@@ -18,6 +18,8 @@ export type Status = "starting" | "signedOut" | "signedIn";
 export type Session = {
   api: Api;
   device: DeviceKeys;
+  /** the device's secure storage (also for small per-customer settings kept on the phone) */
+  secrets: SecretStore;
   status: Status;
   /** why the last session ended (shown on the login screen), if it ended on its own */
   notice: string | null;
@@ -96,8 +98,8 @@ export function SessionProvider({ deps, children }: { deps: SessionDeps; childre
   }, [api, tokens]);
 
   const value = useMemo<Session>(
-    () => ({ api, device, status, notice, login, register, logout }),
-    [api, device, status, notice, login, register, logout],
+    () => ({ api, device, secrets: deps.secrets, status, notice, login, register, logout }),
+    [api, device, deps.secrets, status, notice, login, register, logout],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

@@ -1,4 +1,6 @@
 /** Ofertas: offers that fit the customer's suitability profile (GET /recommendations/me), marketing-consent gated. */
+import { useState } from "react";
+
 import { unwrap } from "../api/client";
 import { messageFor } from "../api/problem";
 import { useSession } from "../auth/session";
@@ -7,6 +9,7 @@ import { Body, Button, Card, ErrorBox, Loading, Row, Screen, Subtitle, Title } f
 import { useReloadOnFocus } from "../ui/useReloadOnFocus";
 import { useRequest } from "../ui/useRequest";
 import { gateFor } from "./Gates";
+import { loadAnswers, Questionnaire } from "./Questionnaire";
 
 const PROFILE: Record<string, string> = {
   conservador: "Conservador: prioriza segurança, produtos de risco até 2 de 5.",
@@ -15,8 +18,13 @@ const PROFILE: Record<string, string> = {
 };
 
 export function OffersScreen() {
-  const { api } = useSession();
-  const recs = useRequest(() => unwrap(api.client.GET("/recommendations/me")), [api]);
+  const { api, secrets } = useSession();
+  const [asking, setAsking] = useState(false);
+  const [version, setVersion] = useState(0);
+  const recs = useRequest(async () => {
+    const a = await loadAnswers(secrets);
+    return unwrap(api.client.GET("/recommendations/me", { params: { query: a ? { answers: a.answers, answered_on: a.answered_on } : {} } }));
+  }, [api, secrets, version]);
   useReloadOnFocus(recs);
   return (
     <Screen testID="screen-offers">
@@ -36,7 +44,25 @@ export function OffersScreen() {
             <Subtitle>Seu perfil</Subtitle>
             <Body>{recs.data.investor_profile ? PROFILE[recs.data.investor_profile] ?? recs.data.investor_profile : "Perfil de investidor ainda não definido: mostramos só produtos de baixo risco."}</Body>
             <Body muted>Score de crédito considerado: {recs.data.credit_score}</Body>
+            {!asking ? (
+              <Button
+                label={recs.data.investor_profile ? "Refazer o questionário" : "Responder o questionário de perfil"}
+                kind="secondary"
+                onPress={() => setAsking(true)}
+                testID="offers-questionnaire"
+              />
+            ) : null}
           </Card>
+          {asking ? (
+            <Questionnaire
+              store={secrets}
+              onSaved={() => {
+                setAsking(false);
+                setVersion((v) => v + 1);
+              }}
+              onCancel={() => setAsking(false)}
+            />
+          ) : null}
           {recs.data.offers.length === 0 ? <Body muted>Nenhuma oferta adequada ao seu perfil agora.</Body> : null}
           {recs.data.offers.map((o) => (
             <Card key={o.product} testID={`offer-${o.product}`}>
@@ -48,7 +74,7 @@ export function OffersScreen() {
                   <Row label="Taxa ao mês" value={`${(Number(o.monthly_rate) * 100).toFixed(2).replace(".", ",")}%`} />
                 </>
               ) : (
-                <Row label="Aplicação sugerida" value={formatBRL(o.amount_cents)} />
+                o.amount_cents > 0 ? <Row label="Aplicação sugerida" value={formatBRL(o.amount_cents)} /> : <Row label="Tipo" value="Investimento" />
               )}
               <Body muted>
                 Por que combina: risco {o.risk} de 5, dentro do limite do seu perfil
