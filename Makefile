@@ -6,7 +6,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help env demo dagster test test-unit test-integration test-app app app-web bench stack-up stack-down stack-status lint clean
+.PHONY: help env demo dagster test test-unit test-integration test-app app app-web bench stack-up stack-down stack-status lint native-check clean
 
 help:
 	@echo "make demo        run the main job end to end on embedded defaults"
@@ -16,6 +16,7 @@ help:
 	@echo "make stack-up    start PostgreSQL, FerretDB and SeaweedFS S3 on 127.0.0.1 (var/stack)"
 	@echo "make stack-down  stop them;  make stack-status  show them"
 	@echo "make lint        ruff"
+	@echo "make native-check  Rust gates of native/: cargo fmt --check, clippy -D warnings, cargo test"
 	@echo "make app         the mobile app's Expo dev server (Expo Go on a phone; see README \"App\")"
 	@echo "make app-web     the app's web export on http://127.0.0.1:8081 (API proxied to COFRE_GATEWAY_URL)"
 	@echo "make test-app    the app's tests: npm ci, jest, web export, browser e2e on a real gateway"
@@ -69,6 +70,13 @@ stack-status:
 
 lint: env
 	@.venv/bin/ruff check .
+
+# Rust gates of the native module (CI runs them with the lint targets). The stub/extension drift
+# check is a Python test: tests/unit/test_native_api.py.
+native-check:
+	@cd native && cargo fmt --check
+	@cd native && cargo clippy --all-targets --locked -- -D warnings
+	@cd native && cargo test --locked
 
 clean:
 	@bash deploy/stack.sh down || true

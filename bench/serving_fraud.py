@@ -392,7 +392,9 @@ def _stages(home: str) -> list[tuple[str, float, str]]:
         X, _ = assemble(pd.DataFrame([r]))
         with predict_threads(1):
             p = model.clf.predict_proba(X)[:, 1]
-        if model.decide(p)[0] != "approve":  # reasons: 1 + n_features rows through scikit-learn
+        if (
+            model.decide(p, r["amount_cents"])[0] != "approve"
+        ):  # reasons: 1 + n_features rows through scikit-learn
             d = X.shape[1]
             batch = np.repeat(X, d + 1, axis=0)
             batch[np.arange(d) + 1, np.arange(d)] = model.reference

@@ -28,7 +28,9 @@ def credentials_path(settings: Settings) -> Path:
 
 
 def _world_customer(settings: Settings) -> dict[str, Any]:
-    f = settings.home / "world" / str(settings.sim_seed) / "customers.parquet"
+    from pipelines.sources.world_files import world_dir
+
+    f = world_dir(settings) / "customers.parquet"
     if not f.exists():
         raise FileNotFoundError(f"no world at {f.parent}: run `cofre simulate` (or `make demo`) first")
     df = pl.read_parquet(f, columns=["customer_id", "cpf", "name", "phone"]).drop_nulls("phone")

@@ -4,6 +4,12 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 trap 'bash deploy/stack.sh down >/dev/null 2>&1 || true' EXIT
 bash deploy/stack.sh up || { echo "stack-up failed"; exit 1; }
+# The stack profile refuses to start without explicit secrets: use the caller's COFRE_SECRET_KEY, else
+# the stack's own (created by `up`, mode 0600, under $COFRE_HOME/stack/secrets.env).
+if [ -z "${COFRE_SECRET_KEY:-}" ]; then
+  stack_env="$(bash deploy/stack.sh env)" || { echo "stack secrets unavailable"; exit 1; }
+  eval "$stack_env"
+fi
 # Two workers (the machine has 2 cores); files stay on one worker so module fixtures are shared.
 .venv/bin/python -m pytest -p no:cacheprovider -n "${COFRE_TEST_WORKERS:-2}" --dist loadfile "$@"
 rc=$?

@@ -5,6 +5,10 @@ real client call succeeds on each, creates the databases and buckets, and prints
 ``down`` stops them and checks that no process is left. ``status`` prints state/port/pid per server
 (``status --json`` for scripts). Ports, keys, bucket names, COFRE_HOME and the readiness timeout come from
 lake.settings (profile "stack"); data lives under ``$COFRE_HOME/stack``, logs in ``$COFRE_HOME/stack/logs``.
+
+The stack profile refuses to run without an explicit installation secret: ``up`` creates
+``$COFRE_HOME/stack/secrets.env`` once (mode 0600, a random ``COFRE_SECRET_KEY``) and ``env`` prints
+it as ``export`` lines (``eval "$(bash deploy/stack.sh env)"``), which ``deploy/run-tests.sh`` does.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import argparse
 import fcntl
 import json
+import os
+import shlex
 import sys
 import time
 from contextlib import contextmanager
@@ -23,6 +29,7 @@ from stackctl.postgres import Postgres
 from stackctl.proc import StackError, tail
 from stackctl.seaweedfs import SeaweedFS
 
+from lake import installation_keys
 from lake.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -63,9 +70,43 @@ def fail(exc: StackError) -> int:
     return 1
 
 
+def secrets_file(s: Settings) -> Path:
+    """``$COFRE_HOME/stack/secrets.env``: the stack's COFRE_SECRET_KEY, created once (0600, atomic)."""
+    path = s.home / "stack" / "secrets.env"
+    path.parent.mkdir(parents=True, exist_ok=True)  # the servers' folder: its mode stays the default
+    if not path.exists():
+        line = f"COFRE_SECRET_KEY={os.urandom(32).hex()}\n"
+        installation_keys.create_private_file(path, line.encode())
+    return path
+
+
+def secrets_env(s: Settings) -> dict[str, str]:
+    path = secrets_file(s)
+    st = path.stat()
+    if st.st_mode & 0o077:
+        raise StackError(f"{path} is accessible to other users: chmod 600 it")
+    out = {}
+    for line in path.read_text().splitlines():
+        name, sep, value = line.strip().partition("=")
+        if sep and name.startswith("COFRE_"):
+            out[name] = value
+    return out
+
+
+def env(s: Settings) -> int:
+    try:
+        values = secrets_env(s)
+    except StackError as exc:
+        return fail(exc)
+    for name, value in sorted(values.items()):
+        print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
 def up(s: Settings) -> int:
     t_all = time.monotonic()
     with locked(s.home / "stack"):
+        print(f"{'secrets':10} {secrets_file(s)} (COFRE_SECRET_KEY of the stack profile; `stack.sh env`)")
         for srv in servers(s):
             t0 = time.monotonic()
             try:
@@ -131,7 +172,7 @@ def status(s: Settings, as_json: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="deploy/stack.sh", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("up", "down", "status"))
+    parser.add_argument("command", choices=("up", "down", "status", "env"))
     parser.add_argument("--json", action="store_true", help="status as JSON")
     args = parser.parse_args(argv)
     s = load_settings(profile="stack")
@@ -139,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         return up(s)
     if args.command == "down":
         return down(s)
+    if args.command == "env":
+        return env(s)
     return status(s, args.json)
 
 

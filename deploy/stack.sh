@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Local stack of real servers on 127.0.0.1: PostgreSQL 15, FerretDB (MongoDB protocol), SeaweedFS S3.
-# usage: deploy/stack.sh up|down|status [--json]     (orchestration lives in deploy/stack.py)
+# usage: deploy/stack.sh up|down|status [--json]|env (orchestration lives in deploy/stack.py)
+# `env` prints the stack profile's explicit secrets as export lines: eval "$(bash deploy/stack.sh env)"
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # COFRE_HOME: as lake.settings reads it; relative values are taken from the caller's directory,
@@ -18,8 +19,8 @@ if [ ! -x "$py" ]; then
   exit 1
 fi
 case "${1:-}" in
-  up|down|status) ;;
-  *) echo "usage: $0 up|down|status [--json]" >&2; exit 2 ;;
+  up|down|status|env) ;;
+  *) echo "usage: $0 up|down|status [--json]|env" >&2; exit 2 ;;
 esac
 cd "$repo"
 exec "$py" deploy/stack.py "$@"

@@ -3,15 +3,25 @@ inclusion proofs and verification of chain, proofs and Stellar anchors.
 
 Definitions (stable: auditors rely on them):
 
-* ``event_id`` = the event's chain hash (hex). ``payload`` = the canonical JSON of the event's fields,
-  exactly the bytes whose SHA-256 is ``payload_hash``; ``event_hash = SHA-256(prev || payload_hash)``.
+* ``event_id`` = the event's chain hash (hex). ``payload`` = exactly the bytes whose SHA-256 is
+  ``payload_hash`` (:mod:`lake.auditlog`: hash version 2, the clear fields and the commitments of the
+  personal ones; version 1, the canonical JSON of all fields); ``event_hash = SHA-256(prev || payload_hash)``.
 * The leaves of day D are the raw 32-byte ``event_hash`` values of the events whose ``ts`` falls on
-  UTC day D, in ``seq`` order; the day's root is ``cofre_native.merkle_root(leaves)`` (RFC 6962:
+  UTC day D, in ``seq`` order (an anchor covers those between its ``first_seq`` and ``last_seq``); the day's root is ``cofre_native.merkle_root(leaves)`` (RFC 6962:
   leaf = SHA-256(0x00 || event_hash), node = SHA-256(0x01 || l || r)). The root is anchored on
   Stellar (:mod:`lake.anchoring`) and recorded in ``audit.anchors``.
 * A proof for an event is ``cofre_native.merkle_proof(leaves, index)``: the audit path from its
   leaf to the day's root; anyone holding the event hash, the path and the anchored root checks it
   with ``verify_merkle_proof`` without trusting the lake.
+* Events of hash version 2 (:mod:`lake.auditlog`) keep ``payload`` (clear fields and the personal
+  fields' commitments, no personal data) even once redacted; their personal values and salts are in
+  ``openings`` (JSON ``{field: {"value", "salt"}}``), which erasure removes. A redacted row needs a
+  signed record in ``audit.redactions`` (:mod:`lake.audit_redaction`).
+* Anchoring coverage (:func:`anchor_coverage`): the hash chain makes each anchored root vouch for
+  every event up to the anchor's ``last_seq``. Verification reports the last anchored seq and root
+  and flags every later event as unanchored: a rewrite of that tail with every later link
+  recomputed, or its truncation, cannot be detected until it is anchored; before it, a rewrite
+  breaks an anchored root and a truncation leaves an anchor pointing past the end of the chain.
 """
 
 from __future__ import annotations
@@ -23,13 +33,24 @@ from typing import Any
 
 import polars as pl
 
-from lake import delta
-from lake.auditlog import GENESIS, canonical_json, event_fields, read_events, verify_chain
+from lake import audit_redaction, delta
+from lake.auditlog import (
+    GENESIS,
+    REDACTABLE,
+    REDACTION_ACTION,
+    field_commitment,
+    hash_version,
+    payload_bytes,
+    read_events,
+    verify_chain,
+    verify_events,
+)
 from lake.catalog import get_table
 from lake.settings import Settings, get_settings
 
 EVENTS = "audit.events"
 ANCHORS = "audit.anchors"
+REDACTIONS = "audit.redactions"
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -39,13 +60,27 @@ def _parse_ts(ts: str) -> datetime:
     return datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone(UTC)
 
 
+def _split_resource(resource: str | None) -> tuple[str | None, str | None]:
+    if resource is None:
+        return None, None
+    rtype, _, rid = resource.partition(":")
+    return rtype or None, rid or None
+
+
+def openings_of(e: dict[str, Any]) -> str | None:
+    """JSON of the v2 event's personal fields still present, with their salts (None if none)."""
+    salts = e.get("salts") or {}
+    present = {f: {"value": e.get(f), "salt": salts[f]} for f in REDACTABLE if f in salts}
+    return json.dumps(present, sort_keys=True, ensure_ascii=False) if present else None
+
+
 def event_rows(events: list[dict[str, Any]]) -> pl.DataFrame:
     """Rows of ``audit.events`` for store events (dicts with bytes hashes)."""
     rows = []
     for e in events:
         redacted = bool(e.get("redacted"))
-        resource = e.get("resource")
-        rtype, _, rid = (resource or "").partition(":")
+        v2 = hash_version(e) == 2
+        rtype, rid = _split_resource(e.get("resource"))
         ts = _parse_ts(e["ts"])
         rows.append(
             {
@@ -55,33 +90,92 @@ def event_rows(events: list[dict[str, Any]]) -> pl.DataFrame:
                 "event_date": ts.date(),
                 "actor_pk": e.get("actor"),
                 "action": e["action"],
-                "resource_type": rtype or None,
-                "resource_id": rid or None,
+                "resource_type": rtype,
+                "resource_id": rid,
                 "outcome": e.get("outcome"),
-                "payload": None if redacted else canonical_json(event_fields(e)).decode(),
+                "payload": payload_bytes(e).decode() if v2 or not redacted else None,
                 "payload_hash": bytes(e["payload_hash"]).hex(),
                 "prev_hash": bytes(e["prev_hash"]).hex(),
                 "event_hash": bytes(e["hash"]).hex(),
                 "redacted": redacted,
                 "anchor_tx": None,
+                "openings": openings_of(e) if v2 else None,
             }
         )
     return pl.DataFrame(rows, schema=get_table(EVENTS).schema)
 
 
+def ensure_columns(table: str, settings: Settings | None = None) -> None:
+    """Add the catalog's nullable columns a table created by an older cofre lacks (``openings``)."""
+    from deltalake import DeltaTable, Field
+
+    s = settings or get_settings()
+    if not delta.exists(table, s):
+        return
+    t = get_table(table)
+    dt = DeltaTable(delta.table_uri(table, s), storage_options=delta.storage_options(s))
+    have = {f.name for f in dt.schema().fields}
+    missing = [f for f in t.arrow_schema if f.name not in have]
+    if missing:
+        dt.alter.add_columns([Field(f.name, "string", nullable=True) for f in missing])
+
+
+def redaction_rows(records: list[dict[str, Any]]) -> pl.DataFrame:
+    rows = [
+        {
+            "event_id": r["event_hash"],
+            "seq": int(r["seq"]),
+            "sig": r["sig"],
+            "signer": r["signer"],
+            "reason": r.get("reason"),
+            "record": json.dumps(r, sort_keys=True, ensure_ascii=False),
+            "recorded_at": datetime.now(UTC),
+        }
+        for r in records
+    ]
+    return pl.DataFrame(rows, schema=get_table(REDACTIONS).schema)
+
+
+def add_redaction_records(records: list[dict[str, Any]], settings: Settings | None = None) -> int:
+    """Keep signed redaction records in audit.redactions (insert only, by event and signature)."""
+    if not records:
+        return 0
+    m = delta.merge(REDACTIONS, redaction_rows(records), update=False, settings=settings or get_settings())
+    return int(m.get("num_target_rows_inserted", 0))
+
+
+def lake_records(settings: Settings | None = None) -> dict[str, list[dict[str, Any]]]:
+    """event_id -> the signed records kept in audit.redactions."""
+    s = settings or get_settings()
+    if not delta.exists(REDACTIONS, s):
+        return {}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for eid, rec in delta.read(REDACTIONS, columns=["event_id", "record"], settings=s).iter_rows():
+        out.setdefault(eid, []).append(json.loads(rec))
+    return out
+
+
 def export_day(day: date, settings: Settings | None = None) -> dict[str, Any]:
     """MERGE the store's events of ``day`` into audit.events by event_id (insert only: a re-run adds
-    nothing). Returns counts and the table version."""
+    nothing), with the store's signed records of those already redacted into audit.redactions.
+    Returns counts and the table version."""
     s = settings or get_settings()
+    ensure_columns(EVENTS, s)
     events = read_events(s, day)
     if not events:
         delta.ensure_table(EVENTS, s)
         return {"day": day.isoformat(), "events": 0, "inserted": 0, "version": delta.version(EVENTS, s)}
     m = delta.merge(EVENTS, event_rows(events), update=False, settings=s)
+    redacted = {bytes(e["hash"]).hex() for e in events if e.get("redacted")}
+    records = []
+    if redacted:
+        chain_records = audit_redaction.records_in_chain(read_events(s, action=REDACTION_ACTION))
+        records = [r for h in sorted(redacted) for _, r in chain_records.get(h, [])]
     return {
         "day": day.isoformat(),
         "events": len(events),
         "inserted": int(m.get("num_target_rows_inserted", 0)),
+        "redaction_records": add_redaction_records(records, s),
         "version": delta.version(EVENTS, s),
     }
 
@@ -207,9 +301,88 @@ def check_proof(proof: dict[str, Any]) -> bool:
 # --- verification ------------------------------------------------------------------------------
 
 
-def verify_rows(df: pl.DataFrame) -> dict[str, Any]:
+def _lake_row_problem(
+    r: dict[str, Any], records: dict[str, list[dict[str, Any]]], key: str | None
+) -> str | None:
+    """What is wrong with one row of audit.events on its own (payload, columns, openings, flag,
+    redaction record), or None."""
+    if r["event_id"] != r["event_hash"]:
+        return "event_id is not the event hash"
+    payload = r.get("payload")
+    try:
+        doc = json.loads(payload) if payload is not None else None
+    except ValueError:
+        return "payload is not JSON"
+    version = 2 if isinstance(doc, dict) and doc.get("v") == 2 else 1
+    if payload is not None and hashlib.sha256(payload.encode()).hexdigest() != r["payload_hash"]:
+        return "payload does not match its payload hash"
+    occurred = r["occurred_at"]
+    occurred = occurred.astimezone(UTC) if occurred.tzinfo else occurred.replace(tzinfo=UTC)
+    try:
+        hashed_ts = _parse_ts(str(doc.get("ts"))) if isinstance(doc, dict) else None
+    except ValueError:
+        return "the hashed payload's ts is malformed"
+    if version == 2:
+        assert doc is not None
+        if (hashed_ts, doc.get("action"), doc.get("outcome")) != (occurred, r["action"], r["outcome"]):
+            return "columns occurred_at/action/outcome differ from the hashed payload"
+        try:
+            openings = json.loads(r.get("openings") or "{}")
+            commitments = doc.get("commitments") or {}
+            for f, o in openings.items():
+                if f not in REDACTABLE or field_commitment(f, o["value"], bytes.fromhex(o["salt"])).hex() != (
+                    commitments.get(f)
+                ):
+                    return f"opening of {f} does not match its commitment"
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return "openings are malformed"
+        actor = openings["actor"]["value"] if "actor" in openings else None
+        rtype, rid = (
+            _split_resource(openings["resource"]["value"]) if "resource" in openings else (None, None)
+        )
+        if (r["actor_pk"], r["resource_type"], r["resource_id"]) != (actor, rtype, rid):
+            return "columns actor_pk/resource_type/resource_id differ from the committed fields"
+        removed = [f for f in REDACTABLE if f not in openings]
+        if bool(r["redacted"]) != bool(removed):
+            return "redacted flag does not match the fields removed"
+        if not removed:
+            return None
+        if key is None:
+            return "a redacted event cannot be checked without the audit public key"
+        return audit_redaction.lake_record_problem(r, 2, removed, records.get(r["event_id"], []), key)
+    if r.get("openings") is not None:
+        return "a hash version 1 event has openings"
+    if not r["redacted"]:
+        if doc is None:
+            return "payload does not match its payload hash"
+        if (doc.get("action"), doc.get("outcome"), doc.get("actor")) != (
+            r["action"],
+            r["outcome"],
+            r["actor_pk"],
+        ):
+            return "columns action/outcome/actor_pk differ from the hashed payload"
+        if (hashed_ts, *_split_resource(doc.get("resource"))) != (
+            occurred,
+            r["resource_type"],
+            r["resource_id"],
+        ):
+            return "columns occurred_at/resource_type/resource_id differ from the hashed payload"
+        return None
+    if payload is not None or r["actor_pk"] is not None or r["resource_id"] is not None or r["resource_type"]:
+        return "a redacted hash version 1 event still holds personal columns"
+    if key is None:
+        return "a redacted event cannot be checked without the audit public key"
+    return audit_redaction.lake_record_problem(r, 1, list(REDACTABLE), records.get(r["event_id"], []), key)
+
+
+def verify_rows(
+    df: pl.DataFrame,
+    records: dict[str, list[dict[str, Any]]] | None = None,
+    public_key: str | None = None,
+) -> dict[str, Any]:
     """Check the exported chain: links (native verify_chain), genesis, seq contiguity, event_id,
-    payload vs payload_hash and the plain columns vs the payload. Names the first bad event."""
+    payload vs payload_hash, the plain columns and openings vs the payload, and for redacted rows a
+    signed record (``records``: :func:`lake_records`, signer ``public_key``). Names the first bad event."""
     df = df.sort("seq")
     rows = df.to_dicts()
     n = len(rows)
@@ -233,22 +406,11 @@ def verify_rows(df: pl.DataFrame) -> dict[str, Any]:
             cands.append((i, f"sequence gap: expected seq {first_seq + i}, found {r['seq']}"))
             break
     for i, r in enumerate(rows):
-        if r["event_id"] != r["event_hash"]:
-            cands.append((i, "event_id is not the event hash"))
+        problem = _lake_row_problem(r, records or {}, public_key)
+        if problem is not None:
+            cands.append((i, problem))
             break
-        if r["redacted"]:
-            continue
-        if r["payload"] is None or hashlib.sha256(r["payload"].encode()).hexdigest() != r["payload_hash"]:
-            cands.append((i, "payload does not match its payload hash"))
-            break
-        fields = json.loads(r["payload"])
-        if (fields.get("action"), fields.get("outcome"), fields.get("actor")) != (
-            r["action"],
-            r["outcome"],
-            r["actor_pk"],
-        ):
-            cands.append((i, "columns action/outcome/actor_pk differ from the hashed payload"))
-            break
+    redacted = sum(1 for r in rows if r["redacted"])
     if not cands:
         return {
             "ok": True,
@@ -257,6 +419,7 @@ def verify_rows(df: pl.DataFrame) -> dict[str, Any]:
             "first_bad_seq": None,
             "first_bad_event_id": None,
             "reason": None,
+            "redacted": redacted,
         }
     idx, reason = min(cands)
     return {
@@ -266,17 +429,15 @@ def verify_rows(df: pl.DataFrame) -> dict[str, Any]:
         "first_bad_seq": rows[idx]["seq"],
         "first_bad_event_id": rows[idx]["event_id"],
         "reason": reason,
+        "redacted": redacted,
     }
 
 
-def verify_anchors(
-    df_events: pl.DataFrame, df_anchors: pl.DataFrame, public_key: str, passphrase: str
-) -> list[dict[str, Any]]:
-    """Per anchor: recomputed root equals the anchored one, the envelope carries that root under
-    ``cofre-audit-<day>``, is signed by ``public_key`` and hashes to tx_hash."""
+def _envelope_problems(df_anchors: pl.DataFrame, public_key: str, passphrase: str) -> list[list[str]]:
+    """Per anchor row: what is wrong with its envelope (root and name carried, source account,
+    tx hash, signature by ``public_key``), independent of any events."""
     from lake.anchoring import anchored_value, data_name, envelope_hash_hex, verify_signatures
 
-    out = []
     envs = df_anchors.get_column("envelope_xdr").to_list()
     try:
         sig_ok = verify_signatures(envs, passphrase, public_key)
@@ -285,12 +446,9 @@ def verify_anchors(
         sig_err = str(exc)
     else:
         sig_err = None
+    out = []
     for i, a in enumerate(df_anchors.to_dicts()):
-        day_df = df_events.filter(pl.col("event_date") == a["day"]).sort("seq")
         problems = []
-        recomputed = merkle_root(leaves_of(day_df)).hex()
-        if recomputed != a["root"]:
-            problems.append(f"events of the day give root {recomputed}, anchored root is {a['root']}")
         try:
             source, name, value = anchored_value(a["envelope_xdr"], passphrase)
             if value.hex() != a["root"] or name != data_name(a["day"]):
@@ -306,6 +464,27 @@ def verify_anchors(
                 "signature does not verify with the anchoring public key"
                 + (f" ({sig_err})" if sig_err else "")
             )
+        out.append(problems)
+    return out
+
+
+def verify_anchors(
+    df_events: pl.DataFrame, df_anchors: pl.DataFrame, public_key: str, passphrase: str
+) -> list[dict[str, Any]]:
+    """Per anchor: the root recomputed from the day's events it covers (seq first_seq..last_seq:
+    events of the same day exported later belong to a later anchor) equals the anchored one, the
+    envelope carries that root under ``cofre-audit-<day>``, is signed by ``public_key`` and hashes
+    to tx_hash."""
+    envelope = _envelope_problems(df_anchors, public_key, passphrase)
+    out = []
+    for a, problems in zip(df_anchors.to_dicts(), envelope, strict=True):
+        day_df = df_events.filter(
+            (pl.col("event_date") == a["day"]) & pl.col("seq").is_between(a["first_seq"], a["last_seq"])
+        ).sort("seq")
+        problems = list(problems)
+        recomputed = merkle_root(leaves_of(day_df)).hex()
+        if recomputed != a["root"]:
+            problems.insert(0, f"events of the day give root {recomputed}, anchored root is {a['root']}")
         out.append(
             {
                 "day": a["day"].isoformat(),
@@ -320,11 +499,210 @@ def verify_anchors(
     return out
 
 
+def anchor_coverage(
+    chain: list[tuple[int, date, bytes]],
+    df_anchors: pl.DataFrame,
+    public_key: str,
+    passphrase: str,
+    known_hashes: dict[int, tuple[date, bytes]] | None = None,
+) -> dict[str, Any]:
+    """How far a chain whose links already verify is anchored. ``chain`` is (seq, UTC day, event
+    hash) in seq order. An anchor vouches for every event up to its ``last_seq`` (each event hash
+    covers all before it): the chain's events of the anchor's day in [first_seq, last_seq] must give
+    its root. Reports the last anchored seq, root, day and tx, the unanchored tail, and problems
+    (an anchor whose envelope is bad, a chain that differs from an anchored root, or that ends
+    before an anchored seq: truncated) with the first seq they make doubtful. ``known_hashes``
+    (seq -> (day, event hash) exported to the lake) narrows that seq when the day's exported hashes
+    reproduce the anchored root."""
+    last_seq = chain[-1][0] if chain else 0
+    by_seq = {seq: (day, h) for seq, day, h in chain}
+    envelope = _envelope_problems(df_anchors, public_key, passphrase) if df_anchors.height else []
+    anchors = sorted(
+        zip(df_anchors.to_dicts(), envelope, strict=True),
+        key=lambda x: (x[0]["last_seq"], x[0]["anchored_at"]),
+    )
+    good: list[dict[str, Any]] = []
+    problems: list[dict[str, Any]] = []
+    for a, env_problems in anchors:
+        where = f"the anchor of {a['day'].isoformat()} (tx {a['tx_hash']})"
+        if env_problems:
+            problems.append(
+                {"first_bad_seq": None, "reason": f"{where} is not valid: {'; '.join(env_problems)}"}
+            )
+            continue
+        after = max((g["last_seq"] for g in good), default=0) + 1
+        if last_seq < a["last_seq"]:
+            problems.append(
+                {
+                    "first_bad_seq": last_seq + 1,
+                    "reason": f"chain truncated: {where} covers it up to seq {a['last_seq']}, "
+                    f"it ends at seq {last_seq}",
+                }
+            )
+            continue
+        leaves = [
+            by_seq[q][1]
+            for q in range(a["first_seq"], a["last_seq"] + 1)
+            if q in by_seq and by_seq[q][0] == a["day"]
+        ]
+        if len(leaves) != a["leaf_count"] or merkle_root(leaves).hex() != a["root"]:
+            first = after
+            rng = range(a["first_seq"], a["last_seq"] + 1)
+            known = [q for q in rng if known_hashes and q in known_hashes and known_hashes[q][0] == a["day"]]
+            if known and merkle_root([known_hashes[q][1] for q in known]).hex() == a["root"]:
+                diff = [q for q in known if q not in by_seq or by_seq[q][1] != known_hashes[q][1]]
+                first = max(min(diff), after) if diff else first
+            problems.append(
+                {
+                    "first_bad_seq": first,
+                    "reason": f"chain differs from the root anchored by {where}: rewritten at or "
+                    f"after seq {first}, up to seq {a['last_seq']}",
+                }
+            )
+            continue
+        good.append(a)
+    firsts = [p["first_bad_seq"] for p in problems if p["first_bad_seq"] is not None]
+    limit = min(firsts) - 1 if firsts else last_seq  # nothing after the first doubtful seq is vouched for
+    vouching = [g for g in good if g["last_seq"] <= limit]
+    best = max(vouching, key=lambda g: g["last_seq"]) if vouching else None
+    through = best["last_seq"] if best else None
+    first_bad = min(
+        (p for p in problems if p["first_bad_seq"] is not None),
+        key=lambda p: p["first_bad_seq"],
+        default=None,
+    )
+    return {
+        "ok": not problems,
+        "anchored_through_seq": through,
+        "anchored_root": best["root"] if best else None,
+        "anchored_day": best["day"].isoformat() if best else None,
+        "anchor_tx_hash": best["tx_hash"] if best else None,
+        "unanchored_from_seq": (through or 0) + 1 if last_seq > (through or 0) else None,
+        "unanchored_count": max(0, last_seq - (through or 0)),
+        "anchors_checked": len(anchors),
+        "anchor_problems": [p["reason"] for p in problems],
+        "first_bad_seq": first_bad["first_bad_seq"] if first_bad else None,
+        "reason": first_bad["reason"] if first_bad else (problems[0]["reason"] if problems else None),
+    }
+
+
+def _lake_known_hashes(df_events: pl.DataFrame) -> dict[int, tuple[date, bytes]]:
+    return {
+        int(q): (d, bytes.fromhex(h))
+        for q, d, h in df_events.select("seq", "event_date", "event_hash").iter_rows()
+    }
+
+
+def verify_store_events(
+    events: list[dict[str, Any]],
+    settings: Settings | None = None,
+    public_key: str | None = None,
+) -> dict[str, Any]:
+    """The audit store's chain (:func:`lake.auditlog.verify_events`: links, fields, flags, signed
+    redaction records) and its anchoring coverage against audit.anchors. ``ok`` is false when the
+    chain is broken or disagrees with an anchor; the unanchored tail is reported, not failed."""
+    from lake.anchoring import public_key as own_key
+
+    s = settings or get_settings()
+    key = public_key or own_key(s)
+    status = verify_events(events, public_key=key)
+    chain = [(int(e["seq"]), _parse_ts(e["ts"]).date(), bytes(e["hash"])) for e in events]
+    try:
+        df_anchors = anchors(s)
+        known = None
+        if df_anchors.height and delta.exists(EVENTS, s):
+            cols = ["seq", "event_date", "event_hash"]
+            known = _lake_known_hashes(delta.read(EVENTS, columns=cols, settings=s))
+        cov = anchor_coverage(chain, df_anchors, key, s.stellar_network_passphrase, known)
+        cov["anchoring_error"] = None
+    except Exception as exc:  # noqa: BLE001 - the lake is unreachable: the chain is still checked
+        cov = anchor_coverage(chain, pl.DataFrame(schema=get_table(ANCHORS).schema), key, "")
+        cov["anchoring_error"] = f"anchors unavailable ({type(exc).__name__}: {exc}): nothing is vouched for"
+    out = {**status, **{k: v for k, v in cov.items() if k not in ("ok", "first_bad_seq", "reason")}}
+    if status["ok"] and not cov["ok"]:
+        out["ok"] = False
+        out["first_bad_seq"] = cov["first_bad_seq"]
+        out["first_bad_index"] = cov["first_bad_seq"] - 1 if cov["first_bad_seq"] is not None else None
+        out["reason"] = cov["reason"]
+    return out
+
+
+def attest_legacy_lake(settings: Settings | None = None) -> dict[str, Any]:
+    """One-time migration of the lake: sign records for hash-version-1 rows of audit.events that
+    were redacted before records existed (clearing their resource_type, which nothing can prove).
+    Refuses to run twice."""
+    from lake.anchoring import keypair
+
+    s = settings or get_settings()
+    if not delta.exists(EVENTS, s):
+        return {"attested": 0}
+    ensure_columns(EVENTS, s)
+    recs = lake_records(s)
+    if any(r.get("reason") == audit_redaction.LEGACY_REASON for rs in recs.values() for r in rs):
+        raise RuntimeError("legacy redactions were already attested in the lake: nothing is re-attested")
+    kp = keypair(s)
+    df = delta.read(EVENTS, settings=s)
+    todo = [
+        r
+        for r in df.to_dicts()
+        if r["redacted"]
+        and r["payload"] is None
+        and audit_redaction.lake_record_problem(
+            r, 1, list(REDACTABLE), recs.get(r["event_id"], []), kp.public_key
+        )
+    ]
+    if not todo:
+        return {"attested": 0}
+    ids = [r["event_id"] for r in todo]
+    fixed = df.with_columns(
+        pl.when(pl.col("event_id").is_in(ids))
+        .then(None)
+        .otherwise(pl.col("resource_type"))
+        .alias("resource_type"),
+        pl.when(pl.col("event_id").is_in(ids))
+        .then(None)
+        .otherwise(pl.col("resource_id"))
+        .alias("resource_id"),
+        pl.when(pl.col("event_id").is_in(ids)).then(None).otherwise(pl.col("actor_pk")).alias("actor_pk"),
+    )
+    delta.overwrite(EVENTS, fixed, settings=s)
+    records = [
+        audit_redaction.sign(
+            audit_redaction.make_record(lake_event(r), REDACTABLE, audit_redaction.LEGACY_REASON), kp
+        )
+        for r in todo
+    ]
+    add_redaction_records(records, s)
+    return {"attested": len(records), "seqs": [r["seq"] for r in todo]}
+
+
+def lake_event(r: dict[str, Any]) -> dict[str, Any]:
+    """A store-like event dict for a row of audit.events (for making its redaction record): seq,
+    hash, version and the clear fields (from the payload when there is one, else the columns)."""
+    doc = json.loads(r["payload"]) if r.get("payload") else {}
+    ts = doc.get("ts")
+    if ts is None:
+        occurred = r["occurred_at"]
+        occurred = occurred.replace(tzinfo=UTC) if occurred.tzinfo is None else occurred.astimezone(UTC)
+        ts = occurred.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return {
+        "seq": r["seq"],
+        "hash": bytes.fromhex(r["event_hash"]),
+        "v": 2 if doc.get("v") == 2 else 1,
+        "ts": ts,
+        "action": doc.get("action", r["action"]),
+        "outcome": doc.get("outcome", r["outcome"]),
+        "model_version": doc.get("model_version"),
+        "request_id": doc.get("request_id"),
+    }
+
+
 def verify_all(
     settings: Settings | None = None, public_key: str | None = None, *, include_store: bool = False
 ) -> dict[str, Any]:
-    """Chain of audit.events, every anchor (root, envelope, signature) and a proof per anchored day;
-    optionally the store's own chain too."""
+    """Chain of audit.events (with redaction records), its anchoring coverage, every anchor (root,
+    envelope, signature) and a proof per anchored day; optionally the store's own chain and its
+    coverage too. Everything after the last anchor is reported as unanchored."""
     from lake.anchoring import public_key as own_key
 
     s = settings or get_settings()
@@ -333,9 +711,17 @@ def verify_all(
         if delta.exists(EVENTS, s)
         else pl.DataFrame(schema=get_table(EVENTS).schema)
     )
+    if "openings" not in events.columns:  # a table written before hash version 2
+        events = events.with_columns(pl.lit(None, pl.String).alias("openings"))
     key = public_key or own_key(s)
-    report: dict[str, Any] = {"public_key": key, "lake_chain": verify_rows(events)}
-    report["anchors"] = verify_anchors(events, anchors(s), key, s.stellar_network_passphrase)
+    report: dict[str, Any] = {"public_key": key, "lake_chain": verify_rows(events, lake_records(s), key)}
+    df_anchors = anchors(s)
+    report["anchors"] = verify_anchors(events, df_anchors, key, s.stellar_network_passphrase)
+    chain = [
+        (int(q), d, bytes.fromhex(h))
+        for q, d, h in events.sort("seq").select("seq", "event_date", "event_hash").iter_rows()
+    ]
+    report["lake_anchoring"] = anchor_coverage(chain, df_anchors, key, s.stellar_network_passphrase)
     proofs_ok = True
     for a in report["anchors"]:
         first = events.filter(pl.col("event_date") == date.fromisoformat(a["day"])).sort("seq")
@@ -343,11 +729,18 @@ def verify_all(
             proofs_ok = False
     report["proofs_ok"] = proofs_ok
     if include_store:
-        from lake.auditlog import verify_events
-
-        report["store_chain"] = verify_events(read_events(s))
+        report["store_chain"] = verify_store_events(read_events(s), s, key)
+    warnings = []
+    for name, cov in (("lake", report["lake_anchoring"]), ("store", report.get("store_chain"))):
+        if cov and cov.get("unanchored_count"):
+            warnings.append(
+                f"{name}: {cov['unanchored_count']} events from seq {cov['unanchored_from_seq']} are after the "
+                f"last anchor (seq {cov['anchored_through_seq']}): a rewrite or truncation there is not detectable"
+            )
+    report["warnings"] = warnings
     report["ok"] = (
         report["lake_chain"]["ok"]
+        and report["lake_anchoring"]["ok"]
         and proofs_ok
         and all(a["ok"] for a in report["anchors"])
         and report.get("store_chain", {"ok": True})["ok"]

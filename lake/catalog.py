@@ -197,7 +197,12 @@ BRONZE = [
     _bronze(
         "pix_received",
         (_req("end_to_end_id", pl.String),),
-        "BACEN API Pix GET /pix records (Pix received), keyed by endToEndId",
+        "BACEN API Pix GET /pix records (Pix received, with their devolucoes), keyed by endToEndId",
+    ),
+    _bronze(
+        "pix_cobv",
+        (_req("txid", pl.String),),
+        "BACEN API Pix GET /cobv records (charges with a due date, with the Pix that paid them), keyed by txid",
     ),
     # --- added by pipelines (issue 4B): consents and the bank's own systems -------------------
     _bronze(
@@ -395,6 +400,50 @@ SILVER = [
         description="Pix received (BACEN API Pix), payer pseudonymised.",
     ),
     Table(
+        name="silver.pix_refunds",
+        columns=(
+            _req("rtr_id", pl.String, doc="return id of the pacs.004 (D + ISPB + yyyyMMddHHmm + 11)"),
+            _req("refund_id", pl.String, doc="devolucao id (the receiver's, or the MED's)"),
+            _req("end_to_end_id", pl.String, doc="the refunded Pix"),
+            C("customer_pk", pl.String, pii="pseudonymised", doc="the receiving customer who gives back"),
+            _req("amount", MONEY),
+            _req("amount_cents", pl.Int64),
+            _req(
+                "nature",
+                pl.String,
+                doc="ORIGINAL | RETIRADA | MED_OPERACIONAL | MED_FRAUDE | MED_PIX_AUTOMATICO",
+            ),
+            _req("status", pl.String, doc="EM_PROCESSAMENTO | DEVOLVIDO | NAO_REALIZADO"),
+            _req("requested_at", TS),
+            C("settled_at", TS, doc="horario.liquidacao, once returned"),
+            C("reason", pl.String, doc="motivo given by the PSP"),
+            *_INGEST,
+        ),
+        primary_key=("rtr_id",),
+        description="Refunds (devoluções) of Pix received, from the latest pull of each Pix, incl. MED returns.",
+    ),
+    Table(
+        name="silver.pix_cobv_payments",
+        columns=(
+            _req("txid", pl.String),
+            _req("end_to_end_id", pl.String, doc="the Pix that paid the charge"),
+            C("customer_pk", pl.String, pii="pseudonymised", doc="the receiving customer (key owner)"),
+            _req("due_date", pl.Date),
+            _req("paid_at", TS),
+            _req("days_late", pl.Int32, doc="calendar days after the due date (0 when on time)"),
+            _req("original_cents", pl.Int64),
+            _req("fine_cents", pl.Int64, doc="multa"),
+            _req("interest_cents", pl.Int64, doc="juros"),
+            _req("rebate_cents", pl.Int64, doc="abatimento"),
+            _req("discount_cents", pl.Int64, doc="desconto"),
+            _req("amount_cents", pl.Int64, doc="= original + fine + interest - rebate - discount"),
+            _req("amount", MONEY),
+            *_INGEST,
+        ),
+        primary_key=("txid",),
+        description="Payments of charges with a due date (cobv) and the components of the amount paid.",
+    ),
+    Table(
         name="silver.logins",
         columns=(
             _req("customer_pk", pl.String, pii="pseudonymised"),
@@ -518,6 +567,28 @@ GOLD = [
         description="Credit suitability features and label per customer and date.",
     ),
     Table(
+        name="gold.pix_ledger",
+        columns=(
+            _req("entry_id", pl.String, doc="endToEndId of a Pix received, rtrId of a refund"),
+            _req("customer_pk", pl.String, pii="pseudonymised", doc="the receiving customer"),
+            _req("end_to_end_id", pl.String),
+            _req("kind", pl.String, doc="PIX_RECEBIDO | COBV_RECEBIDO | DEVOLUCAO | DEVOLUCAO_MED"),
+            _req("amount_cents", pl.Int64, doc="signed: + received, - given back"),
+            _req("booked_at", TS, doc="horario of the Pix; liquidacao of the refund"),
+            _req("booked_month", pl.String, doc="partition: YYYY-MM"),
+            _req(
+                "balance_cents",
+                pl.Int64,
+                doc="running sum of the customer's entries by booked_at (credits first at the same instant)",
+            ),
+            _req("computed_at", TS),
+        ),
+        primary_key=("entry_id",),
+        partition_by=("booked_month",),
+        description="The receiving customers' Pix ledger: each Pix received is a credit, each settled refund "
+        "(devolução, MED return) a debit.",
+    ),
+    Table(
         name="gold.counterparty_pairs",
         columns=(
             _req("customer_pk", pl.String, pii="pseudonymised"),
@@ -568,14 +639,26 @@ OTHER = [
             C(
                 "payload",
                 pl.String,
-                doc="canonical JSON of the event's fields, exactly the bytes hashed "
-                "into payload_hash (pseudonymised; null once redacted)",
+                doc="exactly the bytes hashed into payload_hash: hash version 2, the clear fields and "
+                "the salted commitments of the personal ones (kept once redacted); version 1, all "
+                "fields (pseudonymised; null once redacted)",
             ),
             _req("payload_hash", pl.String, doc="SHA-256 hex of payload: the chain is over this hash"),
             C("prev_hash", pl.String),
             _req("event_hash", pl.String, doc="SHA-256(prev_hash || payload_hash) hex; = event_id"),
-            _req("redacted", pl.Boolean, doc="personal fields removed (LGPD erasure); hashes kept"),
+            _req(
+                "redacted",
+                pl.Boolean,
+                doc="personal fields removed (LGPD erasure); hashes kept, proven by audit.redactions",
+            ),
             C("anchor_tx", pl.String, doc="Stellar transaction anchoring the day's Merkle root, if any"),
+            C(
+                "openings",
+                pl.String,
+                pii="pseudonymised",
+                doc="hash version 2: JSON {field: {value, salt}} of the personal fields still present "
+                "(actor, resource, details), each matching its commitment in payload; null once redacted",
+            ),
         ),
         primary_key=("event_id",),
         partition_by=("event_date",),
@@ -598,6 +681,25 @@ OTHER = [
         ),
         primary_key=("day", "root"),
         description="Daily Merkle roots of the audit chain, anchored on Stellar (manage_data cofre-audit-<day>).",
+    ),
+    Table(
+        name="audit.redactions",
+        columns=(
+            _req("event_id", pl.String, doc="the redacted event (its chain hash hex)"),
+            _req("seq", pl.Int64),
+            _req("sig", pl.String, doc="ed25519 signature hex of the record"),
+            _req("signer", pl.String, doc="Stellar account (G...) that signed: the audit/anchoring key"),
+            C("reason", pl.String, doc="why (lgpd-erasure, legacy-v1-redaction-attested, ...)"),
+            _req(
+                "record",
+                pl.String,
+                doc="the signed redaction record as JSON (fields removed, clear fields kept, hash "
+                "version; lake/audit_redaction.py)",
+            ),
+            _req("recorded_at", TS),
+        ),
+        primary_key=("event_id", "sig"),
+        description="Signed records proving each redaction of audit.events (no personal data).",
     ),
 ]
 

@@ -246,7 +246,7 @@ def _latest_per_user(conn: Connection, purpose: str) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-def _customer_pks(conn: Connection, user_ids: list[int]) -> dict[int, str | None]:
+def _customer_pks(conn: Connection, user_ids: list[int], key: bytes | None) -> dict[int, str | None]:
     from lake.pseudonym import pseudonymise_one
 
     if not user_ids:
@@ -259,18 +259,23 @@ def _customer_pks(conn: Connection, user_ids: list[int]) -> dict[int, str | None
         )
     ).all()
     # a login that has not proven its CPF has no customer in the lake (its claim may be someone else's)
-    return {int(uid): pseudonymise_one(cpf, "cpf") if verified else None for uid, cpf, verified in rows}
+    return {
+        int(uid): pseudonymise_one(cpf, "cpf", key=key) if verified else None for uid, cpf, verified in rows
+    }
 
 
-def revoked_open_finance(conn: Connection, *, pending_only: bool = True) -> list[dict[str, Any]]:
-    """Customers whose current open_finance_sharing consent is revoked: user_id, customer_pk, the
+def revoked_open_finance(
+    conn: Connection, *, pending_only: bool = True, key: bytes | None = None
+) -> list[dict[str, Any]]:
+    """Customers whose current open_finance_sharing consent is revoked: user_id, customer_pk (keyed
+    with ``key``, the settings' pseudonym key of the caller; default: the process settings'), the
     transmitter's consent id (external_ref), revoked_at, the revoke event id; by default only those
     not yet propagated to the transmitter."""
     rows = [r for r in _latest_per_user(conn, "open_finance_sharing") if r["action"] == "revoke"]
     if pending_only and rows:
         done = {e for (e,) in conn.execute(select(consent_propagations.c.event_id))}
         rows = [r for r in rows if r["id"] not in done]
-    pks = _customer_pks(conn, [r["user_id"] for r in rows])
+    pks = _customer_pks(conn, [r["user_id"] for r in rows], key)
     return [
         {
             "user_id": r["user_id"],

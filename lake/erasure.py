@@ -18,8 +18,10 @@ How rows are found and what happens to them (identifiers normalised as in :mod:`
 * bronze/quarantine (clear payloads): rows pulled under the subject's Open Finance consents
   (``consent_id``), rows keyed on the subject's CPF, and rows whose payload/record key mention any
   identifier (CPF bare or formatted, name, e-mail, phone, PIX keys, pseudonyms) are deleted.
-* audit.events: rows of the subject (actor) or mentioning a pseudonym are redacted (actor_pk,
-  resource_id, payload nulled, ``redacted`` true); their hashes stay, so the chain verifies.
+* audit.events: rows of the subject (actor) or mentioning an identifier are redacted (actor_pk,
+  resource_type, resource_id and the personal openings nulled, the payload too for hash version 1;
+  ``redacted`` true) and a signed record per row goes to audit.redactions; their hashes stay, so the
+  chain verifies and the redaction is proven.
 
 Rows are selected in polars and rewritten with a partition-only predicate (or a full overwrite), so
 no identifier ever appears in a commit's ``operationParameters``. Then: checkpoint, log cleanup with
@@ -56,7 +58,7 @@ class Subject:
 
     @property
     def cpf_digits(self) -> str:
-        return "".join(c for c in self.cpf or "" if c.isdigit())
+        return "".join(c for c in self.cpf or "" if c in "0123456789")
 
     def pseudonyms(self, key: bytes | None = None) -> set[str]:
         out = {pseudonymise_one(self.cpf, "cpf", key=key)} if self.cpf else set()
@@ -100,12 +102,21 @@ def _plan(
     pk_list = list(pks)
     pii = t.pii_columns
     if t.name == "audit.events":
-        hit = pl.col("actor_pk").is_in(pk_list).fill_null(False) | _contains_any("payload", pks | clear)
+        if "openings" not in df.columns:  # a table written before hash version 2
+            df = df.with_columns(pl.lit(None, pl.String).alias("openings"))
+        v2 = pl.col("payload").fill_null("").str.contains('"v":2', literal=True)
+        hit = (
+            pl.col("actor_pk").is_in(pk_list).fill_null(False)
+            | (~v2 & _contains_any("payload", pks | clear))
+            | _contains_any("openings", pks | clear)
+        )
         n = int(df.select(hit.sum()).item())
         new = df.with_columns(
             pl.when(hit).then(None).otherwise(pl.col("actor_pk")).alias("actor_pk"),
+            pl.when(hit).then(None).otherwise(pl.col("resource_type")).alias("resource_type"),
             pl.when(hit).then(None).otherwise(pl.col("resource_id")).alias("resource_id"),
-            pl.when(hit).then(None).otherwise(pl.col("payload")).alias("payload"),
+            pl.when(hit & ~v2).then(None).otherwise(pl.col("payload")).alias("payload"),
+            pl.when(hit).then(None).otherwise(pl.col("openings")).alias("openings"),
             (pl.col("redacted") | hit).alias("redacted"),
         )
         return new, 0, n, hit
@@ -187,10 +198,16 @@ def erase_subject(subject: Subject, settings: Settings | None = None) -> dict[st
     for t in tables():
         if not t.pii_columns or not delta.exists(t, s):
             continue
+        if t.name == "audit.events":
+            from lake.audit_trail import ensure_columns
+
+            ensure_columns(t.name, s)  # a table written before hash version 2 gets `openings`
         df = delta.read(t, settings=s)
         new, deleted, redacted, affected = _plan(t, df, pks, clear, consent_ids)
         if deleted == 0 and redacted == 0:
             continue
+        if t.name == "audit.events":
+            records = _redaction_records(df.filter(affected), s)
         predicate = None
         if t.partition_by:
             (pcol,) = t.partition_by
@@ -207,5 +224,24 @@ def erase_subject(subject: Subject, settings: Settings | None = None) -> dict[st
             writer_properties=delta.writer_properties(s, t),
         )
         files = _purge_history(t, s)
+        if t.name == "audit.events":
+            from lake.audit_trail import add_redaction_records
+
+            add_redaction_records(records, s)
         report[t.name] = {"deleted": deleted, "redacted": redacted, "files_removed": files}
     return report
+
+
+def _redaction_records(rows: pl.DataFrame, s: Settings) -> list[dict[str, Any]]:
+    """Signed records (lake/audit_redaction.py) for the audit.events rows about to be redacted,
+    made before their payload (hash version 1) is gone."""
+    from lake import audit_redaction
+    from lake.anchoring import keypair
+    from lake.audit_trail import lake_event
+    from lake.auditlog import REDACTABLE
+
+    kp = keypair(s)
+    return [
+        audit_redaction.sign(audit_redaction.make_record(lake_event(r), REDACTABLE, "lgpd-erasure"), kp)
+        for r in rows.to_dicts()
+    ]

@@ -2,8 +2,9 @@
 
 ``pseudonym = hex(HMAC-SHA256(settings.pseudonym_key, normalised identifier as UTF-8))``: 64 lower-case
 hex characters, stable for a key, irreversible without it, and erasable by deleting rows keyed on it.
-The HMAC runs in Rust (``cofre_native.hmac_sha256_hex``) when the native module provides it, else
-with Python's :mod:`hmac`; both give the same bytes (tested). Each distinct value is hashed once.
+The HMAC runs in Rust (``cofre_native.hmac_sha256_hex``, which itself falls back to Python's :mod:`hmac`
+in an unbuilt checkout); ``force_python`` uses :mod:`hmac` here, and both give the same bytes (tested).
+Each distinct value is hashed once.
 
 Normalisation before hashing, so that the same identifier written differently gets one pseudonym:
 
@@ -29,6 +30,7 @@ import re
 from collections.abc import Sequence
 from typing import Literal
 
+import cofre_native
 import polars as pl
 
 from lake.settings import get_settings
@@ -46,26 +48,17 @@ def _python_hmac_hex(key: bytes, values: Sequence[str]) -> list[str]:
     return [hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest() for v in values]
 
 
-def _native_hmac():
-    try:
-        import cofre_native
-    except ImportError:  # pragma: no cover - the native module is a project dependency
-        return None
-    return getattr(cofre_native, "hmac_sha256_hex", None)
-
-
 def backend() -> str:
-    """``"native"`` when cofre_native provides hmac_sha256_hex, else ``"python"``."""
-    return "native" if _native_hmac() is not None else "python"
+    """``"native"`` when cofre_native's extension is built, else ``"python"`` (its fallback)."""
+    return "native" if cofre_native.available() else "python"
 
 
 def hmac_hex(values: Sequence[str], key: bytes | None = None, *, force_python: bool = False) -> list[str]:
     """HMAC-SHA256 hex of each (already normalised) value."""
     k = key if key is not None else default_key()
-    native = None if force_python else _native_hmac()
-    if native is not None:
-        return list(native(k, list(values)))
-    return _python_hmac_hex(k, values)
+    if force_python:
+        return _python_hmac_hex(k, values)
+    return cofre_native.hmac_sha256_hex(k, list(values))
 
 
 def default_key() -> bytes:

@@ -10,23 +10,69 @@ the defaults of every unset field:
   SeaweedFS S3), all on 127.0.0.1.
 
 This is the only place that branches on the profile: everything downstream reads resolved URLs.
+
+Secrets (lake/installation_keys.py): the master secret is ``COFRE_SECRET_KEY`` or, in the embedded
+profile, a file generated once under ``COFRE_HOME/secrets``; ``pseudonym_key`` and
+``stellar_secret_seed`` default to HKDF derivations of it and :meth:`Settings.document_link_key`
+derives the document-link key. Without a master secret (stack profile, no ``COFRE_SECRET_KEY``)
+those keys are :class:`MissingSecret`: any use raises a SettingsError naming the variable.
 """
 
 from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlparse
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from lake import installation_keys as ik
+
 ENV_PREFIX = "COFRE_"
+DOCUMENT_LINK_MAX_TTL_S = 3600
+SECRET_FIELDS = ("secret_key", "pseudonym_key", "stellar_secret_seed", "s3_secret_key", "client_secret")
 
 
 class SettingsError(RuntimeError):
     """Raised at start-up when an environment variable holds a bad value; names the variable."""
+
+
+class MissingSecret(SecretStr):
+    """Stands for a key that has no source (stack profile without COFRE_SECRET_KEY): any use of the
+    value raises a SettingsError naming the variable, so nothing runs on a guessable key."""
+
+    def __init__(self, purpose: str) -> None:
+        super().__init__("")
+        self._purpose = purpose
+
+    def get_secret_value(self) -> str:
+        raise SettingsError(_missing_secret_message(self._purpose))
+
+    def _display(self) -> str:
+        return "<unset: COFRE_SECRET_KEY>"
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    __hash__ = object.__hash__
+
+
+def _missing_secret_message(why: str) -> str:
+    return (
+        f"COFRE_SECRET_KEY must be set explicitly ({why}): the per-installation secret generated under "
+        "COFRE_HOME is only used by the embedded profile on loopback. Generate one with "
+        "`python -c 'import secrets; print(secrets.token_hex(32))'` and keep it out of the lake."
+    )
 
 
 def _check_url(value: str | None, schemes: tuple[str, ...]) -> str | None:
@@ -41,21 +87,6 @@ def _check_url(value: str | None, schemes: tuple[str, ...]) -> str | None:
     if scheme in ("http", "https", "mongodb") and not parsed.hostname:
         raise ValueError(f"malformed URL {value!r}: missing host")
     return value
-
-
-def _dev_stellar_seed(material: str) -> str:
-    """A deterministic S... seed derived from ``material`` (development only: set a real one)."""
-    import base64
-    import hashlib
-
-    raw = hashlib.sha256(b"cofre-stellar-anchor:" + material.encode()).digest()
-    payload = bytes([18 << 3]) + raw  # strkey version byte of an ed25519 secret seed ("S...")
-    crc = 0
-    for byte in payload:  # CRC16-XMODEM, appended little-endian
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
-    return base64.b32encode(payload + crc.to_bytes(2, "little")).decode()
 
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -112,16 +143,22 @@ class Settings(BaseSettings):
     mlflow_tracking_uri: str | None = None
     mlflow_artifacts_uri: str | None = None
 
-    # --- privacy -----------------------------------------------------------------------------
-    pseudonym_key: SecretStr = Field(
-        default=SecretStr("cofre-embedded-dev-key-change-me"),
-        description="HMAC key for pseudonymising CPF/CNPJ/PIX keys; never written to the lake",
+    # --- secrets (lake/installation_keys.py) ---------------------------------------------------
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="the installation's master secret (>= 32 characters); every purpose key is derived "
+        "from it with HKDF. Unset: generated under COFRE_HOME/secrets (embedded profile only)",
+    )
+    pseudonym_key: SecretStr | None = Field(
+        default=None,
+        description="HMAC key for pseudonymising CPF/CNPJ/PIX keys and audit actors; never written to "
+        "the lake. Unset: HKDF(secret, 'cofre/pseudonym/v1'); an explicit value wins",
     )
 
     # --- audit anchoring on Stellar -----------------------------------------------------------
     stellar_secret_seed: SecretStr | None = Field(
         default=None,
-        description="S... seed of the anchoring account; unset: a dev key derived from pseudonym_key",
+        description="S... seed of the anchoring account; unset: derived with HKDF(secret, 'cofre/anchoring/v1')",
     )
     stellar_network_passphrase: str = "Test SDF Network ; September 2015"
     # --- LGPD ----------------------------------------------------------------------------------
@@ -144,6 +181,11 @@ class Settings(BaseSettings):
     datavalid_url: str | None = Field(default=None, description="facial identity validation (Datavalid-like)")
     client_id: str = "cofre"
     client_secret: SecretStr = SecretStr("cofre-sandbox-secret")
+    pix_webhook_secret: SecretStr = Field(
+        default=SecretStr("cofre-pix-webhook-sandbox"),
+        description="HMAC key of Pix webhook deliveries (stands in for the PSP's mTLS)",
+    )
+    pix_webhook_tolerance_s: int = Field(default=300, gt=0, description="max age of a signed Pix delivery")
     http_timeout_s: float = 10.0
     http_retries: int = 4
     http_backoff_base_s: float = 0.25
@@ -175,8 +217,43 @@ class Settings(BaseSettings):
     stepup_token_ttl_s: int = 120
     jwt_key_rotation_s: int = 30 * 24 * 3600
     documents_max_bytes: int = 5 * 1024 * 1024
-    document_link_ttl_s: int = 300
-    pix_ispb: str = Field(default="00000000", pattern=r"^\d{8}$", description="ISPB of the bank in E2E ids")
+    document_link_ttl_s: int = Field(
+        default=300,
+        gt=0,
+        le=DOCUMENT_LINK_MAX_TTL_S,
+        description="lifetime of a signed download link; a link expiring later than this from now is refused",
+    )
+    max_body_bytes: int = Field(
+        default=64 * 1024, ge=1, description="cap on request bodies (413); uploads: documents_max_bytes"
+    )
+    body_timeout_s: float = Field(
+        default=30.0, gt=0, description="the whole request body must arrive within this time (408)"
+    )
+    behind_tls: bool = Field(
+        default=False, description="a TLS-terminating proxy fronts the gateway: send HSTS on every response"
+    )
+    hsts_max_age_s: int = Field(
+        default=365 * 24 * 3600, ge=0, description="Strict-Transport-Security max-age"
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, description="failed logins of one account (or trusted device) before a lockout"
+    )
+    login_backoff_base_s: int = Field(
+        default=30, ge=1, description="the first login lockout; it doubles with each further failure"
+    )
+    login_lockout_max_s: int = Field(default=900, ge=1, description="the longest login lockout")
+    login_failure_reset_s: int = Field(
+        default=24 * 3600, ge=1, description="a streak of failed logins older than this is forgotten"
+    )
+    refresh_reuse_grace_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description="a rotated refresh token presented again within this time gets the same new pair",
+    )
+    pix_ispb: str = Field(
+        default="00000000", pattern=r"^[0-9]{8}$", description="ISPB of the bank in E2E ids"
+    )
 
     # --- identity proofing (KYC) ---------------------------------------------------------------
     kyc_otp_ttl_s: int = Field(default=600, gt=0, description="lifetime of a one-time code")
@@ -195,6 +272,22 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(default=None, description="model name sent to the LLM endpoint")
     llm_api_key: SecretStr | None = Field(default=None, description="bearer key of the LLM endpoint")
     llm_timeout_s: float = Field(default=30.0, gt=0)
+
+    _installation: Any = PrivateAttr(default=None)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_len(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and len(v.get_secret_value()) < ik.MIN_SECRET_CHARS:
+            raise ValueError(
+                f"must be at least {ik.MIN_SECRET_CHARS} characters "
+                "(python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+        return v
+
+    @field_serializer(*SECRET_FIELDS)
+    def _masked(self, v: SecretStr | None) -> str | None:
+        return None if v is None else str(v)
 
     @field_validator(
         "s3_endpoint",
@@ -245,8 +338,7 @@ class Settings(BaseSettings):
         # a shell in the root see the same ./var
         home = (self.home if self.home.is_absolute() else PROJECT_ROOT / self.home).resolve()
         self.home = home
-        if self.stellar_secret_seed is None:
-            self.stellar_secret_seed = SecretStr(_dev_stellar_seed(self.pseudonym_key.get_secret_value()))
+        self._resolve_keys(home)
         if self.profile == "embedded":
             self.lake_uri = self.lake_uri or str(home / "lake")
             self.documents_uri = self.documents_uri or str(home / "documents")
@@ -268,6 +360,61 @@ class Settings(BaseSettings):
             self.mlflow_tracking_uri = self.mlflow_tracking_uri or f"{pg}/mlflow"
             self.mlflow_artifacts_uri = self.mlflow_artifacts_uri or f"s3://{self.s3_mlflow_bucket}/artifacts"
         return self
+
+    def _resolve_keys(self, home: Path) -> None:
+        """Master secret (explicit, or the embedded profile's generated file), then the purpose keys
+        not set explicitly: pseudonyms and anchoring (see lake/installation_keys.py)."""
+        inst: ik.InstallationSecret | None = None
+        if self.secret_key is not None:
+            inst = ik.InstallationSecret(self.secret_key.get_secret_value(), "env")
+        elif self.profile == "embedded":
+            try:
+                inst = ik.load_or_create(home)
+            except (ik.SecretsError, OSError) as exc:
+                raise SettingsError(f"COFRE_HOME: cannot use the installation secret: {exc}") from None
+        self._installation = inst
+        if self.pseudonym_key is None:
+            if inst is None:
+                self.pseudonym_key = MissingSecret("the stack profile needs it for pseudonyms")
+            elif inst.legacy_keys:
+                self.pseudonym_key = SecretStr(ik.LEGACY_PSEUDONYM_KEY)
+            else:
+                self.pseudonym_key = SecretStr(ik.derive(inst.value, ik.LABEL_PSEUDONYM).hex())
+        if self.stellar_secret_seed is None:
+            if inst is None:
+                self.stellar_secret_seed = MissingSecret("the stack profile needs it for the anchoring key")
+            elif inst.legacy_keys:
+                self.stellar_secret_seed = SecretStr(
+                    ik.legacy_stellar_seed(self.pseudonym_key.get_secret_value())
+                )
+            else:
+                self.stellar_secret_seed = SecretStr(
+                    ik.stellar_seed(ik.derive(inst.value, ik.LABEL_ANCHORING))
+                )
+
+    # --- secrets ---------------------------------------------------------------------------------
+    @property
+    def secrets_source(self) -> str:
+        """``env`` (COFRE_SECRET_KEY), ``file`` (generated under COFRE_HOME), ``file-legacy-keys``
+        (an older installation, see lake/installation_keys.py) or ``missing``."""
+        inst = self._installation
+        if inst is None:
+            return "missing"
+        return "file-legacy-keys" if inst.legacy_keys else inst.source
+
+    def purpose_key(self, label: str) -> bytes:
+        """HKDF-derived key of one purpose (``cofre/<purpose>/v1``); refuses without a master secret."""
+        if self._installation is None:
+            raise SettingsError(_missing_secret_message(f"the stack profile needs it for {label}"))
+        return ik.derive(self._installation.value, label)
+
+    def document_link_key(self) -> bytes:
+        return self.purpose_key(ik.LABEL_DOCUMENT_LINKS)
+
+    def require_explicit_secrets(self, why: str) -> None:
+        """Refuse to go on unless COFRE_SECRET_KEY is set (stack profile, non-loopback bind)."""
+        if self.secret_key is None:
+            raise SettingsError(_missing_secret_message(why))
 
     # --- derived helpers ---------------------------------------------------------------------
     @property
@@ -305,7 +452,8 @@ def load_settings(**overrides: object) -> Settings:
         problems = []
         for err in exc.errors():
             field = str(err["loc"][0]) if err["loc"] else "?"
-            problems.append(f"{ENV_PREFIX}{field.upper()}: {err['msg']} (got {err.get('input')!r})")
+            got = "<hidden>" if field in SECRET_FIELDS else repr(err.get("input"))
+            problems.append(f"{ENV_PREFIX}{field.upper()}: {err['msg']} (got {got})")
         raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
 
 

@@ -19,7 +19,9 @@ def outbox_path(settings: Settings) -> Path:
 
 def names_from_world(settings: Settings, seed: int | None = None) -> dict[str, str]:
     """CPF -> registered name, from the saved world's customers (empty when there is no world)."""
-    f = settings.home / "world" / str(settings.sim_seed if seed is None else seed) / "customers.parquet"
+    from pipelines.sources.world_files import world_dir
+
+    f = world_dir(settings, seed) / "customers.parquet"
     if not f.exists():
         return {}
     df = pl.read_parquet(f, columns=["cpf", "name"])

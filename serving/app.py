@@ -1,11 +1,16 @@
 """The FastAPI gateway: ``create_app(settings)`` builds the shared services and composes routers.
 
-Default routers: health, auth, accounts, pix, BR Code, documents, audit, LGPD, chat (the support
-assistant) and the scoring routers (suitability, fraud, recommendations). The scoring models are loaded ONCE here from the MLflow
+Default routers: health, auth, KYC, accounts, pix (+ transfer views, notifications, the review queue of
+held transfers), BR Code, documents, audit, LGPD, chat (the support assistant) and the scoring routers
+(suitability, fraud, recommendations). The scoring models are loaded ONCE here from the MLflow
 registry (alias ``champion``, :mod:`serving.scoring.models`); with a fraud champion, POST
 /pix/transfers is screened by :class:`serving.scoring.screen.ModelFraudScreen`, else by the
 RulesFraudScreen fallback (both reported by /ready). More routers plug in through ``extra_routers``.
 ``openapi_schema()`` gives the same OpenAPI document without building services (`cofre openapi dump`).
+
+Middleware, outermost first: security headers (:mod:`serving.security.headers`), the gateway's
+request id / rate limit / metrics / audit (:mod:`serving.middleware`), the body cap, deadline and
+strict JSON (:mod:`serving.body`). The OpenAPI document is completed by :mod:`serving.openapi`.
 """
 
 from __future__ import annotations
@@ -19,11 +24,14 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from lake.settings import Settings, get_settings
+from serving import openapi
+from serving.body import BodyGuard, body_limits
 from serving.errors import install_error_handlers
 from serving.fraud.screen import FraudScreen
 from serving.middleware import GatewayMiddleware
 from serving.scoring.models import load_scoring
 from serving.scoring.screen import ModelFraudScreen
+from serving.security.headers import SecurityHeaders
 from serving.services import build_services
 
 METADATA = {
@@ -42,9 +50,11 @@ def default_routers() -> list[APIRouter]:
         chat,
         documents,
         fraud,
+        holds,
         kyc,
         lgpd,
         pix,
+        pix_refunds,
         recommendations,
         suitability,
     )
@@ -56,6 +66,8 @@ def default_routers() -> list[APIRouter]:
         suitability.router,
         recommendations.router,
         pix.router,
+        holds.router,
+        pix_refunds.router,
         auth.router,
         kyc.router,
         accounts.router,
@@ -75,6 +87,7 @@ def create_app(
     fraud_screen: FraudScreen | None = None,
     clock=time.time,
     identity_transports: dict[str, Any] | None = None,
+    body_clock=time.monotonic,
 ) -> FastAPI:
     """The gateway. ``identity_transports`` are in-process transports of the identity providers'
     sandboxes (``notify``, ``datavalid``) for the embedded profile; see ``cofre.embedded``."""
@@ -107,7 +120,17 @@ def create_app(
 
     app.state.export_jobs = ExportJobs(services)
     install_error_handlers(app)
+    app.add_middleware(
+        BodyGuard,
+        max_bytes=settings.max_body_bytes,
+        timeout_s=settings.body_timeout_s,
+        limits=body_limits(settings),
+        clock=body_clock,
+    )
     app.add_middleware(GatewayMiddleware)
+    app.add_middleware(
+        SecurityHeaders, behind_tls=settings.behind_tls, hsts_max_age_s=settings.hsts_max_age_s
+    )
     _include_routers(app, routers, extra_routers)
     return app
 
@@ -117,9 +140,10 @@ def _include_routers(
 ) -> None:
     from serving.api import health
 
-    for r in list(default_routers() if routers is None else routers) + list(extra_routers):
+    included = [*(default_routers() if routers is None else routers), *extra_routers, health.router]
+    for r in included:
         app.include_router(r)
-    app.include_router(health.router)
+    openapi.install(app, [route for r in included for route in r.routes])
 
 
 def openapi_schema(

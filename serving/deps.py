@@ -76,6 +76,7 @@ def require_roles(*roles: str):
             raise Problem(403, "forbidden", f"requires one of the roles: {', '.join(roles)}")
         return principal
 
+    _dep.openapi_responses = {403: f"`forbidden`: requires one of the roles {', '.join(roles)}"}
     return _dep
 
 
@@ -92,3 +93,6 @@ def require_step_up(principal: Principal = Depends(current_principal)) -> Princi
     if not principal.stepped_up:
         raise step_up_problem("this operation requires step-up authentication")
     return principal
+
+
+require_step_up.openapi_responses = {403: "`step_up_required`: confirm with biometrics (POST /auth/step-up)"}

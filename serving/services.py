@@ -61,7 +61,13 @@ class Services:
 
     @property
     def secret(self) -> bytes:
+        """The pseudonym key (audit actors; the lake's CPF pseudonyms use the same key)."""
         return self.settings.pseudonym_key.get_secret_value().encode()
+
+    @property
+    def link_key(self) -> bytes:
+        """The document-link key: HKDF(installation secret, 'cofre/document-links/v1')."""
+        return self.settings.document_link_key()
 
     def close(self) -> None:
         self.audit.close()
@@ -75,6 +81,8 @@ def build_services(
     clock=time.time,
     identity_transports: dict[str, Any] | None = None,
 ) -> Services:
+    if settings.profile == "stack":
+        settings.require_explicit_secrets("the stack profile is in use")
     settings.home.mkdir(parents=True, exist_ok=True)
     db_url = str(settings.database_url)
     if db_url.startswith("sqlite:///"):
@@ -88,7 +96,11 @@ def build_services(
     keys = KeyStore(
         settings.home / "keys", rotation_s=settings.jwt_key_rotation_s, max_token_ttl_s=max_ttl, clock=clock
     )
-    audit = open_audit_store(str(settings.log_store_url), settings.log_store_db)
+    from lake.anchoring import keypair
+
+    audit = open_audit_store(
+        str(settings.log_store_url), settings.log_store_db, signer=lambda: keypair(settings)
+    )
     limiter = RateLimiter(
         settings.rate_limit, settings.log_store_url, settings.log_store_db, settings.database_url
     )

@@ -5,9 +5,14 @@
   COFRE_HORIZON_URL is set, else kept as a signed envelope in audit.anchors).
 * ``cofre audit prove EVENT_ID``: inclusion proof (event, leaf, path, root, anchor tx) as JSON.
 * ``cofre audit verify [--public-key G...] [--store]``: chain of audit.events (native
-  verify_chain), payload hashes, every anchor (root recomputed, envelope signature with the given
-  anchoring key via cofre_native.verify_envelopes) and proofs; names the first bad record. Exit 1
-  when anything fails.
+  verify_chain), payload hashes, the signed record of every redaction, every anchor (root
+  recomputed, envelope signature with the given anchoring key via cofre_native.verify_envelopes)
+  and proofs; names the first bad record. Reports how far each chain is anchored
+  (``anchored_through_seq``, root, tx) and flags everything after the last anchor as unanchored
+  (``unanchored_from_seq``/``unanchored_count`` and a line in ``warnings``). Exit 1 when anything fails.
+* ``cofre audit migrate``: one-time migration of a store and lake written before hash version 2:
+  signs redaction records for the events that were already redacted (attesting them as they are
+  now) so that they verify; refuses to run a second time.
 """
 
 from __future__ import annotations
@@ -67,3 +72,25 @@ def verify(
     typer.echo(json.dumps(report, indent=2, default=str))
     if not report["ok"]:
         raise typer.Exit(1)
+
+
+@app.command()
+def migrate() -> None:
+    """Attest, once, the redactions made before signed redaction records existed (store and lake)."""
+    from lake.anchoring import keypair
+    from lake.audit_trail import attest_legacy_lake
+    from lake.settings import get_settings
+    from serving.audit.store import RedactionError, open_audit_store
+
+    s = get_settings()
+    store = open_audit_store(str(s.log_store_url), s.log_store_db, signer=lambda: keypair(s))
+    out = {}
+    try:
+        out["store"] = store.attest_legacy()
+        out["lake"] = attest_legacy_lake(s)
+    except (RedactionError, RuntimeError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    finally:
+        store.close()
+    typer.echo(json.dumps(out, indent=2))

@@ -18,5 +18,6 @@ def info() -> None:
 
     s = get_settings()
     data = json.loads(s.model_dump_json())
+    data["secrets_source"] = s.secrets_source  # env, file, file-legacy-keys or missing
     data["native_version"] = cofre_native.version()
     typer.echo(json.dumps(data, indent=2, default=str))

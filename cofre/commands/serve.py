@@ -1,10 +1,41 @@
-"""`cofre serve`: run the FastAPI gateway with uvicorn (OpenAPI at /openapi.json, docs at /docs)."""
+"""`cofre serve`: run the FastAPI gateway with uvicorn (OpenAPI at /openapi.json, docs at /docs).
+
+uvicorn's own ``Server`` header is off (it names the software and version to every client); the
+gateway's security headers are set by :mod:`serving.security.headers`.
+Binding anything but a loopback interface exposes the gateway to other machines: it then refuses to
+start unless the installation secret is explicit (COFRE_SECRET_KEY), as the stack profile does.
+"""
 
 from __future__ import annotations
+
+import ipaddress
 
 import typer
 
 app = typer.Typer()
+
+
+def build_server(host: str, port: int, log_level: str = "info", settings=None):  # noqa: ANN201 - uvicorn.Server
+    """The uvicorn server `cofre serve` runs: the whole gateway, no ``Server`` header, no trust in
+    proxy headers for the client address."""
+    import uvicorn
+
+    from cofre.embedded import gateway
+
+    config = uvicorn.Config(
+        gateway(settings), host=host, port=port, log_level=log_level, proxy_headers=False, server_header=False
+    )
+    return uvicorn.Server(config)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names only the loopback interface (``localhost``, 127.0.0.0/8, ``::1``)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name or a wildcard: may be reachable from outside
 
 
 @app.command()
@@ -14,8 +45,16 @@ def serve(
     log_level: str = typer.Option("info"),
 ) -> None:
     """Start the gateway (all routers) on HOST:PORT."""
-    import uvicorn
+    from lake.settings import SettingsError, get_settings
 
-    from cofre.embedded import gateway
+    try:
+        settings = get_settings()
+        if not is_loopback(host):
+            settings.require_explicit_secrets(f"`cofre serve` binds the non-loopback interface {host!r}")
+        if settings.profile == "stack":
+            settings.require_explicit_secrets("the stack profile is in use")
+    except SettingsError as exc:
+        typer.echo(f"cofre serve: {exc}", err=True)
+        raise typer.Exit(2) from None
 
-    uvicorn.run(gateway(), host=host, port=port, log_level=log_level, proxy_headers=False)
+    build_server(host, port, log_level, settings).run()

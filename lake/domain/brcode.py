@@ -25,7 +25,9 @@ Names and cities are restricted by EMV to the common (ASCII printable) character
 :func:`ascii_text` strips accents ("São Paulo" -> "Sao Paulo") and drops anything else, and
 :func:`encode` applies it and truncates to the field limits. :func:`decode` rejects a payload
 with a specific :class:`BRCodeError` ``.reason``: ``tlv_length``, ``crc``, ``missing_field``,
-``bad_gui``, ``bad_value`` or ``format``.
+``bad_gui``, ``bad_value`` or ``format``. Generator and parser apply the same rules, so every code
+one accepts the other does too; in particular field 54 (amount), when present, is a positive
+amount: ``0.00`` is refused both ways (an open amount is a code without field 54).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ MAX_NAME = 25
 MAX_CITY = 15
 MAX_TXID = 25
 _TXID = re.compile(r"^(\*\*\*|[A-Za-z0-9]{1,25})$")
-_AMOUNT = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
+_AMOUNT = re.compile(r"^[0-9]{1,10}(\.[0-9]{1,2})?$")
 
 
 class BRCodeError(ValueError):
@@ -90,6 +92,8 @@ def _tlv(tag: str, value: str) -> str:
 
 
 def _format_amount(amount: Decimal) -> str:
+    """Field 54 text. Decision: the amount is positive (an amount of zero is not payable; a code
+    whose payer types the amount leaves field 54 out); :func:`decode` applies the same rule."""
     if not isinstance(amount, Decimal):
         raise BRCodeError("bad_value", f"amount must be a Decimal, got {type(amount).__name__}")
     if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
@@ -138,7 +142,7 @@ def _parse_tlv(payload: str, where: str) -> list[tuple[str, str]]:
         if i + 4 > len(payload):
             raise BRCodeError("tlv_length", f"{where}: truncated field header at position {i}")
         tag, length_text = payload[i : i + 2], payload[i + 2 : i + 4]
-        if not tag.isdigit() or not length_text.isdigit():
+        if not (tag + length_text).isascii() or not tag.isdigit() or not length_text.isdigit():
             if fields:  # the previous field's declared length ran past its value
                 prev_tag, prev_value = fields[-1]
                 raise BRCodeError(
@@ -169,7 +173,10 @@ def _as_dict(fields: list[tuple[str, str]], where: str) -> dict[str, str]:
 
 
 def decode(payload: str) -> BRCode:
-    """Parse and validate a BR Code payload; raises :class:`BRCodeError` with a specific reason."""
+    """Parse and validate a BR Code payload; raises :class:`BRCodeError` with a specific reason.
+
+    Field 54 (amount), when present, must be a positive amount with up to 2 decimals: ``0.00`` is
+    ``bad_value`` (decided to match :func:`encode`; an open amount is a code without field 54)."""
     if not isinstance(payload, str) or not payload:
         raise BRCodeError("format", "empty payload")
     payload = payload.strip()
@@ -214,7 +221,7 @@ def decode(payload: str) -> BRCode:
     key, url = account.get("01"), account.get("25")
     if (key is None) == (url is None):
         raise BRCodeError("missing_field", "field 26 needs exactly one of 01 (key) or 25 (url)")
-    if not re.fullmatch(r"\d{4}", top["52"]):
+    if not re.fullmatch(r"[0-9]{4}", top["52"]):
         raise BRCodeError("bad_value", f"merchant category code must be 4 digits, got {top['52']!r}")
     if top["53"] != "986":
         raise BRCodeError("bad_value", f"currency must be '986' (BRL), got {top['53']!r}")
@@ -233,6 +240,8 @@ def decode(payload: str) -> BRCode:
             amount = Decimal(text)
         except InvalidOperation:  # pragma: no cover - the regex already guards this
             raise BRCodeError("bad_value", f"amount {text!r} is not a number") from None
+        if amount <= 0:  # same rule as the encoder: field 54 present means a payable amount
+            raise BRCodeError("bad_value", f"amount {text!r} is zero: omit field 54 for an open amount")
     extra = _as_dict(_parse_tlv(top["62"], "field 62"), "field 62")
     if "05" not in extra:
         raise BRCodeError("missing_field", "field 62.05 (txid) is missing")

@@ -1,10 +1,13 @@
 """Brazilian identifiers: CPF, CNPJ and PIX keys (check digits, validation, formatting, generation).
 
 Validation accepts bare digits (``"52998224725"``) or the official mask (``"529.982.247-25"``,
-``"11.222.333/0001-81"``); anything else, wrong lengths and all-equal digits are rejected. The CNPJ
-check digits follow Receita Federal's modulo-11 rule over ``ord(c) - 48`` so the alphanumeric CNPJ
-(IN RFB 2.229/2024: 12 characters in ``[0-9A-Z]`` then two numeric check digits) validates too;
-generation produces numeric CNPJs.
+``"11.222.333/0001-81"``), with surrounding ASCII blanks ignored; anything else, wrong lengths and
+all-equal digits are rejected. Digits are ASCII ``0-9`` only: Python's regex digit class and
+``str.isdigit`` also match other scripts' digits (``"٥"``, ``"５"``), and since ``ord("٠") - 48`` is
+a multiple of 11 an Arabic-Indic CPF would even pass the check digits, so every pattern here spells
+``[0-9]``. The CNPJ check digits follow Receita Federal's modulo-11 rule over ``ord(c) - 48`` so
+the alphanumeric CNPJ (IN RFB 2.229/2024: 12 characters in ``[0-9A-Z]`` then two numeric check
+digits) validates too; generation produces numeric CNPJs.
 
 PIX keys follow the DICT formats (BACEN, Manual de Padrões para Iniciação do Pix): CPF and CNPJ as
 bare digits, e-mail in lower case up to 77 characters, phone in E.164 (``+55`` + DDD + 9-digit mobile
@@ -24,12 +27,13 @@ CPF_LEN = 11
 CNPJ_LEN = 14
 EMAIL_MAX_LEN = 77
 
-_CPF_MASK = re.compile(r"^\d{3}\.\d{3}\.\d{3}-\d{2}$")
-_CNPJ_MASK = re.compile(r"^[0-9A-Z]{2}\.[0-9A-Z]{3}\.[0-9A-Z]{3}/[0-9A-Z]{4}-\d{2}$")
-_CPF_BARE = re.compile(r"^\d{11}$")
-_CNPJ_BARE = re.compile(r"^[0-9A-Z]{12}\d{2}$")
+_CPF_MASK = re.compile(r"[0-9]{3}\.[0-9]{3}\.[0-9]{3}-[0-9]{2}")
+_CNPJ_MASK = re.compile(r"[0-9A-Z]{2}\.[0-9A-Z]{3}\.[0-9A-Z]{3}/[0-9A-Z]{4}-[0-9]{2}")
+_CPF_BARE = re.compile(r"[0-9]{11}")
+_CNPJ_BARE = re.compile(r"[0-9A-Z]{12}[0-9]{2}")
 _EVP = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_PHONE = re.compile(r"^\+[1-9]\d{1,14}$")
+_PHONE = re.compile(r"\+[1-9][0-9]{1,14}")
+_BLANKS = " \t\r\n"
 _EMAIL = re.compile(
     r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
     r"(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$"
@@ -91,7 +95,7 @@ def _values(s: str) -> list[int]:
 
 def cpf_check_digits(base: str) -> str:
     """The two check digits of a 9-digit CPF base."""
-    if not re.fullmatch(r"\d{9}", base):
+    if not re.fullmatch(r"[0-9]{9}", base):
         raise ValueError(f"CPF base must be 9 digits, got {base!r}")
     v = _values(base)
     d1 = _mod11(sum(a * b for a, b in zip(v, _CPF_W1.tolist(), strict=True)))
@@ -113,8 +117,8 @@ def cnpj_check_digits(base: str) -> str:
 
 
 def only_digits(value: str) -> str:
-    """The decimal digits of ``value``, in order (punctuation and spaces dropped)."""
-    return re.sub(r"\D", "", value)
+    """The ASCII digits of ``value``, in order (everything else dropped, other scripts' digits too)."""
+    return re.sub(r"[^0-9]", "", value)
 
 
 def cpf_with_digits(base9: str) -> str:
@@ -126,7 +130,7 @@ def normalize_cpf(value: str) -> str:
     """The 11 bare digits of a valid CPF (bare or masked); raises ValueError otherwise."""
     if not isinstance(value, str):
         raise ValueError(f"CPF must be a string, got {type(value).__name__}")
-    s = value.strip()
+    s = value.strip(_BLANKS)
     if _CPF_MASK.fullmatch(s):
         s = s.replace(".", "").replace("-", "")
     if not _CPF_BARE.fullmatch(s):
@@ -139,10 +143,18 @@ def normalize_cpf(value: str) -> str:
 
 
 def normalize_cnpj(value: str) -> str:
-    """The 14 bare characters of a valid CNPJ (bare or masked); raises ValueError otherwise."""
+    """The 14 bare characters of a valid CNPJ (bare or masked); raises ValueError otherwise.
+
+    Letters of the alphanumeric CNPJ are upper-case in the canonical form this returns. Decision:
+    lower-case ASCII letters are accepted and upper-cased before the check, as the common
+    validators do (a CNPJ typed or copied in lower case names the same company, and its check
+    digits are computed on the upper-case letters); only ASCII is upper-cased, because Python maps
+    some other letters to ASCII ones (``"ſ".upper() == "S"``) and those must stay invalid.
+    """
     if not isinstance(value, str):
         raise ValueError(f"CNPJ must be a string, got {type(value).__name__}")
-    s = value.strip()
+    s = value.strip(_BLANKS)
+    s = s.upper() if s.isascii() else s
     if _CNPJ_MASK.fullmatch(s):
         s = s.replace(".", "").replace("/", "").replace("-", "")
     if not _CNPJ_BARE.fullmatch(s):

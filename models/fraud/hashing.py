@@ -26,11 +26,9 @@ from sklearn.utils import murmurhash3_32
 
 
 def _native_hasher():
-    try:
-        import cofre_native
-    except ImportError:  # pragma: no cover - the native module is a project dependency
-        return None
-    return getattr(cofre_native, "feature_hash", None)
+    import cofre_native
+
+    return cofre_native.feature_hash if cofre_native.available() else None
 
 
 def hash_categoricals(df, cols: list[str], n_features: int, alternate_sign: bool = False) -> sp.csr_matrix:

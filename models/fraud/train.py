@@ -42,7 +42,7 @@ def evaluate(model: FraudModel, test: pd.DataFrame) -> dict[str, float]:
     p = model.predict_proba(test)
     y = test["is_fraud"].astype(bool).to_numpy()
     rep = binary_report(y, p)
-    dec = model.decide(p)
+    dec = model.decide(p, test["amount_cents"].to_numpy(dtype=float))
     out = {
         "auprc": rep["auprc"],
         "roc_auc": rep["auc"],

@@ -2,7 +2,8 @@
 
 * investment: a valid investor profile exists, product risk <= MAX_RISK[profile], and the customer's
   balance covers the minimum amount;
-* credit: score >= the product's floor, consignado only if payroll-eligible, card limit only with a card,
+* credit: only with a credit score (None: no credit analysis was consented to, so no credit product is
+  offered), score >= the product's floor, consignado only if payroll-eligible, card limit only with a card,
   and affordability: existing instalments + the new instalment <= ``MAX_DSR`` (30 %) of monthly income.
   Instalment loans use the Price (French) amortisation formula in Decimal
   ``PMT = P * i / (1 - (1 + i)^-n)``, rounded half-up to the cent; the offered principal is the
@@ -30,9 +31,9 @@ STEP_CENTS = 100_00
 class Customer:
     customer_id: str
     profile: str | None  # investor profile or None (no valid questionnaire)
-    credit_score: int  # 0..1000
+    credit_score: int | None  # 0..1000; None without a credit analysis (then no credit offer)
     monthly_income_cents: int
-    existing_instalments_cents: int
+    existing_instalments_cents: int | None  # None without a credit analysis
     balance_cents: int
     has_card: bool = False
     payroll_eligible: bool = False
@@ -103,7 +104,9 @@ def offer_for(c: Customer, p: Product) -> Offer | None:
             return None
         return Offer(p.code, "investment")
     if (
-        c.credit_score < p.min_score
+        c.credit_score is None
+        or c.existing_instalments_cents is None
+        or c.credit_score < p.min_score
         or (p.needs_payroll and not c.payroll_eligible)
         or (p.needs_card and not c.has_card)
     ):

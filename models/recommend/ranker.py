@@ -116,9 +116,12 @@ class Recommender:
             return []
         row = {c: features.get(c, np.nan) for c in CUSTOMER_COLS}
         row["profile_code"] = PROFILES.index(customer.profile) if customer.profile else -1
-        row["credit_score"] = customer.credit_score
+        # without a credit analysis the score and the debt are unknown to the ranker (missing values)
+        row["credit_score"] = np.nan if customer.credit_score is None else customer.credit_score
         row["monthly_income_cents"] = customer.monthly_income_cents
-        row["existing_instalments_cents"] = customer.existing_instalments_cents
+        row["existing_instalments_cents"] = (
+            np.nan if customer.existing_instalments_cents is None else customer.existing_instalments_cents
+        )
         offers = pd.DataFrame(
             {
                 "cust_idx": 0,

@@ -113,7 +113,10 @@ macro_rules! numeric_cell {
     }};
 }
 
-fn string_values<'a>(arr: &'a dyn Array) -> Option<Box<dyn Fn(usize) -> Option<&'a [u8]> + 'a>> {
+/// Reads the bytes of row i of a string column (None for null).
+type StringAt<'a> = Box<dyn Fn(usize) -> Option<&'a [u8]> + 'a>;
+
+fn string_values<'a>(arr: &'a dyn Array) -> Option<StringAt<'a>> {
     match arr.data_type() {
         DataType::Utf8 => {
             let a = arr.as_string::<i32>();

@@ -30,7 +30,7 @@ pub fn verify_chain(prev: &[&[u8]], payloads: &[&[u8]], hashes: &[&[u8]]) -> Opt
         (0..n)
             .into_par_iter()
             .with_min_len(1024)
-            .position_first(|i| bad(i))
+            .position_first(bad)
     }
 }
 
@@ -122,4 +122,54 @@ pub fn verify_proof(leaf: &[u8], proof: &[(&[u8], bool)], root: &[u8]) -> bool {
         };
     }
     h[..] == *root
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 6962 by hand: leaf = H(0 || d), node = H(1 || l || r), unpaired node promoted.
+    #[test]
+    fn merkle_root_follows_rfc6962() {
+        let h = |parts: &[&[u8]]| -> Hash {
+            let mut s = Sha256::new();
+            parts.iter().for_each(|p| s.update(p));
+            s.finalize().into()
+        };
+        assert_eq!(merkle_root(&[]), h(&[]));
+        assert_eq!(merkle_root(&[b"a"]), h(&[&[0], b"a"]));
+        let (a, b, c) = (h(&[&[0], b"a"]), h(&[&[0], b"b"]), h(&[&[0], b"c"]));
+        let ab = h(&[&[1], &a, &b]);
+        assert_eq!(merkle_root(&[b"a", b"b", b"c"]), h(&[&[1], &ab, &c]));
+    }
+
+    #[test]
+    fn proofs_verify_and_tampering_does_not() {
+        let data: Vec<Vec<u8>> = (0..13u8).map(|i| vec![i; i as usize + 1]).collect();
+        let leaves: Vec<&[u8]> = data.iter().map(Vec::as_slice).collect();
+        let root = merkle_root(&leaves);
+        for i in 0..leaves.len() {
+            let proof = merkle_proof(&leaves, i);
+            let steps: Vec<(&[u8], bool)> = proof.iter().map(|(h, l)| (&h[..], *l)).collect();
+            assert!(verify_proof(leaves[i], &steps, &root), "leaf {i}");
+            assert!(!verify_proof(b"other", &steps, &root), "leaf {i}");
+        }
+    }
+
+    #[test]
+    fn verify_chain_names_the_first_broken_record() {
+        let payloads: Vec<&[u8]> = vec![b"a", b"b", b"c", b"d"];
+        let genesis = [0u8; 32];
+        let hashes = build_chain(&genesis, &payloads);
+        let mut prev: Vec<&[u8]> = vec![&genesis];
+        prev.extend(hashes[..3].iter().map(|h| &h[..]));
+        let hs: Vec<&[u8]> = hashes.iter().map(|h| &h[..]).collect();
+        assert_eq!(verify_chain(&prev, &payloads, &hs), None);
+        let mut bad = payloads.clone();
+        bad[2] = b"x";
+        assert_eq!(verify_chain(&prev, &bad, &hs), Some(2));
+        let mut relinked = prev.clone();
+        relinked[3] = &genesis;
+        assert_eq!(verify_chain(&relinked, &payloads, &hs), Some(3));
+    }
 }

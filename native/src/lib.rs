@@ -1,18 +1,21 @@
-//! cofre_native: the Rust core of cofre (feature hashing, pseudonymisation, ledger and
-//! Stellar signature verification). This file only binds Python to the pure-Rust modules;
-//! heavy work runs with the GIL released (`py.allow_threads`) on rayon's thread pool.
+//! cofre_native._native: the Rust core of cofre (feature hashing, pseudonymisation, ledger
+//! and Stellar signature verification, JSON payload decoding, window features). This file
+//! only binds Python to the pure-Rust modules and defines the exceptions; heavy work runs
+//! with the GIL released (`py.allow_threads`) on rayon's thread pool. Python code uses the
+//! typed facade `cofre_native` (python/cofre_native/__init__.py), not this module.
 use std::collections::HashMap;
 
 use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 use arrow_array::RecordBatch;
 use arrow_array::RecordBatchReader;
-use ed25519_dalek::VerifyingKey;
+use pyo3::create_exception;
 use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyCapsule, PyList, PyString, PyTuple};
 
 mod batchverify;
 mod featurehash;
+mod fixedbase;
 mod jsondecode;
 mod ledger;
 mod murmur;
@@ -22,6 +25,72 @@ mod stellar;
 mod strkey;
 mod windows;
 mod xdr;
+
+// ---------------------------------------------------------------- exceptions
+//
+// One base class, a ValueError so that `except ValueError` keeps working, and one subclass
+// per kind of bad input. Wrong Python types stay TypeError, an index out of range IndexError.
+
+create_exception!(
+    cofre_native,
+    CofreNativeError,
+    PyValueError,
+    "Base class of the errors cofre_native raises about the values it is given (a ValueError)."
+);
+create_exception!(
+    cofre_native,
+    ArgumentError,
+    CofreNativeError,
+    "An argument outside what the function accepts (a size, a kind name, mismatched lengths)."
+);
+create_exception!(
+    cofre_native,
+    ThreadsError,
+    CofreNativeError,
+    "threads=... or COFRE_NATIVE_THREADS is not a positive integer, or the pool cannot start."
+);
+create_exception!(
+    cofre_native,
+    ArrowInputError,
+    CofreNativeError,
+    "The Arrow stream cannot be read, or has a column type feature_hash does not take."
+);
+create_exception!(
+    cofre_native,
+    LedgerError,
+    CofreNativeError,
+    "A hash-chain or Merkle input is malformed (a hash that is not 32 bytes, a bad proof step, \
+     lengths that differ)."
+);
+create_exception!(
+    cofre_native,
+    EnvelopeError,
+    CofreNativeError,
+    "A Stellar envelope or one of its public keys is malformed; `index` is the envelope's \
+     position in the call."
+);
+create_exception!(
+    cofre_native,
+    JsonDeclinedError,
+    CofreNativeError,
+    "json_decode declines the rows: one does not fit the shape (not an object, invalid JSON, \
+     a value of another type, a repeated key)."
+);
+create_exception!(
+    cofre_native,
+    WindowInputError,
+    CofreNativeError,
+    "window_features inputs disagree (lengths, order, window sizes)."
+);
+
+/// EnvelopeError for envelope `i`, with the index as an attribute.
+fn envelope_error(py: Python<'_>, i: usize, msg: impl std::fmt::Display) -> PyErr {
+    let err = EnvelopeError::new_err(format!("envelope {i}: {msg}"));
+    // Setting an attribute on a fresh exception instance cannot fail in practice; the
+    // message carries the index anyway.
+    let _ = err.value(py).setattr("index", i);
+    err
+}
 
 /// Version of the native module (the crate version).
 #[pyfunction]
@@ -51,13 +120,13 @@ fn read_arrow(df: &Bound<'_, PyAny>) -> PyResult<(Vec<String>, Vec<RecordBatch>)
     }
     let ptr = cap.pointer() as *mut FFI_ArrowArrayStream;
     if ptr.is_null() {
-        return Err(PyValueError::new_err("null Arrow stream capsule"));
+        return Err(ArrowInputError::new_err("null Arrow stream capsule"));
     }
     // SAFETY: the capsule holds a valid FFI_ArrowArrayStream (Arrow PyCapsule protocol);
     // from_raw moves it out and leaves a released stream behind, so the capsule's destructor
     // does not release it twice.
     let reader = unsafe { ArrowArrayStreamReader::from_raw(ptr) }
-        .map_err(|e| PyValueError::new_err(format!("cannot import Arrow stream: {e}")))?;
+        .map_err(|e| ArrowInputError::new_err(format!("cannot import Arrow stream: {e}")))?;
     let names = reader
         .schema()
         .fields()
@@ -66,7 +135,7 @@ fn read_arrow(df: &Bound<'_, PyAny>) -> PyResult<(Vec<String>, Vec<RecordBatch>)
         .collect();
     let batches = reader
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| PyValueError::new_err(format!("cannot read Arrow stream: {e}")))?;
+        .map_err(|e| ArrowInputError::new_err(format!("cannot read Arrow stream: {e}")))?;
     Ok((names, batches))
 }
 
@@ -76,9 +145,9 @@ fn run_pool<R: Send>(
     threads: Option<usize>,
     f: impl FnOnce() -> R + Send,
 ) -> PyResult<R> {
-    let t = pool::resolve(threads).map_err(PyValueError::new_err)?;
+    let t = pool::resolve(threads).map_err(ThreadsError::new_err)?;
     py.allow_threads(|| pool::run(t, f))
-        .map_err(PyValueError::new_err)
+        .map_err(ThreadsError::new_err)
 }
 
 fn csr_to_py<'py, I: featurehash::Ix + numpy::Element>(
@@ -107,7 +176,7 @@ fn csr_to_py<'py, I: featurehash::Ix + numpy::Element>(
 
 /// Hash string (and numeric) columns into a CSR matrix equal to sklearn's FeatureHasher.
 #[pyfunction]
-#[pyo3(signature = (df, n_features = 1 << 20, alternate_sign = true, *, threads = None))]
+#[pyo3(signature = (df, n_features = 1_048_576, alternate_sign = true, *, threads = None))]
 fn feature_hash<'py>(
     py: Python<'py>,
     df: &Bound<'py, PyAny>,
@@ -116,7 +185,7 @@ fn feature_hash<'py>(
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyAny>> {
     if !(1..=i32::MAX as i64).contains(&n_features) {
-        return Err(PyValueError::new_err(format!(
+        return Err(ArgumentError::new_err(format!(
             "n_features must be in [1, {}], got {n_features}",
             i32::MAX
         )));
@@ -128,14 +197,14 @@ fn feature_hash<'py>(
         let csr = run_pool(py, threads, || {
             featurehash::hash_batches::<i32>(&names, &batches, n_features, alternate_sign)
         })?
-        .map_err(PyValueError::new_err)?;
+        .map_err(ArrowInputError::new_err)?;
         drop(batches);
         return csr_to_py(py, csr, n_features);
     }
     let csr = run_pool(py, threads, || {
         featurehash::hash_batches::<i64>(&names, &batches, n_features, alternate_sign)
     })?
-    .map_err(PyValueError::new_err)?;
+    .map_err(ArrowInputError::new_err)?;
     drop(batches);
     if csr.indices.len() <= i32::MAX as usize && csr.n_rows < i32::MAX as usize {
         // Nulls/collisions brought the count under 2**31: int32 like sklearn (rare path).
@@ -206,7 +275,7 @@ fn bytes_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
 
 fn hash32<'a>(b: &'a [u8], what: &str) -> PyResult<&'a [u8]> {
     if b.len() != 32 {
-        return Err(PyValueError::new_err(format!(
+        return Err(LedgerError::new_err(format!(
             "{what} has {} bytes, expected 32",
             b.len()
         )));
@@ -250,8 +319,8 @@ fn hmac_sha256_hex<'py>(
 ) -> PyResult<Bound<'py, PyList>> {
     let key = bytes_arg(key, "key")?;
     let arena = collect_arena(values)?;
-    let out =
-        run_pool(py, threads, || pseudo::hmac_hex(&key, &arena))?.map_err(PyValueError::new_err)?;
+    let out = run_pool(py, threads, || pseudo::hmac_hex(&key, &arena))?
+        .map_err(ArgumentError::new_err)?;
     // Hex digits are ASCII, so from_utf8 cannot fail.
     PyList::new(
         py,
@@ -271,8 +340,8 @@ fn hmac_sha256_u64<'py>(
 ) -> PyResult<Bound<'py, PyList>> {
     let key = bytes_arg(key, "key")?;
     let arena = collect_arena(values)?;
-    let out =
-        run_pool(py, threads, || pseudo::hmac_u64(&key, &arena))?.map_err(PyValueError::new_err)?;
+    let out = run_pool(py, threads, || pseudo::hmac_u64(&key, &arena))?
+        .map_err(ArgumentError::new_err)?;
     PyList::new(py, out)
 }
 
@@ -320,7 +389,7 @@ fn verify_chain(
     let d = collect_bytes(payloads, "payloads")?;
     let h = collect_bytes(hashes, "hashes")?;
     if p.len() != d.len() || d.len() != h.len() {
-        return Err(PyValueError::new_err(format!(
+        return Err(LedgerError::new_err(format!(
             "prev_hashes, payloads and hashes must have the same length (got {}, {}, {})",
             p.len(),
             d.len(),
@@ -398,7 +467,7 @@ fn verify_merkle_proof(
     for (i, item) in proof.try_iter()?.enumerate() {
         let item = item?;
         let (sib, left): (Bound<PyAny>, bool) = item.extract().map_err(|_| {
-            PyValueError::new_err(format!("proof[{i}] must be a (bytes, bool) pair"))
+            LedgerError::new_err(format!("proof[{i}] must be a (bytes, bool) pair"))
         })?;
         let sib = bytes_arg(&sib, &format!("proof[{i}] sibling"))?;
         hash32(&sib, &format!("proof[{i}] sibling"))?;
@@ -419,10 +488,11 @@ fn collect_envelopes(envelopes_b64: &Bound<'_, PyAny>) -> PyResult<Vec<String>> 
         } else if let Ok(b) = item.downcast::<PyBytes>() {
             String::from_utf8_lossy(b.as_bytes()).into_owned()
         } else {
-            return Err(PyValueError::new_err(format!(
-                "envelope {i}: expected a base64 str, got {}",
-                item.get_type().name()?
-            )));
+            return Err(envelope_error(
+                envelopes_b64.py(),
+                i,
+                format!("expected a base64 str, got {}", item.get_type().name()?),
+            ));
         };
         envs.push(s);
     }
@@ -443,11 +513,9 @@ fn envelope_hashes<'py>(
     let hashes = run_pool(py, threads, || {
         stellar::envelope_hashes(&envs, network_passphrase)
     })?
-    .map_err(|(i, m)| PyValueError::new_err(format!("envelope {i}: {m}")))?;
+    .map_err(|(i, m)| envelope_error(py, i, m))?;
     PyList::new(py, hashes.iter().map(|h| PyBytes::new(py, h)))
 }
-
-type AllowedKey = ([u8; 32], Option<VerifyingKey>);
 
 /// For each base64 envelope, True iff it has signatures and every one verifies against an
 /// allowed key (by hint) over the transaction hash for `network_passphrase`.
@@ -461,47 +529,62 @@ fn verify_envelopes(
     threads: Option<usize>,
 ) -> PyResult<Vec<bool>> {
     let envs = collect_envelopes(envelopes_b64)?;
-    let mut cache: HashMap<String, AllowedKey> = HashMap::new();
-    let mut allowed: Vec<Vec<AllowedKey>> = Vec::with_capacity(envs.len());
-    for (i, keys) in public_keys.try_iter()?.enumerate() {
-        let keys = keys?;
-        if keys.is_instance_of::<PyString>() {
-            return Err(PyValueError::new_err(format!(
-                "envelope {i}: public_keys[{i}] must be a list of G... strkeys, not a str"
-            )));
+    // Distinct keys, and distinct key lists: callers usually pass the same list object for
+    // every envelope (`[keys] * n`), which is then read once. The lists are kept alive
+    // while their addresses serve as cache keys.
+    let mut keys: Vec<stellar::Key> = Vec::new();
+    let mut key_ids: HashMap<String, usize> = HashMap::new();
+    let mut sets: Vec<Vec<usize>> = Vec::new();
+    let mut set_of_list: HashMap<*mut pyo3::ffi::PyObject, usize> = HashMap::new();
+    let mut alive: Vec<Bound<'_, PyAny>> = Vec::new();
+    let mut env_set: Vec<usize> = Vec::with_capacity(envs.len());
+    for (i, list) in public_keys.try_iter()?.enumerate() {
+        let list = list?;
+        if let Some(&s) = set_of_list.get(&list.as_ptr()) {
+            env_set.push(s);
+            continue;
         }
-        let mut list = Vec::new();
-        for k in keys.try_iter()? {
-            let k: String = k?.extract().map_err(|_| {
-                PyValueError::new_err(format!("envelope {i}: public keys must be str"))
-            })?;
-            if let Some(v) = cache.get(&k) {
-                list.push(*v);
+        if list.is_instance_of::<PyString>() {
+            return Err(envelope_error(
+                py,
+                i,
+                format!("public_keys[{i}] must be a list of G... strkeys, not a str"),
+            ));
+        }
+        let mut set = Vec::new();
+        for k in list.try_iter()? {
+            let k: String = k?
+                .extract()
+                .map_err(|_| envelope_error(py, i, "public keys must be str"))?;
+            if let Some(&id) = key_ids.get(&k) {
+                set.push(id);
                 continue;
             }
-            let raw = strkey::decode_account_id(&k).map_err(|e| {
-                PyValueError::new_err(format!("envelope {i}: public key {k:?}: {e}"))
-            })?;
-            // Keys that are not valid curve points or have small order can never verify.
-            let vk = VerifyingKey::from_bytes(&raw)
-                .ok()
-                .filter(|vk| !vk.is_weak());
-            cache.insert(k, (raw, vk));
-            list.push((raw, vk));
+            let raw = strkey::decode_account_id(&k)
+                .map_err(|e| envelope_error(py, i, format!("public key {k:?}: {e}")))?;
+            keys.push(stellar::Key::new(raw));
+            key_ids.insert(k, keys.len() - 1);
+            set.push(keys.len() - 1);
         }
-        allowed.push(list);
+        sets.push(set);
+        set_of_list.insert(list.as_ptr(), sets.len() - 1);
+        env_set.push(sets.len() - 1);
+        alive.push(list);
     }
-    if allowed.len() != envs.len() {
-        return Err(PyValueError::new_err(format!(
+    if env_set.len() != envs.len() {
+        return Err(ArgumentError::new_err(format!(
             "public_keys has {} entries for {} envelopes",
-            allowed.len(),
+            env_set.len(),
             envs.len()
         )));
     }
-    run_pool(py, threads, || {
-        stellar::verify_envelopes(&envs, network_passphrase, &allowed)
+    let allowed: Vec<&[usize]> = env_set.iter().map(|&s| sets[s].as_slice()).collect();
+    let out = run_pool(py, threads, || {
+        stellar::verify_envelopes(&envs, network_passphrase, &keys, &allowed)
     })?
-    .map_err(|(i, m)| PyValueError::new_err(format!("envelope {i}: {m}")))
+    .map_err(|(i, m)| envelope_error(py, i, m));
+    drop(alive);
+    out
 }
 
 // ---------------------------------------------------------------- JSON payloads
@@ -514,7 +597,8 @@ fn verify_envelopes(
 /// column, or with `views=True`, `offsets` the uint8 view buffer (16 bytes per row) and `data` a
 /// list of the uint8 data buffers of a string-view column. Returns one entry per node:
 /// `(valid, values)` where values is `(offsets, data)` for "str", an array for "i64"/"bool" and
-/// None for "struct". Raises ValueError naming the first row that does not fit the shape.
+/// None for "struct". Raises JsonDeclinedError naming the first row that does not fit the
+/// shape, ArgumentError for a malformed shape or buffers.
 #[pyfunction]
 #[pyo3(signature = (shape, offsets, data, *, views = false, threads = None))]
 fn json_decode<'py>(
@@ -532,7 +616,7 @@ fn json_decode<'py>(
             "str" => jsondecode::Kind::Str,
             "i64" => jsondecode::Kind::I64,
             "bool" => jsondecode::Kind::Bool,
-            k => return Err(PyValueError::new_err(format!("unknown kind {k:?}"))),
+            k => return Err(ArgumentError::new_err(format!("unknown kind {k:?}"))),
         };
         nodes.push(jsondecode::Node {
             name,
@@ -560,7 +644,7 @@ fn json_decode<'py>(
                 .collect::<Result<Vec<_>, _>>()?,
         };
         if v.as_slice()?.len() % 16 != 0 {
-            return Err(PyValueError::new_err(
+            return Err(ArgumentError::new_err(
                 "a view buffer holds 16 bytes per row",
             ));
         }
@@ -575,11 +659,11 @@ fn json_decode<'py>(
             offsets: o.as_slice()?,
         };
         if rows.offsets.is_empty() {
-            return Err(PyValueError::new_err("offsets must have rows + 1 entries"));
+            return Err(ArgumentError::new_err("offsets must have rows + 1 entries"));
         }
         run_pool(py, threads, || jsondecode::decode(&nodes, &rows))?
     }
-    .map_err(PyValueError::new_err)?;
+    .map_err(JsonDeclinedError::new_err)?;
     let out = PyList::empty(py);
     for col in cols {
         let item = match col {
@@ -618,7 +702,8 @@ fn json_decode<'py>(
 /// `pipelines/gold/windows.py`). All integer inputs are int64 arrays, flags are bool arrays;
 /// events (logins, device logins) are sorted by (cid, t). Returns a tuple `(counts, sums,
 /// distinct, max, max_null, first_cp, login, has_login, device, has_device)` where the first
-/// three are lists of arrays, one per window.
+/// three are lists of arrays, one per window; the facade turns it into `WindowFeatures`.
+/// WindowInputError when the inputs disagree.
 #[pyfunction]
 #[pyo3(signature = (cid, t, amount, cp, cp_valid, new_device, login_cid, login_t, dev_cid, dev_t,
                     windows, distinct_windows, max_window, *, threads = None))]
@@ -655,7 +740,7 @@ fn window_features<'py>(
         distinct: &distinct_windows,
         max_window,
     };
-    let o = run_pool(py, threads, || windows::compute(&x))?.map_err(PyValueError::new_err)?;
+    let o = run_pool(py, threads, || windows::compute(&x))?.map_err(WindowInputError::new_err)?;
     let list = |py: Python<'py>, vs: Vec<Vec<i64>>| -> PyResult<Bound<'py, PyList>> {
         PyList::new(py, vs.into_iter().map(|v| numpy::PyArray1::from_vec(py, v)))
     };
@@ -678,7 +763,17 @@ fn window_features<'py>(
 }
 
 #[pymodule]
+#[pyo3(name = "_native")]
 fn cofre_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("CofreNativeError", py.get_type::<CofreNativeError>())?;
+    m.add("ArgumentError", py.get_type::<ArgumentError>())?;
+    m.add("ThreadsError", py.get_type::<ThreadsError>())?;
+    m.add("ArrowInputError", py.get_type::<ArrowInputError>())?;
+    m.add("LedgerError", py.get_type::<LedgerError>())?;
+    m.add("EnvelopeError", py.get_type::<EnvelopeError>())?;
+    m.add("JsonDeclinedError", py.get_type::<JsonDeclinedError>())?;
+    m.add("WindowInputError", py.get_type::<WindowInputError>())?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(feature_hash, m)?)?;
     m.add_function(wrap_pyfunction!(hmac_sha256_hex, m)?)?;

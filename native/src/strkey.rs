@@ -65,3 +65,26 @@ pub fn decode_account_id(s: &str) -> Result<[u8; 32], String> {
     k.copy_from_slice(&raw[1..33]);
     Ok(k)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc16_xmodem_check_value() {
+        assert_eq!(crc16_xmodem(b"123456789"), 0x31c3);
+    }
+
+    #[test]
+    fn decodes_the_zero_key_and_refuses_damage() {
+        let zero = "GAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAWHF";
+        assert_eq!(decode_account_id(zero), Ok([0u8; 32]));
+        let bad_crc = zero.replace("WHF", "WHG");
+        assert!(decode_account_id(&bad_crc)
+            .unwrap_err()
+            .contains("checksum"));
+        assert!(decode_account_id(&zero[1..]).unwrap_err().contains("56"));
+        let seed = format!("S{}", &zero[1..]);
+        assert!(decode_account_id(&seed).is_err());
+    }
+}

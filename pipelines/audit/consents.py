@@ -17,6 +17,10 @@ from lake import consents
 from lake.settings import Settings, get_settings
 
 
+def _key(s: Settings) -> bytes:
+    return s.pseudonym_key.get_secret_value().encode("utf-8")
+
+
 async def propagate_revocations(
     settings: Settings | None = None, *, client: Any = None
 ) -> list[dict[str, Any]]:
@@ -29,7 +33,7 @@ async def propagate_revocations(
     own = client is None
     try:
         with engine.connect() as conn:
-            pending = consents.revoked_open_finance(conn)
+            pending = consents.revoked_open_finance(conn, key=_key(s))
         if not pending:
             return []
         client = client or OpenFinanceClient.from_settings(s)
@@ -64,14 +68,15 @@ def revoked_customer_pks(settings: Settings | None = None) -> set[str]:
     (empty when the gateway's database has no consent registry yet)."""
     from sqlalchemy import inspect
 
-    engine = consents.engine_for(settings or get_settings())
+    s = settings or get_settings()
+    engine = consents.engine_for(s)
     try:
         if not inspect(engine).has_table("consent_events"):
             return set()
         with engine.connect() as conn:
             return {
                 r["customer_pk"]
-                for r in consents.revoked_open_finance(conn, pending_only=False)
+                for r in consents.revoked_open_finance(conn, pending_only=False, key=_key(s))
                 if r["customer_pk"]
             }
     finally:

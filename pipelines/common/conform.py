@@ -140,10 +140,11 @@ def _native_rows(payload: pl.Series, dtype: pl.Struct) -> pl.DataFrame | None:
     """The payloads decoded by ``cofre_native.json_decode`` (parallel, typed, no document built), or
     None when the native module, the field types or a payload (not an object, invalid JSON, a value of
     another type, a repeated key, a null payload) do not fit it: the polars path then decodes."""
-    try:
-        from cofre_native import json_decode
-    except ImportError:  # pragma: no cover  (the module is built by uv sync)
+    import cofre_native
+
+    if not cofre_native.available():  # pragma: no cover  (the extension is built by uv sync)
         return None
+    json_decode = cofre_native.json_decode
     shape = _shape(dtype)
     if shape is None or not len(payload) or payload.null_count():
         return None
@@ -163,7 +164,7 @@ def _native_rows(payload: pl.Series, dtype: pl.Struct) -> pl.DataFrame | None:
                 arr = arr.cast(pa.large_string())
             offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
             cols = json_decode(shape, offsets, np.frombuffer(arr.buffers()[2], dtype=np.uint8))
-    except ValueError:
+    except cofre_native.JsonDeclinedError:
         return None
     n = len(payload)
 

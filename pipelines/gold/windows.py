@@ -101,11 +101,9 @@ def last_before(
 
 
 def _native():
-    try:
-        from cofre_native import window_features as fn
-    except ImportError:  # a native module built before window_features existed
-        return None
-    return fn
+    import cofre_native
+
+    return cofre_native.window_features if cofre_native.available() else None
 
 
 def window_features(
@@ -127,7 +125,7 @@ def window_features(
     (valid where ``cp_valid``). Returns arrays aligned with the input rows.
 
     Runs in Rust (``cofre_native.window_features``: one two-pointer pass per customer, customers
-    spread over rayon's pool) when the native module has it, unless ``native=False``; else in
+    spread over rayon's pool) when the extension is built, unless ``native=False``; else in
     numpy (:func:`numpy_window_features`, the reference). Where a flag (``max_null``,
     ``has_login``, ``has_device_change``) says there is no value, the value column is
     unspecified."""
@@ -166,18 +164,17 @@ def window_features(
         [US[w] for w in distinct_windows],
         US[max_window],
     )
-    counts, sums, distinct, mx, mx_null, first, login, has_login, dev, has_dev = res
-    out = {f"tx_count_{w}": v for w, v in zip(windows, counts, strict=True)}
-    out |= {f"tx_sum_cents_{w}": v for w, v in zip(windows, sums, strict=True)}
-    out |= {f"distinct_counterparties_{w}": v for w, v in zip(distinct_windows, distinct, strict=True)}
+    out = {f"tx_count_{w}": v for w, v in zip(windows, res.counts, strict=True)}
+    out |= {f"tx_sum_cents_{w}": v for w, v in zip(windows, res.sums, strict=True)}
+    out |= {f"distinct_counterparties_{w}": v for w, v in zip(distinct_windows, res.distinct, strict=True)}
     return out | {
-        "max_amount": mx,
-        "max_null": mx_null,
-        "is_first_time_counterparty": first,
-        "last_login_at": login,
-        "has_login": has_login,
-        "device_change_at": dev,
-        "has_device_change": has_dev,
+        "max_amount": res.max_amount,
+        "max_null": res.max_null,
+        "is_first_time_counterparty": res.first_counterparty,
+        "last_login_at": res.last_login,
+        "has_login": res.has_login,
+        "device_change_at": res.last_device_change,
+        "has_device_change": res.has_device_change,
     }
 
 

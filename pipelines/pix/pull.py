@@ -1,7 +1,9 @@
-"""Bronze pull of Pix received through the Pix client: ``GET /api/pix`` per day of the window.
+"""Bronze pulls through the Pix client, per day of the window: ``GET /api/pix`` (Pix received, with
+their refunds) and ``GET /api/cobv`` (charges with a due date).
 
-The API is queried by period (``inicio``/``fim``), so this pull is naturally partitioned by day:
-``pull_day`` reads every page of one UTC day. Each Pix is stored as received, keyed by endToEndId.
+The API is queried by period (``inicio``/``fim``), so these pulls are naturally partitioned by day:
+each reads every page of one UTC day. Records are stored as received, keyed by endToEndId / txid;
+a record that changed since the last pull (a refund, a payment) is a new bronze version.
 """
 
 from __future__ import annotations
@@ -21,14 +23,16 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1) - timedelta(milliseconds=1)
 
 
-async def pull_day(client: PixClient, day: date, out: BronzeBatch) -> None:
+async def _pull_pages(
+    client: PixClient, path: str, items: str, key: str, day: date, out: BronzeBatch
+) -> None:
     inicio, fim = day_bounds(day)
     page = 0
     while True:
         rid = str(uuid.uuid4())
         body = await client.json(
             "GET",
-            f"{API}/pix",
+            f"{API}/{path}",
             headers={"x-request-id": rid},
             params={
                 "inicio": iso_millis(inicio),
@@ -38,8 +42,19 @@ async def pull_day(client: PixClient, day: date, out: BronzeBatch) -> None:
             },
         )
         at = now_utc()
-        for p in body.get("pix") or []:
-            out.add((p.get("endToEndId"),), dumps(p), request_id=rid, pulled_at=at)
+        for p in body.get(items) or []:
+            out.add((p.get(key),), dumps(p), request_id=rid, pulled_at=at)
         page += 1
         if page >= body["parametros"]["paginacao"]["quantidadeDePaginas"]:
             return
+
+
+async def pull_day(client: PixClient, day: date, out: BronzeBatch) -> None:
+    """``GET /pix`` for one UTC day: every Pix received that day, with its refunds (devolucoes)."""
+    await _pull_pages(client, "pix", "pix", "endToEndId", day, out)
+
+
+async def pull_cobv_day(client: PixClient, day: date, out: BronzeBatch) -> None:
+    """``GET /cobv`` for one UTC day: every charge with a due date created that day (its status,
+    and the Pix that paid it, as of now)."""
+    await _pull_pages(client, "cobv", "cobs", "txid", day, out)

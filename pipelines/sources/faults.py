@@ -3,13 +3,15 @@
 :class:`FaultInjector` is an ASGI middleware: request number ``n`` (counted from app start,
 ``/token`` excluded) is answered with a fault when ``blake2b(seed, n)`` falls below ``rate``;
 faults alternate 429 (with ``Retry-After``) and 503. Same seed and request order, same faults.
-``fail_first`` forces the first N requests to fail, for tests that need a guaranteed retry.
+``fail_first`` forces the first N requests to fail, for tests that need a guaranteed retry. Each
+sandbox passes ``render(status, detail) -> (media type, body)`` so faults carry its API's error body.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -33,12 +35,22 @@ class FaultPlan:
         return int.from_bytes(digest, "big") / 2**64 < self.rate
 
 
+Renderer = Callable[[int, str], tuple[str, dict]]
+
+
+def _default_body(status: int, detail: str) -> tuple[str, dict]:
+    return "application/json; charset=utf-8", {
+        "errors": [{"code": "SANDBOX_FAULT", "title": "Injected fault", "detail": detail}]
+    }
+
+
 class FaultInjector:
     """ASGI middleware answering a deterministic fraction of requests with 429/503."""
 
-    def __init__(self, app, plan: FaultPlan) -> None:
+    def __init__(self, app, plan: FaultPlan, render: Renderer | None = None) -> None:
         self.app = app
         self.plan = plan
+        self.render = render or _default_body
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope["path"] in self.plan.exempt_paths:
@@ -51,19 +63,10 @@ class FaultInjector:
             return
         status = self.plan.statuses[self.plan.injected % len(self.plan.statuses)]
         self.plan.injected += 1
-        body = json.dumps(
-            {
-                "errors": [
-                    {
-                        "code": "SANDBOX_FAULT",
-                        "title": "Injected fault",
-                        "detail": f"sandbox fault injection answered request {n} with {status}",
-                    }
-                ]
-            }
-        ).encode()
+        media, payload = self.render(status, f"sandbox fault injection answered request {n} with {status}")
+        body = json.dumps(payload).encode()
         headers = [
-            (b"content-type", b"application/json; charset=utf-8"),
+            (b"content-type", media.encode()),
             (b"content-length", str(len(body)).encode()),
         ]
         if status in (429, 503):

@@ -17,14 +17,15 @@ def _utc(ts: datetime) -> datetime:
 
 
 def iso_seconds(ts: datetime) -> str:
-    """``YYYY-MM-DDTHH:MM:SSZ``."""
-    return _utc(ts).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """``YYYY-MM-DDTHH:MM:SSZ`` (the year always 4 digits: ``strftime("%Y")`` gives ``781`` for 781)."""
+    t = _utc(ts)
+    return f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}Z"
 
 
 def iso_millis(ts: datetime) -> str:
-    """``YYYY-MM-DDTHH:MM:SS.mmmZ``."""
+    """``YYYY-MM-DDTHH:MM:SS.mmmZ`` (4-digit year, as RFC 3339 requires)."""
     t = _utc(ts)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+    return iso_seconds(t)[:-1] + f".{t.microsecond // 1000:03d}Z"
 
 
 def iso_date(d: date | datetime) -> str:

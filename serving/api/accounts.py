@@ -1,5 +1,9 @@
 """Accounts router: the caller's balance and ledger entries; admin deposits (cash-in from the
-``funding`` system account, posted through the same idempotent double-entry ledger)."""
+``funding`` system account, posted through the same idempotent double-entry ledger).
+
+``GET /accounts/me`` distinguishes the booked balance from what can be spent: ``held_cents`` is
+reserved by PIX transfers held for fraud review, ``available_cents = balance_cents - held_cents``.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from serving.api.pix import _account_of, _respond
+from serving.api.types import Cents, Id, Instant
 from serving.db.models import Account, LedgerEntry
-from serving.deps import current_principal, get_db, get_services, require_roles
+from serving.deps import current_principal, get_clock, get_db, get_services, require_roles
 from serving.errors import Problem
-from serving.pix import ledger
+from serving.openapi import problems
+from serving.pix import holds, ledger
 from serving.security.tokens import Principal
 from serving.services import Services
 
@@ -24,30 +30,43 @@ router = APIRouter(tags=["accounts"])
 
 class AccountOut(BaseModel):
     id: int
-    balance_cents: int
+    balance_cents: int = Field(description="booked balance (ledger)")
+    held_cents: int = Field(description="reserved by PIX transfers held for fraud review")
+    available_cents: int = Field(description="what can be spent: balance - held")
 
 
 class EntryOut(BaseModel):
     transfer_id: int
     side: str
     amount_cents: int
-    created_at: datetime
+    created_at: Instant
 
 
 class DepositIn(BaseModel):
-    account_id: int
-    amount_cents: int = Field(gt=0, le=10**13)
+    account_id: Id
+    amount_cents: Cents
 
 
-@router.get("/accounts/me", response_model=AccountOut)
+@router.get("/accounts/me", response_model=AccountOut, responses=problems({404: "`account_not_found`"}))
 def my_account(
-    principal: Principal = Depends(current_principal), db: Session = Depends(get_db)
+    principal: Principal = Depends(current_principal),
+    services: Services = Depends(get_services),
+    now: datetime = Depends(get_clock),
 ) -> AccountOut:
-    acc = _account_of(db, principal.user_id)
-    return AccountOut(id=acc.id, balance_cents=acc.balance_cents)
+    holds.expire_due(services, now, principal.user_id)  # an expired hold no longer reserves money
+    with services.sessions() as db:
+        acc = _account_of(db, principal.user_id)
+        return AccountOut(
+            id=acc.id,
+            balance_cents=acc.balance_cents,
+            held_cents=acc.held_cents,
+            available_cents=ledger.available_cents(acc),
+        )
 
 
-@router.get("/accounts/me/entries", response_model=list[EntryOut])
+@router.get(
+    "/accounts/me/entries", response_model=list[EntryOut], responses=problems({404: "`account_not_found`"})
+)
 def my_entries(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=10**9),
@@ -68,7 +87,17 @@ def my_entries(
     ]
 
 
-@router.post("/admin/deposits", status_code=201)
+@router.post(
+    "/admin/deposits",
+    status_code=201,
+    responses=problems(
+        {
+            400: "`idempotency_key_required`",
+            404: "`account_not_found`: no such customer account",
+            409: "`idempotency_key_conflict`",
+        }
+    ),
+)
 def deposit(
     body: DepositIn,
     request: Request,

@@ -4,7 +4,13 @@ biometric step-up and the JWKS.
 Refresh tokens are opaque random strings stored as SHA-256; each login opens a session (= token
 family). Every refresh spends the presented token and issues the next one in the family; presenting
 a spent token again revokes the whole family (and its access tokens, as the session is checked on
-every request).
+every request), except within the short grace window of :mod:`serving.security.refresh_grace`,
+where parallel refreshes with one token all get the same new pair.
+
+Login is throttled per account and per trusted device (:mod:`serving.security.login_guard`):
+backoff, a temporary lockout the holder is told about (``GET /auth/security-events``), and a device
+token that keeps the holder's own clients out of a lockout others cause. Token responses are never
+cached (``Cache-Control: no-store``, :mod:`serving.security.headers`).
 
 Step-up: the app enrols an ECDSA P-256 device key (JWK) kept behind the phone's biometric prompt.
 ``POST /auth/step-up/challenge`` returns a one-time challenge; the app unlocks the key with a local
@@ -34,12 +40,15 @@ from sqlalchemy.orm import Session
 
 from lake.domain.identifiers import is_valid_cpf, only_digits
 from serving.api.schemas import TokenPair
+from serving.api.types import Id, Instant
 from serving.audit.store import make_event
-from serving.db.models import Account, Device, RefreshToken, StepUpChallenge, User
+from serving.db.models import Account, Device, RefreshToken, SecurityEvent, StepUpChallenge, User
 from serving.db.models import Session as LoginSession
 from serving.db.session import transaction
-from serving.deps import current_principal, get_db, get_services
+from serving.deps import current_principal, get_clock, get_db, get_services
 from serving.errors import Problem
+from serving.openapi import problems
+from serving.security import login_guard, refresh_grace
 from serving.security.keys import b64url, b64url_decode, jwk_thumbprint, public_jwk, public_key_from_jwk
 from serving.security.passwords import hash_password, verify_password
 from serving.security.tokens import ACR_BASIC, ACR_STEPUP, Principal
@@ -88,6 +97,19 @@ class UserOut(BaseModel):
 class LoginIn(BaseModel):
     email: str = Field(max_length=254)
     password: str = Field(max_length=256)
+    device_token: str | None = Field(
+        default=None,
+        max_length=128,
+        description="the device_token of an earlier login on this client: failed logins of others do "
+        "not lock it out",
+    )
+
+
+class SecurityEventOut(BaseModel):
+    id: int
+    kind: str = Field(description="e.g. login_locked")
+    at: Instant
+    details: dict
 
 
 class RefreshIn(BaseModel):
@@ -105,7 +127,7 @@ class DeviceOut(BaseModel):
 
 
 class ChallengeIn(BaseModel):
-    device_id: int
+    device_id: Id
 
 
 class ChallengeOut(BaseModel):
@@ -126,14 +148,15 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _issue_refresh(db: Session, services: Services, *, user_id: int, family: str) -> str:
+def _issue_refresh(db: Session, services: Services, *, user_id: int, family: str, now: datetime) -> str:
     token = secrets.token_urlsafe(32)
     db.add(
         RefreshToken(
             token_hash=_token_hash(token),
             family_id=family,
             user_id=user_id,
-            expires_at=datetime.now(UTC) + timedelta(seconds=services.settings.refresh_token_ttl_s),
+            issued_at=now,
+            expires_at=now + timedelta(seconds=services.settings.refresh_token_ttl_s),
         )
     )
     return token
@@ -155,7 +178,7 @@ def _revoke_family(db: Session, family: str, reason: str) -> None:
     db.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=now)
+        .values(revoked_at=now, successor_sealed=None)
     )
 
 
@@ -176,7 +199,12 @@ def _as_utc(dt: datetime) -> datetime:
 
 
 # --- endpoints ---------------------------------------------------------------------------------
-@router.post("/auth/register", status_code=201, response_model=UserOut)
+@router.post(
+    "/auth/register",
+    status_code=201,
+    response_model=UserOut,
+    responses=problems({409: "`already_registered`"}),
+)
 def register(body: RegisterIn, db: Session = Depends(get_db)) -> UserOut:
     pw_hash = hash_password(body.password)
     user = User(cpf=body.cpf, email=body.email, name=body.name, password_hash=pw_hash, role="customer")
@@ -193,31 +221,112 @@ def register(body: RegisterIn, db: Session = Depends(get_db)) -> UserOut:
     return UserOut(id=user.id, name=user.name, email=user.email, account_id=account.id)
 
 
-@router.post("/auth/login", response_model=TokenPair)
+@router.post(
+    "/auth/login",
+    response_model=TokenPair,
+    responses=problems(
+        {
+            401: "`invalid_credentials`: wrong e-mail or password",
+            429: "`login_temporarily_locked` (too many failed logins: retry after `Retry-After` seconds; a "
+            "device token from an earlier login on this client is not affected) or `rate_limited`",
+        }
+    ),
+)
 def login(
-    body: LoginIn, request: Request, db: Session = Depends(get_db), services: Services = Depends(get_services)
+    body: LoginIn,
+    request: Request,
+    db: Session = Depends(get_db),
+    services: Services = Depends(get_services),
+    now: datetime = Depends(get_clock),
 ) -> TokenPair:
-    user = db.execute(select(User).where(User.email == body.email.strip().lower())).scalar_one_or_none()
+    s, secret = services.settings, services.secret
+    email = body.email.strip().lower()
+    user = db.execute(select(User).where(User.email == email)).scalar_one_or_none()
+    user_id = user.id if user else None
+    device = login_guard.device_key(secret, user_id, body.device_token)
+    key = device or login_guard.account_key(secret, email)
+    admission = login_guard.admit(db, s, key, now)
+    if not admission.allowed:
+        _audit(request, services, user_id, "auth:login", "throttled")
+        raise Problem(
+            429,
+            "login_temporarily_locked",
+            f"too many failed logins: try again in {admission.retry_after_s} s",
+            headers={"Retry-After": str(admission.retry_after_s)},
+            retry_after=admission.retry_after_s,
+        )
     if not verify_password(user.password_hash if user else None, body.password) or user is None:
-        _audit(request, services, user.id if user else None, "auth:login", "denied")
+        _audit(request, services, user_id, "auth:login", "denied")
+        if login_guard.first_lock_of_streak(db, s, key, admission.attempts):
+            _notify_lockout(db, request, services, user_id, key, admission.attempts, device is not None, now)
         raise Problem(401, "invalid_credentials", "wrong e-mail or password")
+    login_guard.succeeded(db, key)
     family = uuid.uuid4().hex
     with transaction(db):
         db.add(LoginSession(id=family, user_id=user.id))
-        refresh = _issue_refresh(db, services, user_id=user.id, family=family)
+        refresh = _issue_refresh(db, services, user_id=user.id, family=family, now=now)
     _audit(request, services, user.id, "auth:login", "ok")
-    return _pair(services, user, family, refresh)
+    pair = _pair(services, user, family, refresh)
+    pair.device_token = body.device_token if device else login_guard.new_device_token(secret, user.id)
+    return pair
 
 
-@router.post("/auth/refresh", response_model=TokenPair)
+def _notify_lockout(
+    db: Session,
+    request: Request,
+    services: Services,
+    user_id: int | None,
+    key: str,
+    attempts: int,
+    trusted_device: bool,
+    now: datetime,
+) -> None:
+    """The first lockout of a streak: an audit event, and a security event the holder can list."""
+    _audit(request, services, user_id, "auth:login", "locked")
+    if user_id is None:
+        return
+    until = login_guard.locked_until(db, key)
+    details = {
+        "failures": attempts,
+        "locked_until": until.isoformat() if until else None,
+        "scope": "trusted_device" if trusted_device else "new_clients",
+        "advice": "if this was not you, your password is safe only if it is not used elsewhere: change it",
+    }
+    with transaction(db):
+        db.add(SecurityEvent(user_id=user_id, kind="login_locked", at=now, details=json.dumps(details)))
+
+
+@router.get("/auth/security-events", response_model=list[SecurityEventOut])
+def security_events(
+    principal: Principal = Depends(current_principal), db: Session = Depends(get_db)
+) -> list[SecurityEventOut]:
+    """Security notices for the caller (e.g. ``login_locked``), newest first."""
+    rows = db.scalars(
+        select(SecurityEvent)
+        .where(SecurityEvent.user_id == principal.user_id)
+        .order_by(SecurityEvent.id.desc())
+        .limit(100)
+    )
+    return [SecurityEventOut(id=r.id, kind=r.kind, at=r.at, details=json.loads(r.details)) for r in rows]
+
+
+@router.post(
+    "/auth/refresh",
+    response_model=TokenPair,
+    responses=problems({401: "`invalid_grant` (unknown, revoked or expired) or `refresh_token_reused`"}),
+)
 def refresh(
     body: RefreshIn,
     request: Request,
     db: Session = Depends(get_db),
     services: Services = Depends(get_services),
+    now: datetime = Depends(get_clock),
 ) -> TokenPair:
+    """Rotate: the presented token is spent and the next pair issued. Presented again within
+    ``refresh_reuse_grace_s`` while its successor is unused, it gets that same pair (parallel
+    refreshes); any other reuse revokes the whole family (a stolen token was replayed)."""
     th = _token_hash(body.refresh_token)
-    reused = False
+    reused, replay = False, None
     with transaction(db):
         row = db.execute(select(RefreshToken).where(RefreshToken.token_hash == th)).scalar_one_or_none()
         if row is None:
@@ -226,23 +335,58 @@ def refresh(
         session = db.get(LoginSession, family)
         if session is None or session.revoked_at is not None or row.revoked_at is not None:
             raise Problem(401, "invalid_grant", "refresh token revoked")
-        if _as_utc(row.expires_at) < datetime.now(UTC):
+        if _as_utc(row.expires_at) < now:
             raise Problem(401, "invalid_grant", "refresh token expired")
         spent = db.execute(
             update(RefreshToken)
             .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None))
-            .values(used_at=datetime.now(UTC))
+            .values(used_at=now)
         ).rowcount
         if spent != 1:
-            _revoke_family(db, family, "refresh_token_reuse")
-            reused = True
+            db.refresh(row)  # the winner's committed used_at and sealed pair
+            replay = _grace_replay(db, services, row, body.refresh_token, now)
+            if replay is None:
+                _revoke_family(db, family, "refresh_token_reuse")
+                reused = True
         else:
-            new_refresh = _issue_refresh(db, services, user_id=user_id, family=family)
-            user = db.get(User, user_id)
+            new_refresh = _issue_refresh(db, services, user_id=user_id, family=family, now=now)
+            pair = _pair(services, db.get(User, user_id), family, new_refresh)
+            db.execute(  # older seals of the family are useless now: wipe them
+                update(RefreshToken)
+                .where(RefreshToken.family_id == family, RefreshToken.successor_sealed.is_not(None))
+                .values(successor_sealed=None)
+            )
+            sealed = refresh_grace.seal(body.refresh_token, row.id, pair.model_dump_json().encode())
+            db.execute(update(RefreshToken).where(RefreshToken.id == row.id).values(successor_sealed=sealed))
     if reused:
         _audit(request, services, user_id, "auth:refresh", "reuse_detected_family_revoked")
         raise Problem(401, "refresh_token_reused", "refresh token already used: the session has been revoked")
-    return _pair(services, user, family, new_refresh)
+    if replay is not None:
+        _audit(request, services, user_id, "auth:refresh", "grace_replay")
+        return replay
+    return pair
+
+
+def _grace_replay(
+    db: Session, services: Services, row: RefreshToken, token: str, now: datetime
+) -> TokenPair | None:
+    """The pair already issued for ``row``, if it was rotated within the grace window and its
+    successor is still unused; else None."""
+    grace = timedelta(seconds=services.settings.refresh_reuse_grace_s)
+    if row.used_at is None or row.successor_sealed is None or now - _as_utc(row.used_at) > grace:
+        return None
+    opened = refresh_grace.open_sealed(token, row.id, row.successor_sealed)
+    if opened is None:
+        return None
+    pair = TokenPair.model_validate_json(opened)
+    successor = db.execute(
+        select(RefreshToken.used_at, RefreshToken.revoked_at).where(
+            RefreshToken.token_hash == _token_hash(pair.refresh_token or "")
+        )
+    ).first()
+    if successor is None or successor.used_at is not None or successor.revoked_at is not None:
+        return None
+    return pair
 
 
 @router.post("/auth/logout", status_code=204, response_class=Response)
@@ -252,7 +396,12 @@ def logout(principal: Principal = Depends(current_principal), db: Session = Depe
     return Response(status_code=204)
 
 
-@router.post("/auth/devices", status_code=201, response_model=DeviceOut)
+@router.post(
+    "/auth/devices",
+    status_code=201,
+    response_model=DeviceOut,
+    responses=problems({409: "`device_already_enrolled`", 422: "`invalid_device_key` or validation error"}),
+)
 def enrol_device(
     body: DeviceIn, principal: Principal = Depends(current_principal), db: Session = Depends(get_db)
 ) -> DeviceOut:
@@ -274,7 +423,9 @@ def enrol_device(
     return DeviceOut(device_id=dev.id, thumbprint=thumb)
 
 
-@router.post("/auth/step-up/challenge", response_model=ChallengeOut)
+@router.post(
+    "/auth/step-up/challenge", response_model=ChallengeOut, responses=problems({404: "`device_not_found`"})
+)
 def step_up_challenge(
     body: ChallengeIn,
     principal: Principal = Depends(current_principal),
@@ -302,7 +453,11 @@ def challenge_text(challenge_id: str, nonce: bytes) -> str:
     return f"cofre-step-up:{challenge_id}:{b64url(nonce)}"
 
 
-@router.post("/auth/step-up", response_model=TokenPair)
+@router.post(
+    "/auth/step-up",
+    response_model=TokenPair,
+    responses=problems({401: "`invalid_challenge` or `invalid_signature`"}),
+)
 def step_up(
     body: StepUpIn,
     request: Request,

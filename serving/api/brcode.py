@@ -13,15 +13,17 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from lake.domain.brcode import BRCode, BRCodeError, decode, encode
+from serving.api.types import Cents, Id
 from serving.db.models import PixKey, User
 from serving.deps import current_principal, get_db
 from serving.errors import Problem
+from serving.openapi import problems
 from serving.security.tokens import Principal
 
 
 class BRCodeIn(BaseModel):
-    key_id: int = Field(description="id of one of the caller's PIX keys")
-    amount_cents: int | None = Field(default=None, gt=0, le=10**13, description="omit for an open amount")
+    key_id: Id = Field(description="id of one of the caller's PIX keys")
+    amount_cents: Cents | None = Field(default=None, description="integer cents; omit for an open amount")
     merchant_city: str = Field(default="SAO PAULO", min_length=1, max_length=15)
     txid: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{1,25}$")
 
@@ -45,7 +47,11 @@ class BRCodeParsed(BaseModel):
 def _build_router() -> APIRouter:
     r = APIRouter(tags=["pix"])
 
-    @r.post("/pix/brcode", response_model=BRCodeOut)
+    @r.post(
+        "/pix/brcode",
+        response_model=BRCodeOut,
+        responses=problems({404: "`pix_key_not_found`", 422: "`invalid_brcode_request` or validation error"}),
+    )
     def generate(
         body: BRCodeIn, principal: Principal = Depends(current_principal), db: Session = Depends(get_db)
     ) -> BRCodeOut:
@@ -68,7 +74,11 @@ def _build_router() -> APIRouter:
             raise Problem(422, "invalid_brcode_request", str(getattr(exc, "reason", exc))) from None
         return BRCodeOut(brcode=code)
 
-    @r.post("/pix/brcode/parse", response_model=BRCodeParsed)
+    @r.post(
+        "/pix/brcode/parse",
+        response_model=BRCodeParsed,
+        responses=problems({400: "`invalid_brcode`: wrong CRC or TLV, with the reason"}),
+    )
     def parse(body: BRCodeParseIn, principal: Principal = Depends(current_principal)) -> BRCodeParsed:
         try:
             parsed = decode(body.brcode)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
@@ -20,16 +19,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from serving.api.types import Instant
 from serving.db.models import Document
 from serving.deps import current_principal, get_db, get_services
 from serving.documents import links
 from serving.documents.content import ALLOWED, sniff
+from serving.documents.disposition import content_disposition
 from serving.documents.store import DocumentNotFound
 from serving.errors import Problem
+from serving.openapi import problems
 from serving.security.tokens import Principal
 from serving.services import Services
 
 router = APIRouter(tags=["documents"])
+FILE_TYPES = {t: {"schema": {"type": "string", "format": "binary"}} for t in ALLOWED}
 CHUNK = 64 * 1024
 
 
@@ -40,7 +43,7 @@ class DocumentOut(BaseModel):
     content_type: str
     size_bytes: int
     sha256: str
-    created_at: datetime
+    created_at: Instant
     download_url: str | None = None
     download_expires_at: int | None = None
 
@@ -63,7 +66,17 @@ def _too_large(limit: int) -> Problem:
     return Problem(413, "payload_too_large", f"documents are limited to {limit} bytes", limit_bytes=limit)
 
 
-@router.post("/documents", status_code=201, response_model=DocumentOut)
+@router.post(
+    "/documents",
+    status_code=201,
+    response_model=DocumentOut,
+    responses=problems(
+        {
+            400: "the multipart body cannot be parsed",
+            415: "`unsupported_media_type` (PDF, PNG, JPEG only) or `content_mismatch` (magic bytes)",
+        }
+    ),
+)
 async def upload(
     request: Request,
     file: UploadFile = File(...),
@@ -134,7 +147,9 @@ def _owned(db: Session, doc_id: str, principal: Principal) -> Document:
     return doc
 
 
-@router.get("/documents/{doc_id}", response_model=DocumentOut)
+@router.get(
+    "/documents/{doc_id}", response_model=DocumentOut, responses=problems({404: "`document_not_found`"})
+)
 def get_document(
     doc_id: str,
     request: Request,
@@ -147,7 +162,7 @@ def get_document(
     exp = int(time.time()) + ttl
     url = services.documents.presigned_url(doc.storage_key, ttl)
     if url is None:
-        sig = links.sign(services.secret, doc.id, exp)
+        sig = links.sign(services.link_key, doc.id, exp)
         url = str(request.url_for("download_document", doc_id=doc.id).include_query_params(exp=exp, sig=sig))
     return _out(doc, url, exp)
 
@@ -161,14 +176,21 @@ def _content(services: Services, doc: Document) -> Response:
         data,
         media_type=doc.content_type,
         headers={
-            "Content-Disposition": f'attachment; filename="{doc.filename}"',
+            "Content-Disposition": content_disposition(doc.filename),
             "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff",
         },
     )
 
 
-@router.get("/documents/{doc_id}/content", response_class=Response)
+@router.get(
+    "/documents/{doc_id}/content",
+    response_class=Response,
+    responses={
+        200: {"description": "the file", "content": FILE_TYPES},
+        **problems({404: "`document_not_found`"}),
+    },
+)
 def document_content(
     doc_id: str,
     principal: Principal = Depends(current_principal),
@@ -178,7 +200,15 @@ def document_content(
     return _content(services, _owned(db, doc_id, principal))
 
 
-@router.get("/documents/{doc_id}/download", response_class=Response, name="download_document")
+@router.get(
+    "/documents/{doc_id}/download",
+    response_class=Response,
+    name="download_document",
+    responses={
+        200: {"description": "the file", "content": FILE_TYPES},
+        **problems({403: "`invalid_link`: invalid or expired", 404: "`document_not_found`"}),
+    },
+)
 def download_document(
     doc_id: str,
     exp: int = Query(..., ge=0, le=2**40),
@@ -186,7 +216,8 @@ def download_document(
     db: Session = Depends(get_db),
     services: Services = Depends(get_services),
 ) -> Response:
-    if not links.check(services.secret, doc_id, exp, sig, time.time()):
+    ttl = services.settings.document_link_ttl_s
+    if not links.check(services.link_key, doc_id, exp, sig, time.time(), ttl):
         raise Problem(403, "invalid_link", "the download link is invalid or expired")
     doc = db.get(Document, doc_id)
     if doc is None:

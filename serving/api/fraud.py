@@ -3,8 +3,11 @@
 Input: amount (integer cents), the counterparty's PIX key (pseudonymised like the lake before any
 lookup), optional timestamp (default now), device id, channel and type. Features: Feast ``fraud_v1``
 online (the caller's windows and latest day, whether the pair is known) + on-demand features from the
-request; the device is "new" when the user never completed a PIX from it. Answer: probability, decision
-(approve/review/block), reasons in Portuguese, model version. Every answer is a recorded decision
+request; the device signals and the new-device allowance as for a transfer
+(:func:`serving.scoring.screen.model_decision`: the same path as POST /pix/transfers, so the same
+context gets the same answer). Answer: probability (never lower for a larger amount), decision
+(approve/review/block by the expected-cost policy, :mod:`models.fraud.policy`), reasons in
+Portuguese, model version. Every answer is a recorded decision
 (audit event + Prometheus), written before the answer leaves. No champion: 503 ``model_unavailable``.
 
 Request path: after authentication, one ``services.run_io`` call (inline when the stores are local
@@ -20,21 +23,28 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
 
+from serving.api.types import Cents, instant
 from serving.decisions import record_decision_sync
 from serving.deps import current_principal, get_clock, get_services
 from serving.fraud.context import build_context
+from serving.openapi import problems
 from serving.scoring import core
+from serving.scoring.screen import model_decision
 from serving.security.tokens import Principal
 from serving.services import Services
 
 router = APIRouter(tags=["scoring"])
+TransactionTime = instant(datetime(1970, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 
 
 class FraudScoreIn(BaseModel):
-    amount_cents: int = Field(gt=0, le=10**13, description="integer cents")
+    amount_cents: Cents
     counterparty_key: str = Field(min_length=1, max_length=77, description="PIX key of the recipient")
     counterparty_key_type: Literal["CPF", "CNPJ", "EMAIL", "PHONE", "EVP"] | None = None
-    timestamp: datetime | None = Field(default=None, description="when the transaction happens (default now)")
+    timestamp: TransactionTime | None = Field(
+        default=None,
+        description="when the transaction happens (default now): RFC 3339 with offset, 1970 to before 2100",
+    )
     channel: Literal["PIX", "CARD", "BOLETO", "TED"] = "PIX"
     type: str = Field(default="PIX", max_length=40, description="Open Finance transaction type")
 
@@ -65,22 +75,25 @@ def _score(
             device_id=device_id,
             at=at,
         )
-    row = core.fraud_features(
+    return model_decision(
         s,
-        customer=core.scoring_key(s, cpf, principal.user_id),
-        counterparty=core.counterparty_pk(s, body.counterparty_key, body.counterparty_key_type),
-        amount_cents=body.amount_cents,
-        at=at,
-        is_new_device=not ctx.device_seen_before,
+        model,
+        scoring.version("fraud"),
+        ctx,
+        cpf=cpf,
         last_login_at=login,
-        last_device_change_at=device,
+        last_device_enrolment_at=device,
         channel=body.channel,
         type_=body.type,
+        counterparty_key_type=body.counterparty_key_type,
     )
-    return core.score_fraud(model, row, scoring.version("fraud"))
 
 
-@router.post("/fraud/score", response_model=FraudScoreOut)
+@router.post(
+    "/fraud/score",
+    response_model=FraudScoreOut,
+    responses=problems({503: "`model_unavailable`: no fraud champion"}),
+)
 async def fraud_score(
     body: FraudScoreIn,
     request: Request,

@@ -52,7 +52,23 @@ def _check(services: Services) -> dict[str, str]:
     return results
 
 
-@router.get("/ready")
+READY = {
+    "type": "object",
+    "properties": {"status": {"enum": ["ready", "not_ready"]}, "checks": {"type": "object"}},
+    "required": ["status", "checks"],
+}
+
+
+@router.get(
+    "/ready",
+    responses={
+        200: {"description": "every dependency answers", "content": {"application/json": {"schema": READY}}},
+        503: {
+            "description": "a dependency does not answer",
+            "content": {"application/json": {"schema": READY}},
+        },
+    },
+)
 async def ready(services: Services = Depends(get_services)) -> JSONResponse:
     checks = await run_in_threadpool(_check, services)
     ok = all(v == "ok" for k, v in checks.items() if k not in ("rate_limit_store", "models"))
@@ -61,7 +77,16 @@ async def ready(services: Services = Depends(get_services)) -> JSONResponse:
     )
 
 
-@router.get("/metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Prometheus text format",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def metrics(services: Services = Depends(get_services)) -> Response:
     return Response(services.metrics.render(), media_type=CONTENT_TYPE)
 

@@ -137,7 +137,7 @@ async def request_code(
         raise Problem(503, "provider_unavailable", "no SMS/e-mail provider is configured")
     s = services.settings
 
-    def open_() -> tuple[str, str, str | None]:
+    def open_() -> tuple[str, str, str, str | None]:
         with services.sessions() as db, db.begin():
             st = proofing.identity_state(db, principal.user_id)
             if st.verified:
@@ -150,9 +150,9 @@ async def request_code(
                 db, s, services.secret, user_id=principal.user_id, channel=body.channel,
                 destination=dest, on_record=on_record, now=now,
             )  # fmt: skip
-            return ch.id, dest, code
+            return ch.id, dest, ch.destination_masked, code
 
-    cid, dest, code = await run_in_threadpool(open_)
+    cid, dest, masked, code = await run_in_threadpool(open_)
     outcome = "not_on_record"
     if code is not None:
         text = f"cofre: seu código de verificação é {code}. Não o compartilhe com ninguém."
@@ -169,7 +169,7 @@ async def request_code(
     return OtpOut(
         challenge_id=cid,
         channel=body.channel,
-        destination=proofing.mask_destination(body.channel, dest),
+        destination=masked,
         expires_in=s.kyc_otp_ttl_s,
         detail=SENT_DETAIL,
     )

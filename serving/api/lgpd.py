@@ -16,12 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from lake import consents
+from serving.api.types import IdPath, Instant
 from serving.audit.store import make_event
 from serving.db.models import User
 from serving.deps import current_principal, get_services, require_roles
 from serving.errors import Problem
 from serving.lgpd import erasure, export
 from serving.lgpd.subject import load_subject
+from serving.openapi import problems
 from serving.security.tokens import Principal
 from serving.services import Services
 
@@ -38,7 +40,7 @@ class ConsentState(BaseModel):
     purpose: str
     granted: bool
     terms_version: int | None
-    at: datetime | None
+    at: Instant | None
     external_ref: str | None = None
 
 
@@ -50,9 +52,9 @@ class RequestOut(BaseModel):
     id: int
     kind: str
     status: str
-    received_at: datetime
-    deadline_at: datetime
-    completed_at: datetime | None
+    received_at: Instant
+    deadline_at: Instant
+    completed_at: Instant | None
     result: dict | None = None
 
 
@@ -191,7 +193,11 @@ def grant(
     )
 
 
-@router.delete("/lgpd/consents/{purpose}", response_model=ConsentState)
+@router.delete(
+    "/lgpd/consents/{purpose}",
+    response_model=ConsentState,
+    responses=problems({409: "`consent_not_granted`: nothing to revoke"}),
+)
 def revoke(
     purpose: Purpose,
     request: Request,
@@ -258,7 +264,7 @@ def my_requests(
 
 @router.get("/lgpd/requests/{request_id}", response_model=RequestOut)
 def get_request(
-    request_id: int,
+    request_id: IdPath,
     principal: Principal = Depends(current_principal),
     services: Services = Depends(get_services),
 ) -> RequestOut:
@@ -279,7 +285,7 @@ def get_request(
     },
 )
 def export_zip(
-    request_id: int,
+    request_id: IdPath,
     principal: Principal = Depends(current_principal),
     services: Services = Depends(get_services),
 ) -> Response:
@@ -325,7 +331,10 @@ def explanations(
     return {"decisions": items, "count": len(items)}
 
 
-@router.patch("/lgpd/me")
+@router.patch(
+    "/lgpd/me",
+    responses=problems({409: "`email_taken`", 422: "`nothing_to_change` or validation error"}),
+)
 def rectify(
     body: RectifyIn,
     request: Request,
@@ -361,7 +370,19 @@ def rectify(
 # --- operator --------------------------------------------------------------------------------------
 
 
-@router.get("/admin/lgpd/requests")
+class PendingRequestOut(BaseModel):
+    id: int
+    user_id: int
+    kind: str
+    status: str
+    received_at: Instant
+    deadline_at: Instant
+    updated_at: Instant
+    completed_at: Instant | None = None
+    result: str | None = None
+
+
+@router.get("/admin/lgpd/requests", response_model=list[PendingRequestOut])
 def pending_requests(
     principal: Principal = Depends(operator), services: Services = Depends(get_services)
 ) -> list[dict]:
@@ -378,9 +399,13 @@ def pending_requests(
     return [dict(r) for r in rows]
 
 
-@router.post("/admin/lgpd/requests/{request_id}/erase", response_model=RequestOut)
+@router.post(
+    "/admin/lgpd/requests/{request_id}/erase",
+    response_model=RequestOut,
+    responses=problems({409: "`request_closed`: already done or rejected"}),
+)
 async def carry_out_erasure(
-    request_id: int,
+    request_id: IdPath,
     request: Request,
     principal: Principal = Depends(operator),
     services: Services = Depends(get_services),
@@ -407,9 +432,13 @@ class RejectIn(BaseModel):
     reason: str = Field(min_length=3, max_length=500)
 
 
-@router.post("/admin/lgpd/requests/{request_id}/reject", response_model=RequestOut)
+@router.post(
+    "/admin/lgpd/requests/{request_id}/reject",
+    response_model=RequestOut,
+    responses=problems({409: "`request_closed`: already done or rejected"}),
+)
 def reject_request(
-    request_id: int,
+    request_id: IdPath,
     body: RejectIn,
     principal: Principal = Depends(operator),
     services: Services = Depends(get_services),

@@ -5,8 +5,11 @@ amounts above settings.stepup_amount_cents; replay of a known key (same body: or
 body; different body: 409); recipient resolution (a key of another user of this bank credits that
 user's account; any other syntactically valid key is an external transfer credited to the
 ``pix_clearing`` system account, to be settled through SPI by a later process); fraud screen via
-the FraudScreen dependency (block: 403 with reasons); ledger posting (insufficient funds: 422).
-Blocked and rejected outcomes are stored under the key too, so a retry returns the same answer.
+the FraudScreen dependency (block: 403 with reasons; review: 202, the transfer is *held*, its amount
+reserved until an analyst releases or refuses it, :mod:`serving.api.holds`); ledger posting against
+the available balance (insufficient funds: 422). Blocked, held and rejected outcomes are stored under
+the key too, so a retry returns the same answer (a held transfer's retry answers the original 202; its
+current status is at ``GET /pix/transfers/{id}``).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from serving.db.models import Account, PixKey
+from serving.api.types import Cents, IdPath, Instant
+from serving.db.models import Account, PixKey, Transfer
 from serving.db.session import transaction
 from serving.decisions import record_decision_sync
 from serving.deps import (
@@ -35,7 +39,8 @@ from serving.deps import (
 from serving.errors import PROBLEM_MEDIA_TYPE, Problem
 from serving.fraud.context import build_context
 from serving.fraud.screen import FraudScreen
-from serving.pix import ledger
+from serving.openapi import problems
+from serving.pix import holds, ledger
 from serving.pix.keys import InvalidPixKey, KeyType, infer_type, new_evp, normalise
 from serving.security.tokens import Principal
 from serving.services import Services
@@ -53,11 +58,11 @@ class PixKeyOut(BaseModel):
     id: int
     key_type: KeyType
     key: str
-    created_at: datetime
+    created_at: Instant
 
 
 class TransferIn(BaseModel):
-    amount_cents: int = Field(gt=0, le=10**13, description="integer cents")
+    amount_cents: Cents
     key: str = Field(min_length=1, max_length=77, description="recipient PIX key")
     key_type: KeyType | None = Field(default=None, description="inferred from the key when omitted")
     description: str | None = Field(default=None, max_length=140)
@@ -86,7 +91,18 @@ def list_keys(
     ]
 
 
-@router.post("/pix/keys", status_code=201, response_model=PixKeyOut)
+@router.post(
+    "/pix/keys",
+    status_code=201,
+    response_model=PixKeyOut,
+    responses=problems(
+        {
+            404: "`account_not_found`",
+            409: "`pix_key_taken` or `too_many_keys`",
+            422: "`invalid_pix_key` (a CPF key must be the holder's own) or validation error",
+        }
+    ),
+)
 def register_key(
     body: PixKeyIn, principal: Principal = Depends(require_step_up), db: Session = Depends(get_db)
 ) -> PixKeyOut:
@@ -137,9 +153,14 @@ def register_key(
     return PixKeyOut(id=row.id, key_type=body.key_type, key=row.key, created_at=row.created_at)
 
 
-@router.delete("/pix/keys/{key_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/pix/keys/{key_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problems({404: "`pix_key_not_found`"}),
+)
 def delete_key(
-    key_id: int, principal: Principal = Depends(require_step_up), db: Session = Depends(get_db)
+    key_id: IdPath, principal: Principal = Depends(require_step_up), db: Session = Depends(get_db)
 ) -> Response:
     with transaction(db):
         row = db.get(PixKey, key_id)
@@ -154,9 +175,23 @@ def delete_key(
     status_code=201,
     responses={
         200: {"description": "replay of an earlier request with the same Idempotency-Key"},
-        403: {"description": "step_up_required or blocked_by_fraud_screen"},
-        409: {"description": "Idempotency-Key reused with a different body"},
-        422: {"description": "insufficient_funds, invalid key or validation error"},
+        202: {
+            "description": "held for fraud review: nothing debited yet, the amount is reserved until an "
+            "analyst releases or refuses it (or the hold expires); ``message`` tells the customer"
+        },
+        201: {
+            "description": "the transfer; a retry with the same Idempotency-Key and body gets the original "
+            "status and body again, with the header `Idempotent-Replayed: true`"
+        },
+        **problems(
+            {
+                400: "`idempotency_key_required`",
+                403: "`step_up_required` or `blocked_by_fraud_screen` (with the reasons)",
+                404: "`account_not_found`",
+                409: "`idempotency_key_conflict`: the key was used with a different body",
+                422: "`insufficient_funds`, `invalid_pix_key`, `self_transfer` or validation error",
+            }
+        ),
     },
 )
 def create_transfer(
@@ -194,6 +229,7 @@ def create_transfer(
         }
     )
     sessions = services.sessions
+    holds.expire_due(services, now, principal.user_id)  # an expired hold no longer reserves money
     try:
         replay = ledger.lookup(sessions, principal.user_id, idempotency_key, req_hash)
         if replay is not None:
@@ -232,6 +268,7 @@ def create_transfer(
             decision=decision,
             device_id=device_id,
             instance=request.url.path,
+            at=now,
         )
     except ledger.IdempotencyConflict:
         raise Problem(
@@ -250,6 +287,16 @@ def create_transfer(
                 "status": outcome.status_code,
             },
         )
+        if outcome.status_code == 202:
+            with sessions() as db:
+                held = db.get(Transfer, outcome.body["id"])
+            holds.audit(
+                services,
+                held,
+                "hold",
+                actor_id=principal.user_id,
+                request_id=getattr(request.state, "request_id", None),
+            )
     return _respond(outcome)
 
 

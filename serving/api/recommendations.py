@@ -8,20 +8,29 @@ ranker (recommend champion) only orders what the filter let through.
 Inputs: Feast ``credit_v1`` online features of the caller (income, arrears, latest day), the credit
 champion's score, the account balance from the gateway DB and, for investments, the CVM 30
 questionnaire answers (``answers=a,b,c,d,e`` option indices, ``answered_on``); without a valid
-questionnaire no investment is offered (CVM 30). 503 ``model_unavailable`` without the credit or the
-recommend champion.
+questionnaire no investment is offered (CVM 30). 503 ``model_unavailable`` without the recommend
+champion, or without the credit champion when a credit score is needed.
+
+LGPD purposes do not leak into each other. The route needs the ``marketing`` consent, under which it
+may rank offers and explain investment suitability (investor profile, balance, income, savings
+behaviour). A credit score is a credit analysis: it is computed, returned and used to offer credit
+only when the customer also granted ``credit_analysis``. Without it the credit model is not called,
+nothing derived from it reaches the ranker (score and debt service are missing values), credit
+products are left out (``credit_offers: "omitted"``, a ``notice`` in Portuguese says why and how to
+consent) and the audit event records the purposes used (``purposes``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from lake import consents
 from models.recommend.catalog import BY_CODE
 from models.recommend.eligibility import Customer
 from models.recommend.lake import customer_inputs
@@ -31,6 +40,7 @@ from serving.decisions import record_decision_sync
 from serving.deps import get_clock, get_services
 from serving.errors import Problem
 from serving.lgpd.consent import require_consent
+from serving.openapi import problems
 from serving.scoring import core
 from serving.security.tokens import Principal
 from serving.services import Services
@@ -52,9 +62,19 @@ class OfferOut(BaseModel):
 
 class RecommendationsOut(BaseModel):
     investor_profile: str | None
-    credit_score: int
+    credit_score: int | None = Field(description="only with the credit_analysis consent")
+    credit_offers: Literal["included", "omitted"]
+    purposes: list[str] = Field(description="the consented purposes this processing used")
+    notice: str | None = Field(description="why something was left out (Portuguese)")
     offers: list[OfferOut]
     model_version: str
+
+
+NO_CREDIT_NOTICE = (
+    "Ofertas de crédito não foram incluídas: para avaliá-las precisamos calcular seu score de crédito, "
+    "o que só fazemos com o seu consentimento para análise de crédito "
+    "(POST /lgpd/consents/credit_analysis)."
+)
 
 
 def _questionnaire(answers: str | None, answered_on: dt.date | None, today: dt.date) -> Questionnaire | None:
@@ -72,36 +92,45 @@ def _questionnaire(answers: str | None, answered_on: dt.date | None, today: dt.d
         ) from None
 
 
+def credit_consent(services: Services, user_id: int) -> bool:
+    with services.engine.connect() as conn:
+        return consents.has_consent(conn, user_id, "credit_analysis")
+
+
 def recommend_for(
-    services: Services, user_id: int, q: Questionnaire | None, k: int, today: dt.date
+    services: Services,
+    user_id: int,
+    q: Questionnaire | None,
+    k: int,
+    today: dt.date,
+    *,
+    credit_analysis: bool,
 ) -> dict[str, Any]:
+    """Offers for ``user_id``; ``credit_analysis``: whether that consent is granted (see the docstring)."""
     cpf = core.user_cpf(services.sessions, user_id)  # first: an unproven CPF gets nothing, model or not
     scoring = services.extras["scoring"]
-    credit, ranker = scoring.get("credit"), scoring.get("recommend")
+    ranker = scoring.get("recommend")
+    credit = scoring.get("credit") if credit_analysis else None
     s = services.settings
     feats = core.credit_features(s, core.customer_pk(s, cpf))
     if feats is None:
         raise Problem(404, "customer_features_not_found", "the lake has no features for this customer yet")
-    score = core.score_credit(credit, feats)["score"]
+    score = core.score_credit(credit, feats)["score"] if credit is not None else None
     inputs = customer_inputs(feats)
     with services.sessions() as db:
-        balance = (
-            db.execute(
-                select(Account.balance_cents)
-                .where(Account.user_id == user_id, Account.kind == "customer")
-                .order_by(Account.id)
-            )
-            .scalars()
-            .first()
-            or 0
-        )
+        acc = db.execute(
+            select(Account.balance_cents, Account.held_cents)
+            .where(Account.user_id == user_id, Account.kind == "customer")
+            .order_by(Account.id)
+        ).first()
+        balance = acc[0] - acc[1] if acc else 0  # available: what a held PIX reserves is not investable
     profile = investor_profile(q, inputs["savings_rate"], inputs["balance_volatility"], today)
     cust = Customer(
         str(user_id),
         profile,
         score,
         inputs["monthly_income_cents"],
-        inputs["existing_instalments_cents"],
+        inputs["existing_instalments_cents"] if credit is not None else None,  # debt: credit analysis
         int(balance),
         inputs["has_card"],
         inputs["payroll_eligible"],
@@ -126,21 +155,35 @@ def recommend_for(
                 "accept_probability": round(p, 6),
             }
         )
+    version = scoring.version("recommend")
     return {
         "investor_profile": profile,
         "credit_score": score,
+        "credit_offers": "included" if credit is not None else "omitted",
+        "purposes": ["marketing", "credit_analysis"] if credit is not None else ["marketing"],
+        "notice": None if credit is not None else NO_CREDIT_NOTICE,
         "offers": offers,
-        "model_version": f"{scoring.version('recommend')}+{scoring.version('credit')}",
+        "model_version": f"{version}+{scoring.version('credit')}" if credit is not None else version,
     }
 
 
-@router.get("/recommendations/me", response_model=RecommendationsOut)
+@router.get(
+    "/recommendations/me",
+    response_model=RecommendationsOut,
+    responses=problems(
+        {
+            404: "`customer_features_not_found`: the lake has no features for the customer yet",
+            422: "`invalid_questionnaire` or validation error",
+            503: "`model_unavailable`: no credit or recommend champion",
+        }
+    ),
+)
 async def my_recommendations(
     request: Request,
     answers: str | None = Query(
         default=None,
         max_length=20,
-        pattern=r"^\d(,\d){4}$",
+        pattern=r"^[0-9](,[0-9]){4}$",
         description="CVM 30 questionnaire: five option indices, e.g. 2,1,2,1,2",
     ),
     answered_on: dt.date | None = Query(
@@ -152,7 +195,10 @@ async def my_recommendations(
     now: dt.datetime = Depends(get_clock),
 ) -> dict[str, Any]:
     q = _questionnaire(answers, answered_on, now.date())
-    out = await run_in_threadpool(recommend_for, services, principal.user_id, q, k, now.date())
+    credit_analysis = await run_in_threadpool(credit_consent, services, principal.user_id)
+    out = await run_in_threadpool(
+        lambda: recommend_for(services, principal.user_id, q, k, now.date(), credit_analysis=credit_analysis)
+    )
     await run_in_threadpool(
         record_decision_sync,
         request,
@@ -164,6 +210,7 @@ async def my_recommendations(
             "products": [o["product"] for o in out["offers"]],
             "investor_profile": out["investor_profile"],
             "credit_score": out["credit_score"],
+            "purposes": out["purposes"],
         },
     )
     return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class TokenPair(BaseModel):
@@ -12,3 +12,8 @@ class TokenPair(BaseModel):
     refresh_token: str | None = None
     acr: str
     amr: list[str]
+    device_token: str | None = Field(
+        default=None,
+        description="login only: identifies this client to later logins (send it back with /auth/login), "
+        "so a lockout caused by others' failed logins does not stop it",
+    )

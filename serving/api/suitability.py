@@ -18,16 +18,21 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from lake.domain.identifiers import is_valid_cpf
+from lake.domain.identifiers import normalize_cpf
 from serving.decisions import record_decision_sync
 from serving.deps import get_services
 from serving.errors import Problem
 from serving.lgpd.consent import require_consent
+from serving.openapi import problems
 from serving.scoring import core
 from serving.security.tokens import Principal
 from serving.services import Services
 
 router = APIRouter(tags=["scoring"])
+SCORING_ERRORS = {
+    404: "`customer_features_not_found`: the lake has no features for the customer yet",
+    503: "`model_unavailable`: no champion model",
+}
 
 
 class Reason(BaseModel):
@@ -83,7 +88,7 @@ def _record(request: Request, out: dict[str, Any]) -> None:
     )
 
 
-@router.get("/suitability/me", response_model=SuitabilityOut)
+@router.get("/suitability/me", response_model=SuitabilityOut, responses=problems(SCORING_ERRORS))
 async def my_suitability(
     request: Request,
     principal: Principal = Depends(require_consent("credit_analysis")),
@@ -95,7 +100,17 @@ async def my_suitability(
     return out
 
 
-@router.post("/suitability/score", response_model=SuitabilityOut)
+@router.post(
+    "/suitability/score",
+    response_model=SuitabilityOut,
+    responses=problems(
+        {
+            **SCORING_ERRORS,
+            403: "`consent_required`, or `forbidden`: only admins may score another CPF",
+            422: "`invalid_cpf`, `unknown_feature` or validation error",
+        }
+    ),
+)
 async def score(
     body: ScoreIn,
     request: Request,
@@ -106,14 +121,15 @@ async def score(
     own = (
         None if admin_lookup else await run_in_threadpool(core.user_cpf, services.sessions, principal.user_id)
     )
-    cpf = "".join(ch for ch in (body.cpf or own or "") if ch.isdigit())
-    if not is_valid_cpf(cpf):
+    try:  # the bare 11 ASCII digits or the standard mask, nothing else
+        cpf = normalize_cpf(body.cpf) if body.cpf is not None else own
+    except ValueError:
         raise Problem(
             422,
             "invalid_cpf",
             "not a valid CPF",
             errors=[{"field": "body.cpf", "message": "invalid CPF", "type": "value_error"}],
-        )
+        ) from None
     if not admin_lookup and cpf != own:
         raise Problem(403, "forbidden", "only admins may score another customer's CPF")
     out = await run_in_threadpool(suitability_for, services, cpf, body.overrides)

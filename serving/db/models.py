@@ -1,5 +1,7 @@
-"""SQLAlchemy models: users, devices, refresh tokens, step-up challenges, accounts, double-entry ledger,
-transfers, PIX keys and document metadata. Money is integer cents (BigInteger), never float.
+"""SQLAlchemy models: users (claimed and proven identities), identity challenges and checks, devices,
+refresh tokens, step-up challenges, login throttling, security events, accounts, double-entry ledger,
+transfers (with fraud holds), PIX keys, document metadata and customer notifications. Money is integer
+cents (BigInteger), never float.
 """
 
 from __future__ import annotations
@@ -133,6 +135,32 @@ class RefreshToken(Base):
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column(nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # once rotated: the new pair, AES-GCM sealed under a key derived from this token itself (only its
+    # holder can open it), kept for the refresh grace window and wiped at the next rotation
+    successor_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class LoginThrottle(Base):
+    """Consecutive login attempts of one account (keyed by an HMAC of the e-mail, known or not) or of
+    one trusted device, and the lockout they earned."""
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    locked_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    notified: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SecurityEvent(Base):
+    """Something the account holder must be told about (e.g. ``login_locked``); details are JSON."""
+
+    __tablename__ = "security_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    details: Mapped[str] = mapped_column(Text, default="{}")
 
 
 class Session(Base):
@@ -147,7 +175,11 @@ class Session(Base):
 
 
 class Account(Base):
-    """A ledger account. Customer accounts cannot go negative; system accounts (funding) may."""
+    """A ledger account. Customer accounts cannot go negative; system accounts (funding) may.
+
+    ``held_cents`` is the part of the balance reserved by PIX transfers held for fraud review: the
+    money has not moved (no ledger entry), but it cannot be spent; available = balance - held.
+    """
 
     __tablename__ = "accounts"
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -155,16 +187,23 @@ class Account(Base):
     kind: Mapped[str] = mapped_column(String(16), default="customer")
     code: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
     balance_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    held_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     allow_negative: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     __table_args__ = (
-        CheckConstraint("allow_negative OR balance_cents >= 0", name="ck_accounts_nonnegative"),
+        CheckConstraint("allow_negative OR balance_cents - held_cents >= 0", name="ck_accounts_nonnegative"),
         CheckConstraint("kind in ('customer','system')", name="ck_accounts_kind"),
+        CheckConstraint("held_cents >= 0", name="ck_accounts_held"),
     )
 
 
 class Transfer(Base):
-    """A money movement request and its outcome; the idempotency key is unique per user."""
+    """A money movement request and its outcome; the idempotency key is unique per user.
+
+    Status: ``completed`` (posted), ``blocked`` (fraud screen), ``rejected`` (funds), ``held`` (fraud
+    review: amount reserved until ``hold_expires_at``), then ``completed`` when released or ``refused``
+    when an analyst refuses it or the hold expires (``review_outcome`` says which).
+    """
 
     __tablename__ = "transfers"
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -186,10 +225,20 @@ class Transfer(Base):
     response_status: Mapped[int] = mapped_column(Integer)
     response_body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    hold_expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    review_outcome: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    review_note: Mapped[str | None] = mapped_column(String(280), nullable=True)
     __table_args__ = (
         UniqueConstraint("user_id", "idempotency_key", name="uq_transfers_user_idem"),
         CheckConstraint("amount_cents > 0", name="ck_transfers_positive"),
         Index("ix_transfers_user_created", "user_id", "created_at"),
+        Index("ix_transfers_status_expiry", "status", "hold_expires_at"),
+        CheckConstraint(
+            "review_outcome IS NULL OR review_outcome in ('released','refused','expired')",
+            name="ck_transfers_review_outcome",
+        ),
     )
 
 
@@ -240,3 +289,18 @@ class Document(Base):
             "kind in ('statement','contract','receipt','id_document','selfie')", name="ck_documents_kind"
         ),
     )
+
+
+class Notification(Base):
+    """A message to the customer (Portuguese), e.g. a PIX held for review, released, refused or expired."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    title: Mapped[str] = mapped_column(String(120))
+    message: Mapped[str] = mapped_column(Text)
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    __table_args__ = (Index("ix_notifications_user_id", "user_id", "id"),)

@@ -8,10 +8,17 @@ RulesFraudScreen combines independent risk signals with a noisy-OR,
 | amount_above_history | the user has >= 3 past transfers and amount > 5 x their largest past transfer, or no history and amount > R$ 5 000 | 0.50 |
 | first_time_recipient | the user never paid this recipient key before | 0.20 |
 | night_hours | local time (America/Sao_Paulo) in [23:00, 06:00) | 0.20 |
-| new_device | the request's device id was never used in a completed transfer of this user (or is missing) | 0.40 |
+| new_device | the request's device made no completed PIX of this user at least 24 h before (or is missing), outside the new-device allowance | 0.40 |
 
-Decision: p >= 0.80 block, p >= 0.50 review, else approve. All four rules give 0.81 (block);
-amount + new device give 0.70 (review); a known recipient from a known device by day approves.
+Decision: p >= 0.80 block, p >= 0.50 review (the transfer is held for an analyst), else approve. All
+four rules give 0.81 (block); amount + new device give 0.70 (review); a new device paying a key it
+never paid gives 0.52 (review); a known recipient from a known device by day approves.
+
+Cold start (:func:`new_device_allowance`, both screens): a device never used for PIX may move up to
+R$ 200 per transfer and R$ 1 000 per day (BACEN's limits for devices not yet registered for PIX,
+Resolução BCB 402/2024) without the new device counting against it: such a transfer is screened as if
+the device were known. So a new account's or a new phone's small transfers go through, while other
+signals (amount, night, an unseen recipient together with them) still count.
 """
 
 from __future__ import annotations
@@ -37,6 +44,21 @@ class TransferContext:
     mean_past_amount_cents: int
     paid_recipient_before: bool
     device_seen_before: bool
+    device_today_cents: int = 0  # PIX of this user from this device since 00:00 BRT, completed or held
+
+
+SMALL_TRANSFER_CENTS = 20_000  # R$ 200 per transfer from a new device ...
+NEW_DEVICE_DAILY_CENTS = 100_000  # ... and R$ 1 000 a day (BACEN's limits for unregistered devices)
+
+
+def new_device_allowance(c: TransferContext) -> bool:
+    """True when the transfer is from a device never used for PIX and within the new-device allowance:
+    at most R$ 200, and at most R$ 1 000 today from that device with this one."""
+    return (
+        not c.device_seen_before
+        and c.amount_cents <= SMALL_TRANSFER_CENTS
+        and c.device_today_cents + c.amount_cents <= NEW_DEVICE_DAILY_CENTS
+    )
 
 
 @dataclass(frozen=True)
@@ -80,7 +102,7 @@ class RulesFraudScreen:
         local_hour = c.at.astimezone(BRT).hour
         if local_hour >= 23 or local_hour < 6:
             fired.append("night_hours")
-        if not c.device_seen_before:
+        if not c.device_seen_before and not new_device_allowance(c):
             fired.append("new_device")
         keep = 1.0
         for rule in fired:

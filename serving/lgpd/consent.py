@@ -37,4 +37,5 @@ def require_consent(purpose: str):
             )
         return principal
 
+    _dep.openapi_responses = {403: f"`consent_required`: no current consent for {purpose}"}
     return _dep

@@ -5,9 +5,10 @@
   tombstone (random CPF-shaped token, ``erased-<random>@erased.invalid``, name ``[erased]``, no
   phone, unusable password), transfers/accounts lose ``user_id``/device, recipient PIX keys of the
   person are removed from transfers (also inside the stored response body); PIX keys, devices,
-  step-up challenges, refresh tokens, sessions and document rows are deleted.
+  step-up challenges, refresh tokens, sessions, security events, document rows and notifications are deleted.
 * Audit store (SQLite/MongoDB): the person's events (actor = their pseudonym) are redacted (actor,
-  resource, details); the chain stays verifiable because it is over payload hashes.
+  resource, details and their salts removed, commitments kept) with a signed redaction record
+  appended to the chain, so the chain stays verifiable and the redaction is proven.
 * Object storage: the person's documents are deleted.
 * Support-assistant conversations, messages and tickets (log store): deleted.
 * Lake: :func:`lake.erasure.erase_subject` (delete/redact + vacuum, history included).
@@ -61,8 +62,14 @@ def erase_sql(db: Session, subj: UserSubject) -> dict[str, int]:
             delete(m.RefreshToken).where(m.RefreshToken.user_id == uid)
         ).rowcount
         counts["sessions"] = db.execute(delete(m.Session).where(m.Session.user_id == uid)).rowcount
+        counts["security_events"] = db.execute(
+            delete(m.SecurityEvent).where(m.SecurityEvent.user_id == uid)
+        ).rowcount
         counts["pix_keys"] = db.execute(delete(m.PixKey).where(m.PixKey.user_id == uid)).rowcount
         counts["documents"] = db.execute(delete(m.Document).where(m.Document.user_id == uid)).rowcount
+        counts["notifications"] = db.execute(
+            delete(m.Notification).where(m.Notification.user_id == uid)
+        ).rowcount
         touched = (
             db.execute(
                 select(m.Transfer).where(
@@ -102,9 +109,7 @@ def erase_sql(db: Session, subj: UserSubject) -> dict[str, int]:
 
 def erase_audit(services: Services, subj: UserSubject) -> int:
     seqs = [e["seq"] for e in services.audit.query({"actor": subj.actor_pk}, None, None, 1_000_000, 0)]
-    for seq in seqs:
-        services.audit.redact(seq, ("actor", "resource", "details"))
-    return len(seqs)
+    return services.audit.redact_many(seqs, ("actor", "resource", "details"), reason="lgpd-erasure")
 
 
 def erase_documents(services: Services, subj: UserSubject) -> int:

@@ -69,6 +69,9 @@ def sql_rows(db: Session, subj: UserSubject) -> dict[str, list[dict[str, Any]]]:
             _row(d) for d in db.execute(select(m.Document).where(m.Document.user_id == uid)).scalars()
         ],
         "transfers": [_row(t) for t in transfers],
+        "notifications": [
+            _row(n) for n in db.execute(select(m.Notification).where(m.Notification.user_id == uid)).scalars()
+        ],
         "ledger_entries": [
             _row(e)
             for e in db.execute(

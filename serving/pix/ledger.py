@@ -6,6 +6,11 @@ re-checks the idempotency key under the lock, then writes the transfer row (with
 snapshot) and, when approved and funded, a debit and a credit entry that sum to zero and the new
 balances. A concurrent duplicate that slips past the check hits the unique (user_id,
 idempotency_key) constraint and is answered from the stored snapshot.
+
+Funds are checked against the *available* balance (balance - held). A transfer the fraud screen sends
+to review is not posted: it is ``held`` (202), its amount is added to the payer's ``held_cents``
+(reserved, no ledger entry) until :mod:`serving.pix.holds` releases it (then posted), or refuses it /
+it expires (reservation undone); the customer is notified in the same transaction.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from serving.db.models import Account, LedgerEntry, Transfer
 from serving.errors import PROBLEM_BASE
 from serving.fraud.screen import Decision
+from serving.pix import notices
 
 _ALNUM = string.ascii_letters + string.digits
 
@@ -93,6 +99,7 @@ def post_transfer(
     decision: Decision | None = None,
     device_id: str | None = None,
     instance: str | None = None,
+    at: datetime | None = None,
 ) -> Outcome:
     if amount_cents <= 0:
         raise ValueError("amount must be positive")
@@ -100,18 +107,12 @@ def post_transfer(
         raise ValueError("cannot transfer to the same account")
     try:
         with sessions() as db, db.begin():
-            ids = sorted({from_account_id, to_account_id})
-            locked = {
-                a.id: a
-                for a in db.scalars(
-                    select(Account).where(Account.id.in_(ids)).order_by(Account.id).with_for_update()
-                )
-            }
+            locked = lock_accounts(db, from_account_id, to_account_id)
             existing = find_existing(db, user_id, idem_key)
             if existing is not None:
                 return _replay(existing, req_hash)
             payer, payee = locked[from_account_id], locked[to_account_id]
-            now = datetime.now(UTC)
+            now = notices.utc(at) if at is not None else datetime.now(UTC)
             transfer = Transfer(
                 end_to_end_id=end_to_end_id(ispb, now),
                 user_id=user_id,
@@ -162,39 +163,47 @@ def post_transfer(
                     transfer=summary,
                     reasons=list(decision.reasons),
                 )
-            elif not payer.allow_negative and payer.balance_cents < amount_cents:
+            elif not payer.allow_negative and available_cents(payer) < amount_cents:
                 status, code = "rejected", 422
                 body = _problem(
                     422,
                     "insufficient_funds",
-                    "the balance does not cover the amount",
+                    "the available balance does not cover the amount",
                     instance,
                     transfer=summary,
                 )
-            else:
-                payer.balance_cents -= amount_cents
-                payee.balance_cents += amount_cents
-                db.add_all(
-                    [
-                        LedgerEntry(
-                            transfer_id=transfer.id,
-                            account_id=payer.id,
-                            side="debit",
-                            amount_cents=-amount_cents,
-                            created_at=now,
-                        ),
-                        LedgerEntry(
-                            transfer_id=transfer.id,
-                            account_id=payee.id,
-                            side="credit",
-                            amount_cents=amount_cents,
-                            created_at=now,
-                        ),
-                    ]
+            elif decision is not None and decision.decision == "review":
+                payer.held_cents += amount_cents
+                expires = notices.hold_deadline(now)
+                transfer.hold_expires_at = expires
+                status, code = "held", 202
+                body = {
+                    **summary,
+                    "status": status,
+                    "hold_expires_at": expires.isoformat(),
+                    "message": notices.message("pix_held", amount_cents, expires_at=expires),
+                    "balance_cents": payer.balance_cents,
+                    "available_cents": available_cents(payer),
+                }
+                notices.notify(
+                    db,
+                    user_id=user_id,
+                    kind="pix_held",
+                    transfer_id=transfer.id,
+                    amount_cents=amount_cents,
+                    at=now,
+                    expires_at=expires,
                 )
+            else:
+                post_entries(db, transfer, payer, payee, now)
                 status, code = "completed", 201
-                body = {**summary, "status": status, "balance_cents": payer.balance_cents}
-            if status != "completed":
+                body = {
+                    **summary,
+                    "status": status,
+                    "balance_cents": payer.balance_cents,
+                    "available_cents": available_cents(payer),
+                }
+            if code >= 400:
                 body["transfer"]["status"] = status
             transfer.status = status
             transfer.response_status = code
@@ -207,6 +216,46 @@ def post_transfer(
         if existing is None:
             raise
         return _replay(existing, req_hash)
+
+
+def available_cents(acc: Account) -> int:
+    """What the account may spend: the balance minus the amounts reserved by held transfers."""
+    return acc.balance_cents - (acc.held_cents or 0)
+
+
+def post_entries(db: Session, transfer: Transfer, payer: Account, payee: Account, at: datetime) -> None:
+    """The debit and the credit of ``transfer`` (they sum to zero) and the new balances; accounts locked."""
+    amount = transfer.amount_cents
+    payer.balance_cents -= amount
+    payee.balance_cents += amount
+    db.add_all(
+        [
+            LedgerEntry(
+                transfer_id=transfer.id,
+                account_id=payer.id,
+                side="debit",
+                amount_cents=-amount,
+                created_at=at,
+            ),
+            LedgerEntry(
+                transfer_id=transfer.id,
+                account_id=payee.id,
+                side="credit",
+                amount_cents=amount,
+                created_at=at,
+            ),
+        ]
+    )
+
+
+def lock_accounts(db: Session, *ids: int) -> dict[int, Account]:
+    """SELECT ... FOR UPDATE of the accounts, in ascending id order (the order every writer uses)."""
+    return {
+        a.id: a
+        for a in db.scalars(
+            select(Account).where(Account.id.in_(sorted(set(ids)))).order_by(Account.id).with_for_update()
+        )
+    }
 
 
 def _problem(status: int, code: str, detail: str, instance: str | None, **extra: Any) -> dict[str, Any]:

@@ -3,10 +3,15 @@
 ``stack_settings`` is ``load_settings(profile="stack")``. Nothing is skipped: when a server the settings
 point at does not answer, every test using the fixture FAILS with a message naming the server and the
 command that starts the stack.
+
+The stack profile needs an explicit ``COFRE_SECRET_KEY``: ``deploy/run-tests.sh`` exports it; when the
+tests are run by hand after ``deploy/stack.sh up``, the stack's own (``$COFRE_HOME/stack/secrets.env``,
+written by ``up``) is put into the environment here.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import uuid
 from urllib.parse import urlparse
@@ -14,6 +19,21 @@ from urllib.parse import urlparse
 import pytest
 
 from lake.settings import Settings, load_settings
+
+
+def _stack_secrets() -> None:
+    if os.environ.get("COFRE_SECRET_KEY"):
+        return
+    path = load_settings(profile="stack").home / "stack" / "secrets.env"
+    if not path.exists():
+        return  # the fixtures below fail with a message saying how to start the stack
+    for line in path.read_text().splitlines():
+        name, sep, value = line.strip().partition("=")
+        if sep and name == "COFRE_SECRET_KEY":
+            os.environ[name] = value
+
+
+_stack_secrets()
 
 
 def _endpoints(s: Settings) -> dict[str, tuple[str, int]]:

@@ -115,6 +115,43 @@ def test_erasure_on_the_stack(stack):
     assert status["ok"] is True, status
 
 
+def test_ferretdb_redacted_flag_attack_is_detected(stack):
+    """Issue 14, item 2, on the MongoDB-protocol store: setting ``redacted`` and rewriting action,
+    outcome and ts fails /audit/verify; so does touching a properly redacted (erased) event."""
+    from pymongo import MongoClient
+
+    c, s = stack["c"], stack["s"]
+    coll = MongoClient(s.log_store_url)[s.log_store_db]["audit_events"]
+
+    def verify() -> dict:
+        return c.get("/audit/verify", headers=auth(stack["auditor"]["access"])).json()
+
+    first = verify()
+    assert first["ok"] is True, first
+    plain = sorted(e["seq"] for e in coll.find({"redacted": False, "v": 2}, projection={"seq": 1}))[3]
+    erased = [e["seq"] for e in coll.find({"redacted": True}, projection={"seq": 1})]
+    cases = [
+        (
+            plain,
+            {
+                "redacted": True,
+                "action": "GET /health",
+                "outcome": "200",
+                "ts": "2020-01-01T00:00:00.000000Z",
+            },
+        ),
+    ]
+    if erased:  # events of the person erased by test_erasure_on_the_stack (when run in this module)
+        cases += [(erased[0], {"outcome": "approve-forged"}), (erased[0], {"redacted": False})]
+    for seq, change in cases:
+        before = coll.find_one({"seq": seq})
+        coll.update_one({"seq": seq}, {"$set": change})
+        status = verify()
+        assert status["ok"] is False and status["first_bad_seq"] == seq, (change, status)
+        coll.replace_one({"_id": before["_id"]}, before)
+    assert verify()["ok"] is True
+
+
 def test_audit_trail_on_s3_and_tampered_ferretdb_record(stack):
     from pymongo import MongoClient
 

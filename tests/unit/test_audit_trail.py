@@ -14,6 +14,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+import polars as pl
 import pytest
 import uvicorn
 from deltalake import DeltaTable
@@ -189,3 +190,109 @@ def test_open_finance_pull_stops_after_revocation(env):
         await of.aclose()
 
     asyncio.run(scenario())
+
+
+# --- issue 14, item 2 -------------------------------------------------------------------------------
+
+
+def _lake_update(s, predicate, **updates):
+    DeltaTable(delta.table_uri("audit.events", s)).update(updates=updates, predicate=predicate)
+
+
+def test_redacted_flag_attack_on_the_store_fails_cli_verify(env):
+    """The reported attack against `cofre audit verify`: redacted=1 plus a new action, outcome and
+    timestamp on an event of the SQLite log store."""
+    c, s, home = env
+    con = sqlite3.connect(home / "logs.db")
+    con.execute(
+        "UPDATE audit_events SET redacted = 1, action = 'GET /health', outcome = '200', "
+        "ts = '2020-01-01T00:00:00.000000Z' WHERE seq = 4"
+    )
+    con.commit()
+    con.close()
+    r = _cli("audit", "verify", "--store")
+    rep = json.loads(r.output)
+    assert r.exit_code == 1 and rep["store_chain"]["first_bad_seq"] == 4, rep["store_chain"]
+
+
+def test_redacted_flag_attack_in_the_lake_fails_cli_verify(env):
+    c, s, _ = env
+    day = datetime.now(UTC).date()
+    audit_trail.export_day(day, s)
+    victim = delta.read("audit.events", settings=s).sort("seq").row(3, named=True)
+    _lake_update(
+        s,
+        f"event_id = '{victim['event_id']}'",
+        redacted="true",
+        action="'GET /health'",
+        outcome="'200'",
+        occurred_at="'2020-01-01T00:00:00Z'",
+    )
+    r = _cli("audit", "verify")
+    chain = json.loads(r.output)["lake_chain"]
+    assert r.exit_code == 1 and chain["first_bad_seq"] == victim["seq"], chain
+
+
+def test_hiding_personal_fields_in_the_lake_needs_a_signed_record(env):
+    c, s, _ = env
+    day = datetime.now(UTC).date()
+    audit_trail.export_day(day, s)
+    victim = delta.read("audit.events", settings=s).sort("seq").row(2, named=True)
+    assert victim["openings"] is not None and victim["actor_pk"] is not None
+    _lake_update(
+        s,
+        f"event_id = '{victim['event_id']}'",
+        redacted="true",
+        openings="NULL",
+        actor_pk="NULL",
+        resource_type="NULL",
+        resource_id="NULL",
+    )
+    r = _cli("audit", "verify")
+    chain = json.loads(r.output)["lake_chain"]
+    assert r.exit_code == 1 and chain["first_bad_seq"] == victim["seq"] and "record" in chain["reason"], chain
+
+
+def test_store_redaction_is_proven_in_the_lake_and_its_rows_protected(env):
+    c, s, _ = env
+    store = c.app.state.services.audit
+    assert store.redact_many([2, 3], ("actor", "resource", "details"), reason="lgpd-erasure") == 2
+    day = datetime.now(UTC).date()
+    out = audit_trail.export_day(day, s)
+    assert out["redaction_records"] == 2
+    rows = delta.read("audit.events", settings=s).sort("seq")
+    red = rows.filter(pl.col("redacted"))
+    assert red["seq"].to_list() == [2, 3] and red["openings"].to_list() == [None, None]
+    assert all(p is not None for p in red["payload"].to_list())  # no personal data in a v2 payload
+    r = _cli("audit", "verify", "--store")
+    rep = json.loads(r.output)
+    assert r.exit_code == 0, rep
+    assert rep["lake_chain"]["redacted"] == 2 and rep["store_chain"]["redacted"] == 2
+    _lake_update(s, "seq = 3", outcome="'approve-forged'")
+    r = _cli("audit", "verify")
+    chain = json.loads(r.output)["lake_chain"]
+    assert r.exit_code == 1 and chain["first_bad_seq"] == 3, chain
+
+
+def test_cli_reports_the_unanchored_tail_and_detects_truncation(env):
+    c, s, _ = env
+    day = datetime.now(UTC).date()
+    audit_trail.export_day(day, s)
+    assert _cli("audit", "anchor", "--day", day.isoformat()).exit_code == 0
+    last = int(audit_trail.anchors(s)["last_seq"][0])
+    admin = register(c, role="admin")  # more events after the anchor
+    c.get("/logs", headers=auth(admin["access"]))
+    audit_trail.export_day(day, s)
+    r = _cli("audit", "verify", "--store")
+    rep = json.loads(r.output)
+    assert r.exit_code == 0, json.dumps(rep, indent=1)
+    for cov in (rep["lake_anchoring"], rep["store_chain"]):
+        assert cov["anchored_through_seq"] == last and cov["unanchored_from_seq"] == last + 1
+        assert cov["unanchored_count"] >= 2
+    assert any("after the last anchor" in w for w in rep["warnings"])
+    # truncation of the lake's chain after the anchor: the anchored root no longer matches
+    DeltaTable(delta.table_uri("audit.events", s)).delete(f"seq > {last - 2}")
+    r = _cli("audit", "verify")
+    rep = json.loads(r.output)
+    assert r.exit_code == 1 and not rep["lake_anchoring"]["ok"], rep["lake_anchoring"]
+    assert "truncated" in rep["lake_anchoring"]["reason"]

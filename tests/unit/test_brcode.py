@@ -167,3 +167,28 @@ def test_any_single_char_change_is_rejected(pos, ch):
         return
     with pytest.raises(BRCodeError):
         decode(mutated)
+
+
+# --- issue 20, defect 7: an amount of zero is refused by the parser as by the generator -----------
+
+
+@pytest.mark.parametrize("text", ["0.00", "0", "0.0", "00.00"])
+def test_zero_amount_is_refused_by_decoder_like_encoder(text):
+    """Decision (see :func:`lake.domain.brcode.decode`): field 54 present means a payable amount, so
+    zero is ``bad_value`` both ways; an open amount is written by leaving field 54 out."""
+    with pytest.raises(BRCodeError) as err:
+        encode(BRCode(merchant_name="A", merchant_city="B", key="k", amount=Decimal(text)))
+    assert err.value.reason == "bad_value"
+    body = MANUAL[:-8].replace("5802BR", f"54{len(text):02d}{text}5802BR")
+    with pytest.raises(BRCodeError) as err:
+        decode(_with_crc(body))
+    assert err.value.reason == "bad_value"
+    assert decode(MANUAL).amount is None  # no field 54: the payer types the amount
+
+
+@given(amount=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999999999.99"), places=2))
+def test_every_amount_the_decoder_accepts_the_encoder_writes(amount):
+    body = MANUAL[:-8].replace("5802BR", f"54{len(str(amount)):02d}{amount}5802BR")
+    parsed = decode(_with_crc(body))
+    again = decode(encode(parsed))
+    assert parsed.amount == again.amount == amount

@@ -211,3 +211,28 @@ def test_invalid_pix_keys_rejected(key):
 def test_pix_key_type_check():
     assert ids.is_valid_pix_key("+14155552671", "PHONE")
     assert not ids.is_valid_pix_key("52998224725", "PHONE")
+
+
+# --- issue 20, defect 7: lower-case alphanumeric CNPJ ------------------------------------------
+
+
+def test_lower_case_alphanumeric_cnpj_is_accepted_and_upper_cased():
+    """Decision (see :func:`lake.domain.identifiers.normalize_cnpj`): ASCII letters are upper-cased
+    before the check, as common validators do, and the canonical form is upper-case."""
+    base = "12ABC34501DE"
+    full = base + ids.cnpj_check_digits(base)
+    assert ids.is_valid_cnpj(full.lower()) and ids.normalize_cnpj(full.lower()) == full
+    masked = f"{full[:2]}.{full[2:5]}.{full[5:8]}/{full[8:12]}-{full[12:]}".lower()
+    assert ids.normalize_cnpj(masked) == full and ids.format_cnpj(full.lower()) == ids.format_cnpj(full)
+    assert REF_CNPJ.validate(full)  # the reference agrees on the upper-case form
+
+
+def test_only_ascii_letters_are_upper_cased_in_a_cnpj():
+    """Python upper-cases some non-ASCII letters to ASCII ones (long s -> S, dotless i -> I): they must
+    not turn into a valid CNPJ."""
+    base = "12ABS34501DI"
+    full = base + ids.cnpj_check_digits(base)
+    assert ids.is_valid_cnpj(full)
+    assert "ſ".upper() == "S" and "ı".upper() == "I"
+    assert not ids.is_valid_cnpj(full.replace("S", "ſ"))
+    assert not ids.is_valid_cnpj(full.replace("I", "ı"))

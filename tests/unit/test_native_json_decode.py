@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import cofre_native
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -172,5 +173,5 @@ def test_native_decoder_reads_string_views_and_large_strings_alike():
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)
     cols = json_decode(conform._shape(SHAPE), offsets, np.frombuffer(arr.buffers()[2], dtype=np.uint8))
     assert cols[2][1].tolist() == [*range(40), 0, 0] and cols[2][0].tolist() == [True] * 40 + [False, False]
-    with pytest.raises(ValueError):
+    with pytest.raises(cofre_native.ArgumentError, match="16 bytes per row"):
         json_decode(conform._shape(SHAPE), np.zeros(15, np.uint8), [], views=True)

@@ -84,11 +84,11 @@ def test_large_chain_parallel_path():
 
 def test_chain_malformed_inputs():
     prevs, hashes = ref_chain([b"a", b"b", b"c"])
-    with pytest.raises(ValueError, match="record 1: hash has 31 bytes"):
+    with pytest.raises(cn.LedgerError, match="record 1: hash has 31 bytes"):
         cn.verify_chain(prevs, [b"a", b"b", b"c"], [hashes[0], hashes[1][:31], hashes[2]])
     with pytest.raises(ValueError, match="record 2: prev_hash"):
         cn.verify_chain(prevs[:2] + [b"x"], [b"a", b"b", b"c"], hashes)
-    with pytest.raises(ValueError, match="same length"):
+    with pytest.raises(cn.LedgerError, match="same length"):
         cn.verify_chain(prevs, [b"a", b"b"], hashes)
     with pytest.raises(TypeError, match=r"payloads\[1\]"):
         cn.verify_chain(prevs, [b"a", "b", b"c"], hashes)
@@ -125,5 +125,5 @@ def test_merkle_empty_large_and_errors():
         cn.merkle_proof([], 0)
     with pytest.raises(ValueError, match="root"):
         cn.verify_merkle_proof(b"x", [], b"short")
-    with pytest.raises(ValueError, match=r"proof\[0\]"):
+    with pytest.raises(cn.LedgerError, match=r"proof\[0\]"):
         cn.verify_merkle_proof(b"x", [(b"short", True)], bytes(32))

@@ -349,13 +349,13 @@ def test_malformed_inputs_name_the_index():
         base64.b64encode(b"\x00\x00\x00\x09" + raw[4:]).decode(): "EnvelopeType",
     }
     for env, reason in cases.items():
-        with pytest.raises(ValueError, match=rf"envelope 1: .*{reason}"):
+        with pytest.raises(cn.EnvelopeError, match=rf"envelope 1: .*{reason}"):
             cn.verify_envelopes([good, env], PASS, [[SRC.public_key]] * 2)
         with pytest.raises(ValueError, match=r"envelope 1"):
             cn.envelope_hashes([good, env], PASS)
-    with pytest.raises(ValueError, match=r"envelope 1: public key"):
+    with pytest.raises(cn.EnvelopeError, match=r"envelope 1: public key"):
         cn.verify_envelopes([good, good], PASS, [[SRC.public_key], [SRC.public_key[:-1] + "A"]])
-    with pytest.raises(ValueError, match="entries"):
+    with pytest.raises(cn.ArgumentError, match="entries"):
         cn.verify_envelopes([good, good], PASS, [[SRC.public_key]])
     # Random garbage never crashes the interpreter.
     for n in (0, 1, 3, 4, 8, 64, 500):
@@ -397,11 +397,132 @@ def test_bad_signatures_in_large_batches_are_isolated(threads, monkeypatch):
 def test_threads_argument_and_environment(monkeypatch):
     envs = [build(["payment"]).to_xdr()] * 3
     keys = [[SRC.public_key]] * 3
-    with pytest.raises(ValueError, match="threads"):
+    with pytest.raises(cn.ThreadsError, match="threads"):
         cn.verify_envelopes(envs, PASS, keys, threads=0)
     monkeypatch.setenv("COFRE_NATIVE_THREADS", "two")
-    with pytest.raises(ValueError, match="COFRE_NATIVE_THREADS"):
+    with pytest.raises(cn.ThreadsError, match="COFRE_NATIVE_THREADS"):
         cn.envelope_hashes(envs, PASS)
     monkeypatch.setenv("COFRE_NATIVE_THREADS", "1")
     assert cn.verify_envelopes(envs, PASS, keys) == [True] * 3
     assert cn.verify_envelopes(envs, PASS, keys, threads=2) == [True] * 3  # argument wins
+
+
+# ---------------------------------------------------------------- adversarial mixes
+# verify_envelopes picks a strategy per group of envelopes from the failure rate it observes
+# (merged batches, bad signatures located from the batch sums, or one signature at a time with
+# per-key tables); whatever it picks, each answer must be stellar-sdk's per-signature verdict.
+
+ALLOWED = [SRC.public_key, COSIGNER.public_key, OTHER.public_key]
+
+
+def _sdk_reference(xdr: str, allowed: list[str]) -> bool:
+    """Per-signature verification with stellar-sdk (libsodium): every signature group is
+    non-empty and every signature verifies by an allowed key whose hint matches."""
+    env = TransactionBuilder.from_xdr(xdr, PASS)
+    groups = [(env.hash(), env.signatures)]
+    if isinstance(env, FeeBumpTransactionEnvelope):
+        inner = env.transaction.inner_transaction_envelope
+        groups.append((inner.hash(), inner.signatures))
+    for tx_hash, sigs in groups:
+        if not sigs:
+            return False
+        for sig in sigs:
+            keys = [k for k in allowed if Keypair.from_public_key(k).signature_hint() == sig.signature_hint]
+            if not any(_sdk_verify(k, tx_hash, sig.signature) for k in keys):
+                return False
+    return True
+
+
+def _resigned(te: TransactionEnvelope, signers, passphrase: str) -> str:
+    """The same transaction with its signatures replaced by ones over `passphrase`'s hash."""
+    other = TransactionEnvelope.from_xdr(te.to_xdr(), passphrase)
+    other.signatures = []
+    for kp in signers:
+        other.sign(kp)
+    return other.to_xdr()
+
+
+def _flip(xdr: str, pos: int) -> str:
+    raw = bytearray(base64.b64decode(xdr))
+    raw[pos] ^= 0x01
+    return base64.b64encode(bytes(raw)).decode()
+
+
+def _variants(i: int) -> dict[str, str]:
+    """Envelope i in every flavour the mixes draw from."""
+    b = TransactionBuilder(Account(SRC.public_key, 1000 + i), PASS, base_fee=100)
+    te = b.append_payment_op(OTHER.public_key, Asset.native(), "1").add_id_memo(i).set_timeout(300).build()
+    te.sign(SRC)
+    cosigned = TransactionEnvelope.from_xdr(te.to_xdr(), PASS)
+    cosigned.sign(COSIGNER)
+    fee_bump = TransactionBuilder.build_fee_bump_transaction(OTHER.public_key, 500, te, PASS)
+    fee_bump.sign(OTHER)
+    return {
+        "valid": te.to_xdr(),
+        "cosigned": cosigned.to_xdr(),
+        "fee_bump": fee_bump.to_xdr(),
+        "wrong_network": _resigned(te, [SRC], Network.PUBLIC_NETWORK_PASSPHRASE),
+        "cosigner_forged": _cosigner_forged(te),
+        "r_flipped": _flip(te.to_xdr(), -64),  # first byte of R
+        "s_flipped": _flip(te.to_xdr(), -2),  # a byte of s
+        "stranger": _resigned(te, [STRANGER], PASS),
+        "unsigned": _resigned(te, [], PASS),
+        "fee_bump_bad_inner": _bad_inner_fee_bump(te),
+    }
+
+
+def _cosigner_forged(te: TransactionEnvelope) -> str:
+    """Valid source signature plus a cosigner signature over the wrong network."""
+    forged = TransactionEnvelope.from_xdr(te.to_xdr(), Network.PUBLIC_NETWORK_PASSPHRASE)
+    forged.sign(COSIGNER)
+    both = TransactionEnvelope.from_xdr(te.to_xdr(), PASS)
+    both.signatures.append(forged.signatures[-1])
+    return both.to_xdr()
+
+
+def _bad_inner_fee_bump(te: TransactionEnvelope) -> str:
+    inner = TransactionEnvelope.from_xdr(_resigned(te, [SRC], Network.PUBLIC_NETWORK_PASSPHRASE), PASS)
+    fb = TransactionBuilder.build_fee_bump_transaction(OTHER.public_key, 500, inner, PASS)
+    fb.sign(OTHER)
+    return fb.to_xdr()
+
+
+POOL = [_variants(i) for i in range(24)]
+KINDS = sorted(POOL[0])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    runs=st.lists(st.tuples(st.sampled_from(KINDS), st.integers(1, 120)), min_size=1, max_size=8),
+    seed=st.integers(0, 2**32 - 1),
+    threads=st.sampled_from([1, None]),
+)
+def test_mixed_batches_match_per_signature_verification(runs, seed, threads):
+    # Runs of one flavour (a burst of forgeries, a stretch of valid envelopes, ...) so the
+    # verifier moves between batching and one-at-a-time checking within one call.
+    import random
+
+    rng = random.Random(seed)
+    envs = [POOL[rng.randrange(len(POOL))][kind] for kind, n in runs for _ in range(n)]
+    want = [_sdk_reference(e, ALLOWED) for e in envs]
+    assert cn.verify_envelopes(envs, PASS, [ALLOWED] * len(envs), threads=threads) == want
+
+
+@pytest.mark.parametrize("bad_share", [0.0, 0.01, 0.05, 0.25, 1.0])
+def test_failure_rates_of_the_benchmark_match_stellar_sdk(bad_share):
+    import random
+
+    rng = random.Random(7)
+    n = 1500
+    bad = set(rng.sample(range(n), round(bad_share * n)))
+    flavours = ["wrong_network", "s_flipped", "r_flipped", "cosigner_forged"]
+    envs = [
+        POOL[i % len(POOL)][flavours[i % 4] if i in bad else ("valid", "cosigned")[i % 2]] for i in range(n)
+    ]
+    want = [_sdk_reference(e, ALLOWED) for e in envs]
+    assert want.count(False) == len(bad)
+    assert cn.verify_envelopes(envs, PASS, [ALLOWED] * n, threads=1) == want
+    # A burst of forgeries after a long valid stretch, and valid envelopes after a burst.
+    envs = envs[:700] + [POOL[i % 24]["wrong_network"] for i in range(300)] + envs[700:]
+    want = want[:700] + [False] * 300 + want[700:]
+    assert cn.verify_envelopes(envs, PASS, [ALLOWED] * len(envs), threads=1) == want

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cofre_native
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -87,5 +88,5 @@ def test_native_windows_reject_unsorted_rows():
     t = np.array([5, 3], dtype=np.int64)
     b = np.zeros(2, dtype=bool)
     e = np.zeros(0, dtype=np.int64)
-    with pytest.raises(ValueError, match="sorted"):
+    with pytest.raises(cofre_native.WindowInputError, match="sorted"):
         window_features(a, t, a, a, b, b, e, e, e, e, [H], [H], H)

@@ -15,7 +15,7 @@ from spec_validation import SpecRecorder, validate_json_body
 
 from lake.domain.brcode import ascii_text, decode
 from lake.settings import load_settings
-from pipelines.sources.pix.client import PixApiError, PixClient
+from pipelines.sources.pix.client import PixApiError, PixClient, PixIdError
 from pipelines.sources.pix.sandbox import create_app
 from pipelines.sources.world_index import WorldIndex
 
@@ -113,9 +113,12 @@ def test_cob_endpoints_validate_and_carry_a_valid_br_code(index, settings):
         with pytest.raises(PixApiError) as err:
             await client.create_cob("chave-desconhecida@x.com", Decimal("1.00"))
         assert err.value.status == 400 and err.value.violacoes[0]["propriedade"] == "cob.chave"
-        with pytest.raises(PixApiError) as err:
+        with pytest.raises(PixIdError):  # the client checks the txid rule before sending
             await client.create_cob(keys[0], Decimal("1.00"), txid="short")
-        assert err.value.status == 400
+        r = await client.request(
+            "PUT", "/api/cob/short", json={"valor": {"original": "1.00"}, "chave": keys[0]}
+        )
+        assert r.status_code == 400 and r.json()["violacoes"][0]["propriedade"] == "cob.txid"
 
     run(scenario())
     assert {201, 200, 400, 404} <= rec.statuses()
@@ -239,3 +242,96 @@ def test_pix_sandbox_is_deterministic_given_the_world(world, settings):
         return txids, pix
 
     assert run(snapshot()) == run(snapshot())
+
+
+# --- issue 20, defect 6: dates before year 1000 and unchecked filter values ---------------------
+
+
+def _raw(app, method, path, settings, **kw):
+    async def go():
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="https://pix.cofre.local"
+        ) as http:
+            tok = (
+                await http.post(
+                    "/token",
+                    data={"grant_type": "client_credentials"},
+                    auth=(settings.client_id, settings.client_secret.get_secret_value()),
+                )
+            ).json()["access_token"]
+            return await http.request(method, path, headers={"Authorization": f"Bearer {tok}"}, **kw)
+
+    return asyncio.run(go())
+
+
+def test_iso_timestamps_keep_four_digit_years():
+    from pipelines.sources.timefmt import iso_millis, iso_seconds
+
+    assert iso_millis(datetime(781, 3, 4, 5, 6, 7, 89_000, tzinfo=UTC)) == "0781-03-04T05:06:07.089Z"
+    assert iso_seconds(datetime(9, 1, 1, tzinfo=UTC)) == "0009-01-01T00:00:00Z"
+
+
+@pytest.mark.parametrize("path", ["/api/pix", "/api/cob"])
+def test_list_period_before_year_1000_is_echoed_with_four_digit_years(index, settings, path):
+    from spec_validation import validate
+
+    app = create_app(index, settings)
+    r = _raw(
+        app, "GET", path, settings, params={"inicio": "0781-01-01T00:00:00Z", "fim": "0781-12-31T23:59:59Z"}
+    )
+    assert r.status_code == 200, r.text
+    params = r.json()["parametros"]
+    assert params["inicio"] == "0781-01-01T00:00:00.000Z" and params["fim"] == "0781-12-31T23:59:59.000Z"
+    validate(r)
+
+
+BAD_FILTERS = [
+    ("cpf", "null"),
+    ("cpf", "12345678900"),  # 11 digits, wrong check digits
+    ("cpf", "١٢٣٤٥٦٧٨٩٠٩"),  # Arabic-Indic digits are not [0-9]
+    ("cnpj", "null"),
+    ("cnpj", "11222333000180"),
+    ("txid", "null!"),
+    ("txid", "a" * 36),
+    ("paginacao.paginaAtual", "-1"),
+    ("paginacao.itensPorPagina", "0"),
+    ("paginacao.itensPorPagina", "abc"),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"), [("/api/pix", "PixConsultaInvalida"), ("/api/cob", "CobConsultaInvalida")]
+)
+@pytest.mark.parametrize(("name", "value"), BAD_FILTERS)
+def test_list_filters_are_validated_not_echoed(index, settings, path, kind, name, value):
+    """A filter that does not respect the spec's schema is a 400 ``*ConsultaInvalida`` naming the
+    parameter in ``violacoes``; it is never echoed back in ``parametros``."""
+    if path == "/api/cob" and name == "txid":
+        pytest.skip("GET /cob has no txid filter")
+    app = create_app(index, settings)
+    params = {"inicio": "2026-01-01T00:00:00Z", "fim": "2026-02-01T00:00:00Z", name: value}
+    r = _raw(app, "GET", path, settings, params=params)
+    assert r.status_code == 400, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["type"] == f"https://pix.bcb.gov.br/api/v2/error/{kind}" and "parametros" not in body
+    assert [v["propriedade"] for v in body["violacoes"]] == [name]
+    validate_json_body("pix", "put", "/api/cob/" + "a" * 26, 400, body, "application/problem+json")
+
+
+def test_valid_filters_are_echoed_normalised_and_other_cob_filters_checked(index, settings):
+    from spec_validation import validate
+
+    app = create_app(index, settings)
+    cpf = sorted(index.customer_by_cpf)[0]
+    base = {"inicio": "2026-01-01T00:00:00Z", "fim": "2026-02-01T00:00:00Z"}
+    r = _raw(app, "GET", "/api/pix", settings, params={**base, "cpf": cpf, "txIdPresente": "false"})
+    assert r.status_code == 200 and r.json()["parametros"]["cpf"] == cpf
+    validate(r)
+    r = _raw(app, "GET", "/api/pix", settings, params={**base, "cnpj": "12abc34501de35"})
+    assert r.status_code == 200 and r.json()["parametros"]["cnpj"] == "12ABC34501DE35"  # decision in defect 7
+    for name, value in (("status", "QUALQUER"), ("locationPresente", "talvez"), ("cpf", "")):
+        r = _raw(app, "GET", "/api/cob", settings, params={**base, name: value})
+        assert r.status_code == 400 and r.json()["violacoes"][0]["propriedade"] == name, (name, r.text)
+    r = _raw(app, "GET", "/api/pix", settings, params={**base, "devolucaoPresente": "sim"})
+    assert r.status_code == 400 and r.json()["violacoes"][0]["propriedade"] == "devolucaoPresente"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -66,3 +69,46 @@ def test_size_limit_413(client):
     r = _upload(client, u, PDF + b"0" * 2000, "application/pdf")
     assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def _signed(key: bytes, doc_id: str, exp: int) -> str:
+    return hmac.new(key, f"{doc_id}|{exp}".encode(), hashlib.sha256).hexdigest()
+
+
+def test_link_forged_with_the_public_default_key_is_refused(client):
+    """Regression (issue 14, item 3): the link key used to be derived from a public default, so
+    anyone could sign a download link for any document id."""
+    owner = register(client)
+    doc = _upload(client, owner, PDF, "application/pdf").json()
+    public = hmac.new(
+        b"cofre-embedded-dev-key-change-me", b"cofre-document-links-v1", hashlib.sha256
+    ).digest()
+    exp = int(time.time()) + 60
+    r = client.get(
+        f"/documents/{doc['id']}/download", params={"exp": exp, "sig": _signed(public, doc["id"], exp)}
+    )
+    assert r.status_code == 403 and r.json()["code"] == "invalid_link"
+
+
+def test_link_lifetime_is_capped(client):
+    """A validly signed link that expires too far ahead (or never) is refused; the configured TTL
+    is capped at an hour."""
+    owner = register(client)
+    doc = _upload(client, owner, PDF, "application/pdf").json()
+    settings = client.app.state.services.settings
+    key = settings.document_link_key()
+    now = int(time.time())
+    for exp in (now + 10 * 365 * 86400, 2**40 - 1, now + settings.document_link_ttl_s + 3600):
+        r = client.get(
+            f"/documents/{doc['id']}/download", params={"exp": exp, "sig": _signed(key, doc["id"], exp)}
+        )
+        assert r.status_code == 403, exp
+    exp = now + settings.document_link_ttl_s
+    r = client.get(
+        f"/documents/{doc['id']}/download", params={"exp": exp, "sig": _signed(key, doc["id"], exp)}
+    )
+    assert r.status_code == 200 and r.content == PDF
+    from lake.settings import SettingsError
+
+    with pytest.raises(SettingsError, match="COFRE_DOCUMENT_LINK_TTL_S"):
+        make_settings(settings.home, document_link_ttl_s=86400)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 from serving_kit import auth, make_settings, register
 
 from serving.app import create_app
+from serving.deps import get_clock
 from serving.security.keys import KeyStore, jwk_thumbprint, public_jwk
 
 
@@ -155,8 +157,16 @@ def test_refresh_rotation_and_reuse_revokes_family(client):
     second = r1.json()
     assert second["refresh_token"] != u["refresh"]
     assert client.get("/accounts/me", headers=auth(second["access_token"])).status_code == 200
-    # replay of the spent token: refused and the family (every token of the session) revoked
-    r2 = client.post("/auth/refresh", json={"refresh_token": u["refresh"]})
+    # replay of the spent token after the grace window (test_security_auth covers the window):
+    # refused and the family (every token of the session) revoked
+    later = datetime.now(UTC) + timedelta(
+        seconds=client.app.state.services.settings.refresh_reuse_grace_s + 1
+    )
+    client.app.dependency_overrides[get_clock] = lambda: later
+    try:
+        r2 = client.post("/auth/refresh", json={"refresh_token": u["refresh"]})
+    finally:
+        client.app.dependency_overrides.pop(get_clock)
     assert r2.status_code == 401 and r2.json()["code"] == "refresh_token_reused"
     r3 = client.post("/auth/refresh", json={"refresh_token": second["refresh_token"]})
     assert r3.status_code == 401 and r3.json()["code"] == "invalid_grant"

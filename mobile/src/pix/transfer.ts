@@ -1,7 +1,8 @@
 /**
  * Sending a PIX: POST /pix/transfers with the attempt's Idempotency-Key, and the outcomes a person
  * must be told apart: done (201, or 200 when the gateway replays an earlier answer), held for review
- * (202, status "held": no money moved yet), refused by the fraud screen (403
+ * (202, status "held": the amount is reserved, not debited, until an analyst releases or refuses it or
+ * the hold expires; the gateway's Portuguese ``message`` says what happens next), refused by the fraud screen (403
  * blocked_by_fraud_screen: no money moved). A step_up_required answer is met with the device key
  * (biometric) and the SAME key is sent again; a timeout or network failure is retried by the person
  * with the same key, so the money can never move twice.
@@ -25,15 +26,45 @@ export type Transfer = {
 
 export type Outcome =
   | { kind: "done"; transfer: Transfer; balanceCents: number | null; replayed: boolean }
-  | { kind: "held"; transfer: Transfer; message: string | null }
+  | {
+      kind: "held";
+      transfer: Transfer;
+      /** the gateway's pt-BR sentence: amount, deadline and what happens to the money */
+      message: string | null;
+      /** when an unreviewed hold ends (refused, the reservation undone), ISO 8601 */
+      expiresAt: string | null;
+      /** what can still be spent: booked balance minus every held amount */
+      availableCents: number | null;
+      /** the amount reserved by this transfer */
+      heldCents: number | null;
+      replayed: boolean;
+    }
   | { kind: "blocked"; transfer: Transfer | null; reasons: string[] };
 
-type Raw = Record<string, unknown> & { status?: string; balance_cents?: number; transfer?: Transfer };
+type Raw = Record<string, unknown> & {
+  status?: string;
+  balance_cents?: number;
+  available_cents?: number;
+  hold_expires_at?: string | null;
+  message?: string;
+  transfer?: Transfer;
+};
+
+const num = (v: unknown): number | null => (typeof v === "number" ? v : null);
 
 export function toOutcome(status: number, body: Raw): Outcome {
   const transfer: Transfer = (body.transfer as Transfer) ?? (body as Transfer);
   if (status === 202 || body.status === "held" || transfer.status === "held") {
-    return { kind: "held", transfer, message: typeof body.detail === "string" ? body.detail : null };
+    const message = typeof body.message === "string" ? body.message : typeof body.detail === "string" ? body.detail : null;
+    return {
+      kind: "held",
+      transfer,
+      message,
+      expiresAt: typeof body.hold_expires_at === "string" ? body.hold_expires_at : null,
+      availableCents: num(body.available_cents),
+      heldCents: num(transfer.amount_cents),
+      replayed: status === 200,
+    };
   }
   return {
     kind: "done",
@@ -55,11 +86,8 @@ export async function sendPix(api: Api, attempt: PaymentAttempt<TransferBody>, b
     unwrapWithStatus(
       api.client.POST("/pix/transfers", {
         body,
-        headers: {
-          "Idempotency-Key": key,
-          ...(opts.deviceId ? { "X-Device-ID": opts.deviceId } : {}),
-          ...(token ? { Authorization: `Bearer ${token}` } : {}),
-        },
+        params: { header: { "Idempotency-Key": key, ...(opts.deviceId ? { "X-Device-ID": opts.deviceId } : {}) } },
+        ...(token ? { headers: { Authorization: `Bearer ${token}` } } : {}),
       }),
     );
   try {

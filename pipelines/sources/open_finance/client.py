@@ -153,6 +153,8 @@ class OpenFinanceClient(ApiClient):
         code, detail = str(errors[0].get("code", "")), str(errors[0].get("detail", resp.text[:300]))
         if resp.status_code == 403 and code in _CONSENT_ERRORS:
             raise _CONSENT_ERRORS[code](code, detail)
+        if resp.status_code == 422 and code == "ESTADO_CONSENTIMENTO_INVALIDO":
+            raise ConsentNotAuthorisedError(code, detail)
         if resp.status_code == 404:
             raise NotFoundError(f"{code}: {detail}")
         raise UpstreamError(
@@ -165,7 +167,9 @@ class OpenFinanceClient(ApiClient):
         resp = await self._call("GET", url, consent_id=consent_id)
         return model.model_validate(resp.json()["data"])
 
-    async def _all(self, url: str, consent_id: str, model: type[T], params: dict | None = None) -> list[T]:
+    async def _all(
+        self, url: str, consent_id: str | None, model: type[T], params: dict | None = None
+    ) -> list[T]:
         """Every item of a paginated list, following links.next to the end."""
         out: list[T] = []
         next_url: str | None = url
@@ -204,6 +208,40 @@ class OpenFinanceClient(ApiClient):
     async def revoke_consent(self, consent_id: str) -> None:
         await self._call("DELETE", f"{CONSENTS}/consents/{consent_id}", ok=(204,))
 
+    async def extend_consent(
+        self,
+        consent_id: str,
+        cpf: str,
+        expiration: str | None,
+        *,
+        customer_ip_address: str,
+        customer_user_agent: str,
+    ) -> m.Consent:
+        """``POST /consents/{consentId}/extends``: renew without redirection as the logged-in ``cpf``
+        (the consent's creator), to ``expiration`` (``YYYY-MM-DDTHH:MM:SSZ``) or indefinitely (None).
+        Uses the customer's token of the consent; a consent that is not AUTHORISED raises
+        :class:`ConsentNotAuthorisedError`, a refused date :class:`UpstreamError` (422)."""
+        data: dict[str, Any] = {"loggedUser": {"document": {"identification": cpf, "rel": "CPF"}}}
+        if expiration:
+            data["expirationDateTime"] = expiration
+        headers = {
+            "x-fapi-customer-ip-address": customer_ip_address,
+            "x-customer-user-agent": customer_user_agent,
+        }
+        resp = await self._call(
+            "POST",
+            f"{CONSENTS}/consents/{consent_id}/extends",
+            consent_id=consent_id,
+            json={"data": data},
+            headers=headers,
+            ok=(201,),
+        )
+        return m.Consent.model_validate(resp.json()["data"])
+
+    async def consent_extensions(self, consent_id: str) -> list[m.ConsentExtension]:
+        """``GET /consents/{consentId}/extensions``: every renewal, newest first (all pages)."""
+        return await self._all(f"{CONSENTS}/consents/{consent_id}/extensions", None, m.ConsentExtension)
+
     async def sandbox_authorise(self, consent_id: str) -> None:
         """Sandbox only: approve a consent as the customer would at the bank."""
         resp = await self.request("POST", f"/sandbox/consents/{consent_id}/authorise", auth=False)
@@ -230,6 +268,25 @@ class OpenFinanceClient(ApiClient):
             f"{ACCOUNTS}/accounts/{account_id}/transactions", consent_id, m.AccountTransaction, params
         )
 
+    async def transactions_current(
+        self,
+        consent_id: str,
+        account_id: str,
+        from_date: date | None = None,
+        to_date: date | None = None,
+        *,
+        credit_debit_indicator: str | None = None,
+    ) -> list[m.AccountTransaction]:
+        """``GET .../transactions-current``: the last 7 days at most (D-6); no dates means today.
+        The spec's parameter components ``fromBookingDateMaxLimited``/``toBookingDateMaxLimited``
+        are sent as ``fromBookingDate``/``toBookingDate``."""
+        params = _window(("fromBookingDate", "toBookingDate"), from_date, to_date)
+        if credit_debit_indicator:
+            params["creditDebitIndicator"] = credit_debit_indicator
+        return await self._all(
+            f"{ACCOUNTS}/accounts/{account_id}/transactions-current", consent_id, m.AccountTransaction, params
+        )
+
     # --- credit cards ---------------------------------------------------------------------
     async def card_accounts(self, consent_id: str) -> list[m.CardAccount]:
         return await self._all(f"{CARDS}/accounts", consent_id, m.CardAccount)
@@ -238,11 +295,38 @@ class OpenFinanceClient(ApiClient):
         return await self._one(f"{CARDS}/accounts/{card_id}", consent_id, m.CardIdentification)
 
     async def card_transactions(
-        self, consent_id: str, card_id: str, from_date: date, to_date: date
+        self,
+        consent_id: str,
+        card_id: str,
+        from_date: date,
+        to_date: date,
+        *,
+        transaction_type: str | None = None,
+        payee_mcc: int | None = None,
     ) -> list[m.CardTransaction]:
-        params = {"fromTransactionDate": from_date.isoformat(), "toTransactionDate": to_date.isoformat()}
+        """``GET .../transactions``; ``transaction_type``/``payee_mcc`` go as ``transactionType``/``payeeMCC``
+        (the wire names of the spec's ``creditCardTransactionType``/``creditCardPayeeMCC``)."""
+        params = _window(("fromTransactionDate", "toTransactionDate"), from_date, to_date)
+        params.update(_card_filters(transaction_type, payee_mcc))
         return await self._all(
             f"{CARDS}/accounts/{card_id}/transactions", consent_id, m.CardTransaction, params
+        )
+
+    async def card_transactions_current(
+        self,
+        consent_id: str,
+        card_id: str,
+        from_date: date | None = None,
+        to_date: date | None = None,
+        *,
+        transaction_type: str | None = None,
+        payee_mcc: int | None = None,
+    ) -> list[m.CardTransaction]:
+        """``GET .../transactions-current`` (D-6 at most; no dates means today)."""
+        params = _window(("fromTransactionDate", "toTransactionDate"), from_date, to_date)
+        params.update(_card_filters(transaction_type, payee_mcc))
+        return await self._all(
+            f"{CARDS}/accounts/{card_id}/transactions-current", consent_id, m.CardTransaction, params
         )
 
     async def card_bills(self, consent_id: str, card_id: str) -> list[m.CardBill]:
@@ -262,3 +346,22 @@ class OpenFinanceClient(ApiClient):
 
     async def loan_payments(self, consent_id: str, contract_id: str) -> m.LoanPayments:
         return await self._one(f"{LOANS}/contracts/{contract_id}/payments", consent_id, m.LoanPayments)
+
+
+def _window(names: tuple[str, str], from_date: date | None, to_date: date | None) -> dict[str, str]:
+    if (from_date is None) != (to_date is None):
+        raise ValueError(f"{names[0]} and {names[1]} go together (the spec requires both or neither)")
+    return (
+        {}
+        if from_date is None or to_date is None
+        else dict(zip(names, (from_date.isoformat(), to_date.isoformat()), strict=True))
+    )
+
+
+def _card_filters(transaction_type: str | None, payee_mcc: int | None) -> dict[str, str | int]:
+    out: dict[str, str | int] = {}
+    if transaction_type is not None:
+        out["transactionType"] = transaction_type
+    if payee_mcc is not None:
+        out["payeeMCC"] = payee_mcc
+    return out

@@ -3,7 +3,9 @@
 Lifecycle: ``AWAITING_AUTHORISATION`` -> ``AUTHORISED`` (customer approves) or ``REJECTED``;
 ``AUTHORISED`` -> ``REJECTED`` on revocation (rejectedBy USER, CUSTOMER_MANUALLY_REVOKED) or when
 ``expirationDateTime`` passes (ASPSP, CONSENT_MAX_DATE_REACHED). A consent for a CPF unknown to
-the institution is rejected at creation (ASPSP, INTERNAL_SECURITY_REASON). Ids are
+the institution is rejected at creation (ASPSP, INTERNAL_SECURITY_REASON). An ``AUTHORISED``
+consent may be renewed (:meth:`ConsentStore.extend`), which moves ``expirationDateTime`` and keeps
+the history of renewals. Ids are
 ``urn:cofre:<uuid5(cpf, sequence)>``: the same requests in the same order give the same ids.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from lake.domain.open_finance import ENDPOINT_PERMISSION
 
@@ -38,6 +40,7 @@ class Consent:
     expiration: datetime | None
     client_id: str
     rejection: dict | None = field(default=None)
+    extensions: list[dict] = field(default_factory=list)  # renewals, oldest first (see ConsentStore.extend)
 
     def reject(self, by: str, code: str, now: datetime, info: str | None = None) -> None:
         self.status = "REJECTED"
@@ -93,6 +96,47 @@ class ConsentStore:
             raise ValueError(f"consent is {consent.status}, only AWAITING_AUTHORISATION can be authorised")
         consent.status = "AUTHORISED"
         consent.status_updated_at = now
+
+    def extend(
+        self,
+        consent: Consent,
+        expiration: datetime | None,
+        logged_user: dict,
+        customer_ip: str,
+        user_agent: str,
+        now: datetime,
+        business_entity: dict | None = None,
+    ) -> str | None:
+        """Renew ``consent`` (``POST /consents/{consentId}/extends``); returns the 422 error code that
+        refuses it, or None once renewed. Rules (consents 3.3.1 and its "Orientações" page):
+
+        * only an ``AUTHORISED`` consent renews (else ``ESTADO_CONSENTIMENTO_INVALIDO``);
+        * a natural person's consent renews only by the ``loggedUser`` who created it, and names no
+          ``businessEntity`` (else ``ERRO_NAO_MAPEADO``: the spec has no specific code);
+        * the new ``expirationDateTime`` lies after the current one, in the future and at most 12
+          months (366 days) ahead; none (indefinite) is always a renewal, while a date for a consent
+          that is indefinite now would shorten it (both ``DATA_EXPIRACAO_INVALIDA``).
+        """
+        if consent.status != "AUTHORISED":
+            return "ESTADO_CONSENTIMENTO_INVALIDO"
+        doc = logged_user.get("document", {})
+        if doc.get("identification") != consent.cpf or doc.get("rel") != "CPF" or business_entity:
+            return "ERRO_NAO_MAPEADO"
+        if expiration is not None:
+            later = consent.expiration is not None and expiration > consent.expiration
+            if not later or expiration <= now or expiration > now + timedelta(days=366):
+                return "DATA_EXPIRACAO_INVALIDA"
+        record = {
+            "loggedUser": logged_user,
+            "requestDateTime": now,
+            "xFapiCustomerIpAddress": customer_ip,
+            "xCustomerUserAgent": user_agent,
+            "expirationDateTime": expiration,
+            "previousExpirationDateTime": consent.expiration,
+        }
+        consent.extensions.append(record)
+        consent.expiration = expiration
+        return None
 
     def check(self, consent: Consent | None, endpoint: str) -> Consent:
         """The consent if it allows ``endpoint``; else :class:`ConsentDenied` with a specific code."""

@@ -37,6 +37,17 @@ class Consent(_Model):
     rejection: dict | None = None
 
 
+class ConsentExtension(_Model):
+    """One renewal of a consent (``GET /consents/{consentId}/extensions`` item)."""
+
+    loggedUser: dict
+    requestDateTime: datetime
+    expirationDateTime: datetime | None = None
+    previousExpirationDateTime: datetime | None = None
+    xFapiCustomerIpAddress: str | None = None
+    xCustomerUserAgent: str | None = None
+
+
 class AccountSummary(_Model):
     accountId: str
     brandName: str

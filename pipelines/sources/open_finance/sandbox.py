@@ -19,13 +19,20 @@ Auth and consent flow (the sandbox's stand-in for FAPI redirects):
    ``CONSENT_EXPIRED``, ``CONSENT_REJECTED``, ``CONSENT_AWAITING_AUTHORISATION``,
    ``CONSENT_NOT_FOUND`` or ``PERMISSION_MISSING``. Resources of another customer are 404.
    ``DELETE .../consents/{id}`` revokes (REJECTED, USER, CUSTOMER_MANUALLY_REVOKED).
+   ``POST .../consents/{id}/extends`` renews an AUTHORISED consent (the customer's token bound to
+   it, the x-fapi-customer-ip-address and x-customer-user-agent headers; rules in
+   :meth:`ConsentStore.extend`) and ``GET .../consents/{id}/extensions`` lists the renewals.
 
 Every Open Finance request needs ``x-fapi-interaction-id`` (a UUID), echoed in the response;
 missing or invalid -> 400 with a generated one, as the spec says. Lists take ``page`` and
 ``page-size`` (1..1000, default 25) and return ``links`` (self/first/prev/next/last) and ``meta``
 (totalRecords/totalPages/requestDateTime) where each spec has them. Account transactions accept
 ``fromBookingDate``/``toBookingDate`` (both or neither; default: the world's last day) within 12
-months back and 12 months ahead of the world's last day; ``transactions-current`` within 7 days.
+months back and 12 months ahead of the world's last day; ``transactions-current`` takes the same
+wire names (the spec's parameter components are called ``*MaxLimited``) and reaches back to D-6.
+Card transactions likewise with ``fromTransactionDate``/``toTransactionDate``, filtered by
+``transactionType`` and ``payeeMCC`` (wire names of ``creditCardTransactionType``/``creditCardPayeeMCC``).
+Unknown routes, other methods and malformed requests answer ``errors[]`` + ``meta`` too.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from lake.domain.identifiers import is_valid_cpf
 from lake.domain.open_finance import PERMISSIONS
 from lake.settings import Settings, get_settings
 from pipelines.sources.clock import Clock, SystemClock, now_utc
+from pipelines.sources.errors import install_error_handlers
 from pipelines.sources.faults import FaultInjector, FaultPlan
 from pipelines.sources.oauth import AuthError, IssuedToken, TokenIssuer, token_router
 from pipelines.sources.open_finance import serialize as ser
@@ -56,8 +64,20 @@ LOANS = "/open-banking/loans/v2"
 API_VERSIONS = {CONSENTS: "3.3.1", ACCOUNTS: "2.4.2", CARDS: "2.3.1", LOANS: "2.5.0"}
 ERROR_MEDIA = "application/json; charset=utf-8"
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_SECONDS_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+CURRENT_DAYS_BACK = 6  # transactions-current: "período máximo ... 7 dias inclusive (D-6)"
+CREDIT_DEBIT = ("CREDITO", "DEBITO")
+CARD_TRANSACTION_TYPES = (
+    "PAGAMENTO",
+    "TARIFA",
+    "OPERACOES_CREDITO_CONTRATADAS_CARTAO",
+    "ESTORNO",
+    "CASHBACK",
+    "OUTROS",
+)
+_CPF_DIGITS = re.compile(r"^[0-9]{11}$")
+_REL = re.compile(r"^[A-Z]{3}$")
+_SECONDS_TS = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
 
 
 class OFError(Exception):
@@ -160,7 +180,7 @@ def _int_param(request: Request, name: str, default: int, lo: int, hi: int) -> i
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not lo <= int(raw) <= hi:
+    if not (raw.isascii() and raw.isdigit()) or not lo <= int(raw) <= hi:
         raise OFError(
             422, "PARAMETRO_INVALIDO", "Parâmetro inválido", f"{name} must be an integer in [{lo}, {hi}]"
         )
@@ -226,7 +246,21 @@ def _date_param(request: Request, name: str) -> date | None:
         ) from None
 
 
+def _enum_param(request: Request, name: str, allowed: tuple[str, ...]) -> str | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw not in allowed:
+        raise OFError(
+            422, "PARAMETRO_INVALIDO", "Parâmetro inválido", f"{name} must be one of {', '.join(allowed)}"
+        )
+    return raw
+
+
 def _window(request: Request, from_name: str, to_name: str, back_days: int) -> tuple[date, date]:
+    """The [from, to] window of a transactions query: both dates or neither (default: the world's
+    today); ``from`` no earlier than ``back_days`` before today and ``to`` at most 12 months ahead.
+    The ``*-current`` endpoints pass :data:`CURRENT_DAYS_BACK` (6: "7 dias inclusive (D-6)")."""
     ctx: _Ctx = request.app.state.ctx
     today = ctx.index.today
     start, end = _date_param(request, from_name), _date_param(request, to_name)
@@ -367,7 +401,141 @@ def _consents_router() -> APIRouter:
         consent.reject("USER", code, ctx.now())
         return Response(status_code=204, headers=_headers(request))
 
+    def consent_or_404(request: Request, consent_id: str) -> Consent:
+        ctx: _Ctx = request.app.state.ctx
+        consent = ctx.store.get(consent_id, ctx.now())
+        if consent is None:
+            raise OFError(404, "NAO_ENCONTRADO", "Consentimento não encontrado", f"no consent {consent_id}")
+        return consent
+
+    @r.post("/consents/{consent_id}/extends", status_code=201)
+    async def extend_consent(consent_id: str, request: Request) -> JSONResponse:
+        """Renewal without redirection (rules in ConsentStore.extend). The token must be the
+        customer's authorization_code token of this consent: here, the one bound by scope
+        ``consent:<consentId>``; the two x-*-customer headers are required."""
+        ctx: _Ctx = request.app.state.ctx
+        token = _token(request)
+        if f"consent:{consent_id}" not in token.scopes:
+            raise OFError(
+                403,
+                "TOKEN_NAO_VINCULADO_AO_CONSENTIMENTO",
+                "Token inválido para renovação",
+                "renewal needs the customer's token bound to this consent (scope consent:<consentId>)",
+            )
+        consent = consent_or_404(request, consent_id)
+        if consent.client_id != token.client_id:
+            raise OFError(404, "NAO_ENCONTRADO", "Consentimento não encontrado", f"no consent {consent_id}")
+        ip = _required_header(request, "x-fapi-customer-ip-address", 100)
+        agent = _required_header(request, "x-customer-user-agent", 255)
+        try:
+            payload = await request.json()
+            data = payload["data"]
+            logged = data["loggedUser"]
+            doc = logged["document"]
+            ident, rel = doc["identification"], doc["rel"]
+            business = data.get("businessEntity")
+            raw_exp = data.get("expirationDateTime")
+        except (ValueError, KeyError, TypeError):
+            raise OFError(
+                400,
+                "PARAMETRO_NAO_INFORMADO",
+                "Payload inválido",
+                "data.loggedUser.document.{identification,rel} are required",
+            ) from None
+        if not (
+            isinstance(ident, str) and _CPF_DIGITS.match(ident) and isinstance(rel, str) and _REL.match(rel)
+        ):
+            raise OFError(
+                400,
+                "PARAMETRO_INVALIDO",
+                "Documento inválido",
+                "loggedUser.document does not match the schema",
+            )
+        expiration = None
+        if raw_exp is not None:
+            try:
+                if not _SECONDS_TS.match(str(raw_exp)):
+                    raise ValueError
+                expiration = parse_rfc3339(raw_exp)
+            except ValueError:
+                raise OFError(
+                    400,
+                    "PARAMETRO_INVALIDO",
+                    "Data inválida",
+                    "expirationDateTime must be YYYY-MM-DDTHH:MM:SSZ",
+                ) from None
+        code = ctx.store.extend(
+            consent,
+            expiration,
+            {"document": {"identification": ident, "rel": rel}},
+            ip,
+            agent,
+            ctx.now(),
+            business_entity=business if isinstance(business, dict) else None,
+        )
+        if code is not None:
+            raise OFError(422, code, EXTENSION_ERRORS[code][0], EXTENSION_ERRORS[code][1])
+        body = body_of(consent, request, read=False)
+        body["links"] = {"self": str(request.url)}
+        return _ok(request, body, status=201)
+
+    @r.get("/consents/{consent_id}/extensions")
+    async def consent_extensions(consent_id: str, request: Request) -> JSONResponse:
+        """Renewals of the consent, newest first (``data[].requestDateTime`` descending)."""
+        token = _token(request)
+        bound = [s for s in token.scopes if s.startswith("consent:")]
+        if bound and f"consent:{consent_id}" not in bound:
+            raise OFError(
+                403, "TOKEN_NAO_VINCULADO_AO_CONSENTIMENTO", "Token inválido", "token of another consent"
+            )
+        consent = consent_or_404(request, consent_id)
+        if consent.client_id != token.client_id:
+            raise OFError(404, "NAO_ENCONTRADO", "Consentimento não encontrado", f"no consent {consent_id}")
+        items = []
+        for ext in reversed(consent.extensions):
+            item = {
+                "loggedUser": ext["loggedUser"],
+                "requestDateTime": iso_seconds(ext["requestDateTime"]),
+                "xFapiCustomerIpAddress": ext["xFapiCustomerIpAddress"],
+                "xCustomerUserAgent": ext["xCustomerUserAgent"],
+            }
+            for name in ("expirationDateTime", "previousExpirationDateTime"):
+                if ext[name] is not None:
+                    item[name] = iso_seconds(ext[name])
+            items.append(item)
+        return _ok(request, _paged(request, items))
+
     return r
+
+
+def _required_header(request: Request, name: str, max_len: int) -> str:
+    value = request.headers.get(name, "")
+    if not value or len(value) > max_len or value != value.strip():
+        raise OFError(
+            400,
+            "PARAMETRO_NAO_INFORMADO",
+            "Cabeçalho não informado",
+            f"{name} is required (1-{max_len} characters, no surrounding blanks)",
+        )
+    return value
+
+
+EXTENSION_ERRORS = {
+    "ESTADO_CONSENTIMENTO_INVALIDO": (
+        "Estado inválido do consentimento.",
+        "O consentimento informado não pode ser renovado sem redirecionamento porque está em um estado "
+        "que não permite a renovação.",
+    ),
+    "DATA_EXPIRACAO_INVALIDA": (
+        "Nova data para expiração do consentimento é inválida.",
+        "O consentimento informado não pode ser renovado pois a nova data de expiração não segue a "
+        "convenção do ecossistema.",
+    ),
+    "ERRO_NAO_MAPEADO": (
+        "Usuário logado diferente do criador do consentimento.",
+        "Um consentimento de pessoa natural só pode ser renovado pelo loggedUser que o criou.",
+    ),
+}
 
 
 def _sandbox_router() -> APIRouter:
@@ -449,7 +617,7 @@ def _accounts_router() -> APIRouter:
         own(request, consent, account_id)
         start, end = _window(request, from_name, to_name, back)
         rows = _in_window(ctx.index.tx_by_account.get(account_id, []), start, end)
-        indicator = request.query_params.get("creditDebitIndicator")
+        indicator = _enum_param(request, "creditDebitIndicator", CREDIT_DEBIT)
         if indicator:
             rows = [t for t in rows if t["credit_debit_type"] == indicator]
         rows = sorted(rows, key=lambda t: (t["booked_at"], t["transaction_id"]), reverse=True)
@@ -463,9 +631,8 @@ def _accounts_router() -> APIRouter:
 
     @r.get("/accounts/{account_id}/transactions-current")
     async def get_transactions_current(account_id: str, request: Request) -> JSONResponse:
-        return await transactions(
-            request, account_id, "fromBookingDateMaxLimited", "toBookingDateMaxLimited", 7
-        )
+        # the spec's components fromBookingDateMaxLimited/toBookingDateMaxLimited travel as these names
+        return await transactions(request, account_id, "fromBookingDate", "toBookingDate", CURRENT_DAYS_BACK)
 
     return r
 
@@ -501,7 +668,7 @@ def _cards_router() -> APIRouter:
         return _ok(request, _paged(request, data))
 
     async def card_tx(
-        request: Request, card_id: str, endpoint: str, bill: str | None, back: int, suffix: str = ""
+        request: Request, card_id: str, endpoint: str, bill: str | None, back: int
     ) -> JSONResponse:
         ctx: _Ctx = request.app.state.ctx
         consent = _consent_for(request, endpoint)
@@ -511,16 +678,18 @@ def _cards_router() -> APIRouter:
             rows = [t for t in rows if ser.bill_id(card_id, ser.bill_month(t["booked_at"])) == bill]
             if not rows:
                 raise _not_found(f"bill {bill}")
-        if bill is None or request.query_params.get("fromTransactionDate" + suffix):
-            start, end = _window(request, "fromTransactionDate" + suffix, "toTransactionDate" + suffix, back)
+        q = request.query_params
+        if bill is None or q.get("fromTransactionDate") or q.get("toTransactionDate"):
+            start, end = _window(request, "fromTransactionDate", "toTransactionDate", back)
             rows = _in_window(rows, start, end)
-        kind = request.query_params.get("creditCardTransactionType")
+        # wire names of the spec's components creditCardTransactionType / creditCardPayeeMCC
+        kind = _enum_param(request, "transactionType", CARD_TRANSACTION_TYPES)
+        mcc = _int_param(request, "payeeMCC", -1, 0, 9999)
         data = [ser.card_transaction(t, card_id) for t in rows]
         if kind:
             data = [d for d in data if d["transactionType"] == kind]
-        mcc = request.query_params.get("creditCardPayeeMCC")
-        if mcc:
-            data = [d for d in data if str(d.get("payeeMCC")) == mcc]
+        if mcc >= 0:
+            data = [d for d in data if d.get("payeeMCC") == mcc]
         data.sort(key=lambda d: (d["transactionDateTime"], d["transactionId"]), reverse=True)
         totals = bill is not None
         return _ok(request, _paged(request, data, totals=totals, last=totals))
@@ -531,7 +700,7 @@ def _cards_router() -> APIRouter:
 
     @r.get("/accounts/{card_id}/transactions-current")
     async def get_card_transactions_current(card_id: str, request: Request) -> JSONResponse:
-        return await card_tx(request, card_id, "card-transactions", None, 7, suffix="MaxLimited")
+        return await card_tx(request, card_id, "card-transactions", None, CURRENT_DAYS_BACK)
 
     @r.get("/accounts/{card_id}/bills")
     async def get_bills(card_id: str, request: Request) -> JSONResponse:
@@ -633,7 +802,7 @@ def create_app(
             "meta": {"totalRecords": 1, "totalPages": 1, "requestDateTime": iso_seconds(ctx.now())},
         }
         hdrs = _headers(request)
-        if not hdrs["x-fapi-interaction-id"]:
+        if not _UUID.match(hdrs["x-fapi-interaction-id"]):  # missing or invalid: generate one
             hdrs["x-fapi-interaction-id"] = ctx.new_interaction_id()
         return JSONResponse(body, status_code=status, headers=hdrs, media_type=ERROR_MEDIA)
 
@@ -651,13 +820,35 @@ def create_app(
         resp.headers["WWW-Authenticate"] = "Bearer"
         return resp
 
+    framework_codes = {
+        "not_found": ("NAO_ENCONTRADO", "Recurso não encontrado"),
+        "method_not_allowed": ("METODO_NAO_PERMITIDO", "Método não permitido"),
+        "bad_request": ("PARAMETRO_INVALIDO", "Requisição malformada"),
+    }
+
+    def _framework(request: Request, status: int, kind: str, detail: str) -> JSONResponse:
+        code, title = framework_codes.get(kind, ("ERRO_NAO_MAPEADO", "Erro"))
+        return _error(request, status, code, title, detail)
+
+    install_error_handlers(app, _framework)
+
     plan = faults or FaultPlan(
         rate=settings.sandbox_fault_rate,
         seed=settings.sandbox_fault_seed,
         retry_after_s=settings.sandbox_fault_retry_after_s,
     )
     app.state.faults = plan
-    app.add_middleware(FaultInjector, plan=plan)
+    app.add_middleware(
+        FaultInjector,
+        plan=plan,
+        render=lambda status, detail: (
+            ERROR_MEDIA,
+            {
+                "errors": [{"code": "SANDBOX_FAULT", "title": "Injected fault", "detail": detail}],
+                "meta": {"totalRecords": 1, "totalPages": 1, "requestDateTime": iso_seconds(ctx.now())},
+            },
+        ),
+    )
     return app
 
 

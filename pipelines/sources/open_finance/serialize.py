@@ -26,7 +26,7 @@ def amount(cents: int, currency: str = BRL) -> dict:
 
 
 def _digits(value: str | None, lo: int, hi: int) -> str:
-    text = "".join(c for c in (value or "") if c.isdigit()) or "0"
+    text = "".join(c for c in (value or "") if c in "0123456789") or "0"
     return text.zfill(lo)[-hi:]
 
 
@@ -75,7 +75,7 @@ def overdraft_limits(a: dict, b: dict | None) -> dict:
 
 
 def _party(doc: str | None) -> dict:
-    if doc and doc.isdigit() and len(doc) in (11, 14):
+    if doc and doc.isascii() and doc.isdigit() and len(doc) in (11, 14):
         return {
             "partieCnpjCpf": doc,
             "partiePersonType": "PESSOA_NATURAL" if len(doc) == 11 else "PESSOA_JURIDICA",

@@ -1,4 +1,4 @@
-"""Typed results of the Pix client (pydantic; spec field names; amounts as Decimal)."""
+"""Typed results of the Pix client (pydantic; the spec's field names; amounts as Decimal, never float)."""
 
 from __future__ import annotations
 
@@ -19,20 +19,71 @@ class Valor(_Model):
     original: Decimal
 
 
-class Cob(_Model):
+class Loc(_Model):
+    """A payload location (``PayloadLocationCompleta``)."""
+
+    id: int
+    location: str
+    tipoCob: str
+    criacao: datetime
+    txid: str | None = None
+
+
+class _Charge(_Model):
     txid: str
     revisao: int
     status: str
     chave: str
-    valor: Valor
-    location: str
-    pixCopiaECola: str
     calendario: dict
+    location: str | None = None
+    pixCopiaECola: str | None = None
+    loc: Loc | None = None
+    devedor: dict | None = None
     pix: list[dict] | None = None
 
     def brcode(self) -> BRCode:
-        """The parsed (and CRC-checked) BR Code of this cob."""
+        """The parsed (and CRC-checked) BR Code of this charge."""
+        if self.pixCopiaECola is None:
+            raise ValueError(f"charge {self.txid} has no location (unlinked), hence no BR Code")
         return decode(self.pixCopiaECola)
+
+
+class Cob(_Charge):
+    """An immediate charge (``CobCompleta``)."""
+
+    valor: Valor
+
+
+class CobVValor(_Model):
+    original: Decimal
+    multa: dict | None = None
+    juros: dict | None = None
+    abatimento: dict | None = None
+    desconto: dict | None = None
+
+
+class CobV(_Charge):
+    """A charge with a due date (``CobVCompleta``)."""
+
+    valor: CobVValor
+    recebedor: dict
+
+
+class Devolucao(_Model):
+    """A refund of a received Pix (``Devolucao``)."""
+
+    id: str
+    rtrId: str
+    valor: Decimal
+    status: str
+    horario: dict
+    natureza: str | None = None
+    descricao: str | None = None
+    motivo: str | None = None
+
+    @property
+    def cents(self) -> int:
+        return decimal_to_cents(self.valor)
 
 
 class ReceivedPix(_Model):
@@ -42,6 +93,8 @@ class ReceivedPix(_Model):
     chave: str | None = None
     txid: str | None = None
     infoPagador: str | None = None
+    componentesValor: dict | None = None
+    devolucoes: list[Devolucao] = []
 
     @property
     def cents(self) -> int:
@@ -52,3 +105,4 @@ class Webhook(_Model):
     webhookUrl: str
     criacao: datetime
     chave: str | None = None
+    cnpj: str | None = None

@@ -1,7 +1,7 @@
 """World rows and sandbox state -> API Pix payloads (pix-api-openapi.yaml field names).
 
-End-to-end ids follow the SPI shape ``E`` + ISPB (8) + ``yyyyMMddHHmm`` + 11 alphanumerics,
-derived from the world's transaction id, so the same world always yields the same ids.
+End-to-end ids follow the SPI shape (:mod:`lake.domain.pix_ids`), derived from the world's
+transaction id, so the same world always yields the same ids.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+from lake.domain import pix_ids
 from lake.domain.money import cents_to_str
 from pipelines.sources.timefmt import iso_millis
 
-_ALNUM = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CITY_BY_STATE = {
     "SP": "SAO PAULO",
     "RJ": "RIO DE JANEIRO",
@@ -32,17 +32,18 @@ CITY_BY_STATE = {
 
 
 def _alnum(seed: str, n: int) -> str:
-    digest = int(hashlib.sha256(seed.encode()).hexdigest(), 16)
-    out = []
-    for _ in range(n):
-        digest, r = divmod(digest, len(_ALNUM))
-        out.append(_ALNUM[r])
-    return "".join(out)
+    return pix_ids.alnum_from_int(int(hashlib.sha256(seed.encode()).hexdigest(), 16), n)
 
 
 def end_to_end_id(seed: str, at: datetime) -> str:
+    """The E2EID of a Pix the payer's institution (an ISPB derived from ``seed``) initiated at ``at``."""
     ispb = f"{int(hashlib.sha256(('ispb:' + seed).encode()).hexdigest(), 16) % 10**8:08d}"
-    return f"E{ispb}{at.strftime('%Y%m%d%H%M')}{_alnum(seed, 11)}"
+    return pix_ids.end_to_end_id(ispb, at, _alnum(seed, 11))
+
+
+def cents_text(cents: int) -> str:
+    """API Pix money text (``\\d{1,10}\\.\\d{2}``) of non-negative integer cents."""
+    return cents_to_str(cents)
 
 
 def generated_txid(seq: int) -> str:

@@ -32,7 +32,7 @@ class ScorePoint(BaseModel):
 
 
 class ScoreResponse(BaseModel):
-    cpf: str = Field(pattern=r"^\d{11}$")
+    cpf: str = Field(pattern=r"^[0-9]{11}$")
     score: int = Field(ge=0, le=1000)
     band: Band
     consultedAt: datetime

@@ -8,7 +8,8 @@
     ``consultedAt`` is the latest consultation in the world (RFC 3339, milliseconds, UTC);
     ``history`` lists every consultation newest first (the first equals the top-level score).
     400 ``INVALID_CPF`` (not 11 digits or wrong check digits), 404 ``CPF_NOT_FOUND``,
-    401 ``UNAUTHORIZED``/``TOKEN_EXPIRED``. Errors are ``{"error": {"code", "message"}}``.
+    401 ``UNAUTHORIZED``/``TOKEN_EXPIRED``. Errors are ``{"error": {"code", "message"}}``, also for an
+    unknown route (404 ``NOT_FOUND``), another method (405 ``METHOD_NOT_ALLOWED``) and injected faults.
 
 Data come from the world's ``bureau_scores`` table; the app is deterministic given the world.
 """
@@ -22,6 +23,7 @@ from fastapi.responses import JSONResponse
 from lake.domain.identifiers import is_valid_cpf
 from lake.settings import Settings, get_settings
 from pipelines.sources.clock import Clock
+from pipelines.sources.errors import install_error_handlers
 from pipelines.sources.faults import FaultInjector, FaultPlan
 from pipelines.sources.oauth import AuthError, TokenIssuer, token_router
 from pipelines.sources.serasa.models import ErrorResponse, ScorePoint, ScoreResponse, band_of
@@ -86,11 +88,27 @@ def create_app(
         }
         return JSONResponse(body)
 
+    codes = {
+        "not_found": "NOT_FOUND",
+        "method_not_allowed": "METHOD_NOT_ALLOWED",
+        "bad_request": "INVALID_REQUEST",
+    }
+    install_error_handlers(
+        app, lambda _r, status, kind, detail: _error(status, codes.get(kind, "ERROR"), detail)
+    )
+
     plan = faults or FaultPlan(
         rate=settings.sandbox_fault_rate,
         seed=settings.sandbox_fault_seed,
         retry_after_s=settings.sandbox_fault_retry_after_s,
     )
     app.state.faults = plan
-    app.add_middleware(FaultInjector, plan=plan)
+    app.add_middleware(
+        FaultInjector,
+        plan=plan,
+        render=lambda status, detail: (
+            "application/json",
+            {"error": {"code": "SANDBOX_FAULT", "message": detail}},
+        ),
+    )
     return app

@@ -20,6 +20,7 @@ from fastapi import FastAPI, Form
 from fastapi.responses import JSONResponse
 
 from lake.settings import Settings, get_settings
+from pipelines.sources.errors import install_error_handlers
 
 
 def _problem(status: int, title: str, detail: str, codes: dict | None = None) -> JSONResponse:
@@ -101,4 +102,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return _problem(404, "Resource Missing", f"no transaction {tx_hash}")
         return JSONResponse(rec)
 
+    def _render(_request, status: int, kind: str, detail: str) -> JSONResponse:
+        title = {
+            "not_found": "Resource Missing",
+            "method_not_allowed": "Method Not Allowed",
+            "bad_request": "Bad Request",
+        }.get(kind, "Bad Request")
+        return _problem(status if kind != "bad_request" else 400, title, detail)
+
+    install_error_handlers(app, _render)
     return app

@@ -1,0 +1,227 @@
+"""PIX transfers after the fact: the customer's transfers and notifications, the analysts' review queue.
+
+Customer (own data only, 404 for anyone else's):
+
+* ``GET /pix/transfers`` / ``GET /pix/transfers/{id}``: the PIX transfers the caller made and their
+  current status (``completed``, ``held``, ``refused``, ``blocked``, ``rejected``) with the review
+  outcome (``released``, ``refused``, ``expired``);
+* ``GET /notifications`` (newest first) and ``POST /notifications/{id}/read``.
+
+Admins (role ``admin``; never their own transfer):
+
+* ``GET /admin/pix/holds``: the held transfers, oldest first, with the fraud screen's reasons;
+* ``POST /admin/pix/transfers/{id}/release`` (posts it) and ``.../refuse`` (undoes the reservation),
+  with an optional note; 409 ``transfer_not_held`` when it was already reviewed or had expired.
+
+Holds past their deadline are expired (refused, customer told, audited) when anyone looks at them:
+these routes, ``GET /accounts/me`` and the next transfer of the payer (:func:`serving.pix.holds.expire_due`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from serving.db.models import Notification, Transfer
+from serving.deps import current_principal, get_clock, get_services, require_roles
+from serving.errors import Problem
+from serving.pix import holds, notices
+from serving.security.tokens import Principal
+from serving.services import Services
+
+router = APIRouter(tags=["pix"])
+MAX_ID = 2**63 - 1
+Status = Literal["completed", "held", "refused", "blocked", "rejected"]
+
+
+class Recipient(BaseModel):
+    key: str | None
+    key_type: str | None
+    internal: bool | None = None
+
+
+class Review(BaseModel):
+    outcome: Literal["released", "refused", "expired"]
+    at: datetime
+    by: int | None = None
+    note: str | None = None
+
+
+class TransferView(BaseModel):
+    id: int
+    end_to_end_id: str
+    kind: str
+    status: str
+    amount_cents: int
+    recipient: Recipient | None
+    created_at: datetime
+    hold_expires_at: datetime | None
+    review: Review | None
+
+
+class HeldTransfer(TransferView):
+    user_id: int | None
+    fraud: dict[str, Any] | None
+    device_id: str | None
+
+
+class NotificationOut(BaseModel):
+    id: int
+    kind: str
+    title: str
+    message: str
+    transfer_id: int | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+class ReviewIn(BaseModel):
+    note: str | None = Field(default=None, max_length=280, description="the analyst's note (kept, audited)")
+
+
+def _notification(n: Notification) -> NotificationOut:
+    return NotificationOut(
+        id=n.id,
+        kind=n.kind,
+        title=n.title,
+        message=n.message,
+        transfer_id=n.transfer_id,
+        created_at=notices.utc(n.created_at),
+        read_at=notices.utc(n.read_at),
+    )
+
+
+@router.get("/pix/transfers", response_model=list[TransferView])
+def my_transfers(
+    status: Status | None = Query(default=None),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=10**9),
+    principal: Principal = Depends(current_principal),
+    services: Services = Depends(get_services),
+    now: datetime = Depends(get_clock),
+) -> list[dict[str, Any]]:
+    holds.expire_due(services, now, principal.user_id)
+    q = select(Transfer).where(Transfer.user_id == principal.user_id, Transfer.kind == "pix")
+    if status is not None:
+        q = q.where(Transfer.status == status)
+    with services.sessions() as db:
+        rows = db.scalars(q.order_by(Transfer.id.desc()).limit(limit).offset(offset)).all()
+        return [holds.transfer_view(t) for t in rows]
+
+
+@router.get("/pix/transfers/{transfer_id}", response_model=TransferView)
+def my_transfer(
+    transfer_id: int = Path(ge=1, le=MAX_ID),
+    principal: Principal = Depends(current_principal),
+    services: Services = Depends(get_services),
+    now: datetime = Depends(get_clock),
+) -> dict[str, Any]:
+    holds.expire_due(services, now, principal.user_id)
+    with services.sessions() as db:
+        t = db.get(Transfer, transfer_id)
+        if t is None or t.user_id != principal.user_id or t.kind != "pix":
+            raise Problem(404, "transfer_not_found", "no such PIX transfer")
+        return holds.transfer_view(t)
+
+
+@router.get("/notifications", response_model=list[NotificationOut])
+def my_notifications(
+    unread: bool = Query(default=False, description="only the ones not marked as read"),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=10**9),
+    principal: Principal = Depends(current_principal),
+    services: Services = Depends(get_services),
+    now: datetime = Depends(get_clock),
+) -> list[NotificationOut]:
+    holds.expire_due(services, now, principal.user_id)
+    q = select(Notification).where(Notification.user_id == principal.user_id)
+    if unread:
+        q = q.where(Notification.read_at.is_(None))
+    with services.sessions() as db:
+        rows = db.scalars(q.order_by(Notification.id.desc()).limit(limit).offset(offset)).all()
+        return [_notification(n) for n in rows]
+
+
+@router.post("/notifications/{notification_id}/read", response_model=NotificationOut)
+def mark_read(
+    notification_id: int = Path(ge=1, le=MAX_ID),
+    principal: Principal = Depends(current_principal),
+    services: Services = Depends(get_services),
+    now: datetime = Depends(get_clock),
+) -> NotificationOut:
+    with services.sessions() as db, db.begin():
+        n = db.get(Notification, notification_id)
+        if n is None or n.user_id != principal.user_id:
+            raise Problem(404, "notification_not_found", "no such notification")
+        if n.read_at is None:
+            n.read_at = notices.utc(now)
+        return _notification(n)
+
+
+@router.get("/admin/pix/holds", response_model=list[HeldTransfer])
+def held_transfers(
+    limit: int = Query(100, ge=1, le=500),
+    principal: Principal = Depends(require_roles("admin")),
+    services: Services = Depends(get_services),
+    now: datetime = Depends(get_clock),
+) -> list[dict[str, Any]]:
+    holds.expire_due(services, now)
+    with services.sessions() as db:
+        rows = db.scalars(
+            select(Transfer).where(Transfer.status == "held").order_by(Transfer.id).limit(limit)
+        ).all()
+        return [holds.transfer_view(t, admin=True) for t in rows]
+
+
+def _review(action, transfer_id, body, request, principal, services, now) -> dict[str, Any]:  # noqa: ANN001
+    t = holds.review(
+        services,
+        transfer_id,
+        action,
+        now=now,
+        reviewer_id=principal.user_id,
+        note=body.note if body else None,
+        request_id=getattr(request.state, "request_id", None),
+    )
+    return holds.transfer_view(t, admin=True)
+
+
+_REVIEW_RESPONSES = {
+    403: {"description": "not an admin, or the admin's own transfer (own_transfer)"},
+    404: {"description": "no such PIX transfer"},
+    409: {"description": "transfer_not_held: already reviewed, or the hold expired"},
+}
+
+
+@router.post(
+    "/admin/pix/transfers/{transfer_id}/release", response_model=HeldTransfer, responses=_REVIEW_RESPONSES
+)
+def release(
+    request: Request,
+    transfer_id: int = Path(ge=1, le=MAX_ID),
+    body: ReviewIn | None = None,
+    principal: Principal = Depends(require_roles("admin")),
+    services: Services = Depends(get_services),
+    now: datetime = Depends(get_clock),
+) -> dict[str, Any]:
+    """Release a held transfer: the money moves (ledger posted) and the customer is told."""
+    return _review("release", transfer_id, body, request, principal, services, now)
+
+
+@router.post(
+    "/admin/pix/transfers/{transfer_id}/refuse", response_model=HeldTransfer, responses=_REVIEW_RESPONSES
+)
+def refuse(
+    request: Request,
+    transfer_id: int = Path(ge=1, le=MAX_ID),
+    body: ReviewIn | None = None,
+    principal: Principal = Depends(require_roles("admin")),
+    services: Services = Depends(get_services),
+    now: datetime = Depends(get_clock),
+) -> dict[str, Any]:
+    """Refuse a held transfer: nothing moves, the reservation is undone and the customer is told."""
+    return _review("refuse", transfer_id, body, request, principal, services, now)
