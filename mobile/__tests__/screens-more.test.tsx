@@ -9,7 +9,7 @@ const key = { id: 11, key_type: "EVP", key: "3d35f8fe-5ee8-4bfa-a06a-a1dedcec602
 
 function base() {
   return new FakeGateway()
-    .on("GET /accounts/me", () => [200, { id: 3, balance_cents: 0 }])
+    .on("GET /accounts/me", () => [200, { id: 3, balance_cents: 0, held_cents: 0, available_cents: 0 }])
     .on("GET /accounts/me/entries", () => [200, []])
     .on("GET /kyc/status", () => [200, { status: "verified", methods: [] }])
     .on("POST /auth/devices", () => [201, { device_id: 9, thumbprint: "thumbprint-of-the-key" }])
@@ -125,4 +125,83 @@ test("logout from Mais ends the session on the gateway and on the device", async
   expect(await screen.findByTestId("screen-login")).toBeTruthy();
   expect(gw.callsTo("POST /auth/logout")).toHaveLength(1);
   expect(secrets.items.has("cofre.refresh_token")).toBe(false);
+});
+
+describe("Devolver Pix", () => {
+  const info = (refunded: number) => ({ transfer_id: 21, amount_cents: 3000, refunded_cents: refunded, refundable_cents: 3000 - refunded, refunds: [] });
+
+  test("a credit in the statement opens the refund; a part is given back with an Idempotency-Key, the outcome shown", async () => {
+    const gw = new FakeGateway()
+      .on("GET /accounts/me", () => [200, { id: 3, balance_cents: 3000, held_cents: 0, available_cents: 3000 }])
+      .on("GET /accounts/me/entries", () => [200, [{ transfer_id: 21, side: "credit", amount_cents: 3000, created_at: "2026-12-02T12:00:00Z" }]])
+      .on("GET /kyc/status", () => [200, { status: "verified", methods: [] }])
+      .on("GET /pix/transfers/21/refunds", () => [200, info(0)])
+      .on("POST /pix/transfers/21/refunds", () => [201, { id: 30, refund_of: 21, amount_cents: 1000, status: "completed", refundable_cents: 2000, balance_cents: 2000 }]);
+    renderApp(gw, { signedIn: true });
+    fireEvent.press(await screen.findByTestId("entry-21"));
+    expect(await screen.findByTestId("refund-refundable")).toHaveTextContent("R$ 30,00");
+    expect(screen.getByTestId("refund-amount").props.value).toBe("30,00");
+    fireEvent.changeText(screen.getByTestId("refund-amount"), "4000");
+    fireEvent.press(screen.getByTestId("refund-confirm"));
+    expect(await screen.findByText("Você pode devolver no máximo R$ 30,00 deste Pix.")).toBeTruthy();
+    expect(gw.callsTo("POST /pix/transfers/21/refunds")).toHaveLength(0);
+    fireEvent.changeText(screen.getByTestId("refund-amount"), "1000");
+    fireEvent.changeText(screen.getByTestId("refund-note"), "pago em dobro");
+    fireEvent.press(screen.getByTestId("refund-confirm"));
+    expect(await screen.findByTestId("refund-done")).toBeTruthy();
+    expect(screen.getByTestId("refund-message")).toHaveTextContent("Você devolveu R$ 10,00 a quem fez o Pix.");
+    expect(screen.getByTestId("refund-balance")).toHaveTextContent("R$ 20,00");
+    const [call] = gw.callsTo("POST /pix/transfers/21/refunds");
+    expect(call.body).toEqual({ amount_cents: 1000, description: "pago em dobro" });
+    expect(call.headers.get("Idempotency-Key")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test("all that is left goes without an amount; a network failure is retried with the same key", async () => {
+    const gw = base()
+      .on("GET /pix/transfers/21/refunds", () => [200, info(1000)])
+      .on(
+        "POST /pix/transfers/21/refunds",
+        () => {
+          throw new TypeError("Network request failed");
+        },
+        () => [201, { id: 31, refund_of: 21, amount_cents: 2000, status: "completed", refundable_cents: 0, balance_cents: 0 }],
+      );
+    renderApp(gw, { signedIn: true, initialUrl: "/pix/devolver?transfer_id=21" });
+    expect(await screen.findByTestId("refund-refunded")).toHaveTextContent("R$ 10,00");
+    fireEvent.press(screen.getByTestId("refund-confirm"));
+    expect(await screen.findByText(/Sem conexão com o cofre/)).toBeTruthy();
+    fireEvent.press(screen.getByTestId("refund-confirm"));
+    expect(await screen.findByTestId("refund-done")).toBeTruthy();
+    const calls = gw.callsTo("POST /pix/transfers/21/refunds");
+    expect(calls.map((c) => c.body)).toEqual([{}, {}]);
+    expect(calls[0].headers.get("Idempotency-Key")).toBe(calls[1].headers.get("Idempotency-Key"));
+  });
+
+  test("not a PIX received (a deposit): the Portuguese reason; fully refunded: nothing to give back", async () => {
+    const gw = base().on("GET /pix/transfers/5/refunds", () => [404, problem(404, "transfer_not_found", "no PIX transfer of yours with this id")]);
+    renderApp(gw, { signedIn: true, initialUrl: "/pix/devolver?transfer_id=5" });
+    expect(await screen.findByText("Este lançamento não é um Pix recebido por você; não há o que devolver.")).toBeTruthy();
+    screen.unmount();
+    renderApp(base().on("GET /pix/transfers/21/refunds", () => [200, info(3000)]), { signedIn: true, initialUrl: "/pix/devolver?transfer_id=21" });
+    expect(await screen.findByTestId("refund-nothing-left")).toBeTruthy();
+    expect(screen.queryByTestId("refund-confirm")).toBeNull();
+  });
+
+  test("refund above the limit: biometric step-up, the SAME key sent again; a refused amount is a message", async () => {
+    const gw = base()
+      .on("GET /pix/transfers/21/refunds", () => [200, info(0)])
+      .on(
+        "POST /pix/transfers/21/refunds",
+        () => [403, problem(403, "step_up_required")],
+        (r) => (r.headers.get("Authorization") === "Bearer stepped" ? [422, problem(422, "refund_window_expired")] : [403, problem(403, "step_up_required")]),
+      );
+    renderApp(gw, { signedIn: true, initialUrl: "/aparelho" });
+    await enrolDevice();
+    act(() => router.push("/pix/devolver?transfer_id=21"));
+    fireEvent.press(await screen.findByTestId("refund-confirm"));
+    expect(await screen.findByText("Um Pix só pode ser devolvido em até 90 dias. Este prazo terminou.")).toBeTruthy();
+    const calls = gw.callsTo("POST /pix/transfers/21/refunds");
+    expect(calls).toHaveLength(2);
+    expect(calls[0].headers.get("Idempotency-Key")).toBe(calls[1].headers.get("Idempotency-Key"));
+  });
 });

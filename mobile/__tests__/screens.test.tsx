@@ -8,7 +8,7 @@ const score = { score: 624, band: "bom", pd: 0.036, reasons: [{ feature: "score_
 
 function base() {
   return new FakeGateway()
-    .on("GET /accounts/me", () => [200, { id: 3, balance_cents: 990000 }])
+    .on("GET /accounts/me", () => [200, { id: 3, balance_cents: 990000, held_cents: 0, available_cents: 990000 }])
     .on("GET /accounts/me/entries", () => [200, []])
     .on("GET /kyc/status", () => [200, { status: "verified", methods: ["otp", "documents"] }]);
 }
@@ -17,7 +17,7 @@ describe("Início", () => {
   test("balance, statement pages on scroll, and the identity banner for an unverified login", async () => {
     const entry = (i: number) => ({ transfer_id: i, side: i % 2 ? "credit" : "debit", amount_cents: i % 2 ? 1000 : -500, created_at: "2026-12-02T12:00:00Z" });
     const gw = new FakeGateway()
-      .on("GET /accounts/me", () => [200, { id: 3, balance_cents: 123456 }])
+      .on("GET /accounts/me", () => [200, { id: 3, balance_cents: 123456, held_cents: 0, available_cents: 123456 }])
       .on("GET /accounts/me/entries", (r) => {
         const offset = Number(r.query.get("offset"));
         return [200, offset >= 40 ? [] : Array.from({ length: 20 }, (_, k) => entry(offset + k + 1))];
@@ -33,9 +33,29 @@ describe("Início", () => {
     await waitFor(() => expect(gw.callsTo("GET /accounts/me/entries").map((c) => c.query.get("offset"))).toContain("20"));
   });
 
+  test("a PIX held for review: the available balance, the reserved amount, and the notice of its outcome", async () => {
+    const gw = new FakeGateway()
+      .on("GET /accounts/me", () => [200, { id: 3, balance_cents: 1000000, held_cents: 450000, available_cents: 550000 }])
+      .on("GET /accounts/me/entries", () => [200, []])
+      .on("GET /notifications", () => [
+        200,
+        [{ id: 8, kind: "pix_refused", title: "Pix não realizado", message: "Por segurança, seu Pix de R$ 4.500,00 não foi realizado.", transfer_id: 5, created_at: "2026-12-02T12:00:00Z", read_at: null }],
+      ])
+      .on("POST /notifications/8/read", () => [200, {}])
+      .on("GET /kyc/status", () => [200, { status: "verified", methods: [] }]);
+    renderApp(gw, { signedIn: true });
+    expect(await screen.findByTestId("balance")).toHaveTextContent("R$ 5.500,00");
+    expect(screen.getByTestId("balance-held-amount")).toHaveTextContent("Reservado em análise: R$ 4.500,00");
+    expect(gw.callsTo("GET /notifications")[0].query.get("unread")).toBe("true");
+    expect(screen.getByTestId("notice-pix_refused")).toHaveTextContent(/Pix não realizado/);
+    fireEvent.press(screen.getByTestId("notice-read-8"));
+    await waitFor(() => expect(screen.queryByTestId("notice-pix_refused")).toBeNull());
+    expect(gw.callsTo("POST /notifications/8/read")).toHaveLength(1);
+  });
+
   test("an error loading the account is a Portuguese message with a retry", async () => {
     const gw = new FakeGateway()
-      .on("GET /accounts/me", () => [500, problem(500, "internal_error", "Traceback ...")], () => [200, { id: 3, balance_cents: 100 }])
+      .on("GET /accounts/me", () => [500, problem(500, "internal_error", "Traceback ...")], () => [200, { id: 3, balance_cents: 100, held_cents: 0, available_cents: 100 }])
       .on("GET /accounts/me/entries", () => [200, []])
       .on("GET /kyc/status", () => [200, { status: "verified", methods: [] }]);
     renderApp(gw, { signedIn: true });
@@ -134,11 +154,30 @@ describe("Pix", () => {
     expect(gw.callsTo("POST /pix/transfers")[0].body).toEqual({ amount_cents: 5000, key: "ana@example.com", key_type: "EMAIL" });
   });
 
-  test("held for review (202): the money has not moved yet", async () => {
+  test("held for review (202): 'Transferência em análise' with the amount reserved, the deadline and what happens next", async () => {
+    const message =
+      "Seu Pix de R$ 50,00 está em análise de segurança. O valor fica reservado na sua conta e não sai até a análise terminar (no máximo até 14:35, horário de Brasília). Avisaremos você do resultado.";
+    const gw = base().on("POST /pix/transfers", () => [
+      202,
+      { id: 3, status: "held", amount_cents: 5000, hold_expires_at: "2026-12-02T17:35:00+00:00", message, balance_cents: 990000, available_cents: 985000 },
+    ]);
+    renderApp(gw, { signedIn: true, initialUrl: review });
+    fireEvent.press(await screen.findByTestId("review-confirm"));
+    expect(await screen.findByTestId("pix-outcome-held")).toBeTruthy();
+    expect(screen.getByText("Transferência em análise")).toBeTruthy();
+    expect(screen.getByTestId("outcome-message")).toHaveTextContent(message);
+    expect(screen.getByTestId("outcome-held-amount")).toHaveTextContent("R$ 50,00");
+    expect(screen.getByTestId("outcome-available")).toHaveTextContent("R$ 9.850,00");
+    expect(screen.getByTestId("outcome-deadline")).toHaveTextContent(/\d\d:35/);
+    expect(screen.getByTestId("outcome-next")).toHaveTextContent(/a reserva é desfeita/);
+  });
+
+  test("held without the gateway's message: a Portuguese fallback, never an empty screen", async () => {
     const gw = base().on("POST /pix/transfers", () => [202, { id: 3, status: "held", amount_cents: 5000 }]);
     renderApp(gw, { signedIn: true, initialUrl: review });
     fireEvent.press(await screen.findByTestId("review-confirm"));
     expect(await screen.findByText(/foi retido para análise/)).toBeTruthy();
+    expect(screen.queryByTestId("outcome-deadline")).toBeNull();
   });
 
   test("blocked by the fraud screen", async () => {

@@ -19,6 +19,7 @@ import { PixHubScreen } from "../../src/screens/PixHubScreen";
 import { PixKeysScreen } from "../../src/screens/PixKeysScreen";
 import { PixPasteScreen } from "../../src/screens/PixPasteScreen";
 import { PixReceiveScreen } from "../../src/screens/PixReceiveScreen";
+import { PixRefundScreen } from "../../src/screens/PixRefundScreen";
 import { PixReviewScreen } from "../../src/screens/PixReviewScreen";
 import { PixScanScreen } from "../../src/screens/PixScanScreen";
 import { PixSendScreen } from "../../src/screens/PixSendScreen";
@@ -70,6 +71,7 @@ export function renderApp(gw: FakeGateway, opts: AppOptions = {}) {
       "pix/revisar": PixReviewScreen,
       "pix/chaves": PixKeysScreen,
       "pix/receber": PixReceiveScreen,
+      "pix/devolver": PixRefundScreen,
       privacidade: PrivacyScreen,
       documentos: DocumentsScreen,
       conversa: ChatScreen,

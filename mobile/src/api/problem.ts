@@ -136,6 +136,16 @@ const BY_CODE: Record<string, string> = {
   unavailable: "Este serviço está indisponível no momento. Tente mais tarde.",
   model_unavailable: "Este serviço está indisponível no momento. Tente mais tarde.",
   internal_error: "Algo deu errado do nosso lado. Tente de novo em instantes.",
+  login_temporarily_locked: "Muitas tentativas de senha erradas nesta conta. Por segurança, espere um pouco e tente de novo.",
+  request_timeout: "A conexão ficou lenta e o envio não terminou. Tente de novo.",
+  invalid_json: "Não foi possível enviar os dados. Atualize o aplicativo e tente de novo.",
+  duplicate_json_key: "Não foi possível enviar os dados. Atualize o aplicativo e tente de novo.",
+  invalid_cpf: "CPF inválido. Confira os números.",
+  transfer_not_found: "Este lançamento não é um Pix recebido por você; não há o que devolver.",
+  transfer_not_held: "Este Pix não está mais em análise.",
+  notification_not_found: "Aviso não encontrado.",
+  refund_exceeds_transfer: "O valor é maior que o que ainda pode ser devolvido deste Pix.",
+  refund_window_expired: "Um Pix só pode ser devolvido em até 90 dias. Este prazo terminou.",
 };
 
 /** The Portuguese message for an error (ApiError or anything else thrown). */
@@ -143,6 +153,13 @@ export function messageFor(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.code === "consent_required" && typeof err.problem.purpose === "string") {
       return `Para continuar, autorize o uso dos seus dados para ${purposeLabel(err.problem.purpose)}.`;
+    }
+    if (err.code === "login_temporarily_locked" && typeof err.problem.retry_after === "number") {
+      const min = Math.max(1, Math.ceil(err.problem.retry_after / 60));
+      return `Muitas tentativas de senha erradas nesta conta. Por segurança, tente de novo em ${min} ${min === 1 ? "minuto" : "minutos"}.`;
+    }
+    if (err.code === "insufficient_funds" && err.problem.refund) {
+      return "Saldo insuficiente para devolver este valor.";
     }
     const known = BY_CODE[err.code];
     if (known) return known;

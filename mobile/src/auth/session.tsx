@@ -72,7 +72,9 @@ export function SessionProvider({ deps, children }: { deps: SessionDeps; childre
 
   const login = useCallback(
     async (email: string, password: string) => {
-      const pair = await unwrap(api.client.POST("/auth/login", { body: { email: email.trim(), password } }));
+      const deviceToken = await tokens.deviceToken();
+      const body = { email: email.trim(), password, ...(deviceToken ? { device_token: deviceToken } : {}) };
+      const pair = await unwrap(api.client.POST("/auth/login", { body }));
       await tokens.save(pair);
       setNotice(null);
       setStatus("signedIn");

@@ -25,6 +25,7 @@ export function AppStack() {
         <Stack.Screen name="pix/revisar" options={{ title: "Revisar Pix" }} />
         <Stack.Screen name="pix/chaves" options={{ title: "Minhas chaves Pix" }} />
         <Stack.Screen name="pix/receber" options={{ title: "Receber com Pix" }} />
+        <Stack.Screen name="pix/devolver" options={{ title: "Devolver Pix" }} />
         <Stack.Screen name="privacidade" options={{ title: "Privacidade e dados" }} />
         <Stack.Screen name="documentos" options={{ title: "Documentos" }} />
         <Stack.Screen name="conversa" options={{ title: "Atendimento" }} />

@@ -1,7 +1,11 @@
-/** Início: balance and statement (/accounts/me, /accounts/me/entries), pull to refresh, infinite scroll. */
+/**
+ * Início: the available balance (booked minus what PIX transfers held for fraud review reserve), the
+ * unread notices (a held PIX released, refused or expired), and the statement (/accounts/me/entries)
+ * with pull to refresh and infinite scroll; a credit in the statement opens "Devolver Pix".
+ */
 import { useFocusEffect, useRouter } from "expo-router";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { FlatList, RefreshControl, StyleSheet, Text, View } from "react-native";
+import { FlatList, Pressable, RefreshControl, StyleSheet, Text, View } from "react-native";
 
 import { unwrap } from "../api/client";
 import { messageFor } from "../api/problem";
@@ -12,11 +16,14 @@ import { Body, Button, Card, ErrorBox, Loading, Title } from "../ui/kit";
 import { colors, space } from "../ui/theme";
 
 type Entry = components["schemas"]["EntryOut"];
+type Account = components["schemas"]["AccountOut"];
+type Notification = components["schemas"]["NotificationOut"];
 export const PAGE = 20;
 
 export function HomeScreen() {
   const { api } = useSession();
-  const [balance, setBalance] = useState<number | null>(null);
+  const [account, setAccount] = useState<Account | null>(null);
+  const [notices, setNotices] = useState<Notification[]>([]);
   const [entries, setEntries] = useState<Entry[]>([]);
   const [done, setDone] = useState(false);
   const [loading, setLoading] = useState(true);
@@ -29,12 +36,13 @@ export function HomeScreen() {
   const loadFirst = useCallback(async () => {
     setError(null);
     try {
-      const [acc, page] = await Promise.all([
+      const [acc, page, unread] = await Promise.all([
         unwrap(api.client.GET("/accounts/me")),
         unwrap(api.client.GET("/accounts/me/entries", { params: { query: { limit: PAGE, offset: 0 } } })),
+        unwrap(api.client.GET("/notifications", { params: { query: { unread: true, limit: 5 } } })).catch(() => [] as Notification[]),
       ]);
-      setBalance(acc.balance_cents);
-
+      setAccount(acc);
+      setNotices(unread);
       setEntries(page);
       setDone(page.length < PAGE);
     } catch (e) {
@@ -60,6 +68,11 @@ export function HomeScreen() {
     setRefreshing(true);
     await loadFirst();
     setRefreshing(false);
+  }
+
+  async function dismiss(id: number) {
+    setNotices((prev) => prev.filter((n) => n.id !== id));
+    api.client.POST("/notifications/{notification_id}/read", { params: { path: { notification_id: id } } }).catch(() => {});
   }
 
   async function more() {
@@ -94,10 +107,29 @@ export function HomeScreen() {
         <View style={{ gap: space(1.5) }}>
           <Card testID="balance-card">
             <Text style={styles.muted}>Saldo disponível</Text>
-            <Text style={styles.balance} testID="balance" accessibilityLabel={`Saldo disponível ${balance === null ? "indisponível" : formatBRL(balance)}`}>
-              {balance === null ? "—" : formatBRL(balance)}
+            <Text
+              style={styles.balance}
+              testID="balance"
+              accessibilityLabel={`Saldo disponível ${account === null ? "indisponível" : formatBRL(account.available_cents)}`}
+            >
+              {account === null ? "—" : formatBRL(account.available_cents)}
             </Text>
+            {account && account.held_cents > 0 ? (
+              <View testID="balance-held">
+                <Text style={styles.muted} testID="balance-held-amount">
+                  {`Reservado em análise: ${formatBRL(account.held_cents)}`}
+                </Text>
+                <Text style={styles.muted}>{`Saldo em conta: ${formatBRL(account.balance_cents)}`}</Text>
+              </View>
+            ) : null}
           </Card>
+          {notices.map((n) => (
+            <Card key={n.id} testID={`notice-${n.kind}`}>
+              <Text style={styles.entryTitle}>{n.title}</Text>
+              <Body>{n.message}</Body>
+              <Button label="Entendi" kind="secondary" onPress={() => dismiss(n.id)} testID={`notice-read-${n.id}`} />
+            </Card>
+          ))}
           {unverified ? (
             <Card testID="home-identity">
               <Body>Confirme sua identidade para ver seu score, suas ofertas e todos os seus dados.</Body>
@@ -115,7 +147,16 @@ export function HomeScreen() {
         const credit = item.amount_cents > 0;
         const label = `${credit ? "Entrada" : "Saída"}, ${formatBRL(Math.abs(item.amount_cents))}, ${formatDateTime(item.created_at)}`;
         return (
-          <View style={styles.entry} accessible accessibilityLabel={label} testID={`entry-${item.transfer_id}`}>
+          <Pressable
+            style={styles.entry}
+            accessible
+            accessibilityLabel={label}
+            accessibilityRole={credit ? "button" : undefined}
+            accessibilityHint={credit ? "Abre a devolução deste Pix" : undefined}
+            disabled={!credit}
+            onPress={() => router.push({ pathname: "/pix/devolver", params: { transfer_id: String(item.transfer_id) } })}
+            testID={`entry-${item.transfer_id}`}
+          >
             <View>
               <Text style={styles.entryTitle}>{credit ? "Entrada" : "Saída"}</Text>
               <Text style={styles.muted}>{formatDateTime(item.created_at)}</Text>
@@ -124,7 +165,7 @@ export function HomeScreen() {
               {credit ? "+ " : "- "}
               {formatBRL(Math.abs(item.amount_cents))}
             </Text>
-          </View>
+          </Pressable>
         );
       }}
     />

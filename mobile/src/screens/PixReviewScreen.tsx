@@ -6,7 +6,7 @@ import { ApiError, messageFor } from "../api/problem";
 import { BiometricCancelled, NoDeviceEnrolled } from "../auth/device";
 import { useSession } from "../auth/session";
 import { PaymentAttempt } from "../lib/idempotency";
-import { formatBRL, maskAmount, parseBRL } from "../lib/money";
+import { formatBRL, formatTime, maskAmount, parseBRL } from "../lib/money";
 import { sendPix, type KeyType, type Outcome, type TransferBody } from "../pix/transfer";
 import { Body, Button, Card, ErrorBox, Field, Notice, Row, Screen, Title } from "../ui/kit";
 
@@ -108,12 +108,25 @@ export function PixOutcome({ outcome, amountCents, onDone }: { outcome: Outcome;
         </>
       ) : outcome.kind === "held" ? (
         <>
-          <Title>Pix em análise</Title>
+          <Title>Transferência em análise</Title>
           <Notice
             tone="warn"
-            message={`Por segurança, seu Pix de ${formatBRL(amountCents)} foi retido para análise. Nenhum valor saiu da sua conta ainda; avisaremos quando terminar.`}
+            message={
+              outcome.message ??
+              `Por segurança, seu Pix de ${formatBRL(amountCents)} foi retido para análise. O valor fica reservado e não sai da sua conta até a análise terminar.`
+            }
             testID="outcome-message"
           />
+          <Card testID="outcome-held">
+            <Row label="Valor reservado" value={formatBRL(outcome.heldCents ?? amountCents)} testID="outcome-held-amount" />
+            {outcome.availableCents !== null ? <Row label="Disponível agora" value={formatBRL(outcome.availableCents)} testID="outcome-available" /> : null}
+            {outcome.expiresAt ? <Row label="Análise até" value={formatTime(outcome.expiresAt)} testID="outcome-deadline" /> : null}
+          </Card>
+          <Body testID="outcome-next">
+            O que acontece agora: se a análise aprovar, o Pix é concluído e o valor sai da sua conta. Se recusar, ou se não terminar no
+            prazo, o Pix não é feito e a reserva é desfeita. Você verá o resultado nos avisos da tela Início.
+          </Body>
+          {outcome.replayed ? <Body muted>Este pedido já tinha sido recebido; nada foi reservado duas vezes.</Body> : null}
         </>
       ) : (
         <>
