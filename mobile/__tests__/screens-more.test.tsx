@@ -127,6 +127,20 @@ test("logout from Mais ends the session on the gateway and on the device", async
   expect(secrets.items.has("cofre.refresh_token")).toBe(false);
 });
 
+test("Mais: logins locked after wrong passwords are told to the holder in Portuguese; none, no card", async () => {
+  const gw = base().on("GET /auth/security-events", () => [
+    200,
+    [{ id: 4, kind: "login_locked", at: "2026-12-02T12:00:00Z", details: { failures: 5, locked_until: "2026-12-02T12:01:00Z", scope: "new_clients" } }],
+  ]);
+  renderApp(gw, { signedIn: true, initialUrl: "/mais" });
+  expect(await screen.findByTestId("security-event-4")).toHaveTextContent(/5 tentativas de entrar na sua conta com a senha errada/);
+  expect(screen.getByTestId("security-event-4")).toHaveTextContent(/troque sua senha/);
+  screen.unmount();
+  renderApp(base().on("GET /auth/security-events", () => [200, []]), { signedIn: true, initialUrl: "/mais" });
+  expect(await screen.findByTestId("logout")).toBeTruthy();
+  expect(screen.queryByTestId("security-events")).toBeNull();
+});
+
 describe("Devolver Pix", () => {
   const info = (refunded: number) => ({ transfer_id: 21, amount_cents: 3000, refunded_cents: refunded, refundable_cents: 3000 - refunded, refunds: [] });
 

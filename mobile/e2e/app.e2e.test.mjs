@@ -224,19 +224,72 @@ async function journey() {
   assert.equal((await joao.call("GET", "/accounts/me")).balance_cents, 1234);
   await byId("outcome-done").click();
 
-  // --- a large PIX to a new recipient: biometric step-up, then the fraud screen holds or refuses it
+  // --- a middle PIX to a new recipient: biometric step-up, then the fraud screen holds it for review
+  // (202: the amount is reserved, not debited); the bank's analyst refuses it and the customer is told
+  // (the e2e world's fraud labels: middle amounts are sometimes fraud, large ones mostly)
   await byId("tab-pix").click();
   await byId("pix-by-key").click();
   await byId("key-type-EMAIL").click();
   await typeInto("pix-key", "desconhecido@example.com");
+  await typeInto("pix-amount", "300000");
+  await byId("pix-continue").click();
+  await byId("review-confirm").click();
+  await byId("pix-outcome-held").waitFor();
+  await page.getByText("Transferência em análise").waitFor();
+  await hasText("outcome-held-amount", "R$ 3.000,00");
+  await hasText("outcome-available", "R$ 6.937,66");
+  await byId("outcome-deadline").waitFor();
+  await shot("pix-held");
+  const after = await me.call("GET", "/accounts/me");
+  assert.deepEqual(
+    [after.balance_cents, after.held_cents, after.available_cents],
+    [1_000_000 - 5000 - 1234, 300_000, 1_000_000 - 5000 - 1234 - 300_000],
+    "a hold reserves the amount and debits nothing",
+  );
+  await byId("outcome-done").click();
+  await hasText("balance", "R$ 6.937,66");
+  await hasText("balance-held-amount", "Reservado em análise: R$ 3.000,00");
+  await byId("notice-pix_held").waitFor();
+  await shot("home-held");
+  const [held] = await me.call("GET", "/pix/transfers?status=held");
+  await admin.call("POST", `/admin/pix/transfers/${held.id}/refuse`, { body: { note: "e2e: recusado pelo analista" } });
+  await byId("home-refresh").click();
+  await hasText("balance", "R$ 9.937,66");
+  await byId("notice-pix_refused").waitFor();
+  await shot("home-refused");
+  for (const n of await me.call("GET", "/notifications?unread=true")) await byId(`notice-read-${n.id}`).click();
+  await byId("notice-pix_refused").waitFor({ state: "detached" });
+
+  // --- a large one is refused outright by the fraud screen: nothing moves
+  await byId("tab-pix").click();
+  await byId("pix-by-key").click();
+  await byId("key-type-EMAIL").click();
+  await typeInto("pix-key", "outro.desconhecido@example.com");
   await typeInto("pix-amount", "450000");
   await byId("pix-continue").click();
   await byId("review-confirm").click();
-  const fraud = await page.locator('[data-testid="pix-outcome-held"], [data-testid="pix-outcome-blocked"]').first();
-  await fraud.waitFor();
+  await byId("pix-outcome-blocked").waitFor();
   await shot("pix-fraud");
-  assert.equal((await me.call("GET", "/accounts/me")).balance_cents, 1_000_000 - 5000 - 1234, "no money left on a fraud hold");
+  assert.equal((await me.call("GET", "/accounts/me")).available_cents, 1_000_000 - 5000 - 1234, "no money left on a fraud block");
   await byId("outcome-done").click();
+
+  // --- a PIX received by mistake, given back from the statement (devolução)
+  const [myKey] = await me.call("GET", "/pix/keys");
+  const sent = await joao.call("POST", "/pix/transfers", { body: { key: myKey.key, amount_cents: 1000 }, headers: { "Idempotency-Key": `joao-${Date.now()}` } });
+  assert.equal(sent.status, "completed");
+  await byId("home-refresh").click();
+  await hasText("balance", "R$ 9.947,66");
+  await byId(`entry-${sent.id}`).click();
+  await hasText("refund-refundable", "R$ 10,00");
+  await typeInto("refund-note", "Pix recebido por engano");
+  await shot("pix-refund");
+  await byId("refund-confirm").click();
+  await byId("refund-done").waitFor();
+  await hasText("refund-balance", "R$ 9.937,66");
+  assert.equal((await joao.call("GET", "/accounts/me")).balance_cents, 1234, "the payer got the refund");
+  const refunds = await me.call("GET", `/pix/transfers/${sent.id}/refunds`);
+  assert.equal(refunds.refundable_cents, 0);
+  await byId("refund-back").click();
 
   // --- offers behind the marketing consent
   await byId("tab-ofertas").click();

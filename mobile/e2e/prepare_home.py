@@ -123,9 +123,17 @@ def main() -> None:
     from lake.pseudonym import pseudonymise_one
     from lake.settings import get_settings
 
-    s = get_settings()
     cpfs = cpfs_for(args.customers)
-    inputs = json.dumps({"cpfs": cpfs, "script": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()})
+    # the lake is keyed with the installation's pseudonym key: an explicit key that changed (e.g. a
+    # fresh COFRE_SECRET_KEY per CI run) makes the kept lake unusable
+    explicit = f"{os.environ.get('COFRE_SECRET_KEY', '')}|{os.environ.get('COFRE_PSEUDONYM_KEY', '')}"
+    inputs = json.dumps(
+        {
+            "cpfs": cpfs,
+            "script": hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+            "keys": hashlib.sha256(explicit.encode()).hexdigest(),
+        }
+    )
     stamp = home / STAMP
     reused = stamp.exists() and stamp.read_text() == inputs
     # the gateway's state: always from scratch
@@ -135,7 +143,11 @@ def main() -> None:
     if not reused:
         shutil.rmtree(home, ignore_errors=True)
         home.mkdir(parents=True)
-        key = s.pseudonym_key.get_secret_value().encode()
+    # settings only now: without COFRE_SECRET_KEY the embedded profile creates the installation's
+    # secrets file under the home on first use, and the gateway must find the one the lake was keyed with
+    s = get_settings()
+    key = s.pseudonym_key.get_secret_value().encode()
+    if not reused:
         write_customers(s, cpfs, key)
         write_gold(s, [pseudonymise_one(c, "cpf", key=key) for c in cpfs])
         from features import sample_gold as sg
