@@ -1,6 +1,8 @@
 /** Each screen's states (loading, data, each error) over the real navigation tree and a scripted gateway. */
 import { act, fireEvent, screen, waitFor } from "@testing-library/react-native";
 
+import { router } from "expo-router";
+
 import { FakeGateway, problem } from "./support/gateway";
 import { renderApp } from "./support/harness";
 
@@ -51,6 +53,20 @@ describe("Início", () => {
     fireEvent.press(screen.getByTestId("notice-read-8"));
     await waitFor(() => expect(screen.queryByTestId("notice-pix_refused")).toBeNull());
     expect(gw.callsTo("POST /notifications/8/read")).toHaveLength(1);
+  });
+
+  test("back on Início (after a PIX, a refund, another tab) the balance is loaded again", async () => {
+    const gw = new FakeGateway()
+      .on("GET /accounts/me", () => [200, { id: 3, balance_cents: 995000, held_cents: 0, available_cents: 995000 }], () => [200, { id: 3, balance_cents: 995000, held_cents: 300000, available_cents: 695000 }])
+      .on("GET /accounts/me/entries", () => [200, []])
+      .on("GET /kyc/status", () => [200, { status: "verified", methods: [] }]);
+    renderApp(gw, { signedIn: true });
+    expect(await screen.findByTestId("balance")).toHaveTextContent("R$ 9.950,00");
+    act(() => router.push("/mais"));
+    await screen.findByTestId("screen-more");
+    act(() => router.push("/"));
+    await waitFor(() => expect(screen.getByTestId("balance")).toHaveTextContent("R$ 6.950,00"));
+    expect(screen.getByTestId("balance-held-amount")).toHaveTextContent("Reservado em análise: R$ 3.000,00");
   });
 
   test("an error loading the account is a Portuguese message with a retry", async () => {

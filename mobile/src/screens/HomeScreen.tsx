@@ -4,7 +4,7 @@
  * with pull to refresh and infinite scroll; a credit in the statement opens "Devolver Pix".
  */
 import { useFocusEffect, useRouter } from "expo-router";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useRef, useState } from "react";
 import { FlatList, Pressable, RefreshControl, StyleSheet, Text, View } from "react-native";
 
 import { unwrap } from "../api/client";
@@ -50,9 +50,12 @@ export function HomeScreen() {
     }
   }, [api]);
 
-  useEffect(() => {
-    loadFirst().finally(() => setLoading(false));
-  }, [loadFirst]);
+  // on every focus: back from a PIX, a refund or another tab, the balance and notices are current
+  useFocusEffect(
+    useCallback(() => {
+      loadFirst().finally(() => setLoading(false));
+    }, [loadFirst]),
+  );
 
   // the identity banner follows the proofing state (it changes on the identity screen)
   useFocusEffect(
