@@ -48,6 +48,7 @@ before(async () => {
     timeout: 60_000,
     viewport: { width: 412, height: 915 },
     locale: "pt-BR",
+    timezoneId: "America/Sao_Paulo", // the device of a customer in Brazil: times as the gateway words them
     acceptDownloads: true,
   });
   page = browser.pages()[0] ?? (await browser.newPage());
