@@ -6,7 +6,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help env demo dagster test test-unit test-integration bench stack-up stack-down stack-status lint native-check clean
+.PHONY: help env demo dagster test test-unit test-integration test-app app app-web bench stack-up stack-down stack-status lint native-check clean
 .PHONY: security
 
 help:
@@ -19,6 +19,9 @@ help:
 	@echo "make lint        ruff, actionlint, helm lint"
 	@echo "make security    bandit, pip-audit of uv.lock, secrets scan (deploy/security.sh)"
 	@echo "make native-check  Rust gates of native/: cargo fmt --check, clippy -D warnings, cargo test"
+	@echo "make app         the mobile app's Expo dev server (Expo Go on a phone; see README \"App\")"
+	@echo "make app-web     the app's web export on http://127.0.0.1:8081 (API proxied to COFRE_GATEWAY_URL)"
+	@echo "make test-app    the app's tests: npm ci, jest, web export, browser e2e on a real gateway"
 
 $(UV):
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
@@ -34,12 +37,26 @@ dagster: env
 
 test: env
 	@bash deploy/run-tests.sh $(PYTEST_ARGS)
+	@$(MAKE) --no-print-directory test-app
 
 test-unit: env
 	@$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
 
 test-integration: env
 	@$(PY) -m pytest -m integration $(PYTEST_ARGS)
+
+test-app: env
+	@bash deploy/app-tests.sh
+
+mobile/node_modules/.package-lock.json: mobile/package-lock.json
+	@cd mobile && npm ci --no-audit --no-fund --loglevel=error
+
+app: mobile/node_modules/.package-lock.json
+	@cd mobile && npx expo start
+
+app-web: mobile/node_modules/.package-lock.json
+	@cd mobile && EXPO_NO_TELEMETRY=1 npx expo export --platform web --output-dir dist >/dev/null && \
+		node scripts/serve-web.mjs --port $${PORT:-8081} --gateway $${COFRE_GATEWAY_URL:-http://127.0.0.1:8000}
 
 bench: env
 	@$(PY) -m bench.run

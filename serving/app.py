@@ -6,6 +6,7 @@ held transfers), BR Code, documents, audit, LGPD, chat (the support assistant) a
 registry (alias ``champion``, :mod:`serving.scoring.models`); with a fraud champion, POST
 /pix/transfers is screened by :class:`serving.scoring.screen.ModelFraudScreen`, else by the
 RulesFraudScreen fallback (both reported by /ready). More routers plug in through ``extra_routers``.
+``openapi_schema()`` gives the same OpenAPI document without building services (`cofre openapi dump`).
 
 Middleware, outermost first: security headers (:mod:`serving.security.headers`), the gateway's
 request id / rate limit / metrics / audit (:mod:`serving.middleware`), the body cap, deadline and
@@ -32,6 +33,12 @@ from serving.scoring.models import load_scoring
 from serving.scoring.screen import ModelFraudScreen
 from serving.security.headers import SecurityHeaders
 from serving.services import build_services
+
+METADATA = {
+    "title": "cofre gateway",
+    "version": "0.1.0",
+    "description": "Thin APIs of the cofre digital bank. Errors are RFC 9457 problem+json.",
+}
 
 
 def default_routers() -> list[APIRouter]:
@@ -107,12 +114,7 @@ def create_app(
         # the pool can be re-created; stores stay open so the app object can be served again
         services.engine.dispose()
 
-    app = FastAPI(
-        title="cofre gateway",
-        version="0.1.0",
-        description="Thin APIs of the cofre digital bank. Errors are RFC 9457 problem+json.",
-        lifespan=lifespan,
-    )
+    app = FastAPI(**METADATA, lifespan=lifespan)
     app.state.services = services
     from serving.lgpd.jobs import ExportJobs
 
@@ -132,10 +134,26 @@ def create_app(
     from serving.observability import setup_tracing
 
     setup_tracing(app, settings, services.engine)
+    _include_routers(app, routers, extra_routers)
+    return app
+
+
+def _include_routers(
+    app: FastAPI, routers: Sequence[APIRouter] | None, extra_routers: Sequence[APIRouter]
+) -> None:
     from serving.api import health
 
     included = [*(default_routers() if routers is None else routers), *extra_routers, health.router]
     for r in included:
         app.include_router(r)
     openapi.install(app, [route for r in included for route in r.routes])
-    return app
+
+
+def openapi_schema(
+    routers: Sequence[APIRouter] | None = None, extra_routers: Sequence[APIRouter] = ()
+) -> dict:
+    """The OpenAPI document that ``create_app`` serves at /openapi.json, built without services,
+    stores or models (the routes alone define it): what `cofre openapi dump` writes for clients."""
+    app = FastAPI(**METADATA)
+    _include_routers(app, routers, extra_routers)
+    return app.openapi()
