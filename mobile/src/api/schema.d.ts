@@ -3126,6 +3126,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description an id (1 .. 2^63-1) */
                 transfer_id: number;
             };
             cookie?: never;
@@ -3188,6 +3189,7 @@ export interface operations {
                 "Idempotency-Key": string;
             };
             path: {
+                /** @description an id (1 .. 2^63-1) */
                 transfer_id: number;
             };
             cookie?: never;
