@@ -260,3 +260,16 @@ def test_layer_files_get_restrictive_modes(tmp_path):
     # a new commit after securing: its files sit in a directory others cannot traverse
     delta.merge("bronze.pix_received", bronze.with_columns(pl.lit("r2").alias("record_id")))
     assert mode(lake / "bronze") == 0o700 and mode(lake / "bronze" / "pix_received") == 0o700
+
+
+def test_a_dagster_step_stamps_its_run_id_on_the_commit():
+    import dagster as dg
+
+    @dg.asset(name="probe_write")
+    def probe_write() -> None:
+        delta.append(TX, transactions(["t1"]))
+
+    res = dg.materialize([probe_write])
+    assert res.success
+    last = delta.history(TX, limit=1)[0]
+    assert last["cofre.run_id"] == res.run_id
