@@ -9,7 +9,8 @@ RulesFraudScreen fallback (both reported by /ready). More routers plug in throug
 
 Middleware, outermost first: security headers (:mod:`serving.security.headers`), the gateway's
 request id / rate limit / metrics / audit (:mod:`serving.middleware`), the body cap, deadline and
-strict JSON (:mod:`serving.body`). The OpenAPI document is completed by :mod:`serving.openapi`.
+strict JSON (:mod:`serving.body`). The OpenAPI document is completed by :mod:`serving.openapi`;
+/docs and /redoc are served from local files by :mod:`serving.docs`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from lake.settings import Settings, get_settings
-from serving import openapi
+from serving import docs, openapi
 from serving.body import BodyGuard, body_limits
 from serving.errors import install_error_handlers
 from serving.fraud.screen import FraudScreen
@@ -112,6 +113,8 @@ def create_app(
         version="0.1.0",
         description="Thin APIs of the cofre digital bank. Errors are RFC 9457 problem+json.",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc are self-hosted (serving.docs): no CDN
+        redoc_url=None,
     )
     app.state.services = services
     from serving.lgpd.jobs import ExportJobs
@@ -135,4 +138,5 @@ def create_app(
     for r in included:
         app.include_router(r)
     openapi.install(app, [route for r in included for route in r.routes])
+    docs.install(app)
     return app
