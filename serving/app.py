@@ -137,6 +137,6 @@ def create_app(
     included = [*(default_routers() if routers is None else routers), *extra_routers, health.router]
     for r in included:
         app.include_router(r)
+    docs.install(app, [route for r in included for route in r.routes])
     openapi.install(app, [route for r in included for route in r.routes])
-    docs.install(app)
     return app

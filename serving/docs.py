@@ -11,6 +11,7 @@ styles from this origin only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import BaseRoute
+
+from serving import operation_docs
 
 STATIC_PREFIX = "/docs/static"
 ASSETS = ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js", "favicon.png")
@@ -32,10 +36,16 @@ def static_dir() -> Path:
     return path
 
 
-def install(app: FastAPI, *, docs_url: str = "/docs", redoc_url: str = "/redoc") -> None:
-    """Add /docs, its OAuth2 redirect page, /redoc and the static bundles to ``app``.
+def install(
+    app: FastAPI, routes: Sequence[BaseRoute], *, docs_url: str = "/docs", redoc_url: str = "/redoc"
+) -> None:
+    """Add /docs, its OAuth2 redirect page, /redoc and the static bundles to ``app``; ``routes`` are the
+    included routers' routes, documented from :mod:`serving.operation_docs`.
 
-    The app must be created with ``docs_url=None, redoc_url=None`` (FastAPI's CDN pages off)."""
+    The app must be created with ``docs_url=None, redoc_url=None`` (FastAPI's CDN pages off). The
+    operations' summaries, descriptions and examples and the auth flow come from
+    :mod:`serving.operation_docs`."""
+    operation_docs.apply(app, routes)
     app.mount(STATIC_PREFIX, StaticFiles(directory=static_dir()), name="docs-static")
     oauth2_redirect_url = f"{docs_url}/oauth2-redirect"
     title = app.title

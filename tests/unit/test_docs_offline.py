@@ -97,3 +97,23 @@ def test_redoc_renders_the_operations_offline(gateway: str, tmp_path) -> None:
     dom = render_offline(gateway + "/redoc", str(tmp_path / "profile"))
     assert "/auth/login" in dom and "/pix/transfers" in dom, dom[:2000]
     assert "operation/" in dom  # ReDoc's menu links to each operation
+
+
+def test_every_operation_is_described_with_examples_and_the_auth_flow(gateway: str) -> None:
+    import httpx
+
+    doc = httpx.get(gateway + "/openapi.json").json()
+    assert "## Authentication" in doc["info"]["description"] and "/auth/refresh" in doc["info"]["description"]
+    bare = [
+        f"{method.upper()} {path}"
+        for path, ops in doc["paths"].items()
+        for method, op in ops.items()
+        if not op.get("description") or not op.get("summary")
+    ]
+    assert bare == []
+    login = doc["paths"]["/auth/login"]["post"]
+    assert login["summary"] == "Log in with e-mail and password"
+    assert "email" in login["requestBody"]["content"]["application/json"]["example"]
+    assert login["responses"]["200"]["content"]["application/json"]["example"]["token_type"] == "Bearer"
+    transfer = doc["paths"]["/pix/transfers"]["post"]
+    assert transfer["requestBody"]["content"]["application/json"]["example"]["amount_cents"] == 12550
