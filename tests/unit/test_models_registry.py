@@ -166,3 +166,13 @@ def test_a_moved_copy_of_the_home_works_and_leaves_the_original_untouched(tmp_pa
 def test_unknown_model_name_rejected(tmp_registry):
     with pytest.raises(ValueError, match="unknown registered model"):
         registry.log_training_run("nope", object(), params={}, metrics={}, settings=tmp_registry)
+
+
+def test_mlflow_ui_command_uses_one_worker_and_this_homes_store(tmp_registry):
+    from cofre.commands.models import ui_command
+
+    cmd, env = ui_command("127.0.0.1", 5001, 1)
+    assert cmd[1] == "ui" and cmd[cmd.index("--workers") + 1] == "1"
+    assert cmd[cmd.index("--backend-store-uri") + 1] == str(tmp_registry.mlflow_tracking_uri)
+    assert cmd[cmd.index("--default-artifact-root") + 1].endswith("/mlartifacts")
+    assert env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] == "false"
