@@ -6,12 +6,16 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help env demo dagster test test-unit test-integration test-app app app-web bench stack-up stack-down stack-status lint native-check clean
+# make mlflow MLFLOW_PORT=5001
+MLFLOW_PORT ?= 5000
+
+.PHONY: help env demo dagster mlflow test test-unit test-integration test-app app app-web bench stack-up stack-down stack-status lint native-check clean
 .PHONY: security
 
 help:
 	@echo "make demo        run the main job end to end on embedded defaults"
 	@echo "make dagster     Dagster UI (dagster dev) on http://127.0.0.1:3000 over the cofre code location"
+	@echo "make mlflow      MLflow UI (one worker) on http://127.0.0.1:$(MLFLOW_PORT) over COFRE_HOME's store"
 	@echo "make test        build everything (Rust included), start the stack, run all tests, stop the stack"
 	@echo "make bench       run the benchmarks (ratios against the peers)"
 	@echo "make stack-up    start PostgreSQL, FerretDB, SeaweedFS S3, Prometheus, Alertmanager on 127.0.0.1 (var/stack)"
@@ -34,6 +38,9 @@ demo: env
 
 dagster: env
 	@$(PY) -m cofre.cli dagster dev
+
+mlflow: env
+	@$(PY) -m cofre.cli models ui --port $(MLFLOW_PORT)
 
 test: env
 	@bash deploy/run-tests.sh $(PYTEST_ARGS)

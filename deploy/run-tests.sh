@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 trap 'bash deploy/stack.sh down >/dev/null 2>&1 || true' EXIT
 bash deploy/tools.sh || { echo "installing the operations tools failed"; exit 1; }
 bash deploy/stack.sh up || { echo "stack-up failed"; exit 1; }
+bash deploy/browser.sh || { echo "no headless Chromium for the /docs test"; exit 1; }
 # The stack profile refuses to start without explicit secrets: use the caller's COFRE_SECRET_KEY, else
 # the stack's own (created by `up`, mode 0600, under $COFRE_HOME/stack/secrets.env).
 if [ -z "${COFRE_SECRET_KEY:-}" ]; then

@@ -737,6 +737,13 @@ def verify_all(
                 f"{name}: {cov['unanchored_count']} events from seq {cov['unanchored_from_seq']} are after the "
                 f"last anchor (seq {cov['anchored_through_seq']}): a rewrite or truncation there is not detectable"
             )
+    empty = report["lake_chain"]["length"] == 0 and not report["anchors"]
+    if empty:
+        warnings.insert(
+            0,
+            "lake: the audit trail is empty, nothing was verified: export a day first "
+            "(cofre audit export --day YYYY-MM-DD, then cofre audit anchor --day YYYY-MM-DD)",
+        )
     report["warnings"] = warnings
     report["ok"] = (
         report["lake_chain"]["ok"]
@@ -745,4 +752,7 @@ def verify_all(
         and all(a["ok"] for a in report["anchors"])
         and report.get("store_chain", {"ok": True})["ok"]
     )
+    # "empty" is not "verified": nothing contradicts the trail, but there is no trail to trust either
+    report["status"] = "failed" if not report["ok"] else ("empty" if empty else "verified")
+    report["events_verified"] = report["lake_chain"]["length"]
     return report

@@ -10,7 +10,8 @@ RulesFraudScreen fallback (both reported by /ready). More routers plug in throug
 
 Middleware, outermost first: security headers (:mod:`serving.security.headers`), the gateway's
 request id / rate limit / metrics / audit (:mod:`serving.middleware`), the body cap, deadline and
-strict JSON (:mod:`serving.body`). The OpenAPI document is completed by :mod:`serving.openapi`.
+strict JSON (:mod:`serving.body`). The OpenAPI document is completed by :mod:`serving.openapi`;
+/docs and /redoc are served from local files by :mod:`serving.docs`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from lake.settings import Settings, get_settings
-from serving import openapi
+from serving import docs, openapi
 from serving.body import BodyGuard, body_limits
 from serving.errors import install_error_handlers
 from serving.fraud.screen import FraudScreen
@@ -38,6 +39,9 @@ METADATA = {
     "title": "cofre gateway",
     "version": "0.1.0",
     "description": "Thin APIs of the cofre digital bank. Errors are RFC 9457 problem+json.",
+    # /docs and /redoc are self-hosted (serving.docs): no CDN
+    "docs_url": None,
+    "redoc_url": None,
 }
 
 
@@ -146,6 +150,7 @@ def _include_routers(
     included = [*(default_routers() if routers is None else routers), *extra_routers, health.router]
     for r in included:
         app.include_router(r)
+    docs.install(app, [route for r in included for route in r.routes])
     openapi.install(app, [route for r in included for route in r.routes])
 
 

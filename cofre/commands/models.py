@@ -221,3 +221,46 @@ def train_from_lake(
         raise typer.BadParameter(f"--versions must be a JSON object of table -> version: {exc}") from exc
     run = TRAINERS[model](get_settings(), pinned, seed=seed, register=not no_register)
     sys.stdout.write(json.dumps(run.summary(), default=str) + "\n")
+
+
+def ui_command(host: str, port: int, workers: int) -> tuple[list[str], dict[str, str]]:
+    """The ``mlflow ui`` command line and environment for this installation's store."""
+    import os
+
+    from lake.settings import get_settings
+    from models.registry import _artifact_root, configure
+
+    s = get_settings()
+    configure(s)  # creates the store's folder and rebases a moved home before the UI reads it
+    mlflow_bin = Path(sys.executable).with_name("mlflow")
+    cmd = [
+        str(mlflow_bin),
+        "ui",
+        "--backend-store-uri",
+        str(s.mlflow_tracking_uri),
+        "--default-artifact-root",
+        _artifact_root(s),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
+    # the job consumers serve GenAI evaluation jobs cofre does not use: 6 more processes on 2 cores
+    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    return cmd, env
+
+
+@app.command("ui")
+def ui(
+    host: str = typer.Option("127.0.0.1", help="interface to bind"),
+    port: int = typer.Option(5000, help="port of the MLflow UI"),
+    workers: int = typer.Option(1, help="server worker processes (1 is plenty for one person)"),
+) -> None:
+    """The MLflow UI over this COFRE_HOME's tracking store and registry (one worker, no job consumers)."""
+    import os
+
+    cmd, env = ui_command(host, port, workers)
+    typer.echo(f"MLflow UI on http://{host}:{port} ({' '.join(cmd[1:])})", err=True)
+    os.execve(cmd[0], cmd, env)
