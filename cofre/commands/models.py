@@ -70,6 +70,7 @@ def train_credit(
     ),
     folds: int = typer.Option(5, "--folds", min=2),
     inner: int = typer.Option(3, "--inner-folds", min=2, help="inner CV folds for the model choice"),
+    jobs: int = typer.Option(2, "--jobs", min=1, help="threads for the folds and the final fit"),
     seed: int = typer.Option(0, "--seed"),
     points_out: Path | None = typer.Option(
         None, "--points-out", help="write the scorecard points table (CSV)"
@@ -116,6 +117,7 @@ def train_credit(
             folds=folds,
             inner=inner,
             seed=seed,
+            jobs=jobs,
             mlflow=not no_mlflow,
             register=not no_register,
         )

@@ -22,8 +22,8 @@ one-hot logistic regression (C = 1) and the WoE scorecard (C = 1, monotone bins)
 Brier and Gini per fold. :func:`fit_final` selects on all rows and refits; the result is a
 :class:`GenericCreditModel` (PD, 0-1000 score, band, reasons from its scorecard's points).
 
-Training runs on one thread per library for data of this size (< ``MULTI_THREAD_ROWS`` rows): on
-small data OpenMP/BLAS thread pools cost more than they save and spin on a busy machine.
+Training runs on one OpenMP thread per worker thread for data of this size (< ``MULTI_THREAD_ROWS`` rows): on
+small data OpenMP thread pools cost more than they save and spin on a busy machine. Outer folds and\nthe final fit run on ``jobs`` threads (the boosting's native code releases the GIL).
 """
 
 from __future__ import annotations
@@ -72,12 +72,16 @@ METRIC_KEYS = ("auc", "ks", "brier", "gini")
 
 
 def single_threaded(n_rows: int) -> contextlib.AbstractContextManager[Any]:
-    """One OpenMP/BLAS thread for small data (see the module docstring)."""
+    """One OpenMP thread for small data (see the module docstring).
+
+    OpenMP's thread count is per calling thread, so every worker thread sets it for itself; BLAS
+    limits are process-wide and are left alone (the matrices here are below BLAS's threading sizes).
+    """
     if n_rows >= MULTI_THREAD_ROWS:
         return contextlib.nullcontext()
     from threadpoolctl import threadpool_limits
 
-    return threadpool_limits(limits=1)
+    return threadpool_limits(limits=1, user_api="openmp")
 
 
 class Member(Protocol):
@@ -419,11 +423,12 @@ def cross_validate(
     inner: int = 3,
     seed: int = 0,
     jobs: int = 2,
+    pool: ThreadPoolExecutor | None = None,
 ) -> CvReport:
     """Nested CV: the chosen model and both baselines scored on the same outer folds.
 
     ``jobs`` threads work on outer folds at once (the boosting's native code runs without the GIL);
-    results do not depend on it.
+    results do not depend on it. ``pool``: an executor to share (e.g. with the final fit) instead.
     """
     t0, c0 = time.perf_counter(), time.process_time()
     X = X.reset_index(drop=True)
@@ -438,14 +443,17 @@ def cross_validate(
             out.append({"fold": k, "name": name, "n_test": len(te), **{m: rep[m] for m in METRIC_KEYS}})
         return out, choice.describe()
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [
-            pool.submit(one_fold, k, tr, te) for k, (tr, te) in enumerate(_outer_folds(y, folds, seed))
-        ]
+    own = pool is None
+    ex = ThreadPoolExecutor(max_workers=max(1, jobs)) if pool is None else pool
+    try:
+        futures = [ex.submit(one_fold, k, tr, te) for k, (tr, te) in enumerate(_outer_folds(y, folds, seed))]
         for fut in futures:
             fold_rows, described = fut.result()
             rows.extend(fold_rows)
             choices.append(described)
+    finally:
+        if own:
+            ex.shutdown()
     summary = {name: _summary(rows, name) for name in ("model", *BASELINES)}
     return CvReport(
         folds=folds,

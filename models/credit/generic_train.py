@@ -12,6 +12,7 @@ it becomes champion of that name only if its CV AUC beats the champion's on the 
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -75,6 +76,7 @@ def train_generic(
     folds: int = 5,
     inner: int = 3,
     seed: int = 0,
+    jobs: int = 2,
     mlflow: bool = True,
     register: bool = True,
     settings: Settings | None = None,
@@ -85,10 +87,15 @@ def train_generic(
     y = binary_label(df[target], positive)
     X = df.drop(columns=[target]).reset_index(drop=True)
     plan = make_plan(X, monotone)
-    step(f"credit: nested CV ({folds} outer x {inner} inner folds) on {len(X)} rows", show_progress)
-    report = cross_validate(X, y, plan, folds=folds, inner=inner, seed=seed)
-    step("credit: selecting and fitting the final model on all rows", show_progress)
-    model = fit_final(X, y, plan, inner=inner, seed=seed)
+    step(
+        f"credit: nested CV ({folds} outer x {inner} inner folds) on {len(X)} rows and the final fit, "
+        f"{jobs} threads",
+        show_progress,
+    )
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        final = pool.submit(fit_final, X, y, plan, inner=inner, seed=seed)
+        report = cross_validate(X, y, plan, folds=folds, inner=inner, seed=seed, pool=pool)
+        model = final.result()
     fp = data_fingerprint(df, extra={"folds": folds, "seed": seed, "target": target})
     model.metadata.update(source=source, registered_name=name, cv_fingerprint=fp)
     if not mlflow:
