@@ -143,7 +143,6 @@ def log_training_run(
     s = settings or get_settings()
     client = configure(s)
     exp_id = ensure_experiment(experiment or model_name, s)
-    import matplotlib.pyplot as plt
 
     with mlflow.start_run(experiment_id=exp_id) as run:
         mlflow.log_params(
@@ -156,9 +155,12 @@ def log_training_run(
             mlflow.set_tag("data_versions", dv)
         if data_fingerprint:
             mlflow.set_tag("data_fingerprint", data_fingerprint)
-        for fname, fig in (figures or {}).items():
-            mlflow.log_figure(fig, f"plots/{fname}")
-            plt.close(fig)
+        if figures:  # pyplot costs about a second to import: only when there is a figure to close
+            import matplotlib.pyplot as plt
+
+            for fname, fig in figures.items():
+                mlflow.log_figure(fig, f"plots/{fname}")
+                plt.close(fig)
         if card_md:
             mlflow.log_text(card_md, "model_card.md")
         for path, text in (artifacts or {}).items():
