@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ from lake.settings import Settings, get_settings
 from models.base import CofreModel, PyfuncAdapter
 
 MODEL_NAMES = ("fraud", "credit", "recommend")
+# names of models trained by the generic trainers on a user's file (``credit-german``, ``--name x``)
+CUSTOM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 CHAMPION = "champion"
 CHALLENGER = "challenger"
 
@@ -57,6 +60,15 @@ def _pip_requirements() -> list[str]:
         except importlib_metadata.PackageNotFoundError:
             continue
     return reqs
+
+
+def derived_name(family: str, source: str) -> str:
+    """A registered-model name for a generic trainer's file: ``{family}-{slug of the file stem}``.
+
+    Never a production name: ``credit`` trained on ``credit.csv`` becomes ``credit-credit``.
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", Path(source).stem.lower()).strip("-")[:60] or "data"
+    return f"{family}-{slug}"
 
 
 def _artifact_root(settings: Settings) -> str:
@@ -189,18 +201,24 @@ def log_training_run(
     register: bool = True,
     experiment: str | None = None,
     settings: Settings | None = None,
+    artifacts: dict[str, str] | None = None,
+    custom_name: bool = False,
 ) -> RunResult:
     """Log one training run; optionally register the model and run champion/challenger promotion.
 
     ``holdout`` is ``(metric_name, value, holdout_fingerprint)``; ``evaluate(model) -> value`` re-scores
     a (champion) model on the same holdout when the champion was measured on a different one.
+    ``artifacts`` are extra text files (path in the run -> content). ``custom_name``: the name is a
+    generic trainer's (any :data:`CUSTOM_NAME`), not one of the production :data:`MODEL_NAMES`.
     """
-    if register and model_name not in MODEL_NAMES:
+    if custom_name:
+        if not CUSTOM_NAME.match(model_name):
+            raise ValueError(f"invalid model name {model_name!r}: letters, digits, '.', '_', '-' (1-100)")
+    elif register and model_name not in MODEL_NAMES:
         raise ValueError(f"unknown registered model {model_name!r}; expected one of {MODEL_NAMES}")
     s = settings or get_settings()
     client = configure(s)
     exp_id = ensure_experiment(experiment or model_name, s)
-    import matplotlib.pyplot as plt
 
     with mlflow.start_run(experiment_id=exp_id, run_name=run_name(model_name, data_versions)) as run:
         mlflow.log_params(
@@ -213,11 +231,16 @@ def log_training_run(
             mlflow.set_tag("data_versions", dv)
         if data_fingerprint:
             mlflow.set_tag("data_fingerprint", data_fingerprint)
-        for fname, fig in (figures or {}).items():
-            mlflow.log_figure(fig, f"plots/{fname}")
-            plt.close(fig)
+        if figures:  # pyplot costs about a second to import: only when there is a figure to close
+            import matplotlib.pyplot as plt
+
+            for fname, fig in figures.items():
+                mlflow.log_figure(fig, f"plots/{fname}")
+                plt.close(fig)
         if card_md:
             mlflow.log_text(card_md, "model_card.md")
+        for path, text in (artifacts or {}).items():
+            mlflow.log_text(text, path)
         mlflow.log_dict(_jsonable(model.metadata), "metadata.json")
         info = mlflow.pyfunc.log_model(
             name="model",
