@@ -10,7 +10,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Fraud Score */
+        /**
+         * Score a proposed transaction for fraud
+         * @description Probability, decision (`approve`/`review`/`block`), reasons in Portuguese and the model version, from the fraud champion on Feast online features plus the request; the same path as the screen of `POST /pix/transfers`. Every answer is audited. No champion: 503 `model_unavailable`.
+         */
         post: operations["fraud_score_fraud_score_post"];
         delete?: never;
         options?: never;
@@ -25,7 +28,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My Suitability */
+        /**
+         * My credit score
+         * @description Score 0-1000, Serasa band, probability of default, adverse reasons in Portuguese and the model version. 404 `customer_features_not_found` when the lake has no features for the caller.
+         */
         get: operations["my_suitability_suitability_me_get"];
         put?: never;
         post?: never;
@@ -44,7 +50,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Score */
+        /**
+         * Credit score for a CPF (admin) or a what-if
+         * @description The same as `GET /suitability/me` for a CPF in the body (admins; a customer may pass only their own), optionally with feature `overrides` for what-if simulations.
+         */
         post: operations["score_suitability_score_post"];
         delete?: never;
         options?: never;
@@ -59,7 +68,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My Recommendations */
+        /**
+         * My product offers
+         * @description Eligible offers ranked by the recommender; needs the `marketing` consent, and credit offers also `credit_analysis` (else `credit_offers: "omitted"` with a notice in Portuguese).
+         */
         get: operations["my_recommendations_recommendations_me_get"];
         put?: never;
         post?: never;
@@ -76,10 +88,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Keys */
+        /**
+         * My PIX keys
+         * @description The PIX keys registered to the caller's account.
+         */
         get: operations["list_keys_pix_keys_get"];
         put?: never;
-        /** Register Key */
+        /**
+         * Register a PIX key
+         * @description Registers a CPF, e-mail, phone or random (EVP) key for the caller's account; needs step-up. A key already taken is a 409 `pix_key_taken`; a CPF key must be the holder's own.
+         */
         post: operations["register_key_pix_keys_post"];
         delete?: never;
         options?: never;
@@ -97,7 +115,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete Key */
+        /**
+         * Delete a PIX key
+         * @description Removes one of the caller's keys; needs step-up.
+         */
         delete: operations["delete_key_pix_keys__key_id__delete"];
         options?: never;
         head?: never;
@@ -111,10 +132,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My Transfers */
+        /**
+         * My PIX transfers
+         * @description The transfers the caller made with their current status (`completed`, `held`, `refused`, `blocked`, `rejected`) and review outcome.
+         */
         get: operations["my_transfers_pix_transfers_get"];
         put?: never;
-        /** Create Transfer */
+        /**
+         * Send a PIX
+         * @description Idempotent transfer (`Idempotency-Key` header required): the same key and body replay the first answer, another body with the same key is a 409. Amounts above the step-up amount need step-up. The fraud screen may block it (403 with reasons in Portuguese) or hold it for review (202: the amount is reserved until an analyst releases or refuses it); insufficient funds is a 422. A key of another customer of the bank credits their account; any other valid key goes to clearing.
+         */
         post: operations["create_transfer_pix_transfers_post"];
         delete?: never;
         options?: never;
@@ -129,7 +156,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My Transfer */
+        /**
+         * One of my PIX transfers
+         * @description Its current status and review outcome.
+         */
         get: operations["my_transfer_pix_transfers__transfer_id__get"];
         put?: never;
         post?: never;
@@ -146,7 +176,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My Notifications */
+        /**
+         * My notifications
+         * @description Newest first (held, released, refused transfers...).
+         */
         get: operations["my_notifications_notifications_get"];
         put?: never;
         post?: never;
@@ -165,7 +198,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark Read */
+        /**
+         * Mark a notification read
+         * @description Returns it, read.
+         */
         post: operations["mark_read_notifications__notification_id__read_post"];
         delete?: never;
         options?: never;
@@ -180,7 +216,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Held Transfers */
+        /**
+         * Held transfers to review (admin)
+         * @description The transfers held by the fraud screen, oldest first, with the screen's reasons.
+         */
         get: operations["held_transfers_admin_pix_holds_get"];
         put?: never;
         post?: never;
@@ -237,10 +276,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Refunds */
+        /**
+         * Refunds of a transfer
+         * @description The refunds of a transfer, for its payer or its receiver.
+         */
         get: operations["list_refunds_pix_transfers__transfer_id__refunds_get"];
         put?: never;
-        /** Create Refund */
+        /**
+         * Refund a PIX received
+         * @description The receiving customer gives back all or part of a transfer (within 90 days; partial refunds add up to at most the amount). Idempotent like transfers; above the step-up amount needs step-up.
+         */
         post: operations["create_refund_pix_transfers__transfer_id__refunds_post"];
         delete?: never;
         options?: never;
@@ -257,7 +302,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Register */
+        /**
+         * Create a customer login
+         * @description Registers a customer (CPF, name, e-mail, password) and opens their account. The CPF must have valid check digits; an e-mail already registered is a 409 `email_already_registered` (a CPF may be claimed by several logins until one proves it, see `/kyc`).
+         */
         post: operations["register_auth_register_post"];
         delete?: never;
         options?: never;
@@ -274,7 +322,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Login */
+        /**
+         * Log in with e-mail and password
+         * @description Returns an access token (ES256 JWT), a rotating refresh token and a device token. Repeated failures back off and may lock the account for a while (the holder is told, see `GET /auth/security-events`); a client that passes its earlier `device_token` is not locked out by failures from elsewhere.
+         */
         post: operations["login_auth_login_post"];
         delete?: never;
         options?: never;
@@ -333,7 +384,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Logout */
+        /**
+         * Log out
+         * @description Revokes the caller's session: its access and refresh tokens stop working at once.
+         */
         post: operations["logout_auth_logout_post"];
         delete?: never;
         options?: never;
@@ -350,7 +404,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Enrol Device */
+        /**
+         * Enrol a device key for step-up
+         * @description Stores the ECDSA P-256 public key (JWK) of a key the phone keeps behind its biometric prompt. Later step-ups are signed with it.
+         */
         post: operations["enrol_device_auth_devices_post"];
         delete?: never;
         options?: never;
@@ -367,7 +424,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Step Up Challenge */
+        /**
+         * Get a step-up challenge
+         * @description A one-time challenge string (valid for `expires_in` seconds) to sign with an enrolled device key.
+         */
         post: operations["step_up_challenge_auth_step_up_challenge_post"];
         delete?: never;
         options?: never;
@@ -384,7 +444,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Step Up */
+        /**
+         * Exchange a signed challenge for a step-up token
+         * @description Verifies the base64url DER ECDSA-SHA256 signature of the challenge and returns a short-lived access token with `amr` containing `bio` and `acr=urn:cofre:acr:bio-stepup`, needed for PIX key changes and transfers above the step-up amount.
+         */
         post: operations["step_up_auth_step_up_post"];
         delete?: never;
         options?: never;
@@ -399,7 +462,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Jwks */
+        /**
+         * Public keys of the access tokens
+         * @description The JWKS (ES256 keys, current and recently rotated) to verify access tokens offline.
+         */
         get: operations["jwks__well_known_jwks_json_get"];
         put?: never;
         post?: never;
@@ -416,7 +482,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Status */
+        /**
+         * Identity proofing status
+         * @description Whether the caller's identity is proven, by which method, and the methods available.
+         */
         get: operations["status_kyc_status_get"];
         put?: never;
         post?: never;
@@ -435,7 +504,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Request Code */
+        /**
+         * Send a one-time code
+         * @description Sends a one-time code to a contact on record (e-mail or phone); the answer gives the masked destination and the challenge id. Codes are never logged.
+         */
         post: operations["request_code_kyc_otp_post"];
         delete?: never;
         options?: never;
@@ -452,7 +524,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Verify Code */
+        /**
+         * Verify a one-time code
+         * @description Checks the code of a challenge; a correct code proves the caller's identity. A challenge dies after a few wrong codes.
+         */
         post: operations["verify_code_kyc_otp_verify_post"];
         delete?: never;
         options?: never;
@@ -469,7 +544,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Document And Selfie */
+        /**
+         * Prove identity with a document and a selfie
+         * @description Multipart upload of an identity document image and a selfie; the face check compares them and, when they match the customer on record, proves the identity.
+         */
         post: operations["document_and_selfie_kyc_documents_post"];
         delete?: never;
         options?: never;
@@ -484,7 +562,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My Account */
+        /**
+         * My account and balance
+         * @description The caller's account: `balance_cents` (booked), `held_cents` (reserved by PIX transfers held for fraud review) and `available_cents` (what can be spent).
+         */
         get: operations["my_account_accounts_me_get"];
         put?: never;
         post?: never;
@@ -501,7 +582,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My Entries */
+        /**
+         * My ledger entries
+         * @description The double-entry postings of the caller's account, newest first.
+         */
         get: operations["my_entries_accounts_me_entries_get"];
         put?: never;
         post?: never;
@@ -520,7 +604,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Deposit */
+        /**
+         * Deposit into an account (admin)
+         * @description Cash-in from the `funding` system account, posted through the same idempotent double-entry ledger.
+         */
         post: operations["deposit_admin_deposits_post"];
         delete?: never;
         options?: never;
@@ -537,7 +624,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Generate */
+        /**
+         * Generate a BR Code (Pix Copia e Cola)
+         * @description A static BR Code (EMV TLV with CRC16) for one of the caller's keys, optionally with an amount.
+         */
         post: operations["generate_pix_brcode_post"];
         delete?: never;
         options?: never;
@@ -554,7 +644,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Parse */
+        /**
+         * Parse a BR Code
+         * @description Decodes a BR Code into its fields; a wrong CRC or TLV is a 400 naming the reason.
+         */
         post: operations["parse_pix_brcode_parse_post"];
         delete?: never;
         options?: never;
@@ -569,10 +662,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Documents */
+        /**
+         * My documents
+         * @description Statements, contracts and receipts of the caller (metadata).
+         */
         get: operations["list_documents_documents_get"];
         put?: never;
-        /** Upload */
+        /**
+         * Upload a document
+         * @description Multipart upload of a PDF, PNG or JPEG (checked by declared type and magic bytes; over the size cap is a 413).
+         */
         post: operations["upload_documents_post"];
         delete?: never;
         options?: never;
@@ -587,7 +686,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Document */
+        /**
+         * A document's metadata and download link
+         * @description Returns the metadata and a short-lived download URL (S3 presigned, or a signed gateway link).
+         */
         get: operations["get_document_documents__doc_id__get"];
         put?: never;
         post?: never;
@@ -604,7 +706,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Document Content */
+        /**
+         * A document's bytes
+         * @description Streams the document to its owner.
+         */
         get: operations["document_content_documents__doc_id__content_get"];
         put?: never;
         post?: never;
@@ -621,7 +726,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Download Document */
+        /**
+         * Download through a signed link
+         * @description The target of the signed link returned by `GET /documents/{doc_id}` (local store); expires quickly.
+         */
         get: operations["download_document_documents__doc_id__download_get"];
         put?: never;
         post?: never;
@@ -638,7 +746,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Verify */
+        /**
+         * Verify the audit chain (admin, auditor)
+         * @description Checks the audit store's hash chain, redaction records and how far it is anchored on Stellar; reports the unanchored tail.
+         */
         get: operations["verify_audit_verify_get"];
         put?: never;
         post?: never;
@@ -655,7 +766,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Logs */
+        /**
+         * Search the audit events (admin, auditor)
+         * @description Filtered audit events, newest first.
+         */
         get: operations["logs_logs_get"];
         put?: never;
         post?: never;
@@ -672,7 +786,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Terms */
+        /**
+         * Consent terms
+         * @description The current, versioned terms of each processing purpose.
+         */
         get: operations["terms_lgpd_terms_get"];
         put?: never;
         post?: never;
@@ -689,7 +806,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My Consents */
+        /**
+         * My consents
+         * @description The caller's consent state per purpose.
+         */
         get: operations["my_consents_lgpd_consents_get"];
         put?: never;
         post?: never;
@@ -706,7 +826,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Consent History */
+        /**
+         * My consent history
+         * @description Every grant and revocation, with term versions.
+         */
         get: operations["consent_history_lgpd_consents_history_get"];
         put?: never;
         post?: never;
@@ -725,9 +848,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Grant */
+        /**
+         * Grant a consent
+         * @description Grants the purpose under its current terms.
+         */
         post: operations["grant_lgpd_consents__purpose__post"];
-        /** Revoke */
+        /**
+         * Revoke a consent
+         * @description Revokes the purpose from now on.
+         */
         delete: operations["revoke_lgpd_consents__purpose__delete"];
         options?: never;
         head?: never;
@@ -741,7 +870,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My Requests */
+        /**
+         * My data-subject requests
+         * @description With status and legal deadline.
+         */
         get: operations["my_requests_lgpd_requests_get"];
         put?: never;
         /**
@@ -764,7 +896,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Request */
+        /**
+         * One of my data-subject requests
+         * @description Status and legal deadline.
+         */
         get: operations["get_request_lgpd_requests__request_id__get"];
         put?: never;
         post?: never;
@@ -781,7 +916,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export Zip */
+        /**
+         * Download my data (ZIP)
+         * @description The ZIP of an access request once it is ready.
+         */
         get: operations["export_zip_lgpd_requests__request_id__export_get"];
         put?: never;
         post?: never;
@@ -824,7 +962,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Rectify */
+        /**
+         * Rectify my data
+         * @description Corrects the caller's personal data (LGPD art. 18, III).
+         */
         patch: operations["rectify_lgpd_me_patch"];
         trace?: never;
     };
@@ -835,7 +976,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Pending Requests */
+        /**
+         * Pending data-subject requests (admin)
+         * @description Oldest deadline first.
+         */
         get: operations["pending_requests_admin_lgpd_requests_get"];
         put?: never;
         post?: never;
@@ -854,7 +998,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Carry Out Erasure */
+        /**
+         * Carry out an erasure (admin)
+         * @description Erases the customer's personal data in the gateway and the lake (pseudonym keys) and closes the request.
+         */
         post: operations["carry_out_erasure_admin_lgpd_requests__request_id__erase_post"];
         delete?: never;
         options?: never;
@@ -871,7 +1018,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reject Request */
+        /**
+         * Reject a data-subject request (admin)
+         * @description Rejects it with a reason the customer can read.
+         */
         post: operations["reject_request_admin_lgpd_requests__request_id__reject_post"];
         delete?: never;
         options?: never;
@@ -888,7 +1038,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Post Message */
+        /**
+         * Ask the support assistant
+         * @description `{conversation_id?, text}` -> the answer (Portuguese), topic, confidence, sources and actions. With `Accept: text/event-stream` the answer streams as server-sent events (`meta`, `delta`..., `done`). The assistant never moves money or changes data.
+         */
         post: operations["post_message_chat_messages_post"];
         delete?: never;
         options?: never;
@@ -903,7 +1056,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Conversation */
+        /**
+         * One of my conversations
+         * @description Its (masked) messages; another customer's conversation is a 404.
+         */
         get: operations["get_conversation_chat_conversations__conversation_id__get"];
         put?: never;
         post?: never;
@@ -920,7 +1076,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Tickets */
+        /**
+         * My support tickets
+         * @description Tickets opened by a handoff to a human.
+         */
         get: operations["list_tickets_chat_tickets_get"];
         put?: never;
         post?: never;
@@ -937,7 +1096,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Health */
+        /**
+         * Liveness
+         * @description 200 while the process serves requests.
+         */
         get: operations["health_health_get"];
         put?: never;
         post?: never;
@@ -954,7 +1116,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ready */
+        /**
+         * Readiness
+         * @description Database, log store and object store reachable; which scoring models and fraud screen are in use.
+         */
         get: operations["ready_ready_get"];
         put?: never;
         post?: never;
@@ -971,7 +1136,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Metrics */
+        /**
+         * Prometheus metrics
+         * @description Request, decision and model metrics in the text format.
+         */
         get: operations["metrics_metrics_get"];
         put?: never;
         post?: never;
@@ -2016,6 +2184,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "amount_cents": 250000,
+                 *       "counterparty_key": "+5511987654321",
+                 *       "timestamp": "2026-12-03T14:30:00-03:00",
+                 *       "channel": "PIX"
+                 *     }
+                 */
                 "application/json": components["schemas"]["FraudScoreIn"];
             };
         };
@@ -2026,6 +2202,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "probability": 0.031,
+                     *       "decision": "approve",
+                     *       "reasons": [
+                     *         "valor dentro do padrão do cliente"
+                     *       ],
+                     *       "model_version": "fraud/7"
+                     *     }
+                     */
                     "application/json": components["schemas"]["FraudScoreOut"];
                 };
             };
@@ -2159,6 +2345,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "cpf": "529.982.247-25",
+                 *       "overrides": {
+                 *         "income": 8500
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["ScoreIn"];
             };
         };
@@ -2589,6 +2783,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "amount_cents": 12550,
+                 *       "key": "bob@example.com",
+                 *       "description": "almoço"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TransferIn"];
             };
         };
@@ -3292,6 +3493,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "cpf": "529.982.247-25",
+                 *       "name": "Maria da Silva",
+                 *       "email": "maria@example.com",
+                 *       "password": "uma senha longa 2026"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RegisterIn"];
             };
         };
@@ -3361,6 +3570,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "maria@example.com",
+                 *       "password": "uma senha longa 2026"
+                 *     }
+                 */
                 "application/json": components["schemas"]["LoginIn"];
             };
         };
@@ -3371,6 +3586,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "access_token": "eyJhbGciOiJFUzI1NiIsImtpZCI6IjIwMjYtMTIifQ.eyJzdWIiOiI0MiJ9.c2ln",
+                     *       "token_type": "Bearer",
+                     *       "expires_in": 900,
+                     *       "refresh_token": "r0t4t1ng-0p4qu3-t0k3n",
+                     *       "acr": "urn:cofre:acr:pwd",
+                     *       "amr": [
+                     *         "pwd"
+                     *       ],
+                     *       "device_token": "d3v1c3-t0k3n"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
@@ -3468,6 +3696,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "refresh_token": "r0t4t1ng-0p4qu3-t0k3n"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RefreshIn"];
             };
         };
