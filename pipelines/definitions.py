@@ -3,7 +3,8 @@
 Each domain declares its own :class:`dagster.Definitions` beside its assets: ``bank`` (registry, app
 telemetry, labels), ``open_finance``, ``serasa``, ``pix``, ``gold`` and ``audit`` in ``pipelines/<domain>/defs.py``;
 ``features/feast_online_store`` (Feast apply + materialise) in :mod:`pipelines.features_assets`;
-``models/{fraud,credit,recommend}`` and ``models_job`` in :mod:`pipelines.models_assets`; the lake job, its
+``models/{fraud,credit,recommend}`` and ``models_job`` in :mod:`pipelines.models_assets`; ``models/drift``
+(daily feature PSI), its job and schedule in :mod:`pipelines.drift_assets`; the lake job, its
 schedule and sensor in :mod:`pipelines.schedules`. Here they are merged (``Definitions.merge``) and given
 the resources. ``workspace.yaml`` loads ``pipelines.definitions:defs``; ``cofre dagster dev`` starts the UI;
 tests/unit/test_dagster_definitions.py holds the snapshot of what this location contains.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from dagster import AssetChecksDefinition, AssetsDefinition, Definitions
 
-from pipelines import features_assets, models_assets, schedules
+from pipelines import drift_assets, features_assets, models_assets, schedules
 from pipelines.audit import defs as audit
 from pipelines.bank import defs as bank
 from pipelines.gold import defs as gold
@@ -30,6 +31,7 @@ DOMAINS: list[Definitions] = [
     gold.defs,
     features_assets.defs,
     models_assets.defs,
+    drift_assets.defs,
     audit.defs,
     schedules.defs,
 ]

@@ -3,6 +3,7 @@ fraud screen in use, informative), /metrics."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from serving.metrics import CONTENT_TYPE
 from serving.services import Services
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger("cofre.serving.health")
 
 
 @router.get("/health")
@@ -32,7 +34,9 @@ def _check(services: Services) -> dict[str, Any]:
             fn()
             results[name] = "ok"
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
-            results[name] = f"error: {type(exc).__name__}: {exc}"[:300]
+            # /ready is public: the kind of failure only (messages name hosts, paths, users); details to the log
+            results[name] = f"error: {type(exc).__name__}"
+            log.warning("readiness probe %s failed: %s", name, exc)
 
     def db() -> None:
         with services.engine.connect() as conn:
