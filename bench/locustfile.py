@@ -15,8 +15,9 @@ import uuid
 from urllib.parse import urlparse
 
 from locust import HttpUser, between, events, task
+from locust.env import Environment
 
-from bench.serving_fraud import PASSWORD  # noqa: E402 - the bench users' password
+from bench.serving_fraud import PASSWORD
 
 PDF = b"%PDF-1.4\n% cofre load test statement\n"
 _cpf_counter = itertools.count(int(os.environ.get("COFRE_BENCH_CPF_BASE", "400000001")))
@@ -32,7 +33,7 @@ def _cpf() -> str:
 
 
 @events.test_start.add_listener
-def _loopback_only(environment, **_kw) -> None:  # noqa: ANN001
+def _loopback_only(environment: Environment, **_kw: object) -> None:
     host = urlparse(environment.host or "").hostname
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit(f"the load test only targets loopback, not {host!r}")

@@ -19,9 +19,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:
+    from opsctl.slo import Objective
+    from stackctl.monitoring import Prometheus
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "deploy"))
@@ -61,7 +67,7 @@ def _admin_token(base: str, home: str) -> str:
     return r.json()["access_token"]
 
 
-def attainment(prom, objectives, window_s: int) -> list[dict]:  # noqa: ANN001
+def attainment(prom: Prometheus, objectives: Sequence[Objective], window_s: int) -> list[dict[str, Any]]:
     """Per service: requests, availability and latency attainment over the last ``window_s``."""
 
     def one(expr: str) -> float | None:

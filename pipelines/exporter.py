@@ -23,14 +23,17 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from lake.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
 
 log = logging.getLogger("cofre.pipelines.exporter")
 RUN_LIMIT = 5000  # newest runs counted; older ones are outside any alert window
@@ -41,7 +44,13 @@ def dagster_home(settings: Settings) -> str:
 
 
 class PlatformCollector(Collector):
-    def __init__(self, settings: Settings, instance: Any = None, cache_s: float = 10.0, clock=time.monotonic):
+    def __init__(
+        self,
+        settings: Settings,
+        instance: DagsterInstance | None = None,
+        cache_s: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.settings = settings
         self._instance = instance
         self.cache_s = cache_s
@@ -50,7 +59,7 @@ class PlatformCollector(Collector):
         self._cached: tuple[float, list[Metric]] | None = None
 
     # --- sources -----------------------------------------------------------------------------------
-    def instance(self):  # -> DagsterInstance
+    def instance(self) -> DagsterInstance:
         if self._instance is None:
             from dagster import DagsterInstance
 

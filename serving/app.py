@@ -19,7 +19,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -35,14 +35,22 @@ from serving.scoring.screen import ModelFraudScreen
 from serving.security.headers import SecurityHeaders
 from serving.services import build_services
 
-METADATA = {
-    "title": "cofre gateway",
-    "version": "0.1.0",
-    "description": "Thin APIs of the cofre digital bank. Errors are RFC 9457 problem+json.",
-    # /docs and /redoc are self-hosted (serving.docs): no CDN
-    "docs_url": None,
-    "redoc_url": None,
-}
+TITLE = "cofre gateway"
+VERSION = "0.1.0"
+DESCRIPTION = "Thin APIs of the cofre digital bank. Errors are RFC 9457 problem+json."
+
+
+def _fastapi(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None) -> FastAPI:
+    """A FastAPI application with the gateway's title, version and description. /docs and /redoc
+    are self-hosted (serving.docs), so FastAPI's own CDN-backed pages are off."""
+    return FastAPI(
+        title=TITLE,
+        version=VERSION,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
 
 
 def default_routers() -> list[APIRouter]:
@@ -118,7 +126,7 @@ def create_app(
         # the pool can be re-created; stores stay open so the app object can be served again
         services.engine.dispose()
 
-    app = FastAPI(**METADATA, lifespan=lifespan)
+    app = _fastapi(lifespan)
     app.state.services = services
     from serving.lgpd.jobs import ExportJobs
 
@@ -156,9 +164,9 @@ def _include_routers(
 
 def openapi_schema(
     routers: Sequence[APIRouter] | None = None, extra_routers: Sequence[APIRouter] = ()
-) -> dict:
+) -> dict[str, Any]:
     """The OpenAPI document that ``create_app`` serves at /openapi.json, built without services,
     stores or models (the routes alone define it): what `cofre openapi dump` writes for clients."""
-    app = FastAPI(**METADATA)
+    app = _fastapi()
     _include_routers(app, routers, extra_routers)
     return app.openapi()

@@ -74,7 +74,8 @@ def _trace_engine(engine: Any, provider: TracerProvider) -> None:
 
     tracer = trace.get_tracer(scope, __version__, provider)
     usage = NoOpMeterProvider().get_meter(scope).create_up_down_counter("db.client.connections.usage")
-    EngineTracer(tracer, engine, usage, False, {}, False)
+    # the instrumentation package has no annotations on EngineTracer
+    EngineTracer(tracer, engine, usage, False, {}, False)  # type: ignore[no-untyped-call]
 
 
 class JsonFormatter(logging.Formatter):

@@ -25,7 +25,7 @@ def handler(out: Path, lock: threading.Lock) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             n = int(self.headers.get("Content-Length") or 0)
             if not 0 < n <= MAX_BODY:
                 self._reply(413 if n else 400, b'{"error":"body"}')
@@ -40,7 +40,7 @@ def handler(out: Path, lock: threading.Lock) -> type[BaseHTTPRequestHandler]:
                 fh.write(line + "\n")
             self._reply(200, b'{"status":"ok"}')
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if self.path == "/health":
                 self._reply(200, b'{"status":"ok"}')
                 return

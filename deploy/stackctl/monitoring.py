@@ -78,7 +78,7 @@ class AlertWebhook(DetachedServer):
     name = "webhook"
     program = "webhook.py"
 
-    def __init__(self, stack_dir: Path, port: int):
+    def __init__(self, stack_dir: Path, port: int) -> None:
         super().__init__(stack_dir / "run")
         self.port = port
         self.data = stack_dir / "alertmanager"
@@ -106,7 +106,7 @@ class Alertmanager(DetachedServer):
     name = "alertmanager"
     program = "alertmanager"
 
-    def __init__(self, stack_dir: Path, port: int, webhook_url: str, timing: Timing = Timing()):
+    def __init__(self, stack_dir: Path, port: int, webhook_url: str, timing: Timing = Timing()) -> None:
         super().__init__(stack_dir / "run")
         self.port = port
         self.data = stack_dir / "alertmanager" / "data"
@@ -164,7 +164,7 @@ class Prometheus(DetachedServer):
         targets: Targets = Targets(),
         rule_files: tuple[Path, ...] | None = None,
         timing: Timing = Timing(),
-    ):
+    ) -> None:
         super().__init__(stack_dir / "run")
         self.port = port
         self.base = stack_dir / "prometheus"

@@ -5,34 +5,25 @@ a short load each one parses and returns series."""
 from __future__ import annotations
 
 import json
-import sys
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 import dagster as dg
 import httpx
-import pytest
 from fastapi.testclient import TestClient
+from lgpd_kit import _fill
+from ops_kit import Served, free_port
+from opsctl import dashboards, slo
 from prometheus_client import start_http_server
+from serving_kit import add_key, auth, deposit, make_settings, register, step_up
+from stackctl.monitoring import RULES_DIR, Alertmanager, AlertWebhook, Prometheus, Targets, Timing
 
 from cofre.embedded import gateway
 from lake import delta
 from pipelines.exporter import registry
 from sandbox.identity import notify_app
 from sandbox.metrics import SandboxMetrics
-from tests.lgpd_kit import _fill
-from tests.ops_kit import Served, free_port
-from tests.unit.serving_kit import add_key, auth, deposit, make_settings, register, step_up
-
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "deploy"))
-
-from opsctl import dashboards, slo  # noqa: E402
-from stackctl.monitoring import RULES_DIR, Alertmanager, AlertWebhook, Prometheus, Targets, Timing  # noqa: E402
-
-pytestmark = pytest.mark.integration
 
 
 @dg.asset(key_prefix=["gold"])
@@ -140,7 +131,7 @@ def test_every_dashboard_expression_returns_series(tmp_path):
                         empty[where] = e
                 if not empty or time.monotonic() > deadline:
                     break
-                time.sleep(2)
+                time.sleep(2)  # noqa: TID251 - paces the load: Prometheus scrapes and evaluates on its own clock
             assert not empty, f"expressions without series after the load: {json.dumps(empty, indent=1)}"
             drift_alerts = prom.query('ALERTS{alertname="ModelFeatureDrift"}')
             assert any(a["metric"]["feature"] == "amount_cents" for a in drift_alerts), drift_alerts

@@ -8,24 +8,17 @@ Loops are bounded by request counts and deadlines; the timings measured are prin
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
+from ops_kit import Served, free_port
+from opsctl import slo
+from serving_kit import PASSWORD, make_settings, new_cpf
+from stackctl.monitoring import Alertmanager, AlertWebhook, Prometheus, Targets, Timing
 
 from cofre.embedded import gateway
-from tests.ops_kit import Served, free_port
-from tests.unit.serving_kit import PASSWORD, make_settings, new_cpf
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "deploy"))
-
-from opsctl import slo  # noqa: E402
-from stackctl.monitoring import Alertmanager, AlertWebhook, Prometheus, Targets, Timing  # noqa: E402
-
-pytestmark = pytest.mark.integration
 ALERT = "SLOBurnRateFraudAvailability"
 HEALTHY = ("auth", "accounts")
 
@@ -80,7 +73,7 @@ def test_fraud_model_unavailable_fires_the_burn_rate_alert(tmp_path, monitoring)
         while not prom.query('cofre_http_request_duration_seconds_count{route="/accounts/me"}'):
             assert time.monotonic() < deadline, "Prometheus never scraped the gateway"
             assert c.get("/accounts/me", headers=h).status_code == 200
-            time.sleep(0.2)
+            time.sleep(0.2)  # noqa: TID251 - paces the load: Prometheus scrapes and evaluates on its own clock
         # the fault: the fraud model becomes unavailable (its registry is gone)
         scoring.models.pop("fraud", None)
         scoring.unavailable["fraud"] = "registry unreachable (fault injected)"
@@ -95,7 +88,7 @@ def test_fraud_model_unavailable_fires_the_burn_rate_alert(tmp_path, monitoring)
             if _firing(webhook, ALERT):
                 fired_after = time.monotonic() - t_fault
                 break
-            time.sleep(0.1)
+            time.sleep(0.1)  # noqa: TID251 - paces the load: Prometheus scrapes and evaluates on its own clock
         assert fired_after is not None, f"{ALERT} never reached the webhook; alerts: {webhook.alerts()}"
         alerts = _firing(webhook, ALERT)
         assert {a["labels"]["severity"] for a in alerts} >= {"page"}

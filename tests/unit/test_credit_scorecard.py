@@ -1,4 +1,5 @@
-"""Pure parts of the generic credit trainer: WoE bins, scorecard points and reasons, AUC, nested-CV honesty."""
+"""Pure parts of the generic credit trainer: WoE bins, scorecard points and reasons, AUC (the nested-CV
+selection, which trains, is tested in tests/component/test_credit_selection.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
-from models.credit.generic import _auc, make_plan, outer_fold, rankdata, select
+from models.credit.generic import _auc, make_plan, rankdata
 from models.credit.scorecard import Scorecard
 from models.credit.scoring import FACTOR, OFFSET, pd_to_score
 from models.credit.woe import MISSING, OTHER, WoeBinner
@@ -155,33 +156,6 @@ def test_rank_auc_matches_sklearn(scores, seed):
     from scipy.stats import rankdata as ref
 
     np.testing.assert_allclose(rankdata(s), ref(s))
-
-
-def test_outer_fold_never_sees_the_test_labels(german):
-    X, y = german
-    X, y = X.iloc[:500].reset_index(drop=True), y[:500]
-    plan = make_plan(X)
-    te = np.arange(0, 500, 5)
-    tr = np.setdiff1d(np.arange(500), te)
-    flipped = y.copy()
-    flipped[te] = 1 - flipped[te]
-    a, ca = outer_fold(X, y, plan, tr, te, inner=3, seed=0)
-    b, cb = outer_fold(X, flipped, plan, tr, te, inner=3, seed=0)
-    assert ca.describe() == cb.describe()
-    for name in a:
-        np.testing.assert_array_equal(a[name], b[name])
-
-
-def test_selection_prefers_the_scorecard_on_purely_additive_categories():
-    rng = np.random.default_rng(0)
-    n = 1500
-    cols = {f"c{j}": rng.integers(0, 4, n).astype(str) for j in range(5)}
-    X = pd.DataFrame(cols)
-    logit = sum((X[c].astype(int).to_numpy() - 1.5) * 0.6 for c in cols) - 1
-    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
-    choice = select(X, y, make_plan(X), seed=0)
-    assert choice.family in ("scorecard", "logit")  # linear in the categories: no boosting needed
-    assert choice.platt[0] > 0
 
 
 @settings(max_examples=40, deadline=None)

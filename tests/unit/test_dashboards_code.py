@@ -4,15 +4,12 @@ at it (the live PromQL check is tests/integration/test_dashboards.py)."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import yaml
+from opsctl import dashboards
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "deploy"))
-
-from opsctl import dashboards  # noqa: E402
 
 
 def test_committed_dashboards_match_the_code():

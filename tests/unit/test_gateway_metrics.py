@@ -7,10 +7,10 @@ import re
 
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
+from serving_kit import auth, make_settings, register
 
 from serving.app import create_app
 from serving.metrics import LATENCY_BUCKETS
-from tests.unit.serving_kit import auth, make_settings, register
 
 
 def _samples(text: str, name: str) -> list:

@@ -166,28 +166,6 @@ def test_cli_vacuum_keeps_time_travel_unless_zero_retention_is_confirmed():
     assert version_1_count() == -1  # the files of version 1 are gone
 
 
-def test_select_1_opens_no_table_and_imports_no_data_stack(tmp_path):
-    """`cofre lake sql "SELECT 1"` starts fast: no polars, pyarrow or delta-rs import and no Delta log
-    read (the views are created when a query names their table)."""
-    import os
-    import subprocess
-    import sys
-
-    delta.append(TX, transactions(["t1"]))
-    probe = (
-        "import sys\n"
-        "from typer.testing import CliRunner\n"
-        "from cofre.cli import app\n"
-        "res = CliRunner().invoke(app, ['lake', 'sql', 'SELECT 1 AS one', '--format', 'csv'])\n"
-        "assert res.exit_code == 0, res.output\n"
-        "print(res.output.split())\n"
-        "print(sorted(m for m in ('polars', 'pyarrow', 'deltalake', 'rich.console') if m in sys.modules))\n"
-    )
-    env = {**os.environ, "COFRE_PROFILE": "embedded", "COFRE_HOME": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.splitlines() == ["['one', '1']", "[]"]
-
-
 def test_views_are_created_on_demand_and_show_lists_them():
     delta.append(TX, transactions(["t1"]))
     delta.append("silver.logins", _logins())
@@ -271,7 +249,7 @@ def test_layer_files_get_restrictive_modes(tmp_path):
             "consent_id": [None],
             "request_id": ["q1"],
             "pulled_at": [datetime(2026, 1, 1, tzinfo=UTC)],
-            "ingest_date": [datetime(2026, 1, 1).date()],
+            "ingest_date": [date(2026, 1, 1)],
             "payload": ['{"pagador":{"cpf":"52998224725"}}'],
             "end_to_end_id": ["E1"],
         },
@@ -291,16 +269,3 @@ def test_layer_files_get_restrictive_modes(tmp_path):
     # a new commit after securing: its files sit in a directory others cannot traverse
     delta.merge("bronze.pix_received", bronze.with_columns(pl.lit("r2").alias("record_id")))
     assert mode(lake / "bronze") == 0o700 and mode(lake / "bronze" / "pix_received") == 0o700
-
-
-def test_a_dagster_step_stamps_its_run_id_on_the_commit():
-    import dagster as dg
-
-    @dg.asset(name="probe_write")
-    def probe_write() -> None:
-        delta.append(TX, transactions(["t1"]))
-
-    res = dg.materialize([probe_write])
-    assert res.success
-    last = delta.history(TX, limit=1)[0]
-    assert last["cofre.run_id"] == res.run_id

@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from serving_kit import make_settings
 from typer.testing import CliRunner
 
 from cofre.cli import app as cli
 from serving.app import create_app, openapi_schema
-from tests.unit.serving_kit import make_settings
 
 COMMITTED = Path(__file__).resolve().parents[2] / "mobile" / "src" / "api" / "openapi.json"
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from serving_kit import make_settings
 
 from sandbox.identity import notify_app
 from sandbox.metrics import SandboxMetrics
-from tests.unit.serving_kit import make_settings
 
 
 def test_sandbox_requests_are_counted_by_route_template(tmp_path):

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "deploy"))
-
-from stackctl.monitoring import RULES_DIR, Alertmanager, Prometheus, Targets  # noqa: E402
+from stackctl.monitoring import RULES_DIR, Alertmanager, Prometheus, Targets
 
 
 def test_prometheus_config_scrapes_every_target_with_the_slo_rules(tmp_path):

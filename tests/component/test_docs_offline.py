@@ -9,13 +9,11 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from serving_kit import make_settings
+from uvicorn_kit import serve
 
 from serving.app import create_app
 
@@ -36,19 +34,8 @@ def _browser() -> str:
 
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    app = create_app(make_settings(tmp_path_factory.mktemp("docs")))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    t = threading.Thread(target=server.run, daemon=True)
-    t.start()
-    for _ in range(500):
-        if server.started:
-            break
-        time.sleep(0.02)
-    assert server.started
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    t.join(10)
+    with serve(create_app(make_settings(tmp_path_factory.mktemp("docs")))) as url:
+        yield url
 
 
 def render_offline(url: str, tmp_dir: str) -> str:

@@ -6,18 +6,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from opsctl import slo
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "deploy"))
-
-from opsctl import slo  # noqa: E402
-
-from serving.metrics import LATENCY_BUCKETS  # noqa: E402
+from serving.metrics import LATENCY_BUCKETS
 
 HTTP = "cofre_http_request_duration_seconds"
 
@@ -33,7 +28,7 @@ def objectives():
     return slo.load()[1]
 
 
-def _pick(objectives, service: str, kind: str) -> slo.Objective:  # noqa: ANN001
+def _pick(objectives, service: str, kind: str) -> slo.Objective:
     return next(o for o in objectives if o.service == service and o.slo == kind)
 
 

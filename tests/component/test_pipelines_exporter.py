@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import dagster as dg
+from lgpd_kit import _fill
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
+from serving_kit import make_settings
 
 from lake import delta
 from pipelines.exporter import PlatformCollector, registry
-from tests.lgpd_kit import _fill
-from tests.unit.serving_kit import make_settings
 
 
 @dg.asset(key_prefix=["gold"])
@@ -72,7 +72,7 @@ def test_runs_assets_and_lake_are_exported(tmp_path):
 
 def test_a_failing_source_is_reported_down_not_hidden(tmp_path):
     class Broken:
-        def get_runs(self, limit):  # noqa: ANN001, ANN201
+        def get_runs(self, limit):
             raise ConnectionError("dagster storage unreachable")
 
     ticks = iter([0.0, 1.0, 20.0])

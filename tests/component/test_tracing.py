@@ -15,10 +15,10 @@ import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from serving_kit import auth, make_settings, register, verify_identity
 
 from cofre.embedded import gateway
 from serving.observability import JsonFormatter
-from tests.unit.serving_kit import auth, make_settings, register, verify_identity
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
@@ -30,7 +30,7 @@ class Collector:
         spans = self.spans = []
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 req = ExportTraceServiceRequest()
                 req.ParseFromString(self.rfile.read(int(self.headers["Content-Length"])))
                 for rs in req.resource_spans:
@@ -104,8 +104,9 @@ def test_problem_answers_and_log_lines_carry_the_trace_id(tmp_path):
 
 
 def test_spans_are_exported_over_otlp_when_an_endpoint_is_set(tmp_path, collector):
+    from ops_kit import Served
+
     from sandbox.identity import datavalid_app
-    from tests.ops_kit import Served
 
     base = make_settings(tmp_path)
     with Served(datavalid_app(base, None)) as provider:  # the facial validation provider on loopback
