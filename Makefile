@@ -51,7 +51,7 @@ test: env
 	@$(MAKE) --no-print-directory test-app
 
 test-unit: env
-	@$(PY) -m pytest -p no:cacheprovider tests/unit $(PYTEST_ARGS)
+	@$(PY) -m pytest -p no:cacheprovider -n "$${COFRE_TEST_WORKERS:-2}" --dist loadfile tests/unit $(PYTEST_ARGS)
 
 test-component: env
 	@$(PY) -m pytest -p no:cacheprovider -n "$${COFRE_TEST_WORKERS:-2}" --dist loadfile tests/component $(PYTEST_ARGS)
@@ -100,10 +100,20 @@ security: env
 
 # Rust gates of the native module (CI runs them with the lint targets). The stub/extension drift
 # check is a Python test: tests/unit/test_native_api.py.
-native-check:
+# clippy and the Rust tests run on the release profile so they reuse the dependencies maturin built for
+# `make env` (native/target/release: arrow, curve25519, sonic-rs... at opt-level 3): only pyo3, numpy and
+# the crate itself are compiled again (pyo3 without the extension-module feature). The crate under test
+# keeps what tests need: debug assertions and overflow checks on, opt-level 1, many codegen units (the
+# per-package overrides touch no dependency, so they rebuild nothing maturin built).
+NATIVE_PROFILE := --release --locked \
+	--config 'profile.release.package.cofre_native.debug-assertions=true' \
+	--config 'profile.release.package.cofre_native.overflow-checks=true' \
+	--config 'profile.release.package.cofre_native.opt-level=1' \
+	--config 'profile.release.package.cofre_native.codegen-units=16'
+native-check: env
 	@cd native && cargo fmt --check
-	@cd native && cargo clippy --all-targets --locked -- -D warnings
-	@cd native && cargo test --locked
+	@cd native && cargo clippy --all-targets $(NATIVE_PROFILE) -- -D warnings
+	@cd native && cargo test $(NATIVE_PROFILE)
 
 clean:
 	@bash deploy/stack.sh down || true

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A headless Chromium for tests/unit/test_docs_offline.py (/docs and /redoc rendered with no network).
+# A headless Chromium for tests/component/test_docs_offline.py (/docs and /redoc rendered with no network).
 # Debian's package; installed only when no Chromium is on PATH (apt needs root, as on CI).
 set -euo pipefail
 for b in chromium chromium-browser google-chrome; do

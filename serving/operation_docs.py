@@ -4,7 +4,7 @@ Kept in one table instead of in each router so that /docs reads as one manual (a
 which many hands change, stay as they are). :func:`apply` runs once when the app is built, before the
 document is generated: an operation that already has a description (its function's docstring or a
 ``description=`` in the decorator) keeps it; the others get theirs from :data:`OPERATIONS`.
-``tests/unit/test_docs_offline.py::test_every_operation_is_described`` fails when a new route has none.
+``tests/component/test_docs_offline.py::test_every_operation_is_described`` fails when a new route has none.
 User-facing texts the gateway returns (reasons, notices) are in Portuguese; the documentation is in
 English.
 """

@@ -10,7 +10,7 @@ deploy/grafana/provisioning/ (a Prometheus datasource with uid ``prometheus`` an
                                                  # of the dashboards and rule files)
     python deploy/opsctl/dashboards.py check     # fail when the committed JSON drifts from this code
 
-Every PromQL expression is checked against a live Prometheus in tests/integration/test_dashboards.py.
+Every PromQL expression is checked against a live Prometheus in tests/stack/test_dashboards.py.
 """
 
 from __future__ import annotations
