@@ -263,6 +263,13 @@ class Settings(BaseSettings):
         default=30, ge=1, description="the first login lockout; it doubles with each further failure"
     )
     login_lockout_max_s: int = Field(default=900, ge=1, description="the longest login lockout")
+    # argon2id cost of stored passwords; the defaults are argon2-cffi's (RFC 9106 low-memory profile).
+    # Only the embedded profile may go below them (the test suite does, to register users quickly);
+    # the stack profile refuses weaker values. Stored hashes carry their own parameters, so a hash made
+    # with other ones still verifies.
+    password_hash_time_cost: int = Field(default=3, ge=1, description="argon2id iterations")
+    password_hash_memory_kib: int = Field(default=65536, ge=8, description="argon2id memory in KiB")
+    password_hash_parallelism: int = Field(default=4, ge=1, description="argon2id lanes")
     login_failure_reset_s: int = Field(
         default=24 * 3600, ge=1, description="a streak of failed logins older than this is forgotten"
     )
@@ -353,6 +360,13 @@ class Settings(BaseSettings):
             raise ValueError("must be in [0, 1)")
         return v
 
+    def _check_password_cost(self) -> None:
+        fields = ("password_hash_time_cost", "password_hash_memory_kib", "password_hash_parallelism")
+        weaker = [f for f in fields if getattr(self, f) < Settings.model_fields[f].default]
+        if self.profile == "stack" and weaker:
+            names = ", ".join(f"COFRE_{f.upper()}" for f in weaker)
+            raise SettingsError(f"{names}: below the argon2id defaults, allowed on the embedded profile only")
+
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
         # a relative home is the project's (not the working directory's): Jupyter in notebooks/ and
@@ -360,6 +374,7 @@ class Settings(BaseSettings):
         home = (self.home if self.home.is_absolute() else PROJECT_ROOT / self.home).resolve()
         self.home = home
         self._resolve_keys(home)
+        self._check_password_cost()
         if self.profile == "embedded":
             self.lake_uri = self.lake_uri or str(home / "lake")
             self.documents_uri = self.documents_uri or str(home / "documents")

@@ -206,8 +206,10 @@ def _as_utc(dt: datetime) -> datetime:
     response_model=UserOut,
     responses=problems({409: "`already_registered`"}),
 )
-def register(body: RegisterIn, db: Session = Depends(get_db)) -> UserOut:
-    pw_hash = hash_password(body.password)
+def register(
+    body: RegisterIn, db: Session = Depends(get_db), services: Services = Depends(get_services)
+) -> UserOut:
+    pw_hash = hash_password(body.password, services.settings)
     user = User(cpf=body.cpf, email=body.email, name=body.name, password_hash=pw_hash, role="customer")
     try:
         with transaction(db):
@@ -256,7 +258,7 @@ def login(
             headers={"Retry-After": str(admission.retry_after_s)},
             retry_after=admission.retry_after_s,
         )
-    if not verify_password(user.password_hash if user else None, body.password) or user is None:
+    if not verify_password(user.password_hash if user else None, body.password, s) or user is None:
         _audit(request, services, user_id, "auth:login", "denied")
         if login_guard.first_lock_of_streak(db, s, key, admission.attempts):
             _notify_lockout(db, request, services, user_id, key, admission.attempts, device is not None, now)
