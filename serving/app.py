@@ -41,6 +41,7 @@ def default_routers() -> list[APIRouter]:
         auth,
         brcode,
         chat,
+        contracts,
         documents,
         fraud,
         holds,
@@ -69,6 +70,7 @@ def default_routers() -> list[APIRouter]:
         audit.router,
         lgpd.router,
         chat.router,
+        contracts.router,
     ]
 
 
