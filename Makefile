@@ -6,7 +6,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help env demo dagster test test-unit test-integration bench stack-up stack-down stack-status lint native-check clean
+.PHONY: help env demo dagster test test-unit test-integration bench stack-up stack-down stack-status lint native-check contracts-test contracts-check contracts-wasm clean
 
 help:
 	@echo "make demo        run the main job end to end on embedded defaults"
@@ -16,7 +16,9 @@ help:
 	@echo "make stack-up    start PostgreSQL, FerretDB and SeaweedFS S3 on 127.0.0.1 (var/stack)"
 	@echo "make stack-down  stop them;  make stack-status  show them"
 	@echo "make lint        ruff"
-	@echo "make native-check  Rust gates of native/: cargo fmt --check, clippy -D warnings, cargo test"
+	@echo "make native-check  Rust gates of native/ and native/contracts/: cargo fmt --check, clippy -D warnings, cargo test"
+	@echo "make contracts-test  Soroban contracts' native tests + the RPC sandbox binary (native/contracts)"
+	@echo "make contracts-wasm  deployable .wasm of the contracts (needs the wasm32v1-none target)"
 
 $(UV):
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
@@ -56,10 +58,29 @@ lint: env
 
 # Rust gates of the native module (CI runs them with the lint targets). The stub/extension drift
 # check is a Python test: tests/unit/test_native_api.py.
-native-check:
+native-check: contracts-check
 	@cd native && cargo fmt --check
 	@cd native && cargo clippy --all-targets --locked -- -D warnings
 	@cd native && cargo test --locked
+
+# Soroban contracts (own Cargo workspace): `cargo test` runs them natively in a soroban host with
+# testutils; the sandbox binary is what tests/integration/test_contracts_soroban.py starts.
+CONTRACTS := native/contracts
+contracts-test:
+	@cd $(CONTRACTS) && cargo test --locked --workspace
+	@cd $(CONTRACTS) && cargo build --locked -p soroban_rpc_sandbox --bin soroban-rpc-sandbox
+
+contracts-check: contracts-test
+	@cd $(CONTRACTS) && cargo fmt --all --check
+	@cd $(CONTRACTS) && cargo clippy --locked --workspace --all-targets -- -D warnings
+
+# The deployable contracts need the wasm32v1-none target (rustup target add wasm32v1-none), which
+# this machine cannot install: the target refuses to fake an artefact when it is missing.
+contracts-wasm:
+	@rustup target list --installed 2>/dev/null | grep -qx wasm32v1-none || { \
+	  echo "contracts-wasm: the wasm32v1-none target is not installed (rustup target add wasm32v1-none)"; exit 1; }
+	@cd $(CONTRACTS) && cargo build --locked --release --target wasm32v1-none -p escrow -p audit_anchor
+	@ls -l $(CONTRACTS)/target/wasm32v1-none/release/*.wasm
 
 clean:
 	@bash deploy/stack.sh down || true

@@ -220,6 +220,43 @@ class SorobanRpc:
 
         self._retry(go)
 
+    def events(
+        self, contract_id: str, topics: Sequence[sx.SCVal], start_ledger: int = 1
+    ) -> list[dict[str, object]]:
+        """Contract events of ``contract_id`` whose first topics are ``topics`` (all pages)."""
+        from stellar_sdk.soroban_rpc import EventFilter, EventFilterType
+
+        flt = EventFilter(
+            event_type=EventFilterType.CONTRACT,
+            contract_ids=[contract_id],
+            topics=[[t.to_xdr() for t in topics] + ["**"]],
+        )
+        out: list[dict[str, object]] = []
+        cursor: str | None = None
+        while True:
+            page = self._retry(
+                lambda at=cursor: self.server.get_events(  # type: ignore[misc]
+                    start_ledger=None if at else start_ledger, filters=[flt], cursor=at, limit=100
+                )
+            )
+            out += [
+                {
+                    "ledger": e.ledger,
+                    "tx_hash": e.transaction_hash,
+                    "topic": e.topic,
+                    "value": e.value,
+                    "id": e.id,
+                }
+                for e in page.events
+            ]
+            if not page.events:
+                return out
+            cursor = page.cursor
+
+    def transaction_envelope(self, tx_hash: str) -> str | None:
+        got = self._retry(lambda: self.server.get_transaction(tx_hash))
+        return got.envelope_xdr if got.status == GetTransactionStatus.SUCCESS else None
+
     # --- transactions -----------------------------------------------------------------------
     def _builder(self, source: Keypair) -> TransactionBuilder:
         account = self._retry(lambda: self.server.load_account(source.public_key))

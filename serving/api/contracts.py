@@ -29,11 +29,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from lake.soroban_contracts import ContractsService
 from lake.soroban_rpc import RpcError, SorobanRpc
 from serving.audit.store import make_event
 from serving.contracts.custody import Custody
 from serving.contracts.problems import problem_of
-from serving.contracts.service import ContractsService
 from serving.db.models import Account, ContractCall, PixKey, Transfer
 from serving.deps import current_principal, get_clock, get_services, require_roles, step_up_problem
 from serving.errors import Problem
@@ -356,6 +356,29 @@ def get_escrow(
     if principal.role != "admin" and mine not in (view.payer, view.payee):
         raise Problem(404, "escrow_not_found", "Custódia não encontrada.")
     return view.as_json()
+
+
+@router.get("/escrows/{escrow_id}/history")
+def escrow_history(
+    escrow_id: int,
+    principal: Principal = Depends(current_principal),
+    services: Services = Depends(get_services),
+) -> dict[str, Any]:
+    """On-chain transitions of an escrow, reconciled: each event's transaction envelope is fetched
+    and its signature verified by the Rust module (``verified`` is false if any is not)."""
+    view = get_escrow(escrow_id, principal, services)
+    svc, _ = contracts(services)
+    try:
+        items = svc.history(escrow_id)
+    except RpcError as exc:
+        raise problem_of(exc) from None
+    return {
+        "escrow": view,
+        "transitions": items,
+        "verified": all(i["signature_valid"] for i in items)
+        and bool(items)
+        and items[-1]["status"] == view["status"],
+    }
 
 
 def _transition(action: str) -> Callable[..., JSONResponse]:

@@ -1,4 +1,4 @@
-"""The bank's contracts on a Soroban network: set-up, the BRL token and the escrow life cycle.
+"""The bank's contracts on a Soroban network (used by the gateway and by the audit anchoring): set-up, the BRL token and the escrow life cycle.
 
 The bank's key (``settings.stellar_secret_seed``, the audit anchoring key) deploys and administers
 everything: it issues the BRL token (a Stellar Asset Contract of ``<token_code>:<bank>``), is the
@@ -178,6 +178,43 @@ class ContractsService:
     def involving(self, public_key: str) -> list[EscrowView]:
         """Escrows where ``public_key`` is payer or payee (by id; a bank has few per customer)."""
         return [e for e in (self.get(i) for i in range(self.count())) if public_key in (e.payer, e.payee)]
+
+    def history(self, escrow_id: int) -> list[dict[str, Any]]:
+        """The escrow's on-chain transitions (events), each with its transaction envelope checked:
+        the envelope hashes to the event's transaction and is signed by its source account
+        (``cofre_native.verify_envelopes``)."""
+        import cofre_native
+        from stellar_sdk import TransactionEnvelope
+
+        self.ensure_ready()
+        events = self.rpc.events(self.escrow_id, [scval.to_symbol("escrow"), scval.to_uint64(escrow_id)])
+        envelopes = [self.rpc.transaction_envelope(str(e["tx_hash"])) or "" for e in events]
+        passphrase = self.rpc.passphrase
+        sources = [
+            TransactionEnvelope.from_xdr(env, passphrase).transaction.source.account_id if env else ""
+            for env in envelopes
+        ]
+        present = [i for i, env in enumerate(envelopes) if env]
+        valid = cofre_native.verify_envelopes(
+            [envelopes[i] for i in present], passphrase, [[sources[i]] for i in present]
+        )
+        hashes = cofre_native.envelope_hashes([envelopes[i] for i in present], passphrase)
+        checked = {
+            i: ok and h.hex() == events[i]["tx_hash"] for i, ok, h in zip(present, valid, hashes, strict=True)
+        }
+        out = []
+        for i, e in enumerate(events):
+            data = scval.to_native(sx.SCVal.from_xdr(str(e["value"])))
+            out.append(
+                {
+                    "ledger": e["ledger"],
+                    "tx_hash": e["tx_hash"],
+                    "status": STATUSES[int(data["status"])],
+                    "signed_by": sources[i] or None,
+                    "signature_valid": checked.get(i, False),
+                }
+            )
+        return out
 
     # --- audit anchoring -------------------------------------------------------------------------
     def anchor(self, day: int, root: bytes) -> Invocation:
