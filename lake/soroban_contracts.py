@@ -52,8 +52,13 @@ class EscrowView:
         }
 
 
+def native(value: sx.SCVal) -> Any:
+    """The SCVal as Python (dict for maps and structs, int for integers, Address for addresses)."""
+    return scval.to_native(value)
+
+
 def escrow_view(escrow_id: int, value: sx.SCVal) -> EscrowView:
-    raw = scval.to_native(value)
+    raw = native(value)
     return EscrowView(
         id=escrow_id,
         payer=raw["payer"].address,
@@ -146,7 +151,7 @@ class ContractsService:
                 scval.to_uint64(int(deadline.timestamp())),
             ],
         )
-        return int(scval.to_native(inv.value)), inv
+        return int(native(inv.value)), inv
 
     def transition(self, signer: Keypair, function: str, escrow_id: int, *extra: sx.SCVal) -> Invocation:
         """fund, release, confirm, claim, refund, cancel (as the signer); dispute adds the signer."""
@@ -173,7 +178,7 @@ class ContractsService:
 
     def count(self) -> int:
         self.ensure_ready()
-        return int(scval.to_native(self.rpc.simulate(self.bank.public_key, self.escrow_id, "count", [])))
+        return int(native(self.rpc.simulate(self.bank.public_key, self.escrow_id, "count", [])))
 
     def involving(self, public_key: str) -> list[EscrowView]:
         """Escrows where ``public_key`` is payer or payee (by id; a bank has few per customer)."""
@@ -204,7 +209,7 @@ class ContractsService:
         }
         out = []
         for i, e in enumerate(events):
-            data = scval.to_native(sx.SCVal.from_xdr(str(e["value"])))
+            data = native(sx.SCVal.from_xdr(str(e["value"])))
             out.append(
                 {
                     "ledger": e["ledger"],
@@ -225,7 +230,7 @@ class ContractsService:
 
     def anchored_root(self, day: int) -> bytes | None:
         self.ensure_ready()
-        value = scval.to_native(
+        value = native(
             self.rpc.simulate(self.bank.public_key, self.anchor_id, "root", [scval.to_uint32(day)])
         )
         return None if value is None else bytes(value)

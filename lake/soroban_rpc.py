@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import requests
 from stellar_sdk import Address, Asset, Keypair, Network, SorobanServer, StrKey, TransactionBuilder
@@ -102,7 +102,10 @@ def _host_error(diagnostics: Sequence[str] | None) -> tuple[str, int] | None:
             if topic.type == sx.SCValType.SCV_ERROR and topic.error is not None:
                 err = topic.error
                 kind = err.type.name.removeprefix("SCE_").title()
-                code = err.contract_code.uint32 if err.contract_code is not None else err.code.value
+                if err.contract_code is not None:
+                    code = err.contract_code.uint32
+                else:
+                    code = err.code.value if err.code is not None else 0
                 return kind, int(code)
     return None
 
@@ -154,10 +157,10 @@ class SorobanRpc:
                 self.sleep(0.2 * 2**attempt)
         raise AssertionError("unreachable")
 
-    def call(self, method: str, params: dict[str, object] | None = None) -> dict[str, object]:
+    def call(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """A raw JSON-RPC call (sandbox-only methods such as ``sandboxAdvanceTime``)."""
 
-        def go() -> dict[str, object]:
+        def go() -> dict[str, Any]:
             r = requests.post(
                 self.url,
                 json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or {}},
@@ -166,7 +169,7 @@ class SorobanRpc:
             body = r.json()
             if "error" in body:
                 raise RpcError("rpc_error", str(body["error"]))
-            result: dict[str, object] = body["result"]
+            result: dict[str, Any] = body["result"]
             return result
 
         return self._retry(go)
@@ -226,10 +229,12 @@ class SorobanRpc:
         """Contract events of ``contract_id`` whose first topics are ``topics`` (all pages)."""
         from stellar_sdk.soroban_rpc import EventFilter, EventFilterType
 
-        flt = EventFilter(
-            event_type=EventFilterType.CONTRACT,
-            contract_ids=[contract_id],
-            topics=[[t.to_xdr() for t in topics] + ["**"]],
+        flt = EventFilter.model_validate(
+            {
+                "type": EventFilterType.CONTRACT,
+                "contractIds": [contract_id],
+                "topics": [[t.to_xdr() for t in topics] + ["**"]],
+            }
         )
         out: list[dict[str, object]] = []
         cursor: str | None = None

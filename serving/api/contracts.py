@@ -281,7 +281,7 @@ def _payee_user(services: Services, pix_key: str) -> int:
     except ValueError:
         raise Problem(422, "invalid_pix_key", "Chave PIX inválida.") from None
     with services.sessions() as db:
-        user_id = db.scalar(select(PixKey.user_id).where(PixKey.key == normalised))
+        user_id: int | None = db.scalar(select(PixKey.user_id).where(PixKey.key == normalised))
     if user_id is None:
         raise Problem(404, "payee_not_found", "Nenhum cliente com esta chave PIX.")
     return user_id

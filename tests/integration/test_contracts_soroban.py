@@ -249,11 +249,38 @@ def test_tampered_and_wrongly_signed_transactions_are_refused(world: dict[str, A
 def test_audit_anchor_keeps_one_root_per_day(world: dict[str, Any]) -> None:
     svc, _ = world["client"].app.state.services.extras["contracts"]
     root = bytes(range(32))
-    svc.anchor(20261203, root)
-    svc.anchor(20261203, root)  # a retried anchor is a no-op
-    assert svc.anchored_root(20261203) == root
+    svc.anchor(20200101, root)
+    svc.anchor(20200101, root)  # a retried anchor is a no-op
+    assert svc.anchored_root(20200101) == root
     with pytest.raises(ContractError) as exc:
-        svc.anchor(20261203, bytes(32))
+        svc.anchor(20200101, bytes(32))
     assert exc.value.number == 4
-    assert svc.anchored_root(20261203) == root
-    assert svc.anchored_root(20261204) is None
+    assert svc.anchored_root(20200101) == root
+    assert svc.anchored_root(20200102) is None
+
+
+def test_daily_audit_anchor_goes_through_the_contract_and_verify_reads_it_back(world: dict[str, Any]) -> None:
+    from deltalake import DeltaTable
+
+    from lake import audit_trail, delta
+    from pipelines.audit.anchor import anchor_day
+
+    s = world["client"].app.state.services.settings
+    day = datetime.now(UTC).date()
+    audit_trail.export_day(day, s)
+    out = anchor_day(day, s)
+    assert out["status"] == "anchored" and out["submitted"] is True, out
+    svc, _ = world["client"].app.state.services.extras["contracts"]
+    assert svc.anchored_root(anchoring.day_number(day)) == bytes.fromhex(out["root"])
+    report = audit_trail.verify_all(s)
+    assert report["ok"], report
+    assert [(a["day"], a["ok"]) for a in report["onchain"]] == [(day.isoformat(), True)]
+    assert anchor_day(day, s)["status"] == "already_anchored"
+
+    events = delta.read("audit.events", settings=s).sort("seq")
+    victim = events.row(1, named=True)
+    DeltaTable(delta.table_uri("audit.events", s)).update(
+        updates={"outcome": "'forged'"}, predicate=f"event_id = '{victim['event_id']}'"
+    )
+    tampered = audit_trail.verify_all(s)
+    assert not tampered["ok"] and tampered["lake_chain"]["first_bad_seq"] == victim["seq"]

@@ -170,11 +170,7 @@ impl EscrowContract {
         if deadline <= env.ledger().timestamp() {
             return Err(EscrowError::InvalidDeadline);
         }
-        let id: u64 = env
-            .storage()
-            .persistent()
-            .get(&DataKey::Count)
-            .unwrap_or(0);
+        let id: u64 = env.storage().persistent().get(&DataKey::Count).unwrap_or(0);
         persist(&env, &DataKey::Count, &(id + 1));
         let escrow = Escrow {
             payer,
@@ -204,7 +200,11 @@ impl EscrowContract {
         if token.balance(&escrow.payer) < escrow.amount {
             return Err(EscrowError::InsufficientFunds);
         }
-        token.transfer(&escrow.payer, &env.current_contract_address(), &escrow.amount);
+        token.transfer(
+            &escrow.payer,
+            &env.current_contract_address(),
+            &escrow.amount,
+        );
         escrow.status = Status::Funded;
         save(&env, id, &escrow);
         Ok(())
@@ -317,10 +317,7 @@ impl EscrowContract {
 
     /// How many escrows were opened (ids are 0..count).
     pub fn count(env: Env) -> u64 {
-        env.storage()
-            .persistent()
-            .get(&DataKey::Count)
-            .unwrap_or(0)
+        env.storage().persistent().get(&DataKey::Count).unwrap_or(0)
     }
 }
 

@@ -4,7 +4,7 @@ extern crate std;
 use super::*;
 use soroban_sdk::testutils::{Address as _, Events as _, Ledger as _, MockAuth, MockAuthInvoke};
 use soroban_sdk::token::{StellarAssetClient, TokenClient};
-use soroban_sdk::{IntoVal, Val, Vec};
+use soroban_sdk::{vec, IntoVal, Map, Symbol, Val, Vec};
 
 mod property;
 
@@ -99,7 +99,13 @@ fn open_records_the_escrow_without_moving_funds() {
     let e = w.escrow.get(&id);
     assert_eq!(
         (e.payer, e.payee, e.amount, e.deadline, e.status),
-        (w.payer.clone(), w.payee.clone(), 10 * BRL, START + 100, Status::Open)
+        (
+            w.payer.clone(),
+            w.payee.clone(),
+            10 * BRL,
+            START + 100,
+            Status::Open
+        )
     );
     assert_eq!(w.balances(), (1_000 * BRL, 0, 0));
     assert_eq!(w.open(BRL, START + 5), 1, "ids are sequential");
@@ -237,7 +243,10 @@ fn cancel_closes_an_unfunded_escrow_only() {
     assert_eq!(status(&w, id), Status::Cancelled);
     assert_eq!(w.escrow.try_fund(&id), Err(Ok(EscrowError::WrongState)));
     let funded = w.funded(BRL);
-    assert_eq!(w.escrow.try_cancel(&funded), Err(Ok(EscrowError::WrongState)));
+    assert_eq!(
+        w.escrow.try_cancel(&funded),
+        Err(Ok(EscrowError::WrongState))
+    );
 }
 
 #[test]
@@ -253,7 +262,10 @@ fn illegal_moves_from_open_are_refused() {
         w.escrow.try_dispute(&id, &w.payer),
         Err(Ok(EscrowError::WrongState))
     );
-    assert_eq!(w.escrow.try_resolve(&id, &0), Err(Ok(EscrowError::WrongState)));
+    assert_eq!(
+        w.escrow.try_resolve(&id, &0),
+        Err(Ok(EscrowError::WrongState))
+    );
 }
 
 #[test]
@@ -282,7 +294,10 @@ fn dispute_by_either_party_and_resolution_by_the_bank_splits_the_amount() {
         (Status::Resolved, 3 * BRL, 7 * BRL)
     );
     assert_eq!(w.balances(), (997 * BRL, 3 * BRL, 0));
-    assert_eq!(w.escrow.try_resolve(&a, &0), Err(Ok(EscrowError::WrongState)));
+    assert_eq!(
+        w.escrow.try_resolve(&a, &0),
+        Err(Ok(EscrowError::WrongState))
+    );
 }
 
 #[test]
@@ -363,37 +378,42 @@ fn init_is_once_and_calls_before_init_are_refused() {
         Err(Ok(EscrowError::NotInitialized))
     );
     escrow.init(&a, &b);
-    assert_eq!(escrow.try_init(&b, &a), Err(Ok(EscrowError::AlreadyInitialized)));
+    assert_eq!(
+        escrow.try_init(&b, &a),
+        Err(Ok(EscrowError::AlreadyInitialized))
+    );
     assert_eq!(escrow.config(), (a, b));
 }
 
 #[test]
 fn every_transition_publishes_an_event_with_the_new_status() {
     let w = world();
-    let id = w.open(BRL, START + 100);
-    let opened = w.env.events().all();
-    w.escrow.fund(&id);
-    let funded = w.env.events().all();
-    let topics: Vec<Val> = (soroban_sdk::Symbol::new(&w.env, "escrow"), id).into_val(&w.env);
-    let last = |events: &Vec<(Address, Vec<Val>, Val)>| {
-        events
-            .iter()
-            .rfind(|(c, _, _)| *c == w.escrow.address)
-            .unwrap()
+    let expected = |id: u64, status: Status, amount: i128| {
+        let data: Map<Symbol, Val> = Map::from_array(
+            &w.env,
+            [
+                (Symbol::new(&w.env, "amount"), amount.into_val(&w.env)),
+                (Symbol::new(&w.env, "status"), status.into_val(&w.env)),
+            ],
+        );
+        vec![
+            &w.env,
+            (
+                w.escrow.address.clone(),
+                (Symbol::new(&w.env, "escrow"), id).into_val(&w.env),
+                data.into_val(&w.env),
+            ),
+        ]
     };
-    let (_, t, data) = last(&opened);
-    assert_eq!(t, topics);
-    let data: soroban_sdk::Map<soroban_sdk::Symbol, Val> = data.into_val(&w.env);
-    let s: Status = data
-        .get(soroban_sdk::Symbol::new(&w.env, "status"))
-        .unwrap()
-        .into_val(&w.env);
-    assert_eq!(s, Status::Open);
-    let (_, _, data) = last(&funded);
-    let data: soroban_sdk::Map<soroban_sdk::Symbol, Val> = data.into_val(&w.env);
-    let s: Status = data
-        .get(soroban_sdk::Symbol::new(&w.env, "status"))
-        .unwrap()
-        .into_val(&w.env);
-    assert_eq!(s, Status::Funded);
+    let id = w.open(BRL, START + 100);
+    let ours = || w.env.events().all().filter_by_contract(&w.escrow.address);
+    assert_eq!(ours(), expected(id, Status::Open, BRL));
+    w.escrow.fund(&id);
+    assert_eq!(ours(), expected(id, Status::Funded, BRL));
+    w.escrow.confirm(&id);
+    assert_eq!(ours(), expected(id, Status::Confirmed, BRL));
+    w.escrow.claim(&id);
+    assert_eq!(ours(), expected(id, Status::Released, BRL));
+    assert!(w.escrow.try_claim(&id).is_err());
+    assert_eq!(ours().events().len(), 0, "a refused call publishes nothing");
 }

@@ -17,11 +17,11 @@ use soroban_env_host::xdr::{
     LedgerEntryChanges, LedgerEntryData, LedgerEntryExt, LedgerFootprint, LedgerKey,
     LedgerKeyAccount, LedgerKeyTrustLine, Limits, MuxedAccount, OperationBody, OperationMeta,
     OperationResult, OperationResultTr, Preconditions, PublicKey, ReadXdr, ScAddress, ScVal,
-    SequenceNumber, SorobanAuthorizationEntry, SorobanAuthorizedInvocation, SorobanCredentials,
-    SorobanAddressCredentials, SorobanResources, SorobanTransactionData, SorobanTransactionDataExt,
-    SorobanTransactionMeta, SorobanTransactionMetaExt, String32, Thresholds, Transaction,
-    TransactionEnvelope, TransactionMeta, TransactionMetaV3, TransactionResult,
-    TransactionResultExt, TransactionResultResult, TransactionSignaturePayload,
+    SequenceNumber, SorobanAddressCredentials, SorobanAuthorizationEntry,
+    SorobanAuthorizedInvocation, SorobanCredentials, SorobanResources, SorobanTransactionData,
+    SorobanTransactionDataExt, SorobanTransactionMeta, SorobanTransactionMetaExt, String32,
+    Thresholds, Transaction, TransactionEnvelope, TransactionMeta, TransactionMetaV3,
+    TransactionResult, TransactionResultExt, TransactionResultResult, TransactionSignaturePayload,
     TransactionSignaturePayloadTaggedTransaction, TrustLineAsset, TrustLineEntry,
     TrustLineEntryExt, Uint256, VecM, WriteXdr,
 };
@@ -160,9 +160,17 @@ impl Chain {
             if ledger.network_id != network_id {
                 return Err(format!("{} belongs to another network", dir.display()));
             }
-            let meta: Meta = serde_json::from_slice(&fs::read(&meta_path).map_err(|e| e.to_string())?)
-                .map_err(|e| e.to_string())?;
-            return Ok(Chain { dir: dir.to_owned(), passphrase: passphrase.to_owned(), network_id, ledger, meta, clock });
+            let meta: Meta =
+                serde_json::from_slice(&fs::read(&meta_path).map_err(|e| e.to_string())?)
+                    .map_err(|e| e.to_string())?;
+            return Ok(Chain {
+                dir: dir.to_owned(),
+                passphrase: passphrase.to_owned(),
+                network_id,
+                ledger,
+                meta,
+                clock,
+            });
         }
         let now = clock();
         let mut ledger = LedgerSnapshot {
@@ -189,7 +197,14 @@ impl Chain {
             let id = sha256(&preimage.to_xdr(Limits::none()).map_err(|e| e.to_string())?);
             meta.natives.push((strkey_contract(&id), kind));
         }
-        let mut chain = Chain { dir: dir.to_owned(), passphrase: passphrase.to_owned(), network_id, ledger: ledger.clone(), meta, clock };
+        let mut chain = Chain {
+            dir: dir.to_owned(),
+            passphrase: passphrase.to_owned(),
+            network_id,
+            ledger: ledger.clone(),
+            meta,
+            clock,
+        };
         let env = chain.env(1, now);
         ledger = env.to_ledger_snapshot();
         chain.ledger = ledger;
@@ -202,8 +217,11 @@ impl Chain {
         self.ledger.write_file(&tmp).map_err(|e| e.to_string())?;
         fs::rename(&tmp, self.dir.join("ledger.json")).map_err(|e| e.to_string())?;
         let tmp = self.dir.join("chain.json.tmp");
-        fs::write(&tmp, serde_json::to_vec(&self.meta).map_err(|e| e.to_string())?)
-            .map_err(|e| e.to_string())?;
+        fs::write(
+            &tmp,
+            serde_json::to_vec(&self.meta).map_err(|e| e.to_string())?,
+        )
+        .map_err(|e| e.to_string())?;
         fs::rename(&tmp, self.dir.join("chain.json")).map_err(|e| e.to_string())
     }
 
@@ -216,7 +234,12 @@ impl Chain {
     }
 
     pub fn oldest(&self) -> (u32, u64) {
-        self.meta.close_times.iter().next().map(|(s, t)| (*s, *t)).unwrap_or((1, 0))
+        self.meta
+            .close_times
+            .iter()
+            .next()
+            .map(|(s, t)| (*s, *t))
+            .unwrap_or((1, 0))
     }
 
     /// Close time of the next ledger: the clock (plus the sandbox's offset), strictly increasing.
@@ -241,7 +264,9 @@ impl Chain {
     /// A fresh host over the current state at ledger `seq`, closing at `t`, with the natives.
     fn env(&self, seq: u32, t: u64) -> Env {
         let mut env = Env::from_ledger_snapshot(self.ledger.clone());
-        env.set_config(EnvTestConfig { capture_snapshot_at_drop: false });
+        env.set_config(EnvTestConfig {
+            capture_snapshot_at_drop: false,
+        });
         env.ledger().set(LedgerInfo {
             protocol_version: PROTOCOL,
             sequence_number: seq,
@@ -272,7 +297,12 @@ impl Chain {
 
     fn put(&mut self, key: LedgerKey, entry: LedgerEntry) {
         let v = (Box::new(entry), None);
-        if let Some(slot) = self.ledger.ledger_entries.iter_mut().find(|(k, _)| **k == key) {
+        if let Some(slot) = self
+            .ledger
+            .ledger_entries
+            .iter_mut()
+            .find(|(k, _)| **k == key)
+        {
             slot.1 = v;
         } else {
             self.ledger.ledger_entries.push((Box::new(key), v));
@@ -290,7 +320,11 @@ impl Chain {
         let seq = self.ledger.sequence_number;
         self.put(
             account_key(&a.account_id),
-            LedgerEntry { last_modified_ledger_seq: seq, data: LedgerEntryData::Account(a), ext: LedgerEntryExt::V0 },
+            LedgerEntry {
+                last_modified_ledger_seq: seq,
+                data: LedgerEntryData::Account(a),
+                ext: LedgerEntryExt::V0,
+            },
         );
     }
 
@@ -338,16 +372,26 @@ impl Chain {
         let env = self.env(seq, t);
         let before = env.to_ledger_snapshot();
         let host = env.host();
-        host.set_source_account(source.clone()).expect("source account");
+        host.set_source_account(source.clone())
+            .expect("source account");
         let recording = auth.is_none();
         match auth {
-            Some(entries) => host.set_authorization_entries(entries).expect("auth entries"),
-            None => host.switch_to_recording_auth(false).expect("recording auth"),
+            Some(entries) => host
+                .set_authorization_entries(entries)
+                .expect("auth entries"),
+            None => host
+                .switch_to_recording_auth(false)
+                .expect("recording auth"),
         }
         let budget = host.budget_cloned();
         let cpu_before = budget.get_cpu_insns_consumed().unwrap_or(0);
-        let result = host.invoke_function(hf).map_err(|e| format!("HostError: {:?}", e.error));
-        let cpu = budget.get_cpu_insns_consumed().unwrap_or(0).saturating_sub(cpu_before);
+        let result = host
+            .invoke_function(hf)
+            .map_err(|e| format!("HostError: {:?}", e.error));
+        let cpu = budget
+            .get_cpu_insns_consumed()
+            .unwrap_or(0)
+            .saturating_sub(cpu_before);
         let recorded = if recording && result.is_ok() {
             host.get_recorded_auth_payloads().unwrap_or_default()
         } else {
@@ -367,9 +411,17 @@ impl Chain {
         let mut read_only = Vec::new();
         let mut read_write = Vec::new();
         for (key, entry) in host.get_stored_entries().unwrap_or_default() {
-            let old = before.ledger_entries.iter().find(|(k, _)| **k == *key).map(|(_, (e, l))| ((**e).clone(), *l));
+            let old = before
+                .ledger_entries
+                .iter()
+                .find(|(k, _)| **k == *key)
+                .map(|(_, (e, l))| ((**e).clone(), *l));
             let new = entry.map(|(e, l)| ((*e).clone(), l));
-            if old == new { read_only.push((*key).clone()) } else { read_write.push((*key).clone()) }
+            if old == new {
+                read_only.push((*key).clone())
+            } else {
+                read_write.push((*key).clone())
+            }
         }
         let ledger = env.to_ledger_snapshot();
         Execution {
@@ -387,12 +439,18 @@ impl Chain {
     }
 
     /// simulateTransaction: the result, the auth entries to sign, the footprint and a fee.
-    pub fn simulate(&self, env_b64: &str) -> Result<(Execution, SorobanTransactionData, i64), String> {
-        let tx = match TransactionEnvelope::from_xdr_base64(env_b64, Limits::none()).map_err(|e| format!("invalid transaction: {e}"))? {
+    pub fn simulate(
+        &self,
+        env_b64: &str,
+    ) -> Result<(Execution, SorobanTransactionData, i64), String> {
+        let tx = match TransactionEnvelope::from_xdr_base64(env_b64, Limits::none())
+            .map_err(|e| format!("invalid transaction: {e}"))?
+        {
             TransactionEnvelope::Tx(v1) => v1.tx,
             _ => return Err("only v1 transaction envelopes are supported".into()),
         };
-        let (source, hf, _) = soroban_op(&tx).ok_or("the transaction must hold one invoke_host_function operation")?;
+        let (source, hf, _) = soroban_op(&tx)
+            .ok_or("the transaction must hold one invoke_host_function operation")?;
         let t = self.next_close_time();
         let exec = self.execute(&source, hf, None, self.sequence() + 1, t);
         let fee = 10_000 + (exec.cpu / 1_000) as i64;
@@ -424,7 +482,8 @@ impl Chain {
             return Ok(hash_hex);
         }
         let fee = tx.fee as i64;
-        let refuse = |r: TransactionResultResult| Err((hash_hex.clone(), Some(Refusal(tx_result(0, r)))));
+        let refuse =
+            |r: TransactionResultResult| Err((hash_hex.clone(), Some(Refusal(tx_result(0, r)))));
         let MuxedAccount::Ed25519(Uint256(source_key)) = tx.source_account.clone() else {
             return refuse(TransactionResultResult::TxMalformed);
         };
@@ -463,12 +522,24 @@ impl Chain {
             OperationBody::InvokeHostFunction(op) => {
                 let soroban = matches!(tx.ext, soroban_env_host::xdr::TransactionExt::V1(_));
                 let exec = if soroban {
-                    Some(self.execute(&source, op.host_function.clone(), Some(op.auth.to_vec()), seq, t))
+                    Some(self.execute(
+                        &source,
+                        op.host_function.clone(),
+                        Some(op.auth.to_vec()),
+                        seq,
+                        t,
+                    ))
                 } else {
                     None
                 };
                 match exec {
-                    Some(Execution { result: Ok(value), events, ledger, diagnostics, .. }) => {
+                    Some(Execution {
+                        result: Ok(value),
+                        events,
+                        ledger,
+                        diagnostics,
+                        ..
+                    }) => {
                         self.ledger.ledger_entries = ledger.ledger_entries;
                         let preimage = soroban_env_host::xdr::InvokeHostFunctionSuccessPreImage {
                             return_value: value.clone(),
@@ -480,7 +551,9 @@ impl Chain {
                         }
                         (
                             true,
-                            OperationResultTr::InvokeHostFunction(InvokeHostFunctionResult::Success(Hash(digest))),
+                            OperationResultTr::InvokeHostFunction(
+                                InvokeHostFunctionResult::Success(Hash(digest)),
+                            ),
                             Some(SorobanTransactionMeta {
                                 ext: SorobanTransactionMetaExt::V0,
                                 events: events.try_into().unwrap_or_default(),
@@ -506,14 +579,23 @@ impl Chain {
             }
             OperationBody::ChangeTrust(op) => {
                 let r = self.change_trust(&source, &op.line, op.limit);
-                (r == ChangeTrustResult::Success, OperationResultTr::ChangeTrust(r), None, Vec::new())
+                (
+                    r == ChangeTrustResult::Success,
+                    OperationResultTr::ChangeTrust(r),
+                    None,
+                    Vec::new(),
+                )
             }
             _ => {
-                return Err(("only invoke_host_function and change_trust are supported".into(), None));
+                return Err((
+                    "only invoke_host_function and change_trust are supported".into(),
+                    None,
+                ));
             }
         };
-        let ops: VecM<OperationResult, { u32::MAX }> =
-            vec![OperationResult::OpInner(op_result)].try_into().expect("one op");
+        let ops: VecM<OperationResult, { u32::MAX }> = vec![OperationResult::OpInner(op_result)]
+            .try_into()
+            .expect("one op");
         let result = if ok {
             tx_result(fee, TransactionResultResult::TxSuccess(ops))
         } else {
@@ -522,7 +604,11 @@ impl Chain {
         let tx_meta = TransactionMeta::V3(TransactionMetaV3 {
             ext: ExtensionPoint::V0,
             tx_changes_before: LedgerEntryChanges::default(),
-            operations: vec![OperationMeta { changes: LedgerEntryChanges::default() }].try_into().expect("one op"),
+            operations: vec![OperationMeta {
+                changes: LedgerEntryChanges::default(),
+            }]
+            .try_into()
+            .expect("one op"),
             tx_changes_after: LedgerEntryChanges::default(),
             soroban_meta,
         });
@@ -544,7 +630,9 @@ impl Chain {
     }
 
     fn record_event(&mut self, e: &ContractEvent, seq: u32, t: u64, index: usize, tx_hash: &str) {
-        let (Some(contract), soroban_env_host::xdr::ContractEventBody::V0(body)) = (&e.contract_id, &e.body) else {
+        let (Some(contract), soroban_env_host::xdr::ContractEventBody::V0(body)) =
+            (&e.contract_id, &e.body)
+        else {
             return;
         };
         let toid = ((seq as u64) << 32) | (1 << 12) | 1;
@@ -559,10 +647,21 @@ impl Chain {
         });
     }
 
-    fn change_trust(&mut self, source: &AccountId, line: &ChangeTrustAsset, limit: i64) -> ChangeTrustResult {
+    fn change_trust(
+        &mut self,
+        source: &AccountId,
+        line: &ChangeTrustAsset,
+        limit: i64,
+    ) -> ChangeTrustResult {
         let asset = match line {
-            ChangeTrustAsset::CreditAlphanum4(a) => TrustLineAsset::CreditAlphanum4(AlphaNum4 { asset_code: a.asset_code.clone(), issuer: a.issuer.clone() }),
-            ChangeTrustAsset::CreditAlphanum12(a) => TrustLineAsset::CreditAlphanum12(AlphaNum12 { asset_code: a.asset_code.clone(), issuer: a.issuer.clone() }),
+            ChangeTrustAsset::CreditAlphanum4(a) => TrustLineAsset::CreditAlphanum4(AlphaNum4 {
+                asset_code: a.asset_code.clone(),
+                issuer: a.issuer.clone(),
+            }),
+            ChangeTrustAsset::CreditAlphanum12(a) => TrustLineAsset::CreditAlphanum12(AlphaNum12 {
+                asset_code: a.asset_code.clone(),
+                issuer: a.issuer.clone(),
+            }),
             _ => return ChangeTrustResult::Malformed,
         };
         let issuer = match &asset {
@@ -576,7 +675,10 @@ impl Chain {
         if self.account(&issuer).is_none() {
             return ChangeTrustResult::NoIssuer;
         }
-        let key = LedgerKey::Trustline(LedgerKeyTrustLine { account_id: source.clone(), asset: asset.clone() });
+        let key = LedgerKey::Trustline(LedgerKeyTrustLine {
+            account_id: source.clone(),
+            asset: asset.clone(),
+        });
         let seq = self.sequence();
         let existing = self.entry(&key).and_then(|(e, _)| match e.data {
             LedgerEntryData::Trustline(t) => Some(t),
@@ -591,35 +693,68 @@ impl Chain {
                 t
             }
             None => {
-                let Some(mut acc) = self.account(source) else { return ChangeTrustResult::Malformed };
+                let Some(mut acc) = self.account(source) else {
+                    return ChangeTrustResult::Malformed;
+                };
                 acc.num_sub_entries += 1;
                 self.put_account(acc);
-                TrustLineEntry { account_id: source.clone(), asset, balance: 0, limit, flags: AUTHORIZED_FLAG, ext: TrustLineEntryExt::V0 }
+                TrustLineEntry {
+                    account_id: source.clone(),
+                    asset,
+                    balance: 0,
+                    limit,
+                    flags: AUTHORIZED_FLAG,
+                    ext: TrustLineEntryExt::V0,
+                }
             }
         };
-        self.put(key, LedgerEntry { last_modified_ledger_seq: seq, data: LedgerEntryData::Trustline(line), ext: LedgerEntryExt::V0 });
+        self.put(
+            key,
+            LedgerEntry {
+                last_modified_ledger_seq: seq,
+                data: LedgerEntryData::Trustline(line),
+                ext: LedgerEntryExt::V0,
+            },
+        );
         ChangeTrustResult::Success
     }
 }
 
 /// The one invoke_host_function operation of a Soroban transaction, with its source.
-pub fn soroban_op(tx: &Transaction) -> Option<(AccountId, HostFunction, Vec<SorobanAuthorizationEntry>)> {
+pub fn soroban_op(
+    tx: &Transaction,
+) -> Option<(AccountId, HostFunction, Vec<SorobanAuthorizationEntry>)> {
     if tx.operations.len() != 1 {
         return None;
     }
     let op = &tx.operations[0];
-    let OperationBody::InvokeHostFunction(body) = &op.body else { return None };
-    let muxed = op.source_account.clone().unwrap_or(tx.source_account.clone());
-    let MuxedAccount::Ed25519(key) = muxed else { return None };
-    Some((AccountId(PublicKey::PublicKeyTypeEd25519(key)), body.host_function.clone(), body.auth.to_vec()))
+    let OperationBody::InvokeHostFunction(body) = &op.body else {
+        return None;
+    };
+    let muxed = op
+        .source_account
+        .clone()
+        .unwrap_or(tx.source_account.clone());
+    let MuxedAccount::Ed25519(key) = muxed else {
+        return None;
+    };
+    Some((
+        AccountId(PublicKey::PublicKeyTypeEd25519(key)),
+        body.host_function.clone(),
+        body.auth.to_vec(),
+    ))
 }
 
 /// Whether one of `signatures` is the master key's ed25519 signature of `hash`.
 fn signed_by(signatures: &[DecoratedSignature], key: &[u8; 32], hash: &[u8; 32]) -> bool {
-    let Ok(vk) = VerifyingKey::from_bytes(key) else { return false };
+    let Ok(vk) = VerifyingKey::from_bytes(key) else {
+        return false;
+    };
     signatures.iter().any(|s| {
         s.hint.0 == key[28..32]
-            && Signature::from_slice(s.signature.as_slice()).map(|sig| vk.verify(hash, &sig).is_ok()).unwrap_or(false)
+            && Signature::from_slice(s.signature.as_slice())
+                .map(|sig| vk.verify(hash, &sig).is_ok())
+                .unwrap_or(false)
     })
 }
 
@@ -630,12 +765,14 @@ pub fn auth_entries(recorded: &[RecordedAuthPayload]) -> Vec<SorobanAuthorizatio
         .iter()
         .map(|p| SorobanAuthorizationEntry {
             credentials: match (&p.address, p.nonce) {
-                (Some(address), Some(nonce)) => SorobanCredentials::Address(SorobanAddressCredentials {
-                    address: address.clone(),
-                    nonce,
-                    signature_expiration_ledger: 0,
-                    signature: ScVal::Void,
-                }),
+                (Some(address), Some(nonce)) => {
+                    SorobanCredentials::Address(SorobanAddressCredentials {
+                        address: address.clone(),
+                        nonce,
+                        signature_expiration_ledger: 0,
+                        signature: ScVal::Void,
+                    })
+                }
                 _ => SorobanCredentials::SourceAccount,
             },
             root_invocation: p.invocation.clone() as SorobanAuthorizedInvocation,

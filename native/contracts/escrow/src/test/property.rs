@@ -8,11 +8,17 @@ use proptest::prelude::*;
 use soroban_sdk::testutils::{Address as _, Ledger as _};
 use soroban_sdk::token::StellarAssetClient;
 use soroban_sdk::Address;
+extern crate std;
 use std::vec::Vec;
 
 #[derive(Clone, Debug)]
 enum Call {
-    Open { from: usize, to: usize, amount: i128, after: u64 },
+    Open {
+        from: usize,
+        to: usize,
+        amount: i128,
+        after: u64,
+    },
     Fund(usize),
     Release(usize),
     Confirm(usize),
@@ -27,7 +33,12 @@ enum Call {
 fn call() -> impl Strategy<Value = Call> {
     prop_oneof![
         (0..3usize, 0..3usize, -1..400i128, 0..60u64).prop_map(|(from, to, amount, after)| {
-            Call::Open { from, to, amount: amount * BRL / 4, after }
+            Call::Open {
+                from,
+                to,
+                amount: amount * BRL / 4,
+                after,
+            }
         }),
         (0..8usize).prop_map(Call::Fund),
         (0..8usize).prop_map(Call::Release),
@@ -202,7 +213,8 @@ proptest! {
             for (i, m) in escrows.iter().enumerate() {
                 let e = w.escrow.get(&(i as u64));
                 prop_assert_eq!(e.status, m.status);
-                prop_assert!(e.paid_to_payee + e.paid_to_payer == if m.payouts == 1 { m.amount } else { 0 });
+                let paid = if m.payouts == 1 { m.amount } else { 0 };
+                prop_assert_eq!(e.paid_to_payee + e.paid_to_payer, paid);
             }
         }
     }
