@@ -23,12 +23,12 @@ fn root(env: &Env, byte: u8) -> BytesN<32> {
 fn admin_anchors_a_day_and_reads_it_back() {
     let (env, admin, client) = setup();
     client.anchor(&20261203, &root(&env, 7));
-    assert_eq!(client.root(&20261203), Some(root(&env, 7)));
-    assert_eq!(client.root(&20261204), None);
-    assert_eq!(client.admin(), admin);
     let auths = env.auths();
     assert_eq!(auths.len(), 1);
     assert_eq!(auths[0].0, admin);
+    assert_eq!(client.root(&20261203), Some(root(&env, 7)));
+    assert_eq!(client.root(&20261204), None);
+    assert_eq!(client.admin(), admin);
 }
 
 #[test]

@@ -202,7 +202,7 @@ impl EscrowContract {
         }
         token.transfer(
             &escrow.payer,
-            &env.current_contract_address(),
+            env.current_contract_address(),
             &escrow.amount,
         );
         escrow.status = Status::Funded;

@@ -120,11 +120,6 @@ fn account_key(id: &AccountId) -> LedgerKey {
     })
 }
 
-fn strkey_account(id: &AccountId) -> String {
-    let PublicKey::PublicKeyTypeEd25519(Uint256(k)) = &id.0;
-    stellar_strkey::ed25519::PublicKey(*k).to_string()
-}
-
 pub fn strkey_contract(id: &[u8; 32]) -> String {
     stellar_strkey::Contract(*id).to_string()
 }
@@ -778,8 +773,4 @@ pub fn auth_entries(recorded: &[RecordedAuthPayload]) -> Vec<SorobanAuthorizatio
             root_invocation: p.invocation.clone() as SorobanAuthorizedInvocation,
         })
         .collect()
-}
-
-pub fn account_strkey(id: &AccountId) -> String {
-    strkey_account(id)
 }

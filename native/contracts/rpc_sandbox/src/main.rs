@@ -93,8 +93,6 @@ fn main() {
     }
 }
 
-use std::io::Read;
-
 fn friendbot(chain: &mut Chain, url: &str) -> (u16, Value) {
     let addr = url
         .split(['?', '&'])
