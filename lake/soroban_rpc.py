@@ -264,8 +264,12 @@ class SorobanRpc:
 
     # --- transactions -----------------------------------------------------------------------
     def _builder(self, source: Keypair) -> TransactionBuilder:
+        """Time bounds come from the network's clock (latest ledger close + 5 min), not ours."""
         account = self._retry(lambda: self.server.load_account(source.public_key))
-        return TransactionBuilder(account, self.passphrase, base_fee=BASE_FEE).set_timeout(300)
+        closed = self._retry(self.server.get_latest_ledger).close_time
+        return TransactionBuilder(account, self.passphrase, base_fee=BASE_FEE).add_time_bounds(
+            0, closed + 300
+        )
 
     def simulate(self, source: str, contract_id: str, function: str, args: Sequence[sx.SCVal]) -> sx.SCVal:
         """Read-only call: the simulated return value (nothing is sent)."""
