@@ -41,7 +41,6 @@ def default_routers() -> list[APIRouter]:
         auth,
         brcode,
         chat,
-        contracts,
         documents,
         fraud,
         holds,
@@ -70,7 +69,6 @@ def default_routers() -> list[APIRouter]:
         audit.router,
         lgpd.router,
         chat.router,
-        contracts.router,
     ]
 
 
@@ -134,6 +132,10 @@ def create_app(
     from serving.api import health
 
     included = [*(default_routers() if routers is None else routers), *extra_routers, health.router]
+    if routers is None and settings.soroban_rpc_url:  # the contracts API exists where a network is set
+        from serving.api import contracts
+
+        included.append(contracts.router)
     for r in included:
         app.include_router(r)
     openapi.install(app, [route for r in included for route in r.routes])

@@ -12,7 +12,7 @@
 Every state-changing call needs an ``Idempotency-Key`` (same key and body: the first answer is
 replayed with ``Idempotent-Replayed: true``; another body: 409), release and refund need a step-up
 token, contract refusals are problem+json with a Portuguese ``detail``, and every call is audited
-(``contracts:<action>``). 503 when ``COFRE_SOROBAN_RPC_URL`` is not set.
+(``contracts:<action>``). The router is mounted only when ``COFRE_SOROBAN_RPC_URL`` is set.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from serving.contracts.problems import problem_of
 from serving.db.models import Account, ContractCall, PixKey, Transfer
 from serving.deps import current_principal, get_clock, get_services, require_roles, step_up_problem
 from serving.errors import Problem
+from serving.openapi import problems
 from serving.pix import keys as pix_keys
 from serving.pix import ledger
 from serving.security.tokens import Principal
@@ -66,6 +67,17 @@ class ResolveIn(BaseModel):
     payee_share_cents: int = Field(
         ge=0, le=10**11, description="to the payee; the rest goes back to the payer"
     )
+
+
+CHAIN = {
+    502: "`soroban_rejected` / `soroban_error`: the network refused the transaction",
+    503: "`soroban_unavailable`: the Soroban RPC cannot be reached",
+}
+WRITE = {
+    400: "`idempotency_key_required`",
+    409: "`idempotency_key_conflict`, `escrow_wrong_state`, `escrow_deadline_passed`, `escrow_deadline_not_reached`",
+    **CHAIN,
+}
 
 
 def contracts(services: Services) -> tuple[ContractsService, Custody]:
@@ -192,7 +204,7 @@ def _chain_call(
     return status, body
 
 
-@router.get("/wallet")
+@router.get("/wallet", responses=problems(CHAIN))
 def wallet(
     principal: Principal = Depends(current_principal), services: Services = Depends(get_services)
 ) -> dict[str, Any]:
@@ -210,7 +222,11 @@ def wallet(
     }
 
 
-@router.post("/wallet/deposit", status_code=201)
+@router.post(
+    "/wallet/deposit",
+    status_code=201,
+    responses=problems({**WRITE, 404: "`account_not_found`", 422: "`insufficient_funds`"}),
+)
 def deposit(
     body: DepositIn,
     request: Request,
@@ -287,7 +303,17 @@ def _payee_user(services: Services, pix_key: str) -> int:
     return user_id
 
 
-@router.post("/escrows", status_code=201)
+@router.post(
+    "/escrows",
+    status_code=201,
+    responses=problems(
+        {
+            **WRITE,
+            404: "`payee_not_found`",
+            422: "`escrow_invalid_amount`, `escrow_invalid_deadline`, `escrow_same_party`, `escrow_insufficient_funds`",
+        }
+    ),
+)
 def open_escrow(
     body: EscrowIn,
     request: Request,
@@ -327,7 +353,7 @@ def open_escrow(
     )
 
 
-@router.get("/escrows")
+@router.get("/escrows", responses=problems(CHAIN))
 def list_escrows(
     principal: Principal = Depends(current_principal), services: Services = Depends(get_services)
 ) -> dict[str, Any]:
@@ -341,7 +367,7 @@ def list_escrows(
         raise problem_of(exc) from None
 
 
-@router.get("/escrows/{escrow_id}")
+@router.get("/escrows/{escrow_id}", responses=problems({**CHAIN, 404: "`escrow_not_found`"}))
 def get_escrow(
     escrow_id: int,
     principal: Principal = Depends(current_principal),
@@ -358,7 +384,7 @@ def get_escrow(
     return view.as_json()
 
 
-@router.get("/escrows/{escrow_id}/history")
+@router.get("/escrows/{escrow_id}/history", responses=problems({**CHAIN, 404: "`escrow_not_found`"}))
 def escrow_history(
     escrow_id: int,
     principal: Principal = Depends(current_principal),
@@ -417,11 +443,22 @@ for _action in TRANSITIONS:
         _transition(_action),
         methods=["POST"],
         name=f"escrow_{_action}",
-        responses={403: {"description": "not the party the contract requires, or step_up_required"}},
+        responses=problems(
+            {
+                **WRITE,
+                403: "`contract_not_authorised` (not the party the contract requires), `escrow_not_party`, `step_up_required`",
+                404: "`escrow_not_found`",
+            }
+        ),
     )
 
 
-@router.post("/escrows/{escrow_id}/resolve")
+@router.post(
+    "/escrows/{escrow_id}/resolve",
+    responses=problems(
+        {**WRITE, 403: "admins only", 404: "`escrow_not_found`", 422: "`escrow_invalid_share`"}
+    ),
+)
 def resolve_escrow(
     escrow_id: int,
     body: ResolveIn,
