@@ -6,19 +6,28 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help env demo dagster test test-unit test-integration bench stack-up stack-down stack-status lint native-check contracts-test contracts-check contracts-wasm clean
+# make mlflow MLFLOW_PORT=5001
+MLFLOW_PORT ?= 5000
+
+.PHONY: help env demo dagster mlflow test test-unit test-integration test-app app app-web bench stack-up stack-down stack-status lint native-check contracts-test contracts-check contracts-wasm clean
+.PHONY: security
 
 help:
 	@echo "make demo        run the main job end to end on embedded defaults"
 	@echo "make dagster     Dagster UI (dagster dev) on http://127.0.0.1:3000 over the cofre code location"
+	@echo "make mlflow      MLflow UI (one worker) on http://127.0.0.1:$(MLFLOW_PORT) over COFRE_HOME's store"
 	@echo "make test        build everything (Rust included), start the stack, run all tests, stop the stack"
 	@echo "make bench       run the benchmarks (ratios against the peers)"
-	@echo "make stack-up    start PostgreSQL, FerretDB and SeaweedFS S3 on 127.0.0.1 (var/stack)"
+	@echo "make stack-up    start PostgreSQL, FerretDB, SeaweedFS S3, Prometheus, Alertmanager on 127.0.0.1 (var/stack)"
 	@echo "make stack-down  stop them;  make stack-status  show them"
-	@echo "make lint        ruff"
+	@echo "make lint        ruff, actionlint, helm lint"
+	@echo "make security    bandit, pip-audit of uv.lock, secrets scan (deploy/security.sh)"
 	@echo "make native-check  Rust gates of native/ and native/contracts/: cargo fmt --check, clippy -D warnings, cargo test"
 	@echo "make contracts-test  Soroban contracts' native tests + the RPC sandbox binary (native/contracts)"
 	@echo "make contracts-wasm  deployable .wasm of the contracts (needs the wasm32v1-none target)"
+	@echo "make app         the mobile app's Expo dev server (Expo Go on a phone; see README \"App\")"
+	@echo "make app-web     the app's web export on http://127.0.0.1:8081 (API proxied to COFRE_GATEWAY_URL)"
+	@echo "make test-app    the app's tests: npm ci, jest, web export, browser e2e on a real gateway"
 
 $(UV):
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
@@ -32,14 +41,31 @@ demo: env
 dagster: env
 	@$(PY) -m cofre.cli dagster dev
 
+mlflow: env
+	@$(PY) -m cofre.cli models ui --port $(MLFLOW_PORT)
+
 test: env
 	@bash deploy/run-tests.sh $(PYTEST_ARGS)
+	@$(MAKE) --no-print-directory test-app
 
 test-unit: env
 	@$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
 
 test-integration: env
 	@$(PY) -m pytest -m integration $(PYTEST_ARGS)
+
+test-app: env
+	@bash deploy/app-tests.sh
+
+mobile/node_modules/.package-lock.json: mobile/package-lock.json
+	@cd mobile && npm ci --no-audit --no-fund --loglevel=error
+
+app: mobile/node_modules/.package-lock.json
+	@cd mobile && npx expo start
+
+app-web: mobile/node_modules/.package-lock.json
+	@cd mobile && EXPO_NO_TELEMETRY=1 npx expo export --platform web --output-dir dist >/dev/null && \
+		node scripts/serve-web.mjs --port $${PORT:-8081} --gateway $${COFRE_GATEWAY_URL:-http://127.0.0.1:8000}
 
 bench: env
 	@$(PY) -m bench.run
@@ -55,6 +81,10 @@ stack-status:
 
 lint: env
 	@.venv/bin/ruff check .
+	@bash deploy/lint-ops.sh  # actionlint + helm lint (operations)
+
+security: env
+	@UV=$(UV) bash deploy/security.sh
 
 # Rust gates of the native module (CI runs them with the lint targets). The stub/extension drift
 # check is a Python test: tests/unit/test_native_api.py.

@@ -32,6 +32,7 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("dagster", "dagster"),
     ("audit", "audit"),
     ("chat", "chat"),
+    ("openapi", "openapi"),
 ]
 
 for _module, _name in _GROUPS:

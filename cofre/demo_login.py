@@ -119,7 +119,7 @@ def ensure_demo_login(settings: Settings) -> dict[str, Any]:
 def walkthrough(login: dict[str, Any], base: str = "http://127.0.0.1:8000") -> list[str]:
     """Copy-pasteable shell lines: log in, read the score, send a PIX (with the gateway on ``base``)."""
     creds = json.dumps({"email": login["email"], "password": login["password"]})
-    token = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])'"
+    token = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])'"  # nosec B105 # a shell snippet
     return [
         "uv run cofre serve &   # the gateway on 127.0.0.1:8000 (embedded profile)",
         f"TOKEN=$(curl -s -X POST {base}/auth/login -H 'Content-Type: application/json' -d '{creds}' | {token})",

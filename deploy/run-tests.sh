@@ -9,7 +9,9 @@ contracts_log="var/contracts-test.log"
 make --no-print-directory contracts-test >"$contracts_log" 2>&1 &
 contracts_pid=$!
 trap 'kill "$contracts_pid" 2>/dev/null; bash deploy/stack.sh down >/dev/null 2>&1 || true' EXIT
+bash deploy/tools.sh || { echo "installing the operations tools failed"; exit 1; }
 bash deploy/stack.sh up || { echo "stack-up failed"; exit 1; }
+bash deploy/browser.sh || { echo "no headless Chromium for the /docs test"; exit 1; }
 # The stack profile refuses to start without explicit secrets: use the caller's COFRE_SECRET_KEY, else
 # the stack's own (created by `up`, mode 0600, under $COFRE_HOME/stack/secrets.env).
 if [ -z "${COFRE_SECRET_KEY:-}" ]; then
@@ -17,7 +19,7 @@ if [ -z "${COFRE_SECRET_KEY:-}" ]; then
   eval "$stack_env"
 fi
 # Two workers (the machine has 2 cores); files stay on one worker so module fixtures are shared.
-.venv/bin/python -m pytest -p no:cacheprovider -n "${COFRE_TEST_WORKERS:-2}" --dist loadfile "$@"
+.venv/bin/python -m pytest -p no:cacheprovider -rs -n "${COFRE_TEST_WORKERS:-2}" --dist loadfile "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then echo "no tests collected"; rc=1; fi
 wait "$contracts_pid"

@@ -1,6 +1,7 @@
 """Start, stop and show cofre's local stack of real servers on 127.0.0.1 (``deploy/stack.sh`` runs this).
 
-``up`` starts PostgreSQL 15, FerretDB and SeaweedFS S3 (each only if not already running), waits until a
+``up`` starts PostgreSQL 15, FerretDB, SeaweedFS S3 and the monitoring (the alert webhook receiver,
+Alertmanager, Prometheus with the SLO rules loaded) (each only if not already running), waits until a
 real client call succeeds on each, creates the databases and buckets, and prints how long each took.
 ``down`` stops them and checks that no process is left. ``status`` prints state/port/pid per server
 (``status --json`` for scripts). Ports, keys, bucket names, COFRE_HOME and the readiness timeout come from
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from stackctl.base import Server
 from stackctl.ferretdb import FerretDB
+from stackctl.monitoring import Alertmanager, AlertWebhook, Prometheus, Targets
 from stackctl.postgres import Postgres
 from stackctl.proc import StackError, tail
 from stackctl.seaweedfs import SeaweedFS
@@ -49,7 +51,25 @@ def servers(s: Settings) -> list[Server]:
             s.s3_region,
             (s.s3_lake_bucket, s.s3_documents_bucket, s.s3_mlflow_bucket),
         ),
+        *monitoring(s),
     ]
+
+
+def _hosts(value: str) -> tuple[str, ...]:
+    return tuple(h.strip() for h in value.split(",") if h.strip())
+
+
+def monitoring(s: Settings) -> list[Server]:
+    stack = s.home / "stack"
+    webhook = AlertWebhook(stack, s.stack_alert_webhook_port)
+    alertmanager = Alertmanager(stack, s.stack_alertmanager_port, webhook.url() + "/alerts")
+    targets = Targets(
+        gateway=_hosts(s.stack_scrape_gateway),
+        exporter=_hosts(s.stack_scrape_exporter),
+        sandboxes=_hosts(s.stack_scrape_sandboxes),
+    )
+    prometheus = Prometheus(stack, s.stack_prometheus_port, f"127.0.0.1:{s.stack_alertmanager_port}", targets)
+    return [webhook, alertmanager, prometheus]
 
 
 @contextmanager

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Local stack of real servers on 127.0.0.1: PostgreSQL 15, FerretDB (MongoDB protocol), SeaweedFS S3.
+# Local stack of real servers on 127.0.0.1: PostgreSQL 15, FerretDB (MongoDB protocol), SeaweedFS S3,
+# and the monitoring (Prometheus, Alertmanager, the alert webhook receiver).
 # usage: deploy/stack.sh up|down|status [--json]|env (orchestration lives in deploy/stack.py)
 # `env` prints the stack profile's explicit secrets as export lines: eval "$(bash deploy/stack.sh env)"
 set -euo pipefail

@@ -36,12 +36,17 @@ def _pg_connect(url: str):  # noqa: ANN202
     )
 
 
+def _ident(name: str) -> str:
+    """A table name as a quoted SQL identifier (names come from the store's own catalog)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _tables_sqlite(con: sqlite3.Connection, project: str) -> list[str]:
     names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
     out = []
     for n in names:
         if n.startswith(f"{project}_"):
-            cols = [r[1] for r in con.execute(f'PRAGMA table_info("{n}")')]
+            cols = [r[1] for r in con.execute(f"PRAGMA table_info({_ident(n)})")]
             if "entity_key" in cols:
                 out.append(n)
     return out
@@ -73,7 +78,8 @@ def erase_entities(pseudonyms: Iterable[str], settings: Settings | None = None) 
             for t in _tables_sqlite(con, s.feast_project):
                 n = 0
                 for pk in pks:
-                    n += con.execute(f'DELETE FROM "{t}" WHERE instr(entity_key, ?) > 0', (pk,)).rowcount
+                    sql = f"DELETE FROM {_ident(t)} WHERE instr(entity_key, ?) > 0"  # nosec B608 # catalog table
+                    n += con.execute(sql, (pk,)).rowcount
                 if n:
                     report[t] = n
             con.commit()
@@ -85,7 +91,7 @@ def erase_entities(pseudonyms: Iterable[str], settings: Settings | None = None) 
         for t in _tables_pg(cur, s.feast_project):
             n = 0
             for pk in pks:
-                cur.execute(f'DELETE FROM "{t}" WHERE position(%s::bytea in entity_key) > 0', (pk,))
+                cur.execute(f"DELETE FROM {_ident(t)} WHERE position(%s::bytea in entity_key) > 0", (pk,))  # nosec B608 # catalog table, quoted
                 n += cur.rowcount
             if n:
                 report[t] = n
@@ -112,7 +118,7 @@ def export_entities(
             for t in _tables_sqlite(con, s.feast_project):
                 for pk in pks:
                     rows = con.execute(
-                        f'SELECT feature_name, value, event_ts FROM "{t}" WHERE instr(entity_key, ?) > 0',
+                        f"SELECT feature_name, value, event_ts FROM {_ident(t)} WHERE instr(entity_key, ?) > 0",  # nosec B608 # catalog table, quoted
                         (pk,),
                     ).fetchall()
                     out.setdefault(t, []).extend(
@@ -130,7 +136,7 @@ def export_entities(
         for t in _tables_pg(cur, s.feast_project):
             for pk in pks:
                 cur.execute(
-                    f'SELECT feature_name, value, event_ts FROM "{t}" '
+                    f"SELECT feature_name, value, event_ts FROM {_ident(t)} "  # nosec B608 # catalog table, quoted
                     "WHERE position(%s::bytea in entity_key) > 0",
                     (pk,),
                 )

@@ -27,7 +27,8 @@ def keypair(settings: Settings | None = None):  # -> stellar_sdk.Keypair
     from stellar_sdk import Keypair
 
     s = settings or get_settings()
-    assert s.stellar_secret_seed is not None  # filled by the settings' defaults
+    if s.stellar_secret_seed is None:  # filled by the settings' defaults
+        raise RuntimeError("no Stellar secret seed configured (COFRE_STELLAR_SECRET_SEED)")
     return Keypair.from_secret(s.stellar_secret_seed.get_secret_value())
 
 

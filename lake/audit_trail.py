@@ -323,7 +323,7 @@ def _lake_row_problem(
     except ValueError:
         return "the hashed payload's ts is malformed"
     if version == 2:
-        assert doc is not None
+        assert doc is not None  # nosec B101 # type narrowing: version 2 means doc is a dict
         if (hashed_ts, doc.get("action"), doc.get("outcome")) != (occurred, r["action"], r["outcome"]):
             return "columns occurred_at/action/outcome differ from the hashed payload"
         try:
@@ -770,6 +770,13 @@ def verify_all(
                 f"{name}: {cov['unanchored_count']} events from seq {cov['unanchored_from_seq']} are after the "
                 f"last anchor (seq {cov['anchored_through_seq']}): a rewrite or truncation there is not detectable"
             )
+    empty = report["lake_chain"]["length"] == 0 and not report["anchors"]
+    if empty:
+        warnings.insert(
+            0,
+            "lake: the audit trail is empty, nothing was verified: export a day first "
+            "(cofre audit export --day YYYY-MM-DD, then cofre audit anchor --day YYYY-MM-DD)",
+        )
     report["warnings"] = warnings
     report["ok"] = (
         report["lake_chain"]["ok"]
@@ -779,6 +786,9 @@ def verify_all(
         and all(a["ok"] for a in report["onchain"])
         and report.get("store_chain", {"ok": True})["ok"]
     )
+    # "empty" is not "verified": nothing contradicts the trail, but there is no trail to trust either
+    report["status"] = "failed" if not report["ok"] else ("empty" if empty else "verified")
+    report["events_verified"] = report["lake_chain"]["length"]
     return report
 
 

@@ -11,6 +11,10 @@ download at run time); if that or ``delta_scan`` fails on S3 the view falls back
 ``DeltaTable(uri).to_pyarrow_dataset()`` registered in DuckDB (still Delta-correct, but pinned to
 the version current when the session opened).
 
+Views are created when a query first names their table (``SHOW``/``information_schema`` queries create
+them all), so opening a session reads no Delta log and ``SELECT 1`` imports neither polars nor
+delta-rs: ``cofre lake sql`` starts in well under a second.
+
 Restricted layers (bronze, quarantine: clear identifiers) get views only when
 ``settings.lake_auditor_bronze`` is true (``COFRE_LAKE_AUDITOR_BRONZE=1``) or ``include_restricted``.
 
@@ -29,13 +33,23 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import duckdb
 
-from lake import delta
-from lake.catalog import LAYERS, RESTRICTED_LAYERS, Table, get_table, tables
+from lake.layers import LAYERS, RESTRICTED_LAYERS
 from lake.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from lake.catalog import Table
+
+# A catalog name in a query: ``layer.table`` (DuckDB schema.view), optionally quoted.
+TABLE_REF = re.compile(
+    r"\b(?P<layer>" + "|".join(LAYERS) + r')\s*\.\s*"?(?P<short>[A-Za-z_][A-Za-z0-9_]*)', re.IGNORECASE
+)
+# Queries that look at DuckDB's catalog itself need every view to exist first.
+INTROSPECTION = re.compile(r"\b(SHOW|information_schema|duckdb_\w+|PRAGMA)\b", re.IGNORECASE)
 
 AS_OF = re.compile(
     r"\b(?P<table>[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*)\s+AS\s+OF\s+"
@@ -66,10 +80,24 @@ class Auditor:
         )
         self.con = duckdb.connect()
         self.con.execute("SET enable_progress_bar = false")
+        self._extensions_loaded = False
+        self._delta_scan_ok = True
+        for layer in LAYERS:
+            self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
+        # Views are created on first use (a query naming the table, open_table, or all of them for
+        # SHOW/information_schema): opening a session reads no Delta log and imports no data stack.
+        self.views: dict[str, str] = {}
+        self._all_views = False
+
+    # --- set-up ---------------------------------------------------------------------------------
+    def _load_extensions(self) -> None:
+        """DuckDB's delta (and on S3 httpfs) extensions, loaded before the first view is created."""
+        if self._extensions_loaded:
+            return
         import duckdb_extensions
 
         duckdb_extensions.import_extension("delta", con=self.con)
-        self._delta_scan_ok = True
+        self._extensions_loaded = True
         if self.settings.lake_is_s3:
             try:
                 # S3 secrets need DuckDB's httpfs extension: installed from PyPI
@@ -79,15 +107,7 @@ class Auditor:
             except (duckdb.Error, ImportError, RuntimeError):
                 # Without httpfs (or a usable secret) read S3 through delta-rs instead.
                 self._delta_scan_ok = False
-        for layer in LAYERS:
-            self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
-        self.views: dict[str, str] = {}
-        for t in tables():
-            if self._allowed(t) and delta.exists(t, self.settings):
-                self._create_view(t, f"{t.layer}.{t.short_name}", None)
-                self.views[t.name] = f"{t.layer}.{t.short_name}"
 
-    # --- set-up ---------------------------------------------------------------------------------
     def _create_s3_secret(self) -> None:
         s = self.settings
         ep = urlparse(s.s3_endpoint or "")
@@ -106,13 +126,43 @@ class Auditor:
     def _allowed(self, t: Table) -> bool:
         return self.include_restricted or t.layer not in RESTRICTED_LAYERS
 
+    def _current_view(self, t: Table) -> str | None:
+        """The view over ``t``'s current version (created now if needed); None if not in the lake."""
+        from lake import delta
+
+        if t.name not in self.views:
+            if not delta.exists(t, self.settings):
+                return None
+            self._create_view(t, f"{t.layer}.{t.short_name}", None)
+            self.views[t.name] = f"{t.layer}.{t.short_name}"
+        return self.views[t.name]
+
+    def create_all_views(self) -> dict[str, str]:
+        """Create the view of every allowed table in the lake (what SHOW ALL TABLES then lists)."""
+        from lake.catalog import tables
+
+        if not self._all_views:
+            for t in tables():
+                if self._allowed(t):
+                    self._current_view(t)
+            self._all_views = True
+        return dict(self.views)
+
     def _create_view(self, t: Table, view: str, version: int | None) -> None:
+        from lake import delta
+
+        self._load_extensions()
         uri = delta.table_uri(t, self.settings)
         if self._delta_scan_ok:
-            args = f"'{uri}'" + (f", version => {int(version)}" if version is not None else "")
+            args = (
+                "'"
+                + uri.replace("'", "''")
+                + "'"
+                + (f", version => {int(version)}" if version is not None else "")
+            )
             try:
-                self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM delta_scan({args})")
-                self.con.execute(f"SELECT * FROM {view} LIMIT 0")
+                self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM delta_scan({args})")  # nosec B608 # view named from the catalog, uri quoted
+                self.con.execute(f"SELECT * FROM {view} LIMIT 0")  # nosec B608 # view named from the catalog
                 return
             except duckdb.Error:
                 if not self.settings.lake_is_s3:
@@ -125,10 +175,11 @@ class Auditor:
         ).to_pyarrow_dataset()
         arrow_name = "__arrow_" + re.sub(r"\W", "_", view)
         self.con.register(arrow_name, ds)
-        self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {arrow_name}")
+        self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {arrow_name}")  # nosec B608 # catalog names
 
     @property
     def uses_delta_scan(self) -> bool:
+        self._load_extensions()
         return self._delta_scan_ok
 
     # --- API ------------------------------------------------------------------------------------
@@ -136,6 +187,9 @@ class Auditor:
         self, name: str, *, version: int | None = None, timestamp: datetime | str | None = None
     ) -> str:
         """A view over ``name`` at ``version``/``timestamp`` (current if neither); returns its SQL name."""
+        from lake import delta
+        from lake.catalog import get_table
+
         try:
             t = get_table(name)
         except KeyError as exc:
@@ -144,7 +198,8 @@ class Auditor:
             raise AuditorError(
                 f"{t.name} is access-restricted (set COFRE_LAKE_AUDITOR_BRONZE=1 to expose it)"
             )
-        if not delta.exists(t, self.settings):
+        current_view = self._current_view(t)
+        if current_view is None:
             raise AuditorError(f"{t.name} has no Delta table in the lake yet")
         if version is not None and timestamp is not None:
             raise AuditorError("pass version or timestamp, not both")
@@ -155,7 +210,7 @@ class Auditor:
             except ValueError as exc:
                 raise AuditorError(str(exc)) from None
         if version is None:
-            return self.views[t.name]
+            return current_view
         current = delta.version(t, self.settings)
         if not 0 <= version <= current:
             raise AuditorError(f"{t.name}: version {version} does not exist (current is {current})")
@@ -173,21 +228,31 @@ class Auditor:
 
         return AS_OF.sub(sub, query)
 
-    def _precheck(self, query: str) -> None:
-        """Name restricted or not-yet-written catalog tables clearly instead of DuckDB's catalog error."""
-        for t in tables():
-            if t.name in self.views:
-                continue
-            if re.search(rf"\b{re.escape(t.layer)}\s*\.\s*{re.escape(t.short_name)}\b", query, re.IGNORECASE):
-                if not self._allowed(t):
-                    raise AuditorError(
-                        f"{t.name} is access-restricted (set COFRE_LAKE_AUDITOR_BRONZE=1 to expose it)"
-                    )
+    def _prepare(self, query: str) -> None:
+        """Create the views the query names; name restricted or not-yet-written catalog tables clearly
+        instead of DuckDB's catalog error. A query without a catalog name touches no table at all."""
+        if INTROSPECTION.search(query):
+            self.create_all_views()
+        refs = {f"{m.group('layer').lower()}.{m.group('short').lower()}" for m in TABLE_REF.finditer(query)}
+        if not refs - set(self.views):
+            return
+        from lake.catalog import UnknownTableError, get_table
+
+        for name in sorted(refs - set(self.views)):
+            try:
+                t = get_table(name)
+            except UnknownTableError:
+                continue  # not a catalog table (a column path, a DuckDB object): DuckDB decides
+            if not self._allowed(t):
+                raise AuditorError(
+                    f"{t.name} is access-restricted (set COFRE_LAKE_AUDITOR_BRONZE=1 to expose it)"
+                )
+            if self._current_view(t) is None:
                 raise AuditorError(f"{t.name} has no Delta table in the lake yet")
 
     def sql(self, query: str) -> duckdb.DuckDBPyRelation:
         """Run SQL (with AS OF rewriting) and return the DuckDB relation."""
-        self._precheck(query)
+        self._prepare(query)
         return self.con.sql(self.rewrite(query))
 
     def close(self) -> None:

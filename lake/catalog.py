@@ -30,11 +30,9 @@ from typing import Literal
 import polars as pl
 import pyarrow as pa
 
-Layer = Literal["bronze", "silver", "gold", "quarantine", "audit"]
-LAYERS: tuple[Layer, ...] = ("bronze", "silver", "gold", "quarantine", "audit")
+from lake.layers import LAYERS, RESTRICTED_LAYERS
+
 PII = Literal["clear", "pseudonymised", "personal"]
-# Layers that may hold identifiers in clear; access-restricted (hidden from the auditor by default).
-RESTRICTED_LAYERS: tuple[Layer, ...] = ("bronze", "quarantine")
 
 TS = pl.Datetime("us", "UTC")
 MONEY = pl.Decimal(18, 2)

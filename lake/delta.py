@@ -29,6 +29,7 @@ import pyarrow as pa
 from deltalake import ColumnProperties, CommitProperties, DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, SchemaMismatchError, TableNotFoundError
 
+from lake import layers, runinfo
 from lake.catalog import Table, get_table
 from lake.settings import Settings, get_settings
 
@@ -200,7 +201,7 @@ def _retrying(what: str, fn: Callable[[], T], settings: Settings | None = None) 
         except CommitFailedError as exc:
             if attempt == retries:
                 raise CommitRetriesExhausted(f"{what}: gave up after {retries} retries: {exc}") from exc
-            time.sleep(delay * (1 + random.random()))
+            time.sleep(delay * (1 + random.random()))  # nosec B311 # retry jitter
             delay = min(delay * 2, 2.0)
         except SchemaMismatchError as exc:
             raise SchemaEnforcementError(
@@ -211,9 +212,19 @@ def _retrying(what: str, fn: Callable[[], T], settings: Settings | None = None) 
 
 
 def _commit_props(settings: Settings | None, metadata: dict[str, str] | None = None) -> CommitProperties:
+    """Retries plus custom commit metadata: the caller's (watermark...) and the run id (:mod:`lake.runinfo`)."""
+    custom = dict(metadata or {})
+    run_id = runinfo.current_run_id()
+    if run_id:
+        custom.setdefault(runinfo.KEY, run_id)
     return CommitProperties(
-        max_commit_retries=(settings or get_settings()).lake_commit_retries, custom_metadata=metadata or None
+        max_commit_retries=(settings or get_settings()).lake_commit_retries, custom_metadata=custom or None
     )
+
+
+def _secure_layer(t: Table, settings: Settings | None) -> None:
+    """Give a new table's layer directory its mode (bronze: owner only) on a local lake."""
+    layers.secure_layer_dirs(str((settings or get_settings()).lake_uri), t.layer)
 
 
 # --- writes -------------------------------------------------------------------------------------
@@ -228,6 +239,7 @@ def ensure_table(table: TableRef, settings: Settings | None = None) -> None:
     def create() -> None:
         if exists(t, settings):
             return
+        _secure_layer(t, settings)
         DeltaTable.create(
             table_uri(t, settings),
             schema=t.arrow_schema,
@@ -391,6 +403,7 @@ def _create_with_files(
     uri = table_uri(t, settings)
     if src.height < BULK_ROWS or not delta_files.supported(uri):
         return None
+    _secure_layer(t, settings)
     codec, level = _compression(settings)
     actions = delta_files.write_files(
         uri,

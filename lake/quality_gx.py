@@ -17,6 +17,7 @@ into per-check flags (identical to the polars flags; tested). :func:`gx_report` 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,12 +39,10 @@ def _batch_definition():
     import great_expectations as gx
 
     ctx = gx.get_context(mode="ephemeral")
-    try:
+    with contextlib.suppress(Exception):  # progress bars are cosmetic
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
-    except Exception:  # progress bars are cosmetic
-        pass
     asset = ctx.data_sources.add_pandas("cofre_frames").add_dataframe_asset("frame")
     return asset.add_batch_definition_whole_dataframe("whole")
 

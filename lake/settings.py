@@ -105,6 +105,19 @@ class Settings(BaseSettings):
     stack_mongo_port: int = 27018
     stack_s3_port: int = 8333
     stack_start_timeout_s: float = Field(default=60.0, gt=0, description="readiness wait per server")
+    # monitoring of the local stack (deploy/stackctl/monitoring.py): Prometheus scrapes these targets
+    stack_prometheus_port: int = 19090
+    stack_alertmanager_port: int = 19093
+    stack_alert_webhook_port: int = 19094
+    stack_scrape_gateway: str = Field(default="127.0.0.1:8000", description="host:port of `cofre serve`")
+    stack_scrape_exporter: str = Field(default="127.0.0.1:9464", description="pipelines exporter")
+    stack_scrape_sandboxes: str = Field(
+        default=",".join(f"127.0.0.1:{8700 + i}" for i in range(5)), description="`cofre sandbox serve` ports"
+    )
+    # tracing (serving/observability.py): spans always (trace ids in logs and problems), exported over
+    # OTLP/HTTP only to this endpoint (e.g. http://collector:4318/v1/traces); tracing=false: none at all
+    tracing: bool = True
+    otlp_traces_endpoint: str | None = None
 
     # --- lake and object storage -------------------------------------------------------------
     lake_uri: str | None = Field(default=None, description="file path or s3://bucket/prefix")

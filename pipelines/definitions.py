@@ -2,7 +2,7 @@
 
 Domains: ``bank`` (registry, app telemetry), ``labels``, ``open_finance``, ``serasa``, ``pix``, ``gold``;
 then ``features/feast_online_store`` (Feast apply + materialise) and ``models/{fraud,credit,recommend}``
-(training from the lake through Feast, registered in MLflow).
+(training from the lake through Feast, registered in MLflow), ``models/drift`` (daily feature PSI).
 ``workspace.yaml`` loads ``pipelines.definitions:defs``; ``cofre dagster dev`` starts the UI.
 """
 
@@ -14,6 +14,7 @@ from pipelines import bank, features_assets, gold, models_assets, open_finance, 
 from pipelines.audit import AUDIT_ASSETS, AUDIT_CHECKS, AUDIT_JOBS, AUDIT_SCHEDULES
 from pipelines.bank import assets as bank_assets
 from pipelines.bank import checks as bank_checks
+from pipelines.drift_assets import drift_daily, drift_job, model_drift
 from pipelines.gold import assets as gold_assets
 from pipelines.gold import checks as gold_checks
 from pipelines.open_finance import assets as of_assets
@@ -50,6 +51,7 @@ ASSETS = [
     gold_assets.counterparty_pairs,
     features_assets.feast_online_store,
     *models_assets.ASSETS,
+    model_drift,
     *AUDIT_ASSETS,
 ]
 CHECKS = [
@@ -66,8 +68,8 @@ def build_defs(lake_uri: str | None = None, world_folder: str | None = None) -> 
     return Definitions(
         assets=ASSETS,
         asset_checks=CHECKS,
-        jobs=[lake_job, models_assets.models_job, *AUDIT_JOBS],
-        schedules=[daily, *AUDIT_SCHEDULES],
+        jobs=[lake_job, models_assets.models_job, drift_job, *AUDIT_JOBS],
+        schedules=[daily, drift_daily, *AUDIT_SCHEDULES],
         sensors=[new_sandbox_data],
         resources=default_resources(lake_uri, world_folder),
     )

@@ -23,7 +23,7 @@ from pipelines.resources import WorldResource
 
 lake_job = define_asset_job(
     "lake_job",
-    selection=AssetSelection.all() - AssetSelection.groups("models", "audit"),
+    selection=AssetSelection.all() - AssetSelection.groups("models", "audit", "monitoring"),
     description="bronze -> silver -> gold -> Feast online store (models: models_job)",
 )
 

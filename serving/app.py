@@ -6,10 +6,12 @@ held transfers), BR Code, documents, audit, LGPD, chat (the support assistant) a
 registry (alias ``champion``, :mod:`serving.scoring.models`); with a fraud champion, POST
 /pix/transfers is screened by :class:`serving.scoring.screen.ModelFraudScreen`, else by the
 RulesFraudScreen fallback (both reported by /ready). More routers plug in through ``extra_routers``.
+``openapi_schema()`` gives the same OpenAPI document without building services (`cofre openapi dump`).
 
 Middleware, outermost first: security headers (:mod:`serving.security.headers`), the gateway's
 request id / rate limit / metrics / audit (:mod:`serving.middleware`), the body cap, deadline and
-strict JSON (:mod:`serving.body`). The OpenAPI document is completed by :mod:`serving.openapi`.
+strict JSON (:mod:`serving.body`). The OpenAPI document is completed by :mod:`serving.openapi`;
+/docs and /redoc are served from local files by :mod:`serving.docs`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from lake.settings import Settings, get_settings
-from serving import openapi
+from serving import docs, openapi
 from serving.body import BodyGuard, body_limits
 from serving.errors import install_error_handlers
 from serving.fraud.screen import FraudScreen
@@ -32,6 +34,15 @@ from serving.scoring.models import load_scoring
 from serving.scoring.screen import ModelFraudScreen
 from serving.security.headers import SecurityHeaders
 from serving.services import build_services
+
+METADATA = {
+    "title": "cofre gateway",
+    "version": "0.1.0",
+    "description": "Thin APIs of the cofre digital bank. Errors are RFC 9457 problem+json.",
+    # /docs and /redoc are self-hosted (serving.docs): no CDN
+    "docs_url": None,
+    "redoc_url": None,
+}
 
 
 def default_routers() -> list[APIRouter]:
@@ -107,12 +118,7 @@ def create_app(
         # the pool can be re-created; stores stay open so the app object can be served again
         services.engine.dispose()
 
-    app = FastAPI(
-        title="cofre gateway",
-        version="0.1.0",
-        description="Thin APIs of the cofre digital bank. Errors are RFC 9457 problem+json.",
-        lifespan=lifespan,
-    )
+    app = FastAPI(**METADATA, lifespan=lifespan)
     app.state.services = services
     from serving.lgpd.jobs import ExportJobs
 
@@ -129,6 +135,16 @@ def create_app(
     app.add_middleware(
         SecurityHeaders, behind_tls=settings.behind_tls, hsts_max_age_s=settings.hsts_max_age_s
     )
+    from serving.observability import setup_tracing
+
+    setup_tracing(app, settings, services.engine)
+    _include_routers(app, routers, extra_routers)
+    return app
+
+
+def _include_routers(
+    app: FastAPI, routers: Sequence[APIRouter] | None, extra_routers: Sequence[APIRouter]
+) -> None:
     from serving.api import health
 
     included = [*(default_routers() if routers is None else routers), *extra_routers, health.router]
@@ -138,5 +154,15 @@ def create_app(
         included.append(contracts.router)
     for r in included:
         app.include_router(r)
+    docs.install(app, [route for r in included for route in r.routes])
     openapi.install(app, [route for r in included for route in r.routes])
-    return app
+
+
+def openapi_schema(
+    routers: Sequence[APIRouter] | None = None, extra_routers: Sequence[APIRouter] = ()
+) -> dict:
+    """The OpenAPI document that ``create_app`` serves at /openapi.json, built without services,
+    stores or models (the routes alone define it): what `cofre openapi dump` writes for clients."""
+    app = FastAPI(**METADATA)
+    _include_routers(app, routers, extra_routers)
+    return app.openapi()

@@ -22,6 +22,12 @@ def record_decision_sync(
 ) -> None:
     services = request.app.state.services
     services.metrics.decisions.labels(service, outcome, model_version or "none").inc()
+    if (
+        service in ("fraud", "fraud_score")
+        and details
+        and isinstance(details.get("probability"), int | float)
+    ):
+        services.metrics.fraud_score.labels(model_version or "none").observe(details["probability"])
     principal = getattr(request.state, "principal", None)
     services.audit.append(
         make_event(

@@ -88,6 +88,11 @@ def problem_response(problem: Problem, request: Request | None = None) -> JSONRe
     body = problem.body(instance)
     if rid:
         body["request_id"] = rid
+    from serving.observability import current_ids
+
+    trace_id, _ = current_ids()
+    if trace_id:
+        body["trace_id"] = trace_id
     return JSONResponse(body, status_code=problem.status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 

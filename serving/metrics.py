@@ -1,7 +1,11 @@
 """Prometheus metrics of the gateway: request latency per route template and decisions by outcome.
 
-Each app owns its registry (so several apps can live in one process, as in tests). Scoring routers
-call :func:`record_decision` (in serving.decisions) which increments ``cofre_decisions_total``.
+``cofre_http_request_duration_seconds`` is labelled by method, route *template* (``/documents/{doc_id}``,
+never the raw path; ``unmatched`` for paths no route takes) and status class (``2xx`` .. ``5xx``); its
+buckets hold every latency threshold of deploy/slo/slos.yaml (a test checks), so each objective is
+an exact bucket count. Each app owns its registry (so several apps can live in one process, as in
+tests). Scoring routers call :func:`record_decision` (in serving.decisions) which increments
+``cofre_decisions_total``; fraud scores are observed in ``cofre_fraud_score``.
 """
 
 from __future__ import annotations
@@ -9,6 +13,9 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# seconds; the SLO latency thresholds (10 ms fraud score ... 2.5 s identity proofing) are bounds here
+LATENCY_BUCKETS = (0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+SCORE_BUCKETS = tuple(round(0.05 * i, 2) for i in range(1, 20)) + (1.0,)
 
 
 class Metrics:
@@ -17,9 +24,16 @@ class Metrics:
         self.latency = Histogram(
             "cofre_http_request_duration_seconds",
             "Request latency by route template",
-            ["method", "route", "status"],
+            ["method", "route", "status_class"],
             registry=self.registry,
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            buckets=LATENCY_BUCKETS,
+        )
+        self.fraud_score = Histogram(
+            "cofre_fraud_score",
+            "Fraud probability of each scored payment",
+            ["model_version"],
+            registry=self.registry,
+            buckets=SCORE_BUCKETS,
         )
         self.decisions = Counter(
             "cofre_decisions_total",

@@ -1,5 +1,5 @@
 """Gateway ASGI middleware: request id (X-Request-ID in/out), per-IP rate limit, latency metrics per
-route template, and one audit event for every authenticated request."""
+route template and status class, and one audit event for every authenticated request."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ class GatewayMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             status = status_holder["status"]
-            services.metrics.latency.labels(scope["method"], template, str(status)).observe(
+            services.metrics.latency.labels(scope["method"], template, f"{status // 100}xx").observe(
                 time.perf_counter() - start
             )
             principal = scope.get("state", {}).get("principal")

@@ -4,12 +4,14 @@
 * ``cofre audit anchor [--day D]``: Merkle root of the day anchored on Stellar (submitted when
   COFRE_HORIZON_URL is set, else kept as a signed envelope in audit.anchors).
 * ``cofre audit prove EVENT_ID``: inclusion proof (event, leaf, path, root, anchor tx) as JSON.
-* ``cofre audit verify [--public-key G...] [--store]``: chain of audit.events (native
+* ``cofre audit verify [--public-key G...] [--store] [--require-events]``: chain of audit.events (native
   verify_chain), payload hashes, the signed record of every redaction, every anchor (root
   recomputed, envelope signature with the given anchoring key via cofre_native.verify_envelopes)
   and proofs; names the first bad record. Reports how far each chain is anchored
   (``anchored_through_seq``, root, tx) and flags everything after the last anchor as unanchored
   (``unanchored_from_seq``/``unanchored_count`` and a line in ``warnings``). Exit 1 when anything fails.
+  ``status``: ``verified`` | ``failed`` | ``empty`` (nothing exported yet; exit 1 only with
+  ``--require-events``).
 * ``cofre audit migrate``: one-time migration of a store and lake written before hash version 2:
   signs redaction records for the events that were already redacted (attesting them as they are
   now) so that they verify; refuses to run a second time.
@@ -64,13 +66,21 @@ def prove(event_id: str) -> None:
 def verify(
     public_key: str = typer.Option(None, "--public-key", help="anchoring account G... to trust"),
     store: bool = typer.Option(False, "--store", help="also verify the audit store's own chain"),
+    require_events: bool = typer.Option(
+        False, "--require-events", help="fail (exit 1) when the lake's audit trail is empty"
+    ),
 ) -> None:
-    """Verify chain, proofs and anchor signatures; exit 1 and name the first bad record on failure."""
+    """Verify chain, proofs and anchor signatures; exit 1 and name the first bad record on failure.
+
+    ``status`` is ``verified``, ``failed`` or ``empty`` (no event exported yet: nothing was checked;
+    exit 0 unless ``--require-events``)."""
     from lake.audit_trail import verify_all
 
     report = verify_all(public_key=public_key, include_store=store)
     typer.echo(json.dumps(report, indent=2, default=str))
-    if not report["ok"]:
+    if report["status"] == "empty":
+        typer.echo("audit trail: EMPTY (no exported event; nothing was verified)", err=True)
+    if not report["ok"] or (require_events and report["status"] == "empty"):
         raise typer.Exit(1)
 
 

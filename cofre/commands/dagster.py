@@ -37,4 +37,4 @@ def dev(port: int = typer.Option(3000, help="web UI port on 127.0.0.1")) -> None
     exe = str(Path(sys.executable).with_name("dagster"))
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # see the module docstring
     os.chdir(ROOT)
-    os.execve(exe, [exe, "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)], env)
+    os.execve(exe, [exe, "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)], env)  # nosec B606

@@ -57,8 +57,12 @@ def demo() -> None:
     )
     for r in rows:
         typer.echo(f"  {r[0]:<18} {r[1]:>9} {r[2]:>10} {r[3]:>6}")
+    from lake.layers import secure_tree
+
+    secure_tree(str(s.lake_uri))  # per-layer file modes: bronze/quarantine for the owner only
     typer.echo(f"\ndone in {time.perf_counter() - t0:.0f}s. Where to look next:")
-    typer.echo(f"  lake:      {s.lake_uri}  (bronze/ silver/ gold/ quarantine/)")
+    typer.echo("  (first: source .venv/bin/activate   so that cofre, mlflow and feast are on PATH)")
+    typer.echo(f"  lake:      {s.lake_uri}  (bronze/ silver/ gold/ quarantine/; bronze is mode 0700)")
     typer.echo(
         '  SQL:       cofre lake sql "SELECT day, sum(fraud_tx_count) FROM gold.customer_day GROUP BY 1 ORDER BY 1"'
     )
@@ -67,10 +71,12 @@ def demo() -> None:
         '"SELECT source_table, checks, count(*) FROM quarantine.rows GROUP BY ALL"   (restricted)'
     )
     typer.echo("  Dagster:   make dagster   (UI on http://127.0.0.1:3000, same run history)")
+    typer.echo("  history:   cofre lake history silver.transactions   (write mode, run id, watermark)")
     typer.echo(
-        f"  MLflow:    mlflow ui --backend-store-uri {s.mlflow_tracking_uri}   (champions: fraud, credit, recommend)"
+        "  MLflow:    make mlflow   (UI on http://127.0.0.1:5000, one worker; champions: fraud, credit, recommend)"
     )
     typer.echo("  API:       cofre serve   (POST /fraud/score, GET /suitability/me, GET /recommendations/me)")
+    typer.echo("  API docs:  http://127.0.0.1:8000/docs and /redoc   (self-hosted: work offline)")
     typer.echo("  notebook:  notebooks/lake_tour.ipynb")
     _print_demo_login(s)
 

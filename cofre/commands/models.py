@@ -3,14 +3,15 @@
 ``cofre models train fraud|credit|recommend [--versions JSON]`` trains from the lake through Feast
 (:mod:`models.from_lake`) and registers the model.
 
-``cofre models train-credit --csv PATH --target COL --positive VALUE [--json] [--monotone col=+1 ...]``
-trains the credit pipeline (encoder -> monotone HistGradientBoosting -> calibration) on any tabular
-CSV, runs stratified k-fold CV and prints AUC, KS, Gini and Brier (mean +- sd). With ``--json`` the
-LAST line of stdout is one JSON object (``auc``, ``ks``, ``gini``, ``brier``, their ``*_sd``,
-``folds``, and the MLflow ``run_id``/``version``/``promoted``). Progress goes to stderr. The final
-model is fit on all rows and logged to MLflow (registered as ``credit`` challenger unless
-``--no-register``); it is promoted to champion only if its CV AUC beats the champion's CV AUC on the
-same data set (same fingerprint).
+``cofre models train-credit --csv PATH [--target COL] [--positive VALUE] [--name NAME] [--json]``
+runs the generic credit trainer (:mod:`models.credit.generic`) on any tabular CSV: nested CV, the
+chosen model's AUC, KS, Brier (mean +- sd over the outer folds) printed next to its two baselines on
+the same folds (one-hot logistic regression, WoE scorecard). With ``--json`` the LAST line of stdout
+is one JSON object (the model's ``auc``, ``ks``, ``gini``, ``brier``, their ``*_sd``, ``folds``,
+``baselines``, ``choices`` and the MLflow ``run_id``/``version``/``promoted``). Progress goes to
+stderr. The final model is logged to MLflow and registered under ``--name`` or ``credit-<file>``
+(never the production ``credit`` unless ``--name credit``); it is promoted to champion of that name
+only if its CV AUC beats the champion's on the same data set (same fingerprint).
 """
 
 from __future__ import annotations
@@ -55,95 +56,190 @@ def train_credit(
     csv: Path = typer.Option(
         ..., "--csv", exists=True, dir_okay=False, help="tabular CSV with features and target"
     ),
-    target: str = typer.Option(..., "--target", help="label column"),
-    positive: str = typer.Option(..., "--positive", help="label value meaning default/bad"),
+    target: str = typer.Option(
+        "", "--target", help="label column (default: named like a label, else the last)"
+    ),
+    positive: str = typer.Option(
+        "", "--positive", help="label value meaning default/bad (default: the rarer)"
+    ),
+    name: str = typer.Option(
+        "", "--name", help="registered model name (default: credit-<file name>; 'credit' is production)"
+    ),
     monotone: list[str] = typer.Option(
         [], "--monotone", help="col=+1 (higher -> higher PD) or col=-1; repeatable"
     ),
     folds: int = typer.Option(5, "--folds", min=2),
+    inner: int = typer.Option(3, "--inner-folds", min=2, help="inner CV folds for the model choice"),
+    jobs: int = typer.Option(2, "--jobs", min=1, help="threads for the folds and the final fit"),
     seed: int = typer.Option(0, "--seed"),
+    points_out: Path | None = typer.Option(
+        None, "--points-out", help="write the scorecard points table (CSV)"
+    ),
     as_json: bool = typer.Option(False, "--json", help="last stdout line is one JSON object"),
     no_register: bool = typer.Option(
         False, "--no-register", help="log the run but do not register the model"
     ),
     no_mlflow: bool = typer.Option(False, "--no-mlflow", help="skip MLflow entirely (CV only)"),
 ) -> None:
-    """Cross-validate and train the credit pipeline on any CSV; log it to MLflow."""
-    import numpy as np
+    """Nested-CV credit model on any CSV, next to its baselines on the same folds; log it to MLflow."""
+    import time
+
     import pandas as pd
 
-    from models.credit.model import fit_credit_model
-    from models.credit.train import CV_KEYS, cross_validate
-    from models.fingerprint import data_fingerprint
+    from models.credit.generic_train import guess_positive, guess_target, train_generic
     from models.progress import step
+    from models.registry import derived_name
 
+    t0, c0 = time.perf_counter(), time.process_time()
     df = pd.read_csv(csv, low_memory=False)
+    target = target or guess_target(df)
     if target not in df.columns:
         typer.echo(
             f"error: target column {target!r} not in {csv} (columns: {list(df.columns)[:20]})", err=True
         )
         raise typer.Exit(2)
-    pos = _coerce_positive(positive, df[target])
-    mono = _parse_monotone(monotone)
-    step(f"read {len(df)} rows x {df.shape[1]} columns from {csv}")
     try:
-        cv = cross_validate(df, target, pos, monotone=mono, folds=folds, seed=seed)
+        pos = _coerce_positive(positive, df[target]) if positive else guess_positive(df[target])
+        mono = _parse_monotone(monotone)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    result: dict[str, object] = {k: cv[k] for k in cv}
-    if not no_mlflow:
-        from models import registry
-        from models.card import model_card
-
-        step("fitting the final model on all rows")
-        model = fit_credit_model(df, target, pos, monotone=mono, seed=seed)
-        fp = data_fingerprint(df, extra={"folds": folds, "seed": seed, "target": target})
-        metrics = {k: cv[k] for k in CV_KEYS} | {f"{k}_sd": cv[f"{k}_sd"] for k in CV_KEYS}
-        card = model_card(
-            "credit (generic CSV trainer)",
-            summary=f"Credit pipeline trained on {csv.name}; metrics are {folds}-fold stratified CV.",
-            data={
-                "csv": str(csv),
-                "rows": len(df),
-                "target": f"{target} == {positive}",
-                "dropped columns": model.metadata["dropped_columns"],
-            },
-            metrics=metrics,
-            intended_use="Exploration by data scientists; promoted only against a champion on the same data.",
-            limits=[
-                "CV on one file; no time-based validation.",
-                "Reasons use a generic sentence for unknown columns.",
-            ],
-            metadata=model.metadata,
+    model_name = name or derived_name("credit", csv.name)
+    step(f"read {len(df)} rows x {df.shape[1]} columns from {csv}; target {target} == {pos!r}")
+    try:
+        model, report, run = train_generic(
+            df,
+            target,
+            pos,
+            name=model_name,
+            source=csv.name,
+            monotone=mono,
+            folds=folds,
+            inner=inner,
+            seed=seed,
+            jobs=jobs,
+            mlflow=not no_mlflow,
+            register=not no_register,
         )
-        step("logging to MLflow")
-        run = registry.log_training_run(
-            "credit",
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if points_out is not None:
+        model.points_table().to_csv(points_out, index=False)
+    model_rows = [r for r in report.per_fold if r["name"] == "model"]
+    result: dict[str, object] = {
+        **report.summary["model"],
+        "folds": [{k: v for k, v in r.items() if k != "name"} for r in model_rows],
+        "baselines": {k: v for k, v in report.summary.items() if k != "model"},
+        "choices": report.choices,
+        "final_choice": model.metadata["choice"],
+        "target": target,
+        "positive": str(pos),
+        "model_name": model_name,
+        "cv_seconds": report.seconds,
+        "cv_cpu_seconds": report.cpu_seconds,
+    }
+    if run is not None:
+        result.update(run_id=run.run_id, version=run.version, promoted=run.promoted, decision=run.decision)
+    result.update(seconds=time.perf_counter() - t0, cpu_seconds=time.process_time() - c0)
+    out = sys.stderr if as_json else sys.stdout
+    print(report.table(), file=out)
+    print(f"final model: {model.metadata['choice']}  (registered as {model_name!r})", file=out)
+    print(f"time: {result['seconds']:.1f} s wall, {result['cpu_seconds']:.1f} s CPU", file=out)
+    if as_json:
+        sys.stdout.write(json.dumps(result) + "\n")
+        sys.stdout.flush()
+
+
+@app.command("train-fraud")
+def train_fraud(
+    transactions: Path = typer.Option(
+        ..., "--transactions", exists=True, dir_okay=False, help="CSV or Parquet log"
+    ),
+    customer: str = typer.Option(..., "--customer", help="customer / card column"),
+    counterparty: str = typer.Option(..., "--counterparty", help="terminal / merchant / payee column"),
+    amount: str = typer.Option(..., "--amount", help="amount column, integer cents"),
+    time_col: str = typer.Option(..., "--time", help="timestamp column (or seconds)"),
+    label: str = typer.Option(..., "--label", help="fraud label column (1 = fraud)"),
+    name: str = typer.Option("", "--name", help="registered model name (default: fraud-<file name>)"),
+    delay_days: int = typer.Option(7, "--delay-days", min=0, help="days before a label is known"),
+    test_days: int = typer.Option(14, "--test-days", min=1),
+    train_days: int = typer.Option(10_000, "--train-days", min=1, help="at most this many training days"),
+    k: int = typer.Option(100, "--k", min=1, help="customers per day for card precision@k"),
+    seed: int = typer.Option(0, "--seed"),
+    as_json: bool = typer.Option(False, "--json", help="last stdout line is one JSON object"),
+    no_register: bool = typer.Option(False, "--no-register"),
+    no_mlflow: bool = typer.Option(False, "--no-mlflow"),
+) -> None:
+    """Window features of any transaction log, a time split with a label-delay gap, model vs baseline."""
+    import time
+
+    from models.fraud.generic import log_run, train_and_evaluate
+    from models.progress import step
+    from models.registry import derived_name
+    from pipelines.gold.transaction_log import feature_names, log_features, read_log
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    roles = {
+        "customer": customer,
+        "counterparty": counterparty,
+        "amount": amount,
+        "time": time_col,
+        "label": label,
+    }
+    try:
+        log = read_log(transactions, roles)
+        step(f"read {log.height} transactions from {transactions}; building window features")
+        frame = log_features(log, delay_days=delay_days).to_pandas()
+        del log
+        step("training on the training days, scoring the test days")
+        model, report = train_and_evaluate(
+            frame,
+            feature_names(),
+            train_days=train_days,
+            delay_days=delay_days,
+            test_days=test_days,
+            k=k,
+            seed=seed,
+        )
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    model_name = name or derived_name("fraud", transactions.name)
+    result: dict[str, object] = {
+        "metrics": report.metrics,
+        "rows": report.rows,
+        "fraud_rate": report.fraud_rate,
+        "split_days": model.metadata["split_days"],
+        "model_name": model_name,
+    }
+    if not no_mlflow:
+        step(f"logging to MLflow as {model_name!r}")
+        run = log_run(
             model,
+            report,
+            frame.iloc[report.split.test],
+            name=model_name,
+            source=transactions.name,
             params={
-                "csv": str(csv),
-                "target": target,
-                "positive": positive,
-                "folds": folds,
+                "delay_days": delay_days,
+                "test_days": test_days,
+                "train_days": train_days,
+                "k": k,
                 "seed": seed,
-                "monotone": mono,
+                **roles,
             },
-            metrics=metrics,
-            card_md=card,
-            data_fingerprint=fp,
-            holdout=(f"cv{folds}_auc", cv["auc"], fp),
             register=not no_register,
         )
         result.update(run_id=run.run_id, version=run.version, promoted=run.promoted, decision=run.decision)
-    for k in CV_KEYS:
-        vals = np.array([f[k] for f in cv["folds"]])
-        print(
-            f"{k.upper():6s} {vals.mean():.4f} ± {cv[k + '_sd']:.4f}",
-            file=sys.stderr if as_json else sys.stdout,
-        )
+    result.update(seconds=time.perf_counter() - t0, cpu_seconds=time.process_time() - c0)
+    out = sys.stderr if as_json else sys.stdout
+    keys = list(report.metrics["model"])
+    print(f"{'':16s}" + "".join(f"{key:>26s}" for key in keys), file=out)
+    for who, m in report.metrics.items():
+        print(f"{who:16s}" + "".join(f"{m[key]:26.4f}" for key in keys), file=out)
     if as_json:
-        sys.stdout.write(json.dumps(result) + "\n")
+        sys.stdout.write(json.dumps(result, default=str) + "\n")
         sys.stdout.flush()
 
 
@@ -221,3 +317,46 @@ def train_from_lake(
         raise typer.BadParameter(f"--versions must be a JSON object of table -> version: {exc}") from exc
     run = TRAINERS[model](get_settings(), pinned, seed=seed, register=not no_register)
     sys.stdout.write(json.dumps(run.summary(), default=str) + "\n")
+
+
+def ui_command(host: str, port: int, workers: int) -> tuple[list[str], dict[str, str]]:
+    """The ``mlflow ui`` command line and environment for this installation's store."""
+    import os
+
+    from lake.settings import get_settings
+    from models.registry import _artifact_root, configure
+
+    s = get_settings()
+    configure(s)  # creates the store's folder and rebases a moved home before the UI reads it
+    mlflow_bin = Path(sys.executable).with_name("mlflow")
+    cmd = [
+        str(mlflow_bin),
+        "ui",
+        "--backend-store-uri",
+        str(s.mlflow_tracking_uri),
+        "--default-artifact-root",
+        _artifact_root(s),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
+    # the job consumers serve GenAI evaluation jobs cofre does not use: 6 more processes on 2 cores
+    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    return cmd, env
+
+
+@app.command("ui")
+def ui(
+    host: str = typer.Option("127.0.0.1", help="interface to bind"),
+    port: int = typer.Option(5000, help="port of the MLflow UI"),
+    workers: int = typer.Option(1, help="server worker processes (1 is plenty for one person)"),
+) -> None:
+    """The MLflow UI over this COFRE_HOME's tracking store and registry (one worker, no job consumers)."""
+    import os
+
+    cmd, env = ui_command(host, port, workers)
+    typer.echo(f"MLflow UI on http://{host}:{port} ({' '.join(cmd[1:])})", err=True)
+    os.execve(cmd[0], cmd, env)

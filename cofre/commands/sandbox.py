@@ -74,8 +74,13 @@ def serve(
     chosen = SYSTEMS if system == "all" else (system,)
     servers = []
     for offset, name in enumerate(chosen):
+        from sandbox.metrics import SandboxMetrics
+
         cfg = uvicorn.Config(
-            build_app(name, index, settings), host=host, port=port + offset, log_level="info"
+            SandboxMetrics(build_app(name, index, settings), name),
+            host=host,
+            port=port + offset,
+            log_level="info",
         )
         servers.append(uvicorn.Server(cfg))
         typer.echo(f"{name}: http://{host}:{port + offset}")

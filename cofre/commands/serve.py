@@ -15,15 +15,30 @@ import typer
 app = typer.Typer()
 
 
-def build_server(host: str, port: int, log_level: str = "info", settings=None):  # noqa: ANN201 - uvicorn.Server
+def build_server(host: str, port: int, log_level: str = "info", settings=None, log_format: str = "text"):  # noqa: ANN201 - uvicorn.Server
     """The uvicorn server `cofre serve` runs: the whole gateway, no ``Server`` header, no trust in
-    proxy headers for the client address."""
+    proxy headers for the client address. ``log_format="json"`` writes one JSON object per log line
+    with the trace and span ids (:func:`serving.observability.log_config`)."""
+    import logging.config
+
     import uvicorn
 
     from cofre.embedded import gateway
 
+    log_config = uvicorn.config.LOGGING_CONFIG
+    if log_format == "json":
+        from serving.observability import log_config as json_log_config
+
+        log_config = json_log_config(log_level)
+        logging.config.dictConfig(log_config)
     config = uvicorn.Config(
-        gateway(settings), host=host, port=port, log_level=log_level, proxy_headers=False, server_header=False
+        gateway(settings),
+        host=host,
+        port=port,
+        log_level=log_level,
+        proxy_headers=False,
+        server_header=False,
+        log_config=log_config,
     )
     return uvicorn.Server(config)
 
@@ -43,6 +58,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="interface to bind"),
     port: int = typer.Option(8000, help="TCP port"),
     log_level: str = typer.Option("info"),
+    log_format: str = typer.Option("json", help="json (one object per line, with trace ids) or text"),
 ) -> None:
     """Start the gateway (all routers) on HOST:PORT."""
     from lake.settings import SettingsError, get_settings
@@ -57,4 +73,4 @@ def serve(
         typer.echo(f"cofre serve: {exc}", err=True)
         raise typer.Exit(2) from None
 
-    build_server(host, port, log_level, settings).run()
+    build_server(host, port, log_level, settings, log_format).run()

@@ -64,7 +64,7 @@ class Postgres(Server):
     def _pg_can_write(self, path: Path) -> bool:
         if not _is_root():
             return os.access(path, os.W_OK | os.X_OK)
-        probe = subprocess.run(
+        probe = subprocess.run(  # nosec B607 # runuser from the system PATH, fixed argv
             ["runuser", "-u", "postgres", "--", "test", "-w", str(path), "-a", "-x", str(path)]
         )
         return probe.returncode == 0
@@ -82,7 +82,7 @@ class Postgres(Server):
                 return
             shutil.rmtree(self.link)
         digest = hashlib.sha256(str(self.stack_dir).encode()).hexdigest()[:12]
-        target = Path("/var/tmp") / f"cofre-pg-{digest}"
+        target = Path("/var/tmp") / f"cofre-pg-{digest}"  # nosec B108 # a named, postgres-owned cluster folder, not a temp file
         self._make_base(target)
         if not self._pg_can_write(target):
             raise StackError(f"postgres: the postgres user cannot write {target}")
@@ -93,7 +93,7 @@ class Postgres(Server):
         base.mkdir(parents=True, exist_ok=True)
         (base / "run").mkdir(exist_ok=True)
         for p in (base, base / "run"):
-            os.chmod(p, 0o755)
+            os.chmod(p, 0o755)  # nosec B103 # a directory the postgres user must traverse
             self._chown_pg(p)
 
     # --- binaries ----------------------------------------------------------------------------

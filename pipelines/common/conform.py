@@ -194,7 +194,8 @@ def _native_rows(payload: pl.Series, dtype: pl.Struct) -> pl.DataFrame | None:
 
     root = shape[0][2]
     out = pl.from_arrow(pa.table({shape[c][0]: build(c) for c in root}))
-    assert isinstance(out, pl.DataFrame)
+    if not isinstance(out, pl.DataFrame):
+        raise TypeError(f"expected a DataFrame, got {type(out).__name__}")
     return out.cast({f.name: f.dtype for f in dtype.fields})
 
 

@@ -88,7 +88,7 @@ class ApiClient:
         self.base_s = settings.http_backoff_base_s
         self.cap_s = settings.http_backoff_max_s
         self._sleep = sleep or asyncio.sleep
-        self._rng = rng or random.Random()
+        self._rng = rng or random.Random()  # nosec B311 # retry jitter
         self.attempts = 0
         self.retries = 0
         self.sleeps: list[float] = []

@@ -125,7 +125,7 @@ def token_router(issuer: TokenIssuer, path: str = "/token") -> APIRouter:
             tok = issuer.issue(str(client_id), str(client_secret), str(form.get("scope") or ""))
         except AuthError as exc:
             return _oauth_error(exc.status, exc.code, exc.detail)
-        body = {"access_token": tok.access_token, "token_type": "Bearer", "expires_in": issuer.ttl_s}
+        body = {"access_token": tok.access_token, "token_type": "Bearer", "expires_in": issuer.ttl_s}  # nosec B105
         if tok.scope:
             body["scope"] = tok.scope
         return JSONResponse(body, headers={"Cache-Control": "no-store"})

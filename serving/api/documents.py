@@ -12,6 +12,7 @@ import hashlib
 import time
 import uuid
 from typing import Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel
@@ -163,7 +164,10 @@ def get_document(
     url = services.documents.presigned_url(doc.storage_key, ttl)
     if url is None:
         sig = links.sign(services.link_key, doc.id, exp)
-        url = str(request.url_for("download_document", doc_id=doc.id).include_query_params(exp=exp, sig=sig))
+        # a relative reference: a link built from the request's Host header could be steered to
+        # another host by a forged Host (and carry a valid signature there)
+        path = request.app.url_path_for("download_document", doc_id=doc.id)
+        url = f"{path}?{urlencode({'exp': exp, 'sig': sig})}"
     return _out(doc, url, exp)
 
 

@@ -3,6 +3,8 @@ fraud screen in use, informative), /metrics."""
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -13,6 +15,7 @@ from serving.metrics import CONTENT_TYPE
 from serving.services import Services
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger("cofre.serving.health")
 
 
 @router.get("/health")
@@ -28,7 +31,9 @@ def _check(services: Services) -> dict[str, str]:
             fn()
             results[name] = "ok"
         except Exception as exc:  # noqa: BLE001 - any failure means not ready
-            results[name] = f"error: {type(exc).__name__}: {exc}"[:300]
+            # /ready is public: the kind of failure only (messages name hosts, paths, users); details to the log
+            results[name] = f"error: {type(exc).__name__}"
+            log.warning("readiness probe %s failed: %s", name, exc)
 
     def db() -> None:
         with services.engine.connect() as conn:

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from serving.api.types import IdPath
 from serving.audit.store import make_event
 from serving.db.models import Account, Transfer
 from serving.deps import current_principal, get_clock, get_db, get_services, step_up_problem
@@ -50,7 +51,7 @@ class RefundIn(BaseModel):
     },
 )
 def create_refund(
-    transfer_id: int,
+    transfer_id: IdPath,
     body: RefundIn,
     request: Request,
     idempotency_key: str | None = Header(default=None, alias="Idempotency-Key", max_length=128),
@@ -118,7 +119,7 @@ def create_refund(
 
 @router.get("/pix/transfers/{transfer_id}/refunds")
 def list_refunds(
-    transfer_id: int, principal: Principal = Depends(current_principal), db: Session = Depends(get_db)
+    transfer_id: IdPath, principal: Principal = Depends(current_principal), db: Session = Depends(get_db)
 ) -> dict:
     original = db.get(Transfer, transfer_id)
     owners = set()

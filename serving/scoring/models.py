@@ -67,7 +67,8 @@ def load_scoring(settings: Settings, names: tuple[str, ...] = MODELS) -> Scoring
     uri = str(settings.mlflow_tracking_uri)
     if uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).exists():
         for name in names:  # no registry yet: do not create one (creating it costs seconds)
-            sc.unavailable[name] = f"no model registry at {uri}"
+            sc.unavailable[name] = "no model registry"  # where it was looked for stays in the log
+        log.info("no model registry at %s: scoring models unavailable", uri)
         return sc
     client = registry.configure(settings)
     for name in names:
@@ -77,7 +78,8 @@ def load_scoring(settings: Settings, names: tuple[str, ...] = MODELS) -> Scoring
                 continue
             sc.models[name] = registry.load_champion(name, settings)
         except (MlflowException, OSError, ValueError) as exc:
-            sc.unavailable[name] = f"{type(exc).__name__}: {exc}"[:300]
+            # callers see the kind of failure only: messages name registry URLs, paths, credentials
+            sc.unavailable[name] = f"registry error ({type(exc).__name__})"
             log.warning("model %s unavailable: %s", name, exc)
     if sc.models:
         try:
@@ -85,5 +87,6 @@ def load_scoring(settings: Settings, names: tuple[str, ...] = MODELS) -> Scoring
 
             warm_up(settings)
         except Exception as exc:  # noqa: BLE001 - reported by /ready, endpoints fail with 503
-            sc.features_error = f"{type(exc).__name__}: {exc}"[:300]
+            sc.features_error = type(exc).__name__
+            log.warning("online features unavailable: %s", exc)
     return sc

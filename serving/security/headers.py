@@ -3,8 +3,9 @@
 * ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY``, ``Referrer-Policy: no-referrer``;
 * ``Content-Security-Policy``: for the API (JSON, problem+json, files) nothing may load and nothing
   may frame it (``default-src 'none'; frame-ancestors 'none'``); for HTML pages (the /docs and /redoc
-  UIs) a policy that lets them load their bundles from the CDN FastAPI uses, fetch the OpenAPI
-  document from this origin and run exactly their own inline scripts (allowed by SHA-256 hash,
+  UIs) a policy that lets them load their bundles from this origin (self-hosted, :mod:`serving.docs`:
+  nothing from a CDN), fetch the OpenAPI document from this origin and run exactly their own inline
+  scripts (allowed by SHA-256 hash,
   computed from the page: no ``'unsafe-inline'`` scripts, no ``eval``);
 * ``Strict-Transport-Security`` when the request came over TLS: the scheme is https, a proxy says
   ``X-Forwarded-Proto: https``, or ``settings.behind_tls`` (browsers ignore HSTS received over
@@ -23,12 +24,9 @@ import re
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-DOCS_CDN = "https://cdn.jsdelivr.net"
 HTML_CSP = (
-    "default-src 'none'; script-src {scripts}; "
-    "style-src 'self' " + DOCS_CDN + " https://fonts.googleapis.com 'unsafe-inline'; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "font-src 'self' data: https://fonts.gstatic.com; connect-src 'self'; worker-src 'self' blob:; "
+    "default-src 'none'; script-src {scripts}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>", re.S | re.I)
@@ -42,7 +40,7 @@ _NO_STORE = [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
 
 def html_csp(page: bytes) -> str:
     """The CSP for an HTML page: the HTML policy with the hash of each of the page's inline scripts."""
-    scripts = ["'self'", DOCS_CDN] + [
+    scripts = ["'self'"] + [
         "'sha256-" + base64.b64encode(hashlib.sha256(m.group(1)).digest()).decode() + "'"
         for m in _INLINE_SCRIPT.finditer(page)
     ]

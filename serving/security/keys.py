@@ -107,7 +107,8 @@ class KeyStore:
         for entry in json.loads(path.read_text()):
             pem = (self.folder / f"{entry['kid']}.pem").read_bytes()
             key = serialization.load_pem_private_key(pem, password=None)
-            assert isinstance(key, ec.EllipticCurvePrivateKey)
+            if not isinstance(key, ec.EllipticCurvePrivateKey):
+                raise TypeError(f"signing key {entry['kid']} is not an EC private key")
             self._keys[entry["kid"]] = SigningKey(
                 entry["kid"], key, entry["created_at"], entry.get("retired_at")
             )

@@ -12,7 +12,7 @@ import pytest
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-SERVERS = {"postgres", "ferretdb", "seaweedfs"}
+SERVERS = {"postgres", "ferretdb", "seaweedfs", "webhook", "alertmanager", "prometheus"}
 
 
 def _stack(*args: str) -> subprocess.CompletedProcess:
@@ -44,10 +44,12 @@ def test_second_up_is_harmless(stack_settings):
     assert before["postgres"]["port"] == stack_settings.stack_pg_port
     assert before["ferretdb"]["port"] == stack_settings.stack_mongo_port
     assert before["seaweedfs"]["port"] == stack_settings.stack_s3_port
+    assert before["prometheus"]["port"] == stack_settings.stack_prometheus_port
+    assert before["alertmanager"]["port"] == stack_settings.stack_alertmanager_port
 
     res = _stack("up")
     assert res.returncode == 0, res.stdout + res.stderr
-    assert res.stdout.count("already running") == 3, res.stdout
+    assert res.stdout.count("already running") == len(SERVERS), res.stdout
 
     after = _status()
     assert {n: r["pid"] for n, r in after.items()} == {n: r["pid"] for n, r in before.items()}

@@ -117,10 +117,25 @@ def test_export_anchor_prove_verify(env):
     assert (
         rep["lake_chain"]["ok"] and rep["store_chain"]["ok"] and rep["anchors"][0]["ok"] and rep["proofs_ok"]
     )
+    assert rep["status"] == "verified" and rep["events_verified"] == first["events"]
+    assert _cli("audit", "verify", "--require-events").exit_code == 0
     from stellar_sdk import Keypair
 
     r = _cli("audit", "verify", "--public-key", Keypair.random().public_key)
     assert r.exit_code == 1 and "signature does not verify" in r.output
+
+
+def test_verify_says_empty_on_an_empty_trail_and_require_events_fails(tmp_path, monkeypatch):
+    monkeypatch.setenv("COFRE_HOME", str(tmp_path))
+    monkeypatch.setenv("COFRE_PROFILE", "embedded")
+    get_settings.cache_clear()
+    r = _cli("audit", "verify")
+    assert r.exit_code == 0, r.output
+    rep = json.loads(r.stdout)
+    assert rep["status"] == "empty" and rep["events_verified"] == 0
+    assert "empty" in rep["warnings"][0] and "EMPTY" in r.stderr
+    r = _cli("audit", "verify", "--require-events")
+    assert r.exit_code == 1 and json.loads(r.stdout)["status"] == "empty"
 
 
 def test_tampered_lake_record_is_named(env):

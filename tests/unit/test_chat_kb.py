@@ -219,4 +219,4 @@ def test_hybrid_retrieval_floor_on_the_held_out_split():
 
     test = [r for r in EVAL if r["split"] == "test"]
     a = accuracy(shared_assistant().retriever, test)
-    assert a["top1"] >= 0.8 and a["top3"] >= 0.9, a
+    assert a["top1"] >= 0.9 and a["top3"] >= 0.95, a  # the goal: hybrid top-1 >= 0.90

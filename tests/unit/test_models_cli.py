@@ -1,4 +1,5 @@
-"""`cofre models train-credit` on generated CSVs: sane AUC, parseable JSON on the last stdout line."""
+"""`cofre models train-credit` on generated CSVs: sane AUC, parseable JSON on the last stdout line,
+baselines on the same folds, and registration under the file's own name in a real MLflow store."""
 
 from __future__ import annotations
 
@@ -151,3 +152,52 @@ def test_train_credit_cli_bad_input(tmp_path, monkeypatch):
         monkeypatch,
     )
     assert res.exit_code == 2 and "--monotone" in res.stderr
+
+
+def test_train_credit_registers_under_the_files_name_with_baselines_and_points(tmp_path, monkeypatch):
+    """Reproduces issue 21: a CSV's model went to the production `credit` model."""
+    import mlflow
+    from mlflow.tracking import MlflowClient
+
+    from lake.settings import get_settings
+    from models import registry
+    from sandbox.credit_sets import make_set
+
+    csv = tmp_path / "Bank Applicants.csv"
+    make_set("german_like", seed=5).iloc[:600].to_csv(csv, index=False)
+    monkeypatch.setenv("COFRE_PROFILE", "embedded")
+    res = _run_in_process(["--csv", str(csv), "--json", "--folds", "3"], tmp_path, monkeypatch)
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert out["model_name"] == "credit-bank-applicants" and out["version"] == "1"
+    assert out["target"] == "bad" and out["positive"] == "1"
+    assert set(out["baselines"]) == {"logit_onehot", "scorecard_woe"} and len(out["choices"]) == 3
+    for name in ("logit_onehot", "scorecard_woe"):
+        assert 0.5 < out["baselines"][name]["auc"] < 1 and "brier_sd" in out["baselines"][name]
+    assert "logit_onehot" in res.stderr and "scorecard_woe" in res.stderr  # the table
+
+    get_settings.cache_clear()
+    registry.clear_cache()
+    client = registry.configure(get_settings())
+    names = {m.name for m in client.search_registered_models()}
+    assert names == {"credit-bank-applicants"}  # nothing went to the production model
+    run = client.get_run(out["run_id"])
+    assert run.data.metrics["logit_onehot_auc"] == pytest.approx(out["baselines"]["logit_onehot"]["auc"])
+    arts = {a.path for a in MlflowClient(mlflow.get_tracking_uri()).list_artifacts(out["run_id"])}
+    assert {"scorecard_points.csv", "cv_report.json", "model_card.md"} <= arts
+    model = registry.load_champion("credit-bank-applicants")
+    rows = make_set("german_like", seed=6).drop(columns=["bad"]).iloc[:50]
+    frame = model.predict_frame(rows)
+    assert frame["score"].between(0, 1000).all() and frame["pd"].between(0, 1).all()
+    assert frame["reasons"].str.contains("pontos abaixo da melhor faixa").any()
+    assert (model.points_table()["points"].abs() < 1000).all()
+
+    # only an explicit --name reaches the production model
+    res = _run_in_process(
+        ["--csv", str(csv), "--json", "--folds", "2", "--inner-folds", "2", "--name", "credit"],
+        tmp_path,
+        monkeypatch,
+    )
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout.strip().splitlines()[-1])["model_name"] == "credit"
+    assert {m.name for m in client.search_registered_models()} == {"credit", "credit-bank-applicants"}

@@ -63,6 +63,8 @@ def test_champion_challenger_promotion(tmp_registry):
     mediocre = fit_credit_model(train.iloc[:300], TARGET, True, monotone=MONOTONE, seed=0, max_iter=20)
     r1, auc1 = log(mediocre, {"gold.credit_features": 3})
     assert r1.promoted and r1.version == "1" and r1.decision == "first champion"
+    client = registry.configure(s)
+    assert client.get_registered_model("credit").aliases == {"champion": 1}  # not also @challenger
 
     shuffled = train.copy()
     shuffled[TARGET] = np.random.default_rng(0).permutation(shuffled[TARGET].to_numpy())
@@ -87,11 +89,16 @@ def test_champion_challenger_promotion(tmp_registry):
         settings=s,
     )
     assert r3.promoted and "re-evaluated" in r3.decision and r3.champion_metric < metrics["auc"]
+    # challenger names the latest candidate (v2 while it lost); promoted, v3 carries only champion
+    assert client.get_registered_model("credit").aliases == {"champion": 3}
     mv = client.get_model_version_by_alias("credit", "champion")
     assert str(mv.version) == "3" and mv.tags["holdout_metric"] == "auc"
     assert float(mv.tags["holdout_metric_value"]) == pytest.approx(metrics["auc"])
     run = client.get_run(r3.run_id)
     assert json.loads(run.data.params["data_versions"]) == {"gold.credit_features": 5}
+    assert run.info.run_name.startswith("credit 20") and run.info.run_name.endswith(
+        " gold.credit_features@v5"
+    )
     assert "data_fingerprint" in run.data.tags
     arts = {a.path for a in client.list_artifacts(r3.run_id)} | {
         a.path for a in client.list_artifacts(r3.run_id, "plots")
@@ -105,8 +112,67 @@ def test_champion_challenger_promotion(tmp_registry):
         and champ.metadata["features"] == better.metadata["features"]
     )
     np.testing.assert_array_equal(champ.predict_pd(hold), better.predict_pd(hold))
+    # loading (what every serving start does) writes nothing into the registry's artifacts
+    assert not list((s.home / "mlartifacts").rglob("registered_model_meta"))
+
+
+def _tree(root) -> dict[str, tuple[int, int]]:
+    return {
+        str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in root.rglob("*")
+        if p.is_file()
+    }
+
+
+def test_a_moved_copy_of_the_home_works_and_leaves_the_original_untouched(tmp_path, monkeypatch):
+    """MLflow records absolute artifact paths: a gateway or trainer started on a copy of COFRE_HOME
+    must load and write the copy's artifacts, never the original's."""
+    import shutil
+
+    original, copy = tmp_path / "original", tmp_path / "moved" / "var"
+    df = make_credit_frame(600, seed=5)
+    monkeypatch.setenv("COFRE_PROFILE", "embedded")
+    monkeypatch.setenv("COFRE_HOME", str(original))
+    get_settings.cache_clear()
+    registry.clear_cache()
+    s = get_settings()
+    model = fit_credit_model(df, TARGET, True, monotone=MONOTONE, seed=0, max_iter=10)
+    registry.log_training_run("credit", model, params={}, metrics={}, holdout=("auc", 0.7, "fp"), settings=s)
+    expected = registry.load_champion("credit", s).predict_pd(df)
+    shutil.copytree(original, copy)
+    before = _tree(original)
+
+    monkeypatch.setenv("COFRE_HOME", str(copy))
+    get_settings.cache_clear()
+    registry.clear_cache()
+    s2 = get_settings()
+    champ = registry.load_champion("credit", s2)  # configure() rebases the copy's store
+    np.testing.assert_array_equal(champ.predict_pd(df), expected)
+    client = registry.configure(s2)
+    mv = client.get_model_version_by_alias("credit", "champion")
+    assert str(copy) in client.get_model_version_download_uri("credit", mv.version)
+    r = registry.log_training_run(
+        "credit", model, params={}, metrics={}, holdout=("auc", 0.6, "fp"), settings=s2
+    )
+    assert str(copy) in client.get_run(r.run_id).info.artifact_uri
+    assert (copy / "mlartifacts" / "credit" / r.run_id).is_dir()
+    assert _tree(original) == before  # nothing read from or written into the original
+    assert not (original / "mlartifacts" / "credit" / r.run_id).exists()
+    shutil.rmtree(original)  # the copy stands alone
+    registry.clear_cache()
+    np.testing.assert_array_equal(registry.load_champion("credit", s2).predict_pd(df), expected)
 
 
 def test_unknown_model_name_rejected(tmp_registry):
     with pytest.raises(ValueError, match="unknown registered model"):
         registry.log_training_run("nope", object(), params={}, metrics={}, settings=tmp_registry)
+
+
+def test_mlflow_ui_command_uses_one_worker_and_this_homes_store(tmp_registry):
+    from cofre.commands.models import ui_command
+
+    cmd, env = ui_command("127.0.0.1", 5001, 1)
+    assert cmd[1] == "ui" and cmd[cmd.index("--workers") + 1] == "1"
+    assert cmd[cmd.index("--backend-store-uri") + 1] == str(tmp_registry.mlflow_tracking_uri)
+    assert cmd[cmd.index("--default-artifact-root") + 1].endswith("/mlartifacts")
+    assert env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] == "false"

@@ -115,7 +115,8 @@ class OpenFinanceClient(ApiClient):
     # --- plumbing -------------------------------------------------------------------------
     def _tokens_for(self, consent_id: str) -> TokenManager:
         if consent_id not in self._consent_tokens:
-            assert self.tokens is not None
+            if self.tokens is None:
+                raise RuntimeError("the Open Finance client has no OAuth2 token manager")
             self._consent_tokens[consent_id] = TokenManager(
                 self.tokens.client_id,
                 self.tokens.client_secret,

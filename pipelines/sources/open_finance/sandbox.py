@@ -273,8 +273,7 @@ def _window(request: Request, from_name: str, to_name: str, back_days: int) -> t
         )
     if start is None:
         return today, today
-    assert end is not None
-    if start > end:
+    if end is None or start > end:
         raise OFError(422, "PARAMETRO_INVALIDO", "Parâmetro inválido", f"{from_name} is after {to_name}")
     if start < today - timedelta(days=back_days) or end > today + timedelta(days=366):
         raise OFError(

@@ -121,7 +121,7 @@ def _check_desconto(desc: object, orig: Decimal, due: date | None, p: str) -> li
     m = _modal(desc, 1, 6)
     if m is None:
         return [_violation("desconto requer modalidade de 1 a 6", p)]
-    assert isinstance(desc, dict)
+    assert isinstance(desc, dict)  # nosec B101 # type narrowing: _modal found a modalidade in a dict
     fixed = desc.get("descontoDataFixa")
     if m in (1, 2):
         if "valorPerc" in desc:

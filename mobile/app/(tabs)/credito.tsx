@@ -1,0 +1,1 @@
+export { CreditScreen as default } from "../../src/screens/CreditScreen";

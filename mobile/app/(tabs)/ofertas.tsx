@@ -1,0 +1,1 @@
+export { OffersScreen as default } from "../../src/screens/OffersScreen";

@@ -1,0 +1,1 @@
+export { PixHubScreen as default } from "../../src/screens/PixHubScreen";

@@ -1,0 +1,1 @@
+export { IdentityScreen as default } from "../src/screens/IdentityScreen";

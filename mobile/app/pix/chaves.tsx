@@ -1,0 +1,1 @@
+export { PixKeysScreen as default } from "../../src/screens/PixKeysScreen";

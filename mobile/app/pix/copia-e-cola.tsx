@@ -1,0 +1,1 @@
+export { PixPasteScreen as default } from "../../src/screens/PixPasteScreen";

@@ -1,0 +1,1 @@
+export { PixRefundScreen as default } from "../../src/screens/PixRefundScreen";

@@ -1,0 +1,1 @@
+export { PixSendScreen as default } from "../../src/screens/PixSendScreen";

@@ -1,0 +1,1 @@
+export { PixScanScreen as default } from "../../src/screens/PixScanScreen";

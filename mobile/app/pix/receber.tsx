@@ -1,0 +1,1 @@
+export { PixReceiveScreen as default } from "../../src/screens/PixReceiveScreen";

@@ -1,0 +1,1 @@
+export { PixReviewScreen as default } from "../../src/screens/PixReviewScreen";

@@ -1,0 +1,354 @@
+"""What the OpenAPI document says about each operation: summary, description, examples, and the auth flow.
+
+Kept in one table instead of in each router so that /docs reads as one manual (and router modules,
+which many hands change, stay as they are). :func:`apply` runs once when the app is built, before the
+document is generated: an operation that already has a description (its function's docstring or a
+``description=`` in the decorator) keeps it; the others get theirs from :data:`OPERATIONS`.
+``tests/unit/test_docs_offline.py::test_every_operation_is_described`` fails when a new route has none.
+User-facing texts the gateway returns (reasons, notices) are in Portuguese; the documentation is in
+English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
+
+AUTH_FLOW = """\
+Thin APIs of the cofre digital bank. Amounts are integer cents (`amount_cents`); errors are RFC 9457
+`application/problem+json` with a machine-readable `code`.
+
+## Authentication
+
+1. **Register** (`POST /auth/register`): CPF (check digits validated), name, e-mail, password (10+ chars).
+2. **Log in** (`POST /auth/login`): e-mail and password give a token pair: an ES256 JWT
+   `access_token` (short-lived; send it as `Authorization: Bearer <token>`, the *Authorize* button
+   above), a rotating opaque `refresh_token` and a `device_token` (pass it to later logins from the
+   same client: failed logins of others then do not lock it out). Public keys: `/.well-known/jwks.json`.
+3. **Refresh** (`POST /auth/refresh`): spends the refresh token and returns the next pair. Presenting
+   a spent refresh token again revokes the whole session (reuse detection).
+4. **Prove your identity** once (`/kyc/...`): a one-time code to a contact on record, or document +
+   selfie. Scores, PIX and documents need a proven identity.
+5. **Step-up** for sensitive operations (PIX key changes, transfers above the step-up amount):
+   enrol a device key (`POST /auth/devices`, ECDSA P-256 JWK kept behind the phone's biometrics),
+   get a challenge (`POST /auth/step-up/challenge`), sign it with the device key and exchange the
+   signature for a short-lived access token with `acr=urn:cofre:acr:bio-stepup`
+   (`POST /auth/step-up`).
+6. **Log out** (`POST /auth/logout`) ends the session: its access and refresh tokens stop working.
+
+Roles: `customer` (own data only: another customer's resource is a 404), `admin` (deposits, the PIX
+review queue, LGPD operations) and `auditor` (`/audit/verify`, `/logs`). Rate limits per IP and per
+user answer 429 with `Retry-After`. `POST /pix/transfers` and refunds need an `Idempotency-Key` header.
+"""
+
+# (method, path) -> (summary, description)
+OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
+    ("POST", "/auth/register"): (
+        "Create a customer login",
+        "Registers a customer (CPF, name, e-mail, password) and opens their account. The CPF must have "
+        "valid check digits; an e-mail already registered is a 409 `email_already_registered` (a CPF may "
+        "be claimed by several logins until one proves it, see `/kyc`).",
+    ),
+    ("POST", "/auth/login"): (
+        "Log in with e-mail and password",
+        "Returns an access token (ES256 JWT), a rotating refresh token and a device token. Repeated "
+        "failures back off and may lock the account for a while (the holder is told, see "
+        "`GET /auth/security-events`); a client that passes its earlier `device_token` is not locked out "
+        "by failures from elsewhere.",
+    ),
+    ("POST", "/auth/logout"): (
+        "Log out",
+        "Revokes the caller's session: its access and refresh tokens stop working at once.",
+    ),
+    ("POST", "/auth/devices"): (
+        "Enrol a device key for step-up",
+        "Stores the ECDSA P-256 public key (JWK) of a key the phone keeps behind its biometric prompt. "
+        "Later step-ups are signed with it.",
+    ),
+    ("POST", "/auth/step-up/challenge"): (
+        "Get a step-up challenge",
+        "A one-time challenge string (valid for `expires_in` seconds) to sign with an enrolled device key.",
+    ),
+    ("POST", "/auth/step-up"): (
+        "Exchange a signed challenge for a step-up token",
+        "Verifies the base64url DER ECDSA-SHA256 signature of the challenge and returns a short-lived "
+        "access token with `amr` containing `bio` and `acr=urn:cofre:acr:bio-stepup`, needed for PIX key "
+        "changes and transfers above the step-up amount.",
+    ),
+    ("GET", "/.well-known/jwks.json"): (
+        "Public keys of the access tokens",
+        "The JWKS (ES256 keys, current and recently rotated) to verify access tokens offline.",
+    ),
+    ("GET", "/kyc/status"): (
+        "Identity proofing status",
+        "Whether the caller's identity is proven, by which method, and the methods available.",
+    ),
+    ("POST", "/kyc/otp"): (
+        "Send a one-time code",
+        "Sends a one-time code to a contact on record (e-mail or phone); the answer gives the masked "
+        "destination and the challenge id. Codes are never logged.",
+    ),
+    ("POST", "/kyc/otp/verify"): (
+        "Verify a one-time code",
+        "Checks the code of a challenge; a correct code proves the caller's identity. A challenge dies "
+        "after a few wrong codes.",
+    ),
+    ("POST", "/kyc/documents"): (
+        "Prove identity with a document and a selfie",
+        "Multipart upload of an identity document image and a selfie; the face check compares them and, "
+        "when they match the customer on record, proves the identity.",
+    ),
+    ("GET", "/accounts/me"): (
+        "My account and balance",
+        "The caller's account: `balance_cents` (booked), `held_cents` (reserved by PIX transfers held for "
+        "fraud review) and `available_cents` (what can be spent).",
+    ),
+    ("GET", "/accounts/me/entries"): (
+        "My ledger entries",
+        "The double-entry postings of the caller's account, newest first.",
+    ),
+    ("POST", "/admin/deposits"): (
+        "Deposit into an account (admin)",
+        "Cash-in from the `funding` system account, posted through the same idempotent double-entry ledger.",
+    ),
+    ("GET", "/pix/keys"): ("My PIX keys", "The PIX keys registered to the caller's account."),
+    ("POST", "/pix/keys"): (
+        "Register a PIX key",
+        "Registers a CPF, e-mail, phone or random (EVP) key for the caller's account; needs step-up. "
+        "A key already taken is a 409 `pix_key_taken`; a CPF key must be the holder's own.",
+    ),
+    ("DELETE", "/pix/keys/{key_id}"): (
+        "Delete a PIX key",
+        "Removes one of the caller's keys; needs step-up.",
+    ),
+    ("POST", "/pix/transfers"): (
+        "Send a PIX",
+        "Idempotent transfer (`Idempotency-Key` header required): the same key and body replay the first "
+        "answer, another body with the same key is a 409. Amounts above the step-up amount need step-up. "
+        "The fraud screen may block it (403 with reasons in Portuguese) or hold it for review (202: the "
+        "amount is reserved until an analyst releases or refuses it); insufficient funds is a 422. A key "
+        "of another customer of the bank credits their account; any other valid key goes to clearing.",
+    ),
+    ("GET", "/pix/transfers"): (
+        "My PIX transfers",
+        "The transfers the caller made with their current status (`completed`, `held`, `refused`, "
+        "`blocked`, `rejected`) and review outcome.",
+    ),
+    ("GET", "/pix/transfers/{transfer_id}"): (
+        "One of my PIX transfers",
+        "Its current status and review outcome.",
+    ),
+    ("POST", "/pix/transfers/{transfer_id}/refunds"): (
+        "Refund a PIX received",
+        "The receiving customer gives back all or part of a transfer (within 90 days; partial refunds add "
+        "up to at most the amount). Idempotent like transfers; above the step-up amount needs step-up.",
+    ),
+    ("GET", "/pix/transfers/{transfer_id}/refunds"): (
+        "Refunds of a transfer",
+        "The refunds of a transfer, for its payer or its receiver.",
+    ),
+    ("GET", "/notifications"): ("My notifications", "Newest first (held, released, refused transfers...)."),
+    ("POST", "/notifications/{notification_id}/read"): ("Mark a notification read", "Returns it, read."),
+    ("GET", "/admin/pix/holds"): (
+        "Held transfers to review (admin)",
+        "The transfers held by the fraud screen, oldest first, with the screen's reasons.",
+    ),
+    ("POST", "/pix/brcode"): (
+        "Generate a BR Code (Pix Copia e Cola)",
+        "A static BR Code (EMV TLV with CRC16) for one of the caller's keys, optionally with an amount.",
+    ),
+    ("POST", "/pix/brcode/parse"): (
+        "Parse a BR Code",
+        "Decodes a BR Code into its fields; a wrong CRC or TLV is a 400 naming the reason.",
+    ),
+    ("GET", "/documents"): ("My documents", "Statements, contracts and receipts of the caller (metadata)."),
+    ("POST", "/documents"): (
+        "Upload a document",
+        "Multipart upload of a PDF, PNG or JPEG (checked by declared type and magic bytes; over the size "
+        "cap is a 413).",
+    ),
+    ("GET", "/documents/{doc_id}"): (
+        "A document's metadata and download link",
+        "Returns the metadata and a short-lived download URL (S3 presigned, or a signed gateway link).",
+    ),
+    ("GET", "/documents/{doc_id}/content"): ("A document's bytes", "Streams the document to its owner."),
+    ("GET", "/documents/{doc_id}/download"): (
+        "Download through a signed link",
+        "The target of the signed link returned by `GET /documents/{doc_id}` (local store); expires quickly.",
+    ),
+    ("GET", "/audit/verify"): (
+        "Verify the audit chain (admin, auditor)",
+        "Checks the audit store's hash chain, redaction records and how far it is anchored on Stellar; "
+        "reports the unanchored tail.",
+    ),
+    ("GET", "/logs"): ("Search the audit events (admin, auditor)", "Filtered audit events, newest first."),
+    ("GET", "/lgpd/terms"): ("Consent terms", "The current, versioned terms of each processing purpose."),
+    ("GET", "/lgpd/consents"): ("My consents", "The caller's consent state per purpose."),
+    ("GET", "/lgpd/consents/history"): (
+        "My consent history",
+        "Every grant and revocation, with term versions.",
+    ),
+    ("POST", "/lgpd/consents/{purpose}"): ("Grant a consent", "Grants the purpose under its current terms."),
+    ("DELETE", "/lgpd/consents/{purpose}"): ("Revoke a consent", "Revokes the purpose from now on."),
+    ("GET", "/lgpd/requests"): ("My data-subject requests", "With status and legal deadline."),
+    ("GET", "/lgpd/requests/{request_id}"): ("One of my data-subject requests", "Status and legal deadline."),
+    ("GET", "/lgpd/requests/{request_id}/export"): (
+        "Download my data (ZIP)",
+        "The ZIP of an access request once it is ready.",
+    ),
+    ("PATCH", "/lgpd/me"): ("Rectify my data", "Corrects the caller's personal data (LGPD art. 18, III)."),
+    ("GET", "/admin/lgpd/requests"): ("Pending data-subject requests (admin)", "Oldest deadline first."),
+    ("POST", "/admin/lgpd/requests/{request_id}/erase"): (
+        "Carry out an erasure (admin)",
+        "Erases the customer's personal data in the gateway and the lake (pseudonym keys) and closes the request.",
+    ),
+    ("POST", "/admin/lgpd/requests/{request_id}/reject"): (
+        "Reject a data-subject request (admin)",
+        "Rejects it with a reason the customer can read.",
+    ),
+    ("POST", "/chat/messages"): (
+        "Ask the support assistant",
+        "`{conversation_id?, text}` -> the answer (Portuguese), topic, confidence, sources and actions. "
+        "With `Accept: text/event-stream` the answer streams as server-sent events (`meta`, `delta`..., "
+        "`done`). The assistant never moves money or changes data.",
+    ),
+    ("GET", "/chat/conversations/{conversation_id}"): (
+        "One of my conversations",
+        "Its (masked) messages; another customer's conversation is a 404.",
+    ),
+    ("GET", "/chat/tickets"): ("My support tickets", "Tickets opened by a handoff to a human."),
+    ("POST", "/fraud/score"): (
+        "Score a proposed transaction for fraud",
+        "Probability, decision (`approve`/`review`/`block`), reasons in Portuguese and the model version, "
+        "from the fraud champion on Feast online features plus the request; the same path as the screen of "
+        "`POST /pix/transfers`. Every answer is audited. No champion: 503 `model_unavailable`.",
+    ),
+    ("GET", "/suitability/me"): (
+        "My credit score",
+        "Score 0-1000, Serasa band, probability of default, adverse reasons in Portuguese and the model "
+        "version. 404 `customer_features_not_found` when the lake has no features for the caller.",
+    ),
+    ("POST", "/suitability/score"): (
+        "Credit score for a CPF (admin) or a what-if",
+        "The same as `GET /suitability/me` for a CPF in the body (admins; a customer may pass only their "
+        "own), optionally with feature `overrides` for what-if simulations.",
+    ),
+    ("GET", "/recommendations/me"): (
+        "My product offers",
+        "Eligible offers ranked by the recommender; needs the `marketing` consent, and credit offers also "
+        '`credit_analysis` (else `credit_offers: "omitted"` with a notice in Portuguese).',
+    ),
+    ("GET", "/health"): ("Liveness", "200 while the process serves requests."),
+    ("GET", "/ready"): (
+        "Readiness",
+        "Database, log store and object store reachable; which scoring models and fraud screen are in use.",
+    ),
+    ("GET", "/metrics"): ("Prometheus metrics", "Request, decision and model metrics in the text format."),
+}
+
+_JSON = "application/json"
+# (method, path) -> openapi_extra (request and response examples)
+EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/auth/register"): {
+        "requestBody": {
+            "content": {
+                _JSON: {
+                    "example": {
+                        "cpf": "529.982.247-25",
+                        "name": "Maria da Silva",
+                        "email": "maria@example.com",
+                        "password": "uma senha longa 2026",
+                    }
+                }
+            }
+        }
+    },
+    ("POST", "/auth/login"): {
+        "requestBody": {
+            "content": {
+                _JSON: {"example": {"email": "maria@example.com", "password": "uma senha longa 2026"}}
+            }
+        },
+        "responses": {
+            "200": {
+                "content": {
+                    _JSON: {
+                        "example": {
+                            "access_token": "eyJhbGciOiJFUzI1NiIsImtpZCI6IjIwMjYtMTIifQ.eyJzdWIiOiI0MiJ9.c2ln",
+                            "token_type": "Bearer",
+                            "expires_in": 900,
+                            "refresh_token": "r0t4t1ng-0p4qu3-t0k3n",
+                            "acr": "urn:cofre:acr:pwd",
+                            "amr": ["pwd"],
+                            "device_token": "d3v1c3-t0k3n",
+                        }
+                    }
+                }
+            }
+        },
+    },
+    ("POST", "/auth/refresh"): {
+        "requestBody": {"content": {_JSON: {"example": {"refresh_token": "r0t4t1ng-0p4qu3-t0k3n"}}}}
+    },
+    ("POST", "/pix/transfers"): {
+        "requestBody": {
+            "content": {
+                _JSON: {"example": {"amount_cents": 12550, "key": "bob@example.com", "description": "almoço"}}
+            }
+        }
+    },
+    ("POST", "/fraud/score"): {
+        "requestBody": {
+            "content": {
+                _JSON: {
+                    "example": {
+                        "amount_cents": 250000,
+                        "counterparty_key": "+5511987654321",
+                        "timestamp": "2026-12-03T14:30:00-03:00",
+                        "channel": "PIX",
+                    }
+                }
+            }
+        },
+        "responses": {
+            "200": {
+                "content": {
+                    _JSON: {
+                        "example": {
+                            "probability": 0.031,
+                            "decision": "approve",
+                            "reasons": ["valor dentro do padrão do cliente"],
+                            "model_version": "fraud/7",
+                        }
+                    }
+                }
+            }
+        },
+    },
+    ("POST", "/suitability/score"): {
+        "requestBody": {
+            "content": {_JSON: {"example": {"cpf": "529.982.247-25", "overrides": {"income": 8500.0}}}}
+        }
+    },
+}
+
+
+def apply(app: FastAPI, routes: Sequence[BaseRoute]) -> None:
+    """Fill summaries, descriptions and examples of ``routes`` (the included routers' own routes: the
+    app's effective routes are built from them), and the auth flow of the API."""
+    app.description = AUTH_FLOW
+    for route in routes:
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        for method in sorted(route.methods or ()):
+            key = (method, route.path)
+            if key in OPERATIONS:
+                summary, description = OPERATIONS[key]
+                route.summary = route.summary or summary
+                route.description = route.description or description
+            if key in EXAMPLES:
+                route.openapi_extra = {**EXAMPLES[key], **(route.openapi_extra or {})}
