@@ -129,7 +129,7 @@ def relocate(settings: Settings) -> tuple[str, str] | None:
                 if table not in tables:
                     continue
                 con.execute(
-                    f"UPDATE {table} SET {column} = ? || substr({column}, ?) "  # noqa: S608 - fixed names
+                    f"UPDATE {table} SET {column} = ? || substr({column}, ?) "  # nosec B608 # fixed table/column names, values bound
                     f"WHERE substr({column}, 1, ?) = ?",
                     (new_root, len(old_root) + 1, len(old_root), old_root),
                 )

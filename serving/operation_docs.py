@@ -261,7 +261,7 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
                         "cpf": "529.982.247-25",
                         "name": "Maria da Silva",
                         "email": "maria@example.com",
-                        "password": "uma senha longa 2026",
+                        "password": "uma senha longa 2026",  # nosec B105 # documentation example, not a credential
                     }
                 }
             }
@@ -270,7 +270,7 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/auth/login"): {
         "requestBody": {
             "content": {
-                _JSON: {"example": {"email": "maria@example.com", "password": "uma senha longa 2026"}}
+                _JSON: {"example": {"email": "maria@example.com", "password": "uma senha longa 2026"}}  # nosec B105 # documentation example, not a credential
             }
         },
         "responses": {
@@ -278,13 +278,13 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
                 "content": {
                     _JSON: {
                         "example": {
-                            "access_token": "eyJhbGciOiJFUzI1NiIsImtpZCI6IjIwMjYtMTIifQ.eyJzdWIiOiI0MiJ9.c2ln",
-                            "token_type": "Bearer",
+                            "access_token": "eyJhbGciOiJFUzI1NiIsImtpZCI6IjIwMjYtMTIifQ.eyJzdWIiOiI0MiJ9.c2ln",  # nosec B105 # documentation example, not a credential
+                            "token_type": "Bearer",  # nosec B105 # documentation example, not a credential
                             "expires_in": 900,
-                            "refresh_token": "r0t4t1ng-0p4qu3-t0k3n",
+                            "refresh_token": "r0t4t1ng-0p4qu3-t0k3n",  # nosec B105 # documentation example, not a credential
                             "acr": "urn:cofre:acr:pwd",
                             "amr": ["pwd"],
-                            "device_token": "d3v1c3-t0k3n",
+                            "device_token": "d3v1c3-t0k3n",  # nosec B105 # documentation example, not a credential
                         }
                     }
                 }
@@ -292,7 +292,7 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
         },
     },
     ("POST", "/auth/refresh"): {
-        "requestBody": {"content": {_JSON: {"example": {"refresh_token": "r0t4t1ng-0p4qu3-t0k3n"}}}}
+        "requestBody": {"content": {_JSON: {"example": {"refresh_token": "r0t4t1ng-0p4qu3-t0k3n"}}}}  # nosec B105 # documentation example, not a credential
     },
     ("POST", "/pix/transfers"): {
         "requestBody": {
