@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start the local stack, run unit + integration tests against it, stop the stack even on failure.
-# The Soroban contracts' native tests (`make contracts-test`: cargo test + the RPC sandbox binary)
+# The Soroban contracts' gates (`make contracts-test`: one build that lints, tests, builds the RPC sandbox)
 # run in the background meanwhile; their output is printed at the end and their failure fails the run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
