@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Start the local stack, run the three layers (tests/unit, tests/component, tests/stack) against it,
 # stop the stack even on failure.
+# The Soroban contracts' gates (`make contracts-test`: one build that lints, tests, builds the RPC sandbox)
+# run in the background meanwhile; their output is printed at the end and their failure fails the run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-trap 'bash deploy/stack.sh down >/dev/null 2>&1 || true' EXIT
+mkdir -p var
+contracts_log="var/contracts-test.log"
+make --no-print-directory contracts-test >"$contracts_log" 2>&1 &
+contracts_pid=$!
+trap 'kill "$contracts_pid" 2>/dev/null; bash deploy/stack.sh down >/dev/null 2>&1 || true' EXIT
 bash deploy/tools.sh || { echo "installing the operations tools failed"; exit 1; }
 bash deploy/stack.sh up || { echo "stack-up failed"; exit 1; }
 bash deploy/browser.sh || { echo "no headless Chromium for the /docs test"; exit 1; }
@@ -16,5 +22,10 @@ fi
 # Two workers (the machine has 2 cores); files stay on one worker so module fixtures are shared.
 .venv/bin/python -m pytest -p no:cacheprovider -rs -n "${COFRE_TEST_WORKERS:-2}" --dist loadfile "$@"
 rc=$?
-if [ "$rc" -eq 5 ]; then echo "no tests collected"; exit 1; fi
+if [ "$rc" -eq 5 ]; then echo "no tests collected"; rc=1; fi
+wait "$contracts_pid"
+contracts_rc=$?
+echo "--- Soroban contracts (make contracts-test, $contracts_log) ---"
+grep -E "^(test result|running|error|failures:|---- )" "$contracts_log" || tail -40 "$contracts_log"
+if [ "$contracts_rc" -ne 0 ]; then tail -60 "$contracts_log"; echo "contracts tests failed"; exit 1; fi
 exit $rc

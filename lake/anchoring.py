@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from lake.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from stellar_sdk import Keypair
+    from stellar_sdk import Keypair, TransactionEnvelope
 
 DATA_PREFIX = "cofre-audit-"
 BASE_FEE = 100
@@ -69,12 +69,52 @@ def build_anchor(day: date, root: bytes, sequence: int, settings: Settings | Non
     return Anchor(day, root, kp.public_key, sequence + 1, tx.to_xdr(), tx.hash_hex())
 
 
+def day_number(day: date) -> int:
+    """The ``audit_anchor`` contract's day key: yyyymmdd."""
+    return day.year * 10_000 + day.month * 100 + day.day
+
+
+def is_contract_anchor(envelope_xdr: str) -> bool:
+    """Whether the envelope anchors through the ``audit_anchor`` contract (an invoke_host_function)."""
+    from stellar_sdk import InvokeHostFunction, TransactionEnvelope
+
+    try:
+        ops = TransactionEnvelope.from_xdr(envelope_xdr, "").transaction.operations
+    except Exception:  # noqa: BLE001 - not an envelope at all: the classic path reports it
+        return False
+    return len(ops) == 1 and isinstance(ops[0], InvokeHostFunction)
+
+
+def _contract_anchored(env: TransactionEnvelope) -> tuple[str, str, bytes]:
+    from stellar_sdk import InvokeHostFunction, scval
+    from stellar_sdk import xdr as sx
+
+    op = env.transaction.operations[0]
+    if not isinstance(op, InvokeHostFunction):
+        raise ValueError("not an anchor envelope: expected an invoke_host_function operation")
+    hf = op.host_function
+    call = hf.invoke_contract
+    if hf.type != sx.HostFunctionType.HOST_FUNCTION_TYPE_INVOKE_CONTRACT or call is None:
+        raise ValueError("not an anchor envelope: expected an invoke_contract host function")
+    if call.function_name.sc_symbol.decode() != "anchor" or len(call.args) != 2:
+        raise ValueError("not an anchor envelope: expected anchor(day, root)")
+    day_arg, root_arg = scval.to_native(call.args[0]), scval.to_native(call.args[1])
+    if not isinstance(day_arg, int) or not isinstance(root_arg, bytes):
+        raise ValueError("not an anchor envelope: expected anchor(u32 day, bytes root)")
+    n, root = day_arg, root_arg
+    day = date(n // 10_000, (n // 100) % 100, n % 100)
+    return env.transaction.source.account_id, data_name(day), root
+
+
 def anchored_value(envelope_xdr: str, passphrase: str) -> tuple[str, str, bytes]:
-    """(source account, data name, data value) of an anchor envelope; ValueError if it is not one."""
-    from stellar_sdk import ManageData, TransactionEnvelope
+    """(source account, data name, data value) of an anchor envelope; ValueError if it is not one.
+    A contract anchor (``audit_anchor.anchor(yyyymmdd, root)``) reads as the same triple."""
+    from stellar_sdk import InvokeHostFunction, ManageData, TransactionEnvelope
 
     env = TransactionEnvelope.from_xdr(envelope_xdr, passphrase)
     ops = env.transaction.operations
+    if len(ops) == 1 and isinstance(ops[0], InvokeHostFunction):
+        return _contract_anchored(env)
     if len(ops) != 1 or not isinstance(ops[0], ManageData) or ops[0].data_value is None:
         raise ValueError("not an anchor envelope: expected one manage_data operation with a value")
     return env.transaction.source.account_id, ops[0].data_name, bytes(ops[0].data_value)

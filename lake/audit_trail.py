@@ -434,23 +434,39 @@ def verify_rows(
     }
 
 
-def _envelope_problems(df_anchors: pl.DataFrame, public_key: str, passphrase: str) -> list[list[str]]:
+def _envelope_problems(
+    df_anchors: pl.DataFrame, public_key: str, passphrase: str, contract_passphrase: str | None = None
+) -> list[list[str]]:
     """Per anchor row: what is wrong with its envelope (root and name carried, source account,
-    tx hash, signature by ``public_key``), independent of any events."""
-    from lake.anchoring import anchored_value, data_name, envelope_hash_hex, verify_signatures
+    tx hash, signature by ``public_key``), independent of any events. Contract anchors (the
+    ``audit_anchor`` contract on Soroban) are checked on ``contract_passphrase``'s network."""
+    from lake.anchoring import (
+        anchored_value,
+        data_name,
+        envelope_hash_hex,
+        is_contract_anchor,
+        verify_signatures,
+    )
 
     envs = df_anchors.get_column("envelope_xdr").to_list()
-    sig_err: str | None
-    try:
-        sig_ok = verify_signatures(envs, passphrase, public_key)
-    except ValueError as exc:
-        sig_ok = [False] * len(envs)
-        sig_err = str(exc)
-    else:
-        sig_err = None
+    networks = [
+        contract_passphrase if contract_passphrase and is_contract_anchor(e) else passphrase for e in envs
+    ]
+    sig_ok = [False] * len(envs)
+    sig_err: str | None = None
+    for network in set(networks):
+        idx = [i for i, n in enumerate(networks) if n == network]
+        try:
+            for i, ok in zip(
+                idx, verify_signatures([envs[i] for i in idx], network, public_key), strict=True
+            ):
+                sig_ok[i] = ok
+        except ValueError as exc:
+            sig_err = str(exc)
     out = []
     for i, a in enumerate(df_anchors.to_dicts()):
         problems = []
+        passphrase = networks[i]
         try:
             source, name, value = anchored_value(a["envelope_xdr"], passphrase)
             if value.hex() != a["root"] or name != data_name(a["day"]):
@@ -471,13 +487,17 @@ def _envelope_problems(df_anchors: pl.DataFrame, public_key: str, passphrase: st
 
 
 def verify_anchors(
-    df_events: pl.DataFrame, df_anchors: pl.DataFrame, public_key: str, passphrase: str
+    df_events: pl.DataFrame,
+    df_anchors: pl.DataFrame,
+    public_key: str,
+    passphrase: str,
+    contract_passphrase: str | None = None,
 ) -> list[dict[str, Any]]:
     """Per anchor: the root recomputed from the day's events it covers (seq first_seq..last_seq:
     events of the same day exported later belong to a later anchor) equals the anchored one, the
     envelope carries that root under ``cofre-audit-<day>``, is signed by ``public_key`` and hashes
     to tx_hash."""
-    envelope = _envelope_problems(df_anchors, public_key, passphrase)
+    envelope = _envelope_problems(df_anchors, public_key, passphrase, contract_passphrase)
     out = []
     for a, problems in zip(df_anchors.to_dicts(), envelope, strict=True):
         day_df = df_events.filter(
@@ -507,6 +527,7 @@ def anchor_coverage(
     public_key: str,
     passphrase: str,
     known_hashes: dict[int, tuple[date, bytes]] | None = None,
+    contract_passphrase: str | None = None,
 ) -> dict[str, Any]:
     """How far a chain whose links already verify is anchored. ``chain`` is (seq, UTC day, event
     hash) in seq order. An anchor vouches for every event up to its ``last_seq`` (each event hash
@@ -518,7 +539,11 @@ def anchor_coverage(
     reproduce the anchored root."""
     last_seq = chain[-1][0] if chain else 0
     by_seq = {seq: (day, h) for seq, day, h in chain}
-    envelope = _envelope_problems(df_anchors, public_key, passphrase) if df_anchors.height else []
+    envelope = (
+        _envelope_problems(df_anchors, public_key, passphrase, contract_passphrase)
+        if df_anchors.height
+        else []
+    )
     anchors = sorted(
         zip(df_anchors.to_dicts(), envelope, strict=True),
         key=lambda x: (x[0]["last_seq"], x[0]["anchored_at"]),
@@ -616,7 +641,9 @@ def verify_store_events(
         if df_anchors.height and delta.exists(EVENTS, s):
             cols = ["seq", "event_date", "event_hash"]
             known = _lake_known_hashes(delta.read(EVENTS, columns=cols, settings=s))
-        cov = anchor_coverage(chain, df_anchors, key, s.stellar_network_passphrase, known)
+        cov = anchor_coverage(
+            chain, df_anchors, key, s.stellar_network_passphrase, known, s.soroban_network_passphrase
+        )
         cov["anchoring_error"] = None
     except Exception as exc:  # noqa: BLE001 - the lake is unreachable: the chain is still checked
         cov = anchor_coverage(chain, pl.DataFrame(schema=get_table(ANCHORS).schema), key, "")
@@ -719,12 +746,17 @@ def verify_all(
     key = public_key or own_key(s)
     report: dict[str, Any] = {"public_key": key, "lake_chain": verify_rows(events, lake_records(s), key)}
     df_anchors = anchors(s)
-    report["anchors"] = verify_anchors(events, df_anchors, key, s.stellar_network_passphrase)
+    report["anchors"] = verify_anchors(
+        events, df_anchors, key, s.stellar_network_passphrase, s.soroban_network_passphrase
+    )
     chain = [
         (int(q), d, bytes.fromhex(h))
         for q, d, h in events.sort("seq").select("seq", "event_date", "event_hash").iter_rows()
     ]
-    report["lake_anchoring"] = anchor_coverage(chain, df_anchors, key, s.stellar_network_passphrase)
+    report["lake_anchoring"] = anchor_coverage(
+        chain, df_anchors, key, s.stellar_network_passphrase, contract_passphrase=s.soroban_network_passphrase
+    )
+    report["onchain"] = onchain_roots(df_anchors, s)
     proofs_ok = True
     for a in report["anchors"]:
         first = events.filter(pl.col("event_date") == date.fromisoformat(a["day"])).sort("seq")
@@ -753,9 +785,51 @@ def verify_all(
         and report["lake_anchoring"]["ok"]
         and proofs_ok
         and all(a["ok"] for a in report["anchors"])
+        and all(a["ok"] for a in report["onchain"])
         and report.get("store_chain", {"ok": True})["ok"]
     )
     # "empty" is not "verified": nothing contradicts the trail, but there is no trail to trust either
     report["status"] = "failed" if not report["ok"] else ("empty" if empty else "verified")
     report["events_verified"] = report["lake_chain"]["length"]
     return report
+
+
+def onchain_roots(df_anchors: pl.DataFrame, settings: Settings) -> list[dict[str, Any]]:
+    """Each contract anchor's root read back from the ``audit_anchor`` contract through the Soroban
+    RPC (when ``soroban_rpc_url`` is set): it must equal the root recorded in audit.anchors."""
+    from lake.anchoring import day_number, is_contract_anchor
+
+    rows = [a for a in df_anchors.to_dicts() if is_contract_anchor(a["envelope_xdr"])]
+    if not rows or not settings.soroban_rpc_url:
+        return []
+    from lake.soroban_contracts import ContractsService
+    from lake.soroban_rpc import RpcError, SorobanRpc
+
+    rpc = SorobanRpc.from_settings(settings)
+    out = []
+    try:
+        svc = ContractsService(settings, rpc)
+        for a in rows:
+            day = a["day"] if isinstance(a["day"], date) else date.fromisoformat(str(a["day"]))
+            try:
+                onchain = svc.anchored_root(day_number(day))
+            except RpcError as exc:
+                out.append(
+                    {"day": day.isoformat(), "ok": False, "problem": f"cannot read the contract: {exc}"}
+                )
+                continue
+            ok = onchain is not None and onchain.hex() == a["root"]
+            problem = (
+                None if ok else ("day not anchored on chain" if onchain is None else "on-chain root differs")
+            )
+            out.append(
+                {
+                    "day": day.isoformat(),
+                    "ok": ok,
+                    "onchain_root": onchain.hex() if onchain else None,
+                    "problem": problem,
+                }
+            )
+    finally:
+        rpc.close()
+    return out

@@ -182,6 +182,30 @@ class Settings(BaseSettings):
         description="S... seed of the anchoring account; unset: derived with HKDF(secret, 'cofre/anchoring/v1')",
     )
     stellar_network_passphrase: str = "Test SDF Network ; September 2015"
+    # --- Soroban smart contracts (serving/contracts; sandbox: native/contracts/rpc_sandbox) -----
+    soroban_rpc_url: str | None = Field(
+        default=None,
+        description="Soroban RPC endpoint (JSON-RPC); a public testnet RPC works unchanged. Unset: the "
+        "contracts API answers 503",
+    )
+    soroban_network_passphrase: str = Field(
+        default="Standalone Network ; February 2017",
+        description="network of soroban_rpc_url ('Test SDF Network ; September 2015' on testnet)",
+    )
+    soroban_friendbot_url: str | None = Field(
+        default=None, description="account funding service; unset: <soroban_rpc_url>/friendbot"
+    )
+    soroban_escrow_contract_id: str | None = Field(
+        default=None, description="C... id; unset: deployed by the bank with salt sha256('cofre:escrow')"
+    )
+    soroban_anchor_contract_id: str | None = Field(
+        default=None,
+        description="C... id; unset: deployed by the bank with salt sha256('cofre:audit_anchor')",
+    )
+    soroban_token_code: str = Field(default="BRLC", description="asset code of the bank's BRL token")
+    soroban_retries: int = Field(
+        default=3, ge=0, le=10, description="retries of an RPC call on connection errors"
+    )
     # --- LGPD ----------------------------------------------------------------------------------
     lgpd_deadline_days: int = Field(default=15, description="legal answer deadline (LGPD art. 19)")
     lgpd_export_ttl_s: int = Field(default=24 * 3600, gt=0, description="how long a built export is kept")
@@ -323,6 +347,8 @@ class Settings(BaseSettings):
         "serasa_url",
         "pix_url",
         "horizon_url",
+        "soroban_rpc_url",
+        "soroban_friendbot_url",
         "notify_url",
         "datavalid_url",
         "llm_url",

@@ -146,16 +146,25 @@ def create_app(
     from serving.observability import setup_tracing
 
     setup_tracing(app, settings, services.engine)
-    _include_routers(app, routers, extra_routers)
+    _include_routers(app, routers, extra_routers, settings)
     return app
 
 
 def _include_routers(
-    app: FastAPI, routers: Sequence[APIRouter] | None, extra_routers: Sequence[APIRouter]
+    app: FastAPI,
+    routers: Sequence[APIRouter] | None,
+    extra_routers: Sequence[APIRouter],
+    settings: Settings | None,
 ) -> None:
     from serving.api import health
 
     included = [*(default_routers() if routers is None else routers), *extra_routers, health.router]
+    if (
+        routers is None and settings is not None and settings.soroban_rpc_url
+    ):  # the contracts API exists where a network is set
+        from serving.api import contracts
+
+        included.append(contracts.router)
     for r in included:
         app.include_router(r)
     docs.install(app, [route for r in included for route in r.routes])
@@ -168,5 +177,5 @@ def openapi_schema(
     """The OpenAPI document that ``create_app`` serves at /openapi.json, built without services,
     stores or models (the routes alone define it): what `cofre openapi dump` writes for clients."""
     app = _fastapi()
-    _include_routers(app, routers, extra_routers)
+    _include_routers(app, routers, extra_routers, None)
     return app.openapi()

@@ -2,6 +2,8 @@
 
 ``--system all`` starts them in one process on PORT (open-finance), PORT+1 (serasa), PORT+2
 (pix), PORT+3 (notify: the SMS/e-mail provider) and PORT+4 (datavalid: facial validation).
+``--system soroban`` runs the Soroban RPC sandbox (Rust, native/contracts/rpc_sandbox; built on first
+use) on PORT with its ledger under COFRE_HOME/soroban, the bank's anchoring key as deployer.
 ``cofre sandbox outbox`` prints what the messaging sandbox "sent" (the one-time codes of identity
 proofing, for a person trying the app). Data come from the saved world (``COFRE_HOME/world/<seed>/``, or the simulator's
 loader); fault injection and token TTL come from the COFRE_SANDBOX_* settings.
@@ -50,7 +52,9 @@ def build_app(system: str, world: dict[str, pl.DataFrame], settings: Settings) -
 
 @app.command()
 def serve(
-    system: str = typer.Option("all", help="open-finance | serasa | pix | notify | datavalid | all"),
+    system: str = typer.Option(
+        "all", help="open-finance | serasa | pix | notify | datavalid | soroban | all"
+    ),
     port: int = typer.Option(8700, help="port (all: PORT .. PORT+4)"),
     host: str = typer.Option("127.0.0.1", help="bind address (loopback by default)"),
     seed: int | None = typer.Option(None, help="world seed (default: COFRE_SIM_SEED)"),
@@ -64,6 +68,9 @@ def serve(
     from pipelines.sources.world_files import WorldNotFoundError, load_world
     from pipelines.sources.world_index import WorldIndex
 
+    if system == "soroban":
+        _serve_soroban(host, port)
+        return
     if system != "all" and system not in SYSTEMS:
         raise typer.BadParameter(f"unknown system {system!r}; one of {', '.join(SYSTEMS)} or all")
     settings = get_settings()
@@ -90,6 +97,26 @@ def serve(
         await asyncio.gather(*(s.serve() for s in servers))
 
     asyncio.run(run_all())
+
+
+def _serve_soroban(host: str, port: int) -> None:
+    from lake import anchoring
+    from lake.settings import get_settings
+    from sandbox import soroban
+
+    settings = get_settings()
+    running = soroban.start(
+        settings.home / "soroban",
+        anchoring.public_key(settings),
+        settings.soroban_network_passphrase,
+        host=host,
+        port=port,
+    )
+    typer.echo(f"soroban: {running.url} (COFRE_SOROBAN_RPC_URL={running.url})")
+    try:
+        running.process.wait()
+    except KeyboardInterrupt:
+        running.stop()
 
 
 @app.command()

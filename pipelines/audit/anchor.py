@@ -1,7 +1,9 @@
-"""Anchor one day of the audit chain: Merkle root of the day's event hashes, signed Stellar
-transaction, submitted to Horizon when ``settings.horizon_url`` is set (or a sandbox client is
-passed), otherwise kept as a signed envelope in ``audit.anchors``. Idempotent: a day whose current
-root is already anchored is left alone."""
+"""Anchor one day of the audit chain: Merkle root of the day's event hashes, anchored by the
+``audit_anchor`` Soroban contract when ``settings.soroban_rpc_url`` is set (the invocation's signed
+envelope is recorded like a classic anchor), else as a signed Stellar ``manage_data`` transaction,
+submitted to Horizon when ``settings.horizon_url`` is set (or a sandbox client is passed), otherwise
+kept as a signed envelope in ``audit.anchors``. Idempotent: a day whose current root is already
+anchored is left alone (and the contract refuses a different root for an anchored day)."""
 
 from __future__ import annotations
 
@@ -38,6 +40,8 @@ def anchor_day(day: date, settings: Settings | None = None, *, client: Any = Non
             "root": root.hex(),
             "tx_hash": done.get_column("tx_hash")[0],
         }
+    if client is None and s.soroban_rpc_url:
+        return _anchor_with_contract(day, root, df, leaves, s)
     own_client = client is None and s.horizon_url is not None
     if own_client:
         from pipelines.sources.stellar.client import HorizonClient
@@ -73,4 +77,40 @@ def anchor_day(day: date, settings: Settings | None = None, *, client: Any = Non
         "leaf_count": len(leaves),
         "tx_hash": anchor.tx_hash,
         "submitted": response is not None,
+    }
+
+
+def _anchor_with_contract(
+    day: date, root: bytes, df: pl.DataFrame, leaves: list[bytes], s: Settings
+) -> dict[str, Any]:
+    from stellar_sdk import TransactionEnvelope
+
+    from lake.soroban_contracts import ContractsService
+    from lake.soroban_rpc import SorobanRpc
+
+    rpc = SorobanRpc.from_settings(s)
+    try:
+        inv = ContractsService(s, rpc).anchor(anchoring.day_number(day), root)
+    finally:
+        rpc.close()
+    tx = TransactionEnvelope.from_xdr(inv.envelope_xdr, s.soroban_network_passphrase).transaction
+    anchor = anchoring.Anchor(day, root, tx.source.account_id, tx.sequence, inv.envelope_xdr, inv.tx_hash)
+    seqs = df.get_column("seq")
+    audit_trail.record_anchor(
+        anchor,
+        leaf_count=len(leaves),
+        first_seq=int(seqs.min()),
+        last_seq=int(seqs.max()),
+        submitted=True,
+        horizon_response={"hash": inv.tx_hash, "ledger": inv.ledger, "contract": "audit_anchor"},
+        settings=s,
+    )
+    return {
+        "day": day.isoformat(),
+        "status": "anchored",
+        "root": root.hex(),
+        "leaf_count": len(leaves),
+        "tx_hash": inv.tx_hash,
+        "submitted": True,
+        "ledger": inv.ledger,
     }

@@ -304,3 +304,30 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(nullable=True)
     __table_args__ = (Index("ix_notifications_user_id", "user_id", "id"),)
+
+
+class CustodialKey(Base):
+    """A customer's custodial Stellar key (one per customer, created on first use of the contracts
+    API): the secret seed is sealed with AES-GCM under a key derived from the installation secret
+    (serving.contracts.custody) and never leaves the gateway."""
+
+    __tablename__ = "custodial_keys"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(56), unique=True)
+    sealed_seed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ContractCall(Base):
+    """Idempotency record of a state-changing contracts API call: the first answer is replayed for
+    the same (user, Idempotency-Key) and body; ``response_status`` 0 while the call is in flight."""
+
+    __tablename__ = "contract_calls"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(128))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    response_status: Mapped[int] = mapped_column(Integer, default=0)
+    response_body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (UniqueConstraint("user_id", "idempotency_key", name="uq_contract_calls_user_idem"),)
