@@ -286,7 +286,8 @@ class SorobanRpc:
         sim = self._retry(lambda: self.server.simulate_transaction(tx))
         if sim.error:
             self._raise_simulation(sim.error)
-        assert sim.results
+        if not sim.results:
+            raise RpcError("no_result", "the simulation returned no result for the invocation")
         return sx.SCVal.from_xdr(sim.results[0].xdr)
 
     @staticmethod
@@ -321,7 +322,8 @@ class SorobanRpc:
         sim = self._retry(lambda: self.server.simulate_transaction(tx))
         if sim.error:
             self._raise_simulation(sim.error)
-        assert sim.results
+        if not sim.results:
+            raise RpcError("no_result", "the simulation returned no result for the invocation")
         for raw in sim.results[0].auth or []:
             entry = sx.SorobanAuthorizationEntry.from_xdr(raw)
             if entry.credentials.type != sx.SorobanCredentialsType.SOROBAN_CREDENTIALS_SOURCE_ACCOUNT:
@@ -336,7 +338,8 @@ class SorobanRpc:
     def _send(self, tx: object) -> Invocation:
         from stellar_sdk import TransactionEnvelope
 
-        assert isinstance(tx, TransactionEnvelope)
+        if not isinstance(tx, TransactionEnvelope):
+            raise TypeError(f"expected a TransactionEnvelope, got {type(tx).__name__}")
         sent = self._retry(lambda: self.server.send_transaction(tx))
         if sent.status == SendTransactionStatus.ERROR:
             result = sx.TransactionResult.from_xdr(sent.error_result_xdr) if sent.error_result_xdr else None

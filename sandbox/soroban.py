@@ -88,7 +88,8 @@ def start(
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert proc.stdout is not None
+    if proc.stdout is None:  # stdout=PIPE always gives one; a broken spawn must not pass silently
+        raise RuntimeError("the Soroban RPC sandbox started without a stdout pipe")
     line = proc.stdout.readline()
     if "listening on " not in line:
         err = proc.stderr.read() if proc.stderr else ""

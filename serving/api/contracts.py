@@ -124,7 +124,8 @@ def _idempotent(
                     ContractCall.user_id == user_id, ContractCall.idempotency_key == key
                 )
             )
-            assert done is not None
+            if done is None:  # the conflict was not on the idempotency key: not ours to replay
+                raise
             if done.request_hash != req_hash:
                 raise Problem(
                     409,
@@ -252,7 +253,8 @@ def deposit(
                 db.add(Account(kind="system", code=RESERVE, allow_negative=False))
                 db.flush()
                 reserve = db.scalar(select(Account).where(Account.code == RESERVE))
-            assert reserve is not None
+            if reserve is None:
+                raise RuntimeError(f"the {RESERVE} system account could not be created")
             locked = ledger.lock_accounts(db, checking.id, reserve.id)
             payer = locked[checking.id]
             if ledger.available_cents(payer) < body.amount_cents:

@@ -60,6 +60,7 @@ class Custody:
             except IntegrityError:  # a concurrent first use won: take its key
                 db.rollback()
                 row = db.get(CustodialKey, user_id)
-                assert row is not None
+                if row is None:  # the conflict was something else than a concurrent first use
+                    raise
                 return Keypair.from_secret(unseal(self._key, user_id, row.sealed_seed))
             return kp
