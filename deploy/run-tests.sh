@@ -20,7 +20,7 @@ if [ -z "${COFRE_SECRET_KEY:-}" ]; then
   eval "$stack_env"
 fi
 # Two workers (the machine has 2 cores); files stay on one worker so module fixtures are shared.
-.venv/bin/python -m pytest -p no:cacheprovider -rs -n "${COFRE_TEST_WORKERS:-2}" --dist loadfile "$@"
+.venv/bin/python -m pytest -p no:cacheprovider -rfEs -n "${COFRE_TEST_WORKERS:-2}" --dist loadfile "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then echo "no tests collected"; rc=1; fi
 wait "$contracts_pid"
