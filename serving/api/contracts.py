@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lake.soroban_contracts import ContractsService
 from lake.soroban_rpc import RpcError, SorobanRpc
+from serving.api.idempotency import require_key
 from serving.audit.store import make_event
 from serving.contracts.custody import Custody
 from serving.contracts.problems import problem_of
@@ -96,12 +97,6 @@ def contracts(services: Services) -> tuple[ContractsService, Custody]:
         )
         services.extras["contracts"] = cached
     return cached
-
-
-def _require_key(key: str | None) -> str:
-    if not key or not key.strip():
-        raise Problem(400, "idempotency_key_required", "the Idempotency-Key header is required")
-    return key
 
 
 def _idempotent(
@@ -236,7 +231,7 @@ def deposit(
     services: Services = Depends(get_services),
     now: datetime = Depends(get_clock),
 ) -> JSONResponse:
-    key = _require_key(idempotency_key)
+    key = require_key(idempotency_key)
     svc, custody = contracts(services)
 
     def run() -> tuple[int, dict[str, Any]]:
@@ -323,7 +318,7 @@ def open_escrow(
     principal: Principal = Depends(current_principal),
     services: Services = Depends(get_services),
 ) -> JSONResponse:
-    key = _require_key(idempotency_key)
+    key = require_key(idempotency_key)
     svc, custody = contracts(services)
     if body.deadline.tzinfo is None:
         raise Problem(
@@ -417,7 +412,7 @@ def _transition(action: str) -> Callable[..., JSONResponse]:
         principal: Principal = Depends(current_principal),
         services: Services = Depends(get_services),
     ) -> JSONResponse:
-        key = _require_key(idempotency_key)
+        key = require_key(idempotency_key)
         if action in STEP_UP and not principal.stepped_up:
             raise step_up_problem(f"escrow {action} requires step-up authentication")
         svc, custody = contracts(services)
@@ -469,7 +464,7 @@ def resolve_escrow(
     principal: Principal = Depends(require_roles("admin")),
     services: Services = Depends(get_services),
 ) -> JSONResponse:
-    key = _require_key(idempotency_key)
+    key = require_key(idempotency_key)
     svc, _ = contracts(services)
 
     def run() -> tuple[int, dict[str, Any]]:

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lake.settings import Settings
+from serving.api.idempotency import require_key
 from serving.api.types import Cents, IdPath, Instant
 from serving.db.orm import Account, PixKey, Transfer
 from serving.db.session import transaction
@@ -204,8 +205,7 @@ def create_transfer(
     screen: FraudScreen = Depends(get_fraud_screen),
     now: datetime = Depends(get_clock),
 ) -> JSONResponse:
-    if not idempotency_key or not idempotency_key.strip():
-        raise Problem(400, "idempotency_key_required", "the Idempotency-Key header is required")
+    idempotency_key = require_key(idempotency_key)
     if body.amount_cents > services.settings.stepup_amount_cents and not principal.stepped_up:
         raise step_up_problem(
             f"transfers above {services.settings.stepup_amount_cents} cents require step-up authentication"

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from serving.api.idempotency import require_key
 from serving.api.types import IdPath
 from serving.audit.store import make_event
 from serving.db.orm import Account, Transfer
@@ -60,8 +61,7 @@ def create_refund(
     services: Services = Depends(get_services),
     now: datetime = Depends(get_clock),
 ) -> JSONResponse:
-    if not idempotency_key or not idempotency_key.strip():
-        raise Problem(400, "idempotency_key_required", "the Idempotency-Key header is required")
+    idempotency_key = require_key(idempotency_key)
     with services.sessions() as db:
         try:
             original = rf.receivable(db, principal.user_id, transfer_id)
