@@ -86,3 +86,31 @@ def test_every_asset_is_described_layered_and_lake_tables_carry_their_schema():
         assert schema.columns and node.metadata["dagster/table_name"] == table_of(k)
         layer = k.path[0]
         assert layer in node.kinds and node.tags[LAYER_TAG] == layer
+
+
+def test_audit_partitions_include_today_but_the_schedule_runs_the_day_that_ended():
+    """Today's partition exists (the demo exports and anchors its own events); the 01:00 UTC schedule
+    runs only complete days."""
+    from datetime import UTC, datetime
+
+    import dagster as dg
+
+    from pipelines.audit.assets import DAILY, audit_daily_schedule
+
+    now = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)
+    keys = DAILY.get_partition_keys(current_time=now)
+    assert keys[0] == "2026-01-01" and keys[-1] == "2026-12-03" and len(keys) == 337
+    context = dg.build_schedule_context(
+        scheduled_execution_time=now, repository_def=_code_location().get_repository_def()
+    )
+    (req,) = audit_daily_schedule.evaluate_tick(context).run_requests
+    assert req.partition_key == "2026-12-02" and req.run_key == "2026-12-02"
+
+
+def test_no_dagster_yaml_in_the_root_where_dagster_dev_runs():
+    """`dagster dev` runs from the repository root and warns that a dagster.yaml there "will not be used"
+    when DAGSTER_HOME (COFRE_HOME/dagster) is elsewhere: the instance file lives in deploy/dagster."""
+    from cofre.commands.dagster import INSTANCE_YAML
+
+    assert not (REPO / "dagster.yaml").exists() and not (REPO / "dagster.yml").exists()
+    assert INSTANCE_YAML.is_file() and "COFRE_DAGSTER_STORAGE" in INSTANCE_YAML.read_text()
