@@ -61,9 +61,11 @@ def _result(run: "LakeRun") -> dg.MaterializeResult:
 def _train(context: dg.AssetExecutionContext, name: str) -> dg.MaterializeResult:
     from lake.settings import get_settings
     from models.from_lake import TRAINERS
+    from pipelines.common.output import to_step_log
 
-    run = TRAINERS[name](get_settings())
-    context.log.info(f"{name}: {run.summary()}")
+    with to_step_log(context):  # the trainers' progress lines and MLflow's messages -> the step's log
+        run = TRAINERS[name](get_settings())
+    context.log.debug(f"{name}: {run.summary()}")
     return _result(run)
 
 

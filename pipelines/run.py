@@ -8,7 +8,8 @@ DAGSTER_HOME (the one ``make dagster`` shows), else in an ephemeral instance.
 Dagster's own log (every event, DEBUG) goes to ``log_file`` when given; the console gets
 :class:`Progress` lines only: one per materialised asset (rows, Delta version, seconds), failed
 checks and steps, and the asset's own messages once its step has run for more than
-``SLOW_STEP_SECONDS`` (long pulls report their counts). :class:`RunReport` keeps what the summary needs.
+``SLOW_STEP_SECONDS`` (long pulls report their counts), one per ``MESSAGE_EVERY_SECONDS``.
+:class:`RunReport` keeps what the summary needs.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ LAYERS = ("bronze", "silver", "gold")
 JOBS = ("lake_job", "models_job", "drift_job")
 DEMO_LAYERS = ("bronze", "silver", "gold", "features", "models", "monitoring")
 SLOW_STEP_SECONDS = 5.0
+# at most one of a slow step's own messages per this many seconds (warnings always pass)
+MESSAGE_EVERY_SECONDS = 15.0
 
 
 @dataclass
@@ -78,6 +81,7 @@ class Progress(logging.Handler):
         super().__init__(logging.DEBUG)
         self.echo, self.report, self.total = echo, report, total
         self.started: dict[str, float] = {}
+        self.last_message: dict[str, float] = {}
         self.done = 0
 
     def _since(self, step: str | None) -> float:
@@ -89,8 +93,11 @@ class Progress(logging.Handler):
             return
         step, ev = meta.get("step_key"), meta.get("dagster_event")
         if ev is None:  # a message of the asset's own code
+            now, key = time.perf_counter(), step or ""
             slow = self._since(step) > SLOW_STEP_SECONDS
-            if record.levelno >= logging.WARNING or (slow and record.levelno >= logging.INFO):
+            due = now - self.last_message.get(key, 0.0) >= MESSAGE_EVERY_SECONDS
+            if record.levelno >= logging.WARNING or (slow and due and record.levelno >= logging.INFO):
+                self.last_message[key] = now
                 self.echo(f"        {step}: {meta.get('orig_message', '')[:110]}")
             return
         kind = ev.event_type_value

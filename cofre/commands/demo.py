@@ -100,13 +100,19 @@ def _anchor_text(meta: dict[str, Any]) -> str:
 def _quiet_libraries(log_file: Path) -> None:
     """Library logging and Python warnings go to the log file, not the console."""
     import logging
+    import os
     import warnings
 
+    os.environ.setdefault("MLFLOW_CONFIGURE_LOGGING", "false")  # MLflow's messages to the root logger
     handler = logging.FileHandler(log_file, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
+    for name in ("mlflow", "feast", "alembic"):  # loggers configured at import with their own handlers
+        lg = logging.getLogger(name)
+        lg.handlers[:] = []
+        lg.propagate = True
     logging.captureWarnings(True)
     warnings.simplefilter("default")
 
