@@ -44,12 +44,6 @@ def summary_lines(report: RunReport, *, log_file: str, audit: dict[str, Any] | N
     if models:
         out.append("  models (MLflow registry):")
         for key, meta in models.items():
-            if key == "models/drift":
-                drifted = meta.get("drifted_over_0_2") or []
-                out.append(
-                    f"    {'drift':<10} {meta.get('features_checked', 0)} features, PSI>0.2: {drifted or 'none'}"
-                )
-                continue
             state = "champion" if meta.get("promoted") else "challenger"
             out.append(
                 f"    {key.split('/', 1)[1]:<10} v{meta.get('registry_version', '?')} {state:<10} "
@@ -57,6 +51,11 @@ def summary_lines(report: RunReport, *, log_file: str, audit: dict[str, Any] | N
             )
             if meta.get("mlflow_run"):
                 out.append(f"               {meta['mlflow_run']}  (with `make mlflow`)")
+    drift = report.assets.get("models/drift")
+    if drift:
+        drifted = drift.metadata.get("drifted_over_0_2") or []
+        checked = drift.metadata.get("features_checked", 0)
+        out.append(f"  drift: {checked} model features, PSI above 0.2: {', '.join(drifted) or 'none'}")
     out.append(
         "  Dagster runs: "
         + ", ".join(f"{name} {run_id[:8]}{'' if ok else ' FAILED'}" for name, run_id, ok in report.runs)
