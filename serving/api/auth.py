@@ -63,10 +63,19 @@ EMAIL_RE = re.compile(
 
 # --- models ------------------------------------------------------------------------------------
 class RegisterIn(BaseModel):
-    cpf: str = Field(description="CPF with or without punctuation; check digits are validated")
-    name: str = Field(min_length=2, max_length=200)
-    email: str = Field(max_length=254)
-    password: str = Field(min_length=10, max_length=256)
+    cpf: str = Field(
+        description="CPF with or without punctuation; check digits are validated", examples=["529.982.247-25"]
+    )
+    name: str = Field(min_length=2, max_length=200, description="full name", examples=["Maria da Silva"])
+    email: str = Field(
+        max_length=254, description="e-mail, the login (stored lower-case)", examples=["maria@example.com"]
+    )
+    password: str = Field(
+        min_length=10,
+        max_length=256,
+        description="at least 10 characters; stored only as an Argon2id hash",
+        examples=["uma senha longa 2026"],
+    )
 
     @field_validator("cpf")
     @classmethod
@@ -85,10 +94,12 @@ class RegisterIn(BaseModel):
 
 
 class UserOut(BaseModel):
-    id: int
-    name: str
-    email: str
-    account_id: int
+    id: int = Field(description="the login's user id (the `sub` of its access tokens)", examples=[42])
+    name: str = Field(description="full name", examples=["Maria da Silva"])
+    email: str = Field(description="e-mail, the login", examples=["maria@example.com"])
+    account_id: int = Field(
+        description="the customer account opened with it (`GET /accounts/me`)", examples=[42]
+    )
     identity_status: Literal["unverified", "verified"] = Field(
         default="unverified",
         description="a new login is unverified until it proves it owns the CPF (see /kyc/status)",
@@ -96,8 +107,12 @@ class UserOut(BaseModel):
 
 
 class LoginIn(BaseModel):
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=256)
+    email: str = Field(
+        max_length=254, description="the e-mail given at registration", examples=["maria@example.com"]
+    )
+    password: str = Field(
+        max_length=256, description="the login's password", examples=["uma senha longa 2026"]
+    )
     device_token: str | None = Field(
         default=None,
         max_length=128,
@@ -107,40 +122,91 @@ class LoginIn(BaseModel):
 
 
 class SecurityEventOut(BaseModel):
-    id: int
-    kind: str = Field(description="e.g. login_locked")
-    at: Instant
-    details: dict[str, Any]
+    id: int = Field(description="the event's id", examples=[3])
+    kind: str = Field(description="e.g. login_locked", examples=["login_locked"])
+    at: Instant = Field(
+        description="when it happened: RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)",
+        examples=["2026-12-03T17:30:00Z"],
+    )
+    details: dict[str, Any] = Field(
+        description="for `login_locked`: `failures`, `locked_until`, `scope` (`new_clients` or "
+        "`trusted_device`) and `advice`",
+        examples=[
+            {
+                "failures": 5,
+                "locked_until": "2026-12-03T17:45:00+00:00",
+                "scope": "new_clients",
+                "advice": "if this was not you, your password is safe only if it is not used elsewhere: change it",
+            }
+        ],
+    )
 
 
 class RefreshIn(BaseModel):
-    refresh_token: str = Field(min_length=1, max_length=512)
+    refresh_token: str = Field(
+        min_length=1,
+        max_length=512,
+        description="the latest refresh token of the session (single use: spending an old one again ends "
+        "the session)",
+        examples=["r0t4t1ng-0p4qu3-t0k3n"],
+    )
 
 
 class DeviceIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
-    public_key: dict[str, str] = Field(description="ECDSA P-256 public key as a JWK (kty, crv, x, y)")
+    name: str = Field(
+        min_length=1,
+        max_length=100,
+        description="a label for the device, shown to the customer",
+        examples=["Pixel 9"],
+    )
+    public_key: dict[str, str] = Field(
+        description="ECDSA P-256 public key as a JWK (kty, crv, x, y)",
+        examples=[
+            {
+                "kty": "EC",
+                "crv": "P-256",
+                "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+                "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+            }
+        ],
+    )
 
 
 class DeviceOut(BaseModel):
-    device_id: int
-    thumbprint: str
+    device_id: int = Field(
+        description="the enrolled device's id, for `POST /auth/step-up/challenge`", examples=[5]
+    )
+    thumbprint: str = Field(
+        description="RFC 7638 JWK thumbprint (SHA-256, base64url) of the enrolled key",
+        examples=["oKIywvGUpTVTyxMQ3bwIIeQUudfr_CkLMjCE19ECD-U"],
+    )
 
 
 class ChallengeIn(BaseModel):
-    device_id: Id
+    device_id: Id = Field(description="the enrolled device that will sign", examples=[5])
 
 
 class ChallengeOut(BaseModel):
-    challenge_id: str
-    challenge: str = Field(description="sign this ASCII string with the device key (ES256, DER, base64url)")
-    expires_in: int
+    challenge_id: str = Field(
+        description="send it back with the signature to `POST /auth/step-up`", examples=["c9a1f0e2"]
+    )
+    challenge: str = Field(
+        description="sign this ASCII string with the device key (ES256, DER, base64url)",
+        examples=["cofre-step-up:c9a1f0e2:Q2hhbGxlbmdlTm9uY2U"],
+    )
+    expires_in: int = Field(description="seconds the challenge stays valid", examples=[120])
 
 
 class StepUpIn(BaseModel):
-    challenge_id: str = Field(max_length=64)
+    challenge_id: str = Field(
+        max_length=64,
+        description="the `challenge_id` of `POST /auth/step-up/challenge`",
+        examples=["c9a1f0e2"],
+    )
     signature: str = Field(
-        max_length=512, description="base64url DER ECDSA-SHA256 signature of the challenge"
+        max_length=512,
+        description="base64url DER ECDSA-SHA256 signature of the challenge",
+        examples=["MEUCIQDx...base64url...AiB0"],
     )
 
 

@@ -60,7 +60,12 @@ class EscrowIn(BaseModel):
     payee_pix_key: str = Field(
         min_length=1, max_length=77, description="PIX key of the payee (a cofre customer)"
     )
-    amount_cents: int = Field(gt=0, le=10**11)
+    amount_cents: int = Field(
+        gt=0,
+        le=10**11,
+        description="integer cents of the payer's tokens to lock in escrow",
+        examples=[150000],
+    )
     deadline: datetime = Field(description="after it the payer may be refunded (ISO 8601 with offset)")
 
 

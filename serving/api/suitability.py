@@ -36,17 +36,26 @@ SCORING_ERRORS = {
 
 
 class Reason(BaseModel):
-    feature: str
-    motivo: str
+    feature: str = Field(description="the model feature behind the reason", examples=["overdraft_days_90d"])
+    motivo: str = Field(
+        description="the adverse reason as shown to the customer, in Portuguese",
+        examples=["Uso frequente do cheque especial"],
+    )
     pontos: int = Field(description="points the score would gain with a typical good value of this feature")
 
 
 class SuitabilityOut(BaseModel):
-    score: int = Field(ge=0, le=1000)
-    band: str
+    score: int = Field(ge=0, le=1000, description="credit score 0 (worst) to 1000 (best)", examples=[712])
+    band: str = Field(
+        description="the Serasa band of the score: `baixo` (0-300), `regular` (301-500), `bom` (501-700) or "
+        "`muito bom` (701-1000)",
+        examples=["muito bom"],
+    )
     pd: float = Field(description="probability of default (90+ days late) within 6 months")
-    reasons: list[Reason]
-    model_version: str
+    reasons: list[Reason] = Field(description="the main adverse reasons, largest loss of points first")
+    model_version: str = Field(
+        description="the model that scored: registered name/version", examples=["credit/4"]
+    )
 
 
 class ScoreIn(BaseModel):
