@@ -578,26 +578,7 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/lgpd/consents/{purpose}"): {
         "requestBody": {"content": {_JSON: {"example": {"external_ref": "urn:bancoex:C1DD33123"}}}}
     },
-    ("POST", "/lgpd/requests"): {
-        "requestBody": {"content": {_JSON: {"example": {"kind": "access"}}}},
-        "responses": {
-            "201": {
-                "content": {
-                    _JSON: {
-                        "example": {
-                            "id": 7,
-                            "kind": "access",
-                            "status": "received",
-                            "received_at": "2026-12-03T17:30:00Z",
-                            "deadline_at": "2026-12-18T17:30:00Z",
-                            "completed_at": None,
-                            "result": None,
-                        }
-                    }
-                }
-            }
-        },
-    },
+    ("POST", "/lgpd/requests"): {"requestBody": {"content": {_JSON: {"example": {"kind": "access"}}}}},
     ("PATCH", "/lgpd/me"): {
         "requestBody": {
             "content": {

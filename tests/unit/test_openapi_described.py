@@ -104,3 +104,43 @@ def test_the_check_names_what_is_missing() -> None:
     assert undescribed_properties(doc) == ["M.a", "M.a.b"]
     assert undescribed_parameters(doc) == ["POST /x query:q"]
     assert bodies_without_example(doc) == ["POST /x application/json"]
+
+
+def _examples(spec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """(where, schema, example) for every example the document gives: media types of request bodies and
+    responses, and schema properties."""
+    for where, op in _operations(spec):
+        contents = [("request", op.get("requestBody", {}).get("content", {}))]
+        contents += [(status, r.get("content", {})) for status, r in op.get("responses", {}).items()]
+        for part, content in contents:
+            for media, mt in content.items():
+                at = f"{where} {part} {media}"
+                if "example" in mt:
+                    yield at, mt.get("schema", {}), mt["example"]
+                for name, ex in mt.get("examples", {}).items():
+                    yield f"{at} [{name}]", mt.get("schema", {}), ex["value"]
+    for name, schema in spec["components"]["schemas"].items():
+        for where, prop in _properties(name, schema):
+            for i, ex in enumerate(prop.get("examples", [])):
+                yield f"{where} examples[{i}]", prop, ex
+
+
+def test_the_document_is_valid_openapi(spec: dict[str, Any]) -> None:
+    from openapi_spec_validator import validate
+
+    validate(spec)
+
+
+def test_every_example_matches_its_schema(spec: dict[str, Any]) -> None:
+    """An example that the server would refuse (or never send) misleads more than none."""
+    from jsonschema import Draft202012Validator
+
+    wrong, seen = [], 0
+    for where, schema, example in _examples(spec):
+        seen += 1
+        validator = Draft202012Validator({**schema, "components": spec["components"]})
+        errors = [e.message for e in validator.iter_errors(example)]
+        if errors:
+            wrong.append(f"{where}: {errors[0]}")
+    assert seen > 200
+    assert wrong == [], f"{len(wrong)} examples do not match their schema:\n" + "\n".join(wrong)
