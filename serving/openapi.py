@@ -44,6 +44,8 @@ GENERIC = {
 
 
 class ProblemError(BaseModel):
+    """One invalid field of a validation problem."""
+
     field: str = Field(
         description="where: body.x.y, query.x, path.x, header.x", examples=["body.amount_cents"]
     )

@@ -4,7 +4,12 @@ Kept in one table instead of in each router so that /docs reads as one manual (a
 which many hands change, stay as they are). :func:`apply` runs once when the app is built, before the
 document is generated: an operation that already has a description (its function's docstring or a
 ``description=`` in the decorator) keeps it; the others get theirs from :data:`OPERATIONS`.
-``tests/component/test_docs_offline.py::test_every_operation_is_described`` fails when a new route has none.
+:data:`PARAMETERS` describes the parameters many operations share (``Idempotency-Key``, ``X-Device-ID``, path
+ids) where their declaration has no description (:func:`describe_parameters`, called by :mod:`serving.openapi`).
+Schema fields are described where they are declared (``Field(description=..., examples=[...])`` on the
+routers' models). ``tests/unit/test_openapi_described.py`` fails, listing the offenders, when an operation, a
+schema, a field or a parameter has no description, a request body has no example, or an example does not
+match its schema.
 User-facing texts the gateway returns (reasons, notices) are in Portuguese; the documentation is in
 English.
 """

@@ -30,6 +30,8 @@ router = APIRouter(tags=["accounts"])
 
 
 class AccountOut(BaseModel):
+    """The caller's checking account and its balances (integer cents)."""
+
     id: int = Field(description="the account's id (the `account_id` of the login)", examples=[42])
     balance_cents: int = Field(description="booked balance (ledger), integer cents", examples=[150000])
     held_cents: int = Field(
@@ -41,6 +43,8 @@ class AccountOut(BaseModel):
 
 
 class EntryOut(BaseModel):
+    """One posting of the double-entry ledger on the caller's account."""
+
     transfer_id: int = Field(
         description="the transfer (PIX, deposit, refund) this posting belongs to; each transfer posts one "
         "debit and one credit of the same amount",
@@ -59,6 +63,8 @@ class EntryOut(BaseModel):
 
 
 class DepositIn(BaseModel):
+    """A cash-in to a customer account (admins)."""
+
     account_id: Id = Field(description="the customer account to credit", examples=[42])
     amount_cents: Cents = Field(
         description="the amount to deposit, integer cents (a JSON integer)", examples=[500000]

@@ -29,6 +29,8 @@ auditor = require_roles("admin", "auditor")
 
 
 class ChainStatus(BaseModel):
+    """The audit store's verification: chain links, redactions and Stellar anchors."""
+
     ok: bool = Field(description="chain intact, every redaction proven, consistent with every anchor")
     length: int = Field(description="events in the chain that were checked", examples=[18342])
     first_bad_index: int | None = Field(

@@ -63,6 +63,8 @@ EMAIL_RE = re.compile(
 
 # --- models ------------------------------------------------------------------------------------
 class RegisterIn(BaseModel):
+    """A new customer login."""
+
     cpf: str = Field(
         description="CPF with or without punctuation; check digits are validated", examples=["529.982.247-25"]
     )
@@ -94,6 +96,8 @@ class RegisterIn(BaseModel):
 
 
 class UserOut(BaseModel):
+    """A login and the account opened with it."""
+
     id: int = Field(description="the login's user id (the `sub` of its access tokens)", examples=[42])
     name: str = Field(description="full name", examples=["Maria da Silva"])
     email: str = Field(description="e-mail, the login", examples=["maria@example.com"])
@@ -107,6 +111,8 @@ class UserOut(BaseModel):
 
 
 class LoginIn(BaseModel):
+    """E-mail and password (and the client's earlier device token)."""
+
     email: str = Field(
         max_length=254, description="the e-mail given at registration", examples=["maria@example.com"]
     )
@@ -122,6 +128,8 @@ class LoginIn(BaseModel):
 
 
 class SecurityEventOut(BaseModel):
+    """A security event of the caller's login (e.g. a temporary lockout)."""
+
     id: int = Field(description="the event's id", examples=[3])
     kind: str = Field(description="e.g. login_locked", examples=["login_locked"])
     at: Instant = Field(
@@ -143,6 +151,8 @@ class SecurityEventOut(BaseModel):
 
 
 class RefreshIn(BaseModel):
+    """The refresh token to spend for the next token pair."""
+
     refresh_token: str = Field(
         min_length=1,
         max_length=512,
@@ -153,6 +163,8 @@ class RefreshIn(BaseModel):
 
 
 class DeviceIn(BaseModel):
+    """A device key to enrol for step-up."""
+
     name: str = Field(
         min_length=1,
         max_length=100,
@@ -173,6 +185,8 @@ class DeviceIn(BaseModel):
 
 
 class DeviceOut(BaseModel):
+    """An enrolled device key."""
+
     device_id: int = Field(
         description="the enrolled device's id, for `POST /auth/step-up/challenge`", examples=[5]
     )
@@ -183,10 +197,14 @@ class DeviceOut(BaseModel):
 
 
 class ChallengeIn(BaseModel):
+    """The device that will sign a step-up challenge."""
+
     device_id: Id = Field(description="the enrolled device that will sign", examples=[5])
 
 
 class ChallengeOut(BaseModel):
+    """A one-time step-up challenge to sign with the device key."""
+
     challenge_id: str = Field(
         description="send it back with the signature to `POST /auth/step-up`", examples=["c9a1f0e2"]
     )
@@ -198,6 +216,8 @@ class ChallengeOut(BaseModel):
 
 
 class StepUpIn(BaseModel):
+    """A signed step-up challenge."""
+
     challenge_id: str = Field(
         max_length=64,
         description="the `challenge_id` of `POST /auth/step-up/challenge`",

@@ -23,6 +23,8 @@ from serving.security.tokens import Principal
 
 
 class BRCodeIn(BaseModel):
+    """What to put in a static BR Code (Pix Copia e Cola) for one of the caller's keys."""
+
     key_id: Id = Field(description="id of one of the caller's PIX keys", examples=[3])
     amount_cents: Cents | None = Field(
         default=None, description="integer cents; omit for an open amount", examples=[12550]
@@ -44,6 +46,8 @@ class BRCodeIn(BaseModel):
 
 
 class BRCodeOut(BaseModel):
+    """A generated BR Code."""
+
     brcode: str = Field(
         description='the "Pix Copia e Cola" text (EMV MPM TLV ending in a CRC16 field 63); render it as a QR code',
         examples=[
@@ -54,6 +58,8 @@ class BRCodeOut(BaseModel):
 
 
 class BRCodeParseIn(BaseModel):
+    """A BR Code to decode."""
+
     brcode: str = Field(
         min_length=1,
         max_length=1024,
@@ -66,6 +72,8 @@ class BRCodeParseIn(BaseModel):
 
 
 class BRCodeParsed(BaseModel):
+    """The fields of a decoded BR Code."""
+
     key: str | None = Field(description="the receiver's PIX key (field 26-01)", examples=["+5511987654321"])
     amount_cents: int | None = Field(
         description="the amount in integer cents (field 54); null when the payer chooses it", examples=[12550]

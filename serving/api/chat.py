@@ -40,6 +40,8 @@ CONVERSATION_ID = r"^[0-9a-f]{32}$"
 
 
 class MessageIn(BaseModel):
+    """A customer's message to the support assistant."""
+
     conversation_id: str | None = Field(
         default=None, pattern=CONVERSATION_ID, description="omit to start a new conversation"
     )
@@ -47,12 +49,16 @@ class MessageIn(BaseModel):
 
 
 class Source(BaseModel):
+    """A knowledge-base article an answer comes from."""
+
     id: str = Field(description="the knowledge-base article's id", examples=["comprovante-pix"])
     title: str = Field(description="its title (Portuguese)", examples=["Comprovante de PIX e transferências"])
     topic: str = Field(description="its topic", examples=["comprovante"])
 
 
 class ChatAction(BaseModel):
+    """A button the app shows with an answer (the assistant itself never acts)."""
+
     type: Literal["open_screen", "ticket"] = Field(
         description="`open_screen` (a button that opens an app screen) or `ticket` (a handoff to a human was "
         "opened)",
@@ -64,6 +70,8 @@ class ChatAction(BaseModel):
 
 
 class ChatReply(BaseModel):
+    """The support assistant's answer."""
+
     conversation_id: str = Field(
         description="send it with the next message to continue the conversation",
         examples=["3f2b9c0e5d6a4b7c8e9f0a1b2c3d4e5f"],
@@ -86,6 +94,8 @@ class ChatReply(BaseModel):
 
 
 class StoredMessage(BaseModel):
+    """One message of a stored conversation (masked)."""
+
     role: Literal["user", "assistant"] = Field(description="who wrote it", examples=["user"])
     text: str = Field(
         description="the text, with personal data (CPF, card numbers, e-mails...) masked",
@@ -108,6 +118,8 @@ class StoredMessage(BaseModel):
 
 
 class ConversationOut(BaseModel):
+    """A conversation with the support assistant."""
+
     id: str = Field(description="the conversation's id", examples=["3f2b9c0e5d6a4b7c8e9f0a1b2c3d4e5f"])
     created_at: str = Field(
         description="when it started: RFC 3339 date-time with its UTC offset",
@@ -117,6 +129,8 @@ class ConversationOut(BaseModel):
 
 
 class TicketOut(BaseModel):
+    """A support ticket opened by a handoff to a person."""
+
     id: str = Field(description="the ticket's id", examples=["7c1e2d3f4a5b6c7d8e9f0a1b2c3d4e5f"])
     conversation_id: str = Field(
         description="the conversation handed off", examples=["3f2b9c0e5d6a4b7c8e9f0a1b2c3d4e5f"]

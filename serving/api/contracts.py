@@ -51,12 +51,16 @@ TRANSITIONS = ("fund", "release", "confirm", "claim", "refund", "dispute", "canc
 
 
 class DepositIn(BaseModel):
+    """Money of the checking account to tokenise."""
+
     amount_cents: int = Field(
         gt=0, le=10**11, description="integer cents of the checking account to tokenise"
     )
 
 
 class EscrowIn(BaseModel):
+    """A new escrow between the caller (payer) and another customer (payee)."""
+
     payee_pix_key: str = Field(
         min_length=1, max_length=77, description="PIX key of the payee (a cofre customer)"
     )
@@ -70,6 +74,8 @@ class EscrowIn(BaseModel):
 
 
 class ResolveIn(BaseModel):
+    """How the bank splits a disputed escrow."""
+
     payee_share_cents: int = Field(
         ge=0, le=10**11, description="to the payee; the rest goes back to the payer"
     )

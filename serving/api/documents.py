@@ -39,6 +39,8 @@ CHUNK = 64 * 1024
 
 
 class DocumentOut(BaseModel):
+    """A stored document's metadata (and, when asked, a download link)."""
+
     id: str = Field(description="the document's opaque id", examples=["d0c5f3a2b1e84c3e9a7f"])
     kind: str = Field(description="`statement`, `contract` or `receipt`", examples=["receipt"])
     filename: str = Field(description="the file name given at upload", examples=["comprovante-pix.pdf"])

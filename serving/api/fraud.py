@@ -41,6 +41,8 @@ TransactionTime = Annotated[
 
 
 class FraudScoreIn(BaseModel):
+    """A proposed transaction to score for fraud."""
+
     amount_cents: Cents = Field(
         description="the amount of the proposed transaction, integer cents", examples=[250000]
     )
@@ -70,6 +72,8 @@ class FraudScoreIn(BaseModel):
 
 
 class FraudScoreOut(BaseModel):
+    """The fraud score and the policy's decision."""
+
     probability: float = Field(
         description="the fraud champion's probability that the transaction is fraud (0 to 1)",
         examples=[0.031],

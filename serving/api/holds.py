@@ -39,6 +39,8 @@ Status = Literal["completed", "held", "refused", "blocked", "rejected"]
 
 
 class Recipient(BaseModel):
+    """Who a PIX transfer pays."""
+
     key: str | None = Field(description="the PIX key paid", examples=["bob@example.com"])
     key_type: str | None = Field(
         description="its DICT type: CPF, CNPJ, EMAIL, PHONE or EVP", examples=["EMAIL"]
@@ -52,6 +54,8 @@ class Recipient(BaseModel):
 
 
 class Review(BaseModel):
+    """The outcome of a held transfer's review."""
+
     outcome: Literal["released", "refused", "expired"] = Field(
         description="`released` (sent), `refused` by an analyst, or `expired` (the hold ran out: not sent)",
         examples=["released"],
@@ -69,6 +73,8 @@ class Review(BaseModel):
 
 
 class TransferView(BaseModel):
+    """A PIX transfer as its customer sees it now."""
+
     id: int = Field(description="the transfer's id", examples=[1017])
     end_to_end_id: str = Field(
         description="the PIX EndToEndId (E + the ISPB of the payer's institution + yyyyMMddHHmm in UTC + 11 "
@@ -95,6 +101,8 @@ class TransferView(BaseModel):
 
 
 class HeldTransfer(TransferView):
+    """A transfer as an analyst sees it, with the fraud screen's result."""
+
     user_id: int | None = Field(description="the payer's user id", examples=[42])
     fraud: dict[str, Any] | None = Field(
         description="the fraud screen's result: probability, decision, reasons (Portuguese), model version",
@@ -113,6 +121,8 @@ class HeldTransfer(TransferView):
 
 
 class NotificationOut(BaseModel):
+    """A notice to the customer (Portuguese title and message)."""
+
     id: int = Field(description="the notification's id", examples=[12])
     kind: str = Field(
         description="`pix_held`, `pix_released`, `pix_refused` or `pix_expired`", examples=["pix_held"]
@@ -139,6 +149,8 @@ class NotificationOut(BaseModel):
 
 
 class ReviewIn(BaseModel):
+    """An analyst's note on a review decision."""
+
     note: str | None = Field(default=None, max_length=280, description="the analyst's note (kept, audited)")
 
 

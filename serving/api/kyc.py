@@ -38,6 +38,8 @@ SENT_DETAIL = (
 
 
 class StatusOut(BaseModel):
+    """Whether the caller's identity is proven, and how."""
+
     status: Literal["unverified", "verified"] = Field(
         description="whether the caller has proven they own the CPF of the login", examples=["verified"]
     )
@@ -55,6 +57,8 @@ class StatusOut(BaseModel):
 
 
 class OtpIn(BaseModel):
+    """Where to send a one-time code."""
+
     channel: Literal["sms", "email"] = Field(description="where to send the code", examples=["email"])
     destination: str | None = Field(
         default=None,
@@ -64,6 +68,8 @@ class OtpIn(BaseModel):
 
 
 class OtpOut(BaseModel):
+    """A one-time code was sent (or not: the answer is the same)."""
+
     challenge_id: str = Field(
         description="send it back with the code to `POST /kyc/otp/verify`",
         examples=["5d41402abc4b2a76b9719d911017c592"],
@@ -82,6 +88,8 @@ class OtpOut(BaseModel):
 
 
 class OtpVerifyIn(BaseModel):
+    """A one-time code to check."""
+
     challenge_id: str = Field(
         min_length=32,
         max_length=32,
@@ -99,6 +107,8 @@ class OtpVerifyIn(BaseModel):
 
 
 class VerifiedOut(BaseModel):
+    """The identity is proven."""
+
     status: Literal["verified"] = Field(description="always `verified` on success", examples=["verified"])
     method: str = Field(description="`otp_email`, `otp_sms` or `face`", examples=["otp_email"])
     verified_at: datetime = Field(
@@ -108,6 +118,8 @@ class VerifiedOut(BaseModel):
 
 
 class FaceCheckOut(VerifiedOut):
+    """The identity is proven by the document and selfie face check."""
+
     similarity: float = Field(
         description="face similarity between the document photo and the selfie (0 to 1), from the "
         "identity service",

@@ -40,6 +40,8 @@ PurposePath = Annotated[Purpose, Path(description=f"the processing purpose: {PUR
 
 
 class ConsentIn(BaseModel):
+    """Optional details of a consent grant."""
+
     external_ref: str | None = Field(
         None,
         max_length=200,
@@ -49,6 +51,8 @@ class ConsentIn(BaseModel):
 
 
 class ConsentState(BaseModel):
+    """The caller's consent to one processing purpose."""
+
     purpose: str = Field(description=f"the processing purpose: {PURPOSES_TEXT}", examples=["marketing"])
     granted: bool = Field(description="whether the customer's consent is in force now", examples=[True])
     terms_version: int | None = Field(
@@ -67,6 +71,8 @@ class ConsentState(BaseModel):
 
 
 class RequestIn(BaseModel):
+    """A data-subject request (LGPD art. 18)."""
+
     kind: Literal["access", "erasure", "explanation"] = Field(
         description="the data subject's right exercised (LGPD art. 18): `access` (a ZIP of the customer's "
         "data), `erasure` (carried out by an operator) or `explanation` (of automated decisions, art. 20)",
@@ -75,6 +81,8 @@ class RequestIn(BaseModel):
 
 
 class RequestOut(BaseModel):
+    """A data-subject request with its status and legal deadline."""
+
     id: int = Field(description="the request's id", examples=[7])
     kind: str = Field(description="`access`, `erasure` or `explanation`", examples=["access"])
     status: str = Field(description="`received`, `in_progress`, `done` or `rejected`", examples=["done"])
@@ -106,6 +114,8 @@ class RequestOut(BaseModel):
 
 
 class RectifyIn(BaseModel):
+    """Corrections to the caller's personal data; omitted fields stay as they are."""
+
     name: str | None = Field(
         None,
         min_length=1,
@@ -454,6 +464,8 @@ def rectify(
 
 
 class PendingRequestOut(BaseModel):
+    """An open data-subject request, for the operators."""
+
     id: int = Field(description="the request's id", examples=[7])
     user_id: int = Field(description="the customer who made it", examples=[42])
     kind: str = Field(description="`access`, `erasure` or `explanation`", examples=["erasure"])
@@ -526,6 +538,8 @@ async def carry_out_erasure(
 
 
 class RejectIn(BaseModel):
+    """Why a data-subject request is rejected."""
+
     reason: str = Field(
         min_length=3,
         max_length=500,

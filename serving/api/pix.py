@@ -59,6 +59,8 @@ KEY_TYPES_TEXT = (
 
 
 class PixKeyIn(BaseModel):
+    """A PIX key to register."""
+
     key_type: KeyType = Field(description=KEY_TYPES_TEXT, examples=["EMAIL"])
     key: str | None = Field(
         default=None,
@@ -69,6 +71,8 @@ class PixKeyIn(BaseModel):
 
 
 class PixKeyOut(BaseModel):
+    """A registered PIX key."""
+
     id: int = Field(
         description="the key's id (for `DELETE /pix/keys/{key_id}` and `POST /pix/brcode`)", examples=[3]
     )
@@ -84,6 +88,8 @@ class PixKeyOut(BaseModel):
 
 
 class TransferIn(BaseModel):
+    """A PIX to send."""
+
     amount_cents: Cents = Field(
         description="the amount to send, integer cents (a JSON integer)", examples=[12550]
     )

@@ -35,6 +35,8 @@ router = APIRouter(tags=["pix"])
 
 
 class RefundIn(BaseModel):
+    """How much of a received PIX to give back."""
+
     amount_cents: int | None = Field(
         default=None, gt=0, le=10**13, description="integer cents; omit to refund all that is left"
     )

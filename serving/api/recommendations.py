@@ -49,6 +49,8 @@ router = APIRouter(tags=["scoring"])
 
 
 class OfferOut(BaseModel):
+    """A product offer."""
+
     product: str = Field(description="the product's code in the catalogue", examples=["CDB_PRE"])
     name: str = Field(
         description="the product's name, shown to the customer (Portuguese)",
@@ -79,6 +81,8 @@ class OfferOut(BaseModel):
 
 
 class RecommendationsOut(BaseModel):
+    """Ranked product offers and what the processing used."""
+
     investor_profile: str | None = Field(
         description="CVM 30 suitability profile from the questionnaire: `conservador`, `moderado` or "
         "`arrojado` (null without answers)",

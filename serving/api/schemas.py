@@ -6,6 +6,8 @@ from pydantic import BaseModel, Field
 
 
 class TokenPair(BaseModel):
+    """Tokens of a login, a refresh or a step-up."""
+
     access_token: str = Field(
         description="ES256 JWT; send it as `Authorization: Bearer <access_token>` (keys at /.well-known/jwks.json)",
         examples=["eyJhbGciOiJFUzI1NiIsImtpZCI6IjIwMjYtMTIifQ.eyJzdWIiOiI0MiJ9.c2ln"],

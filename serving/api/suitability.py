@@ -36,6 +36,8 @@ SCORING_ERRORS = {
 
 
 class Reason(BaseModel):
+    """An adverse reason of a credit score."""
+
     feature: str = Field(description="the model feature behind the reason", examples=["overdraft_days_90d"])
     motivo: str = Field(
         description="the adverse reason as shown to the customer, in Portuguese",
@@ -45,6 +47,8 @@ class Reason(BaseModel):
 
 
 class SuitabilityOut(BaseModel):
+    """A credit score, its band, the probability of default and the adverse reasons."""
+
     score: int = Field(ge=0, le=1000, description="credit score 0 (worst) to 1000 (best)", examples=[712])
     band: str = Field(
         description="the Serasa band of the score: `baixo` (0-300), `regular` (301-500), `bom` (501-700) or "
@@ -59,6 +63,8 @@ class SuitabilityOut(BaseModel):
 
 
 class ScoreIn(BaseModel):
+    """Whose credit score to compute, optionally with what-if feature values."""
+
     cpf: str | None = Field(default=None, max_length=14, description="default: the caller's CPF")
     overrides: dict[str, float | None] = Field(default_factory=dict, description="feature -> value (what-if)")
 

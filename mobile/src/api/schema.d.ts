@@ -1153,7 +1153,10 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** AccountOut */
+        /**
+         * AccountOut
+         * @description The caller's checking account and its balances (integer cents).
+         */
         AccountOut: {
             /**
              * Id
@@ -1180,7 +1183,10 @@ export interface components {
              */
             available_cents: number;
         };
-        /** BRCodeIn */
+        /**
+         * BRCodeIn
+         * @description What to put in a static BR Code (Pix Copia e Cola) for one of the caller's keys.
+         */
         BRCodeIn: {
             /**
              * Key Id
@@ -1208,7 +1214,10 @@ export interface components {
              */
             txid?: string | null;
         };
-        /** BRCodeOut */
+        /**
+         * BRCodeOut
+         * @description A generated BR Code.
+         */
         BRCodeOut: {
             /**
              * Brcode
@@ -1217,7 +1226,10 @@ export interface components {
              */
             brcode: string;
         };
-        /** BRCodeParseIn */
+        /**
+         * BRCodeParseIn
+         * @description A BR Code to decode.
+         */
         BRCodeParseIn: {
             /**
              * Brcode
@@ -1226,7 +1238,10 @@ export interface components {
              */
             brcode: string;
         };
-        /** BRCodeParsed */
+        /**
+         * BRCodeParsed
+         * @description The fields of a decoded BR Code.
+         */
         BRCodeParsed: {
             /**
              * Key
@@ -1286,7 +1301,10 @@ export interface components {
              */
             kind: "statement" | "contract" | "receipt";
         };
-        /** ChainStatus */
+        /**
+         * ChainStatus
+         * @description The audit store's verification: chain links, redactions and Stellar anchors.
+         */
         ChainStatus: {
             /**
              * Ok
@@ -1377,7 +1395,10 @@ export interface components {
              */
             anchoring_error: string | null;
         };
-        /** ChallengeIn */
+        /**
+         * ChallengeIn
+         * @description The device that will sign a step-up challenge.
+         */
         ChallengeIn: {
             /**
              * Device Id
@@ -1386,7 +1407,10 @@ export interface components {
              */
             device_id: number;
         };
-        /** ChallengeOut */
+        /**
+         * ChallengeOut
+         * @description A one-time step-up challenge to sign with the device key.
+         */
         ChallengeOut: {
             /**
              * Challenge Id
@@ -1407,7 +1431,10 @@ export interface components {
              */
             expires_in: number;
         };
-        /** ChatAction */
+        /**
+         * ChatAction
+         * @description A button the app shows with an answer (the assistant itself never acts).
+         */
         ChatAction: {
             /**
              * Type
@@ -1434,7 +1461,10 @@ export interface components {
              */
             ticket_id?: string | null;
         };
-        /** ChatReply */
+        /**
+         * ChatReply
+         * @description The support assistant's answer.
+         */
         ChatReply: {
             /**
              * Conversation Id
@@ -1471,7 +1501,10 @@ export interface components {
              */
             actions: components["schemas"]["ChatAction"][];
         };
-        /** ConsentIn */
+        /**
+         * ConsentIn
+         * @description Optional details of a consent grant.
+         */
         ConsentIn: {
             /**
              * External Ref
@@ -1480,7 +1513,10 @@ export interface components {
              */
             external_ref?: string | null;
         };
-        /** ConsentState */
+        /**
+         * ConsentState
+         * @description The caller's consent to one processing purpose.
+         */
         ConsentState: {
             /**
              * Purpose
@@ -1513,7 +1549,10 @@ export interface components {
              */
             external_ref?: string | null;
         };
-        /** ConversationOut */
+        /**
+         * ConversationOut
+         * @description A conversation with the support assistant.
+         */
         ConversationOut: {
             /**
              * Id
@@ -1533,7 +1572,10 @@ export interface components {
              */
             messages: components["schemas"]["StoredMessage"][];
         };
-        /** DepositIn */
+        /**
+         * DepositIn
+         * @description A cash-in to a customer account (admins).
+         */
         DepositIn: {
             /**
              * Account Id
@@ -1548,7 +1590,10 @@ export interface components {
              */
             amount_cents: number;
         };
-        /** DeviceIn */
+        /**
+         * DeviceIn
+         * @description A device key to enrol for step-up.
+         */
         DeviceIn: {
             /**
              * Name
@@ -1570,7 +1615,10 @@ export interface components {
                 [key: string]: string;
             };
         };
-        /** DeviceOut */
+        /**
+         * DeviceOut
+         * @description An enrolled device key.
+         */
         DeviceOut: {
             /**
              * Device Id
@@ -1585,7 +1633,10 @@ export interface components {
              */
             thumbprint: string;
         };
-        /** DocumentOut */
+        /**
+         * DocumentOut
+         * @description A stored document's metadata (and, when asked, a download link).
+         */
         DocumentOut: {
             /**
              * Id
@@ -1643,7 +1694,10 @@ export interface components {
              */
             download_expires_at?: number | null;
         };
-        /** EntryOut */
+        /**
+         * EntryOut
+         * @description One posting of the double-entry ledger on the caller's account.
+         */
         EntryOut: {
             /**
              * Transfer Id
@@ -1671,7 +1725,10 @@ export interface components {
              */
             created_at: string;
         };
-        /** FaceCheckOut */
+        /**
+         * FaceCheckOut
+         * @description The identity is proven by the document and selfie face check.
+         */
         FaceCheckOut: {
             /**
              * Status
@@ -1706,7 +1763,10 @@ export interface components {
              */
             probability: string;
         };
-        /** FraudScoreIn */
+        /**
+         * FraudScoreIn
+         * @description A proposed transaction to score for fraud.
+         */
         FraudScoreIn: {
             /**
              * Amount Cents
@@ -1747,7 +1807,10 @@ export interface components {
              */
             type?: string;
         };
-        /** FraudScoreOut */
+        /**
+         * FraudScoreOut
+         * @description The fraud score and the policy's decision.
+         */
         FraudScoreOut: {
             /**
              * Probability
@@ -1777,7 +1840,10 @@ export interface components {
              */
             model_version: string;
         };
-        /** HeldTransfer */
+        /**
+         * HeldTransfer
+         * @description A transfer as an analyst sees it, with the fraud screen's result.
+         */
         HeldTransfer: {
             /**
              * Id
@@ -1856,10 +1922,14 @@ export interface components {
         };
         /**
          * KeyType
+         * @description A PIX key type of the DICT: CPF, CNPJ, e-mail, phone (E.164) or random (EVP).
          * @enum {string}
          */
         KeyType: "CPF" | "CNPJ" | "EMAIL" | "PHONE" | "EVP";
-        /** LoginIn */
+        /**
+         * LoginIn
+         * @description E-mail and password (and the client's earlier device token).
+         */
         LoginIn: {
             /**
              * Email
@@ -1879,7 +1949,10 @@ export interface components {
              */
             device_token?: string | null;
         };
-        /** MessageIn */
+        /**
+         * MessageIn
+         * @description A customer's message to the support assistant.
+         */
         MessageIn: {
             /**
              * Conversation Id
@@ -1892,7 +1965,10 @@ export interface components {
              */
             text: string;
         };
-        /** NotificationOut */
+        /**
+         * NotificationOut
+         * @description A notice to the customer (Portuguese title and message).
+         */
         NotificationOut: {
             /**
              * Id
@@ -1937,7 +2013,10 @@ export interface components {
              */
             read_at: string | null;
         };
-        /** OfferOut */
+        /**
+         * OfferOut
+         * @description A product offer.
+         */
         OfferOut: {
             /**
              * Product
@@ -1994,7 +2073,10 @@ export interface components {
              */
             accept_probability: number;
         };
-        /** OtpIn */
+        /**
+         * OtpIn
+         * @description Where to send a one-time code.
+         */
         OtpIn: {
             /**
              * Channel
@@ -2009,7 +2091,10 @@ export interface components {
              */
             destination?: string | null;
         };
-        /** OtpOut */
+        /**
+         * OtpOut
+         * @description A one-time code was sent (or not: the answer is the same).
+         */
         OtpOut: {
             /**
              * Challenge Id
@@ -2042,7 +2127,10 @@ export interface components {
              */
             detail: string;
         };
-        /** OtpVerifyIn */
+        /**
+         * OtpVerifyIn
+         * @description A one-time code to check.
+         */
         OtpVerifyIn: {
             /**
              * Challenge Id
@@ -2057,7 +2145,10 @@ export interface components {
              */
             code: string;
         };
-        /** PendingRequestOut */
+        /**
+         * PendingRequestOut
+         * @description An open data-subject request, for the operators.
+         */
         PendingRequestOut: {
             /**
              * Id
@@ -2115,7 +2206,10 @@ export interface components {
              */
             result?: string | null;
         };
-        /** PixKeyIn */
+        /**
+         * PixKeyIn
+         * @description A PIX key to register.
+         */
         PixKeyIn: {
             /**
              * @description the DICT key type: `CPF` (11 digits), `CNPJ` (14 digits), `EMAIL`, `PHONE` (E.164, +55...) or `EVP` (a random UUID the bank creates)
@@ -2129,7 +2223,10 @@ export interface components {
              */
             key?: string | null;
         };
-        /** PixKeyOut */
+        /**
+         * PixKeyOut
+         * @description A registered PIX key.
+         */
         PixKeyOut: {
             /**
              * Id
@@ -2156,7 +2253,10 @@ export interface components {
              */
             created_at: string;
         };
-        /** Reason */
+        /**
+         * Reason
+         * @description An adverse reason of a credit score.
+         */
         Reason: {
             /**
              * Feature
@@ -2176,7 +2276,10 @@ export interface components {
              */
             pontos: number;
         };
-        /** Recipient */
+        /**
+         * Recipient
+         * @description Who a PIX transfer pays.
+         */
         Recipient: {
             /**
              * Key
@@ -2197,7 +2300,10 @@ export interface components {
              */
             internal?: boolean | null;
         };
-        /** RecommendationsOut */
+        /**
+         * RecommendationsOut
+         * @description Ranked product offers and what the processing used.
+         */
         RecommendationsOut: {
             /**
              * Investor Profile
@@ -2239,7 +2345,10 @@ export interface components {
              */
             model_version: string;
         };
-        /** RectifyIn */
+        /**
+         * RectifyIn
+         * @description Corrections to the caller's personal data; omitted fields stay as they are.
+         */
         RectifyIn: {
             /**
              * Name
@@ -2260,7 +2369,10 @@ export interface components {
              */
             phone?: string | null;
         };
-        /** RefreshIn */
+        /**
+         * RefreshIn
+         * @description The refresh token to spend for the next token pair.
+         */
         RefreshIn: {
             /**
              * Refresh Token
@@ -2269,7 +2381,10 @@ export interface components {
              */
             refresh_token: string;
         };
-        /** RefundIn */
+        /**
+         * RefundIn
+         * @description How much of a received PIX to give back.
+         */
         RefundIn: {
             /**
              * Amount Cents
@@ -2282,7 +2397,10 @@ export interface components {
              */
             description?: string | null;
         };
-        /** RegisterIn */
+        /**
+         * RegisterIn
+         * @description A new customer login.
+         */
         RegisterIn: {
             /**
              * Cpf
@@ -2309,7 +2427,10 @@ export interface components {
              */
             password: string;
         };
-        /** RejectIn */
+        /**
+         * RejectIn
+         * @description Why a data-subject request is rejected.
+         */
         RejectIn: {
             /**
              * Reason
@@ -2318,7 +2439,10 @@ export interface components {
              */
             reason: string;
         };
-        /** RequestIn */
+        /**
+         * RequestIn
+         * @description A data-subject request (LGPD art. 18).
+         */
         RequestIn: {
             /**
              * Kind
@@ -2328,7 +2452,10 @@ export interface components {
              */
             kind: "access" | "erasure" | "explanation";
         };
-        /** RequestOut */
+        /**
+         * RequestOut
+         * @description A data-subject request with its status and legal deadline.
+         */
         RequestOut: {
             /**
              * Id
@@ -2381,7 +2508,10 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
-        /** Review */
+        /**
+         * Review
+         * @description The outcome of a held transfer's review.
+         */
         Review: {
             /**
              * Outcome
@@ -2410,7 +2540,10 @@ export interface components {
              */
             note?: string | null;
         };
-        /** ReviewIn */
+        /**
+         * ReviewIn
+         * @description An analyst's note on a review decision.
+         */
         ReviewIn: {
             /**
              * Note
@@ -2418,7 +2551,10 @@ export interface components {
              */
             note?: string | null;
         };
-        /** ScoreIn */
+        /**
+         * ScoreIn
+         * @description Whose credit score to compute, optionally with what-if feature values.
+         */
         ScoreIn: {
             /**
              * Cpf
@@ -2433,7 +2569,10 @@ export interface components {
                 [key: string]: number | null;
             };
         };
-        /** SecurityEventOut */
+        /**
+         * SecurityEventOut
+         * @description A security event of the caller's login (e.g. a temporary lockout).
+         */
         SecurityEventOut: {
             /**
              * Id
@@ -2468,7 +2607,10 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        /** Source */
+        /**
+         * Source
+         * @description A knowledge-base article an answer comes from.
+         */
         Source: {
             /**
              * Id
@@ -2489,7 +2631,10 @@ export interface components {
              */
             topic: string;
         };
-        /** StatusOut */
+        /**
+         * StatusOut
+         * @description Whether the caller's identity is proven, and how.
+         */
         StatusOut: {
             /**
              * Status
@@ -2516,7 +2661,10 @@ export interface components {
              */
             methods: ("otp" | "documents")[];
         };
-        /** StepUpIn */
+        /**
+         * StepUpIn
+         * @description A signed step-up challenge.
+         */
         StepUpIn: {
             /**
              * Challenge Id
@@ -2531,7 +2679,10 @@ export interface components {
              */
             signature: string;
         };
-        /** StoredMessage */
+        /**
+         * StoredMessage
+         * @description One message of a stored conversation (masked).
+         */
         StoredMessage: {
             /**
              * Role
@@ -2584,7 +2735,10 @@ export interface components {
              */
             flags?: string[];
         };
-        /** SuitabilityOut */
+        /**
+         * SuitabilityOut
+         * @description A credit score, its band, the probability of default and the adverse reasons.
+         */
         SuitabilityOut: {
             /**
              * Score
@@ -2615,7 +2769,10 @@ export interface components {
              */
             model_version: string;
         };
-        /** TicketOut */
+        /**
+         * TicketOut
+         * @description A support ticket opened by a handoff to a person.
+         */
         TicketOut: {
             /**
              * Id
@@ -2667,7 +2824,10 @@ export interface components {
              */
             transcript: components["schemas"]["StoredMessage"][];
         };
-        /** TokenPair */
+        /**
+         * TokenPair
+         * @description Tokens of a login, a refresh or a step-up.
+         */
         TokenPair: {
             /**
              * Access Token
@@ -2714,7 +2874,10 @@ export interface components {
              */
             device_token?: string | null;
         };
-        /** TransferIn */
+        /**
+         * TransferIn
+         * @description A PIX to send.
+         */
         TransferIn: {
             /**
              * Amount Cents
@@ -2740,7 +2903,10 @@ export interface components {
              */
             description?: string | null;
         };
-        /** TransferView */
+        /**
+         * TransferView
+         * @description A PIX transfer as its customer sees it now.
+         */
         TransferView: {
             /**
              * Id
@@ -2790,7 +2956,10 @@ export interface components {
             /** @description the review's outcome, once decided */
             review: components["schemas"]["Review"] | null;
         };
-        /** UserOut */
+        /**
+         * UserOut
+         * @description A login and the account opened with it.
+         */
         UserOut: {
             /**
              * Id
@@ -2824,7 +2993,10 @@ export interface components {
              */
             identity_status?: "unverified" | "verified";
         };
-        /** VerifiedOut */
+        /**
+         * VerifiedOut
+         * @description The identity is proven.
+         */
         VerifiedOut: {
             /**
              * Status
@@ -2847,7 +3019,10 @@ export interface components {
              */
             verified_at: string;
         };
-        /** ProblemError */
+        /**
+         * ProblemError
+         * @description One invalid field of a validation problem.
+         */
         ProblemError: {
             /**
              * Field
