@@ -71,8 +71,12 @@ class ProblemDetails(BaseModel):
         description="what happened in this case, for people",
         examples=["available 1000 < 12550 cents"],
     )
-    instance: str | None = Field(default=None, description="the request path")
-    request_id: str | None = Field(default=None, description="the X-Request-ID of the request")
+    instance: str | None = Field(default=None, description="the request path", examples=["/pix/transfers"])
+    request_id: str | None = Field(
+        default=None,
+        description="the X-Request-ID of the request",
+        examples=["7f3c2a9e-1b4d-4c5e-9f6a-2b3c4d5e6f70"],
+    )
     errors: list[ProblemError] | None = Field(default=None, description="validation errors, one per field")
 
 

@@ -25,7 +25,10 @@ from starlette.routing import BaseRoute
 
 AUTH_FLOW = """\
 Thin APIs of the cofre digital bank. Amounts are integer cents (`amount_cents`); errors are RFC 9457
-`application/problem+json` with a machine-readable `code`.
+`application/problem+json` with a machine-readable `code` (branch on it, not on the text). This
+documentation is in English; texts the app shows to customers as they are (fraud and credit reasons,
+notifications, consent notices, the assistant's answers, some problem `detail`s) are in Portuguese, and
+the examples show them so.
 
 ## Authentication
 

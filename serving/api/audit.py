@@ -31,7 +31,9 @@ auditor = require_roles("admin", "auditor")
 class ChainStatus(BaseModel):
     """The audit store's verification: chain links, redactions and Stellar anchors."""
 
-    ok: bool = Field(description="chain intact, every redaction proven, consistent with every anchor")
+    ok: bool = Field(
+        description="chain intact, every redaction proven, consistent with every anchor", examples=[True]
+    )
     length: int = Field(description="events in the chain that were checked", examples=[18342])
     first_bad_index: int | None = Field(
         description="0-based position of the first event that breaks the chain (null when intact)",
@@ -45,17 +47,30 @@ class ChainStatus(BaseModel):
         "intact)",
         examples=[None],
     )
-    redacted: int = Field(description="events with personal fields removed (each proven by a signed record)")
-    legacy_v1: int = Field(description="events of hash version 1 (written before per-field commitments)")
-    anchored_through_seq: int | None = Field(description="last seq vouched for by a valid anchor")
-    anchored_root: str | None = Field(description="Merkle root (hex) of that anchor")
+    redacted: int = Field(
+        description="events with personal fields removed (each proven by a signed record)", examples=[3]
+    )
+    legacy_v1: int = Field(
+        description="events of hash version 1 (written before per-field commitments)", examples=[0]
+    )
+    anchored_through_seq: int | None = Field(
+        description="last seq vouched for by a valid anchor", examples=[18128]
+    )
+    anchored_root: str | None = Field(
+        description="Merkle root (hex) of that anchor",
+        examples=["9c1185a5c5e9fc54612808977ee8f548b2258d31e7a3b3d4c8b0e1f2a3b4c5d6"],
+    )
     anchored_day: str | None = Field(
         description="the day (UTC, YYYY-MM-DD) the last valid anchor covers", examples=["2026-12-02"]
     )
-    anchor_tx_hash: str | None = Field(description="Stellar transaction of that anchor")
+    anchor_tx_hash: str | None = Field(
+        description="Stellar transaction of that anchor",
+        examples=["3389e9f0f1a65f19736cacf544c2e825313e8447f569233bb8db39aa607c8889"],
+    )
     unanchored_from_seq: int | None = Field(
         description="first seq after the last anchor: from here on a rewrite of the tail with every link "
-        "recomputed, or a truncation, cannot be detected yet"
+        "recomputed, or a truncation, cannot be detected yet",
+        examples=[18129],
     )
     unanchored_count: int = Field(
         description="events after the last anchor (the unanchored tail)", examples=[214]
@@ -68,7 +83,7 @@ class ChainStatus(BaseModel):
         examples=[[]],
     )
     anchoring_error: str | None = Field(
-        description="why anchors could not be read (then nothing is vouched for)"
+        description="why anchors could not be read (then nothing is vouched for)", examples=[None]
     )
 
 

@@ -107,6 +107,7 @@ class UserOut(BaseModel):
     identity_status: Literal["unverified", "verified"] = Field(
         default="unverified",
         description="a new login is unverified until it proves it owns the CPF (see /kyc/status)",
+        examples=["unverified"],
     )
 
 
@@ -124,6 +125,7 @@ class LoginIn(BaseModel):
         max_length=128,
         description="the device_token of an earlier login on this client: failed logins of others do "
         "not lock it out",
+        examples=["d3v1c3-t0k3n"],
     )
 
 

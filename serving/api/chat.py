@@ -43,9 +43,17 @@ class MessageIn(BaseModel):
     """A customer's message to the support assistant."""
 
     conversation_id: str | None = Field(
-        default=None, pattern=CONVERSATION_ID, description="omit to start a new conversation"
+        default=None,
+        pattern=CONVERSATION_ID,
+        description="omit to start a new conversation",
+        examples=["3f2b9c0e5d6a4b7c8e9f0a1b2c3d4e5f"],
     )
-    text: str = Field(min_length=1, max_length=2000, description="the customer's question, in Portuguese")
+    text: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="the customer's question, in Portuguese",
+        examples=["Como pego o comprovante do pix?"],
+    )
 
 
 class Source(BaseModel):

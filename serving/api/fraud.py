@@ -59,6 +59,7 @@ class FraudScoreIn(BaseModel):
     timestamp: TransactionTime | None = Field(
         default=None,
         description="when the transaction happens (default now): RFC 3339 with offset, 1970 to before 2100",
+        examples=["2026-12-03T14:30:00-03:00"],
     )
     channel: Literal["PIX", "CARD", "BOLETO", "TED"] = Field(
         default="PIX", description="the payment rail of the transaction", examples=["PIX"]

@@ -151,7 +151,12 @@ class NotificationOut(BaseModel):
 class ReviewIn(BaseModel):
     """An analyst's note on a review decision."""
 
-    note: str | None = Field(default=None, max_length=280, description="the analyst's note (kept, audited)")
+    note: str | None = Field(
+        default=None,
+        max_length=280,
+        description="the analyst's note (kept, audited)",
+        examples=["cliente confirmou o Pix por telefone"],
+    )
 
 
 def _notification(n: Notification) -> NotificationOut:

@@ -53,7 +53,9 @@ class StatusOut(BaseModel):
         description="how: `otp_email`, `otp_sms` (one-time code) or `face` (document + selfie)",
         examples=["otp_email"],
     )
-    methods: list[Literal["otp", "documents"]] = Field(description="proofing methods available now")
+    methods: list[Literal["otp", "documents"]] = Field(
+        description="proofing methods available now", examples=[["otp", "documents"]]
+    )
 
 
 class OtpIn(BaseModel):
@@ -64,6 +66,7 @@ class OtpIn(BaseModel):
         default=None,
         max_length=254,
         description="the phone (sms) or e-mail on record for your CPF; e-mail defaults to the login's",
+        examples=["+5511987654321"],
     )
 
 

@@ -88,12 +88,21 @@ class RecommendationsOut(BaseModel):
         "`arrojado` (null without answers)",
         examples=["moderado"],
     )
-    credit_score: int | None = Field(description="only with the credit_analysis consent")
+    credit_score: int | None = Field(description="only with the credit_analysis consent", examples=[712])
     credit_offers: Literal["included", "omitted"] = Field(
         description="`omitted` without the `credit_analysis` consent (see `notice`)", examples=["included"]
     )
-    purposes: list[str] = Field(description="the consented purposes this processing used")
-    notice: str | None = Field(description="why something was left out (Portuguese)")
+    purposes: list[str] = Field(
+        description="the consented purposes this processing used", examples=[["marketing", "credit_analysis"]]
+    )
+    notice: str | None = Field(
+        description="why something was left out, shown to the customer (Portuguese); null when nothing was",
+        examples=[
+            "Ofertas de crédito não foram incluídas: para avaliá-las precisamos calcular seu score de crédito, "
+            "o que só fazemos com o seu consentimento para análise de crédito "
+            "(POST /lgpd/consents/credit_analysis)."
+        ],
+    )
     offers: list[OfferOut] = Field(description="eligible offers, best ranked first (at most `k`)")
     model_version: str = Field(
         description="the recommender: registered name/version", examples=["recommend/3"]

@@ -32,4 +32,5 @@ class TokenPair(BaseModel):
         default=None,
         description="login only: identifies this client to later logins (send it back with /auth/login), "
         "so a lockout caused by others' failed logins does not stop it",
+        examples=["d3v1c3-t0k3n"],
     )

@@ -43,7 +43,9 @@ class Reason(BaseModel):
         description="the adverse reason as shown to the customer, in Portuguese",
         examples=["Uso frequente do cheque especial"],
     )
-    pontos: int = Field(description="points the score would gain with a typical good value of this feature")
+    pontos: int = Field(
+        description="points the score would gain with a typical good value of this feature", examples=[38]
+    )
 
 
 class SuitabilityOut(BaseModel):
@@ -55,7 +57,7 @@ class SuitabilityOut(BaseModel):
         "`muito bom` (701-1000)",
         examples=["muito bom"],
     )
-    pd: float = Field(description="probability of default (90+ days late) within 6 months")
+    pd: float = Field(description="probability of default (90+ days late) within 6 months", examples=[0.042])
     reasons: list[Reason] = Field(description="the main adverse reasons, largest loss of points first")
     model_version: str = Field(
         description="the model that scored: registered name/version", examples=["credit/4"]
@@ -65,8 +67,14 @@ class SuitabilityOut(BaseModel):
 class ScoreIn(BaseModel):
     """Whose credit score to compute, optionally with what-if feature values."""
 
-    cpf: str | None = Field(default=None, max_length=14, description="default: the caller's CPF")
-    overrides: dict[str, float | None] = Field(default_factory=dict, description="feature -> value (what-if)")
+    cpf: str | None = Field(
+        default=None, max_length=14, description="default: the caller's CPF", examples=["529.982.247-25"]
+    )
+    overrides: dict[str, float | None] = Field(
+        default_factory=dict,
+        description="feature -> value (what-if)",
+        examples=[{"monthly_income_cents": 850000}],
+    )
 
 
 def suitability_for(services: Services, cpf: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -1309,6 +1309,7 @@ export interface components {
             /**
              * Ok
              * @description chain intact, every redaction proven, consistent with every anchor
+             * @example true
              */
             ok: boolean;
             /**
@@ -1338,21 +1339,25 @@ export interface components {
             /**
              * Redacted
              * @description events with personal fields removed (each proven by a signed record)
+             * @example 3
              */
             redacted: number;
             /**
              * Legacy V1
              * @description events of hash version 1 (written before per-field commitments)
+             * @example 0
              */
             legacy_v1: number;
             /**
              * Anchored Through Seq
              * @description last seq vouched for by a valid anchor
+             * @example 18128
              */
             anchored_through_seq: number | null;
             /**
              * Anchored Root
              * @description Merkle root (hex) of that anchor
+             * @example 9c1185a5c5e9fc54612808977ee8f548b2258d31e7a3b3d4c8b0e1f2a3b4c5d6
              */
             anchored_root: string | null;
             /**
@@ -1364,11 +1369,13 @@ export interface components {
             /**
              * Anchor Tx Hash
              * @description Stellar transaction of that anchor
+             * @example 3389e9f0f1a65f19736cacf544c2e825313e8447f569233bb8db39aa607c8889
              */
             anchor_tx_hash: string | null;
             /**
              * Unanchored From Seq
              * @description first seq after the last anchor: from here on a rewrite of the tail with every link recomputed, or a truncation, cannot be detected yet
+             * @example 18129
              */
             unanchored_from_seq: number | null;
             /**
@@ -1392,6 +1399,7 @@ export interface components {
             /**
              * Anchoring Error
              * @description why anchors could not be read (then nothing is vouched for)
+             * @example null
              */
             anchoring_error: string | null;
         };
@@ -1789,6 +1797,7 @@ export interface components {
             /**
              * Timestamp
              * @description when the transaction happens (default now): RFC 3339 with offset, 1970 to before 2100
+             * @example 2026-12-03T14:30:00-03:00
              */
             timestamp?: string | null;
             /**
@@ -1946,6 +1955,7 @@ export interface components {
             /**
              * Device Token
              * @description the device_token of an earlier login on this client: failed logins of others do not lock it out
+             * @example d3v1c3-t0k3n
              */
             device_token?: string | null;
         };
@@ -1957,11 +1967,13 @@ export interface components {
             /**
              * Conversation Id
              * @description omit to start a new conversation
+             * @example 3f2b9c0e5d6a4b7c8e9f0a1b2c3d4e5f
              */
             conversation_id?: string | null;
             /**
              * Text
              * @description the customer's question, in Portuguese
+             * @example Como pego o comprovante do pix?
              */
             text: string;
         };
@@ -2088,6 +2100,7 @@ export interface components {
             /**
              * Destination
              * @description the phone (sms) or e-mail on record for your CPF; e-mail defaults to the login's
+             * @example +5511987654321
              */
             destination?: string | null;
         };
@@ -2273,6 +2286,7 @@ export interface components {
             /**
              * Pontos
              * @description points the score would gain with a typical good value of this feature
+             * @example 38
              */
             pontos: number;
         };
@@ -2314,6 +2328,7 @@ export interface components {
             /**
              * Credit Score
              * @description only with the credit_analysis consent
+             * @example 712
              */
             credit_score: number | null;
             /**
@@ -2326,11 +2341,16 @@ export interface components {
             /**
              * Purposes
              * @description the consented purposes this processing used
+             * @example [
+             *       "marketing",
+             *       "credit_analysis"
+             *     ]
              */
             purposes: string[];
             /**
              * Notice
-             * @description why something was left out (Portuguese)
+             * @description why something was left out, shown to the customer (Portuguese); null when nothing was
+             * @example Ofertas de crédito não foram incluídas: para avaliá-las precisamos calcular seu score de crédito, o que só fazemos com o seu consentimento para análise de crédito (POST /lgpd/consents/credit_analysis).
              */
             notice: string | null;
             /**
@@ -2389,11 +2409,13 @@ export interface components {
             /**
              * Amount Cents
              * @description integer cents; omit to refund all that is left
+             * @example 5000
              */
             amount_cents?: number | null;
             /**
              * Description
              * @description message to the payer
+             * @example devolução parcial
              */
             description?: string | null;
         };
@@ -2548,6 +2570,7 @@ export interface components {
             /**
              * Note
              * @description the analyst's note (kept, audited)
+             * @example cliente confirmou o Pix por telefone
              */
             note?: string | null;
         };
@@ -2559,11 +2582,15 @@ export interface components {
             /**
              * Cpf
              * @description default: the caller's CPF
+             * @example 529.982.247-25
              */
             cpf?: string | null;
             /**
              * Overrides
              * @description feature -> value (what-if)
+             * @example {
+             *       "monthly_income_cents": 850000
+             *     }
              */
             overrides?: {
                 [key: string]: number | null;
@@ -2658,6 +2685,10 @@ export interface components {
             /**
              * Methods
              * @description proofing methods available now
+             * @example [
+             *       "otp",
+             *       "documents"
+             *     ]
              */
             methods: ("otp" | "documents")[];
         };
@@ -2755,6 +2786,7 @@ export interface components {
             /**
              * Pd
              * @description probability of default (90+ days late) within 6 months
+             * @example 0.042
              */
             pd: number;
             /**
@@ -2871,6 +2903,7 @@ export interface components {
             /**
              * Device Token
              * @description login only: identifies this client to later logins (send it back with /auth/login), so a lockout caused by others' failed logins does not stop it
+             * @example d3v1c3-t0k3n
              */
             device_token?: string | null;
         };
@@ -2989,6 +3022,7 @@ export interface components {
              * Identity Status
              * @description a new login is unverified until it proves it owns the CPF (see /kyc/status)
              * @default unverified
+             * @example unverified
              * @enum {string}
              */
             identity_status?: "unverified" | "verified";
@@ -3084,12 +3118,14 @@ export interface components {
              * Instance
              * @description the request path
              * @default null
+             * @example /pix/transfers
              */
             instance?: string | null;
             /**
              * Request Id
              * @description the X-Request-ID of the request
              * @default null
+             * @example 7f3c2a9e-1b4d-4c5e-9f6a-2b3c4d5e6f70
              */
             request_id?: string | null;
             /**
