@@ -65,7 +65,7 @@ class PixKeyIn(BaseModel):
     key: str | None = Field(
         default=None,
         max_length=77,
-        description="omit for EVP (a random key is created)",
+        description="the key; omit it for EVP (the bank generates the random key: sending one is a 422)",
         examples=["maria@example.com"],
     )
 

@@ -2231,7 +2231,7 @@ export interface components {
             key_type: components["schemas"]["KeyType"];
             /**
              * Key
-             * @description omit for EVP (a random key is created)
+             * @description the key; omit it for EVP (the bank generates the random key: sending one is a 422)
              * @example maria@example.com
              */
             key?: string | null;
