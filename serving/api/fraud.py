@@ -67,7 +67,9 @@ class FraudScoreIn(BaseModel):
     type: str = Field(
         default="PIX",
         max_length=40,
-        description="Open Finance transaction type (e.g. PIX, TED, BOLETO, CARTAO)",
+        description="the transaction type as Open Finance Brasil classifies account transactions (accounts API "
+        "`EnumTransactionTypes`: e.g. PIX, TED, DOC, TRANSFERENCIA_MESMA_INSTITUICAO, BOLETO, CARTAO, SAQUE; "
+        "OUTROS only when none fits)",
         examples=["PIX"],
     )
 

@@ -81,10 +81,12 @@ class TransferView(BaseModel):
         "alphanumerics, 32 characters) that identifies the payment end to end in SPI",
         examples=["E0000000020261203173012345abcdef"],
     )
-    kind: str = Field(description="`pix`, `pix_refund` or `deposit`", examples=["pix"])
+    kind: str = Field(
+        description="what moved the money, e.g. `pix`, `pix_refund`, `deposit`", examples=["pix"]
+    )
     status: str = Field(
         description="`completed`, `held` (in fraud review: the amount is reserved), `refused` (by the "
-        "review), `blocked` (by the fraud screen) or `rejected`",
+        "review), `blocked` (by the fraud screen) or `rejected` (insufficient funds)",
         examples=["completed"],
     )
     amount_cents: int = Field(description="the amount, integer cents", examples=[12550])

@@ -1810,7 +1810,7 @@ export interface components {
             channel?: "PIX" | "CARD" | "BOLETO" | "TED";
             /**
              * Type
-             * @description Open Finance transaction type (e.g. PIX, TED, BOLETO, CARTAO)
+             * @description the transaction type as Open Finance Brasil classifies account transactions (accounts API `EnumTransactionTypes`: e.g. PIX, TED, DOC, TRANSFERENCIA_MESMA_INSTITUICAO, BOLETO, CARTAO, SAQUE; OUTROS only when none fits)
              * @default PIX
              * @example PIX
              */
@@ -1868,13 +1868,13 @@ export interface components {
             end_to_end_id: string;
             /**
              * Kind
-             * @description `pix`, `pix_refund` or `deposit`
+             * @description what moved the money, e.g. `pix`, `pix_refund`, `deposit`
              * @example pix
              */
             kind: string;
             /**
              * Status
-             * @description `completed`, `held` (in fraud review: the amount is reserved), `refused` (by the review), `blocked` (by the fraud screen) or `rejected`
+             * @description `completed`, `held` (in fraud review: the amount is reserved), `refused` (by the review), `blocked` (by the fraud screen) or `rejected` (insufficient funds)
              * @example completed
              */
             status: string;
@@ -2955,13 +2955,13 @@ export interface components {
             end_to_end_id: string;
             /**
              * Kind
-             * @description `pix`, `pix_refund` or `deposit`
+             * @description what moved the money, e.g. `pix`, `pix_refund`, `deposit`
              * @example pix
              */
             kind: string;
             /**
              * Status
-             * @description `completed`, `held` (in fraud review: the amount is reserved), `refused` (by the review), `blocked` (by the fraud screen) or `rejected`
+             * @description `completed`, `held` (in fraud review: the amount is reserved), `refused` (by the review), `blocked` (by the fraud screen) or `rejected` (insufficient funds)
              * @example completed
              */
             status: string;
