@@ -471,8 +471,8 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
                         "public_key": {
                             "kty": "EC",
                             "crv": "P-256",
-                            "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
-                            "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+                            "x": "f83OJ3D2xF1B...(base64url X)",
+                            "y": "x_FEzRu9m36H...(base64url Y)",
                         },
                     }
                 }
@@ -484,7 +484,7 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
                     _JSON: {
                         "example": {
                             "device_id": 5,
-                            "thumbprint": "oKIywvGUpTVTyxMQ3bwIIeQUudfr_CkLMjCE19ECD-U",
+                            "thumbprint": "oKIywvGUpTVT...(base64url SHA-256)",
                         }
                     }
                 }
@@ -532,7 +532,7 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/kyc/otp/verify"): {
         "requestBody": {
             "content": {
-                _JSON: {"example": {"challenge_id": "5d41402abc4b2a76b9719d911017c592", "code": "482913"}}
+                _JSON: {"example": {"challenge_id": "0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b", "code": "482913"}}
             }
         }
     },
@@ -617,7 +617,7 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
                         "follow-up": {
                             "summary": "continue one",
                             "value": {
-                                "conversation_id": "3f2b9c0e5d6a4b7c8e9f0a1b2c3d4e5f",
+                                "conversation_id": "c0ffee00c0ffee00c0ffee00c0ffee00",
                                 "text": "E se o pix ainda estiver em análise?",
                             },
                         },

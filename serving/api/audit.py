@@ -58,14 +58,14 @@ class ChainStatus(BaseModel):
     )
     anchored_root: str | None = Field(
         description="Merkle root (hex) of that anchor",
-        examples=["9c1185a5c5e9fc54612808977ee8f548b2258d31e7a3b3d4c8b0e1f2a3b4c5d6"],
+        examples=["9c1185a5c5e9fc54...a3b4c5d6 (64 hex digits)"],
     )
     anchored_day: str | None = Field(
         description="the day (UTC, YYYY-MM-DD) the last valid anchor covers", examples=["2026-12-02"]
     )
     anchor_tx_hash: str | None = Field(
         description="Stellar transaction of that anchor",
-        examples=["3389e9f0f1a65f19736cacf544c2e825313e8447f569233bb8db39aa607c8889"],
+        examples=["3389e9f0f1a65f19...a607c8889 (64 hex digits)"],
     )
     unanchored_from_seq: int | None = Field(
         description="first seq after the last anchor: from here on a rewrite of the tail with every link "

@@ -179,8 +179,8 @@ class DeviceIn(BaseModel):
             {
                 "kty": "EC",
                 "crv": "P-256",
-                "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
-                "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+                "x": "f83OJ3D2xF1B...(base64url X)",
+                "y": "x_FEzRu9m36H...(base64url Y)",
             }
         ],
     )
@@ -194,7 +194,7 @@ class DeviceOut(BaseModel):
     )
     thumbprint: str = Field(
         description="RFC 7638 JWK thumbprint (SHA-256, base64url) of the enrolled key",
-        examples=["oKIywvGUpTVTyxMQ3bwIIeQUudfr_CkLMjCE19ECD-U"],
+        examples=["oKIywvGUpTVT...(base64url SHA-256)"],
     )
 
 

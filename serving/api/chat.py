@@ -46,7 +46,7 @@ class MessageIn(BaseModel):
         default=None,
         pattern=CONVERSATION_ID,
         description="omit to start a new conversation",
-        examples=["3f2b9c0e5d6a4b7c8e9f0a1b2c3d4e5f"],
+        examples=["c0ffee00c0ffee00c0ffee00c0ffee00"],
     )
     text: str = Field(
         min_length=1,
@@ -82,7 +82,7 @@ class ChatReply(BaseModel):
 
     conversation_id: str = Field(
         description="send it with the next message to continue the conversation",
-        examples=["3f2b9c0e5d6a4b7c8e9f0a1b2c3d4e5f"],
+        examples=["c0ffee00c0ffee00c0ffee00c0ffee00"],
     )
     answer: str = Field(
         description="the answer shown to the customer, in Portuguese (personal data masked)",
@@ -128,7 +128,7 @@ class StoredMessage(BaseModel):
 class ConversationOut(BaseModel):
     """A conversation with the support assistant."""
 
-    id: str = Field(description="the conversation's id", examples=["3f2b9c0e5d6a4b7c8e9f0a1b2c3d4e5f"])
+    id: str = Field(description="the conversation's id", examples=["c0ffee00c0ffee00c0ffee00c0ffee00"])
     created_at: str = Field(
         description="when it started: RFC 3339 date-time with its UTC offset",
         examples=["2026-12-03T17:30:00+00:00"],
@@ -139,9 +139,9 @@ class ConversationOut(BaseModel):
 class TicketOut(BaseModel):
     """A support ticket opened by a handoff to a person."""
 
-    id: str = Field(description="the ticket's id", examples=["7c1e2d3f4a5b6c7d8e9f0a1b2c3d4e5f"])
+    id: str = Field(description="the ticket's id", examples=["7e57ab1e7e57ab1e7e57ab1e7e57ab1e"])
     conversation_id: str = Field(
-        description="the conversation handed off", examples=["3f2b9c0e5d6a4b7c8e9f0a1b2c3d4e5f"]
+        description="the conversation handed off", examples=["c0ffee00c0ffee00c0ffee00c0ffee00"]
     )
     reason: Literal["requested", "low_confidence"] = Field(
         description="`requested` (the customer asked for a person) or `low_confidence` (the assistant could "

@@ -41,7 +41,7 @@ CHUNK = 64 * 1024
 class DocumentOut(BaseModel):
     """A stored document's metadata (and, when asked, a download link)."""
 
-    id: str = Field(description="the document's opaque id", examples=["d0c5f3a2b1e84c3e9a7f"])
+    id: str = Field(description="the document's opaque id", examples=["d0c-2026-12-0001"])
     kind: str = Field(description="`statement`, `contract` or `receipt`", examples=["receipt"])
     filename: str = Field(description="the file name given at upload", examples=["comprovante-pix.pdf"])
     content_type: str = Field(
@@ -51,7 +51,7 @@ class DocumentOut(BaseModel):
     size_bytes: int = Field(description="size of the stored file in bytes", examples=[48213])
     sha256: str = Field(
         description="hex SHA-256 of the file's bytes (to check a download)",
-        examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
+        examples=["9f86d081884c7d65...b0f00a08 (64 hex digits)"],
     )
     created_at: Instant = Field(
         description="when it was uploaded: RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)",
@@ -61,7 +61,7 @@ class DocumentOut(BaseModel):
         default=None,
         description="a short-lived download link (S3 presigned URL, or a signed gateway link); only in "
         "`GET /documents/{doc_id}`",
-        examples=["/documents/d0c5f3a2b1e84c3e9a7f/download?exp=1796318400&sig=3f2a...e1"],
+        examples=["/documents/d0c-2026-12-0001/download?exp=1796318400&sig=3f2a...e1"],
     )
     download_expires_at: int | None = Field(
         default=None,

@@ -79,7 +79,7 @@ class TransferView(BaseModel):
     end_to_end_id: str = Field(
         description="the PIX EndToEndId (E + the ISPB of the payer's institution + yyyyMMddHHmm in UTC + 11 "
         "alphanumerics, 32 characters) that identifies the payment end to end in SPI",
-        examples=["E0000000020261203173012345abcdef"],
+        examples=["E00000000202612031730pQ7rS2tU9vW"],
     )
     kind: str = Field(
         description="what moved the money, e.g. `pix`, `pix_refund`, `deposit`", examples=["pix"]

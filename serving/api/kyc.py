@@ -75,7 +75,7 @@ class OtpOut(BaseModel):
 
     challenge_id: str = Field(
         description="send it back with the code to `POST /kyc/otp/verify`",
-        examples=["5d41402abc4b2a76b9719d911017c592"],
+        examples=["0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b"],
     )
     channel: str = Field(description="`sms` or `email`", examples=["email"])
     destination: str = Field(description="masked", examples=["m***@example.com"])
@@ -98,7 +98,7 @@ class OtpVerifyIn(BaseModel):
         max_length=32,
         pattern=r"^[0-9a-f]{32}$",
         description="the `challenge_id` of `POST /kyc/otp`",
-        examples=["5d41402abc4b2a76b9719d911017c592"],
+        examples=["0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b"],
     )
     code: str = Field(
         min_length=6,

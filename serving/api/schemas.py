@@ -10,7 +10,7 @@ class TokenPair(BaseModel):
 
     access_token: str = Field(
         description="ES256 JWT; send it as `Authorization: Bearer <access_token>` (keys at /.well-known/jwks.json)",
-        examples=["eyJhbGciOiJFUzI1NiIsImtpZCI6IjIwMjYtMTIifQ.eyJzdWIiOiI0MiJ9.c2ln"],
+        examples=["eyJhbGciOiJFUzI1NiIs...(ES256 JWT)"],
     )
     token_type: str = Field(default="Bearer", description="always `Bearer`", examples=["Bearer"])
     expires_in: int = Field(description="seconds until the access token expires", examples=[900])

@@ -1357,7 +1357,7 @@ export interface components {
             /**
              * Anchored Root
              * @description Merkle root (hex) of that anchor
-             * @example 9c1185a5c5e9fc54612808977ee8f548b2258d31e7a3b3d4c8b0e1f2a3b4c5d6
+             * @example 9c1185a5c5e9fc54...a3b4c5d6 (64 hex digits)
              */
             anchored_root: string | null;
             /**
@@ -1369,7 +1369,7 @@ export interface components {
             /**
              * Anchor Tx Hash
              * @description Stellar transaction of that anchor
-             * @example 3389e9f0f1a65f19736cacf544c2e825313e8447f569233bb8db39aa607c8889
+             * @example 3389e9f0f1a65f19...a607c8889 (64 hex digits)
              */
             anchor_tx_hash: string | null;
             /**
@@ -1477,7 +1477,7 @@ export interface components {
             /**
              * Conversation Id
              * @description send it with the next message to continue the conversation
-             * @example 3f2b9c0e5d6a4b7c8e9f0a1b2c3d4e5f
+             * @example c0ffee00c0ffee00c0ffee00c0ffee00
              */
             conversation_id: string;
             /**
@@ -1565,7 +1565,7 @@ export interface components {
             /**
              * Id
              * @description the conversation's id
-             * @example 3f2b9c0e5d6a4b7c8e9f0a1b2c3d4e5f
+             * @example c0ffee00c0ffee00c0ffee00c0ffee00
              */
             id: string;
             /**
@@ -1615,8 +1615,8 @@ export interface components {
              * @example {
              *       "crv": "P-256",
              *       "kty": "EC",
-             *       "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
-             *       "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"
+             *       "x": "f83OJ3D2xF1B...(base64url X)",
+             *       "y": "x_FEzRu9m36H...(base64url Y)"
              *     }
              */
             public_key: {
@@ -1637,7 +1637,7 @@ export interface components {
             /**
              * Thumbprint
              * @description RFC 7638 JWK thumbprint (SHA-256, base64url) of the enrolled key
-             * @example oKIywvGUpTVTyxMQ3bwIIeQUudfr_CkLMjCE19ECD-U
+             * @example oKIywvGUpTVT...(base64url SHA-256)
              */
             thumbprint: string;
         };
@@ -1649,7 +1649,7 @@ export interface components {
             /**
              * Id
              * @description the document's opaque id
-             * @example d0c5f3a2b1e84c3e9a7f
+             * @example d0c-2026-12-0001
              */
             id: string;
             /**
@@ -1679,7 +1679,7 @@ export interface components {
             /**
              * Sha256
              * @description hex SHA-256 of the file's bytes (to check a download)
-             * @example 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+             * @example 9f86d081884c7d65...b0f00a08 (64 hex digits)
              */
             sha256: string;
             /**
@@ -1692,7 +1692,7 @@ export interface components {
             /**
              * Download Url
              * @description a short-lived download link (S3 presigned URL, or a signed gateway link); only in `GET /documents/{doc_id}`
-             * @example /documents/d0c5f3a2b1e84c3e9a7f/download?exp=1796318400&sig=3f2a...e1
+             * @example /documents/d0c-2026-12-0001/download?exp=1796318400&sig=3f2a...e1
              */
             download_url?: string | null;
             /**
@@ -1863,7 +1863,7 @@ export interface components {
             /**
              * End To End Id
              * @description the PIX EndToEndId (E + the ISPB of the payer's institution + yyyyMMddHHmm in UTC + 11 alphanumerics, 32 characters) that identifies the payment end to end in SPI
-             * @example E0000000020261203173012345abcdef
+             * @example E00000000202612031730pQ7rS2tU9vW
              */
             end_to_end_id: string;
             /**
@@ -1967,7 +1967,7 @@ export interface components {
             /**
              * Conversation Id
              * @description omit to start a new conversation
-             * @example 3f2b9c0e5d6a4b7c8e9f0a1b2c3d4e5f
+             * @example c0ffee00c0ffee00c0ffee00c0ffee00
              */
             conversation_id?: string | null;
             /**
@@ -2112,7 +2112,7 @@ export interface components {
             /**
              * Challenge Id
              * @description send it back with the code to `POST /kyc/otp/verify`
-             * @example 5d41402abc4b2a76b9719d911017c592
+             * @example 0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b
              */
             challenge_id: string;
             /**
@@ -2148,7 +2148,7 @@ export interface components {
             /**
              * Challenge Id
              * @description the `challenge_id` of `POST /kyc/otp`
-             * @example 5d41402abc4b2a76b9719d911017c592
+             * @example 0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b
              */
             challenge_id: string;
             /**
@@ -2809,13 +2809,13 @@ export interface components {
             /**
              * Id
              * @description the ticket's id
-             * @example 7c1e2d3f4a5b6c7d8e9f0a1b2c3d4e5f
+             * @example 7e57ab1e7e57ab1e7e57ab1e7e57ab1e
              */
             id: string;
             /**
              * Conversation Id
              * @description the conversation handed off
-             * @example 3f2b9c0e5d6a4b7c8e9f0a1b2c3d4e5f
+             * @example c0ffee00c0ffee00c0ffee00c0ffee00
              */
             conversation_id: string;
             /**
@@ -2864,7 +2864,7 @@ export interface components {
             /**
              * Access Token
              * @description ES256 JWT; send it as `Authorization: Bearer <access_token>` (keys at /.well-known/jwks.json)
-             * @example eyJhbGciOiJFUzI1NiIsImtpZCI6IjIwMjYtMTIifQ.eyJzdWIiOiI0MiJ9.c2ln
+             * @example eyJhbGciOiJFUzI1NiIs...(ES256 JWT)
              */
             access_token: string;
             /**
@@ -2950,7 +2950,7 @@ export interface components {
             /**
              * End To End Id
              * @description the PIX EndToEndId (E + the ISPB of the payer's institution + yyyyMMddHHmm in UTC + 11 alphanumerics, 32 characters) that identifies the payment end to end in SPI
-             * @example E0000000020261203173012345abcdef
+             * @example E00000000202612031730pQ7rS2tU9vW
              */
             end_to_end_id: string;
             /**
@@ -4810,8 +4810,8 @@ export interface operations {
                  *       "public_key": {
                  *         "kty": "EC",
                  *         "crv": "P-256",
-                 *         "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
-                 *         "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"
+                 *         "x": "f83OJ3D2xF1B...(base64url X)",
+                 *         "y": "x_FEzRu9m36H...(base64url Y)"
                  *       }
                  *     }
                  */
@@ -4828,7 +4828,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "device_id": 5,
-                     *       "thumbprint": "oKIywvGUpTVTyxMQ3bwIIeQUudfr_CkLMjCE19ECD-U"
+                     *       "thumbprint": "oKIywvGUpTVT...(base64url SHA-256)"
                      *     }
                      */
                     "application/json": components["schemas"]["DeviceOut"];
@@ -5204,7 +5204,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "challenge_id": "5d41402abc4b2a76b9719d911017c592",
+                 *       "challenge_id": "0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b",
                  *       "code": "482913"
                  *     }
                  */
