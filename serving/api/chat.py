@@ -110,8 +110,8 @@ class StoredMessage(BaseModel):
         examples=["Como pego o comprovante do pix?"],
     )
     at: str = Field(
-        description="when it was written: RFC 3339 date-time with its UTC offset",
-        examples=["2026-12-03T17:30:00+00:00"],
+        description="when it was written: RFC 3339 date-time in UTC (ending in Z)",
+        examples=["2026-12-03T17:30:00.000000Z"],
     )
     topic: str | None = Field(default=None, description="assistant messages: the topic answered")
     confidence: float | None = Field(default=None, description="assistant messages: the confidence (0 to 1)")
@@ -130,8 +130,8 @@ class ConversationOut(BaseModel):
 
     id: str = Field(description="the conversation's id", examples=["c0ffee00c0ffee00c0ffee00c0ffee00"])
     created_at: str = Field(
-        description="when it started: RFC 3339 date-time with its UTC offset",
-        examples=["2026-12-03T17:30:00+00:00"],
+        description="when it started: RFC 3339 date-time in UTC (ending in Z)",
+        examples=["2026-12-03T17:30:00.000000Z"],
     )
     messages: list[StoredMessage] = Field(description="its messages, oldest first")
 
@@ -154,12 +154,12 @@ class TicketOut(BaseModel):
     )
     status: str = Field(description="`open` until a person closes it", examples=["open"])
     created_at: str = Field(
-        description="when it was opened: RFC 3339 date-time with its UTC offset",
-        examples=["2026-12-03T17:31:00+00:00"],
+        description="when it was opened: RFC 3339 date-time in UTC (ending in Z)",
+        examples=["2026-12-03T17:31:00.000000Z"],
     )
     updated_at: str = Field(
-        description="the last change: RFC 3339 date-time with its UTC offset",
-        examples=["2026-12-03T17:31:00+00:00"],
+        description="the last change: RFC 3339 date-time in UTC (ending in Z)",
+        examples=["2026-12-03T17:31:00.000000Z"],
     )
     transcript: list[StoredMessage] = Field(description="the conversation so far, masked, for the attendant")
 

@@ -62,7 +62,7 @@ class Review(BaseModel):
     )
     at: datetime = Field(
         description="when it was decided: RFC 3339 date-time with its UTC offset",
-        examples=["2026-12-03T17:45:00+00:00"],
+        examples=["2026-12-03T17:45:00Z"],
     )
     by: int | None = Field(default=None, description="admin view: the analyst's user id", examples=[2])
     note: str | None = Field(
@@ -93,11 +93,11 @@ class TransferView(BaseModel):
     recipient: Recipient | None = Field(description="who was paid (null for deposits)")
     created_at: datetime = Field(
         description="when it was requested: RFC 3339 date-time with its UTC offset",
-        examples=["2026-12-03T17:30:00+00:00"],
+        examples=["2026-12-03T17:30:00Z"],
     )
     hold_expires_at: datetime | None = Field(
         description="for a held transfer: when the hold ends (not sent unless released before): RFC 3339 date-time with its UTC offset",
-        examples=["2026-12-04T17:30:00+00:00"],
+        examples=["2026-12-04T17:30:00Z"],
     )
     review: Review | None = Field(description="the review's outcome, once decided")
 
@@ -143,7 +143,7 @@ class NotificationOut(BaseModel):
     transfer_id: int | None = Field(description="the transfer it is about", examples=[1017])
     created_at: datetime = Field(
         description="when it was sent: RFC 3339 date-time with its UTC offset",
-        examples=["2026-12-03T17:30:00+00:00"],
+        examples=["2026-12-03T17:30:00Z"],
     )
     read_at: datetime | None = Field(
         description="when it was marked read: RFC 3339 date-time with its UTC offset (null: unread)"

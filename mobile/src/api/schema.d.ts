@@ -1570,8 +1570,8 @@ export interface components {
             id: string;
             /**
              * Created At
-             * @description when it started: RFC 3339 date-time with its UTC offset
-             * @example 2026-12-03T17:30:00+00:00
+             * @description when it started: RFC 3339 date-time in UTC (ending in Z)
+             * @example 2026-12-03T17:30:00.000000Z
              */
             created_at: string;
             /**
@@ -1890,13 +1890,13 @@ export interface components {
              * Created At
              * Format: date-time
              * @description when it was requested: RFC 3339 date-time with its UTC offset
-             * @example 2026-12-03T17:30:00+00:00
+             * @example 2026-12-03T17:30:00Z
              */
             created_at: string;
             /**
              * Hold Expires At
              * @description for a held transfer: when the hold ends (not sent unless released before): RFC 3339 date-time with its UTC offset
-             * @example 2026-12-04T17:30:00+00:00
+             * @example 2026-12-04T17:30:00Z
              */
             hold_expires_at: string | null;
             /** @description the review's outcome, once decided */
@@ -2016,7 +2016,7 @@ export interface components {
              * Created At
              * Format: date-time
              * @description when it was sent: RFC 3339 date-time with its UTC offset
-             * @example 2026-12-03T17:30:00+00:00
+             * @example 2026-12-03T17:30:00Z
              */
             created_at: string;
             /**
@@ -2546,7 +2546,7 @@ export interface components {
              * At
              * Format: date-time
              * @description when it was decided: RFC 3339 date-time with its UTC offset
-             * @example 2026-12-03T17:45:00+00:00
+             * @example 2026-12-03T17:45:00Z
              */
             at: string;
             /**
@@ -2730,8 +2730,8 @@ export interface components {
             text: string;
             /**
              * At
-             * @description when it was written: RFC 3339 date-time with its UTC offset
-             * @example 2026-12-03T17:30:00+00:00
+             * @description when it was written: RFC 3339 date-time in UTC (ending in Z)
+             * @example 2026-12-03T17:30:00.000000Z
              */
             at: string;
             /**
@@ -2840,14 +2840,14 @@ export interface components {
             status: string;
             /**
              * Created At
-             * @description when it was opened: RFC 3339 date-time with its UTC offset
-             * @example 2026-12-03T17:31:00+00:00
+             * @description when it was opened: RFC 3339 date-time in UTC (ending in Z)
+             * @example 2026-12-03T17:31:00.000000Z
              */
             created_at: string;
             /**
              * Updated At
-             * @description the last change: RFC 3339 date-time with its UTC offset
-             * @example 2026-12-03T17:31:00+00:00
+             * @description the last change: RFC 3339 date-time in UTC (ending in Z)
+             * @example 2026-12-03T17:31:00.000000Z
              */
             updated_at: string;
             /**
@@ -2977,13 +2977,13 @@ export interface components {
              * Created At
              * Format: date-time
              * @description when it was requested: RFC 3339 date-time with its UTC offset
-             * @example 2026-12-03T17:30:00+00:00
+             * @example 2026-12-03T17:30:00Z
              */
             created_at: string;
             /**
              * Hold Expires At
              * @description for a held transfer: when the hold ends (not sent unless released before): RFC 3339 date-time with its UTC offset
-             * @example 2026-12-04T17:30:00+00:00
+             * @example 2026-12-04T17:30:00Z
              */
             hold_expires_at: string | null;
             /** @description the review's outcome, once decided */
