@@ -11,7 +11,7 @@ from pipelines.run import RunReport
 
 LAYER_ORDER = ("bronze", "silver", "gold", "features", "models", "monitoring", "audit")
 # the metrics shown per model (the first ones present)
-MODEL_METRICS = ("auprc", "roc_auc", "auc", "ks", "gini", "ndcg_at_5", "ndcg_at_10", "baseline_ndcg_at_5")
+MODEL_METRICS = ("auprc", "roc_auc", "auc", "ks", "ndcg_at_3", "precision_at_3", "baseline_ndcg_at_3")
 
 
 def _n(v: int) -> str:
