@@ -26,7 +26,7 @@ from lake.settings import get_settings
 @pytest.fixture(scope="module")
 def horizon():
     from lake.settings import load_settings
-    from pipelines.sources.stellar.sandbox import create_app
+    from sandbox.horizon import create_app
 
     with serve(create_app(load_settings())) as url:
         yield url
@@ -153,7 +153,7 @@ def test_open_finance_pull_stops_after_revocation(env):
 
     from pipelines.audit.consents import propagate_revocations, pullable_consents
     from pipelines.sources.open_finance.client import ConsentRevokedError, OpenFinanceClient
-    from pipelines.sources.open_finance.sandbox import create_app as of_app
+    from sandbox.open_finance.server import create_app as of_app
 
     c, s, _ = env
     world = make_world(n_customers=3, seed=3)

@@ -20,10 +20,10 @@ from fastapi.testclient import TestClient
 from serving_kit import auth, deposit, make_settings, register, verify_identity
 
 from cofre.embedded import gateway as create_app
-from features import sample_gold as sg
 from lake import delta
 from lake.pseudonym import pseudonymise_one
 from models.recommend.catalog import BY_CODE
+from sandbox import sample_gold as sg
 
 N = 24
 QUIET = lambda _m: None  # noqa: E731
