@@ -100,7 +100,7 @@ def serve(
 
 
 def _serve_soroban(host: str, port: int) -> None:
-    from lake import anchoring
+    from lake.audit import anchoring
     from lake.settings import get_settings
     from sandbox import soroban
 

@@ -21,10 +21,11 @@ import polars as pl
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from lake import consents, delta
+from lake import delta
 from lake.catalog import tables
 from serving.chat.store import conversation_store
 from serving.db import orm as m
+from serving.lgpd import registry as consents
 from serving.lgpd.subject import UserSubject
 from serving.services import Services
 

@@ -19,7 +19,9 @@ from serving_kit import add_key, auth, deposit, register, step_up
 from typer.testing import CliRunner
 from uvicorn_kit import serve
 
-from lake import anchoring, audit_trail, delta
+from lake import delta
+from lake.audit import anchoring
+from lake.audit import trail as audit_trail
 from lake.settings import get_settings
 
 
