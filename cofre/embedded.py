@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from lake.settings import Settings
 
 if TYPE_CHECKING:
@@ -31,6 +29,8 @@ def install_sandboxes() -> None:
 
 
 def identity_transports(settings: Settings, names: dict[str, str] | None = None) -> dict[str, Any]:
+    import httpx
+
     from sandbox.identity import datavalid_app, notify_app
 
     out: dict[str, Any] = {}
