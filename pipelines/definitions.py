@@ -5,9 +5,10 @@ telemetry, labels), ``open_finance``, ``serasa``, ``pix``, ``gold`` and ``audit`
 ``features/feast_online_store`` (Feast apply + materialise) in :mod:`pipelines.features_assets`;
 ``models/{fraud,credit,recommend}`` and ``models_job`` in :mod:`pipelines.models_assets`; ``models/drift``
 (daily feature PSI), its job and schedule in :mod:`pipelines.drift_assets`; the lake job, its
-schedule and sensor in :mod:`pipelines.schedules`. Here they are merged (assets, checks, jobs, schedules, sensors), given
-the resources, and every asset spec is annotated (:func:`pipelines.common.metadata.annotate`: layer tag
-and kind, catalog column schema, description). ``workspace.yaml`` loads ``pipelines.definitions:defs``; ``cofre dagster dev`` starts the UI;
+schedule and sensor in :mod:`pipelines.schedules`. Here they are merged (assets, checks, jobs, schedules,
+sensors), given the resources, and every asset spec is annotated (:func:`pipelines.common.metadata.annotate`:
+layer tag and kind, catalog column schema, description). ``workspace.yaml`` loads them through
+``cofre.dagster_location`` (which installs the in-process sandboxes); ``cofre dagster dev`` starts the UI;
 tests/unit/test_dagster_definitions.py holds the snapshot of what this location contains.
 """
 

@@ -31,7 +31,7 @@ def demo() -> None:
     """Simulate (if needed), fill the lake through the named Dagster jobs, anchor a day of the audit trail,
     and print a summary with where to look next."""
     from lake.settings import get_settings
-    from pipelines.sources.simulator.io import ensure_world
+    from sandbox.simulator.io import ensure_world
 
     s = get_settings()
     t0 = time.perf_counter()

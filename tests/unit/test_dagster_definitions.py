@@ -1,4 +1,4 @@
-"""The cofre code location, loaded as Dagster loads it (workspace.yaml: pipelines.definitions:defs), against a
+"""The cofre code location, loaded as Dagster loads it (workspace.yaml: cofre.dagster_location:defs), against a
 committed snapshot of its asset keys (with groups and layers), asset checks, jobs, schedules and sensors; and
 what the UI shows of every asset: a description, a layer, the column schema of lake tables.
 
