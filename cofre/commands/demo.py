@@ -124,7 +124,7 @@ def _anchor_today(report: RunReport, log_file: Path) -> dict[str, Any]:
 
     from dagster import DagsterInstance
 
-    from lake.audit_trail import day_events
+    from lake.audit.trail import day_events
     from pipelines.definitions import build_defs
     from pipelines.run import run_job
 
