@@ -4,9 +4,10 @@ The log comes from :mod:`sandbox.card_fraud` (terminal and card compromise, amou
 size from ``FRAUD_BENCH_SIZE`` = customers,terminals,days, default 5000,10000,183: the shape of the
 public simulated card-fraud benchmark, about 1.8 million transactions). Card precision@100 is
 bounded by the number of frauded cards a day: at 2000 customers (the former default) even a perfect
-ranking reached only 0.27, below the 0.30 goal; at the benchmark's 5000 customers the bound is about 0.73. Window features (:mod:`pipelines.gold.transaction_log`) over the whole log, the latest 56
-training days, a 7-day label-delay gap, 14 test days; ROC-AUC, AUPRC and card precision@100 per day for the model and the baseline; the
-time (wall, CPU) of the feature build and of the training.
+ranking reached only 0.27, below the 0.30 goal; at the benchmark's 5000 customers the bound is
+about 0.73. Window features (:mod:`pipelines.gold.transaction_log`) over the whole log, the latest 56
+training days, a 7-day label-delay gap, 14 test days; ROC-AUC, AUPRC and card precision@100 per day
+for the model and the baseline; the time (wall, CPU) of the feature build and of the training.
 """
 
 from __future__ import annotations

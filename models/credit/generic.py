@@ -24,7 +24,9 @@ Brier and Gini per fold. :func:`fit_final` selects on all rows and refits; the r
 :class:`GenericCreditModel` (PD, 0-1000 score, band, reasons from its scorecard's points).
 
 Training runs on one OpenMP thread per worker thread for data of this size (< ``MULTI_THREAD_ROWS`` rows): on
-small data OpenMP thread pools cost more than they save and spin on a busy machine. Outer folds and\nthe final fit run on ``jobs`` threads (the boosting's native code releases the GIL).
+small data OpenMP thread pools cost more than they save and spin on a busy machine; BLAS runs on one
+thread for the whole training (:func:`blas_single_threaded`). Outer folds and the final fit run on
+``jobs`` threads (the boosting's native code releases the GIL).
 """
 
 from __future__ import annotations

@@ -11,8 +11,9 @@ at time t and a window of w days the counterparty's figures count the transactio
 ``[t - delay - w, t - delay)`` only: ``cp_tx_count_{w}d``, ``cp_fraud_count_{w}d`` and
 ``cp_fraud_rate_{w}d`` (frauds / transactions, 0 when there were none). The customer's own known
 frauds follow the same rule (``cu_fraud_count_{w}d``: a card reported compromised), and the amount
-is also compared with the last 24 hours' and 7 days' mean (a compromised card pulls its 30-day mean up). Computed exactly with one sort by (counterparty, time),
-prefix sums and two ``searchsorted`` calls per window.
+is also compared with the last 24 hours' and 7 days' mean (a compromised card pulls its 30-day mean
+up). Computed exactly with one sort by (counterparty, time), prefix sums and two ``searchsorted``
+calls per window.
 
 Only the five named columns are read (polars, from CSV or Parquet), so a log of millions of rows
 costs about 60 bytes a row for the inputs plus 8 bytes per feature column.
@@ -86,7 +87,7 @@ def delayed_label_windows(
     *,
     prefix: str,
 ) -> dict[str, np.ndarray]:
-    """Per row and window w: the entity's transactions, frauds and fraud rate in ``[t - delay - w, t - delay)``.
+    """Per row and window w: the entity's transactions, frauds, fraud rate in ``[t - delay - w, t - delay)``.
 
     ``entity`` holds non-negative integer ids. Exact: one sort by (entity, time), prefix sums and two
     ``searchsorted`` calls per window.
