@@ -2,7 +2,8 @@
 
 Used by ``cofre demo`` and the tests. Each layer (bronze, silver, gold) is one ``materialize`` call
 with the asset checks of its assets; with ``persistent`` the run is recorded in the Dagster instance
-of DAGSTER_HOME (so ``make dagster`` shows it), else in an ephemeral instance.
+of DAGSTER_HOME (so ``make dagster`` shows it), else in an ephemeral instance. A layer with customer-bucket
+assets runs over every bucket (a partition range: each bucketed step does its buckets in turn).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 
 from dagster import AssetKey, DagsterInstance, materialize
 
+from pipelines.common.buckets import all_buckets_tags
 from pipelines.definitions import ASSETS, CHECKS
 from pipelines.resources import default_resources
 
@@ -37,6 +39,7 @@ def run_layers(
     for layer in layers:
         t0 = time.perf_counter()
         keys = [k for a in ASSETS for k in a.keys if _layer_of(k) == layer]
+        bucketed = any(a.partitions_def is not None for a in ASSETS for k in a.keys if _layer_of(k) == layer)
         echo(f"[{layer}] materialising {len(keys)} assets ...")
         res = materialize(
             [*ASSETS, *CHECKS],
@@ -44,7 +47,7 @@ def run_layers(
             resources=resources,
             instance=instance,
             raise_on_error=False,
-            tags={"cofre/layer": layer},
+            tags={"cofre/layer": layer, **(all_buckets_tags() if bucketed else {})},
         )
         for mat in res.get_asset_materialization_events():
             m = mat.materialization

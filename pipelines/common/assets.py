@@ -52,3 +52,13 @@ def rebuild_if_moved(
     return MaterializeResult(
         metadata={**res, "quarantined": q, "skipped": False, "rows": count(target, settings)}
     )
+
+
+def bucket_metadata(runs: list[dict], target: str, settings: Settings) -> dict[str, int | bool]:
+    """Materialisation metadata of a bucketed step: its buckets' counts summed, rows of the whole table."""
+    out: dict[str, int | bool] = {"buckets": len(runs), "skipped": all(r["skipped"] for r in runs)}
+    for k in ("written", "quarantined"):
+        if any(k in r for r in runs):
+            out[k] = sum(int(r.get(k, 0)) for r in runs)
+    out["rows"] = count(target, settings)
+    return out
