@@ -11,7 +11,7 @@ sandbox's), so the bench measures the transforms, not the HTTP pull. Prints, in 
   (:data:`STAGES`);
 * the same at a smaller size for polars and for bench/lake_pipeline_pandas.py -> speed ratio;
 * a re-run with no new data (watermarks unchanged: nothing read, nothing written);
-* a DuckDB auditor GROUP BY over silver.transactions.
+* a DuckDB auditor GROUP BY over silver.transactions, and a per-customer query that reads one bucket.
 
 Size: ``COFRE_BENCH_TX`` (default 10_000_000 transactions; the world is scaled in customers), peer size
 ``COFRE_BENCH_TX_PEER`` (default 200_000). The set-up (world generated in a spawned child, bronze
@@ -40,6 +40,8 @@ from lake.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from lake.auditor import Auditor
 
 MONTHS = 12
 BRONZE_CHUNK = 2_000_000  # bronze appends per commit (arrow string offsets cap a column chunk at 2 GiB)
@@ -379,7 +381,41 @@ def _auditor(settings: Settings) -> list[str]:
                     f"DuckDB auditor {name} over silver.transactions via {path}: {best:.2f}s "
                     f"(target <= 1s; ratio {best:.2f} of budget), {n:,} groups"
                 )
+        lines.append(_one_customer(aud, settings))
     return lines
+
+
+def _one_customer(aud: Auditor, settings: Settings) -> str:
+    """A per-customer query through the auditor: with the customer's bucket in the predicate, DuckDB's
+    delta_scan reads only that bucket's files (the files and bytes it scans, from the Delta log)."""
+    import re
+
+    import pyarrow as pa
+    from deltalake import DeltaTable
+
+    from lake import buckets
+
+    pk = aud.sql("SELECT customer_pk FROM silver.transactions LIMIT 1").fetchone()[0]
+    b = pl.select(buckets.expr(settings.lake_buckets, pl.lit(pk))).item()
+    q = (
+        "SELECT count(*), sum(amount_cents) FROM silver.transactions "
+        f"WHERE bucket = {b} AND customer_pk = '{pk}'"  # nosec B608 # a pseudonym read from the table
+    )
+    aud.sql(q).fetchall()
+    best = min(_timed(lambda: aud.sql(q).fetchall()) for _ in range(3))
+    plan = aud.sql("EXPLAIN ANALYZE " + q).fetchall()[0][1]
+    scanned = re.search(r"Scanning Files: (\d+)/(\d+)", plan)
+    adds = pa.table(
+        DeltaTable(delta.table_uri("silver.transactions", settings)).get_add_actions(flatten=True)
+    )
+    sizes = adds.column("size_bytes").to_pylist()
+    parts = adds.column("partition.bucket").to_pylist()
+    mine = sum(sz for sz, p in zip(sizes, parts, strict=True) if int(p) == b)
+    files = f"{scanned.group(1)}/{scanned.group(2)} files" if scanned else "files: not in the plan"
+    return (
+        f"DuckDB auditor one customer (its bucket {b} in the predicate): {best * 1000:.0f} ms, scanned {files}, "
+        f"{mine / 1e6:.0f} MB of {sum(sizes) / 1e6:.0f} MB ({mine / max(1, sum(sizes)):.1%} of silver.transactions)"
+    )
 
 
 def _reset_peak_rss() -> None:
