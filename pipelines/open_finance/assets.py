@@ -173,7 +173,8 @@ def run_silver_transactions(
     mine = all_owners.filter(buckets.expr(n) == bucket)
     keep = pl.col("consent_id").is_in(mine.get_column("consent_id").implode())
     if bucket == 0:
-        keep = keep | ~pl.col("consent_id").is_in(all_owners.get_column("consent_id").implode())
+        owned = pl.col("consent_id").is_in(all_owners.get_column("consent_id").implode())
+        keep = keep | ~owned | pl.col("consent_id").is_null()
     acc = _bronze_of_bucket(acc_t, vers[acc_t], s, keep).collect()
     card = _bronze_of_bucket(card_t, vers[card_t], s, keep).collect()
     ids = pl.concat([acc.get_column("transaction_id"), card.get_column("transaction_id")]).unique()
