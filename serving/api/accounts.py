@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lake.settings import Settings
+from serving.api.idempotency import require_key
 from serving.api.pix import _account_of, _respond
 from serving.api.types import Cents, Id, Instant
 from serving.db.orm import Account, LedgerEntry
@@ -106,8 +107,7 @@ def deposit(
     principal: Principal = Depends(require_roles("admin")),
     services: Services = Depends(get_services),
 ) -> JSONResponse:
-    if not idempotency_key:
-        raise Problem(400, "idempotency_key_required", "the Idempotency-Key header is required")
+    idempotency_key = require_key(idempotency_key)
     with services.sessions() as db:
         acc = db.get(Account, body.account_id)
         if acc is None or acc.kind != "customer":

@@ -147,7 +147,7 @@ async def request_code(
             records = contacts_on_record(s, core.customer_pk(s, st.cpf))
             on_record = is_on_record(records, body.channel, dest, services.secret)
             ch, code = proofing.open_challenge(
-                db, s, services.secret, user_id=principal.user_id, channel=body.channel,
+                db, s, services.otp_key, user_id=principal.user_id, channel=body.channel,
                 destination=dest, on_record=on_record, now=now,
             )  # fmt: skip
             return ch.id, dest, ch.destination_masked, code
@@ -189,7 +189,7 @@ async def verify_code(
         with services.sessions() as db:
             with db.begin():
                 ch, left = proofing.check_code(
-                    db, s, services.secret, user_id=principal.user_id,
+                    db, s, services.otp_key, user_id=principal.user_id,
                     challenge_id=body.challenge_id, code=body.code, now=now,
                 )  # fmt: skip
                 if left is None:
