@@ -52,23 +52,59 @@ router = APIRouter(tags=["pix"])
 MAX_KEYS_PER_USER = 20
 
 
+KEY_TYPES_TEXT = (
+    "the DICT key type: `CPF` (11 digits), `CNPJ` (14 digits), `EMAIL`, `PHONE` (E.164, +55...) or `EVP` "
+    "(a random UUID the bank creates)"
+)
+
+
 class PixKeyIn(BaseModel):
-    key_type: KeyType
-    key: str | None = Field(default=None, max_length=77, description="omit for EVP (a random key is created)")
+    """A PIX key to register."""
+
+    key_type: KeyType = Field(description=KEY_TYPES_TEXT, examples=["EMAIL"])
+    key: str | None = Field(
+        default=None,
+        max_length=77,
+        description="the key; omit it for EVP (the bank generates the random key: sending one is a 422)",
+        examples=["maria@example.com"],
+    )
 
 
 class PixKeyOut(BaseModel):
-    id: int
-    key_type: KeyType
-    key: str
-    created_at: Instant
+    """A registered PIX key."""
+
+    id: int = Field(
+        description="the key's id (for `DELETE /pix/keys/{key_id}` and `POST /pix/brcode`)", examples=[3]
+    )
+    key_type: KeyType = Field(description=KEY_TYPES_TEXT, examples=["EMAIL"])
+    key: str = Field(
+        description="the key, normalised (CPF digits only, e-mail lower-case, phone E.164)",
+        examples=["maria@example.com"],
+    )
+    created_at: Instant = Field(
+        description="when it was registered: RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)",
+        examples=["2026-12-03T17:30:00Z"],
+    )
 
 
 class TransferIn(BaseModel):
-    amount_cents: Cents
-    key: str = Field(min_length=1, max_length=77, description="recipient PIX key")
-    key_type: KeyType | None = Field(default=None, description="inferred from the key when omitted")
-    description: str | None = Field(default=None, max_length=140)
+    """A PIX to send."""
+
+    amount_cents: Cents = Field(
+        description="the amount to send, integer cents (a JSON integer)", examples=[12550]
+    )
+    key: str = Field(
+        min_length=1, max_length=77, description="recipient PIX key", examples=["bob@example.com"]
+    )
+    key_type: KeyType | None = Field(
+        default=None, description="inferred from the key when omitted", examples=["EMAIL"]
+    )
+    description: str | None = Field(
+        default=None,
+        max_length=140,
+        description="a message to the recipient (PIX `infoPagador`, up to 140 characters)",
+        examples=["almoço"],
+    )
 
 
 def _account_of(db: Session, user_id: int) -> Account:
