@@ -309,7 +309,7 @@ SILVER = [
             C("account_id", pl.String, doc="null for card transactions"),
             C("credit_card_account_id", pl.String, doc="null for account transactions"),
             _req("booked_at", TS),
-            _req("booked_month", pl.String, doc="partition: YYYY-MM of booked_at (UTC)"),
+            _req("booked_month", pl.String, doc="YYYY-MM of booked_at (UTC)"),
             _req("amount", MONEY, doc="> 0; direction in credit_debit_type"),
             _req("amount_cents", pl.Int64, doc="> 0, same value as amount"),
             _req("signed_amount_cents", pl.Int64, doc="credit positive, debit negative"),
@@ -477,7 +477,7 @@ GOLD = [
         columns=(
             _req("customer_pk", pl.String, pii="pseudonymised"),
             _req("day", pl.Date),
-            _req("month", pl.String, doc="partition: YYYY-MM"),
+            _req("month", pl.String, doc="YYYY-MM of day"),
             _req("tx_count", pl.Int32),
             _req("credit_count", pl.Int32),
             _req("debit_count", pl.Int32),
@@ -505,7 +505,7 @@ GOLD = [
             _req("transaction_id", pl.String),
             _req("customer_pk", pl.String, pii="pseudonymised"),
             _req("booked_at", TS, doc="event timestamp (Feast)"),
-            _req("booked_month", pl.String, doc="partition"),
+            _req("booked_month", pl.String, doc="YYYY-MM of booked_at (UTC)"),
             C(
                 "counterparty_pk",
                 pl.String,
