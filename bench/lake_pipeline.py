@@ -3,14 +3,15 @@
 Bronze is written from the world directly (vectorised JSON payloads shaped like the Open Finance
 sandbox's), so the bench measures the transforms, not the HTTP pull. Prints, in one run:
 
-* the assets' code at N rows: ``run_silver_transactions`` and ``run_customer_incremental`` (incremental
-  reads, pipelines.*.transforms, quarantine, MERGE writes with watermarks) plus silver.logins; seconds,
-  CPU-s and peak RSS per asset, total CPU-s including the step processes. Independent assets run side by
-  side as Dagster's multiprocess executor runs them (:data:`STAGES`: silver.logins in a spawned step
-  process beside silver.transactions, gold.customer_day beside gold.transaction_features);
+* the assets' code at N rows: ``run_silver_transactions`` and ``run_customer_bucket`` once per customer
+  bucket (``COFRE_LAKE_BUCKETS``, default 16: the bucket's bronze rows, pipelines.*.transforms,
+  quarantine, a replace-where of the bucket with its watermark) plus silver.logins; seconds, CPU-s and
+  the peak RSS of the largest step per asset, total CPU-s including the step processes. The steps run
+  on two spawned step processes as Dagster's multiprocess executor runs a backfill's buckets
+  (:data:`STAGES`);
 * the same at a smaller size for polars and for bench/lake_pipeline_pandas.py -> speed ratio;
 * a re-run with no new data (watermarks unchanged: nothing read, nothing written);
-* a DuckDB auditor GROUP BY over silver.transactions.
+* a DuckDB auditor GROUP BY over silver.transactions, and a per-customer query that reads one bucket.
 
 Size: ``COFRE_BENCH_TX`` (default 10_000_000 transactions; the world is scaled in customers), peer size
 ``COFRE_BENCH_TX_PEER`` (default 200_000). The set-up (world generated in a spawned child, bronze
@@ -39,6 +40,8 @@ from lake.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from lake.auditor import Auditor
 
 MONTHS = 12
 BRONZE_CHUNK = 2_000_000  # bronze appends per commit (arrow string offsets cap a column chunk at 2 GiB)
@@ -134,9 +137,10 @@ def _world(n_tx: int, root: Path) -> dict[str, pl.DataFrame]:
     return load_world(11, root=root / "world")
 
 
-def _asset(name: str, settings: Settings) -> dict:
-    """Run one asset's code (incremental reads, transforms, quarantine, MERGE writes with watermarks) as
-    its Dagster step would, without a Dagster context; its own seconds, CPU-s and peak RSS."""
+def _asset(name: str, settings: Settings, bucket: int | None = None) -> dict:
+    """Run one asset's code (one customer bucket of a bucketed asset: bronze filtered to the bucket,
+    transforms, quarantine, replace-where of the bucket with its watermark) as its Dagster step would,
+    without a Dagster context; its own seconds, CPU-s and peak RSS."""
     from pipelines.resources import LakeResource
 
     lake = LakeResource(lake_uri=str(settings.lake_uri))
@@ -144,21 +148,24 @@ def _asset(name: str, settings: Settings) -> dict:
     def silver_transactions() -> dict:
         from pipelines.open_finance.assets import run_silver_transactions
 
-        return run_silver_transactions(lake, "bench")
+        assert bucket is not None
+        return run_silver_transactions(lake, bucket, "bench")
 
     def gold(target: str) -> dict:
         from pipelines.gold import transforms as gt
-        from pipelines.gold.assets import TX, run_customer_incremental
+        from pipelines.gold.assets import TX, run_customer_bucket
 
+        assert bucket is not None
         if target == "gold.customer_day":
-            return run_customer_incremental(
-                lake, target, [TX], lambda scan: gt.customer_day(scan(TX), datetime.now(UTC))
+            return run_customer_bucket(
+                lake, target, [TX], lambda scan: gt.customer_day(scan(TX), datetime.now(UTC)), bucket
             )
-        return run_customer_incremental(
+        return run_customer_bucket(
             lake,
             target,
             [TX, "silver.logins"],
             lambda scan: gt.transaction_features(scan(TX), scan("silver.logins"), datetime.now(UTC)),
+            bucket,
         )
 
     def logins() -> dict:
@@ -196,32 +203,41 @@ def _asset(name: str, settings: Settings) -> dict:
     }
 
 
-# Steps run side by side, as Dagster's multiprocess executor runs assets whose inputs are ready: silver.logins
-# does not read silver.transactions, and gold.customer_day does not read silver.logins or the features.
-STAGES = (("silver.transactions", "silver.logins"), ("gold.transaction_features", "gold.customer_day"))
+# Stages of steps, as Dagster's multiprocess executor runs them with two processes: silver.logins and
+# the buckets of silver.transactions, then the buckets of the gold per-customer assets (gold bucket b
+# only needs silver bucket b, but the stages keep the gold steps after every silver one, as a run of
+# the lake job does). BUCKETED: the assets with one step per customer bucket.
+STAGES = (("silver.logins", "silver.transactions"), ("gold.transaction_features", "gold.customer_day"))
+BUCKETED = frozenset({"silver.transactions", "gold.transaction_features", "gold.customer_day"})
+WORKERS = 2  # step processes at a time (the cores of the machine the goals are set for)
 
 
-def _polars_pipeline(settings: Settings, side_by_side: bool = True) -> dict:
-    """The assets in :data:`STAGES` order; with ``side_by_side`` the second asset of a stage runs in a
-    spawned process (like a Dagster step process) beside the first. Frames are dropped between assets as
-    separate steps would. Seconds, CPU-s (this process and the step processes) and peak RSS per asset."""
-    runs: dict[str, dict] = {}
-    # a fresh spawned process per step, as Dagster's multiprocess executor starts one (imports included)
-    with ProcessPoolExecutor(
-        1, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1
-    ) as pool:
-        for main, beside in STAGES:
-            fut = pool.submit(_asset, beside, settings) if side_by_side else None
-            runs[main] = _asset(main, settings)
-            runs[beside] = fut.result() if fut is not None else _asset(beside, settings)
-    t: dict = {k: r["seconds"] for k, r in runs.items()}
-    t["peaks"] = {k: r["peak"] for k, r in runs.items()}
-    t["cpu"] = {k: r["cpu"] for k, r in runs.items()}
-    res, feats = runs["silver.transactions"]["result"], runs["gold.transaction_features"]["result"]
-    t["rows"] = float(res["inserted"])
-    t["quarantined"] = float(res["quarantined"])
-    t["feature_rows"] = float(feats["inserted"])
-    if res["skipped"] and feats["skipped"]:
+def _polars_pipeline(settings: Settings, workers: int = WORKERS) -> dict:
+    """The steps of :data:`STAGES` (one per customer bucket for :data:`BUCKETED` assets) on ``workers``
+    spawned step processes; each process's peak RSS is reset before every step, so a step's peak is
+    its own (plus what the process kept from its previous step). Seconds (the wall time of the asset's
+    steps), CPU-s and the peak RSS per asset (the largest of its steps) and the bucket count."""
+    n = settings.lake_buckets
+    runs: dict[str, list[dict]] = {}
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for stage in STAGES:
+            futs = {
+                (name, b): pool.submit(_asset, name, settings, b if name in BUCKETED else None)
+                for name in stage
+                for b in (range(n) if name in BUCKETED else [None])
+            }
+            for (name, _b), fut in futs.items():
+                runs.setdefault(name, []).append(fut.result())
+    t: dict = {k: sum(r["seconds"] for r in rs) / workers for k, rs in runs.items()}
+    t["peaks"] = {k: max(r["peak"] for r in rs) for k, rs in runs.items()}
+    t["cpu"] = {k: sum(r["cpu"] for r in rs) for k, rs in runs.items()}
+    t["steps"] = {k: len(rs) for k, rs in runs.items()}
+    silver = [r["result"] for r in runs["silver.transactions"]]
+    feats = [r["result"] for r in runs["gold.transaction_features"]]
+    t["rows"] = float(sum(r["written"] for r in silver))
+    t["quarantined"] = float(sum(r["quarantined"] for r in silver))
+    t["feature_rows"] = float(sum(r["written"] for r in feats))
+    if all(r["skipped"] for r in silver + feats):
         t["skipped"] = 1.0
     return t
 
@@ -365,7 +381,41 @@ def _auditor(settings: Settings) -> list[str]:
                     f"DuckDB auditor {name} over silver.transactions via {path}: {best:.2f}s "
                     f"(target <= 1s; ratio {best:.2f} of budget), {n:,} groups"
                 )
+        lines.append(_one_customer(aud, settings))
     return lines
+
+
+def _one_customer(aud: Auditor, settings: Settings) -> str:
+    """A per-customer query through the auditor: with the customer's bucket in the predicate, DuckDB's
+    delta_scan reads only that bucket's files (the files and bytes it scans, from the Delta log)."""
+    import re
+
+    import pyarrow as pa
+    from deltalake import DeltaTable
+
+    from lake import buckets
+
+    pk = aud.sql("SELECT customer_pk FROM silver.transactions LIMIT 1").fetchone()[0]
+    b = pl.select(buckets.expr(settings.lake_buckets, pl.lit(pk))).item()
+    q = (
+        "SELECT count(*), sum(amount_cents) FROM silver.transactions "
+        f"WHERE bucket = {b} AND customer_pk = '{pk}'"  # nosec B608 # a pseudonym read from the table
+    )
+    aud.sql(q).fetchall()
+    best = min(_timed(lambda: aud.sql(q).fetchall()) for _ in range(3))
+    plan = aud.sql("EXPLAIN ANALYZE " + q).fetchall()[0][1]
+    scanned = re.search(r"Scanning Files: (\d+)/(\d+)", plan)
+    adds = pa.table(
+        DeltaTable(delta.table_uri("silver.transactions", settings)).get_add_actions(flatten=True)
+    )
+    sizes = adds.column("size_bytes").to_pylist()
+    parts = adds.column("partition.bucket").to_pylist()
+    mine = sum(sz for sz, p in zip(sizes, parts, strict=True) if int(p) == b)
+    files = f"{scanned.group(1)}/{scanned.group(2)} files" if scanned else "files: not in the plan"
+    return (
+        f"DuckDB auditor one customer (its bucket {b} in the predicate): {best * 1000:.0f} ms, scanned {files}, "
+        f"{mine / 1e6:.0f} MB of {sum(sizes) / 1e6:.0f} MB ({mine / max(1, sum(sizes)):.1%} of silver.transactions)"
+    )
 
 
 def _reset_peak_rss() -> None:
@@ -443,26 +493,25 @@ def main() -> None:
         stages = _polars_pipeline(s)
         total, cpu = time.perf_counter() - t0, _cpu_with_children() - c0
         print(
-            f"bronze->silver->gold {int(stages['rows']):,} tx: {total:.1f}s (target <= 60s; ratio {total / 60:.2f} of "
-            f"budget; CPU {cpu:.0f}s incl. step processes = {cpu / 2:.0f}s of 2 idle cores; side by side: "
+            f"bronze->silver->gold {int(stages['rows']):,} tx in {s.lake_buckets} customer buckets: {total:.1f}s "
+            f"(target <= 45s; ratio {total / 45:.2f} of budget; CPU {cpu:.0f}s incl. step processes = "
+            f"{cpu / 2:.0f}s of 2 idle cores; {WORKERS} step processes; stages: "
             + " | ".join(" + ".join(st) for st in STAGES)
-            + ") stages: "
-            + ", ".join(
-                f"{k}={v:.1f}s/{stages['cpu'][k]:.0f}cpu-s" for k, v in stages.items() if k in stages["peaks"]
-            )
-            + "; peak RSS per asset: "
-            + ", ".join(f"{k}={v:.1f}GB" for k, v in stages["peaks"].items())
-            + f" ({_load()})",
+            + ") per asset (steps, CPU-s): "
+            + ", ".join(f"{k}=({stages['steps'][k]}, {stages['cpu'][k]:.0f}cpu-s)" for k in stages["peaks"])
+            + "; peak RSS per step (largest step of the asset): "
+            + ", ".join(f"{k}={v:.2f}GB" for k, v in stages["peaks"].items())
+            + f" (target <= 3GB; {_load()})",
             flush=True,
         )
         counted = ["silver.transactions", "silver.logins", "gold.transaction_features", "gold.customer_day"]
         before = {x: delta.row_count(x, settings=s) for x in counted}
         t0 = time.perf_counter()
-        again = _polars_pipeline(s, side_by_side=False)  # nothing to run side by side: no step processes
+        again = _polars_pipeline(s, workers=1)
         rerun = time.perf_counter() - t0
         added = {x: delta.row_count(x, settings=s) - before[x] for x in counted}
         print(
-            f"re-run with no new data (one process): {rerun:.2f}s (target <= 5s), rows added {added}, "
+            f"re-run with no new data (one step process): {rerun:.2f}s (target <= 5s), rows added {added}, "
             f"skipped={bool(again.get('skipped'))}",
             flush=True,
         )

@@ -136,6 +136,14 @@ def _req(name: str, dtype: DType, pii: PII | None = None, doc: str = "") -> Colu
     return Column(name, dtype, False, pii, doc)
 
 
+def _bucket() -> Column:
+    return _req(
+        "bucket",
+        pl.Int16,
+        doc="partition: customer bucket, pseudonym_int(customer_pk) % settings.lake_buckets (lake.buckets)",
+    )
+
+
 # --- bronze ------------------------------------------------------------------------------------
 
 _BRONZE_META = (
@@ -301,7 +309,7 @@ SILVER = [
             C("account_id", pl.String, doc="null for card transactions"),
             C("credit_card_account_id", pl.String, doc="null for account transactions"),
             _req("booked_at", TS),
-            _req("booked_month", pl.String, doc="partition: YYYY-MM of booked_at (UTC)"),
+            _req("booked_month", pl.String, doc="YYYY-MM of booked_at (UTC)"),
             _req("amount", MONEY, doc="> 0; direction in credit_debit_type"),
             _req("amount_cents", pl.Int64, doc="> 0, same value as amount"),
             _req("signed_amount_cents", pl.Int64, doc="credit positive, debit negative"),
@@ -317,9 +325,10 @@ SILVER = [
             C("is_fraud", pl.Boolean, doc="label kept for training"),
             C("fraud_scenario", pl.String, doc="FRAUD_SCENARIOS or null (label)"),
             *_INGEST,
+            _bucket(),
         ),
         primary_key=("transaction_id",),
-        partition_by=("booked_month",),
+        partition_by=("bucket",),
         description="Account and credit-card transactions, typed and pseudonymised (card rows: source=CREDIT_CARD).",
     ),
     Table(
@@ -468,7 +477,7 @@ GOLD = [
         columns=(
             _req("customer_pk", pl.String, pii="pseudonymised"),
             _req("day", pl.Date),
-            _req("month", pl.String, doc="partition: YYYY-MM"),
+            _req("month", pl.String, doc="YYYY-MM of day"),
             _req("tx_count", pl.Int32),
             _req("credit_count", pl.Int32),
             _req("debit_count", pl.Int32),
@@ -484,9 +493,10 @@ GOLD = [
             _req("new_device_tx_count", pl.Int32),
             _req("fraud_tx_count", pl.Int32, doc="label aggregate"),
             _req("computed_at", TS),
+            _bucket(),
         ),
         primary_key=("customer_pk", "day"),
-        partition_by=("month",),
+        partition_by=("bucket",),
         description="Customer-day aggregates of silver.transactions.",
     ),
     Table(
@@ -495,7 +505,7 @@ GOLD = [
             _req("transaction_id", pl.String),
             _req("customer_pk", pl.String, pii="pseudonymised"),
             _req("booked_at", TS, doc="event timestamp (Feast)"),
-            _req("booked_month", pl.String, doc="partition"),
+            _req("booked_month", pl.String, doc="YYYY-MM of booked_at (UTC)"),
             C(
                 "counterparty_pk",
                 pl.String,
@@ -538,9 +548,10 @@ GOLD = [
             C("is_fraud", pl.Boolean, doc="label"),
             C("fraud_scenario", pl.String, doc="label"),
             _req("computed_at", TS),
+            _bucket(),
         ),
         primary_key=("transaction_id",),
-        partition_by=("booked_month",),
+        partition_by=("bucket",),
         description="Point-in-time transaction features for fraud (windows exclude the current row).",
     ),
     Table(
@@ -598,8 +609,10 @@ GOLD = [
                 "first_seen_at", TS, doc="booked_at of the customer's first transaction with the counterparty"
             ),
             _req("computed_at", TS),
+            _bucket(),
         ),
         primary_key=("customer_pk", "counterparty_pk"),
+        partition_by=("bucket",),
         description="Known (customer, counterparty) pairs: min(booked_at) of silver.transactions per pair "
         "(Feast: first-time-counterparty lookups).",
     ),

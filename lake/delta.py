@@ -29,7 +29,7 @@ import pyarrow as pa
 from deltalake import ColumnProperties, CommitProperties, DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, SchemaMismatchError, TableNotFoundError
 
-from lake import layers, runinfo
+from lake import buckets, layers, runinfo
 from lake.catalog import DType, Table, get_table
 from lake.settings import Settings, get_settings
 
@@ -90,9 +90,11 @@ def _lossy(src: DType, dst: DType) -> bool:
     return src.is_float() and (dst.is_integer() or isinstance(dst, pl.Decimal))
 
 
-def conform(table: TableRef, df: pl.DataFrame) -> pl.DataFrame:
-    """Select the catalog's columns in order and cast them to its dtypes, or fail clearly."""
+def conform(table: TableRef, df: pl.DataFrame, settings: Settings | None = None) -> pl.DataFrame:
+    """Select the catalog's columns in order and cast them to its dtypes, or fail clearly. A bucketed
+    table's ``bucket`` is derived from ``customer_pk`` when ``df`` has none (:mod:`lake.buckets`)."""
     t = get_table(table)
+    df = _bucketed(t, df, settings)
     missing = [c for c in t.column_names if c not in df.columns]
     extra = [c for c in df.columns if c not in t.column_names]
     if missing or extra:
@@ -263,7 +265,7 @@ def append(
 ) -> int:
     """Append rows (schema-enforced); returns the new table version. ``metadata`` goes into the commit."""
     t = get_table(table)
-    data = _to_arrow(t, conform(t, df))
+    data = _to_arrow(t, conform(t, df, settings))
     ensure_table(t, settings)
 
     def write() -> int:
@@ -281,11 +283,17 @@ def append(
 
 
 def overwrite(
-    table: TableRef, df: pl.DataFrame, *, predicate: str | None = None, settings: Settings | None = None
+    table: TableRef,
+    df: pl.DataFrame,
+    *,
+    predicate: str | None = None,
+    settings: Settings | None = None,
+    metadata: dict[str, str] | None = None,
 ) -> int:
-    """Replace the table's rows (or only those matching ``predicate``, SQL over columns)."""
+    """Replace the table's rows (or only those matching ``predicate``, SQL over columns); rows of ``df``
+    outside ``predicate`` are refused by delta-rs. ``metadata`` goes into the commit."""
     t = get_table(table)
-    data = _to_arrow(t, conform(t, df))
+    data = _to_arrow(t, conform(t, df, settings))
     ensure_table(t, settings)
 
     def write() -> int:
@@ -295,12 +303,42 @@ def overwrite(
             mode="overwrite",
             predicate=predicate,
             storage_options=storage_options(settings),
-            commit_properties=_commit_props(settings),
+            commit_properties=_commit_props(settings, metadata),
             writer_properties=writer_properties(settings, t),
         )
         return version(t, settings)
 
     return _retrying(f"overwrite {t.name}", write, settings)
+
+
+def replace_bucket(
+    table: TableRef,
+    df: pl.DataFrame,
+    bucket: int,
+    settings: Settings | None = None,
+    *,
+    metadata: dict[str, str] | None = None,
+) -> dict[str, int]:
+    """Replace one customer bucket's partition of a bucketed table with ``df`` (replace-where
+    ``bucket = b``): one commit, so a bucket is rewritten whole or not at all, writers of other buckets
+    commit beside it (their partitions do not overlap), and re-running a bucket gives the same rows.
+    The rows must be one per primary key (a replace-where does not deduplicate: repeated keys are
+    refused). Returns the rows written and the table version."""
+    t = get_table(table)
+    if not buckets.is_bucketed(t):
+        raise ValueError(f"{t.name} has no {buckets.COLUMN} column")
+    frame = conform(t, df, settings)
+    other = frame.filter(pl.col(buckets.COLUMN) != bucket).height if frame.height else 0
+    if other:
+        raise ValueError(f"{t.name}: {other} row(s) of other buckets in the rows of bucket {bucket}")
+    if has_duplicate_keys(frame, t.primary_key):
+        raise ValueError(f"{t.name}: rows of bucket {bucket} repeat a primary key {list(t.primary_key)}")
+    v = overwrite(t, frame, predicate=buckets.predicate(bucket), settings=settings, metadata=metadata)
+    return {"written": frame.height, "version": v}
+
+
+def _bucketed(t: Table, df: pl.DataFrame, settings: Settings | None) -> pl.DataFrame:
+    return buckets.with_bucket(t, df, (settings or get_settings()).lake_buckets)
 
 
 def _quote(col: str) -> str:
@@ -331,7 +369,7 @@ def merge(
     """
     t = get_table(table)
     keys = list(key or t.primary_key)
-    src = conform(t, df)
+    src = conform(t, df, settings)
     if not unique_keys and has_duplicate_keys(src, keys):
         src = src.unique(subset=keys, keep="last", maintain_order=True)
     if not exists(t, settings):

@@ -61,7 +61,7 @@ def write_files(
 ) -> list[AddAction] | None:
     """Write ``df`` (conformed to the table's columns; ``schema`` its Arrow write schema) as data files
     under ``uri``; the add actions, or None (nothing written) when a partition value is not a plain
-    string or date that needs no escaping in a path: the caller then lets delta-rs write."""
+    string, integer or date that needs no escaping in a path: the caller then lets delta-rs write."""
     root = Path(uri.removeprefix("file://"))
     parts = _partitions(df, list(partition_by))
     if parts is None:
@@ -128,7 +128,9 @@ def _partitions(df: pl.DataFrame, keys: list[str]) -> list[tuple[dict[str, str |
     """(partition values as Delta writes them, row count) per partition, in order of first appearance."""
     if not keys:
         return [({}, df.height)]
-    if any(not (df.schema[k] == pl.String or df.schema[k] == pl.Date) for k in keys):
+    if any(
+        not (df.schema[k] == pl.String or df.schema[k] == pl.Date or df.schema[k].is_integer()) for k in keys
+    ):
         return None
     out = []
     for row in df.lazy().group_by(keys, maintain_order=True).len().collect().iter_rows():
@@ -143,6 +145,8 @@ def _partitions(df: pl.DataFrame, keys: list[str]) -> list[tuple[dict[str, str |
 
 
 def _typed(dtype: pl.DataType, value: str) -> object:
+    if dtype.is_integer():
+        return int(value)
     return date.fromisoformat(value) if dtype == pl.Date else value
 
 

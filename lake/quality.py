@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 import polars as pl
 
+from lake import buckets
 from lake.catalog import Table, get_table
 from lake.domain.document_checks import is_valid_cnpj, is_valid_cpf
 
@@ -169,9 +170,10 @@ class Suite:
 
 
 def suite_for(table: str | Table, extra: Sequence[Check] = (), *, name: str | None = None) -> Suite:
-    """A suite from the catalog (not-null on non-nullable columns, unique primary key) plus ``extra``."""
+    """A suite from the catalog (not-null on non-nullable columns, unique primary key) plus ``extra``.
+    A bucketed table's ``bucket`` is left out: the write derives it (:mod:`lake.buckets`)."""
     t = get_table(table)
-    required = [c.name for c in t.columns if not c.nullable]
+    required = [c.name for c in t.columns if not c.nullable and c.name != buckets.COLUMN]
     checks: list[Check] = [not_null(c) for c in required]
     checks.append(unique(*t.primary_key, name=f"unique_pk:{'+'.join(t.primary_key)}"))
     return Suite(name or t.name, (*checks, *extra), table=t.name)

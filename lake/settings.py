@@ -141,6 +141,14 @@ class Settings(BaseSettings):
         default=False, description="expose bronze tables (raw payloads, clear CPF) in the DuckDB auditor"
     )
     lake_commit_retries: int = Field(default=12, description="retries of a Delta commit on conflict")
+    lake_buckets: int = Field(
+        default=16,
+        ge=1,
+        le=4096,
+        description="customer buckets of the per-customer tables (silver.transactions, gold per-customer "
+        "features): Dagster partitions and the Delta `bucket` partition column (lake.buckets); changing it "
+        "needs a backfill of every bucket",
+    )
     lake_parquet_compression: Literal["ZSTD", "SNAPPY", "LZ4_RAW", "UNCOMPRESSED"] = Field(
         default="ZSTD", description="codec of the Parquet files the lake writes"
     )

@@ -10,6 +10,8 @@ Dagster's own log (every event, DEBUG) goes to ``log_file`` when given; the cons
 checks and steps, and the asset's own messages once its step has run for more than
 ``SLOW_STEP_SECONDS`` (long pulls report their counts), one per ``MESSAGE_EVERY_SECONDS``.
 :class:`RunReport` keeps what the summary needs.
+A job with customer-bucket assets runs over every bucket in one run (a partition range:
+each bucketed step does its buckets in turn, :func:`pipelines.common.buckets.all_buckets_tags`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 import dagster as dg
 
+from pipelines.common.buckets import BUCKETS, all_buckets_tags
 from pipelines.common.metadata import layer_of
 from pipelines.definitions import ASSETS, build_defs
 
@@ -129,6 +132,8 @@ class Progress(logging.Handler):
         version = meta.get("delta_version")
         out = AssetOutcome(key, layer_of(m.asset_key), rows, version, self._since(step), meta)
         self.report.assets[key] = out
+        if m.partition is not None and m.partition != BUCKETS.get_partition_keys()[-1]:
+            return  # a run over every bucket materialises each: one line, at the last bucket
         self.done += 1
         what = f"{rows:>11,} rows".replace(",", " ") if isinstance(rows, int) else " " * 16
         ver = f"v{version}" if version is not None else ""
@@ -172,6 +177,8 @@ def run_job(
         fh = logging.FileHandler(log_file, encoding="utf-8")
         fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         handlers.append(fh)
+    bucketed = {k for a in ASSETS if a.partitions_def is BUCKETS for k in a.keys}
+    range_tags = all_buckets_tags() if bucketed & set(keys) else {}
     t0 = time.perf_counter()
     echo(f"[{name}] {len(keys)} assets" + (f", partition {partition_key}" if partition_key else "") + " ...")
     try:
@@ -181,7 +188,7 @@ def run_job(
             raise_on_error=False,
             asset_selection=asset_selection,
             partition_key=partition_key,
-            tags={"cofre/runner": "pipelines.run"},
+            tags={"cofre/runner": "pipelines.run", **(range_tags if partition_key is None else {})},
         )
     finally:
         for h in handlers[1:]:

@@ -13,13 +13,15 @@ from dagster import (
     DefaultSensorStatus,
     Definitions,
     RunRequest,
-    ScheduleDefinition,
+    ScheduleEvaluationContext,
     SensorEvaluationContext,
     SkipReason,
     define_asset_job,
+    schedule,
     sensor,
 )
 
+from pipelines.common.buckets import all_buckets_tags
 from pipelines.resources import WorldResource
 
 lake_job = define_asset_job(
@@ -28,13 +30,17 @@ lake_job = define_asset_job(
     description="bronze -> silver -> gold -> Feast online store (models: models_job)",
 )
 
-daily = ScheduleDefinition(
+
+@schedule(
     job=lake_job,
     cron_schedule="0 4 * * *",
     execution_timezone="America/Sao_Paulo",
     default_status=DefaultScheduleStatus.STOPPED,
     name="lake_daily",
 )
+def daily(context: ScheduleEvaluationContext) -> RunRequest:
+    """The lake job once a day, one run over every customer bucket."""
+    return RunRequest(tags=all_buckets_tags())
 
 
 def world_fingerprint(world: WorldResource) -> str | None:
@@ -53,7 +59,7 @@ def new_sandbox_data(context: SensorEvaluationContext, world: WorldResource) -> 
     if fp == context.cursor:
         return SkipReason("world unchanged")
     context.update_cursor(fp)
-    return RunRequest(run_key=f"world-{fp}")
+    return RunRequest(run_key=f"world-{fp}", tags=all_buckets_tags())
 
 
 # the lake job with its daily schedule and its sensor, merged into the code location by pipelines.definitions

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult
@@ -53,3 +54,13 @@ def rebuild_if_moved(
     return MaterializeResult(
         metadata={**res, "quarantined": q, "skipped": False, **delta_metadata(target, settings)}
     )
+
+
+def bucket_metadata(runs: list[dict], target: str, settings: Settings) -> dict[str, Any]:
+    """Materialisation metadata of a bucketed step: its buckets' counts summed, and the whole table's
+    row count, Delta version, path and schema (:func:`delta_metadata`)."""
+    out: dict[str, Any] = {"buckets": len(runs), "skipped": all(r["skipped"] for r in runs)}
+    for k in ("written", "quarantined"):
+        if any(k in r for r in runs):
+            out[k] = sum(int(r.get(k, 0)) for r in runs)
+    return {**out, **delta_metadata(target, settings)}

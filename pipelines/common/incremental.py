@@ -2,7 +2,8 @@
 
 A silver/gold write stores ``{"cofre.watermark": json({input table: version read})}`` in the
 same Delta commit as its rows (``lake.delta.merge(..., metadata=...)``), so the watermark and the
-data can never disagree, even if the process is killed between two writes. The next run reads only
+data can never disagree, even if the process is killed between two writes. A bucketed table keeps
+one watermark per customer bucket (:func:`bucket_key`), committed with that bucket's replace-where. The next run reads only
 the files its inputs added after those versions; when no input moved it does nothing.
 """
 
@@ -20,22 +21,29 @@ from lake.settings import Settings
 KEY = "cofre.watermark"
 
 
-def watermark(table: str, settings: Settings) -> dict[str, int]:
-    """Input versions recorded by the latest commit of ``table`` that carries a watermark ({} if none)."""
+def watermark(table: str, settings: Settings, key: str = KEY) -> dict[str, int]:
+    """Input versions recorded by the latest commit of ``table`` that carries a watermark under ``key``
+    ({} if none; a bucket's is :func:`bucket_key`)."""
     if not delta.exists(table, settings):
         return {}
-    for h in delta.history(table, limit=50, settings=settings):
-        if KEY in h:
-            return {k: int(v) for k, v in json.loads(h[KEY]).items()}
+    for h in delta.history(table, limit=50 + 4 * settings.lake_buckets, settings=settings):
+        if key in h:
+            return {k: int(v) for k, v in json.loads(h[key]).items()}
     return {}
+
+
+def bucket_key(bucket: int, n: int) -> str:
+    """The commit-metadata key of one customer bucket's watermark (of ``n`` buckets: another bucket
+    count is another partitioning, so its watermarks do not apply)."""
+    return f"{KEY}.bucket.{bucket}.of.{n}"
 
 
 def versions(tables: list[str], settings: Settings) -> dict[str, int]:
     return {t: (delta.version(t, settings) if delta.exists(t, settings) else -1) for t in tables}
 
 
-def metadata(vers: dict[str, int]) -> dict[str, str]:
-    return {KEY: json.dumps(vers, sort_keys=True)}
+def metadata(vers: dict[str, int], key: str = KEY) -> dict[str, str]:
+    return {key: json.dumps(vers, sort_keys=True)}
 
 
 def rows_between(

@@ -1,64 +1,64 @@
-"""Gold assets: gold.transaction_features, gold.customer_day and gold.counterparty_pairs (incremental by
-customer), gold.credit_features."""
+"""Gold assets: gold.transaction_features, gold.customer_day and gold.counterparty_pairs (one customer
+bucket per Dagster partition, :mod:`pipelines.common.buckets`), gold.credit_features."""
 
 from collections.abc import Callable
 
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
-from lake import delta
-from lake.settings import Settings
+from lake import buckets, delta
+from lake.catalog import get_table
 from pipelines.common import incremental as inc
-from pipelines.common.assets import full, now, rebuild_if_moved
-from pipelines.common.metadata import delta_metadata
-from pipelines.common.writes import table_key, write_merged
+from pipelines.common.assets import bucket_metadata, full, now, rebuild_if_moved
+from pipelines.common.buckets import BUCKETS
+from pipelines.common.writes import table_key
 from pipelines.gold import transforms as t
 from pipelines.resources import LakeResource
 
 TX = "silver.transactions"
 
 
-def _affected(s: Settings, target: str, inputs: list[str]) -> tuple[dict, pl.DataFrame | None, bool]:
-    """(input versions, customers whose rows changed since the watermark or None for all, skip?)."""
-    vers = inc.versions(inputs, s)
-    mark = inc.watermark(target, s)
-    if mark == vers and delta.exists(target, s):
-        return vers, None, True
-    if not mark:
-        return vers, None, False
-    cust = (
-        pl.concat([inc.rows_between(x, mark.get(x), vers[x], s, ["customer_pk"]) for x in inputs])
-        .unique()
-        .collect()
-    )
-    return vers, cust, False
-
-
-# targets whose transform yields one row per primary key by construction (one per silver transaction,
-# or a group_by on the key): their MERGE skips the duplicate-key check
-ONE_ROW_PER_KEY = frozenset({"gold.transaction_features", "gold.customer_day", "gold.counterparty_pairs"})
-
-
-def run_customer_incremental(
+def run_customer_bucket(
     lake: LakeResource,
     target: str,
     inputs: list[str],
     build: Callable[[Callable[[str], pl.LazyFrame]], pl.DataFrame | pl.LazyFrame],
+    bucket: int,
 ) -> dict:
+    """One customer bucket of a per-customer gold table: ``build`` gets a scan of each input that only
+    yields the bucket's customers (the partition filter of a bucketed table, the bucket of
+    ``customer_pk`` otherwise), and its rows replace the bucket's partition with the bucket's
+    watermark in the same commit; skipped when no input moved since that watermark."""
     s = lake.settings()
-    vers, cust, skip = _affected(s, target, inputs)
-    if skip:
-        return {"inserted": 0, "updated": 0, "skipped": True}
+    n = s.lake_buckets
+    vers = inc.versions(inputs, s)
+    key = inc.bucket_key(bucket, n)
+    if delta.exists(target, s) and inc.watermark(target, s, key) == vers:
+        return {"written": 0, "skipped": True}
 
     def scan(table: str) -> pl.LazyFrame:
         lf = delta.scan(table, settings=s) if delta.exists(table, s) else full(table, s).lazy()
-        return lf if cust is None else lf.join(cust.lazy(), on="customer_pk", how="semi")
+        if buckets.is_bucketed(get_table(table)):
+            return lf.filter(pl.col(buckets.COLUMN) == pl.lit(bucket, pl.Int16))
+        return lf.filter(buckets.expr(n) == bucket)
 
     out = build(scan)
-    return {
-        **write_merged(target, out, s, inc.metadata(vers), unique_keys=target in ONE_ROW_PER_KEY),
-        "skipped": False,
-    }
+    frame = out.collect() if isinstance(out, pl.LazyFrame) else out
+    res = delta.replace_bucket(target, frame, bucket, s, metadata=inc.metadata(vers, key))
+    return {"written": res["written"], "skipped": False}
+
+
+def _buckets(
+    context: AssetExecutionContext,
+    lake: LakeResource,
+    target: str,
+    inputs: list[str],
+    build: Callable[[Callable[[str], pl.LazyFrame]], pl.DataFrame | pl.LazyFrame],
+) -> MaterializeResult:
+    """The run's buckets (``context.partition_keys``: one, or a range done one after the other)."""
+    runs = [run_customer_bucket(lake, target, inputs, build, int(k)) for k in context.partition_keys]
+    context.log.info(f"{target}: buckets {context.partition_keys}: {runs}")
+    return MaterializeResult(metadata=bucket_metadata(runs, target, lake.settings()))
 
 
 @asset(
@@ -66,17 +66,17 @@ def run_customer_incremental(
     group_name="gold",
     kinds={"delta", "polars"},
     deps=[AssetKey(table_key(TX)), AssetKey(table_key("silver.logins"))],
+    partitions_def=BUCKETS,
 )
 def transaction_features(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
     """Point-in-time fraud features per transaction (windows strictly before the transaction)."""
-    res = run_customer_incremental(
+    return _buckets(
+        context,
         lake,
         "gold.transaction_features",
         [TX, "silver.logins"],
         lambda scan: t.transaction_features(scan(TX), scan("silver.logins"), now()),
     )
-    context.log.info(f"gold.transaction_features: {res}")
-    return MaterializeResult(metadata={**res, **delta_metadata("gold.transaction_features", lake.settings())})
 
 
 @asset(
@@ -84,12 +84,10 @@ def transaction_features(context: AssetExecutionContext, lake: LakeResource) -> 
     group_name="gold",
     kinds={"delta", "polars"},
     deps=[AssetKey(table_key(TX))],
+    partitions_def=BUCKETS,
 )
 def customer_day(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
-    res = run_customer_incremental(
-        lake, "gold.customer_day", [TX], lambda scan: t.customer_day(scan(TX), now())
-    )
-    return MaterializeResult(metadata={**res, **delta_metadata("gold.customer_day", lake.settings())})
+    return _buckets(context, lake, "gold.customer_day", [TX], lambda scan: t.customer_day(scan(TX), now()))
 
 
 @asset(
@@ -97,13 +95,13 @@ def customer_day(context: AssetExecutionContext, lake: LakeResource) -> Material
     group_name="gold",
     kinds={"delta", "polars"},
     deps=[AssetKey(table_key(TX))],
+    partitions_def=BUCKETS,
 )
 def counterparty_pairs(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
     """Known (customer, counterparty) pairs and when they first transacted (Feast known_counterparties)."""
-    res = run_customer_incremental(
-        lake, "gold.counterparty_pairs", [TX], lambda scan: t.counterparty_pairs(scan(TX), now())
+    return _buckets(
+        context, lake, "gold.counterparty_pairs", [TX], lambda scan: t.counterparty_pairs(scan(TX), now())
     )
-    return MaterializeResult(metadata={**res, **delta_metadata("gold.counterparty_pairs", lake.settings())})
 
 
 CREDIT_INPUTS = ["silver.customers", TX, "silver.bureau_scores", "silver.loans", "silver.loan_instalments"]

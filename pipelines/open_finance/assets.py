@@ -6,13 +6,14 @@ from datetime import date
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset, multi_asset
 
-from lake import delta
+from lake import buckets, delta
 from lake.settings import Settings
 from pipelines.common import incremental as inc
-from pipelines.common.assets import full, now, rebuild_if_moved
+from pipelines.common.assets import bucket_metadata, full, now, rebuild_if_moved
+from pipelines.common.buckets import BUCKETS
 from pipelines.common.metadata import delta_metadata
 from pipelines.common.parallel import run_pool
-from pipelines.common.writes import quarantine, table_key, write_bronze, write_merged
+from pipelines.common.writes import quarantine, table_key, write_bronze
 from pipelines.open_finance import transforms as t
 from pipelines.open_finance.pull import OpenFinancePull, pull_customer
 from pipelines.resources import LakeResource, OpenFinanceResource, WorldResource
@@ -154,43 +155,51 @@ TX_INPUTS = [
 ]
 
 
+def _bronze_of_bucket(table: str, until: int, s: Settings, keep: pl.Expr) -> pl.LazyFrame:
+    """A bronze table at version ``until``, only the rows ``keep`` selects (pushed into the Parquet
+    scan: the other rows' payloads are never decoded)."""
+    return inc.rows_between(table, None, until, s).filter(keep)
+
+
 def run_silver_transactions(
-    lake: LakeResource, run_id: str, log: Callable[[str], None] | None = None
+    lake: LakeResource, bucket: int, run_id: str, log: Callable[[str], None] | None = None
 ) -> dict:
-    """Incremental silver.transactions: only transactions whose bronze, context or label rows are new."""
+    """One customer bucket of silver.transactions, rebuilt from bronze and written with a replace-where
+    on the bucket (with its watermark, in one commit); skipped when no input moved since the bucket's
+    watermark. The bucket's transactions are those of the consents its customers own; bucket 0 also
+    takes transactions whose consent has no owner, so they reach the quarantine rather than no bucket."""
     s = lake.settings()
+    n = s.lake_buckets
     vers = inc.versions(TX_INPUTS, s)
-    mark = inc.watermark("silver.transactions", s)
-    if mark == vers and delta.exists("silver.transactions", s):
-        return {"inserted": 0, "updated": 0, "quarantined": 0, "skipped": True}
+    key = inc.bucket_key(bucket, n)
+    if delta.exists("silver.transactions", s) and inc.watermark("silver.transactions", s, key) == vers:
+        return {"written": 0, "quarantined": 0, "skipped": True}
     acc_t, card_t, _, ctx_t, lab_t = TX_INPUTS
-    new_ids = pl.concat(
-        [
-            inc.rows_between(x, mark.get(x), vers[x], s, ["transaction_id"])
-            for x in (acc_t, card_t, ctx_t, lab_t)
-        ]
-    ).unique()
-    first = not mark
-
-    def rows(table: str) -> pl.LazyFrame:
-        lf = inc.rows_between(table, None, vers[table], s)
-        return lf if first else lf.join(new_ids, on="transaction_id", how="semi")
-
+    all_owners = owners(lake)
+    mine = all_owners.filter(buckets.expr(n) == bucket)
+    keep = pl.col("consent_id").is_in(mine.get_column("consent_id").implode())
+    if bucket == 0:
+        owned = pl.col("consent_id").is_in(all_owners.get_column("consent_id").implode())
+        keep = keep | ~owned | pl.col("consent_id").is_null()
+    acc = _bronze_of_bucket(acc_t, vers[acc_t], s, keep).collect()
+    card = _bronze_of_bucket(card_t, vers[card_t], s, keep).collect()
+    ids = pl.concat([acc.get_column("transaction_id"), card.get_column("transaction_id")]).unique()
+    of_ids = pl.col("transaction_id").is_in(ids.implode())
     good, bad = t.silver_transactions(
-        rows(acc_t),
-        rows(card_t),
-        owners(lake),
-        t.context_frame(rows(ctx_t)),
-        t.fraud_label_frame(rows(lab_t)),
+        acc,
+        card,
+        mine,
+        t.context_frame(_bronze_of_bucket(ctx_t, vers[ctx_t], s, of_ids)),
+        t.fraud_label_frame(_bronze_of_bucket(lab_t, vers[lab_t], s, of_ids)),
         now(),
         lake.pseudonym_key(),
     )
+    del acc, card
     q = quarantine(bad, "silver.transactions", run_id, s)
-    # one row per transaction_id: latest() per id, then left joins on unique keys (owners, context, labels)
-    res = write_merged("silver.transactions", good, s, inc.metadata(vers), unique_keys=True)
+    res = delta.replace_bucket("silver.transactions", good, bucket, s, metadata=inc.metadata(vers, key))
     if log:
-        log.info(f"silver.transactions: {res} quarantined={q}")
-    return {**res, "quarantined": q, "skipped": False}
+        log.info(f"silver.transactions bucket {bucket}: {res} quarantined={q}")
+    return {"written": res["written"], "quarantined": q, "skipped": False}
 
 
 @asset(
@@ -198,11 +207,15 @@ def run_silver_transactions(
     group_name="open_finance",
     kinds={"delta", "polars"},
     deps=_dep(*TX_INPUTS),
+    partitions_def=BUCKETS,
 )
 def silver_transactions(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
-    """Account + card transactions, typed, deduplicated (MERGE), pseudonymised, labelled; bad rows quarantined."""
-    res = run_silver_transactions(lake, context.run.run_id, context.log)
-    return MaterializeResult(metadata={**res, **delta_metadata("silver.transactions", lake.settings())})
+    """Account + card transactions, typed, deduplicated, pseudonymised, labelled, one customer bucket per
+    partition (a run over a partition range does its buckets one after the other); bad rows quarantined."""
+    runs = [
+        run_silver_transactions(lake, int(k), context.run.run_id, context.log) for k in context.partition_keys
+    ]
+    return MaterializeResult(metadata=bucket_metadata(runs, "silver.transactions", lake.settings()))
 
 
 @asset(

@@ -127,6 +127,11 @@ def test_dagster_values_plug_into_the_official_chart():
     (dep,) = values["dagster-user-deployments"]["deployments"]
     assert dep["dagsterApiGrpcArgs"] == ["-m", "pipelines.definitions"] and dep["port"] == 3030
     assert dep["podSecurityContext"]["runAsNonRoot"] is True
+    # scale-out: one Kubernetes Job per run (a backfill runs one bucket per run), the lake on S3
+    env = {e["name"]: e["value"] for e in dep["env"]}
+    assert env["COFRE_LAKE_URI"].startswith("s3://") and int(env["COFRE_LAKE_BUCKETS"]) >= 1
+    assert values["runLauncher"]["type"] == "K8sRunLauncher"
+    assert values["dagsterDaemon"]["runCoordinator"]["type"] == "QueuedRunCoordinator"
 
 
 WORKFLOW = REPO / ".github" / "workflows" / "ci.yml"

@@ -1,18 +1,21 @@
-"""Reliability of the silver step: malformed records go to quarantine; a SIGKILL between the data files
-and the commit of silver.transactions, then a re-run, is exact."""
+"""Reliability of the silver step: malformed records go to quarantine; a SIGKILL while delta-rs writes
+a bucket of silver.transactions (before its commit), then a re-run, is exact."""
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
 import signal
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import polars as pl
+import pyarrow as pa
 import pytest
 from pipeline_helpers import make_world, world_frames
 
 from lake import delta
+from lake.catalog import Table
 from lake.settings import get_settings
 from pipelines.bank import extract
 from pipelines.common.bronze import dumps
@@ -85,56 +88,59 @@ def test_malformed_records_are_quarantined_and_good_rows_land(home):
 
 
 def _child(home: str, files_written: mp.Event) -> None:  # runs in a spawned process
-    """silver.transactions up to the kill point: its data files are written, its commit is not.
+    """silver.transactions' first bucket up to the kill point: delta-rs is writing its data files
+    (it has taken the first record batch), its commit is not made.
 
-    The first write of a new table takes the parallel-files path (our code writes the Parquet files,
-    then one commit creates the table); the commit of silver.transactions is replaced by "tell the
-    parent, then wait to be killed", so the SIGKILL lands between the two, every time."""
+    The rows reach delta-rs as a stream of record batches; after the first one the stream tells the
+    parent and waits to be killed, so the SIGKILL lands mid-write, every time."""
     import threading
-
-    import deltalake.transaction as transaction
 
     os.environ["COFRE_HOME"] = home
     os.environ["COFRE_PROFILE"] = "embedded"
     get_settings.cache_clear()
-    delta.BULK_ROWS = 1  # any size takes the files-then-commit path
-    commit = transaction.create_table_with_add_actions
+    to_arrow = delta._to_arrow
 
-    def kill_point(uri: str, *args: object, **kwargs: object) -> object:
-        if uri.rstrip("/").endswith("silver/transactions"):
+    def kill_point(t: Table, df: pl.DataFrame) -> pa.Table | pa.RecordBatchReader:
+        data = to_arrow(t, df)
+        if t.name != "silver.transactions" or data.num_rows == 0:
+            return data
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            batch = data.to_batches(max_chunksize=max(1, data.num_rows // 4))
+            yield batch[0]
             files_written.set()
             threading.Event().wait()  # until the parent's SIGKILL
-        return commit(uri, *args, **kwargs)
 
-    transaction.create_table_with_add_actions = kill_point
-    run_silver_transactions(LakeResource(), "killed-run")
+        return pa.RecordBatchReader.from_batches(data.schema, batches())
+
+    delta._to_arrow = kill_point
+    for b in range(get_settings().lake_buckets):
+        run_silver_transactions(LakeResource(), b, "killed-run")
 
 
-def _data_files(folder) -> set[str]:
-    return {str(p) for p in folder.rglob("*.parquet")}
+def _all_buckets(run_id: str) -> None:
+    for b in range(get_settings().lake_buckets):
+        run_silver_transactions(LakeResource(), b, run_id)
 
 
 def test_sigkill_between_data_files_and_commit_then_rerun_is_exact(home):
     _bronze_only(home)
-    table_dir = home / "lake" / "silver" / "transactions"
-    assert not table_dir.exists()
     ctx = mp.get_context("spawn")  # deltalake panics in a forked child
     files_written = ctx.Event()
     p = ctx.Process(target=_child, args=(str(home), files_written))
     p.start()
-    assert files_written.wait(300), "the child never reached the commit of silver.transactions"
+    assert files_written.wait(300), "the child never reached the write of silver.transactions"
     os.kill(p.pid, signal.SIGKILL)
     p.join(30)
     assert p.exitcode == -signal.SIGKILL
-    assert _data_files(table_dir), "the kill point is after the data files"
-    assert not delta.exists("silver.transactions"), "the kill point is before the commit"
+    assert delta.row_count("silver.transactions") == 0, "the kill point is before the commit"
 
     # re-run in this process: the table is readable, exact and without duplicates
-    run_silver_transactions(LakeResource(), "rerun")
+    _all_buckets("rerun")
     df = delta.read("silver.transactions", columns=["transaction_id"])
     expected = world_frames(home / "world" / "7")["transactions"].height
     assert df.height == expected
     assert df.unique().height == expected
     # and once more: nothing added
-    run_silver_transactions(LakeResource(), "rerun-2")
+    _all_buckets("rerun-2")
     assert delta.row_count("silver.transactions") == expected
