@@ -25,7 +25,10 @@ def iso_seconds(ts: datetime) -> str:
 def iso_millis(ts: datetime) -> str:
     """``YYYY-MM-DDTHH:MM:SS.mmmZ`` (4-digit year, as RFC 3339 requires)."""
     t = _utc(ts)
-    return iso_seconds(t)[:-1] + f".{t.microsecond // 1000:03d}Z"
+    return (
+        f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}"
+        f".{t.microsecond // 1000:03d}Z"
+    )
 
 
 def iso_date(d: date | datetime) -> str:

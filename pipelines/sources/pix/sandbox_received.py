@@ -28,6 +28,7 @@ from lake.domain import pix_ids
 from lake.domain.money import str_to_cents
 from pipelines.sources.pix.sandbox_query import PixProblem, consulta, violation
 from pipelines.sources.pix.sandbox_state import REFUND_WINDOW, PixRecord, PixState, Refund, _suffix
+from pipelines.sources.sandbox_json import CompactJSONResponse
 
 API = "/api"
 _MONEY = re.compile(r"^[0-9]{1,10}\.[0-9]{2}$")
@@ -120,7 +121,7 @@ def router() -> APIRouter:
         if "devolucaoPresente" in f:
             rows = [p for p in rows if bool(p.refunds) == f["devolucaoPresente"]]
         now = state.now()
-        return JSONResponse(
+        return CompactJSONResponse(
             {"parametros": c.parametros(len(rows)), "pix": [p.payload(now) for p in c.window(rows)]}
         )
 
