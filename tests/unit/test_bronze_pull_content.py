@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fixtures_world import make_world
@@ -32,7 +32,7 @@ from pipelines.sources.open_finance.sandbox import create_app as of_app
 from pipelines.sources.pix.client import API, PixClient
 from pipelines.sources.pix.sandbox import create_app as pix_app
 from pipelines.sources.sandbox_json import CompactJSONResponse
-from pipelines.sources.timefmt import iso_millis
+from pipelines.sources.timefmt import iso_millis, iso_seconds
 from pipelines.sources.world_index import WorldIndex
 
 
@@ -211,3 +211,25 @@ def test_record_ids_are_the_field_by_field_sha256(source, rows):
     payloads = [p for _, p in rows]
     expected = [_reference_record_id(source, k, p) for k, p in zip(keys, payloads, strict=True)]
     assert record_ids(source, keys, payloads) == expected
+
+
+def _reference_iso(ts: datetime, millis: bool) -> str:
+    t = ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+    text = f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}"
+    return text + (f".{t.microsecond // 1000:03d}Z" if millis else "Z")
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(
+    ts=st.datetimes(
+        # naive bounds (hypothesis' API), a day inside the representable range so any zone converts
+        min_value=datetime(1, 1, 2, tzinfo=UTC).replace(tzinfo=None),
+        max_value=datetime(9999, 12, 30, tzinfo=UTC).replace(tzinfo=None),
+        timezones=st.none() | st.just(UTC) | st.timezones(),
+    )
+)
+def test_timestamps_keep_their_wire_format(ts):
+    """``iso_seconds``/``iso_millis`` (isoformat based) give the field-by-field format: 4-digit year,
+    UTC, milliseconds truncated."""
+    assert iso_seconds(ts) == _reference_iso(ts, millis=False)
+    assert iso_millis(ts) == _reference_iso(ts, millis=True)
