@@ -33,11 +33,11 @@ from pipelines.common.writes import write_bronze
 from pipelines.open_finance.pull import OpenFinancePull, RawOpenFinanceClient, pull_customer
 from pipelines.pix.pull import pull_day
 from pipelines.resources import OpenFinanceResource, PixResource
-from pipelines.sources.open_finance.sandbox import create_app as of_app
 from pipelines.sources.pix.client import PixClient
-from pipelines.sources.pix.sandbox import create_app as pix_app
-from pipelines.sources.simulator import SimConfig, generate_world
-from pipelines.sources.world_index import WorldIndex
+from sandbox.open_finance.server import create_app as of_app
+from sandbox.pix.server import create_app as pix_app
+from sandbox.simulator import SimConfig, generate_world
+from sandbox.world_index import WorldIndex
 
 GOAL_TX_S = 50_000
 T = TypeVar("T")

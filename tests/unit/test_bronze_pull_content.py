@@ -26,14 +26,14 @@ from pipelines.common.bronze import BronzeBatch, dumps, record_ids
 from pipelines.common.parallel import run_pool
 from pipelines.open_finance.pull import OpenFinancePull, RawOpenFinanceClient, pull_customer, window
 from pipelines.pix.pull import PAGE, day_bounds, pull_day
-from pipelines.sources.faults import FaultPlan
-from pipelines.sources.open_finance import serialize as ser
-from pipelines.sources.open_finance.sandbox import create_app as of_app
 from pipelines.sources.pix.client import API, PixClient
-from pipelines.sources.pix.sandbox import create_app as pix_app
-from pipelines.sources.sandbox_json import CompactJSONResponse
 from pipelines.sources.timefmt import iso_millis, iso_seconds
-from pipelines.sources.world_index import WorldIndex
+from sandbox.faults import FaultPlan
+from sandbox.json_response import CompactJSONResponse
+from sandbox.open_finance import serialize as ser
+from sandbox.open_finance.server import create_app as of_app
+from sandbox.pix.server import create_app as pix_app
+from sandbox.world_index import WorldIndex
 
 
 @pytest.fixture(scope="module")
