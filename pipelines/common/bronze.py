@@ -25,16 +25,12 @@ def dumps(obj: Any) -> str:
 
 
 def record_ids(source: str, keys: Sequence[Sequence[Any]], payloads: Sequence[str]) -> list[str]:
-    out = []
-    for key, payload in zip(keys, payloads, strict=True):
-        h = hashlib.sha256(source.encode())
-        for k in key:
-            h.update(b"|")
-            h.update(str(k).encode())
-        h.update(b"|")
-        h.update(payload.encode())
-        out.append(h.hexdigest())
-    return out
+    """``sha256(source|key 1|...|key n|payload)`` of each record, hex."""
+    sha = hashlib.sha256
+    return [
+        sha("|".join([source, *map(str, key), payload]).encode()).hexdigest()
+        for key, payload in zip(keys, payloads, strict=True)
+    ]
 
 
 class BronzeBatch:

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import msgspec
+
 from pipelines.common.bronze import BronzeBatch, dumps, now_utc
 from pipelines.sources.http import UpstreamError
 from pipelines.sources.open_finance import schemas as m
@@ -45,33 +47,80 @@ WINDOW_DAYS = 365
 REUSE_MARGIN = timedelta(days=1)  # a consent expiring sooner is replaced rather than used for a pull
 
 
+class _Links(msgspec.Struct):
+    next: str | None = None
+
+
+class _RawPage(msgspec.Struct):
+    """A list response with its items left as the JSON text received (decoded once, not re-encoded)."""
+
+    data: list[msgspec.Raw] | None = None
+    links: _Links | None = None
+
+
+class _Keyed(msgspec.Struct):
+    """The only field of a transaction the pull reads (its bronze key); the rest stays raw."""
+
+    transactionId: str | None = None
+
+
+_PAGE = msgspec.json.Decoder(_RawPage)
+_KEY = msgspec.json.Decoder(_Keyed)
+_ANY = msgspec.json.Decoder()
+
+
+def raw_text(item: msgspec.Raw) -> str:
+    """The item's JSON text as the transmitter sent it (the bronze payload)."""
+    return bytes(item).decode()
+
+
+def item_key(item: msgspec.Raw) -> str | None:
+    return _KEY.decode(item).transactionId
+
+
 class RawOpenFinanceClient(OpenFinanceClient):
     """The typed client plus raw pages: the JSON items exactly as received and the request id."""
 
-    page_size = 1000
+    page_size = 1000  # the specs' maximum page-size
 
     async def raw_get(self, url: str, consent_id: str | None, params: dict | None = None) -> tuple[str, Any]:
+        rid, body = await self._raw_call(url, consent_id, params)
+        return rid, _ANY.decode(body)
+
+    async def _raw_call(
+        self, url: str, consent_id: str | None, params: dict | None = None
+    ) -> tuple[str, bytes]:
         rid = str(uuid.uuid4())
         resp = await self._call(
             "GET", url, consent_id=consent_id, params=params, headers={"x-fapi-interaction-id": rid}
         )
-        return resp.headers.get("x-fapi-interaction-id", rid), resp.json()
+        return resp.headers.get("x-fapi-interaction-id", rid), resp.content
 
-    async def raw_list(self, url: str, consent_id: str, params: dict | None = None) -> list[tuple[str, list]]:
-        """Pages ``(request_id, data items)`` following links.next to the end."""
-        pages: list[tuple[str, list]] = []
+    async def raw_pages(
+        self, url: str, consent_id: str, params: dict | None = None
+    ) -> list[tuple[str, list[msgspec.Raw]]]:
+        """Pages ``(request_id, data items as received)`` following links.next to the end."""
+        pages: list[tuple[str, list[msgspec.Raw]]] = []
         next_url: str | None = url
         query: dict | None = {"page": 1, "page-size": self.page_size, **(params or {})}
         seen: set[str] = set()
         while next_url is not None:
-            rid, body = await self.raw_get(next_url, consent_id, query)
-            pages.append((rid, body.get("data") or []))
+            rid, body = await self._raw_call(next_url, consent_id, query)
+            page = _PAGE.decode(body)
+            pages.append((rid, page.data or []))
             seen.add(next_url if query is None else f"{next_url}?{sorted(query.items())}")
-            next_url = (body.get("links") or {}).get("next")
+            next_url = page.links.next if page.links is not None else None
             query = None
             if next_url in seen:
                 raise RuntimeError(f"pagination loop at {next_url}")
         return pages
+
+    async def raw_list(self, url: str, consent_id: str, params: dict | None = None) -> list[tuple[str, list]]:
+        """Pages ``(request_id, data items decoded)`` following links.next to the end."""
+        return [
+            (rid, [_ANY.decode(item) for item in items])
+            for rid, items in await self.raw_pages(url, consent_id, params)
+        ]
 
 
 @dataclass
@@ -167,14 +216,14 @@ async def pull_customer(
         at = now_utc()
         for acc in items:
             out.accounts.add((acc["accountId"],), dumps(acc), request_id=rid, pulled_at=at, consent_id=cid)
-            for trid, txs in await client.raw_list(
+            for trid, txs in await client.raw_pages(
                 f"{ACCOUNTS}/accounts/{acc['accountId']}/transactions", cid, tx_params
             ):
                 t_at = now_utc()
                 for tx in txs:
                     out.transactions.add(
-                        (acc["accountId"], tx.get("transactionId")),
-                        dumps(tx),
+                        (acc["accountId"], item_key(tx)),
+                        raw_text(tx),
                         request_id=trid,
                         pulled_at=t_at,
                         consent_id=cid,
@@ -183,14 +232,14 @@ async def pull_customer(
     for _rid, items in await client.raw_list(f"{CARDS}/accounts", cid):
         for card in items:
             card_id = card["creditCardAccountId"]
-            for trid, txs in await client.raw_list(
+            for trid, txs in await client.raw_pages(
                 f"{CARDS}/accounts/{card_id}/transactions", cid, card_params
             ):
                 t_at = now_utc()
                 for tx in txs:
                     out.card_transactions.add(
-                        (card_id, tx.get("transactionId")),
-                        dumps(tx),
+                        (card_id, item_key(tx)),
+                        raw_text(tx),
                         request_id=trid,
                         pulled_at=t_at,
                         consent_id=cid,

@@ -11,11 +11,36 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
-from pipelines.common.bronze import BronzeBatch, dumps, now_utc
+import msgspec
+
+from pipelines.common.bronze import BronzeBatch, now_utc
 from pipelines.sources.pix.client import API, PixClient
 from pipelines.sources.timefmt import iso_millis
 
-PAGE = 1000
+PAGE = 1000  # paginacao.itensPorPagina: the spec's maximum
+
+
+class _Paginacao(msgspec.Struct):
+    quantidadeDePaginas: int
+
+
+class _Parametros(msgspec.Struct):
+    paginacao: _Paginacao
+
+
+def _page_type(items: str) -> type:
+    """``{"parametros": ..., <items>: [...]}`` with the items left as the JSON text received."""
+    return msgspec.defstruct(
+        f"_{items.capitalize()}Page",
+        [("parametros", _Parametros), (items, list[msgspec.Raw] | None, None)],
+    )
+
+
+_PAGES = {items: msgspec.json.Decoder(_page_type(items)) for items in ("pix", "cobs")}
+_KEYS = {
+    key: msgspec.json.Decoder(msgspec.defstruct(f"_{key}", [(key, str | None, None)]))
+    for key in ("endToEndId", "txid")
+}
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -27,10 +52,11 @@ async def _pull_pages(
     client: PixClient, path: str, items: str, key: str, day: date, out: BronzeBatch
 ) -> None:
     inicio, fim = day_bounds(day)
+    decode, key_of = _PAGES[items], _KEYS[key]
     page = 0
     while True:
         rid = str(uuid.uuid4())
-        body = await client.json(
+        resp = await client.request(
             "GET",
             f"{API}/{path}",
             headers={"x-request-id": rid},
@@ -41,11 +67,14 @@ async def _pull_pages(
                 "paginacao.itensPorPagina": PAGE,
             },
         )
+        if resp.status_code != 200:
+            client.raise_for(resp)
+        body = decode.decode(resp.content)
         at = now_utc()
-        for p in body.get(items) or []:
-            out.add((p.get(key),), dumps(p), request_id=rid, pulled_at=at)
+        for p in getattr(body, items) or []:
+            out.add((getattr(key_of.decode(p), key),), bytes(p).decode(), request_id=rid, pulled_at=at)
         page += 1
-        if page >= body["parametros"]["paginacao"]["quantidadeDePaginas"]:
+        if page >= body.parametros.paginacao.quantidadeDePaginas:
             return
 
 

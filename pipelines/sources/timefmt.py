@@ -13,19 +13,20 @@ from datetime import UTC, date, datetime
 def _utc(ts: datetime) -> datetime:
     if ts.tzinfo is None:
         return ts.replace(tzinfo=UTC)
+    if ts.tzinfo is UTC:
+        return ts
     return ts.astimezone(UTC)
 
 
 def iso_seconds(ts: datetime) -> str:
-    """``YYYY-MM-DDTHH:MM:SSZ`` (the year always 4 digits: ``strftime("%Y")`` gives ``781`` for 781)."""
-    t = _utc(ts)
-    return f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}Z"
+    """``YYYY-MM-DDTHH:MM:SSZ`` (the year always 4 digits: ``strftime("%Y")`` gives ``781`` for 781;
+    ``isoformat`` pads it)."""
+    return _utc(ts).isoformat(timespec="seconds")[:-6] + "Z"  # "+00:00" -> "Z"
 
 
 def iso_millis(ts: datetime) -> str:
-    """``YYYY-MM-DDTHH:MM:SS.mmmZ`` (4-digit year, as RFC 3339 requires)."""
-    t = _utc(ts)
-    return iso_seconds(t)[:-1] + f".{t.microsecond // 1000:03d}Z"
+    """``YYYY-MM-DDTHH:MM:SS.mmmZ`` (4-digit year, as RFC 3339 requires; milliseconds truncated)."""
+    return _utc(ts).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def iso_date(d: date | datetime) -> str:

@@ -12,6 +12,7 @@ import hashlib
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 
 from lake.domain.money import cents_to_str
 from lake.domain.open_finance import CARD_NETWORKS, CARD_PRODUCT_TYPES
@@ -114,6 +115,7 @@ def card_network(c: dict) -> tuple[str, str | None]:
     return (value, None) if value in CARD_NETWORKS else ("OUTRAS", (c["network"] or "n/a")[:50])
 
 
+@lru_cache(maxsize=65_536)
 def card_identification_number(card_id: str) -> str:
     """Stable last four digits of the card's plastic (derived from the account id)."""
     return f"{int(hashlib.sha256(card_id.encode()).hexdigest(), 16) % 10000:04d}"
@@ -169,6 +171,7 @@ def bill_due_date(month: str) -> date:
     return date(year, mon, 10)
 
 
+@lru_cache(maxsize=4096)
 def _bill_post_date(month: str) -> date:
     return bill_due_date(month) - timedelta(days=7)
 

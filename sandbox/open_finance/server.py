@@ -39,7 +39,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import polars as pl
 from fastapi import APIRouter, FastAPI, Request
@@ -55,6 +58,7 @@ from pipelines.sources.open_finance.paths import ACCOUNTS, API_VERSIONS, CARDS, 
 from pipelines.sources.timefmt import iso_date, iso_seconds, parse_rfc3339
 from sandbox.errors import install_error_handlers
 from sandbox.faults import FaultInjector, FaultPlan
+from sandbox.json_response import CompactJSONResponse
 from sandbox.open_finance import serialize as ser
 from sandbox.world_index import WorldIndex
 
@@ -145,7 +149,7 @@ def _headers(request: Request) -> dict[str, str]:
 
 
 def _ok(request: Request, body: dict, status: int = 200) -> JSONResponse:
-    return JSONResponse(body, status_code=status, headers=_headers(request))
+    return CompactJSONResponse(body, status_code=status, headers=_headers(request))
 
 
 def _token(request: Request) -> IssuedToken:
@@ -195,11 +199,22 @@ def _page_url(request: Request, page: int, size: int) -> str:
     return str(request.url.include_query_params(page=page, **{"page-size": size}))
 
 
-def _paged(request: Request, items: list, *, totals: bool = True, last: bool = True) -> dict:
+def _paged(
+    request: Request,
+    items: list,
+    *,
+    totals: bool = True,
+    last: bool = True,
+    render: Callable[[Any], Any] | None = None,
+) -> dict:
+    """One page of ``items``; ``render`` (when given) turns the page's items, and only those, into
+    their payloads."""
     page, size = _page(request)
     total = len(items)
     pages = (total + size - 1) // size
     chunk = items[(page - 1) * size : page * size]
+    if render is not None:
+        chunk = [render(x) for x in chunk]
     links = {"self": str(request.url)}
     if pages:
         links["first"] = _page_url(request, 1, size)
@@ -281,8 +296,15 @@ def _window(request: Request, from_name: str, to_name: str, back_days: int) -> t
     return start, end
 
 
+def _booked_day(row: dict) -> date:
+    return row["booked_at"].date()
+
+
 def _in_window(rows: list[dict], start: date, end: date) -> list[dict]:
-    return [r for r in rows if start <= r["booked_at"].date() <= end]
+    """The rows booked from ``start`` to ``end`` (both days included); ``rows`` in booking order, as
+    :class:`WorldIndex` keeps them, so the window is one slice found by bisection."""
+    lo = bisect_left(rows, start, key=_booked_day)
+    return rows[lo : bisect_right(rows, end, lo=lo, key=_booked_day)]
 
 
 # --- routers -----------------------------------------------------------------------------------
@@ -617,10 +639,8 @@ def _accounts_router() -> APIRouter:
         indicator = _enum_param(request, "creditDebitIndicator", CREDIT_DEBIT)
         if indicator:
             rows = [t for t in rows if t["credit_debit_type"] == indicator]
-        rows = sorted(rows, key=lambda t: (t["booked_at"], t["transaction_id"]), reverse=True)
-        return _ok(
-            request, _paged(request, [ser.account_transaction(t) for t in rows], totals=False, last=False)
-        )
+        rows = rows[::-1]  # newest first: the index keeps them ascending by (booked_at, transaction_id)
+        return _ok(request, _paged(request, rows, totals=False, last=False, render=ser.account_transaction))
 
     @r.get("/accounts/{account_id}/transactions")
     async def get_transactions(account_id: str, request: Request) -> JSONResponse:

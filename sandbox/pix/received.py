@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse
 
 from lake.domain import pix_ids
 from lake.domain.money import str_to_cents
+from sandbox.json_response import CompactJSONResponse
 from sandbox.pix.query import PixProblem, consulta, violation
 from sandbox.pix.state import REFUND_WINDOW, PixRecord, PixState, Refund, _suffix
 
@@ -120,7 +121,7 @@ def router() -> APIRouter:
         if "devolucaoPresente" in f:
             rows = [p for p in rows if bool(p.refunds) == f["devolucaoPresente"]]
         now = state.now()
-        return JSONResponse(
+        return CompactJSONResponse(
             {"parametros": c.parametros(len(rows)), "pix": [p.payload(now) for p in c.window(rows)]}
         )
 

@@ -137,7 +137,9 @@ class OpenFinanceClient(ApiClient):
         ok: tuple[int, ...] = (200,),
         **kwargs: Any,
     ) -> httpx.Response:
-        headers = {"x-fapi-interaction-id": str(uuid.uuid4()), **kwargs.pop("headers", {})}
+        headers = dict(kwargs.pop("headers", None) or {})
+        if "x-fapi-interaction-id" not in headers:
+            headers["x-fapi-interaction-id"] = str(uuid.uuid4())
         tokens = self._tokens_for(consent_id) if consent_id is not None else None
         resp = await self.request(method, url, headers=headers, tokens=tokens, **kwargs)
         if resp.status_code not in ok:
