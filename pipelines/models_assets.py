@@ -5,6 +5,7 @@ Each asset reads its training set through Feast's point-in-time join over the go
 values fresh for serving) and of the gold tables it reads; it logs the Delta versions read, registers
 the model as challenger and promotes it to champion when it beats the champion on the same holdout.
 ``recommend`` also depends on ``credit`` (credit scores of the customers). ``models_job`` runs them.
+Each trains within :func:`models.threads.training_threads` (``COFRE_MODEL_THREADS``, default 1).
 """
 
 from typing import TYPE_CHECKING
@@ -39,8 +40,11 @@ def _result(run: "LakeRun") -> dg.MaterializeResult:
 def _train(context: dg.AssetExecutionContext, name: str) -> dg.MaterializeResult:
     from lake.settings import get_settings
     from models.from_lake import TRAINERS
+    from models.threads import training_threads
 
-    run = TRAINERS[name](get_settings())
+    settings = get_settings()
+    with training_threads(settings.model_threads):  # see models/threads.py: no spinning OpenMP threads
+        run = TRAINERS[name](settings)
     context.log.info(f"{name}: {run.summary()}")
     return _result(run)
 

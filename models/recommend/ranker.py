@@ -30,7 +30,7 @@ from models.recommend.catalog import BY_CODE, CATALOGUE
 from models.recommend.eligibility import Customer, Offer, eligible_offers
 from models.recommend.history import HISTORY_COLS, NO_HISTORY, history_for
 from models.recommend.profile import MAX_RISK, POINTS, PROFILES
-from models.runtime import predict_threads
+from models.threads import predict_threads
 
 MODEL_VERSION = "recommend-2.0"
 OBJECTIVES = ("pointwise", "pairwise")

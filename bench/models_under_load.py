@@ -1,0 +1,92 @@
+"""Training under load: the Dagster models step (fraud, credit, recommend) idle and next to a busy process.
+
+Builds a small world once (``cofre demo`` on a temporary COFRE_HOME, ``BENCH_LOAD_CUSTOMERS`` x
+``BENCH_LOAD_MONTHS``), then times the ``models`` layer (:func:`pipelines.run.run_layers`) in fresh
+processes, in the same run: idle, and while one CPU-bound busy-loop process runs. The machine is
+shared, so "idle" is only "no extra load from this bench"; the ratio is the figure. Two
+configurations: the default (``COFRE_MODEL_THREADS=1``, :mod:`models.threads`) and the one before it
+(``COFRE_MODEL_THREADS=0``: OpenMP on every core with libgomp's spinning wait policy).
+
+Goal (issue 21): loaded <= 2.5 x idle.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STEP = (
+    "import sys\n"
+    "from pipelines.run import run_layers\n"
+    "sys.exit(0 if run_layers(layers=('models',), echo=lambda m: None) else 1)\n"
+)
+TIMEOUT_S = 900
+
+
+def _env(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS")}
+    env.update(
+        COFRE_HOME=str(home),
+        COFRE_SIM_CUSTOMERS=os.environ.get("BENCH_LOAD_CUSTOMERS", "400"),
+        COFRE_SIM_MONTHS=os.environ.get("BENCH_LOAD_MONTHS", "6"),
+        PYTHONPATH=str(ROOT),
+        **extra,
+    )
+    return env
+
+
+def _models_step(env: dict[str, str], busy: bool) -> float:
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
+    try:
+        t0 = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-c", STEP],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            timeout=TIMEOUT_S,
+            capture_output=True,
+        )
+        return time.perf_counter() - t0
+    except subprocess.TimeoutExpired:
+        return float("inf")
+    finally:
+        if hog is not None:
+            hog.kill()
+            hog.wait()
+
+
+def main() -> None:
+    home = Path(tempfile.mkdtemp(prefix="cofre-bench-load-"))
+    try:
+        t0 = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "cofre.cli", "demo"],
+            env=_env(home),
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        print(f"world built and first models run in {time.perf_counter() - t0:.0f} s ({home})", flush=True)
+        configs = {"model_threads=1 (default)": "1", "model_threads=0 (before: all cores, spinning)": "0"}
+        print(f"{'configuration':<50} {'idle s':>8} {'+1 busy s':>10} {'ratio':>7}")
+        for name, threads in configs.items():
+            env = _env(home, COFRE_MODEL_THREADS=threads)
+            idle = _models_step(env, busy=False)
+            loaded = _models_step(env, busy=True)
+            ratio = loaded / idle
+            shown = "timeout" if loaded == float("inf") else f"{loaded:.1f}"
+            print(f"{name:<50} {idle:>8.1f} {shown:>10} {ratio:>7.2f}", flush=True)
+        print("goal: ratio <= 2.5 for the default configuration")
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
