@@ -129,10 +129,13 @@ def train_and_log(
     model.metadata["holdout_fingerprint"] = hold_fp
     card = model_card(
         "recommend",
-        summary="Ranks suitable (CVM 30) and eligible, affordable offers by acceptance probability.",
+        summary="Ranks suitable (CVM 30) and eligible, affordable offers by the learnt acceptance score "
+        "(customer, offer and implicit feedback from earlier rounds of offers).",
         data={
             "customers": n_customers,
             "events (train/holdout)": f"{len(train)}/{len(hold)}",
+            "rounds": f"{periods} rounds of up to {offers_per_period} offers; the last one held out",
+            "objective": model.objective,
             "source": source,
             "data_versions": data_versions or {},
         },
