@@ -1,11 +1,12 @@
 """Training under load: the Dagster models step (fraud, credit, recommend) idle and next to a busy process.
 
 Builds a small world once (``cofre demo`` on a temporary COFRE_HOME, ``BENCH_LOAD_CUSTOMERS`` x
-``BENCH_LOAD_MONTHS``), then times the ``models`` layer (:func:`pipelines.run.run_layers`) in fresh
+``BENCH_LOAD_MONTHS``; the credit model needs about 2 000 x 12 to train), or copies an existing
+built home (``BENCH_LOAD_HOME``, e.g. one ``make demo`` filled), then times the ``models`` layer (:func:`pipelines.run.run_layers`) in fresh
 processes, in the same run: idle, and while one CPU-bound busy-loop process runs. The machine is
-shared, so "idle" is only "no extra load from this bench"; the ratio is the figure. Two
-configurations: the default (``COFRE_MODEL_THREADS=1``, :mod:`models.threads`) and the one before it
-(``COFRE_MODEL_THREADS=0``: OpenMP on every core with libgomp's spinning wait policy).
+shared, so "idle" is only "no extra load from this bench"; the ratio is the figure. Configurations
+(``BENCH_LOAD_THREADS``, default ``1``; ``1,0`` adds the old one): ``COFRE_MODEL_THREADS=1`` (the
+default, :mod:`models.threads`) and ``0`` (before: OpenMP on every core with libgomp's spinning wait).
 
 Goal (issue 21): loaded <= 2.5 x idle.
 """
@@ -33,8 +34,8 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS")}
     env.update(
         COFRE_HOME=str(home),
-        COFRE_SIM_CUSTOMERS=os.environ.get("BENCH_LOAD_CUSTOMERS", "400"),
-        COFRE_SIM_MONTHS=os.environ.get("BENCH_LOAD_MONTHS", "6"),
+        COFRE_SIM_CUSTOMERS=os.environ.get("BENCH_LOAD_CUSTOMERS", "2000"),
+        COFRE_SIM_MONTHS=os.environ.get("BENCH_LOAD_MONTHS", "12"),
         PYTHONPATH=str(ROOT),
         **extra,
     )
