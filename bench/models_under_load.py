@@ -2,7 +2,8 @@
 
 Builds a small world once (``cofre demo`` on a temporary COFRE_HOME, ``BENCH_LOAD_CUSTOMERS`` x
 ``BENCH_LOAD_MONTHS``; the credit model needs about 2 000 x 12 to train), or copies an existing
-built home (``BENCH_LOAD_HOME``, e.g. one ``make demo`` filled), then times the ``models`` layer (:func:`pipelines.run.run_layers`) in fresh
+built home (``BENCH_LOAD_HOME``, e.g. one ``make demo`` filled), then times the ``models`` layer
+(:func:`pipelines.run.run_layers`) in fresh
 processes, in the same run: idle, and while one CPU-bound busy-loop process runs. The machine is
 shared, so "idle" is only "no extra load from this bench"; the ratio is the figure. Configurations
 (``BENCH_LOAD_THREADS``, default ``1``; ``1,0`` adds the old one): ``COFRE_MODEL_THREADS=1`` (the
@@ -63,27 +64,33 @@ def _models_step(env: dict[str, str], busy: bool) -> float:
             hog.wait()
 
 
+def _build(home: Path) -> None:
+    t0 = time.perf_counter()
+    if os.environ.get("BENCH_LOAD_HOME"):
+        shutil.copytree(os.environ["BENCH_LOAD_HOME"], home, dirs_exist_ok=True, symlinks=True)
+        print(f"copied {os.environ['BENCH_LOAD_HOME']} in {time.perf_counter() - t0:.0f} s", flush=True)
+        return
+    done = subprocess.run(
+        [sys.executable, "-m", "cofre.cli", "demo"], env=_env(home), cwd=ROOT, capture_output=True, text=True
+    )
+    if done.returncode:
+        raise RuntimeError(f"cofre demo failed: {done.stdout[-1500:]}")
+    print(f"world built and first models run in {time.perf_counter() - t0:.0f} s", flush=True)
+
+
 def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="cofre-bench-load-"))
     try:
-        t0 = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "cofre.cli", "demo"],
-            env=_env(home),
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
-        print(f"world built and first models run in {time.perf_counter() - t0:.0f} s ({home})", flush=True)
-        configs = {"model_threads=1 (default)": "1", "model_threads=0 (before: all cores, spinning)": "0"}
+        _build(home)
+        names = {"1": "model_threads=1 (default)", "0": "model_threads=0 (before: all cores, spinning)"}
         print(f"{'configuration':<50} {'idle s':>8} {'+1 busy s':>10} {'ratio':>7}")
-        for name, threads in configs.items():
+        for threads in os.environ.get("BENCH_LOAD_THREADS", "1").split(","):
             env = _env(home, COFRE_MODEL_THREADS=threads)
             idle = _models_step(env, busy=False)
             loaded = _models_step(env, busy=True)
-            ratio = loaded / idle
             shown = "timeout" if loaded == float("inf") else f"{loaded:.1f}"
-            print(f"{name:<50} {idle:>8.1f} {shown:>10} {ratio:>7.2f}", flush=True)
+            name = names.get(threads, f"model_threads={threads}")
+            print(f"{name:<50} {idle:>8.1f} {shown:>10} {loaded / idle:>7.2f}", flush=True)
         print("goal: ratio <= 2.5 for the default configuration")
     finally:
         shutil.rmtree(home, ignore_errors=True)
