@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from lake import installation_keys as ik
 from lake.settings import Settings
 from serving.audit.pseudonym import actor_pseudonym
 from serving.audit.store import AuditStore, SQLiteAuditStore, open_audit_store
@@ -65,6 +66,12 @@ class Services:
     def secret(self) -> bytes:
         """The pseudonym key (audit actors; the lake's CPF pseudonyms use the same key)."""
         return self.settings.pseudonym_key_bytes()
+
+    @property
+    def otp_key(self) -> bytes:
+        """The key of the stored one-time-code HMACs: HKDF(installation secret, 'cofre/kyc-otp/v1'),
+        kept apart from the pseudonym key that every pipeline worker holds."""
+        return self.settings.purpose_key(ik.LABEL_KYC_OTP)
 
     @property
     def link_key(self) -> bytes:

@@ -51,22 +51,39 @@ TRANSITIONS = ("fund", "release", "confirm", "claim", "refund", "dispute", "canc
 
 
 class DepositIn(BaseModel):
+    """Money of the checking account to tokenise."""
+
     amount_cents: int = Field(
-        gt=0, le=10**11, description="integer cents of the checking account to tokenise"
+        gt=0, le=10**11, description="integer cents of the checking account to tokenise", examples=[150000]
     )
 
 
 class EscrowIn(BaseModel):
+    """A new escrow between the caller (payer) and another customer (payee)."""
+
     payee_pix_key: str = Field(
-        min_length=1, max_length=77, description="PIX key of the payee (a cofre customer)"
+        min_length=1,
+        max_length=77,
+        description="PIX key of the payee (a cofre customer)",
+        examples=["bob@example.com"],
     )
-    amount_cents: int = Field(gt=0, le=10**11)
-    deadline: datetime = Field(description="after it the payer may be refunded (ISO 8601 with offset)")
+    amount_cents: int = Field(
+        gt=0,
+        le=10**11,
+        description="integer cents of the payer's tokens to lock in escrow",
+        examples=[150000],
+    )
+    deadline: datetime = Field(
+        description="after it the payer may be refunded (ISO 8601 with offset)",
+        examples=["2026-12-31T23:59:00-03:00"],
+    )
 
 
 class ResolveIn(BaseModel):
+    """How the bank splits a disputed escrow."""
+
     payee_share_cents: int = Field(
-        ge=0, le=10**11, description="to the payee; the rest goes back to the payer"
+        ge=0, le=10**11, description="to the payee; the rest goes back to the payer", examples=[75000]
     )
 
 

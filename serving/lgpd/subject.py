@@ -53,7 +53,7 @@ class UserSubject:
             emails=[self.email],
             phones=[self.phone] if self.phone else [],
             pix_keys=list(self.pix_keys),
-        ).clear_strings()
+        ).typed_strings()
 
     def pseudonyms(self, services: Services) -> set[str]:
         return self.lake_subject().pseudonyms(services.secret)
