@@ -65,14 +65,11 @@ def _models_step(env: dict[str, str], busy: bool, code: str = STEP) -> float:
     hog = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
     try:
         t0 = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-c", STEP],
-            env=env,
-            cwd=ROOT,
-            check=True,
-            timeout=TIMEOUT_S,
-            capture_output=True,
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, cwd=ROOT, timeout=TIMEOUT_S, capture_output=True, text=True
         )
+        if done.returncode:
+            raise RuntimeError(f"training failed: {done.stderr[-2000:]}")
         return time.perf_counter() - t0
     except subprocess.TimeoutExpired:
         return float("inf")
