@@ -238,7 +238,7 @@ def erase_subject(subject: Subject, settings: Settings | None = None) -> dict[st
         if not t.pii_columns or not delta.exists(t, s):
             continue
         if t.name == "audit.events":
-            from lake.audit_trail import ensure_columns
+            from lake.audit.trail import ensure_columns
 
             ensure_columns(t.name, s)  # a table written before hash version 2 gets `openings`
         df = delta.read(t, settings=s)
@@ -264,7 +264,7 @@ def erase_subject(subject: Subject, settings: Settings | None = None) -> dict[st
         )
         files = _purge_history(t, s)
         if t.name == "audit.events":
-            from lake.audit_trail import add_redaction_records
+            from lake.audit.trail import add_redaction_records
 
             add_redaction_records(records, s)
         report[t.name] = {"deleted": deleted, "redacted": redacted, "files_removed": files}
@@ -272,12 +272,12 @@ def erase_subject(subject: Subject, settings: Settings | None = None) -> dict[st
 
 
 def _redaction_records(rows: pl.DataFrame, s: Settings) -> list[dict[str, Any]]:
-    """Signed records (lake/audit_redaction.py) for the audit.events rows about to be redacted,
+    """Signed records (lake/audit/redaction.py) for the audit.events rows about to be redacted,
     made before their payload (hash version 1) is gone."""
-    from lake import audit_redaction
-    from lake.anchoring import keypair
-    from lake.audit_trail import lake_event
-    from lake.auditlog import REDACTABLE
+    from lake.audit import redaction as audit_redaction
+    from lake.audit.anchoring import keypair
+    from lake.audit.events import REDACTABLE
+    from lake.audit.trail import lake_event
 
     kp = keypair(s)
     return [

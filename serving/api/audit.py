@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from lake.audit_trail import verify_store_events
+from lake.audit.trail import verify_store_events
 from lake.settings import Settings
 from serving.api.types import instant
 from serving.deps import get_services, require_roles

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Request
+from fastapi import APIRouter, FastAPI, Path, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -30,7 +30,7 @@ from serving.chat.assistant import Reply, assistant_for
 from serving.chat.intents import AccountDesk
 from serving.chat.limits import ChatLimiter
 from serving.chat.store import ConversationStore, conversation_store, now_iso
-from serving.deps import current_principal, get_clock, get_services
+from serving.deps import CurrentPrincipal, NowDep, ServicesDep
 from serving.errors import Problem
 from serving.security.tokens import Principal
 from serving.services import Services
@@ -165,10 +165,9 @@ class TicketOut(BaseModel):
 
 
 def _limiter(services: Services) -> ChatLimiter:
-    lim = services.extras.get("chat_limiter")
-    if lim is None:
-        lim = services.extras["chat_limiter"] = ChatLimiter(services.settings)
-    return lim
+    if services.chat_limiter is None:
+        services.chat_limiter = ChatLimiter(services.settings)
+    return services.chat_limiter
 
 
 def _conversation(store: ConversationStore, conversation_id: str, user_id: int) -> dict[str, Any]:
@@ -251,9 +250,9 @@ def _sse(event: str, data: dict[str, Any]) -> str:
 async def post_message(
     body: MessageIn,
     request: Request,
-    principal: Principal = Depends(current_principal),
-    services: Services = Depends(get_services),
-    now: datetime = Depends(get_clock),
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    now: NowDep,
 ) -> ChatReply | StreamingResponse:
     rid = getattr(request.state, "request_id", None)
     cid, reply = await run_in_threadpool(_prepare, services, principal, body, now, rid)
@@ -279,9 +278,9 @@ async def post_message(
 
 @router.get("/chat/conversations/{conversation_id}", response_model=ConversationOut, responses={404: {}})
 def get_conversation(
+    principal: CurrentPrincipal,
+    services: ServicesDep,
     conversation_id: str = Path(pattern=CONVERSATION_ID),
-    principal: Principal = Depends(current_principal),
-    services: Services = Depends(get_services),
 ) -> ConversationOut:
     store = conversation_store(services)
     conv = _conversation(store, conversation_id, principal.user_id)
@@ -289,9 +288,7 @@ def get_conversation(
 
 
 @router.get("/chat/tickets", response_model=list[TicketOut])
-def list_tickets(
-    principal: Principal = Depends(current_principal), services: Services = Depends(get_services)
-) -> list[dict[str, Any]]:
+def list_tickets(principal: CurrentPrincipal, services: ServicesDep) -> list[dict[str, Any]]:
     return conversation_store(services).tickets(principal.user_id)
 
 

@@ -98,7 +98,7 @@ class FraudScoreOut(BaseModel):
 def _score(
     services: Services, principal: Principal, body: FraudScoreIn, device_id: str | None, now: datetime
 ) -> Decision:
-    scoring = services.extras["scoring"]
+    scoring = services.scoring
     model = scoring.get("fraud")
     at = body.timestamp or now
     at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)

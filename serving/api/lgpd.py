@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from lake import consents
 from lake.settings import Settings
 from serving.api.types import IdPath, Instant
 from serving.audit.store import make_event
@@ -24,6 +23,7 @@ from serving.db.orm import User
 from serving.deps import current_principal, get_services, require_roles
 from serving.errors import Problem
 from serving.lgpd import erasure, export
+from serving.lgpd import registry as consents
 from serving.lgpd.subject import UserSubject, load_subject
 from serving.openapi import problems
 from serving.security.tokens import Principal
@@ -495,7 +495,7 @@ class PendingRequestOut(BaseModel):
 def pending_requests(
     principal: Principal = Depends(operator), services: Services = Depends(get_services)
 ) -> list[dict[str, Any]]:
-    from lake.consents import data_subject_requests as dsr
+    from serving.lgpd.registry import data_subject_requests as dsr
 
     with services.engine.connect() as conn:
         rows = (

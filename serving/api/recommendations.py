@@ -30,7 +30,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from lake import consents
 from models.recommend.catalog import BY_CODE
 from models.recommend.eligibility import Customer
 from models.recommend.lake import customer_inputs
@@ -39,6 +38,7 @@ from serving.db.orm import Account
 from serving.decisions import record_decision_sync
 from serving.deps import get_clock, get_services
 from serving.errors import Problem
+from serving.lgpd import registry as consents
 from serving.lgpd.consent import require_consent
 from serving.openapi import problems
 from serving.scoring import core
@@ -147,7 +147,7 @@ def recommend_for(
 ) -> dict[str, Any]:
     """Offers for ``user_id``; ``credit_analysis``: whether that consent is granted (see the docstring)."""
     cpf = core.user_cpf(services.sessions, user_id)  # first: an unproven CPF gets nothing, model or not
-    scoring = services.extras["scoring"]
+    scoring = services.scoring
     ranker = scoring.get("recommend")
     credit = scoring.get("credit") if credit_analysis else None
     s = services.settings

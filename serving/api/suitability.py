@@ -78,7 +78,7 @@ class ScoreIn(BaseModel):
 
 
 def suitability_for(services: Services, cpf: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    scoring = services.extras["scoring"]
+    scoring = services.scoring
     model = scoring.get("credit")
     row = core.credit_features(services.settings, core.customer_pk(services.settings, cpf))
     if row is None:

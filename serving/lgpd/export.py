@@ -20,10 +20,10 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from lake import consents
 from lake.erasure import subject_rows
 from serving.chat.store import conversation_store
 from serving.db import orm as m
+from serving.lgpd import registry as consents
 from serving.lgpd.subject import UserSubject
 from serving.services import Services
 

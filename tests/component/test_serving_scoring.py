@@ -3,7 +3,7 @@ credit and recommend trained through Feast point-in-time joins and registered in
 the gateway loading the champions once. Also: 503 without champions, audited decisions, reproducible
 training on pinned Delta versions.
 
-The gold rows come from :mod:`features.sample_gold` (toy values, catalog schemas), keyed by the
+The gold rows come from :mod:`sandbox.sample_gold` (toy values, catalog schemas), keyed by the
 pseudonymised CPFs of users registered in the gateway, so the gateway's keys meet the lake's.
 """
 
@@ -23,10 +23,10 @@ from fastapi.testclient import TestClient
 from serving_kit import add_key, auth, deposit, make_settings, register, step_up, verify_identity
 
 from cofre.embedded import gateway as create_app
-from features import sample_gold as sg
 from lake import delta
 from lake.pseudonym import pseudonymise_one
 from models.recommend.catalog import BY_CODE
+from sandbox import sample_gold as sg
 
 N_CUSTOMERS = 24
 
@@ -154,6 +154,11 @@ def test_models_trained_from_the_lake_are_champions_with_data_versions(env):
         mv = client.get_model_version_by_alias(name, "champion")
         logged = json.loads(client.get_run(mv.run_id).data.params["data_versions"])
         assert {k: v for k, v in logged.items() if k.startswith("gold.")} == run.versions
+        # every model's run carries its evaluation plots, the recommender's too (issue 22)
+        plots = {a.path for a in client.list_artifacts(mv.run_id, "plots")}
+        assert {"plots/roc.png", "plots/reliability.png"} <= plots, (name, plots)
+    ranking = {a.path for a in client.list_artifacts(env["runs"]["recommend"].run.run_id, "plots")}
+    assert "plots/ranking.png" in ranking
     assert set(env["runs"]["fraud"].versions) == {
         "gold.transaction_features",
         "gold.customer_day",
