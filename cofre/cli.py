@@ -10,6 +10,10 @@ import importlib
 
 import typer
 
+from models.threads import passive_wait
+
+passive_wait()  # before any OpenMP runtime loads: waiting OpenMP threads sleep (models/threads.py)
+
 app = typer.Typer(help="cofre: lakehouse with thin APIs for a Brazilian digital bank", no_args_is_help=True)
 
 

@@ -171,6 +171,11 @@ class Settings(BaseSettings):
     feast_project: str = Field(default="cofre", pattern=r"^[A-Za-z0-9_]+$", description="Feast project name")
     mlflow_tracking_uri: str | None = None
     mlflow_artifacts_uri: str | None = None
+    model_threads: int = Field(
+        default=1,
+        ge=0,
+        description="OpenMP/BLAS threads while a model trains (models/threads.py); 0 = the libraries' default",
+    )
 
     # --- secrets (lake/installation_keys.py) ---------------------------------------------------
     secret_key: SecretStr | None = Field(

@@ -5,6 +5,7 @@ Each asset reads its training set through Feast's point-in-time join over the go
 values fresh for serving) and of the gold tables it reads; it logs the Delta versions read, registers
 the model as challenger and promotes it to champion when it beats the champion on the same holdout.
 ``recommend`` also depends on ``credit`` (credit scores of the customers). ``models_job`` runs them.
+Each trains within :func:`models.threads.training_threads` (``COFRE_MODEL_THREADS``, default 1).
 """
 
 from typing import TYPE_CHECKING
@@ -61,10 +62,14 @@ def _result(run: "LakeRun") -> dg.MaterializeResult:
 def _train(context: dg.AssetExecutionContext, name: str) -> dg.MaterializeResult:
     from lake.settings import get_settings
     from models.from_lake import TRAINERS
+    from models.threads import training_threads
     from pipelines.common.output import to_step_log
 
-    with to_step_log(context):  # the trainers' progress lines and MLflow's messages -> the step's log
-        run = TRAINERS[name](get_settings())
+    settings = get_settings()
+    # the trainers' progress lines and MLflow's messages -> the step's log; OpenMP/BLAS on
+    # settings.model_threads threads (models/threads.py: no spinning OpenMP threads under load)
+    with to_step_log(context), training_threads(settings.model_threads):
+        run = TRAINERS[name](settings)
     context.log.debug(f"{name}: {run.summary()}")
     return _result(run)
 

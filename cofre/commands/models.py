@@ -312,6 +312,7 @@ def train_from_lake(
     """
     from lake.settings import get_settings
     from models.from_lake import TRAINERS
+    from models.threads import training_threads
 
     if model not in TRAINERS:
         raise typer.BadParameter(f"model must be one of {', '.join(TRAINERS)}")
@@ -319,7 +320,9 @@ def train_from_lake(
         pinned = {k: int(v) for k, v in json.loads(versions).items()} if versions else None
     except (ValueError, AttributeError) as exc:
         raise typer.BadParameter(f"--versions must be a JSON object of table -> version: {exc}") from exc
-    run = TRAINERS[model](get_settings(), pinned, seed=seed, register=not no_register)
+    settings = get_settings()
+    with training_threads(settings.model_threads):
+        run = TRAINERS[model](settings, pinned, seed=seed, register=not no_register)
     sys.stdout.write(json.dumps(run.summary(), default=str) + "\n")
 
 

@@ -2,9 +2,10 @@
 
 Customers get latent traits: risk appetite ``alpha`` in [0, 1], liquidity need ``lam`` in [0, 1] and
 credit need ``cneed`` in [0, 1]. Their questionnaire answers, savings rate and balance volatility are
-drawn from those traits, so the CVM 30 profile is observable but noisy. Each customer is shown up to
-``offers_per_customer`` products chosen at random AMONG THEIR ELIGIBLE OFFERS ONLY (the hard filter of
-:mod:`models.recommend.eligibility`). Acceptance ~ Bernoulli(sigmoid(logit)) with::
+drawn from those traits, so the CVM 30 profile is observable but noisy. In each of ``periods`` rounds every customer is
+shown up to ``offers_per_customer`` products chosen at random AMONG THEIR ELIGIBLE OFFERS ONLY (the hard
+filter of :mod:`models.recommend.eligibility`); the traits persist, so earlier answers are implicit
+feedback about later ones. Acceptance ~ Bernoulli(sigmoid(logit)) with::
 
     logit = base[product] - 10 (risk_norm - alpha)^2 - 3 lam * liquidity_norm         (investments)
           = base[product] + 5 cneed - 2.5 - 15 (1 - cneed) * monthly_rate             (credit)
@@ -111,13 +112,20 @@ def all_offers(customers: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def simulate_offers(customers: pd.DataFrame, offers_per_customer: int = 6, seed: int = 0) -> pd.DataFrame:
-    """Offer events with an ``accepted`` label (only eligible offers are ever shown)."""
+def simulate_offers(
+    customers: pd.DataFrame, offers_per_customer: int = 6, seed: int = 0, periods: int = 1
+) -> pd.DataFrame:
+    """Offer events with an ``accepted`` label (only eligible offers are ever shown), ``periods`` rounds:
+    in each round (``period`` 0..periods-1) every customer is shown up to ``offers_per_customer`` of
+    their eligible offers at random; the latent traits stay, so earlier answers tell about later ones."""
     rng = np.random.default_rng(seed + 1)
-    offers = all_offers(customers)
+    eligible = all_offers(customers)
+    offers = pd.concat([eligible.assign(period=t) for t in range(periods)], ignore_index=True)
     offers["rand"] = rng.random(len(offers))
-    offers = offers.sort_values(["cust_idx", "rand"], kind="stable")
-    offers = offers[offers.groupby("cust_idx").cumcount() < offers_per_customer].drop(columns="rand")
+    offers = offers.sort_values(["period", "cust_idx", "rand"], kind="stable")
+    offers = offers[offers.groupby(["period", "cust_idx"]).cumcount() < offers_per_customer].drop(
+        columns="rand"
+    )
     prod = {p.code: p for p in CATALOGUE}
     c = customers.iloc[offers["cust_idx"].to_numpy()]
     risk_norm = (offers["product"].map(lambda k: prod[k].risk).to_numpy() - 1) / 4.0

@@ -1,14 +1,19 @@
-"""Recommendation training: simulated offers -> ranker; precision@k and NDCG@k vs a popularity baseline.
+"""Recommendation training: simulated offer rounds -> ranker; precision@k and NDCG@k vs popularity.
 
 The learnt ranker is served only if it beats the baseline on the holdout (:func:`choose_ranking`).
 
-Holdout = a random 20 % of customers (all their offer events). For each holdout customer, the offers
-they were shown are ranked by the model and by product popularity (training acceptance rate);
-relevance = accepted.
+Offers come in ``periods`` rounds (:func:`models.recommend.simulate_offers.simulate_offers`); each
+offer carries implicit-feedback features from the customer's EARLIER rounds only
+(:mod:`models.recommend.history`). Holdout = the last round (a held-out period): the model and the
+popularity baseline (acceptance rate per product) are fitted on the earlier rounds; for each
+customer the offers of the last round are ranked by the model and by popularity; relevance =
+accepted. With several ``objectives`` the objective is chosen on the last TRAINING round (models
+fitted on the rounds before it), then refitted on every training round: the holdout never chooses.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,6 +24,7 @@ from models.fingerprint import data_fingerprint
 from models.metrics import ndcg_at_k, precision_at_k
 from models.plots import ranking_figure, standard_figures
 from models.progress import step
+from models.recommend.history import add_history
 from models.recommend.ranker import Recommender, fit_ranker
 from models.recommend.simulate_offers import make_customers, simulate_offers
 
@@ -33,7 +39,8 @@ def ranking_metrics(
     s_pop = events["product"].map(model.popularity).fillna(0.0).to_numpy()
     rel_m, rel_p = [], []
     acc = events["accepted"].to_numpy().astype(float)
-    for _, idx in events.groupby("cust_idx").indices.items():
+    keys = ["cust_idx", "period"] if "period" in events.columns else ["cust_idx"]
+    for _, idx in events.groupby(keys).indices.items():
         rel_m.append(acc[idx][np.argsort(-s_model[idx], kind="stable")])
         rel_p.append(acc[idx][np.argsort(-s_pop[idx], kind="stable")])
     return {
@@ -62,13 +69,29 @@ def choose_ranking(
     return {**served, f"learnt_precision_at_{k}": learnt[f"precision_at_{k}"], f"learnt_ndcg_at_{k}": ndcg}
 
 
-def split_events(
-    customers: pd.DataFrame, events: pd.DataFrame, holdout_frac: float, seed: int
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    rng = np.random.default_rng(seed + 7)
-    hold = rng.random(len(customers)) < holdout_frac
-    is_hold = hold[events["cust_idx"].to_numpy()]
+def split_period(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(earlier rounds, last round): the last ``period`` is held out."""
+    last = events["period"].max()
+    is_hold = (events["period"] == last).to_numpy()
     return events[~is_hold].reset_index(drop=True), events[is_hold].reset_index(drop=True)
+
+
+def fit_best(
+    customers: pd.DataFrame, train: pd.DataFrame, objectives: tuple[str, ...], seed: int, k: int = 3
+) -> tuple[Recommender, dict[str, float]]:
+    """The ranker of the objective with the best NDCG@k on the last training round (fitted on the
+    rounds before it), refitted on all of ``train``; returns it and each objective's validation NDCG."""
+    if len(objectives) == 1:
+        return fit_ranker(customers, train, seed=seed, objective=objectives[0]), {}
+    inner, valid = split_period(train)
+    scores = {
+        obj: ranking_metrics(fit_ranker(customers, inner, seed=seed, objective=obj), customers, valid, k)[
+            f"ndcg_at_{k}"
+        ]
+        for obj in objectives
+    }
+    best = max(objectives, key=lambda o: scores[o])
+    return fit_ranker(customers, train, seed=seed, objective=best), scores
 
 
 def train_and_log(
@@ -76,7 +99,9 @@ def train_and_log(
     *,
     seed: int = 0,
     k: int = 3,
-    holdout_frac: float = 0.2,
+    periods: int = 12,
+    offers_per_period: int = 6,
+    objectives: tuple[str, ...] = ("pointwise",),
     register: bool = True,
     show_progress: bool = True,
     data_versions: dict[str, int] | None = None,
@@ -94,18 +119,24 @@ def train_and_log(
         n_customers = len(customers)
         step(f"recommend: simulating offers for {n_customers} lake customers", show_progress)
         source = "lake customers (credit_v1 features, credit score) + simulated offers"
-    events = simulate_offers(customers, seed=seed)
-    train, hold = split_events(customers, events, holdout_frac, seed)
-    model = fit_ranker(customers, train, seed=seed)
+    events = add_history(simulate_offers(customers, offers_per_period, seed=seed, periods=periods))
+    train, hold = split_period(events)
+    step(f"recommend: fitting on {periods - 1} rounds of offers, round {periods} held out", show_progress)
+    model, validation = fit_best(customers, train, objectives, seed, k)
+    model.metadata["objective_validation_ndcg"] = validation
+    model.metadata["holdout_period"] = int(hold["period"].max())
     metrics = choose_ranking(model, customers, hold, k)
     hold_fp = data_fingerprint(hold.drop(columns=["kind"]), extra=data_fingerprint(customers))
     model.metadata["holdout_fingerprint"] = hold_fp
     card = model_card(
         "recommend",
-        summary="Ranks suitable (CVM 30) and eligible, affordable offers by acceptance probability.",
+        summary="Ranks suitable (CVM 30) and eligible, affordable offers by the learnt acceptance score "
+        "(customer, offer and implicit feedback from earlier rounds of offers).",
         data={
             "customers": n_customers,
             "events (train/holdout)": f"{len(train)}/{len(hold)}",
+            "rounds": f"{periods} rounds of up to {offers_per_period} offers; the last one held out",
+            "objective": model.objective,
             "source": source,
             "data_versions": data_versions or {},
         },
@@ -135,7 +166,14 @@ def train_and_log(
     result = registry.log_training_run(
         "recommend",
         model,
-        params={"seed": seed, "k": k, "n_customers": n_customers},
+        params={
+            "seed": seed,
+            "k": k,
+            "n_customers": n_customers,
+            "periods": periods,
+            "offers_per_period": offers_per_period,
+            "objective": model.objective,
+        },
         metrics=metrics,
         figures=figures,
         card_md=card,
@@ -147,3 +185,43 @@ def train_and_log(
         settings=settings,
     )
     return model, metrics, result
+
+
+def seed_lifts(
+    customers_for: Callable[[int], pd.DataFrame],
+    seeds: Sequence[int],
+    *,
+    periods: int = 12,
+    offers_per_period: int = 6,
+    objective: str = "pointwise",
+    k: int = 3,
+) -> pd.DataFrame:
+    """Per simulator seed: NDCG@k of the learnt ranker and of popularity on the held-out last round
+    (``customers_for(seed)`` gives that seed's customers), and the relative lift."""
+    rows = []
+    for seed in seeds:
+        customers = customers_for(seed)
+        events = add_history(simulate_offers(customers, offers_per_period, seed=seed, periods=periods))
+        train, hold = split_period(events)
+        m = ranking_metrics(fit_ranker(customers, train, seed=seed, objective=objective), customers, hold, k)
+        rows.append(
+            {
+                "seed": seed,
+                "ndcg": m[f"ndcg_at_{k}"],
+                "popularity_ndcg": m[f"baseline_ndcg_at_{k}"],
+                "lift": m[f"ndcg_at_{k}"] / m[f"baseline_ndcg_at_{k}"] - 1,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def mean_interval(values: Sequence[float] | np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and its two-sided Student-t confidence interval (over seeds)."""
+    from scipy import stats
+
+    v = np.asarray(values, dtype=float)
+    mean = float(v.mean())
+    if len(v) < 2:
+        return mean, float("nan"), float("nan")
+    half = float(stats.t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)))
+    return mean, mean - half, mean + half
