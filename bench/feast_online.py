@@ -19,10 +19,10 @@ BASELINE_MS = 0.35
 
 
 def main(n: int = 500) -> None:
-    from features import sample_gold as sg
     from features.materialize import apply_and_materialize
     from features.online import online_features, store_for, warm_up
     from lake.settings import load_settings
+    from sandbox import sample_gold as sg
 
     with tempfile.TemporaryDirectory() as home:
         s = load_settings(home=home, feast_project="bench")

@@ -123,8 +123,8 @@ def bronze_from_world(world: dict[str, pl.DataFrame], pulled_at: datetime) -> di
 
 
 def _world(n_tx: int, root: Path) -> dict[str, pl.DataFrame]:
-    from pipelines.sources.simulator.config import SimConfig
-    from pipelines.sources.simulator.io import load_world, write_world
+    from sandbox.simulator.config import SimConfig
+    from sandbox.simulator.io import load_world, write_world
 
     customers = max(10, round(n_tx / (TX_PER_CUSTOMER_YEAR * MONTHS / 12)))
     cfg = SimConfig(customers=customers, months=MONTHS, seed=11)

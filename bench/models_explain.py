@@ -12,7 +12,7 @@ from bench.timing import median_ms
 def main() -> None:
     from models.credit.features import MONOTONE
     from models.credit.model import fit_credit_model
-    from models.credit.synthetic import make_credit_frame
+    from sandbox.synthetic_credit import make_credit_frame
 
     df = make_credit_frame(4000, seed=0)
     model = fit_credit_model(df, "defaulted_6m", True, monotone=MONOTONE)

@@ -1,7 +1,7 @@
 """Benchmark: POST /fraud/score over HTTP (uvicorn on loopback) at a fixed 200 requests/s, the peak rate,
 and the per-stage cost of one request.
 
-Set-up in a temporary COFRE_HOME: toy gold Delta tables (:mod:`features.sample_gold`) keyed by the
+Set-up in a temporary COFRE_HOME: toy gold Delta tables (:mod:`sandbox.sample_gold`) keyed by the
 pseudonymised CPFs of the users the benchmark registers, Feast apply + materialise, the fraud model
 trained from the lake through Feast and registered as champion in a temporary MLflow.
 
@@ -87,12 +87,12 @@ def _settings(home: str) -> Settings:
 def _prepare(home: str) -> tuple[dict, list[str]]:
     import polars as pl
 
-    from features import sample_gold as sg
     from features.materialize import apply_and_materialize
     from lake import delta
     from lake.domain.identifiers import cpf_with_digits
     from lake.pseudonym import pseudonymise_one
     from models.from_lake import train_fraud
+    from sandbox import sample_gold as sg
 
     env = {
         "COFRE_HOME": home,

@@ -12,8 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipelines.sources.simulator import SimConfig, iter_world
-from pipelines.sources.simulator.io import write_world
+from sandbox.simulator import SimConfig, iter_world
+from sandbox.simulator.io import write_world
 
 BUDGET_S = 120.0
 

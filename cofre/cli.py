@@ -16,6 +16,9 @@ app = typer.Typer(help="cofre: lakehouse with thin APIs for a Brazilian digital 
 @app.callback()
 def _main() -> None:
     """cofre: lakehouse with thin APIs for a Brazilian digital bank."""
+    from cofre.embedded import install_sandboxes
+
+    install_sandboxes()  # external systems with no URL configured are served by their sandboxes in-process
 
 
 # (module under cofre.commands, group name or None to add its commands at top level)

@@ -695,7 +695,7 @@ OTHER = [
                 "record",
                 pl.String,
                 doc="the signed redaction record as JSON (fields removed, clear fields kept, hash "
-                "version; lake/audit_redaction.py)",
+                "version; lake/audit/redaction.py)",
             ),
             _req("recorded_at", TS),
         ),

@@ -37,6 +37,7 @@ from pathlib import Path
 LABEL_PSEUDONYM = "cofre/pseudonym/v1"
 LABEL_DOCUMENT_LINKS = "cofre/document-links/v1"
 LABEL_ANCHORING = "cofre/anchoring/v1"
+LABEL_KYC_OTP = "cofre/kyc-otp/v1"
 LEGACY_PSEUDONYM_KEY = "cofre-embedded-dev-key-change-me"
 SECRETS_DIR = "secrets"
 SECRETS_FILE = "installation.json"

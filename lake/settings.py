@@ -235,7 +235,7 @@ class Settings(BaseSettings):
     http_retries: int = 4
     http_backoff_base_s: float = 0.25
     http_backoff_max_s: float = 8.0
-    # --- sandboxes of the external systems (pipelines/sources/*/sandbox.py) -------------------
+    # --- sandboxes of the external systems (sandbox/: open_finance, serasa, pix, horizon) -------------------
     sandbox_token_ttl_s: int = 300
     sandbox_auto_authorise: bool = Field(
         default=True, description="Open Finance sandbox: authorise a consent for a known CPF at creation"

@@ -19,7 +19,7 @@ from typing import Any
 from stellar_sdk import Asset, Keypair, scval
 from stellar_sdk import xdr as sx
 
-from lake import anchoring
+from lake.audit import anchoring
 from lake.settings import Settings
 from lake.soroban_rpc import ContractError, Invocation, SorobanRpc, contract_id_from_salt
 

@@ -6,7 +6,7 @@ telemetry, labels), ``open_finance``, ``serasa``, ``pix``, ``gold`` and ``audit`
 ``models/{fraud,credit,recommend}`` and ``models_job`` in :mod:`pipelines.models_assets`; ``models/drift``
 (daily feature PSI), its job and schedule in :mod:`pipelines.drift_assets`; the lake job, its
 schedule and sensor in :mod:`pipelines.schedules`. Here they are merged (``Definitions.merge``) and given
-the resources. ``workspace.yaml`` loads ``pipelines.definitions:defs``; ``cofre dagster dev`` starts the UI;
+the resources. ``workspace.yaml`` loads them through ``cofre.dagster_location`` (which installs the in-process sandboxes); ``cofre dagster dev`` starts the UI;
 tests/unit/test_dagster_definitions.py holds the snapshot of what this location contains.
 """
 

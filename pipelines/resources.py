@@ -6,7 +6,8 @@
   bank's internal systems and backs the in-process sandboxes.
 * :class:`OpenFinanceResource`, :class:`SerasaResource`, :class:`PixResource`: clients of the external
   systems. When the settings URL (``open_finance_url``/``serasa_url``/``pix_url``) is None the client
-  talks to the sandbox app in-process (one shared app over the world); otherwise to the real URL.
+  talks to the sandbox app in-process (one shared app over the world, built by the provider that the
+  composition root installs, see pipelines.sources.in_process); otherwise to the real URL.
   Only the settings choose; nothing here branches on the profile.
 """
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from pipelines.sources.serasa.client import SerasaClient
 
 from lake.settings import Settings, get_settings
+from pipelines.sources import in_process
 
 _LOCK = threading.Lock()
 _WORLDS: dict[str, dict[str, pl.DataFrame]] = {}
@@ -69,7 +71,7 @@ class WorldResource(ConfigurableResource):
             return _WORLDS[key]
 
     def manifest(self) -> dict | None:
-        from pipelines.sources.simulator.io import read_manifest
+        from pipelines.sources.world_files import read_manifest
 
         return read_manifest(self.path())
 
@@ -81,19 +83,7 @@ class WorldResource(ConfigurableResource):
         world = self.load()
         with _LOCK:
             if key not in _APPS:
-                from pipelines.sources.world_index import WorldIndex
-
-                index_key = (self.path(), "index")
-                if index_key not in _APPS:
-                    _APPS[index_key] = WorldIndex(world)
-                index = _APPS[index_key]
-                if system == "open_finance":
-                    from pipelines.sources.open_finance.sandbox import create_app
-                elif system == "serasa":
-                    from pipelines.sources.serasa.sandbox import create_app
-                elif system == "pix":
-                    from pipelines.sources.pix.sandbox import create_app
-                _APPS[key] = create_app(index, get_settings())
+                _APPS[key] = in_process.app(system, get_settings(), world)
             return _APPS[key]
 
 

@@ -107,7 +107,7 @@ def create_app(
     services = build_services(
         settings, fraud_screen=fraud_screen, clock=clock, identity_transports=identity_transports
     )
-    services.extras["scoring"] = scoring = load_scoring(settings)
+    services.scoring = scoring = load_scoring(settings)
     if fraud_screen is None and "fraud" in scoring.models:
         services.fraud_screen = ModelFraudScreen(
             scoring.models["fraud"], scoring.version("fraud"), settings, services.read_connections

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -31,14 +31,24 @@ async def get_services(request: Request) -> Services:
     return services
 
 
-def get_db(services: Services = Depends(get_services)) -> Iterator[Session]:
+ServicesDep = Annotated[Services, Depends(get_services)]
+"""The app's :class:`~serving.services.Services` (typed state: stores, scoring, lazily built helpers)."""
+
+
+def get_db(services: ServicesDep) -> Iterator[Session]:
     with services.sessions() as db:
         yield db
+
+
+DbDep = Annotated[Session, Depends(get_db)]
 
 
 async def get_clock() -> datetime:
     """Now, in UTC (overridable in tests through app.dependency_overrides; async: it never blocks)."""
     return datetime.now(UTC)
+
+
+NowDep = Annotated[datetime, Depends(get_clock)]
 
 
 async def get_fraud_screen(services: Services = Depends(get_services)) -> FraudScreen:
@@ -58,6 +68,10 @@ async def current_principal(
     await services.run_io(_live_session_within_limit, services, principal)
     request.state.principal = principal
     return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+"""The verified caller (token, live session, per-user rate limit)."""
 
 
 def _live_session_within_limit(services: Services, principal: Principal) -> None:

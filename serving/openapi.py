@@ -27,6 +27,8 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.routing import BaseRoute
 
+from serving import operation_docs
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_REF = {"$ref": "#/components/schemas/ProblemDetails"}
 UNLIMITED = {"/health", "/ready", "/metrics"}
@@ -42,22 +44,39 @@ GENERIC = {
 
 
 class ProblemError(BaseModel):
-    field: str = Field(description="where: body.x.y, query.x, path.x, header.x")
-    message: str
-    type: str | None = None
+    """One invalid field of a validation problem."""
+
+    field: str = Field(
+        description="where: body.x.y, query.x, path.x, header.x", examples=["body.amount_cents"]
+    )
+    message: str = Field(description="what is wrong with it", examples=["Input should be a valid integer"])
+    type: str | None = Field(default=None, description="the validation error's kind", examples=["int_type"])
 
 
 class ProblemDetails(BaseModel):
     """RFC 9457 problem details; ``code`` is the machine-readable reason (``type`` ends with it)."""
 
     model_config = ConfigDict(extra="allow", title="ProblemDetails")
-    type: str = Field(description="https://cofre.local/problems/<code>")
-    title: str
-    status: int
-    code: str
-    detail: str | None = None
-    instance: str | None = Field(default=None, description="the request path")
-    request_id: str | None = Field(default=None, description="the X-Request-ID of the request")
+    type: str = Field(
+        description="https://cofre.local/problems/<code>",
+        examples=["https://cofre.local/problems/insufficient_funds"],
+    )
+    title: str = Field(description="a short summary of the problem kind", examples=["Unprocessable Entity"])
+    status: int = Field(description="the HTTP status code", examples=[422])
+    code: str = Field(
+        description="the machine-readable reason; branch on it", examples=["insufficient_funds"]
+    )
+    detail: str | None = Field(
+        default=None,
+        description="what happened in this case, for people",
+        examples=["available 1000 < 12550 cents"],
+    )
+    instance: str | None = Field(default=None, description="the request path", examples=["/pix/transfers"])
+    request_id: str | None = Field(
+        default=None,
+        description="the X-Request-ID of the request",
+        examples=["7f3c2a9e-1b4d-4c5e-9f6a-2b3c4d5e6f70"],
+    )
     errors: list[ProblemError] | None = Field(default=None, description="validation errors, one per field")
 
 
@@ -123,6 +142,7 @@ def complete(spec: dict[str, Any], routes: list[APIRoute]) -> dict[str, Any]:
                         {"type": "string", "minLength": 1, "maxLength": 128}
                     )
             op["responses"] = dict(sorted(responses.items()))
+    operation_docs.describe_parameters(spec)
     return spec
 
 

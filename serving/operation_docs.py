@@ -4,7 +4,12 @@ Kept in one table instead of in each router so that /docs reads as one manual (a
 which many hands change, stay as they are). :func:`apply` runs once when the app is built, before the
 document is generated: an operation that already has a description (its function's docstring or a
 ``description=`` in the decorator) keeps it; the others get theirs from :data:`OPERATIONS`.
-``tests/component/test_docs_offline.py::test_every_operation_is_described`` fails when a new route has none.
+:data:`PARAMETERS` describes the parameters many operations share (``Idempotency-Key``, ``X-Device-ID``, path
+ids) where their declaration has no description (:func:`describe_parameters`, called by :mod:`serving.openapi`).
+Schema fields are described where they are declared (``Field(description=..., examples=[...])`` on the
+routers' models). ``tests/unit/test_openapi_described.py`` fails, listing the offenders, when an operation, a
+schema, a field or a parameter has no description, a request body has no example, or an example does not
+match its schema.
 User-facing texts the gateway returns (reasons, notices) are in Portuguese; the documentation is in
 English.
 """
@@ -20,7 +25,10 @@ from starlette.routing import BaseRoute
 
 AUTH_FLOW = """\
 Thin APIs of the cofre digital bank. Amounts are integer cents (`amount_cents`); errors are RFC 9457
-`application/problem+json` with a machine-readable `code`.
+`application/problem+json` with a machine-readable `code` (branch on it, not on the text). This
+documentation is in English; texts the app shows to customers as they are (fraud and credit reasons,
+notifications, consent notices, the assistant's answers, some problem `detail`s) are in Portuguese, and
+the examples show them so.
 
 ## Authentication
 
@@ -248,6 +256,82 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
         "Database, log store and object store reachable; which scoring models and fraud screen are in use.",
     ),
     ("GET", "/metrics"): ("Prometheus metrics", "Request, decision and model metrics in the text format."),
+    ("GET", "/contracts/wallet"): (
+        "My token wallet",
+        "The caller's custodial Stellar address (its key is created on first use and never returned), the "
+        "BRL token balance in integer cents and the token (asset code, issuer, contract id). Mounted only "
+        "where a Soroban network is configured.",
+    ),
+    ("POST", "/contracts/wallet/deposit"): (
+        "Tokenise money of my account",
+        "Moves `amount_cents` of the checking account to the bank's token reserve (a ledger posting) and mints "
+        "the same amount of BRL token to the caller's wallet; the posting commits only once minted. "
+        "`Idempotency-Key` required; insufficient funds is a 422 (`Saldo insuficiente na conta corrente.`).",
+    ),
+    ("POST", "/contracts/escrows"): (
+        "Open an escrow",
+        "Opens an escrow from the caller (payer) to the customer behind `payee_pix_key`, for `amount_cents` "
+        "of BRL token until `deadline` (with its offset). It holds no money until funded. "
+        "`Idempotency-Key` required; contract refusals are problem+json with a Portuguese `detail`.",
+    ),
+    ("GET", "/contracts/escrows"): (
+        "My escrows",
+        "The escrows where the caller is payer or payee, read from the contract.",
+    ),
+    ("GET", "/contracts/escrows/{escrow_id}"): (
+        "One of my escrows",
+        "Its parties, amount, deadline and status (`open`, `funded`, `confirmed`, `released`, `refunded`, "
+        "`disputed`, `resolved`, `cancelled`); another customer's escrow is a 404.",
+    ),
+    ("POST", "/contracts/escrows/{escrow_id}/fund"): (
+        "Fund an escrow (payer)",
+        "The payer moves the amount from their wallet into the contract, up to the deadline.",
+    ),
+    ("POST", "/contracts/escrows/{escrow_id}/release"): (
+        "Release an escrow to the payee (payer, step-up)",
+        "The payer pays a funded escrow out to the payee at once. Needs a step-up token.",
+    ),
+    ("POST", "/contracts/escrows/{escrow_id}/confirm"): (
+        "Confirm delivery (payer)",
+        "The payer confirms delivery of a funded escrow: from then on the payee may claim it.",
+    ),
+    ("POST", "/contracts/escrows/{escrow_id}/claim"): (
+        "Claim a confirmed escrow (payee)",
+        "The payee collects a confirmed escrow into their wallet.",
+    ),
+    ("POST", "/contracts/escrows/{escrow_id}/refund"): (
+        "Refund an escrow (payer, after the deadline, step-up)",
+        "After the deadline the payer takes back a funded, unconfirmed escrow. Needs a step-up token.",
+    ),
+    ("POST", "/contracts/escrows/{escrow_id}/dispute"): (
+        "Dispute an escrow (payer or payee)",
+        "Either party freezes a funded or confirmed escrow; the bank then resolves it.",
+    ),
+    ("POST", "/contracts/escrows/{escrow_id}/cancel"): (
+        "Cancel an escrow (payer, before funding)",
+        "The payer cancels an escrow that was never funded.",
+    ),
+    ("POST", "/contracts/escrows/{escrow_id}/resolve"): (
+        "Resolve a disputed escrow (admin)",
+        "The bank splits a disputed escrow: `payee_share_cents` to the payee, the rest back to the payer.",
+    ),
+}
+
+# (location, name) -> description of a parameter that many operations share; a parameter described
+# where it is declared keeps its own description.
+PARAMETERS: dict[tuple[str, str], str] = {
+    ("header", "Idempotency-Key"): (
+        "a unique key per intended operation (e.g. a UUID), up to 128 characters: a retry with the same "
+        "key and body replays the first answer (`Idempotent-Replayed: true`); the same key with another body "
+        "is a 409 `idempotency_key_conflict`"
+    ),
+    ("header", "X-Device-ID"): (
+        "the client device's stable id, up to 64 characters; a device not seen before for the customer is "
+        "a fraud signal"
+    ),
+    ("path", "doc_id"): "the document's id",
+    ("path", "conversation_id"): "the conversation's id (32 hex characters)",
+    ("path", "escrow_id"): "the escrow's id in the contract",
 }
 
 _JSON = "application/json"
@@ -331,10 +415,247 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/suitability/score"): {
         "requestBody": {
-            "content": {_JSON: {"example": {"cpf": "529.982.247-25", "overrides": {"income": 8500.0}}}}
+            "content": {
+                _JSON: {"example": {"cpf": "529.982.247-25", "overrides": {"monthly_income_cents": 850000}}}
+            }
         }
     },
+    ("POST", "/pix/keys"): {
+        "requestBody": {
+            "content": {
+                _JSON: {
+                    "examples": {
+                        "email": {
+                            "summary": "an e-mail key",
+                            "value": {"key_type": "EMAIL", "key": "maria@example.com"},
+                        },
+                        "phone": {
+                            "summary": "a phone key (E.164)",
+                            "value": {"key_type": "PHONE", "key": "+5511987654321"},
+                        },
+                        "evp": {"summary": "a random key created by the bank", "value": {"key_type": "EVP"}},
+                    }
+                }
+            }
+        }
+    },
+    ("POST", "/admin/pix/transfers/{transfer_id}/release"): {
+        "requestBody": {"content": {_JSON: {"example": {"note": "cliente confirmou o Pix por telefone"}}}}
+    },
+    ("POST", "/admin/pix/transfers/{transfer_id}/refuse"): {
+        "requestBody": {
+            "content": {_JSON: {"example": {"note": "conta de destino ligada a golpe conhecido"}}}
+        }
+    },
+    ("POST", "/pix/transfers/{transfer_id}/refunds"): {
+        "requestBody": {
+            "content": {
+                _JSON: {
+                    "examples": {
+                        "partial": {
+                            "summary": "give back part of it",
+                            "value": {"amount_cents": 5000, "description": "devolução parcial"},
+                        },
+                        "all": {"summary": "give back all that is left", "value": {}},
+                    }
+                }
+            }
+        }
+    },
+    ("POST", "/auth/devices"): {
+        "requestBody": {
+            "content": {
+                _JSON: {
+                    "example": {
+                        "name": "Pixel 9",
+                        "public_key": {
+                            "kty": "EC",
+                            "crv": "P-256",
+                            "x": "f83OJ3D2xF1B...(base64url X)",
+                            "y": "x_FEzRu9m36H...(base64url Y)",
+                        },
+                    }
+                }
+            }
+        },
+        "responses": {
+            "201": {
+                "content": {
+                    _JSON: {
+                        "example": {
+                            "device_id": 5,
+                            "thumbprint": "oKIywvGUpTVT...(base64url SHA-256)",
+                        }
+                    }
+                }
+            }
+        },
+    },
+    ("POST", "/auth/step-up/challenge"): {
+        "requestBody": {"content": {_JSON: {"example": {"device_id": 5}}}},
+        "responses": {
+            "200": {
+                "content": {
+                    _JSON: {
+                        "example": {
+                            "challenge_id": "c9a1f0e2",
+                            "challenge": "cofre-step-up:c9a1f0e2:Q2hhbGxlbmdlTm9uY2U",
+                            "expires_in": 120,
+                        }
+                    }
+                }
+            }
+        },
+    },
+    ("POST", "/auth/step-up"): {
+        "requestBody": {
+            "content": {
+                _JSON: {"example": {"challenge_id": "c9a1f0e2", "signature": "MEUCIQDx...base64url...AiB0"}}
+            }
+        }
+    },
+    ("POST", "/kyc/otp"): {
+        "requestBody": {
+            "content": {
+                _JSON: {
+                    "examples": {
+                        "email": {"summary": "to the login's e-mail", "value": {"channel": "email"}},
+                        "sms": {
+                            "summary": "to a phone on record for the CPF",
+                            "value": {"channel": "sms", "destination": "+5511987654321"},
+                        },
+                    }
+                }
+            }
+        }
+    },
+    ("POST", "/kyc/otp/verify"): {
+        "requestBody": {
+            "content": {
+                _JSON: {"example": {"challenge_id": "0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b", "code": "482913"}}
+            }
+        }
+    },
+    ("POST", "/kyc/documents"): {
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "example": {"document": "(binary: rg-frente.jpg)", "selfie": "(binary: selfie.jpg)"}
+                }
+            }
+        }
+    },
+    ("POST", "/admin/deposits"): {
+        "requestBody": {"content": {_JSON: {"example": {"account_id": 42, "amount_cents": 500000}}}}
+    },
+    ("POST", "/pix/brcode"): {
+        "requestBody": {
+            "content": {
+                _JSON: {
+                    "example": {
+                        "key_id": 3,
+                        "amount_cents": 12550,
+                        "merchant_city": "SAO PAULO",
+                        "txid": "PEDIDO12345",
+                    }
+                }
+            }
+        }
+    },
+    ("POST", "/pix/brcode/parse"): {
+        "requestBody": {
+            "content": {
+                _JSON: {
+                    "example": {
+                        "brcode": "00020126360014br.gov.bcb.pix0114+55119876543215204000053039865406125.505802BR"
+                        "5914MARIA DA SILVA6009SAO PAULO62150511PEDIDO123456304E32B"
+                    }
+                }
+            }
+        }
+    },
+    ("POST", "/documents"): {
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "example": {"file": "(binary: extrato-2026-11.pdf)", "kind": "statement"}
+                }
+            }
+        }
+    },
+    ("POST", "/lgpd/consents/{purpose}"): {
+        "requestBody": {"content": {_JSON: {"example": {"external_ref": "urn:bancoex:C1DD33123"}}}}
+    },
+    ("POST", "/lgpd/requests"): {"requestBody": {"content": {_JSON: {"example": {"kind": "access"}}}}},
+    ("PATCH", "/lgpd/me"): {
+        "requestBody": {
+            "content": {
+                _JSON: {"example": {"email": "maria.souza@example.com", "phone": "+55 11 98765-4321"}}
+            }
+        }
+    },
+    ("POST", "/admin/lgpd/requests/{request_id}/reject"): {
+        "requestBody": {
+            "content": {
+                _JSON: {
+                    "example": {
+                        "reason": "Existe obrigação legal de guarda dos dados de transações por 5 anos (Lei 9.613/98)."
+                    }
+                }
+            }
+        }
+    },
+    ("POST", "/chat/messages"): {
+        "requestBody": {
+            "content": {
+                _JSON: {
+                    "examples": {
+                        "new": {
+                            "summary": "start a conversation",
+                            "value": {"text": "Como pego o comprovante do pix?"},
+                        },
+                        "follow-up": {
+                            "summary": "continue one",
+                            "value": {
+                                "conversation_id": "c0ffee00c0ffee00c0ffee00c0ffee00",
+                                "text": "E se o pix ainda estiver em análise?",
+                            },
+                        },
+                    }
+                }
+            }
+        }
+    },
+    ("POST", "/contracts/wallet/deposit"): {
+        "requestBody": {"content": {_JSON: {"example": {"amount_cents": 150000}}}}
+    },
+    ("POST", "/contracts/escrows"): {
+        "requestBody": {
+            "content": {
+                _JSON: {
+                    "example": {
+                        "payee_pix_key": "bob@example.com",
+                        "amount_cents": 150000,
+                        "deadline": "2026-12-31T23:59:00-03:00",
+                    }
+                }
+            }
+        }
+    },
+    ("POST", "/contracts/escrows/{escrow_id}/resolve"): {
+        "requestBody": {"content": {_JSON: {"example": {"payee_share_cents": 75000}}}}
+    },
 }
+
+
+def describe_parameters(spec: dict[str, Any]) -> None:
+    """Give the shared parameters of :data:`PARAMETERS` their description where none was declared."""
+    for item in spec.get("paths", {}).values():
+        for op in item.values():
+            for param in op.get("parameters", []):
+                text = PARAMETERS.get((param.get("in", ""), param.get("name", "")))
+                if text and not param.get("description"):
+                    param["description"] = text
 
 
 def apply(app: FastAPI, routes: Sequence[BaseRoute]) -> None:

@@ -15,12 +15,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from lake import installation_keys as ik
 from lake.settings import Settings
 from serving.audit.pseudonym import actor_pseudonym
 from serving.audit.store import AuditStore, SQLiteAuditStore, open_audit_store
@@ -30,8 +31,16 @@ from serving.fraud.screen import FraudScreen, RulesFraudScreen
 from serving.kyc.clients import IdentityProviders, build_providers
 from serving.metrics import Metrics
 from serving.ratelimit import RateLimiter
+from serving.scoring.champions import Scoring
 from serving.security.keys import KeyStore
 from serving.security.tokens import TokenService
+
+if TYPE_CHECKING:
+    from lake.soroban_contracts import ContractsService
+    from serving.chat.assistant import Assistant
+    from serving.chat.limits import ChatLimiter
+    from serving.chat.store import ConversationStore
+    from serving.contracts.custody import Custody
 
 T = TypeVar("T")
 
@@ -50,8 +59,18 @@ class Services:
     fraud_screen: FraudScreen
     read_connections: Callable[[], Connection]
     identity: IdentityProviders = field(default_factory=lambda: IdentityProviders(None, None))
-    extras: dict[str, Any] = field(default_factory=dict)
     local_io: bool = False
+    # the champions (create_app loads them; until then none is loaded and their endpoints answer 503)
+    scoring: Scoring = field(init=False)
+    # built on first use by their modules (serving.api.contracts, serving.api.chat, serving.chat.store,
+    # serving.chat.assistant) and kept for the app's lifetime
+    contracts: tuple[ContractsService, Custody] | None = None
+    chat_limiter: ChatLimiter | None = None
+    chat_store: ConversationStore | None = None
+    chat_assistant: Assistant | None = None
+
+    def __post_init__(self) -> None:
+        self.scoring = Scoring(self.settings)
 
     async def run_io(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         if self.local_io:
@@ -65,6 +84,12 @@ class Services:
     def secret(self) -> bytes:
         """The pseudonym key (audit actors; the lake's CPF pseudonyms use the same key)."""
         return self.settings.pseudonym_key_bytes()
+
+    @property
+    def otp_key(self) -> bytes:
+        """The key of the stored one-time-code HMACs: HKDF(installation secret, 'cofre/kyc-otp/v1'),
+        kept apart from the pseudonym key that every pipeline worker holds."""
+        return self.settings.purpose_key(ik.LABEL_KYC_OTP)
 
     @property
     def link_key(self) -> bytes:
@@ -98,7 +123,7 @@ def build_services(
     keys = KeyStore(
         settings.home / "keys", rotation_s=settings.jwt_key_rotation_s, max_token_ttl_s=max_ttl, clock=clock
     )
-    from lake.anchoring import keypair
+    from lake.audit.anchoring import keypair
 
     audit = open_audit_store(
         str(settings.log_store_url), settings.log_store_db, signer=lambda: keypair(settings)

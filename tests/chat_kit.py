@@ -23,5 +23,5 @@ def shared_assistant() -> Assistant:
 def chat_app(settings, assistant: Assistant | None = None):
     """The gateway with the shared assistant (or ``assistant``) plugged into its services."""
     app = create_app(settings)
-    app.state.services.extras["chat_assistant"] = assistant or shared_assistant()
+    app.state.services.chat_assistant = assistant or shared_assistant()
     return app

@@ -1,5 +1,7 @@
 """Shared pytest set-up for the three layers (unit, component, stack).
 
+* The embedded profile's in-process sandboxes are installed (cofre.embedded), as the cofre CLI does:
+  a client with no URL configured talks to its sandbox in-process.
 * The settings cache is cleared around every test (each test sets its own COFRE_* environment).
 * Each test is marked after its folder: ``unit``, ``component`` or ``stack``.
 * The helper modules beside this file (serving_kit, lake_helpers, lgpd_kit, fixtures_world, ...) are
@@ -18,6 +20,12 @@ from lake.settings import get_settings
 
 LAYERS = ("unit", "component", "stack")
 TESTS = Path(__file__).resolve().parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from cofre.embedded import install_sandboxes
+
+    install_sandboxes()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

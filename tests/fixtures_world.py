@@ -1,6 +1,6 @@
 """Test fixture: a small deterministic *generated* world conforming to lake.domain.world_schema.
 
-Stands in for the simulator (pipelines.sources.simulator) in the sandbox tests: every row is drawn
+Stands in for the simulator (sandbox.simulator) in the sandbox tests: every row is drawn
 from a seeded numpy Generator, CPFs get real mod-11 check digits from the small helper below, and
 every table is passed through ``conform`` so dtypes match the contract exactly.
 """

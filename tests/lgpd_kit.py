@@ -157,7 +157,7 @@ def _fill(table: str, rows: list[dict]) -> pl.DataFrame:
 
 def seed_lake(settings, person: dict, control: dict) -> None:
     """Bronze/silver/gold/quarantine rows for both people (two appends each: >= 2 Delta versions)."""
-    from features import sample_gold as sg
+    from sandbox import sample_gold as sg
 
     ip, ic = identities(settings, person), identities(settings, control)
     now = datetime(2026, 3, 1, 12, tzinfo=UTC)

@@ -8,8 +8,8 @@ import polars as pl
 
 from lake import delta
 from lake.settings import get_settings
-from pipelines.sources.simulator.config import SimConfig
-from pipelines.sources.simulator.io import load_world, write_world
+from sandbox.simulator.config import SimConfig
+from sandbox.simulator.io import load_world, write_world
 
 TINY = SimConfig(customers=100, months=2, seed=7)
 

@@ -12,8 +12,8 @@ from spec_validation import SpecRecorder
 
 from pipelines.sources.clock import ManualClock
 from pipelines.sources.pix.client import PixClient
-from pipelines.sources.pix.sandbox import create_app
-from pipelines.sources.world_index import WorldIndex
+from sandbox.pix.server import create_app
+from sandbox.world_index import WorldIndex
 
 START = datetime(2000, 1, 1, tzinfo=UTC)
 END = datetime(2100, 1, 1, tzinfo=UTC)

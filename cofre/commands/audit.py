@@ -34,7 +34,7 @@ def _day(day: str | None) -> date:
 @app.command()
 def export(day: str = typer.Option(None, help="UTC day YYYY-MM-DD (default: yesterday)")) -> None:
     """Export one day of the audit store into audit.events."""
-    from lake.audit_trail import export_day
+    from lake.audit.trail import export_day
 
     typer.echo(json.dumps(export_day(_day(day))))
 
@@ -50,8 +50,8 @@ def anchor(day: str = typer.Option(None, help="UTC day YYYY-MM-DD (default: yest
 @app.command()
 def prove(event_id: str) -> None:
     """Print the inclusion proof of EVENT_ID (its event hash) as JSON."""
-    from lake.audit_trail import EventNotFound, check_proof
-    from lake.audit_trail import prove as make_proof
+    from lake.audit.trail import EventNotFound, check_proof
+    from lake.audit.trail import prove as make_proof
 
     try:
         proof = make_proof(event_id)
@@ -74,7 +74,7 @@ def verify(
 
     ``status`` is ``verified``, ``failed`` or ``empty`` (no event exported yet: nothing was checked;
     exit 0 unless ``--require-events``)."""
-    from lake.audit_trail import verify_all
+    from lake.audit.trail import verify_all
 
     report = verify_all(public_key=public_key, include_store=store)
     typer.echo(json.dumps(report, indent=2, default=str))
@@ -87,8 +87,8 @@ def verify(
 @app.command()
 def migrate() -> None:
     """Attest, once, the redactions made before signed redaction records existed (store and lake)."""
-    from lake.anchoring import keypair
-    from lake.audit_trail import attest_legacy_lake
+    from lake.audit.anchoring import keypair
+    from lake.audit.trail import attest_legacy_lake
     from lake.settings import get_settings
     from serving.audit.store import RedactionError, open_audit_store
 

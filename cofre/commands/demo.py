@@ -23,7 +23,7 @@ app = typer.Typer()
 def demo() -> None:
     """Simulate (if needed), fill the lake with Dagster, query it, and show where to look."""
     from lake.settings import get_settings
-    from pipelines.sources.simulator.io import ensure_world
+    from sandbox.simulator.io import ensure_world
 
     s = get_settings()
     t0 = time.perf_counter()

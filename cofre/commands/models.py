@@ -260,15 +260,15 @@ def train_synthetic(
     """
     if model == "credit":
         from models.credit.features import MONOTONE
-        from models.credit.synthetic import make_credit_frame
         from models.credit.train import train_and_log
+        from sandbox.synthetic_credit import make_credit_frame
 
         _, metrics, run = train_and_log(
             make_credit_frame(rows or 8000, seed), monotone=MONOTONE, seed=seed, register=not no_register
         )
     elif model == "fraud":
-        from models.fraud.synthetic import make_fraud_frame
         from models.fraud.train import train_and_log
+        from sandbox.synthetic_fraud import make_fraud_frame
 
         _, metrics, run = train_and_log(
             make_fraud_frame(rows or 40_000, seed=seed), seed=seed, register=not no_register

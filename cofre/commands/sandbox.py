@@ -29,11 +29,11 @@ SYSTEMS = ("open-finance", "serasa", "pix", "notify", "datavalid")
 def build_app(system: str, world: dict[str, pl.DataFrame], settings: Settings) -> FastAPI:
     """The sandbox app of ``system`` over ``world``."""
     if system == "open-finance":
-        from pipelines.sources.open_finance.sandbox import create_app
+        from sandbox.open_finance.server import create_app
     elif system == "serasa":
-        from pipelines.sources.serasa.sandbox import create_app
+        from sandbox.serasa import create_app
     elif system == "pix":
-        from pipelines.sources.pix.sandbox import create_app
+        from sandbox.pix.server import create_app
     elif system == "notify":
         from sandbox.identity import notify_app
 
@@ -66,7 +66,7 @@ def serve(
 
     from lake.settings import get_settings
     from pipelines.sources.world_files import WorldNotFoundError, load_world
-    from pipelines.sources.world_index import WorldIndex
+    from sandbox.world_index import WorldIndex
 
     if system == "soroban":
         _serve_soroban(host, port)
@@ -100,7 +100,7 @@ def serve(
 
 
 def _serve_soroban(host: str, port: int) -> None:
-    from lake import anchoring
+    from lake.audit import anchoring
     from lake.settings import get_settings
     from sandbox import soroban
 

@@ -26,7 +26,7 @@ def simulate(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from lake.settings import get_settings
-    from pipelines.sources.simulator.io import config_from_settings, write_world
+    from sandbox.simulator.io import config_from_settings, write_world
 
     try:
         cfg = config_from_settings(

@@ -1,6 +1,6 @@
 """Data contract of the simulated world: the tables `cofre simulate` writes and the sandboxes serve.
 
-The simulator (pipelines/sources/simulator) produces exactly these columns and dtypes as polars
+The simulator (sandbox/simulator) produces exactly these columns and dtypes as polars
 DataFrames and saves them as parquet under ``COFRE_HOME/world/<seed>/<table>.parquet``; the
 sandboxes (Open Finance, Serasa, PIX) read them. Money is integer cents (Int64, never float);
 timestamps are UTC microseconds. Identifiers in clear (CPF, names, e-mails, PIX keys) exist only

@@ -1,6 +1,6 @@
 """Prepare a gateway home for the app's browser end-to-end test (mobile/e2e/app.e2e.test.mjs).
 
-A small world: toy gold Delta tables (features.sample_gold, catalog schemas) keyed by the pseudonyms
+A small world: toy gold Delta tables (sandbox.sample_gold, catalog schemas) keyed by the pseudonyms
 of the CPFs the test will register, the Feast online store materialised from them, and the fraud,
 credit and recommend models trained through Feast point-in-time joins and promoted champions in
 MLflow (real models, real registry). The lake, Feast and MLflow part is kept between runs (a stamp
@@ -76,7 +76,7 @@ def write_gold(s, pks: list[str]) -> None:  # noqa: ANN001
     import numpy as np
     import polars as pl
 
-    from features import sample_gold as sg
+    from sandbox import sample_gold as sg
     from lake import delta
 
     rng = np.random.default_rng(5)
@@ -150,7 +150,7 @@ def main() -> None:
     if not reused:
         write_customers(s, cpfs, key)
         write_gold(s, [pseudonymise_one(c, "cpf", key=key) for c in cpfs])
-        from features import sample_gold as sg
+        from sandbox import sample_gold as sg
         from features.materialize import apply_and_materialize
         from models.from_lake import train_credit, train_fraud, train_recommend
 

@@ -14,7 +14,8 @@ from typing import Any
 
 import polars as pl
 
-from lake import anchoring, audit_trail
+from lake.audit import anchoring
+from lake.audit import trail as audit_trail
 from lake.settings import Settings, get_settings
 
 

@@ -29,7 +29,7 @@ def _day(context: dg.AssetExecutionContext) -> date:
     description="Audit events of the day exported from the hash-chained audit store (MERGE by event_id)",
 )
 def audit_events(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    from lake.audit_trail import export_day
+    from lake.audit.trail import export_day
 
     r = export_day(_day(context))
     return dg.MaterializeResult(
@@ -69,7 +69,7 @@ def open_finance_revocations(context: dg.AssetExecutionContext) -> dg.Materializ
 @dg.asset_check(asset=audit_events, description="the exported chain verifies (links, payload hashes, seq)")
 def audit_chain_intact() -> dg.AssetCheckResult:
     from lake import delta
-    from lake.audit_trail import EVENTS, verify_rows
+    from lake.audit.trail import EVENTS, verify_rows
 
     if not delta.exists(EVENTS):
         return dg.AssetCheckResult(passed=True, metadata={"length": 0})

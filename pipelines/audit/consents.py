@@ -1,6 +1,6 @@
 """Open Finance pulls stop for a revoked consent.
 
-:func:`propagate_revocations` reads the consent registry (:mod:`lake.consents`, the gateway's SQL
+:func:`propagate_revocations` reads the consent registry (:mod:`lake.consent_events`, the gateway's SQL
 tables) for customers whose ``open_finance_sharing`` consent is revoked and not yet propagated, revokes
 the matching consent at the transmitter (``DELETE /consents/{id}`` through the Open Finance client)
 and records the propagation, so later pulls under that consent raise ``ConsentRevokedError``.
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lake import consents
+from lake import consent_events as consents
 from lake.settings import Settings, get_settings
 
 

@@ -26,7 +26,7 @@ from pipelines.common.bronze import BronzeBatch, dumps, now_utc
 from pipelines.sources.http import UpstreamError
 from pipelines.sources.open_finance import schemas as m
 from pipelines.sources.open_finance.client import NotFoundError, OpenFinanceClient
-from pipelines.sources.open_finance.sandbox import ACCOUNTS, CARDS, LOANS
+from pipelines.sources.open_finance.paths import ACCOUNTS, CARDS, LOANS
 
 PERMISSIONS = [
     "ACCOUNTS_READ",

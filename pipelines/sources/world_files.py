@@ -1,19 +1,22 @@
-"""Load a saved world for the sandboxes: the simulator's loader, or the bare contract layout.
+"""Read a saved world: the export of the bank's internal systems in the world contract's layout.
 
-The contract (lake/domain/world_schema.py) says the simulator saves each table as
-``COFRE_HOME/world/<seed>/<table>.parquet``; :func:`load_world_dir` reads that layout directly and
-conforms every table (for worlds written without the simulator's manifest, e.g. test fixtures).
+The contract (lake/domain/world_schema.py) says each table is saved as
+``COFRE_HOME/world/<seed>/<table>.parquet``, with a ``manifest.json`` describing the export;
+:func:`load_world_dir` reads that layout and conforms every table. Whoever wrote it (the simulator
+in sandbox/, a test fixture) does not matter here.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
 
 from lake.domain.world_schema import WORLD_SCHEMA, conform, empty_frame
 from lake.settings import Settings
-from pipelines.sources.simulator import io as sim_io
+
+MANIFEST = "manifest.json"
 
 
 class WorldNotFoundError(FileNotFoundError):
@@ -38,10 +41,11 @@ def load_world_dir(path: Path) -> dict[str, pl.DataFrame]:
 
 
 def load_world(settings: Settings, seed: int | None = None) -> dict[str, pl.DataFrame]:
-    """The saved world for ``settings``, through the simulator's loader."""
-    try:
-        return sim_io.load_world(
-            seed=settings.sim_seed if seed is None else seed, root=settings.home / "world"
-        )
-    except FileNotFoundError as exc:
-        raise WorldNotFoundError(str(exc)) from exc
+    """The saved world for ``settings`` (``COFRE_HOME/world/<sim_seed>``)."""
+    return load_world_dir(world_dir(settings, seed))
+
+
+def read_manifest(folder: Path | str) -> dict | None:
+    """The world's ``manifest.json`` (None when absent, e.g. a world written without one)."""
+    p = Path(folder) / MANIFEST
+    return json.loads(p.read_text()) if p.exists() else None

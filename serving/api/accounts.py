@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lake.settings import Settings
+from serving.api.idempotency import require_key
 from serving.api.pix import _account_of, _respond
 from serving.api.types import Cents, Id, Instant
 from serving.db.orm import Account, LedgerEntry
@@ -30,22 +31,45 @@ router = APIRouter(tags=["accounts"])
 
 
 class AccountOut(BaseModel):
-    id: int
-    balance_cents: int = Field(description="booked balance (ledger)")
-    held_cents: int = Field(description="reserved by PIX transfers held for fraud review")
-    available_cents: int = Field(description="what can be spent: balance - held")
+    """The caller's checking account and its balances (integer cents)."""
+
+    id: int = Field(description="the account's id (the `account_id` of the login)", examples=[42])
+    balance_cents: int = Field(description="booked balance (ledger), integer cents", examples=[150000])
+    held_cents: int = Field(
+        description="reserved by PIX transfers held for fraud review, integer cents", examples=[25000]
+    )
+    available_cents: int = Field(
+        description="what can be spent: balance - held, integer cents", examples=[125000]
+    )
 
 
 class EntryOut(BaseModel):
-    transfer_id: int
-    side: str
-    amount_cents: int
-    created_at: Instant
+    """One posting of the double-entry ledger on the caller's account."""
+
+    transfer_id: int = Field(
+        description="the transfer (PIX, deposit, refund) this posting belongs to; each transfer posts one "
+        "debit and one credit of the same amount",
+        examples=[1017],
+    )
+    side: str = Field(
+        description="`debit` (money left this account) or `credit` (money came in)", examples=["credit"]
+    )
+    amount_cents: int = Field(
+        description="the amount posted, integer cents (always positive)", examples=[12550]
+    )
+    created_at: Instant = Field(
+        description="when it was booked: RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)",
+        examples=["2026-12-03T17:30:00Z"],
+    )
 
 
 class DepositIn(BaseModel):
-    account_id: Id
-    amount_cents: Cents
+    """A cash-in to a customer account (admins)."""
+
+    account_id: Id = Field(description="the customer account to credit", examples=[42])
+    amount_cents: Cents = Field(
+        description="the amount to deposit, integer cents (a JSON integer)", examples=[500000]
+    )
 
 
 @router.get("/accounts/me", response_model=AccountOut, responses=problems({404: "`account_not_found`"}))
@@ -69,8 +93,8 @@ def my_account(
     "/accounts/me/entries", response_model=list[EntryOut], responses=problems({404: "`account_not_found`"})
 )
 def my_entries(
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=10**9),
+    limit: int = Query(50, ge=1, le=500, description="page size: at most this many entries"),
+    offset: int = Query(0, ge=0, le=10**9, description="entries to skip (newest first) for the next page"),
     principal: Principal = Depends(current_principal),
     db: Session = Depends(get_db),
 ) -> list[EntryOut]:
@@ -106,8 +130,7 @@ def deposit(
     principal: Principal = Depends(require_roles("admin")),
     services: Services = Depends(get_services),
 ) -> JSONResponse:
-    if not idempotency_key:
-        raise Problem(400, "idempotency_key_required", "the Idempotency-Key header is required")
+    idempotency_key = require_key(idempotency_key)
     with services.sessions() as db:
         acc = db.get(Account, body.account_id)
         if acc is None or acc.kind != "customer":

@@ -63,10 +63,21 @@ EMAIL_RE = re.compile(
 
 # --- models ------------------------------------------------------------------------------------
 class RegisterIn(BaseModel):
-    cpf: str = Field(description="CPF with or without punctuation; check digits are validated")
-    name: str = Field(min_length=2, max_length=200)
-    email: str = Field(max_length=254)
-    password: str = Field(min_length=10, max_length=256)
+    """A new customer login."""
+
+    cpf: str = Field(
+        description="CPF with or without punctuation; check digits are validated", examples=["529.982.247-25"]
+    )
+    name: str = Field(min_length=2, max_length=200, description="full name", examples=["Maria da Silva"])
+    email: str = Field(
+        max_length=254, description="e-mail, the login (stored lower-case)", examples=["maria@example.com"]
+    )
+    password: str = Field(
+        min_length=10,
+        max_length=256,
+        description="at least 10 characters; stored only as an Argon2id hash",
+        examples=["uma senha longa 2026"],
+    )
 
     @field_validator("cpf")
     @classmethod
@@ -85,62 +96,139 @@ class RegisterIn(BaseModel):
 
 
 class UserOut(BaseModel):
-    id: int
-    name: str
-    email: str
-    account_id: int
+    """A login and the account opened with it."""
+
+    id: int = Field(description="the login's user id (the `sub` of its access tokens)", examples=[42])
+    name: str = Field(description="full name", examples=["Maria da Silva"])
+    email: str = Field(description="e-mail, the login", examples=["maria@example.com"])
+    account_id: int = Field(
+        description="the customer account opened with it (`GET /accounts/me`)", examples=[42]
+    )
     identity_status: Literal["unverified", "verified"] = Field(
         default="unverified",
         description="a new login is unverified until it proves it owns the CPF (see /kyc/status)",
+        examples=["unverified"],
     )
 
 
 class LoginIn(BaseModel):
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=256)
+    """E-mail and password (and the client's earlier device token)."""
+
+    email: str = Field(
+        max_length=254, description="the e-mail given at registration", examples=["maria@example.com"]
+    )
+    password: str = Field(
+        max_length=256, description="the login's password", examples=["uma senha longa 2026"]
+    )
     device_token: str | None = Field(
         default=None,
         max_length=128,
         description="the device_token of an earlier login on this client: failed logins of others do "
         "not lock it out",
+        examples=["d3v1c3-t0k3n"],
     )
 
 
 class SecurityEventOut(BaseModel):
-    id: int
-    kind: str = Field(description="e.g. login_locked")
-    at: Instant
-    details: dict[str, Any]
+    """A security event of the caller's login (e.g. a temporary lockout)."""
+
+    id: int = Field(description="the event's id", examples=[3])
+    kind: str = Field(description="e.g. login_locked", examples=["login_locked"])
+    at: Instant = Field(
+        description="when it happened: RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)",
+        examples=["2026-12-03T17:30:00Z"],
+    )
+    details: dict[str, Any] = Field(
+        description="for `login_locked`: `failures`, `locked_until`, `scope` (`new_clients` or "
+        "`trusted_device`) and `advice`",
+        examples=[
+            {
+                "failures": 5,
+                "locked_until": "2026-12-03T17:45:00+00:00",
+                "scope": "new_clients",
+                "advice": "if this was not you, your password is safe only if it is not used elsewhere: change it",
+            }
+        ],
+    )
 
 
 class RefreshIn(BaseModel):
-    refresh_token: str = Field(min_length=1, max_length=512)
+    """The refresh token to spend for the next token pair."""
+
+    refresh_token: str = Field(
+        min_length=1,
+        max_length=512,
+        description="the latest refresh token of the session (single use: spending an old one again ends "
+        "the session)",
+        examples=["r0t4t1ng-0p4qu3-t0k3n"],
+    )
 
 
 class DeviceIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
-    public_key: dict[str, str] = Field(description="ECDSA P-256 public key as a JWK (kty, crv, x, y)")
+    """A device key to enrol for step-up."""
+
+    name: str = Field(
+        min_length=1,
+        max_length=100,
+        description="a label for the device, shown to the customer",
+        examples=["Pixel 9"],
+    )
+    public_key: dict[str, str] = Field(
+        description="ECDSA P-256 public key as a JWK (kty, crv, x, y)",
+        examples=[
+            {
+                "kty": "EC",
+                "crv": "P-256",
+                "x": "f83OJ3D2xF1B...(base64url X)",
+                "y": "x_FEzRu9m36H...(base64url Y)",
+            }
+        ],
+    )
 
 
 class DeviceOut(BaseModel):
-    device_id: int
-    thumbprint: str
+    """An enrolled device key."""
+
+    device_id: int = Field(
+        description="the enrolled device's id, for `POST /auth/step-up/challenge`", examples=[5]
+    )
+    thumbprint: str = Field(
+        description="RFC 7638 JWK thumbprint (SHA-256, base64url) of the enrolled key",
+        examples=["oKIywvGUpTVT...(base64url SHA-256)"],
+    )
 
 
 class ChallengeIn(BaseModel):
-    device_id: Id
+    """The device that will sign a step-up challenge."""
+
+    device_id: Id = Field(description="the enrolled device that will sign", examples=[5])
 
 
 class ChallengeOut(BaseModel):
-    challenge_id: str
-    challenge: str = Field(description="sign this ASCII string with the device key (ES256, DER, base64url)")
-    expires_in: int
+    """A one-time step-up challenge to sign with the device key."""
+
+    challenge_id: str = Field(
+        description="send it back with the signature to `POST /auth/step-up`", examples=["c9a1f0e2"]
+    )
+    challenge: str = Field(
+        description="sign this ASCII string with the device key (ES256, DER, base64url)",
+        examples=["cofre-step-up:c9a1f0e2:Q2hhbGxlbmdlTm9uY2U"],
+    )
+    expires_in: int = Field(description="seconds the challenge stays valid", examples=[120])
 
 
 class StepUpIn(BaseModel):
-    challenge_id: str = Field(max_length=64)
+    """A signed step-up challenge."""
+
+    challenge_id: str = Field(
+        max_length=64,
+        description="the `challenge_id` of `POST /auth/step-up/challenge`",
+        examples=["c9a1f0e2"],
+    )
     signature: str = Field(
-        max_length=512, description="base64url DER ECDSA-SHA256 signature of the challenge"
+        max_length=512,
+        description="base64url DER ECDSA-SHA256 signature of the challenge",
+        examples=["MEUCIQDx...base64url...AiB0"],
     )
 
 

@@ -23,26 +23,69 @@ from serving.security.tokens import Principal
 
 
 class BRCodeIn(BaseModel):
-    key_id: Id = Field(description="id of one of the caller's PIX keys")
-    amount_cents: Cents | None = Field(default=None, description="integer cents; omit for an open amount")
-    merchant_city: str = Field(default="SAO PAULO", min_length=1, max_length=15)
-    txid: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{1,25}$")
+    """What to put in a static BR Code (Pix Copia e Cola) for one of the caller's keys."""
+
+    key_id: Id = Field(description="id of one of the caller's PIX keys", examples=[3])
+    amount_cents: Cents | None = Field(
+        default=None, description="integer cents; omit for an open amount", examples=[12550]
+    )
+    merchant_city: str = Field(
+        default="SAO PAULO",
+        min_length=1,
+        max_length=15,
+        description="the receiver's city (EMV field 60, up to 15 characters)",
+        examples=["SAO PAULO"],
+    )
+    txid: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9]{1,25}$",
+        description="the transaction id the receiver reconciles the payment with (EMV field 62-05, up to 25 "
+        "alphanumerics; a static code without it carries `***`)",
+        examples=["PEDIDO12345"],
+    )
 
 
 class BRCodeOut(BaseModel):
-    brcode: str
+    """A generated BR Code."""
+
+    brcode: str = Field(
+        description='the "Pix Copia e Cola" text (EMV MPM TLV ending in a CRC16 field 63); render it as a QR code',
+        examples=[
+            "00020126360014br.gov.bcb.pix0114+55119876543215204000053039865406125.505802BR"
+            "5914MARIA DA SILVA6009SAO PAULO62150511PEDIDO123456304E32B"
+        ],
+    )
 
 
 class BRCodeParseIn(BaseModel):
-    brcode: str = Field(min_length=1, max_length=1024)
+    """A BR Code to decode."""
+
+    brcode: str = Field(
+        min_length=1,
+        max_length=1024,
+        description='a "Pix Copia e Cola" text, as read from a QR code',
+        examples=[
+            "00020126360014br.gov.bcb.pix0114+55119876543215204000053039865406125.505802BR"
+            "5914MARIA DA SILVA6009SAO PAULO62150511PEDIDO123456304E32B"
+        ],
+    )
 
 
 class BRCodeParsed(BaseModel):
-    key: str | None
-    amount_cents: int | None
-    merchant_name: str | None
-    merchant_city: str | None
-    txid: str | None
+    """The fields of a decoded BR Code."""
+
+    key: str | None = Field(description="the receiver's PIX key (field 26-01)", examples=["+5511987654321"])
+    amount_cents: int | None = Field(
+        description="the amount in integer cents (field 54); null when the payer chooses it", examples=[12550]
+    )
+    merchant_name: str | None = Field(
+        description="the receiver's name (field 59)", examples=["MARIA DA SILVA"]
+    )
+    merchant_city: str | None = Field(description="the receiver's city (field 60)", examples=["SAO PAULO"])
+    txid: str | None = Field(
+        description="the receiver's reconciliation id (field 62-05; `***` when none)",
+        examples=["PEDIDO12345"],
+    )
 
 
 def _build_router() -> APIRouter:

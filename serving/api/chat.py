@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Request
+from fastapi import APIRouter, FastAPI, Path, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -30,7 +30,7 @@ from serving.chat.assistant import Reply, assistant_for
 from serving.chat.intents import AccountDesk
 from serving.chat.limits import ChatLimiter
 from serving.chat.store import ConversationStore, conversation_store, now_iso
-from serving.deps import current_principal, get_clock, get_services
+from serving.deps import CurrentPrincipal, NowDep, ServicesDep
 from serving.errors import Problem
 from serving.security.tokens import Principal
 from serving.services import Services
@@ -40,67 +40,134 @@ CONVERSATION_ID = r"^[0-9a-f]{32}$"
 
 
 class MessageIn(BaseModel):
+    """A customer's message to the support assistant."""
+
     conversation_id: str | None = Field(
-        default=None, pattern=CONVERSATION_ID, description="omit to start a new conversation"
+        default=None,
+        pattern=CONVERSATION_ID,
+        description="omit to start a new conversation",
+        examples=["c0ffee00c0ffee00c0ffee00c0ffee00"],
     )
-    text: str = Field(min_length=1, max_length=2000, description="the customer's question, in Portuguese")
+    text: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="the customer's question, in Portuguese",
+        examples=["Como pego o comprovante do pix?"],
+    )
 
 
 class Source(BaseModel):
-    id: str
-    title: str
-    topic: str
+    """A knowledge-base article an answer comes from."""
+
+    id: str = Field(description="the knowledge-base article's id", examples=["comprovante-pix"])
+    title: str = Field(description="its title (Portuguese)", examples=["Comprovante de PIX e transferências"])
+    topic: str = Field(description="its topic", examples=["comprovante"])
 
 
 class ChatAction(BaseModel):
-    type: Literal["open_screen", "ticket"]
-    label: str
-    screen: str
-    ticket_id: str | None = None
+    """A button the app shows with an answer (the assistant itself never acts)."""
+
+    type: Literal["open_screen", "ticket"] = Field(
+        description="`open_screen` (a button that opens an app screen) or `ticket` (a handoff to a human was "
+        "opened)",
+        examples=["open_screen"],
+    )
+    label: str = Field(description="the button's label, in Portuguese", examples=["Ver extrato"])
+    screen: str = Field(description="the app screen to open", examples=["extrato"])
+    ticket_id: str | None = Field(default=None, description="the ticket opened, for `ticket` actions")
 
 
 class ChatReply(BaseModel):
-    conversation_id: str
-    answer: str
-    topic: str | None = Field(description="the knowledge-base topic answered; null when not understood")
-    confidence: float = Field(ge=0, le=1)
-    sources: list[Source]
+    """The support assistant's answer."""
+
+    conversation_id: str = Field(
+        description="send it with the next message to continue the conversation",
+        examples=["c0ffee00c0ffee00c0ffee00c0ffee00"],
+    )
+    answer: str = Field(
+        description="the answer shown to the customer, in Portuguese (personal data masked)",
+        examples=["Para ver o comprovante de um PIX, abra o extrato e toque na transferência."],
+    )
+    topic: str | None = Field(
+        description="the knowledge-base topic answered; null when not understood", examples=["comprovante"]
+    )
+    confidence: float = Field(
+        ge=0,
+        le=1,
+        description="how sure the assistant is of the topic (0 to 1); low answers offer a human",
+        examples=[0.87],
+    )
+    sources: list[Source] = Field(description="the knowledge-base articles the answer comes from")
     actions: list[ChatAction] = Field(description="app screens to open; the assistant itself never acts")
 
 
 class StoredMessage(BaseModel):
-    role: Literal["user", "assistant"]
-    text: str
-    at: str
-    topic: str | None = None
-    confidence: float | None = None
-    sources: list[Source] = []
-    actions: list[ChatAction] = []
-    flags: list[str] = []
+    """One message of a stored conversation (masked)."""
+
+    role: Literal["user", "assistant"] = Field(description="who wrote it", examples=["user"])
+    text: str = Field(
+        description="the text, with personal data (CPF, card numbers, e-mails...) masked",
+        examples=["Como pego o comprovante do pix?"],
+    )
+    at: str = Field(
+        description="when it was written: RFC 3339 date-time in UTC (ending in Z)",
+        examples=["2026-12-03T17:30:00.000000Z"],
+    )
+    topic: str | None = Field(default=None, description="assistant messages: the topic answered")
+    confidence: float | None = Field(default=None, description="assistant messages: the confidence (0 to 1)")
+    sources: list[Source] = Field(default=[], description="assistant messages: the articles used")
+    actions: list[ChatAction] = Field(default=[], description="assistant messages: the actions offered")
+    flags: list[str] = Field(
+        default=[],
+        description="how the answer was made, e.g. `generated` (by the language model), `llm_unavailable`, "
+        "`prompt_injection` (refused), `other_party` (asked about someone else's data)",
+        examples=[["generated"]],
+    )
 
 
 class ConversationOut(BaseModel):
-    id: str
-    created_at: str
-    messages: list[StoredMessage]
+    """A conversation with the support assistant."""
+
+    id: str = Field(description="the conversation's id", examples=["c0ffee00c0ffee00c0ffee00c0ffee00"])
+    created_at: str = Field(
+        description="when it started: RFC 3339 date-time in UTC (ending in Z)",
+        examples=["2026-12-03T17:30:00.000000Z"],
+    )
+    messages: list[StoredMessage] = Field(description="its messages, oldest first")
 
 
 class TicketOut(BaseModel):
-    id: str
-    conversation_id: str
-    reason: Literal["requested", "low_confidence"]
-    queue: Literal["atendimento", "ouvidoria"]
-    status: str
-    created_at: str
-    updated_at: str
-    transcript: list[StoredMessage]
+    """A support ticket opened by a handoff to a person."""
+
+    id: str = Field(description="the ticket's id", examples=["7e57ab1e7e57ab1e7e57ab1e7e57ab1e"])
+    conversation_id: str = Field(
+        description="the conversation handed off", examples=["c0ffee00c0ffee00c0ffee00c0ffee00"]
+    )
+    reason: Literal["requested", "low_confidence"] = Field(
+        description="`requested` (the customer asked for a person) or `low_confidence` (the assistant could "
+        "not answer)",
+        examples=["requested"],
+    )
+    queue: Literal["atendimento", "ouvidoria"] = Field(
+        description="`atendimento` (customer service) or `ouvidoria` (the ombudsman, for complaints)",
+        examples=["atendimento"],
+    )
+    status: str = Field(description="`open` until a person closes it", examples=["open"])
+    created_at: str = Field(
+        description="when it was opened: RFC 3339 date-time in UTC (ending in Z)",
+        examples=["2026-12-03T17:31:00.000000Z"],
+    )
+    updated_at: str = Field(
+        description="the last change: RFC 3339 date-time in UTC (ending in Z)",
+        examples=["2026-12-03T17:31:00.000000Z"],
+    )
+    transcript: list[StoredMessage] = Field(description="the conversation so far, masked, for the attendant")
 
 
 def _limiter(services: Services) -> ChatLimiter:
-    lim = services.extras.get("chat_limiter")
-    if lim is None:
-        lim = services.extras["chat_limiter"] = ChatLimiter(services.settings)
-    return lim
+    if services.chat_limiter is None:
+        services.chat_limiter = ChatLimiter(services.settings)
+    return services.chat_limiter
 
 
 def _conversation(store: ConversationStore, conversation_id: str, user_id: int) -> dict[str, Any]:
@@ -183,9 +250,9 @@ def _sse(event: str, data: dict[str, Any]) -> str:
 async def post_message(
     body: MessageIn,
     request: Request,
-    principal: Principal = Depends(current_principal),
-    services: Services = Depends(get_services),
-    now: datetime = Depends(get_clock),
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    now: NowDep,
 ) -> ChatReply | StreamingResponse:
     rid = getattr(request.state, "request_id", None)
     cid, reply = await run_in_threadpool(_prepare, services, principal, body, now, rid)
@@ -211,9 +278,9 @@ async def post_message(
 
 @router.get("/chat/conversations/{conversation_id}", response_model=ConversationOut, responses={404: {}})
 def get_conversation(
+    principal: CurrentPrincipal,
+    services: ServicesDep,
     conversation_id: str = Path(pattern=CONVERSATION_ID),
-    principal: Principal = Depends(current_principal),
-    services: Services = Depends(get_services),
 ) -> ConversationOut:
     store = conversation_store(services)
     conv = _conversation(store, conversation_id, principal.user_id)
@@ -221,9 +288,7 @@ def get_conversation(
 
 
 @router.get("/chat/tickets", response_model=list[TicketOut])
-def list_tickets(
-    principal: Principal = Depends(current_principal), services: Services = Depends(get_services)
-) -> list[dict[str, Any]]:
+def list_tickets(principal: CurrentPrincipal, services: ServicesDep) -> list[dict[str, Any]]:
     return conversation_store(services).tickets(principal.user_id)
 
 

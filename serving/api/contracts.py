@@ -36,7 +36,7 @@ from serving.audit.store import make_event
 from serving.contracts.custody import Custody
 from serving.contracts.problems import problem_of
 from serving.db.orm import Account, ContractCall, PixKey, Transfer
-from serving.deps import current_principal, get_clock, get_services, require_roles, step_up_problem
+from serving.deps import CurrentPrincipal, NowDep, ServicesDep, require_roles, step_up_problem
 from serving.errors import Problem
 from serving.openapi import problems
 from serving.pix import keys as pix_keys
@@ -51,22 +51,39 @@ TRANSITIONS = ("fund", "release", "confirm", "claim", "refund", "dispute", "canc
 
 
 class DepositIn(BaseModel):
+    """Money of the checking account to tokenise."""
+
     amount_cents: int = Field(
-        gt=0, le=10**11, description="integer cents of the checking account to tokenise"
+        gt=0, le=10**11, description="integer cents of the checking account to tokenise", examples=[150000]
     )
 
 
 class EscrowIn(BaseModel):
+    """A new escrow between the caller (payer) and another customer (payee)."""
+
     payee_pix_key: str = Field(
-        min_length=1, max_length=77, description="PIX key of the payee (a cofre customer)"
+        min_length=1,
+        max_length=77,
+        description="PIX key of the payee (a cofre customer)",
+        examples=["bob@example.com"],
     )
-    amount_cents: int = Field(gt=0, le=10**11)
-    deadline: datetime = Field(description="after it the payer may be refunded (ISO 8601 with offset)")
+    amount_cents: int = Field(
+        gt=0,
+        le=10**11,
+        description="integer cents of the payer's tokens to lock in escrow",
+        examples=[150000],
+    )
+    deadline: datetime = Field(
+        description="after it the payer may be refunded (ISO 8601 with offset)",
+        examples=["2026-12-31T23:59:00-03:00"],
+    )
 
 
 class ResolveIn(BaseModel):
+    """How the bank splits a disputed escrow."""
+
     payee_share_cents: int = Field(
-        ge=0, le=10**11, description="to the payee; the rest goes back to the payer"
+        ge=0, le=10**11, description="to the payee; the rest goes back to the payer", examples=[75000]
     )
 
 
@@ -83,7 +100,7 @@ WRITE = {
 
 def contracts(services: Services) -> tuple[ContractsService, Custody]:
     """The service over the configured RPC (built once per gateway)."""
-    cached = services.extras.get("contracts")
+    cached = services.contracts
     if cached is None:
         if not services.settings.soroban_rpc_url:
             raise Problem(
@@ -95,7 +112,7 @@ def contracts(services: Services) -> tuple[ContractsService, Custody]:
             ContractsService(services.settings, SorobanRpc.from_settings(services.settings)),
             Custody(services.settings, services.sessions),
         )
-        services.extras["contracts"] = cached
+        services.contracts = cached
     return cached
 
 
@@ -201,9 +218,7 @@ def _chain_call(
 
 
 @router.get("/wallet", responses=problems(CHAIN))
-def wallet(
-    principal: Principal = Depends(current_principal), services: Services = Depends(get_services)
-) -> dict[str, Any]:
+def wallet(principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
     svc, custody = contracts(services)
     kp = custody.keypair(principal.user_id)
     try:
@@ -226,10 +241,10 @@ def wallet(
 def deposit(
     body: DepositIn,
     request: Request,
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    now: NowDep,
     idempotency_key: str | None = Header(default=None, alias="Idempotency-Key", max_length=128),
-    principal: Principal = Depends(current_principal),
-    services: Services = Depends(get_services),
-    now: datetime = Depends(get_clock),
 ) -> JSONResponse:
     key = require_key(idempotency_key)
     svc, custody = contracts(services)
@@ -314,9 +329,9 @@ def _payee_user(services: Services, pix_key: str) -> int:
 def open_escrow(
     body: EscrowIn,
     request: Request,
+    principal: CurrentPrincipal,
+    services: ServicesDep,
     idempotency_key: str | None = Header(default=None, alias="Idempotency-Key", max_length=128),
-    principal: Principal = Depends(current_principal),
-    services: Services = Depends(get_services),
 ) -> JSONResponse:
     key = require_key(idempotency_key)
     svc, custody = contracts(services)
@@ -351,9 +366,7 @@ def open_escrow(
 
 
 @router.get("/escrows", responses=problems(CHAIN))
-def list_escrows(
-    principal: Principal = Depends(current_principal), services: Services = Depends(get_services)
-) -> dict[str, Any]:
+def list_escrows(principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
     svc, custody = contracts(services)
     mine = custody.public_key(principal.user_id)
     if mine is None:
@@ -367,8 +380,8 @@ def list_escrows(
 @router.get("/escrows/{escrow_id}", responses=problems({**CHAIN, 404: "`escrow_not_found`"}))
 def get_escrow(
     escrow_id: int,
-    principal: Principal = Depends(current_principal),
-    services: Services = Depends(get_services),
+    principal: CurrentPrincipal,
+    services: ServicesDep,
 ) -> dict[str, Any]:
     svc, custody = contracts(services)
     try:
@@ -384,8 +397,8 @@ def get_escrow(
 @router.get("/escrows/{escrow_id}/history", responses=problems({**CHAIN, 404: "`escrow_not_found`"}))
 def escrow_history(
     escrow_id: int,
-    principal: Principal = Depends(current_principal),
-    services: Services = Depends(get_services),
+    principal: CurrentPrincipal,
+    services: ServicesDep,
 ) -> dict[str, Any]:
     """On-chain transitions of an escrow, reconciled: each event's transaction envelope is fetched
     and its signature verified by the Rust module (``verified`` is false if any is not)."""
@@ -408,9 +421,9 @@ def _transition(action: str) -> Callable[..., JSONResponse]:
     def endpoint(
         escrow_id: int,
         request: Request,
+        principal: CurrentPrincipal,
+        services: ServicesDep,
         idempotency_key: str | None = Header(default=None, alias="Idempotency-Key", max_length=128),
-        principal: Principal = Depends(current_principal),
-        services: Services = Depends(get_services),
     ) -> JSONResponse:
         key = require_key(idempotency_key)
         if action in STEP_UP and not principal.stepped_up:
@@ -460,9 +473,9 @@ def resolve_escrow(
     escrow_id: int,
     body: ResolveIn,
     request: Request,
+    services: ServicesDep,
     idempotency_key: str | None = Header(default=None, alias="Idempotency-Key", max_length=128),
     principal: Principal = Depends(require_roles("admin")),
-    services: Services = Depends(get_services),
 ) -> JSONResponse:
     key = require_key(idempotency_key)
     svc, _ = contracts(services)

@@ -15,7 +15,7 @@ from typing import Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Query, Request, Response, UploadFile
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -39,15 +39,35 @@ CHUNK = 64 * 1024
 
 
 class DocumentOut(BaseModel):
-    id: str
-    kind: str
-    filename: str
-    content_type: str
-    size_bytes: int
-    sha256: str
-    created_at: Instant
-    download_url: str | None = None
-    download_expires_at: int | None = None
+    """A stored document's metadata (and, when asked, a download link)."""
+
+    id: str = Field(description="the document's opaque id", examples=["d0c-2026-12-0001"])
+    kind: str = Field(description="`statement`, `contract` or `receipt`", examples=["receipt"])
+    filename: str = Field(description="the file name given at upload", examples=["comprovante-pix.pdf"])
+    content_type: str = Field(
+        description="`application/pdf`, `image/png` or `image/jpeg` (checked against the file's magic bytes)",
+        examples=["application/pdf"],
+    )
+    size_bytes: int = Field(description="size of the stored file in bytes", examples=[48213])
+    sha256: str = Field(
+        description="hex SHA-256 of the file's bytes (to check a download)",
+        examples=["9f86d081884c7d65...b0f00a08 (64 hex digits)"],
+    )
+    created_at: Instant = Field(
+        description="when it was uploaded: RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)",
+        examples=["2026-12-03T17:30:00Z"],
+    )
+    download_url: str | None = Field(
+        default=None,
+        description="a short-lived download link (S3 presigned URL, or a signed gateway link); only in "
+        "`GET /documents/{doc_id}`",
+        examples=["/documents/d0c-2026-12-0001/download?exp=1796318400&sig=3f2a...e1"],
+    )
+    download_expires_at: int | None = Field(
+        default=None,
+        description="when `download_url` stops working, Unix time in seconds",
+        examples=[1796318400],
+    )
 
 
 def _out(d: Document, url: str | None = None, exp: int | None = None) -> DocumentOut:
@@ -81,8 +101,10 @@ def _too_large(limit: int) -> Problem:
 )
 async def upload(
     request: Request,
-    file: UploadFile = File(...),
-    kind: Literal["statement", "contract", "receipt"] = Form(...),
+    file: UploadFile = File(..., description="the file: PDF, PNG or JPEG, within the size cap"),
+    kind: Literal["statement", "contract", "receipt"] = Form(
+        ..., description="`statement`, `contract` or `receipt`"
+    ),
     principal: Principal = Depends(current_principal),
     services: Services = Depends(get_services),
 ) -> DocumentOut:
@@ -216,8 +238,10 @@ def document_content(
 )
 def download_document(
     doc_id: str,
-    exp: int = Query(..., ge=0, le=2**40),
-    sig: str = Query(..., min_length=64, max_length=64),
+    exp: int = Query(..., ge=0, le=2**40, description="expiry of the link, Unix time in seconds"),
+    sig: str = Query(
+        ..., min_length=64, max_length=64, description="hex HMAC-SHA256 of the document id and `exp`"
+    ),
     db: Session = Depends(get_db),
     services: Services = Depends(get_services),
 ) -> Response:

@@ -41,28 +41,64 @@ TransactionTime = Annotated[
 
 
 class FraudScoreIn(BaseModel):
-    amount_cents: Cents
-    counterparty_key: str = Field(min_length=1, max_length=77, description="PIX key of the recipient")
-    counterparty_key_type: Literal["CPF", "CNPJ", "EMAIL", "PHONE", "EVP"] | None = None
+    """A proposed transaction to score for fraud."""
+
+    amount_cents: Cents = Field(
+        description="the amount of the proposed transaction, integer cents", examples=[250000]
+    )
+    counterparty_key: str = Field(
+        min_length=1, max_length=77, description="PIX key of the recipient", examples=["+5511987654321"]
+    )
+    counterparty_key_type: Literal["CPF", "CNPJ", "EMAIL", "PHONE", "EVP"] | None = Field(
+        default=None,
+        description="the DICT key type of `counterparty_key` (CPF, CNPJ, e-mail, phone in E.164, random EVP), used to "
+        "normalise the key before matching; "
+        "guessed from the key's form when omitted",
+        examples=["PHONE"],
+    )
     timestamp: TransactionTime | None = Field(
         default=None,
         description="when the transaction happens (default now): RFC 3339 with offset, 1970 to before 2100",
+        examples=["2026-12-03T14:30:00-03:00"],
     )
-    channel: Literal["PIX", "CARD", "BOLETO", "TED"] = "PIX"
-    type: str = Field(default="PIX", max_length=40, description="Open Finance transaction type")
+    channel: Literal["PIX", "CARD", "BOLETO", "TED"] = Field(
+        default="PIX", description="the payment rail of the transaction", examples=["PIX"]
+    )
+    type: str = Field(
+        default="PIX",
+        max_length=40,
+        description="the transaction type as Open Finance Brasil classifies account transactions (accounts API "
+        "`EnumTransactionTypes`: e.g. PIX, TED, DOC, TRANSFERENCIA_MESMA_INSTITUICAO, BOLETO, CARTAO, SAQUE; "
+        "OUTROS only when none fits)",
+        examples=["PIX"],
+    )
 
 
 class FraudScoreOut(BaseModel):
-    probability: float
-    decision: Literal["approve", "review", "block"]
-    reasons: list[str]
-    model_version: str
+    """The fraud score and the policy's decision."""
+
+    probability: float = Field(
+        description="the fraud champion's probability that the transaction is fraud (0 to 1)",
+        examples=[0.031],
+    )
+    decision: Literal["approve", "review", "block"] = Field(
+        description="the policy's decision at this probability: `approve`, `review` (a transfer would be "
+        "held for an analyst) or `block`",
+        examples=["approve"],
+    )
+    reasons: list[str] = Field(
+        description="why, in Portuguese, as shown to the customer",
+        examples=[["valor dentro do padrão do cliente"]],
+    )
+    model_version: str = Field(
+        description="the model that scored: registered name/version", examples=["fraud/7"]
+    )
 
 
 def _score(
     services: Services, principal: Principal, body: FraudScoreIn, device_id: str | None, now: datetime
 ) -> Decision:
-    scoring = services.extras["scoring"]
+    scoring = services.scoring
     model = scoring.get("fraud")
     at = body.timestamp or now
     at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)

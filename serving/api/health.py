@@ -49,12 +49,12 @@ def _check(services: Services) -> dict[str, Any]:
     results["rate_limit_store"] = limiter.backend + (
         f" (fallback: {limiter.fallback_reason})" if limiter.fallback_reason else ""
     )
-    scoring = services.extras.get("scoring")
-    models = scoring.status() if scoring is not None else {}
+    scoring = services.scoring
+    models = scoring.status()
     models["fraud_screen"] = getattr(
         services.fraud_screen, "model_version", type(services.fraud_screen).__name__
     )
-    if "fraud" not in getattr(scoring, "models", {}):
+    if "fraud" not in scoring.models:
         models["fraud_screen"] += " (rules fallback: no fraud champion)"
     results["models"] = models  # informative: a missing model gives 503 on its endpoints, not on /ready
     return results

@@ -39,48 +39,126 @@ Status = Literal["completed", "held", "refused", "blocked", "rejected"]
 
 
 class Recipient(BaseModel):
-    key: str | None
-    key_type: str | None
-    internal: bool | None = None
+    """Who a PIX transfer pays."""
+
+    key: str | None = Field(description="the PIX key paid", examples=["bob@example.com"])
+    key_type: str | None = Field(
+        description="its DICT type: CPF, CNPJ, EMAIL, PHONE or EVP", examples=["EMAIL"]
+    )
+    internal: bool | None = Field(
+        default=None,
+        description="true when the key belongs to a customer of this bank (credited at once), false when "
+        "it goes to clearing (SPI)",
+        examples=[True],
+    )
 
 
 class Review(BaseModel):
-    outcome: Literal["released", "refused", "expired"]
-    at: datetime
-    by: int | None = None
-    note: str | None = None
+    """The outcome of a held transfer's review."""
+
+    outcome: Literal["released", "refused", "expired"] = Field(
+        description="`released` (sent), `refused` by an analyst, or `expired` (the hold ran out: not sent)",
+        examples=["released"],
+    )
+    at: datetime = Field(
+        description="when it was decided: RFC 3339 date-time with its UTC offset",
+        examples=["2026-12-03T17:45:00Z"],
+    )
+    by: int | None = Field(default=None, description="admin view: the analyst's user id", examples=[2])
+    note: str | None = Field(
+        default=None,
+        description="admin view: the analyst's note",
+        examples=["cliente confirmou por telefone"],
+    )
 
 
 class TransferView(BaseModel):
-    id: int
-    end_to_end_id: str
-    kind: str
-    status: str
-    amount_cents: int
-    recipient: Recipient | None
-    created_at: datetime
-    hold_expires_at: datetime | None
-    review: Review | None
+    """A PIX transfer as its customer sees it now."""
+
+    id: int = Field(description="the transfer's id", examples=[1017])
+    end_to_end_id: str = Field(
+        description="the PIX EndToEndId (E + the ISPB of the payer's institution + yyyyMMddHHmm in UTC + 11 "
+        "alphanumerics, 32 characters) that identifies the payment end to end in SPI",
+        examples=["E00000000202612031730pQ7rS2tU9vW"],
+    )
+    kind: str = Field(
+        description="what moved the money, e.g. `pix`, `pix_refund`, `deposit`", examples=["pix"]
+    )
+    status: str = Field(
+        description="`completed`, `held` (in fraud review: the amount is reserved), `refused` (by the "
+        "review), `blocked` (by the fraud screen) or `rejected` (insufficient funds)",
+        examples=["completed"],
+    )
+    amount_cents: int = Field(description="the amount, integer cents", examples=[12550])
+    recipient: Recipient | None = Field(description="who was paid (null for deposits)")
+    created_at: datetime = Field(
+        description="when it was requested: RFC 3339 date-time with its UTC offset",
+        examples=["2026-12-03T17:30:00Z"],
+    )
+    hold_expires_at: datetime | None = Field(
+        description="for a held transfer: when the hold ends (not sent unless released before): RFC 3339 date-time with its UTC offset",
+        examples=["2026-12-04T17:30:00Z"],
+    )
+    review: Review | None = Field(description="the review's outcome, once decided")
 
 
 class HeldTransfer(TransferView):
-    user_id: int | None
-    fraud: dict[str, Any] | None
-    device_id: str | None
+    """A transfer as an analyst sees it, with the fraud screen's result."""
+
+    user_id: int | None = Field(description="the payer's user id", examples=[42])
+    fraud: dict[str, Any] | None = Field(
+        description="the fraud screen's result: probability, decision, reasons (Portuguese), model version",
+        examples=[
+            {
+                "probability": 0.41,
+                "decision": "review",
+                "reasons": ["valor muito acima do habitual"],
+                "model_version": "fraud/7",
+            }
+        ],
+    )
+    device_id: str | None = Field(
+        description="the `X-Device-ID` the transfer came from", examples=["a1b2c3d4"]
+    )
 
 
 class NotificationOut(BaseModel):
-    id: int
-    kind: str
-    title: str
-    message: str
-    transfer_id: int | None
-    created_at: datetime
-    read_at: datetime | None
+    """A notice to the customer (Portuguese title and message)."""
+
+    id: int = Field(description="the notification's id", examples=[12])
+    kind: str = Field(
+        description="`pix_held`, `pix_released`, `pix_refused` or `pix_expired`", examples=["pix_held"]
+    )
+    title: str = Field(
+        description="the title shown to the customer, in Portuguese", examples=["Pix em análise"]
+    )
+    message: str = Field(
+        description="the text shown to the customer, in Portuguese",
+        examples=[
+            "Seu Pix de R$ 2.500,00 está em análise de segurança. O valor fica reservado na sua conta e não sai "
+            "até a análise terminar (no máximo até 04/12/2026 14:30, horário de Brasília). Avisaremos você do "
+            "resultado."
+        ],
+    )
+    transfer_id: int | None = Field(description="the transfer it is about", examples=[1017])
+    created_at: datetime = Field(
+        description="when it was sent: RFC 3339 date-time with its UTC offset",
+        examples=["2026-12-03T17:30:00Z"],
+    )
+    read_at: datetime | None = Field(
+        description="when it was marked read: RFC 3339 date-time with its UTC offset (null: unread)"
+    )
 
 
 class ReviewIn(BaseModel):
-    note: str | None = Field(default=None, max_length=280, description="the analyst's note (kept, audited)")
+    """An analyst's note on a review decision."""
+
+    note: str | None = Field(
+        default=None,
+        max_length=280,
+        description="the analyst's note (kept, audited)",
+        examples=["cliente confirmou o Pix por telefone"],
+    )
 
 
 def _notification(n: Notification) -> NotificationOut:
@@ -97,9 +175,9 @@ def _notification(n: Notification) -> NotificationOut:
 
 @router.get("/pix/transfers", response_model=list[TransferView])
 def my_transfers(
-    status: Status | None = Query(default=None),
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=10**9),
+    status: Status | None = Query(default=None, description="only transfers in this status"),
+    limit: int = Query(50, ge=1, le=500, description="page size"),
+    offset: int = Query(0, ge=0, le=10**9, description="items to skip, for the next page"),
     principal: Principal = Depends(current_principal),
     services: Services = Depends(get_services),
     now: datetime = Depends(get_clock),
@@ -115,7 +193,7 @@ def my_transfers(
 
 @router.get("/pix/transfers/{transfer_id}", response_model=TransferView)
 def my_transfer(
-    transfer_id: int = Path(ge=1, le=MAX_ID),
+    transfer_id: int = Path(ge=1, le=MAX_ID, description="the transfer's id"),
     principal: Principal = Depends(current_principal),
     services: Services = Depends(get_services),
     now: datetime = Depends(get_clock),
@@ -131,8 +209,8 @@ def my_transfer(
 @router.get("/notifications", response_model=list[NotificationOut])
 def my_notifications(
     unread: bool = Query(default=False, description="only the ones not marked as read"),
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=10**9),
+    limit: int = Query(50, ge=1, le=500, description="page size"),
+    offset: int = Query(0, ge=0, le=10**9, description="items to skip, for the next page"),
     principal: Principal = Depends(current_principal),
     services: Services = Depends(get_services),
     now: datetime = Depends(get_clock),
@@ -148,7 +226,7 @@ def my_notifications(
 
 @router.post("/notifications/{notification_id}/read", response_model=NotificationOut)
 def mark_read(
-    notification_id: int = Path(ge=1, le=MAX_ID),
+    notification_id: int = Path(ge=1, le=MAX_ID, description="the notification's id"),
     principal: Principal = Depends(current_principal),
     services: Services = Depends(get_services),
     now: datetime = Depends(get_clock),
@@ -164,7 +242,7 @@ def mark_read(
 
 @router.get("/admin/pix/holds", response_model=list[HeldTransfer])
 def held_transfers(
-    limit: int = Query(100, ge=1, le=500),
+    limit: int = Query(100, ge=1, le=500, description="at most this many held transfers"),
     principal: Principal = Depends(require_roles("admin")),
     services: Services = Depends(get_services),
     now: datetime = Depends(get_clock),
@@ -210,7 +288,7 @@ _REVIEW_RESPONSES: dict[int | str, dict[str, Any]] = {
 )
 def release(
     request: Request,
-    transfer_id: int = Path(ge=1, le=MAX_ID),
+    transfer_id: int = Path(ge=1, le=MAX_ID, description="the transfer's id"),
     body: ReviewIn | None = None,
     principal: Principal = Depends(require_roles("admin")),
     services: Services = Depends(get_services),
@@ -225,7 +303,7 @@ def release(
 )
 def refuse(
     request: Request,
-    transfer_id: int = Path(ge=1, le=MAX_ID),
+    transfer_id: int = Path(ge=1, le=MAX_ID, description="the transfer's id"),
     body: ReviewIn | None = None,
     principal: Principal = Depends(require_roles("admin")),
     services: Services = Depends(get_services),

@@ -38,43 +38,100 @@ SENT_DETAIL = (
 
 
 class StatusOut(BaseModel):
-    status: Literal["unverified", "verified"]
-    verified_at: datetime | None = None
-    method: str | None = None
-    methods: list[Literal["otp", "documents"]] = Field(description="proofing methods available now")
+    """Whether the caller's identity is proven, and how."""
+
+    status: Literal["unverified", "verified"] = Field(
+        description="whether the caller has proven they own the CPF of the login", examples=["verified"]
+    )
+    verified_at: datetime | None = Field(
+        default=None,
+        description="when it was proven: RFC 3339 date-time with its UTC offset (null: unverified)",
+        examples=["2026-12-03T17:30:00Z"],
+    )
+    method: str | None = Field(
+        default=None,
+        description="how: `otp_email`, `otp_sms` (one-time code) or `face` (document + selfie)",
+        examples=["otp_email"],
+    )
+    methods: list[Literal["otp", "documents"]] = Field(
+        description="proofing methods available now", examples=[["otp", "documents"]]
+    )
 
 
 class OtpIn(BaseModel):
-    channel: Literal["sms", "email"]
+    """Where to send a one-time code."""
+
+    channel: Literal["sms", "email"] = Field(description="where to send the code", examples=["email"])
     destination: str | None = Field(
         default=None,
         max_length=254,
         description="the phone (sms) or e-mail on record for your CPF; e-mail defaults to the login's",
+        examples=["+5511987654321"],
     )
 
 
 class OtpOut(BaseModel):
-    challenge_id: str
-    channel: str
-    destination: str = Field(description="masked")
-    expires_in: int
-    detail: str
+    """A one-time code was sent (or not: the answer is the same)."""
+
+    challenge_id: str = Field(
+        description="send it back with the code to `POST /kyc/otp/verify`",
+        examples=["0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b"],
+    )
+    channel: str = Field(description="`sms` or `email`", examples=["email"])
+    destination: str = Field(description="masked", examples=["m***@example.com"])
+    expires_in: int = Field(description="seconds the code stays valid", examples=[300])
+    detail: str = Field(
+        description="the message shown to the customer, in Portuguese (the same whether or not the contact "
+        "is on record: no oracle)",
+        examples=[
+            "Se este contato estiver no cadastro do seu CPF, enviamos um código de 6 dígitos. "
+            "Ele vale por alguns minutos."
+        ],
+    )
 
 
 class OtpVerifyIn(BaseModel):
-    challenge_id: str = Field(min_length=32, max_length=32, pattern=r"^[0-9a-f]{32}$")
-    code: str = Field(min_length=6, max_length=6, pattern=r"^[0-9]{6}$")
+    """A one-time code to check."""
+
+    challenge_id: str = Field(
+        min_length=32,
+        max_length=32,
+        pattern=r"^[0-9a-f]{32}$",
+        description="the `challenge_id` of `POST /kyc/otp`",
+        examples=["0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b"],
+    )
+    code: str = Field(
+        min_length=6,
+        max_length=6,
+        pattern=r"^[0-9]{6}$",
+        description="the 6-digit code received",
+        examples=["482913"],
+    )
 
 
 class VerifiedOut(BaseModel):
-    status: Literal["verified"]
-    method: str
-    verified_at: datetime
+    """The identity is proven."""
+
+    status: Literal["verified"] = Field(description="always `verified` on success", examples=["verified"])
+    method: str = Field(description="`otp_email`, `otp_sms` or `face`", examples=["otp_email"])
+    verified_at: datetime = Field(
+        description="when it was proven: RFC 3339 date-time with its UTC offset",
+        examples=["2026-12-03T17:30:00Z"],
+    )
 
 
 class FaceCheckOut(VerifiedOut):
-    similarity: float
-    probability: str
+    """The identity is proven by the document and selfie face check."""
+
+    similarity: float = Field(
+        description="face similarity between the document photo and the selfie (0 to 1), from the "
+        "identity service",
+        examples=[0.93],
+    )
+    probability: str = Field(
+        description="the identity service's verdict on the face match, as it words it (Portuguese)",
+        examples=["Altíssima probabilidade"],
+    )
 
 
 def _audit(request: Request, services: Services, user_id: int, action: str, outcome: str) -> None:
@@ -147,7 +204,7 @@ async def request_code(
             records = contacts_on_record(s, core.customer_pk(s, st.cpf))
             on_record = is_on_record(records, body.channel, dest, services.secret)
             ch, code = proofing.open_challenge(
-                db, s, services.secret, user_id=principal.user_id, channel=body.channel,
+                db, s, services.otp_key, user_id=principal.user_id, channel=body.channel,
                 destination=dest, on_record=on_record, now=now,
             )  # fmt: skip
             return ch.id, dest, ch.destination_masked, code
@@ -189,7 +246,7 @@ async def verify_code(
         with services.sessions() as db:
             with db.begin():
                 ch, left = proofing.check_code(
-                    db, s, services.secret, user_id=principal.user_id,
+                    db, s, services.otp_key, user_id=principal.user_id,
                     challenge_id=body.challenge_id, code=body.code, now=now,
                 )  # fmt: skip
                 if left is None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import Connection, select, update
@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from lake import consents
 from lake.settings import Settings
 from serving.api.types import IdPath, Instant
 from serving.audit.store import make_event
@@ -24,6 +23,7 @@ from serving.db.orm import User
 from serving.deps import current_principal, get_services, require_roles
 from serving.errors import Problem
 from serving.lgpd import erasure, export
+from serving.lgpd import registry as consents
 from serving.lgpd.subject import UserSubject, load_subject
 from serving.openapi import problems
 from serving.security.tokens import Principal
@@ -32,38 +32,109 @@ from serving.services import Services
 router = APIRouter(tags=["lgpd"])
 operator = require_roles("admin")
 Purpose = Literal["credit_analysis", "fraud_prevention", "marketing", "open_finance_sharing"]
+PURPOSES_TEXT = (
+    "`credit_analysis` (credit scores and offers), `fraud_prevention` (screening of transfers), "
+    "`marketing` (product offers) or `open_finance_sharing` (data shared through Open Finance)"
+)
+PurposePath = Annotated[Purpose, Path(description=f"the processing purpose: {PURPOSES_TEXT}")]
 
 
 class ConsentIn(BaseModel):
-    external_ref: str | None = Field(None, max_length=200, description="e.g. the Open Finance consentId")
+    """Optional details of a consent grant."""
+
+    external_ref: str | None = Field(
+        None,
+        max_length=200,
+        description="a reference of the consent elsewhere, e.g. the Open Finance consentId",
+        examples=["urn:bancoex:C1DD33123"],
+    )
 
 
 class ConsentState(BaseModel):
-    purpose: str
-    granted: bool
-    terms_version: int | None
-    at: Instant | None
-    external_ref: str | None = None
+    """The caller's consent to one processing purpose."""
+
+    purpose: str = Field(description=f"the processing purpose: {PURPOSES_TEXT}", examples=["marketing"])
+    granted: bool = Field(description="whether the customer's consent is in force now", examples=[True])
+    terms_version: int | None = Field(
+        description="the version of the purpose's terms the last grant accepted (null: never granted)",
+        examples=[2],
+    )
+    at: Instant | None = Field(
+        description="when it was last granted or revoked: RFC 3339 date-time with its UTC offset (served in UTC, ending in Z) (null: never)",
+        examples=["2026-12-03T17:30:00Z"],
+    )
+    external_ref: str | None = Field(
+        default=None,
+        description="the reference given with the grant, e.g. the Open Finance consentId",
+        examples=["urn:bancoex:C1DD33123"],
+    )
 
 
 class RequestIn(BaseModel):
-    kind: Literal["access", "erasure", "explanation"]
+    """A data-subject request (LGPD art. 18)."""
+
+    kind: Literal["access", "erasure", "explanation"] = Field(
+        description="the data subject's right exercised (LGPD art. 18): `access` (a ZIP of the customer's "
+        "data), `erasure` (carried out by an operator) or `explanation` (of automated decisions, art. 20)",
+        examples=["access"],
+    )
 
 
 class RequestOut(BaseModel):
-    id: int
-    kind: str
-    status: str
-    received_at: Instant
-    deadline_at: Instant
-    completed_at: Instant | None
-    result: dict[str, Any] | None = None
+    """A data-subject request with its status and legal deadline."""
+
+    id: int = Field(description="the request's id", examples=[7])
+    kind: str = Field(description="`access`, `erasure` or `explanation`", examples=["access"])
+    status: str = Field(description="`received`, `in_progress`, `done` or `rejected`", examples=["done"])
+    received_at: Instant = Field(
+        description="when the request was made: RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)",
+        examples=["2026-12-03T17:30:00Z"],
+    )
+    deadline_at: Instant = Field(
+        description="the legal deadline to answer it (LGPD art. 19): RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)",
+        examples=["2026-12-18T17:30:00Z"],
+    )
+    completed_at: Instant | None = Field(
+        description="when it was done or rejected: RFC 3339 date-time with its UTC offset (served in UTC, ending in Z) (null while open)",
+        examples=["2026-12-03T17:31:04Z"],
+    )
+    result: dict[str, Any] | None = Field(
+        default=None,
+        description="the outcome: for `access`, the ZIP's `download` path, `expires_at` and `size_bytes`; "
+        "for `erasure`, the counts erased per store; for `explanation`, where to `see` them; for a rejection, "
+        "the `reason`",
+        examples=[
+            {
+                "download": "/lgpd/requests/7/export",
+                "expires_at": "2026-12-10T17:31:04+00:00",
+                "size_bytes": 18342,
+            }
+        ],
+    )
 
 
 class RectifyIn(BaseModel):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    email: str | None = Field(None, max_length=254)
-    phone: str | None = Field(None, pattern=r"^\+?[0-9 ()-]{8,20}$")
+    """Corrections to the caller's personal data; omitted fields stay as they are."""
+
+    name: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="the corrected full name",
+        examples=["Maria da Silva Souza"],
+    )
+    email: str | None = Field(
+        None,
+        max_length=254,
+        description="the corrected e-mail (also the login)",
+        examples=["maria.souza@example.com"],
+    )
+    phone: str | None = Field(
+        None,
+        pattern=r"^\+?[0-9 ()-]{8,20}$",
+        description="the corrected phone number (digits, spaces, parentheses, dashes, optional +)",
+        examples=["+55 11 98765-4321"],
+    )
 
     @field_validator("email")
     @classmethod
@@ -199,7 +270,7 @@ def _consent_action(
 
 @router.post("/lgpd/consents/{purpose}", status_code=201, response_model=ConsentState)
 def grant(
-    purpose: Purpose,
+    purpose: PurposePath,
     request: Request,
     body: ConsentIn | None = None,
     principal: Principal = Depends(current_principal),
@@ -216,7 +287,7 @@ def grant(
     responses=problems({409: "`consent_not_granted`: nothing to revoke"}),
 )
 def revoke(
-    purpose: Purpose,
+    purpose: PurposePath,
     request: Request,
     principal: Principal = Depends(current_principal),
     services: Services = Depends(get_services),
@@ -337,7 +408,12 @@ def export_zip(
 
 @router.get("/lgpd/explanations")
 def explanations(
-    service: str | None = None,
+    service: str | None = Query(
+        None,
+        max_length=64,
+        description="only the decisions of one service: `fraud` (PIX screen), `fraud_score`, `suitability` "
+        "or `recommendations` (default: all)",
+    ),
     principal: Principal = Depends(current_principal),
     services: Services = Depends(get_services),
 ) -> dict[str, Any]:
@@ -388,22 +464,38 @@ def rectify(
 
 
 class PendingRequestOut(BaseModel):
-    id: int
-    user_id: int
-    kind: str
-    status: str
-    received_at: Instant
-    deadline_at: Instant
-    updated_at: Instant
-    completed_at: Instant | None = None
-    result: str | None = None
+    """An open data-subject request, for the operators."""
+
+    id: int = Field(description="the request's id", examples=[7])
+    user_id: int = Field(description="the customer who made it", examples=[42])
+    kind: str = Field(description="`access`, `erasure` or `explanation`", examples=["erasure"])
+    status: str = Field(
+        description="`received` or `in_progress` (only open requests are listed)", examples=["received"]
+    )
+    received_at: Instant = Field(
+        description="when the request was made: RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)",
+        examples=["2026-12-03T17:30:00Z"],
+    )
+    deadline_at: Instant = Field(
+        description="the legal deadline to answer it (LGPD art. 19): RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)",
+        examples=["2026-12-18T17:30:00Z"],
+    )
+    updated_at: Instant = Field(
+        description="the last status change: RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)",
+        examples=["2026-12-03T17:30:00Z"],
+    )
+    completed_at: Instant | None = Field(
+        default=None,
+        description="when it was closed: RFC 3339 date-time with its UTC offset (served in UTC, ending in Z) (null while open)",
+    )
+    result: str | None = Field(default=None, description="the outcome as JSON text (null while open)")
 
 
 @router.get("/admin/lgpd/requests", response_model=list[PendingRequestOut])
 def pending_requests(
     principal: Principal = Depends(operator), services: Services = Depends(get_services)
 ) -> list[dict[str, Any]]:
-    from lake.consents import data_subject_requests as dsr
+    from serving.lgpd.registry import data_subject_requests as dsr
 
     with services.engine.connect() as conn:
         rows = (
@@ -446,7 +538,14 @@ async def carry_out_erasure(
 
 
 class RejectIn(BaseModel):
-    reason: str = Field(min_length=3, max_length=500)
+    """Why a data-subject request is rejected."""
+
+    reason: str = Field(
+        min_length=3,
+        max_length=500,
+        description="why the request is rejected; shown to the customer, so write it in Portuguese",
+        examples=["Existe obrigação legal de guarda dos dados de transações por 5 anos (Lei 9.613/98)."],
+    )
 
 
 @router.post(

@@ -35,10 +35,18 @@ router = APIRouter(tags=["pix"])
 
 
 class RefundIn(BaseModel):
+    """How much of a received PIX to give back."""
+
     amount_cents: int | None = Field(
-        default=None, gt=0, le=10**13, description="integer cents; omit to refund all that is left"
+        default=None,
+        gt=0,
+        le=10**13,
+        description="integer cents; omit to refund all that is left",
+        examples=[5000],
     )
-    description: str | None = Field(default=None, max_length=140, description="message to the payer")
+    description: str | None = Field(
+        default=None, max_length=140, description="message to the payer", examples=["devolução parcial"]
+    )
 
 
 @router.post(

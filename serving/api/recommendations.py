@@ -30,7 +30,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from lake import consents
 from models.recommend.catalog import BY_CODE
 from models.recommend.eligibility import Customer
 from models.recommend.lake import customer_inputs
@@ -39,6 +38,7 @@ from serving.db.orm import Account
 from serving.decisions import record_decision_sync
 from serving.deps import get_clock, get_services
 from serving.errors import Problem
+from serving.lgpd import registry as consents
 from serving.lgpd.consent import require_consent
 from serving.openapi import problems
 from serving.scoring import core
@@ -49,25 +49,64 @@ router = APIRouter(tags=["scoring"])
 
 
 class OfferOut(BaseModel):
-    product: str
-    name: str
-    kind: str
-    amount_cents: int
-    instalment_cents: int
-    term_months: int
-    monthly_rate: str
-    risk: int
-    accept_probability: float
+    """A product offer."""
+
+    product: str = Field(description="the product's code in the catalogue", examples=["CDB_PRE"])
+    name: str = Field(
+        description="the product's name, shown to the customer (Portuguese)",
+        examples=["CDB prefixado 2 anos"],
+    )
+    kind: str = Field(description="`investment` or `credit`", examples=["investment"])
+    amount_cents: int = Field(
+        description="investments: the suggested amount; credit: the amount or limit offered (integer cents)",
+        examples=[500000],
+    )
+    instalment_cents: int = Field(
+        description="credit: the monthly payment (Price table) or the monthly interest on a revolving limit; "
+        "0 for investments",
+        examples=[0],
+    )
+    term_months: int = Field(
+        description="credit: number of instalments (0: revolving or investment)", examples=[0]
+    )
+    monthly_rate: str = Field(
+        description="credit: the monthly interest rate as a decimal string (e.g. `0.0199` = 1.99% a month)",
+        examples=["0"],
+    )
+    risk: int = Field(description="investments: risk grade 1 (lowest) to 5; 0 for credit", examples=[2])
+    accept_probability: float = Field(
+        description="the recommender's probability that the customer takes the offer (0 to 1)",
+        examples=[0.27],
+    )
 
 
 class RecommendationsOut(BaseModel):
-    investor_profile: str | None
-    credit_score: int | None = Field(description="only with the credit_analysis consent")
-    credit_offers: Literal["included", "omitted"]
-    purposes: list[str] = Field(description="the consented purposes this processing used")
-    notice: str | None = Field(description="why something was left out (Portuguese)")
-    offers: list[OfferOut]
-    model_version: str
+    """Ranked product offers and what the processing used."""
+
+    investor_profile: str | None = Field(
+        description="CVM 30 suitability profile from the questionnaire: `conservador`, `moderado` or "
+        "`arrojado` (null without answers)",
+        examples=["moderado"],
+    )
+    credit_score: int | None = Field(description="only with the credit_analysis consent", examples=[712])
+    credit_offers: Literal["included", "omitted"] = Field(
+        description="`omitted` without the `credit_analysis` consent (see `notice`)", examples=["included"]
+    )
+    purposes: list[str] = Field(
+        description="the consented purposes this processing used", examples=[["marketing", "credit_analysis"]]
+    )
+    notice: str | None = Field(
+        description="why something was left out, shown to the customer (Portuguese); null when nothing was",
+        examples=[
+            "Ofertas de crédito não foram incluídas: para avaliá-las precisamos calcular seu score de crédito, "
+            "o que só fazemos com o seu consentimento para análise de crédito "
+            "(POST /lgpd/consents/credit_analysis)."
+        ],
+    )
+    offers: list[OfferOut] = Field(description="eligible offers, best ranked first (at most `k`)")
+    model_version: str = Field(
+        description="the recommender: registered name/version", examples=["recommend/3"]
+    )
 
 
 NO_CREDIT_NOTICE = (
@@ -108,7 +147,7 @@ def recommend_for(
 ) -> dict[str, Any]:
     """Offers for ``user_id``; ``credit_analysis``: whether that consent is granted (see the docstring)."""
     cpf = core.user_cpf(services.sessions, user_id)  # first: an unproven CPF gets nothing, model or not
-    scoring = services.extras["scoring"]
+    scoring = services.scoring
     ranker = scoring.get("recommend")
     credit = scoring.get("credit") if credit_analysis else None
     s = services.settings
@@ -189,7 +228,7 @@ async def my_recommendations(
     answered_on: dt.date | None = Query(
         default=None, description="date of the questionnaire (default today)"
     ),
-    k: int = Query(default=5, ge=1, le=16),
+    k: int = Query(default=5, ge=1, le=16, description="at most this many offers"),
     principal: Principal = Depends(require_consent("marketing")),
     services: Services = Depends(get_services),
     now: dt.datetime = Depends(get_clock),

@@ -36,26 +36,49 @@ SCORING_ERRORS = {
 
 
 class Reason(BaseModel):
-    feature: str
-    motivo: str
-    pontos: int = Field(description="points the score would gain with a typical good value of this feature")
+    """An adverse reason of a credit score."""
+
+    feature: str = Field(description="the model feature behind the reason", examples=["overdraft_days_90d"])
+    motivo: str = Field(
+        description="the adverse reason as shown to the customer, in Portuguese",
+        examples=["Uso frequente do cheque especial"],
+    )
+    pontos: int = Field(
+        description="points the score would gain with a typical good value of this feature", examples=[38]
+    )
 
 
 class SuitabilityOut(BaseModel):
-    score: int = Field(ge=0, le=1000)
-    band: str
-    pd: float = Field(description="probability of default (90+ days late) within 6 months")
-    reasons: list[Reason]
-    model_version: str
+    """A credit score, its band, the probability of default and the adverse reasons."""
+
+    score: int = Field(ge=0, le=1000, description="credit score 0 (worst) to 1000 (best)", examples=[712])
+    band: str = Field(
+        description="the Serasa band of the score: `baixo` (0-300), `regular` (301-500), `bom` (501-700) or "
+        "`muito bom` (701-1000)",
+        examples=["muito bom"],
+    )
+    pd: float = Field(description="probability of default (90+ days late) within 6 months", examples=[0.042])
+    reasons: list[Reason] = Field(description="the main adverse reasons, largest loss of points first")
+    model_version: str = Field(
+        description="the model that scored: registered name/version", examples=["credit/4"]
+    )
 
 
 class ScoreIn(BaseModel):
-    cpf: str | None = Field(default=None, max_length=14, description="default: the caller's CPF")
-    overrides: dict[str, float | None] = Field(default_factory=dict, description="feature -> value (what-if)")
+    """Whose credit score to compute, optionally with what-if feature values."""
+
+    cpf: str | None = Field(
+        default=None, max_length=14, description="default: the caller's CPF", examples=["529.982.247-25"]
+    )
+    overrides: dict[str, float | None] = Field(
+        default_factory=dict,
+        description="feature -> value (what-if)",
+        examples=[{"monthly_income_cents": 850000}],
+    )
 
 
 def suitability_for(services: Services, cpf: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    scoring = services.extras["scoring"]
+    scoring = services.scoring
     model = scoring.get("credit")
     row = core.credit_features(services.settings, core.customer_pk(services.settings, cpf))
     if row is None:

@@ -1,15 +1,15 @@
-"""The audit hash chain, as the gateway sees it: a re-export of :mod:`lake.auditlog`.
+"""The audit hash chain, as the gateway sees it: a re-export of :mod:`lake.audit.events`.
 
 Links: ``hash = SHA-256(prev_hash || payload_hash)``, the first event's prev_hash being 32 zero
 bytes; the payload hash (v2) commits to the clear fields and to salted commitments of the personal
-ones, so redaction keeps every hash and is proven by a signed record (:mod:`lake.audit_redaction`).
+ones, so redaction keeps every hash and is proven by a signed record (:mod:`lake.audit.redaction`).
 The chain is defined once in lake/ because the pipelines (which may not import serving) verify it too;
 links are verified with ``cofre_native.verify_chain``.
 """
 
 from __future__ import annotations
 
-from lake.auditlog import (
+from lake.audit.events import (
     CLEAR_FIELDS,
     EVENT_FIELDS,
     GENESIS,

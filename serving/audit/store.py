@@ -5,9 +5,9 @@
   sequence-counter document advanced with compare-and-set, so concurrent writers (threads or
   processes) can never fork the chain. Only plain CRUD is used, which FerretDB supports.
 
-Events are written with hash version 2 (:func:`lake.auditlog.seal`: per-field salted commitments).
+Events are written with hash version 2 (:func:`lake.audit.events.seal`: per-field salted commitments).
 ``redact_many`` removes personal fields and their salts, keeps the commitments and appends an
-``audit:redaction`` event with one signed record per event (:mod:`lake.audit_redaction`), signed
+``audit:redaction`` event with one signed record per event (:mod:`lake.audit.redaction`), signed
 by ``signer`` (the installation's anchoring keypair); SQLite does both in one transaction, MongoDB
 appends the records first (a record whose fields are still there is harmless; a removal without a
 record is what verification reports). Stores written before version 2 keep their v1 events; a
@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
-from lake import audit_redaction
-from lake.auditlog import STORE_COLUMNS, V2_COLUMNS, hash_version, is_empty, sqlite_row
+from lake.audit import redaction as audit_redaction
+from lake.audit.events import STORE_COLUMNS, V2_COLUMNS, hash_version, is_empty, sqlite_row
 from serving.audit.chain import GENESIS, REDACTABLE, REDACTION_ACTION, link_hash, seal
 
 FILTERS = ("actor", "action", "resource", "outcome", "request_id", "model_version")

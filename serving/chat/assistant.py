@@ -172,11 +172,10 @@ _LOCK = threading.Lock()
 
 def assistant_for(services: Services) -> Assistant:
     """The app's assistant, loaded on first use (model + indexes, about a second) and kept."""
-    a: Assistant | None = services.extras.get("chat_assistant")
+    a = services.chat_assistant
     if a is None:
         with _LOCK:
-            a = services.extras.get("chat_assistant")
+            a = services.chat_assistant
             if a is None:
-                a = Assistant.load(services.settings)
-                services.extras["chat_assistant"] = a
+                a = services.chat_assistant = Assistant.load(services.settings)
     return a

@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lake import consents
 from lake.domain.identifiers import is_valid_cpf, only_digits
 from serving.audit.store import make_event
 from serving.chat.compose import brl
@@ -29,6 +28,7 @@ from serving.chat.text import fold
 from serving.db.orm import Account, LedgerEntry, Transfer, User
 from serving.errors import Problem
 from serving.fraud.screen import RulesFraudScreen
+from serving.lgpd import registry as consents
 from serving.services import Services
 
 NOT_YOURS = (

@@ -323,13 +323,12 @@ _OPEN_LOCK = threading.Lock()
 
 
 def conversation_store(services: Services) -> ConversationStore:
-    """The app's conversation store, opened once and kept on ``services.extras``."""
-    store: ConversationStore | None = services.extras.get("chat_store")
+    """The app's conversation store, opened once and kept on ``services.chat_store``."""
+    store = services.chat_store
     if store is None:
         with _OPEN_LOCK:
-            store = services.extras.get("chat_store")
+            store = services.chat_store
             if store is None:
                 s = services.settings
-                store = open_conversation_store(str(s.log_store_url), s.log_store_db)
-                services.extras["chat_store"] = store
+                store = services.chat_store = open_conversation_store(str(s.log_store_url), s.log_store_db)
     return store

@@ -1,6 +1,6 @@
 """``require_consent(purpose)``: a FastAPI dependency refusing processing without a current consent.
 
-The consent registry is :mod:`lake.consents` (shared with the pipelines); a missing or revoked
+The consent registry is :mod:`serving.lgpd.registry` (shared with the pipelines); a missing or revoked
 consent is a 403 problem ``consent_required`` naming the purpose.
 """
 
@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable
 from fastapi import Depends
 from starlette.concurrency import run_in_threadpool
 
-from lake import consents
 from serving.deps import current_principal, get_services, with_responses
 from serving.errors import Problem
+from serving.lgpd import registry as consents
 from serving.security.tokens import Principal
 from serving.services import Services
 

@@ -116,7 +116,7 @@ def erase_audit(services: Services, subj: UserSubject) -> int:
 
 def erase_documents(services: Services, subj: UserSubject) -> int:
     """The person's documents and the LGPD export archives built for them."""
-    from lake import consents
+    from serving.lgpd import registry as consents
     from serving.lgpd.jobs import archive_key
 
     with services.engine.connect() as conn:

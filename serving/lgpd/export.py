@@ -17,14 +17,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-import polars as pl
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from lake import consents, delta
-from lake.catalog import tables
+from lake.erasure import subject_rows
 from serving.chat.store import conversation_store
 from serving.db import orm as m
+from serving.lgpd import registry as consents
 from serving.lgpd.subject import UserSubject
 from serving.services import Services
 
@@ -119,35 +118,12 @@ def decisions(services: Services, subj: UserSubject, service: str | None = None)
 
 
 def lake_rows(services: Services, subj: UserSubject) -> dict[str, list[dict[str, Any]]]:
-    """The person's rows of every personal-data table, read lazily with the filter pushed into the
-    scan (Parquet statistics skip files without the person's keys). A login that has not proven its
-    CPF is matched by its own audit pseudonym only, so only tables carrying one are read."""
-    s = services.settings
-    pks = list(subj.pseudonyms(services))
-    clear = subj.clear_strings()
-    out: dict[str, list[dict[str, Any]]] = {}
-    for t in tables():
-        if not t.pii_columns or not delta.exists(t, s):
-            continue
-        if not subj.verified and "actor_pk" not in t.pii_columns:
-            continue
-        lf = delta.scan(t, settings=s)
-        schema = lf.collect_schema()
-        hit = pl.lit(False)
-        for c, level in t.pii_columns.items():
-            if schema.get(c) != pl.String:
-                continue
-            if level == "pseudonymised":
-                hit = hit | pl.col(c).is_in(pks).fill_null(False)
-            elif level == "clear":
-                for n in clear | set(pks):
-                    hit = hit | pl.col(c).fill_null("").str.contains(n, literal=True)
-        if "consent_id" in schema and subj.consent_refs:
-            hit = hit | pl.col("consent_id").is_in(subj.consent_refs).fill_null(False)
-        rows = lf.filter(hit).collect()
-        if rows.height:
-            out[t.name] = [{k: _jsonable(v) for k, v in r.items()} for r in rows.to_dicts()]
-    return out
+    """The person's rows of every personal-data table (:func:`lake.erasure.subject_rows`: the same
+    proven identifiers erasure uses, never a name or an unproven contact)."""
+    found = subject_rows(subj.lake_subject(), services.settings)
+    return {
+        name: [{k: _jsonable(v) for k, v in r.items()} for r in df.to_dicts()] for name, df in found.items()
+    }
 
 
 def build_zip(services: Services, db: Session, subj: UserSubject) -> bytes:

@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from lake import consents
-from lake.consents import data_subject_requests as dsr
+from serving.lgpd import registry as consents
+from serving.lgpd.registry import data_subject_requests as dsr
 from serving.services import Services
 
 

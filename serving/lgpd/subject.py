@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lake import consents
 from lake.erasure import Subject
 from lake.pseudonym import pseudonymise_one
 from serving.db.orm import Document, PixKey, User
+from serving.lgpd import registry as consents
 from serving.services import Services
 
 
@@ -53,7 +53,7 @@ class UserSubject:
             emails=[self.email],
             phones=[self.phone] if self.phone else [],
             pix_keys=list(self.pix_keys),
-        ).clear_strings()
+        ).typed_strings()
 
     def pseudonyms(self, services: Services) -> set[str]:
         return self.lake_subject().pseudonyms(services.secret)

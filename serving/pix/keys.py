@@ -14,6 +14,8 @@ from lake.domain.identifiers import is_valid_cnpj, is_valid_cpf, only_digits
 
 
 class KeyType(StrEnum):
+    """A PIX key type of the DICT: CPF, CNPJ, e-mail, phone (E.164) or random (EVP)."""
+
     CPF = "CPF"
     CNPJ = "CNPJ"
     EMAIL = "EMAIL"

@@ -19,14 +19,16 @@ from serving_kit import add_key, auth, deposit, register, step_up
 from typer.testing import CliRunner
 from uvicorn_kit import serve
 
-from lake import anchoring, audit_trail, delta
+from lake import delta
+from lake.audit import anchoring
+from lake.audit import trail as audit_trail
 from lake.settings import get_settings
 
 
 @pytest.fixture(scope="module")
 def horizon():
     from lake.settings import load_settings
-    from pipelines.sources.stellar.sandbox import create_app
+    from sandbox.horizon import create_app
 
     with serve(create_app(load_settings())) as url:
         yield url
@@ -153,7 +155,7 @@ def test_open_finance_pull_stops_after_revocation(env):
 
     from pipelines.audit.consents import propagate_revocations, pullable_consents
     from pipelines.sources.open_finance.client import ConsentRevokedError, OpenFinanceClient
-    from pipelines.sources.open_finance.sandbox import create_app as of_app
+    from sandbox.open_finance.server import create_app as of_app
 
     c, s, _ = env
     world = make_world(n_customers=3, seed=3)

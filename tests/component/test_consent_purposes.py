@@ -20,10 +20,10 @@ from fastapi.testclient import TestClient
 from serving_kit import auth, deposit, make_settings, register, verify_identity
 
 from cofre.embedded import gateway as create_app
-from features import sample_gold as sg
 from lake import delta
 from lake.pseudonym import pseudonymise_one
 from models.recommend.catalog import BY_CODE
+from sandbox import sample_gold as sg
 
 N = 24
 QUIET = lambda _m: None  # noqa: E731
@@ -152,7 +152,7 @@ def test_marketing_recommendations_work_without_a_credit_model(env):
     client.delete_registered_model_alias("credit", registry.CHAMPION)
     try:
         with TestClient(create_app(env["s"])) as c:
-            assert "credit" not in c.app.state.services.extras["scoring"].models
+            assert "credit" not in c.app.state.services.scoring.models
             ok = _recommend(c, env["marketing"])
             assert ok.status_code == 200 and ok.json()["credit_score"] is None, ok.text
             no = _recommend(c, env["both"])

@@ -23,7 +23,7 @@ from stellar_sdk import Asset, Keypair, SorobanServer, TransactionBuilder
 from stellar_sdk import xdr as sx
 from stellar_sdk.soroban_rpc import SendTransactionStatus
 
-from lake import anchoring
+from lake.audit import anchoring
 from lake.soroban_rpc import ContractError, SorobanRpc
 from sandbox import soroban
 from serving.app import create_app
@@ -253,7 +253,7 @@ def test_tampered_and_wrongly_signed_transactions_are_refused(world: dict[str, A
 
 
 def test_audit_anchor_keeps_one_root_per_day(world: dict[str, Any]) -> None:
-    svc, _ = world["client"].app.state.services.extras["contracts"]
+    svc, _ = world["client"].app.state.services.contracts
     root = bytes(range(32))
     svc.anchor(20200101, root)
     svc.anchor(20200101, root)  # a retried anchor is a no-op
@@ -268,7 +268,8 @@ def test_audit_anchor_keeps_one_root_per_day(world: dict[str, Any]) -> None:
 def test_daily_audit_anchor_goes_through_the_contract_and_verify_reads_it_back(world: dict[str, Any]) -> None:
     from deltalake import DeltaTable
 
-    from lake import audit_trail, delta
+    from lake import delta
+    from lake.audit import trail as audit_trail
     from pipelines.audit.anchor import anchor_day
 
     s = world["client"].app.state.services.settings
@@ -276,7 +277,7 @@ def test_daily_audit_anchor_goes_through_the_contract_and_verify_reads_it_back(w
     audit_trail.export_day(day, s)
     out = anchor_day(day, s)
     assert out["status"] == "anchored" and out["submitted"] is True, out
-    svc, _ = world["client"].app.state.services.extras["contracts"]
+    svc, _ = world["client"].app.state.services.contracts
     assert svc.anchored_root(anchoring.day_number(day)) == bytes.fromhex(out["root"])
     report = audit_trail.verify_all(s)
     assert report["ok"], report

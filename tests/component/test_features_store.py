@@ -18,9 +18,9 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from features import sample_gold as sg
 from lake import delta
 from lake.settings import load_settings
+from sandbox import sample_gold as sg
 
 UTC = UTC
 

@@ -25,14 +25,14 @@ from hypothesis import strategies as st
 from serving_kit import add_key, auth, deposit, enrol_device, make_settings, register, step_up
 from sqlalchemy import select, update
 
-from features import sample_gold as sg
 from lake import delta
 from lake.pseudonym import pseudonymise_one
 from models.fraud.model import fit_fraud_model
 from models.fraud.policy import SEVERITY, DecisionPolicy, block_break_even, review_break_even
-from models.fraud.synthetic import make_fraud_frame
 from models.fraud.threshold import CostParams
 from models.fraud.train import time_split
+from sandbox import sample_gold as sg
+from sandbox.synthetic_fraud import make_fraud_frame
 from serving.app import create_app
 from serving.db.orm import Device
 from serving.db.orm import Session as LoginSession

@@ -26,7 +26,7 @@ from serving_kit import auth, make_settings, register
 
 from cofre.embedded import gateway as create_app
 from lake import delta
-from lake.audit_trail import export_day
+from lake.audit.trail import export_day
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from models.credit.features import MONOTONE
 from models.credit.model import fit_credit_model
 from models.credit.scoring import band, pd_to_score
-from models.credit.synthetic import make_credit_frame
 from models.metrics import binary_report, ks_statistic, ndcg_at_k, precision_at_k
 from models.tabular import TabularEncoder
+from sandbox.synthetic_credit import make_credit_frame
 
 TARGET = "defaulted_6m"
 

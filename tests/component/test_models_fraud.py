@@ -16,9 +16,9 @@ from sklearn.feature_extraction import FeatureHasher
 from models.fraud.features import FEATURES, HASHED
 from models.fraud.hashing import bucket_code, bucket_codes, hash_categoricals
 from models.fraud.model import assemble, assemble_row, fit_fraud_model
-from models.fraud.synthetic import make_fraud_frame
 from models.fraud.threshold import CostParams, choose_thresholds, decide
 from models.fraud.train import evaluate, time_split
+from sandbox.synthetic_fraud import make_fraud_frame
 
 
 @pytest.fixture(autouse=True, scope="module")

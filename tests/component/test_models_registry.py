@@ -11,10 +11,10 @@ from lake.settings import get_settings
 from models import registry
 from models.credit.features import MONOTONE
 from models.credit.model import fit_credit_model
-from models.credit.synthetic import make_credit_frame
 from models.credit.train import train_and_log
 from models.fingerprint import data_fingerprint
 from models.metrics import binary_report
+from sandbox.synthetic_credit import make_credit_frame
 
 TARGET = "defaulted_6m"
 

@@ -26,7 +26,7 @@ from serving.app import create_app
 _home = tempfile.mkdtemp(prefix="cofre-schemathesis-")  # built at import: parametrize needs the app's schema
 atexit.register(shutil.rmtree, _home, True)
 app = create_app(make_settings(_home))
-app.state.services.extras["chat_assistant"] = shared_assistant()  # loaded once, passage vectors cached
+app.state.services.chat_assistant = shared_assistant()  # loaded once, passage vectors cached
 with TestClient(app) as _c:
     _admin = register(_c, role="admin")
     deposit(_c, _admin, _admin["account_id"], 1_000_000)

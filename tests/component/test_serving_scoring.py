@@ -3,7 +3,7 @@ credit and recommend trained through Feast point-in-time joins and registered in
 the gateway loading the champions once. Also: 503 without champions, audited decisions, reproducible
 training on pinned Delta versions.
 
-The gold rows come from :mod:`features.sample_gold` (toy values, catalog schemas), keyed by the
+The gold rows come from :mod:`sandbox.sample_gold` (toy values, catalog schemas), keyed by the
 pseudonymised CPFs of users registered in the gateway, so the gateway's keys meet the lake's.
 """
 
@@ -23,10 +23,10 @@ from fastapi.testclient import TestClient
 from serving_kit import add_key, auth, deposit, make_settings, register, step_up, verify_identity
 
 from cofre.embedded import gateway as create_app
-from features import sample_gold as sg
 from lake import delta
 from lake.pseudonym import pseudonymise_one
 from models.recommend.catalog import BY_CODE
+from sandbox import sample_gold as sg
 
 N_CUSTOMERS = 24
 

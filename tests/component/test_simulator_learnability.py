@@ -8,7 +8,7 @@ import polars as pl
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import average_precision_score
 
-from pipelines.sources.simulator import SimConfig, generate_world
+from sandbox.simulator import SimConfig, generate_world
 
 FEATURES = [
     "amt",

@@ -14,9 +14,9 @@ import polars as pl
 import pytest
 from minio import Minio
 
-from features import sample_gold as sg
 from lake import delta
 from lake.settings import load_settings
+from sandbox import sample_gold as sg
 
 
 @pytest.fixture

@@ -63,7 +63,7 @@ def stack(tmp_path_factory):
         person, control = register_person(c, "p"), register_person(c, "c")
         seed_gateway(c, admin, person, control)
         seed_lake(settings, person, control)
-        from lake.audit_trail import export_day
+        from lake.audit.trail import export_day
 
         export_day(datetime.now(UTC).date(), settings)
         feast_online(settings)
@@ -149,8 +149,8 @@ def test_ferretdb_redacted_flag_attack_is_detected(stack):
 def test_audit_trail_on_s3_and_tampered_ferretdb_record(stack):
     from pymongo import MongoClient
 
-    from lake import audit_trail
-    from lake.auditlog import read_events, verify_events
+    from lake.audit import trail as audit_trail
+    from lake.audit.events import read_events, verify_events
     from pipelines.audit.anchor import anchor_day
 
     c, s = stack["c"], stack["s"]

@@ -11,12 +11,12 @@ from fixtures_world import make_world
 from uvicorn_kit import serve
 
 from lake.settings import load_settings
-from pipelines.sources.faults import FaultPlan
 from pipelines.sources.http import UpstreamError
 from pipelines.sources.open_finance.client import ConsentRevokedError, OpenFinanceClient
-from pipelines.sources.open_finance.sandbox import create_app
 from pipelines.sources.serasa.client import SerasaClient
-from pipelines.sources.world_index import WorldIndex
+from sandbox.faults import FaultPlan
+from sandbox.open_finance.server import create_app
+from sandbox.world_index import WorldIndex
 
 
 def _free_port() -> int:

@@ -58,7 +58,7 @@ def _firing(webhook: AlertWebhook, name: str) -> list[dict]:
 
 def test_fraud_model_unavailable_fires_the_burn_rate_alert(tmp_path, monitoring):
     app = gateway(make_settings(tmp_path / "home"))
-    scoring = app.state.services.extras["scoring"]
+    scoring = app.state.services.scoring
     webhook, prom = monitoring["webhook"], monitoring["prometheus"]
     with Served(app, monitoring["gateway_port"]) as base, httpx.Client(base_url=base, timeout=10) as c:
         email = f"slo{new_cpf()}@example.com"

@@ -10,8 +10,8 @@ from lake.catalog import get_table
 from lake.pseudonym import pseudonymise_one
 from pipelines.bank import extract
 from pipelines.bank import transforms as t
-from pipelines.sources.simulator.config import SimConfig
-from pipelines.sources.simulator.world import generate_world
+from sandbox.simulator.config import SimConfig
+from sandbox.simulator.world import generate_world
 
 KEY = b"k" * 32
 

@@ -197,7 +197,7 @@ def test_low_confidence_says_it_did_not_understand_and_opens_a_ticket(client):
     out = ask(client, u, "qual a capital da frança?")
     assert out["topic"] is None and out["sources"] == []
     assert out["answer"].startswith("Desculpe, não entendi")
-    assert out["confidence"] < client.app.state.services.extras["chat_assistant"].threshold
+    assert out["confidence"] < client.app.state.services.chat_assistant.threshold
     tickets = client.get("/chat/tickets", headers=auth(u["access"])).json()
     assert len(tickets) == 1 and tickets[0]["reason"] == "low_confidence"
 
@@ -282,6 +282,6 @@ def test_lgpd_export_has_the_conversations_and_erasure_deletes_them(tmp_path):
         services = c.app.state.services
         counts = erase_user(services, u["id"])
         assert counts["chat"] == {"messages": 2, "tickets": 1, "conversations": 1}
-        store = services.extras["chat_store"]
+        store = services.chat_store
         assert store.export_user(u["id"]) == {"conversations": [], "tickets": []}
         assert len(store.export_user(other["id"])["conversations"]) == 1

@@ -16,7 +16,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from serving_kit import auth, deposit, make_settings, register
 
-from lake import consents
 from lake.domain.identifiers import cpf_with_digits
 from models.credit.scoring import BANDS, BASE_ODDS, BASE_SCORE, PDO
 from models.recommend.catalog import BY_CODE
@@ -29,6 +28,7 @@ from serving.chat.mask import mask
 from serving.chat.text import fold, tokens
 from serving.documents.content import ALLOWED
 from serving.fraud.screen import RulesFraudScreen
+from serving.lgpd import registry as consents
 from serving.pix.keys import KeyType
 
 KB = load_kb()

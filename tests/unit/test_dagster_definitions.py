@@ -1,4 +1,4 @@
-"""The cofre code location, loaded as Dagster loads it (workspace.yaml: pipelines.definitions:defs), against a
+"""The cofre code location, loaded as Dagster loads it (workspace.yaml: cofre.dagster_location:defs), against a
 committed snapshot of its asset keys (with groups), asset checks, jobs, schedules and sensors.
 
 A drift fails with the difference. When the change is intended, rewrite the snapshot and commit it:

@@ -21,11 +21,14 @@ from serving_kit import PASSWORD, auth, enrol_device, make_settings, new_cpf, re
 
 from cofre.embedded import gateway
 from lake import delta
+from lake.installation_keys import LABEL_KYC_OTP
 from lake.pseudonym import pseudonymise_one
 from sandbox import faces
 from sandbox.identity import outbox_path
 from sandbox.notify import read_outbox_file
+from serving.db.orm import IdentityChallenge
 from serving.deps import get_clock
+from serving.kyc.proofing import code_hmac
 
 VICTIM_PHONE = "+5511987650001"
 VICTIM_EMAIL = "vitima.real@exemplo.com.br"
@@ -188,11 +191,15 @@ def test_the_owner_proves_it_by_code_and_then_gets_their_data(bank):
     )
     assert r.status_code == 202 and r.json()["destination"] == "+55 (11) *****-0001"
     code = re.search(r"\d{6}", outbox(bank, VICTIM_PHONE.lstrip("+"))[-1]["contents"][0]["text"]).group()
-    r = c.post(
-        "/kyc/otp/verify",
-        json={"challenge_id": r.json()["challenge_id"], "code": code},
-        headers=auth(owner["access"]),
-    )
+    cid = r.json()["challenge_id"]
+    # the stored code HMAC is keyed by a purpose key of its own: the pseudonym key (held by every
+    # pipeline worker) cannot brute-force the 10^6 codes of a challenge row read from the database
+    services = c.app.state.services
+    with services.sessions() as db:
+        stored = db.get(IdentityChallenge, cid).code_hmac
+    assert stored == code_hmac(services.settings.purpose_key(LABEL_KYC_OTP), cid, code)
+    assert stored != code_hmac(services.secret, cid, code)
+    r = c.post("/kyc/otp/verify", json={"challenge_id": cid, "code": code}, headers=auth(owner["access"]))
     assert r.status_code == 200 and r.json()["method"] == "otp_sms", r.text
     assert c.get("/kyc/status", headers=auth(owner["access"])).json()["status"] == "verified"
     r = c.post("/lgpd/requests", json={"kind": "access"}, headers=auth(owner["access"]))

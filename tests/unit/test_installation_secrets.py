@@ -88,7 +88,7 @@ def test_public_default_no_longer_derives_any_key(tmp_path):
         actor = events["events"][0]["actor"]
     offline = hmac.new(PUBLIC_DEFAULT.encode(), f"user:{admin['id']}".encode(), hashlib.sha256).hexdigest()
     assert actor != offline[:32]
-    from lake import anchoring
+    from lake.audit import anchoring
 
     assert anchoring.public_key(s) != Keypair.from_secret(_old_dev_seed(PUBLIC_DEFAULT)).public_key
 
@@ -115,7 +115,7 @@ def test_stack_profile_refuses_to_start_without_explicit_secret(tmp_path):
         s.pseudonym_key.get_secret_value()
     with pytest.raises(SettingsError, match="COFRE_SECRET_KEY"):
         s.document_link_key()
-    from lake import anchoring
+    from lake.audit import anchoring
 
     with pytest.raises(SettingsError, match="COFRE_SECRET_KEY"):
         anchoring.public_key(s)

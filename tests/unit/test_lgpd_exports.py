@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from serving_kit import auth, make_settings, register
 
 from cofre.embedded import gateway
-from lake import consents
 from serving.documents.store import DocumentNotFound
 from serving.lgpd import export
+from serving.lgpd import registry as consents
 from serving.lgpd.jobs import archive_key
 
 

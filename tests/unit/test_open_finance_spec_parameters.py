@@ -18,8 +18,8 @@ from lake.settings import load_settings
 from pipelines.sources.clock import ManualClock
 from pipelines.sources.http import UpstreamError
 from pipelines.sources.open_finance.client import ConsentNotAuthorisedError, OpenFinanceClient
-from pipelines.sources.open_finance.sandbox import ACCOUNTS, CARDS, CONSENTS, create_app
-from pipelines.sources.world_index import WorldIndex
+from sandbox.open_finance.server import ACCOUNTS, CARDS, CONSENTS, create_app
+from sandbox.world_index import WorldIndex
 
 ALL = [
     "ACCOUNTS_READ",

@@ -15,7 +15,7 @@ from pix_kit import END, START, customer_keys, make, run, txid
 from lake.domain.brcode import decode
 from lake.settings import load_settings
 from pipelines.sources.pix.client import PixApiError, PixIdError
-from pipelines.sources.world_index import WorldIndex
+from sandbox.world_index import WorldIndex
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,8 @@ from spec_validation import validate_json_body
 from lake.domain.brcode import decode
 from lake.settings import load_settings
 from pipelines.sources.pix.client import PixApiError
-from pipelines.sources.pix.cobv_amounts import Components, amount_due, business_days, check_valor
-from pipelines.sources.world_index import WorldIndex
+from sandbox.pix.cobv_amounts import Components, amount_due, business_days, check_valor
+from sandbox.world_index import WorldIndex
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pix_kit import END, START, customer_keys, make, run, txid
 
 from lake.settings import load_settings
 from pipelines.sources.pix.client import PixApiError
-from pipelines.sources.world_index import WorldIndex
+from sandbox.world_index import WorldIndex
 
 
 @pytest.fixture(scope="module")

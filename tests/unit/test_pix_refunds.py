@@ -14,7 +14,7 @@ from spec_validation import validate_json_body
 from lake.domain import pix_ids
 from lake.settings import load_settings
 from pipelines.sources.pix.client import PixApiError, PixIdError
-from pipelines.sources.world_index import WorldIndex
+from sandbox.world_index import WorldIndex
 
 
 @pytest.fixture(scope="module")

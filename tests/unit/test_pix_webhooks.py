@@ -18,7 +18,7 @@ from pipelines.sources.clock import ManualClock
 from pipelines.sources.pix.client import PixApiError
 from pipelines.sources.pix.webhook_receiver import PixWebhookReceiver
 from pipelines.sources.pix.webhook_signature import SignatureError, sign, verify
-from pipelines.sources.world_index import WorldIndex
+from sandbox.world_index import WorldIndex
 
 
 @pytest.fixture(scope="module")

@@ -44,9 +44,9 @@ from schemathesis.specs.openapi.checks import (
 from spec_validation import patched_spec
 
 from lake.settings import load_settings
-from pipelines.sources.open_finance.sandbox import create_app as open_finance_app
-from pipelines.sources.pix.sandbox import create_app as pix_app
-from pipelines.sources.world_index import WorldIndex
+from sandbox.open_finance.server import create_app as open_finance_app
+from sandbox.pix.server import create_app as pix_app
+from sandbox.world_index import WorldIndex
 
 MAX_EXAMPLES = 12
 CHECKS = [
@@ -165,7 +165,7 @@ class OpenFinanceWorld:
             "creditCardAccountId": index.cards_by_customer[cust][0]["credit_card_account_id"],
             "contractId": index.loans_by_customer[cust][0]["contract_id"],
         }
-        from pipelines.sources.open_finance import serialize as ser
+        from sandbox.open_finance import serialize as ser
 
         card = self.ids["creditCardAccountId"]
         txs = index.tx_by_card.get(card, [])

@@ -18,11 +18,11 @@ from fixtures_world import make_world
 from spec_validation import validate_json_body
 
 from lake.settings import load_settings
-from pipelines.sources.faults import FaultPlan
-from pipelines.sources.open_finance.sandbox import create_app as open_finance_app
-from pipelines.sources.pix.sandbox import create_app as pix_app
-from pipelines.sources.serasa.sandbox import create_app as serasa_app
-from pipelines.sources.world_index import WorldIndex
+from sandbox.faults import FaultPlan
+from sandbox.open_finance.server import create_app as open_finance_app
+from sandbox.pix.server import create_app as pix_app
+from sandbox.serasa import create_app as serasa_app
+from sandbox.world_index import WorldIndex
 
 IID = "d78fc4e5-37ca-4da3-adf2-9b082bf92280"
 
@@ -107,7 +107,7 @@ def test_serasa_unknown_routes_and_methods_answer_its_error_object(index, settin
 
 
 def test_horizon_sandbox_answers_problem_bodies(settings):
-    from pipelines.sources.stellar.sandbox import create_app as horizon_app
+    from sandbox.horizon import create_app as horizon_app
 
     app = horizon_app(settings)
     r = call(app, "GET", "/ledgers/nope")

@@ -22,8 +22,8 @@ from pipelines.sources.open_finance.client import (
     NotFoundError,
     OpenFinanceClient,
 )
-from pipelines.sources.open_finance.sandbox import ACCOUNTS, CARDS, CONSENTS, LOANS, create_app
-from pipelines.sources.world_index import WorldIndex
+from sandbox.open_finance.server import ACCOUNTS, CARDS, CONSENTS, LOANS, create_app
+from sandbox.world_index import WorldIndex
 
 ALL_DATA = [p for p in PERMISSIONS if p.startswith(("ACCOUNTS_", "CREDIT_CARDS_", "LOANS_"))]
 

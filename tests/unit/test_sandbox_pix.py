@@ -16,8 +16,8 @@ from spec_validation import SpecRecorder, validate_json_body
 from lake.domain.brcode import ascii_text, decode
 from lake.settings import load_settings
 from pipelines.sources.pix.client import PixApiError, PixClient, PixIdError
-from pipelines.sources.pix.sandbox import create_app
-from pipelines.sources.world_index import WorldIndex
+from sandbox.pix.server import create_app
+from sandbox.world_index import WorldIndex
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 END = datetime(2027, 1, 1, tzinfo=UTC)

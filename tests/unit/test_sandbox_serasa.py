@@ -12,8 +12,8 @@ from openapi_core.testing import MockRequest, MockResponse
 
 from lake.settings import load_settings
 from pipelines.sources.serasa.client import CpfNotFoundError, InvalidCpfError, SerasaClient
-from pipelines.sources.serasa.sandbox import create_app
 from pipelines.sources.serasa.schemas import band_of
+from sandbox.serasa import create_app
 
 
 def run(coro):

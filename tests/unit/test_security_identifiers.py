@@ -133,7 +133,7 @@ def _arabic(cpf: str) -> str:
 
 def test_serasa_sandbox_refuses_foreign_digits(world, tmp_path):
     from pipelines.sources.serasa.client import InvalidCpfError, SerasaClient
-    from pipelines.sources.serasa.sandbox import create_app
+    from sandbox.serasa import create_app
 
     s = load_settings(home=tmp_path)
     client = SerasaClient.from_settings(s, app=create_app(world, s))
@@ -149,8 +149,8 @@ def test_serasa_sandbox_refuses_foreign_digits(world, tmp_path):
 
 def test_open_finance_sandbox_refuses_foreign_digits(world, tmp_path):
     from pipelines.sources.open_finance.client import OpenFinanceClient
-    from pipelines.sources.open_finance.sandbox import create_app
-    from pipelines.sources.world_index import WorldIndex
+    from sandbox.open_finance.server import create_app
+    from sandbox.world_index import WorldIndex
 
     s = load_settings(home=tmp_path)
     client = OpenFinanceClient.from_settings(s, app=create_app(WorldIndex(world), s))
@@ -168,8 +168,8 @@ def test_open_finance_sandbox_refuses_foreign_digits(world, tmp_path):
 
 def test_pix_sandbox_refuses_foreign_digits(world, tmp_path):
     from pipelines.sources.pix.client import PixApiError, PixClient
-    from pipelines.sources.pix.sandbox import create_app
-    from pipelines.sources.world_index import WorldIndex
+    from sandbox.pix.server import create_app
+    from sandbox.world_index import WorldIndex
 
     s = load_settings(home=tmp_path, http_backoff_base_s=0.001)
     index = WorldIndex(world)

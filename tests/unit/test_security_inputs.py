@@ -403,3 +403,16 @@ def test_non_finite_json_numbers_refused(client, admin):
 def test_malformed_json_still_a_validation_problem(client):
     r = client.post("/auth/register", content=b'{"cpf": ', headers={"Content-Type": "application/json"})
     assert _problem(r, 422)["code"] in ("validation_error", "invalid_json")
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_deposits_refuse_a_blank_idempotency_key(client, admin, blank):
+    """A whitespace key is no key: every blank-keyed deposit would share one idempotency slot."""
+    bob = register(client)
+    r = client.post(
+        "/admin/deposits",
+        json={"account_id": bob["account_id"], "amount_cents": 100},
+        headers=auth(admin["access"], **{"Idempotency-Key": blank}),
+    )
+    assert _problem(r, 400)["code"] == "idempotency_key_required"
+    assert client.get("/accounts/me", headers=auth(bob["access"])).json()["balance_cents"] == 0

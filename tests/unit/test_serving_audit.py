@@ -234,7 +234,7 @@ def test_removing_a_field_without_a_signed_record_is_detected(env):
 def _anchor_today(settings):
     from datetime import UTC, datetime
 
-    from lake.audit_trail import export_day
+    from lake.audit.trail import export_day
     from pipelines.audit.anchor import anchor_day
 
     day = datetime.now(UTC).date()
@@ -246,7 +246,7 @@ def _anchor_today(settings):
 
 def _rewrite_from(home, seq, outcome):
     """An attacker with write access: change one event and recompute every later link."""
-    from lake.auditlog import payload_hash, sqlite_row
+    from lake.audit.events import payload_hash, sqlite_row
     from serving.audit.store import COLUMNS
 
     con = sqlite3.connect(home / "logs.db")
@@ -308,7 +308,7 @@ def test_truncation_after_an_anchor_is_detected(env):
 
 def _legacy_store(path, n=6, redacted=(2,)):
     """A log store as cofre wrote it before hash version 2 (and redacted by the old code)."""
-    from lake.auditlog import canonical_json, event_fields
+    from lake.audit.events import canonical_json, event_fields
     from serving.audit.store import make_event
 
     con = sqlite3.connect(path)

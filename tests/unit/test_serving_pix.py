@@ -72,6 +72,11 @@ def test_key_registration_requires_step_up(client, bank):
         "/pix/keys", json={"key_type": "CPF", "key": cpf_with_digits("987654321")}, headers=auth(stepped)
     )
     assert r.status_code == 422 and r.json()["code"] == "invalid_pix_key"  # not the holder's CPF
+    # a random key is the bank's to generate: a chosen one could be someone else's key at another bank
+    chosen = "2f0c8a9e-7c1b-4d8e-9a57-3b6f1e2d4c5a"
+    r = client.post("/pix/keys", json={"key_type": "EVP", "key": chosen}, headers=auth(stepped))
+    assert r.status_code == 422 and r.json()["code"] == "invalid_pix_key", r.text
+    assert r.json()["errors"][0]["field"] == "body.key"
     keys = client.get("/pix/keys", headers=auth(bank["alice"]["access"])).json()
     key_id = next(k["id"] for k in keys if k["key"] == evp)
     assert client.delete(f"/pix/keys/{key_id}", headers=auth(bank["alice"]["access"])).status_code == 403

@@ -77,9 +77,9 @@ def test_sqlalchemy_url_names_the_psycopg_driver(given, expected):
 
 def test_every_engine_of_a_plain_postgresql_url_uses_psycopg(tmp_path):
     """The gateway's engine and the consent registry's engine (the migrations use the same helper)."""
-    from lake import consents
     from lake.settings import load_settings
     from serving.db.session import make_engine
+    from serving.lgpd import registry as consents
 
     url = "postgresql://u:p@127.0.0.1:1/db"  # never connected: engines connect lazily
     assert make_engine(url).dialect.driver == "psycopg"

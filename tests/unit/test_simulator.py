@@ -10,7 +10,7 @@ import pytest
 
 from lake.domain.identifiers import is_valid_cnpj, is_valid_cpf, pix_key_type
 from lake.domain.world_schema import FRAUD_SCENARIOS, TRANSACTION_TYPES, WORLD_SCHEMA
-from pipelines.sources.simulator import SimConfig, generate_world
+from sandbox.simulator import SimConfig, generate_world
 
 SMALL = SimConfig(customers=300, months=3, seed=7)
 
@@ -155,7 +155,7 @@ def test_scores_in_range():
 
 
 def test_written_world_loads_identically(tmp_path, monkeypatch, world):
-    from pipelines.sources.simulator.io import ensure_world, load_world, read_manifest, write_world
+    from sandbox.simulator.io import ensure_world, load_world, read_manifest, write_world
 
     rows = write_world(SMALL, tmp_path / "world" / str(SMALL.seed))
     loaded = load_world(seed=SMALL.seed, root=tmp_path / "world")

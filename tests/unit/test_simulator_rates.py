@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.sources.simulator import SimConfig, generate_world
+from sandbox.simulator import SimConfig, generate_world
 
 CFG = SimConfig(customers=3_000, months=4, seed=11, fraud_rate=0.01, default_rate=0.12)
 

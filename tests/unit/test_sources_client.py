@@ -11,15 +11,15 @@ from fixtures_world import make_world
 
 from lake.settings import load_settings
 from pipelines.sources.clock import ManualClock
-from pipelines.sources.faults import FaultPlan
 from pipelines.sources.http import UpstreamError
 from pipelines.sources.open_finance.client import OpenFinanceClient
-from pipelines.sources.open_finance.sandbox import create_app as of_app
 from pipelines.sources.pix.client import PixClient
-from pipelines.sources.pix.sandbox import create_app as pix_app
 from pipelines.sources.serasa.client import SerasaClient
-from pipelines.sources.serasa.sandbox import create_app as serasa_app
-from pipelines.sources.world_index import WorldIndex
+from sandbox.faults import FaultPlan
+from sandbox.open_finance.server import create_app as of_app
+from sandbox.pix.server import create_app as pix_app
+from sandbox.serasa import create_app as serasa_app
+from sandbox.world_index import WorldIndex
 
 
 def run(coro):

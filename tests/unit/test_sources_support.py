@@ -15,7 +15,7 @@ from lake.domain.identifiers import cpf_check_digits, is_valid_cpf
 from lake.domain.money import cents_to_str, str_to_cents
 from lake.settings import load_settings
 from pipelines.sources.world_files import WorldNotFoundError, load_world_dir, world_dir
-from pipelines.sources.world_index import WorldIndex
+from sandbox.world_index import WorldIndex
 
 
 def test_known_cpfs():
@@ -88,9 +88,9 @@ def test_cli_group_is_registered():
 
 
 def test_token_fetch_is_retried_like_any_request(tmp_path):
-    from pipelines.sources.faults import FaultPlan
     from pipelines.sources.serasa.client import SerasaClient
-    from pipelines.sources.serasa.sandbox import create_app
+    from sandbox.faults import FaultPlan
+    from sandbox.serasa import create_app
 
     settings = load_settings(home=tmp_path, http_backoff_base_s=0.0)
     world = make_world(3, seed=4)

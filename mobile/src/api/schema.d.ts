@@ -1153,67 +1153,125 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** AccountOut */
+        /**
+         * AccountOut
+         * @description The caller's checking account and its balances (integer cents).
+         */
         AccountOut: {
-            /** Id */
+            /**
+             * Id
+             * @description the account's id (the `account_id` of the login)
+             * @example 42
+             */
             id: number;
             /**
              * Balance Cents
-             * @description booked balance (ledger)
+             * @description booked balance (ledger), integer cents
+             * @example 150000
              */
             balance_cents: number;
             /**
              * Held Cents
-             * @description reserved by PIX transfers held for fraud review
+             * @description reserved by PIX transfers held for fraud review, integer cents
+             * @example 25000
              */
             held_cents: number;
             /**
              * Available Cents
-             * @description what can be spent: balance - held
+             * @description what can be spent: balance - held, integer cents
+             * @example 125000
              */
             available_cents: number;
         };
-        /** BRCodeIn */
+        /**
+         * BRCodeIn
+         * @description What to put in a static BR Code (Pix Copia e Cola) for one of the caller's keys.
+         */
         BRCodeIn: {
             /**
              * Key Id
              * @description id of one of the caller's PIX keys
+             * @example 3
              */
             key_id: number;
             /**
              * Amount Cents
              * @description integer cents; omit for an open amount
+             * @example 12550
              */
             amount_cents?: number | null;
             /**
              * Merchant City
+             * @description the receiver's city (EMV field 60, up to 15 characters)
              * @default SAO PAULO
+             * @example SAO PAULO
              */
             merchant_city?: string;
-            /** Txid */
+            /**
+             * Txid
+             * @description the transaction id the receiver reconciles the payment with (EMV field 62-05, up to 25 alphanumerics; a static code without it carries `***`)
+             * @example PEDIDO12345
+             */
             txid?: string | null;
         };
-        /** BRCodeOut */
+        /**
+         * BRCodeOut
+         * @description A generated BR Code.
+         */
         BRCodeOut: {
-            /** Brcode */
+            /**
+             * Brcode
+             * @description the "Pix Copia e Cola" text (EMV MPM TLV ending in a CRC16 field 63); render it as a QR code
+             * @example 00020126360014br.gov.bcb.pix0114+55119876543215204000053039865406125.505802BR5914MARIA DA SILVA6009SAO PAULO62150511PEDIDO123456304E32B
+             */
             brcode: string;
         };
-        /** BRCodeParseIn */
+        /**
+         * BRCodeParseIn
+         * @description A BR Code to decode.
+         */
         BRCodeParseIn: {
-            /** Brcode */
+            /**
+             * Brcode
+             * @description a "Pix Copia e Cola" text, as read from a QR code
+             * @example 00020126360014br.gov.bcb.pix0114+55119876543215204000053039865406125.505802BR5914MARIA DA SILVA6009SAO PAULO62150511PEDIDO123456304E32B
+             */
             brcode: string;
         };
-        /** BRCodeParsed */
+        /**
+         * BRCodeParsed
+         * @description The fields of a decoded BR Code.
+         */
         BRCodeParsed: {
-            /** Key */
+            /**
+             * Key
+             * @description the receiver's PIX key (field 26-01)
+             * @example +5511987654321
+             */
             key: string | null;
-            /** Amount Cents */
+            /**
+             * Amount Cents
+             * @description the amount in integer cents (field 54); null when the payer chooses it
+             * @example 12550
+             */
             amount_cents: number | null;
-            /** Merchant Name */
+            /**
+             * Merchant Name
+             * @description the receiver's name (field 59)
+             * @example MARIA DA SILVA
+             */
             merchant_name: string | null;
-            /** Merchant City */
+            /**
+             * Merchant City
+             * @description the receiver's city (field 60)
+             * @example SAO PAULO
+             */
             merchant_city: string | null;
-            /** Txid */
+            /**
+             * Txid
+             * @description the receiver's reconciliation id (field 62-05; `***` when none)
+             * @example PEDIDO12345
+             */
             txid: string | null;
         };
         /** Body_document_and_selfie_kyc_documents_post */
@@ -1231,121 +1289,219 @@ export interface components {
         };
         /** Body_upload_documents_post */
         Body_upload_documents_post: {
-            /** File */
+            /**
+             * File
+             * @description the file: PDF, PNG or JPEG, within the size cap
+             */
             file: string;
             /**
              * Kind
+             * @description `statement`, `contract` or `receipt`
              * @enum {string}
              */
             kind: "statement" | "contract" | "receipt";
         };
-        /** ChainStatus */
+        /**
+         * ChainStatus
+         * @description The audit store's verification: chain links, redactions and Stellar anchors.
+         */
         ChainStatus: {
             /**
              * Ok
              * @description chain intact, every redaction proven, consistent with every anchor
+             * @example true
              */
             ok: boolean;
-            /** Length */
+            /**
+             * Length
+             * @description events in the chain that were checked
+             * @example 18342
+             */
             length: number;
-            /** First Bad Index */
+            /**
+             * First Bad Index
+             * @description 0-based position of the first event that breaks the chain (null when intact)
+             * @example null
+             */
             first_bad_index: number | null;
-            /** First Bad Seq */
+            /**
+             * First Bad Seq
+             * @description the `seq` of that event (null when intact)
+             * @example null
+             */
             first_bad_seq: number | null;
-            /** Reason */
+            /**
+             * Reason
+             * @description why the chain is broken there, e.g. a link or field hash that does not match (null when intact)
+             * @example null
+             */
             reason: string | null;
             /**
              * Redacted
              * @description events with personal fields removed (each proven by a signed record)
+             * @example 3
              */
             redacted: number;
             /**
              * Legacy V1
              * @description events of hash version 1 (written before per-field commitments)
+             * @example 0
              */
             legacy_v1: number;
             /**
              * Anchored Through Seq
              * @description last seq vouched for by a valid anchor
+             * @example 18128
              */
             anchored_through_seq: number | null;
             /**
              * Anchored Root
              * @description Merkle root (hex) of that anchor
+             * @example 9c1185a5c5e9fc54...a3b4c5d6 (64 hex digits)
              */
             anchored_root: string | null;
-            /** Anchored Day */
+            /**
+             * Anchored Day
+             * @description the day (UTC, YYYY-MM-DD) the last valid anchor covers
+             * @example 2026-12-02
+             */
             anchored_day: string | null;
             /**
              * Anchor Tx Hash
              * @description Stellar transaction of that anchor
+             * @example 3389e9f0f1a65f19...a607c8889 (64 hex digits)
              */
             anchor_tx_hash: string | null;
             /**
              * Unanchored From Seq
              * @description first seq after the last anchor: from here on a rewrite of the tail with every link recomputed, or a truncation, cannot be detected yet
+             * @example 18129
              */
             unanchored_from_seq: number | null;
-            /** Unanchored Count */
+            /**
+             * Unanchored Count
+             * @description events after the last anchor (the unanchored tail)
+             * @example 214
+             */
             unanchored_count: number;
-            /** Anchors Checked */
+            /**
+             * Anchors Checked
+             * @description anchors read from Stellar and compared with the chain
+             * @example 31
+             */
             anchors_checked: number;
-            /** Anchor Problems */
+            /**
+             * Anchor Problems
+             * @description each anchor that disagrees with the chain (its day and what differs); empty when all agree
+             * @example []
+             */
             anchor_problems: string[];
             /**
              * Anchoring Error
              * @description why anchors could not be read (then nothing is vouched for)
+             * @example null
              */
             anchoring_error: string | null;
         };
-        /** ChallengeIn */
+        /**
+         * ChallengeIn
+         * @description The device that will sign a step-up challenge.
+         */
         ChallengeIn: {
             /**
              * Device Id
-             * @description an id (1 .. 2^63-1)
+             * @description the enrolled device that will sign
+             * @example 5
              */
             device_id: number;
         };
-        /** ChallengeOut */
+        /**
+         * ChallengeOut
+         * @description A one-time step-up challenge to sign with the device key.
+         */
         ChallengeOut: {
-            /** Challenge Id */
+            /**
+             * Challenge Id
+             * @description send it back with the signature to `POST /auth/step-up`
+             * @example c9a1f0e2
+             */
             challenge_id: string;
             /**
              * Challenge
              * @description sign this ASCII string with the device key (ES256, DER, base64url)
+             * @example cofre-step-up:c9a1f0e2:Q2hhbGxlbmdlTm9uY2U
              */
             challenge: string;
-            /** Expires In */
+            /**
+             * Expires In
+             * @description seconds the challenge stays valid
+             * @example 120
+             */
             expires_in: number;
         };
-        /** ChatAction */
+        /**
+         * ChatAction
+         * @description A button the app shows with an answer (the assistant itself never acts).
+         */
         ChatAction: {
             /**
              * Type
+             * @description `open_screen` (a button that opens an app screen) or `ticket` (a handoff to a human was opened)
+             * @example open_screen
              * @enum {string}
              */
             type: "open_screen" | "ticket";
-            /** Label */
+            /**
+             * Label
+             * @description the button's label, in Portuguese
+             * @example Ver extrato
+             */
             label: string;
-            /** Screen */
+            /**
+             * Screen
+             * @description the app screen to open
+             * @example extrato
+             */
             screen: string;
-            /** Ticket Id */
+            /**
+             * Ticket Id
+             * @description the ticket opened, for `ticket` actions
+             */
             ticket_id?: string | null;
         };
-        /** ChatReply */
+        /**
+         * ChatReply
+         * @description The support assistant's answer.
+         */
         ChatReply: {
-            /** Conversation Id */
+            /**
+             * Conversation Id
+             * @description send it with the next message to continue the conversation
+             * @example c0ffee00c0ffee00c0ffee00c0ffee00
+             */
             conversation_id: string;
-            /** Answer */
+            /**
+             * Answer
+             * @description the answer shown to the customer, in Portuguese (personal data masked)
+             * @example Para ver o comprovante de um PIX, abra o extrato e toque na transferência.
+             */
             answer: string;
             /**
              * Topic
              * @description the knowledge-base topic answered; null when not understood
+             * @example comprovante
              */
             topic: string | null;
-            /** Confidence */
+            /**
+             * Confidence
+             * @description how sure the assistant is of the topic (0 to 1); low answers offer a human
+             * @example 0.87
+             */
             confidence: number;
-            /** Sources */
+            /**
+             * Sources
+             * @description the knowledge-base articles the answer comes from
+             */
             sources: components["schemas"]["Source"][];
             /**
              * Actions
@@ -1353,772 +1509,1572 @@ export interface components {
              */
             actions: components["schemas"]["ChatAction"][];
         };
-        /** ConsentIn */
+        /**
+         * ConsentIn
+         * @description Optional details of a consent grant.
+         */
         ConsentIn: {
             /**
              * External Ref
-             * @description e.g. the Open Finance consentId
+             * @description a reference of the consent elsewhere, e.g. the Open Finance consentId
+             * @example urn:bancoex:C1DD33123
              */
             external_ref?: string | null;
         };
-        /** ConsentState */
+        /**
+         * ConsentState
+         * @description The caller's consent to one processing purpose.
+         */
         ConsentState: {
-            /** Purpose */
+            /**
+             * Purpose
+             * @description the processing purpose: `credit_analysis` (credit scores and offers), `fraud_prevention` (screening of transfers), `marketing` (product offers) or `open_finance_sharing` (data shared through Open Finance)
+             * @example marketing
+             */
             purpose: string;
-            /** Granted */
+            /**
+             * Granted
+             * @description whether the customer's consent is in force now
+             * @example true
+             */
             granted: boolean;
-            /** Terms Version */
+            /**
+             * Terms Version
+             * @description the version of the purpose's terms the last grant accepted (null: never granted)
+             * @example 2
+             */
             terms_version: number | null;
-            /** At */
+            /**
+             * At
+             * @description when it was last granted or revoked: RFC 3339 date-time with its UTC offset (served in UTC, ending in Z) (null: never)
+             * @example 2026-12-03T17:30:00Z
+             */
             at: string | null;
-            /** External Ref */
+            /**
+             * External Ref
+             * @description the reference given with the grant, e.g. the Open Finance consentId
+             * @example urn:bancoex:C1DD33123
+             */
             external_ref?: string | null;
         };
-        /** ConversationOut */
+        /**
+         * ConversationOut
+         * @description A conversation with the support assistant.
+         */
         ConversationOut: {
-            /** Id */
+            /**
+             * Id
+             * @description the conversation's id
+             * @example c0ffee00c0ffee00c0ffee00c0ffee00
+             */
             id: string;
-            /** Created At */
+            /**
+             * Created At
+             * @description when it started: RFC 3339 date-time in UTC (ending in Z)
+             * @example 2026-12-03T17:30:00.000000Z
+             */
             created_at: string;
-            /** Messages */
+            /**
+             * Messages
+             * @description its messages, oldest first
+             */
             messages: components["schemas"]["StoredMessage"][];
         };
-        /** DepositIn */
+        /**
+         * DepositIn
+         * @description A cash-in to a customer account (admins).
+         */
         DepositIn: {
             /**
              * Account Id
-             * @description an id (1 .. 2^63-1)
+             * @description the customer account to credit
+             * @example 42
              */
             account_id: number;
             /**
              * Amount Cents
-             * @description integer cents (a JSON integer)
+             * @description the amount to deposit, integer cents (a JSON integer)
+             * @example 500000
              */
             amount_cents: number;
         };
-        /** DeviceIn */
+        /**
+         * DeviceIn
+         * @description A device key to enrol for step-up.
+         */
         DeviceIn: {
-            /** Name */
+            /**
+             * Name
+             * @description a label for the device, shown to the customer
+             * @example Pixel 9
+             */
             name: string;
             /**
              * Public Key
              * @description ECDSA P-256 public key as a JWK (kty, crv, x, y)
+             * @example {
+             *       "crv": "P-256",
+             *       "kty": "EC",
+             *       "x": "f83OJ3D2xF1B...(base64url X)",
+             *       "y": "x_FEzRu9m36H...(base64url Y)"
+             *     }
              */
             public_key: {
                 [key: string]: string;
             };
         };
-        /** DeviceOut */
+        /**
+         * DeviceOut
+         * @description An enrolled device key.
+         */
         DeviceOut: {
-            /** Device Id */
+            /**
+             * Device Id
+             * @description the enrolled device's id, for `POST /auth/step-up/challenge`
+             * @example 5
+             */
             device_id: number;
-            /** Thumbprint */
+            /**
+             * Thumbprint
+             * @description RFC 7638 JWK thumbprint (SHA-256, base64url) of the enrolled key
+             * @example oKIywvGUpTVT...(base64url SHA-256)
+             */
             thumbprint: string;
         };
-        /** DocumentOut */
+        /**
+         * DocumentOut
+         * @description A stored document's metadata (and, when asked, a download link).
+         */
         DocumentOut: {
-            /** Id */
+            /**
+             * Id
+             * @description the document's opaque id
+             * @example d0c-2026-12-0001
+             */
             id: string;
-            /** Kind */
+            /**
+             * Kind
+             * @description `statement`, `contract` or `receipt`
+             * @example receipt
+             */
             kind: string;
-            /** Filename */
+            /**
+             * Filename
+             * @description the file name given at upload
+             * @example comprovante-pix.pdf
+             */
             filename: string;
-            /** Content Type */
+            /**
+             * Content Type
+             * @description `application/pdf`, `image/png` or `image/jpeg` (checked against the file's magic bytes)
+             * @example application/pdf
+             */
             content_type: string;
-            /** Size Bytes */
+            /**
+             * Size Bytes
+             * @description size of the stored file in bytes
+             * @example 48213
+             */
             size_bytes: number;
-            /** Sha256 */
+            /**
+             * Sha256
+             * @description hex SHA-256 of the file's bytes (to check a download)
+             * @example 9f86d081884c7d65...b0f00a08 (64 hex digits)
+             */
             sha256: string;
             /**
              * Created At
              * Format: date-time
-             * @description RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)
+             * @description when it was uploaded: RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)
+             * @example 2026-12-03T17:30:00Z
              */
             created_at: string;
-            /** Download Url */
+            /**
+             * Download Url
+             * @description a short-lived download link (S3 presigned URL, or a signed gateway link); only in `GET /documents/{doc_id}`
+             * @example /documents/d0c-2026-12-0001/download?exp=1796318400&sig=3f2a...e1
+             */
             download_url?: string | null;
-            /** Download Expires At */
+            /**
+             * Download Expires At
+             * @description when `download_url` stops working, Unix time in seconds
+             * @example 1796318400
+             */
             download_expires_at?: number | null;
         };
-        /** EntryOut */
+        /**
+         * EntryOut
+         * @description One posting of the double-entry ledger on the caller's account.
+         */
         EntryOut: {
-            /** Transfer Id */
+            /**
+             * Transfer Id
+             * @description the transfer (PIX, deposit, refund) this posting belongs to; each transfer posts one debit and one credit of the same amount
+             * @example 1017
+             */
             transfer_id: number;
-            /** Side */
+            /**
+             * Side
+             * @description `debit` (money left this account) or `credit` (money came in)
+             * @example credit
+             */
             side: string;
-            /** Amount Cents */
+            /**
+             * Amount Cents
+             * @description the amount posted, integer cents (always positive)
+             * @example 12550
+             */
             amount_cents: number;
             /**
              * Created At
              * Format: date-time
-             * @description RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)
+             * @description when it was booked: RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)
+             * @example 2026-12-03T17:30:00Z
              */
             created_at: string;
         };
-        /** FaceCheckOut */
+        /**
+         * FaceCheckOut
+         * @description The identity is proven by the document and selfie face check.
+         */
         FaceCheckOut: {
             /**
              * Status
+             * @description always `verified` on success
+             * @example verified
              * @constant
              */
             status: "verified";
-            /** Method */
+            /**
+             * Method
+             * @description `otp_email`, `otp_sms` or `face`
+             * @example otp_email
+             */
             method: string;
             /**
              * Verified At
              * Format: date-time
+             * @description when it was proven: RFC 3339 date-time with its UTC offset
+             * @example 2026-12-03T17:30:00Z
              */
             verified_at: string;
-            /** Similarity */
+            /**
+             * Similarity
+             * @description face similarity between the document photo and the selfie (0 to 1), from the identity service
+             * @example 0.93
+             */
             similarity: number;
-            /** Probability */
+            /**
+             * Probability
+             * @description the identity service's verdict on the face match, as it words it (Portuguese)
+             * @example Altíssima probabilidade
+             */
             probability: string;
         };
-        /** FraudScoreIn */
+        /**
+         * FraudScoreIn
+         * @description A proposed transaction to score for fraud.
+         */
         FraudScoreIn: {
             /**
              * Amount Cents
-             * @description integer cents (a JSON integer)
+             * @description the amount of the proposed transaction, integer cents
+             * @example 250000
              */
             amount_cents: number;
             /**
              * Counterparty Key
              * @description PIX key of the recipient
+             * @example +5511987654321
              */
             counterparty_key: string;
-            /** Counterparty Key Type */
+            /**
+             * Counterparty Key Type
+             * @description the DICT key type of `counterparty_key` (CPF, CNPJ, e-mail, phone in E.164, random EVP), used to normalise the key before matching; guessed from the key's form when omitted
+             * @example PHONE
+             */
             counterparty_key_type?: ("CPF" | "CNPJ" | "EMAIL" | "PHONE" | "EVP") | null;
             /**
              * Timestamp
              * @description when the transaction happens (default now): RFC 3339 with offset, 1970 to before 2100
+             * @example 2026-12-03T14:30:00-03:00
              */
             timestamp?: string | null;
             /**
              * Channel
+             * @description the payment rail of the transaction
              * @default PIX
+             * @example PIX
              * @enum {string}
              */
             channel?: "PIX" | "CARD" | "BOLETO" | "TED";
             /**
              * Type
-             * @description Open Finance transaction type
+             * @description the transaction type as Open Finance Brasil classifies account transactions (accounts API `EnumTransactionTypes`: e.g. PIX, TED, DOC, TRANSFERENCIA_MESMA_INSTITUICAO, BOLETO, CARTAO, SAQUE; OUTROS only when none fits)
              * @default PIX
+             * @example PIX
              */
             type?: string;
         };
-        /** FraudScoreOut */
+        /**
+         * FraudScoreOut
+         * @description The fraud score and the policy's decision.
+         */
         FraudScoreOut: {
-            /** Probability */
+            /**
+             * Probability
+             * @description the fraud champion's probability that the transaction is fraud (0 to 1)
+             * @example 0.031
+             */
             probability: number;
             /**
              * Decision
+             * @description the policy's decision at this probability: `approve`, `review` (a transfer would be held for an analyst) or `block`
+             * @example approve
              * @enum {string}
              */
             decision: "approve" | "review" | "block";
-            /** Reasons */
+            /**
+             * Reasons
+             * @description why, in Portuguese, as shown to the customer
+             * @example [
+             *       "valor dentro do padrão do cliente"
+             *     ]
+             */
             reasons: string[];
-            /** Model Version */
+            /**
+             * Model Version
+             * @description the model that scored: registered name/version
+             * @example fraud/7
+             */
             model_version: string;
         };
-        /** HeldTransfer */
+        /**
+         * HeldTransfer
+         * @description A transfer as an analyst sees it, with the fraud screen's result.
+         */
         HeldTransfer: {
-            /** Id */
+            /**
+             * Id
+             * @description the transfer's id
+             * @example 1017
+             */
             id: number;
-            /** End To End Id */
+            /**
+             * End To End Id
+             * @description the PIX EndToEndId (E + the ISPB of the payer's institution + yyyyMMddHHmm in UTC + 11 alphanumerics, 32 characters) that identifies the payment end to end in SPI
+             * @example E00000000202612031730pQ7rS2tU9vW
+             */
             end_to_end_id: string;
-            /** Kind */
+            /**
+             * Kind
+             * @description what moved the money, e.g. `pix`, `pix_refund`, `deposit`
+             * @example pix
+             */
             kind: string;
-            /** Status */
+            /**
+             * Status
+             * @description `completed`, `held` (in fraud review: the amount is reserved), `refused` (by the review), `blocked` (by the fraud screen) or `rejected` (insufficient funds)
+             * @example completed
+             */
             status: string;
-            /** Amount Cents */
+            /**
+             * Amount Cents
+             * @description the amount, integer cents
+             * @example 12550
+             */
             amount_cents: number;
+            /** @description who was paid (null for deposits) */
             recipient: components["schemas"]["Recipient"] | null;
             /**
              * Created At
              * Format: date-time
+             * @description when it was requested: RFC 3339 date-time with its UTC offset
+             * @example 2026-12-03T17:30:00Z
              */
             created_at: string;
-            /** Hold Expires At */
+            /**
+             * Hold Expires At
+             * @description for a held transfer: when the hold ends (not sent unless released before): RFC 3339 date-time with its UTC offset
+             * @example 2026-12-04T17:30:00Z
+             */
             hold_expires_at: string | null;
+            /** @description the review's outcome, once decided */
             review: components["schemas"]["Review"] | null;
-            /** User Id */
+            /**
+             * User Id
+             * @description the payer's user id
+             * @example 42
+             */
             user_id: number | null;
-            /** Fraud */
+            /**
+             * Fraud
+             * @description the fraud screen's result: probability, decision, reasons (Portuguese), model version
+             * @example {
+             *       "decision": "review",
+             *       "model_version": "fraud/7",
+             *       "probability": 0.41,
+             *       "reasons": [
+             *         "valor muito acima do habitual"
+             *       ]
+             *     }
+             */
             fraud: {
                 [key: string]: unknown;
             } | null;
-            /** Device Id */
+            /**
+             * Device Id
+             * @description the `X-Device-ID` the transfer came from
+             * @example a1b2c3d4
+             */
             device_id: string | null;
         };
         /**
          * KeyType
+         * @description A PIX key type of the DICT: CPF, CNPJ, e-mail, phone (E.164) or random (EVP).
          * @enum {string}
          */
         KeyType: "CPF" | "CNPJ" | "EMAIL" | "PHONE" | "EVP";
-        /** LoginIn */
+        /**
+         * LoginIn
+         * @description E-mail and password (and the client's earlier device token).
+         */
         LoginIn: {
-            /** Email */
+            /**
+             * Email
+             * @description the e-mail given at registration
+             * @example maria@example.com
+             */
             email: string;
-            /** Password */
+            /**
+             * Password
+             * @description the login's password
+             * @example uma senha longa 2026
+             */
             password: string;
             /**
              * Device Token
              * @description the device_token of an earlier login on this client: failed logins of others do not lock it out
+             * @example d3v1c3-t0k3n
              */
             device_token?: string | null;
         };
-        /** MessageIn */
+        /**
+         * MessageIn
+         * @description A customer's message to the support assistant.
+         */
         MessageIn: {
             /**
              * Conversation Id
              * @description omit to start a new conversation
+             * @example c0ffee00c0ffee00c0ffee00c0ffee00
              */
             conversation_id?: string | null;
             /**
              * Text
              * @description the customer's question, in Portuguese
+             * @example Como pego o comprovante do pix?
              */
             text: string;
         };
-        /** NotificationOut */
+        /**
+         * NotificationOut
+         * @description A notice to the customer (Portuguese title and message).
+         */
         NotificationOut: {
-            /** Id */
+            /**
+             * Id
+             * @description the notification's id
+             * @example 12
+             */
             id: number;
-            /** Kind */
+            /**
+             * Kind
+             * @description `pix_held`, `pix_released`, `pix_refused` or `pix_expired`
+             * @example pix_held
+             */
             kind: string;
-            /** Title */
+            /**
+             * Title
+             * @description the title shown to the customer, in Portuguese
+             * @example Pix em análise
+             */
             title: string;
-            /** Message */
+            /**
+             * Message
+             * @description the text shown to the customer, in Portuguese
+             * @example Seu Pix de R$ 2.500,00 está em análise de segurança. O valor fica reservado na sua conta e não sai até a análise terminar (no máximo até 04/12/2026 14:30, horário de Brasília). Avisaremos você do resultado.
+             */
             message: string;
-            /** Transfer Id */
+            /**
+             * Transfer Id
+             * @description the transfer it is about
+             * @example 1017
+             */
             transfer_id: number | null;
             /**
              * Created At
              * Format: date-time
+             * @description when it was sent: RFC 3339 date-time with its UTC offset
+             * @example 2026-12-03T17:30:00Z
              */
             created_at: string;
-            /** Read At */
+            /**
+             * Read At
+             * @description when it was marked read: RFC 3339 date-time with its UTC offset (null: unread)
+             */
             read_at: string | null;
         };
-        /** OfferOut */
+        /**
+         * OfferOut
+         * @description A product offer.
+         */
         OfferOut: {
-            /** Product */
+            /**
+             * Product
+             * @description the product's code in the catalogue
+             * @example CDB_PRE
+             */
             product: string;
-            /** Name */
+            /**
+             * Name
+             * @description the product's name, shown to the customer (Portuguese)
+             * @example CDB prefixado 2 anos
+             */
             name: string;
-            /** Kind */
+            /**
+             * Kind
+             * @description `investment` or `credit`
+             * @example investment
+             */
             kind: string;
-            /** Amount Cents */
+            /**
+             * Amount Cents
+             * @description investments: the suggested amount; credit: the amount or limit offered (integer cents)
+             * @example 500000
+             */
             amount_cents: number;
-            /** Instalment Cents */
+            /**
+             * Instalment Cents
+             * @description credit: the monthly payment (Price table) or the monthly interest on a revolving limit; 0 for investments
+             * @example 0
+             */
             instalment_cents: number;
-            /** Term Months */
+            /**
+             * Term Months
+             * @description credit: number of instalments (0: revolving or investment)
+             * @example 0
+             */
             term_months: number;
-            /** Monthly Rate */
+            /**
+             * Monthly Rate
+             * @description credit: the monthly interest rate as a decimal string (e.g. `0.0199` = 1.99% a month)
+             * @example 0
+             */
             monthly_rate: string;
-            /** Risk */
+            /**
+             * Risk
+             * @description investments: risk grade 1 (lowest) to 5; 0 for credit
+             * @example 2
+             */
             risk: number;
-            /** Accept Probability */
+            /**
+             * Accept Probability
+             * @description the recommender's probability that the customer takes the offer (0 to 1)
+             * @example 0.27
+             */
             accept_probability: number;
         };
-        /** OtpIn */
+        /**
+         * OtpIn
+         * @description Where to send a one-time code.
+         */
         OtpIn: {
             /**
              * Channel
+             * @description where to send the code
+             * @example email
              * @enum {string}
              */
             channel: "sms" | "email";
             /**
              * Destination
              * @description the phone (sms) or e-mail on record for your CPF; e-mail defaults to the login's
+             * @example +5511987654321
              */
             destination?: string | null;
         };
-        /** OtpOut */
+        /**
+         * OtpOut
+         * @description A one-time code was sent (or not: the answer is the same).
+         */
         OtpOut: {
-            /** Challenge Id */
+            /**
+             * Challenge Id
+             * @description send it back with the code to `POST /kyc/otp/verify`
+             * @example 0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b
+             */
             challenge_id: string;
-            /** Channel */
+            /**
+             * Channel
+             * @description `sms` or `email`
+             * @example email
+             */
             channel: string;
             /**
              * Destination
              * @description masked
+             * @example m***@example.com
              */
             destination: string;
-            /** Expires In */
+            /**
+             * Expires In
+             * @description seconds the code stays valid
+             * @example 300
+             */
             expires_in: number;
-            /** Detail */
+            /**
+             * Detail
+             * @description the message shown to the customer, in Portuguese (the same whether or not the contact is on record: no oracle)
+             * @example Se este contato estiver no cadastro do seu CPF, enviamos um código de 6 dígitos. Ele vale por alguns minutos.
+             */
             detail: string;
         };
-        /** OtpVerifyIn */
+        /**
+         * OtpVerifyIn
+         * @description A one-time code to check.
+         */
         OtpVerifyIn: {
-            /** Challenge Id */
+            /**
+             * Challenge Id
+             * @description the `challenge_id` of `POST /kyc/otp`
+             * @example 0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b
+             */
             challenge_id: string;
-            /** Code */
+            /**
+             * Code
+             * @description the 6-digit code received
+             * @example 482913
+             */
             code: string;
         };
-        /** PendingRequestOut */
+        /**
+         * PendingRequestOut
+         * @description An open data-subject request, for the operators.
+         */
         PendingRequestOut: {
-            /** Id */
+            /**
+             * Id
+             * @description the request's id
+             * @example 7
+             */
             id: number;
-            /** User Id */
+            /**
+             * User Id
+             * @description the customer who made it
+             * @example 42
+             */
             user_id: number;
-            /** Kind */
+            /**
+             * Kind
+             * @description `access`, `erasure` or `explanation`
+             * @example erasure
+             */
             kind: string;
-            /** Status */
+            /**
+             * Status
+             * @description `received` or `in_progress` (only open requests are listed)
+             * @example received
+             */
             status: string;
             /**
              * Received At
              * Format: date-time
-             * @description RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)
+             * @description when the request was made: RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)
+             * @example 2026-12-03T17:30:00Z
              */
             received_at: string;
             /**
              * Deadline At
              * Format: date-time
-             * @description RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)
+             * @description the legal deadline to answer it (LGPD art. 19): RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)
+             * @example 2026-12-18T17:30:00Z
              */
             deadline_at: string;
             /**
              * Updated At
              * Format: date-time
-             * @description RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)
+             * @description the last status change: RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)
+             * @example 2026-12-03T17:30:00Z
              */
             updated_at: string;
-            /** Completed At */
+            /**
+             * Completed At
+             * @description when it was closed: RFC 3339 date-time with its UTC offset (served in UTC, ending in Z) (null while open)
+             */
             completed_at?: string | null;
-            /** Result */
+            /**
+             * Result
+             * @description the outcome as JSON text (null while open)
+             */
             result?: string | null;
         };
-        /** PixKeyIn */
+        /**
+         * PixKeyIn
+         * @description A PIX key to register.
+         */
         PixKeyIn: {
+            /**
+             * @description the DICT key type: `CPF` (11 digits), `CNPJ` (14 digits), `EMAIL`, `PHONE` (E.164, +55...) or `EVP` (a random UUID the bank creates)
+             * @example EMAIL
+             */
             key_type: components["schemas"]["KeyType"];
             /**
              * Key
-             * @description omit for EVP (a random key is created)
+             * @description the key; omit it for EVP (the bank generates the random key: sending one is a 422)
+             * @example maria@example.com
              */
             key?: string | null;
         };
-        /** PixKeyOut */
+        /**
+         * PixKeyOut
+         * @description A registered PIX key.
+         */
         PixKeyOut: {
-            /** Id */
+            /**
+             * Id
+             * @description the key's id (for `DELETE /pix/keys/{key_id}` and `POST /pix/brcode`)
+             * @example 3
+             */
             id: number;
+            /**
+             * @description the DICT key type: `CPF` (11 digits), `CNPJ` (14 digits), `EMAIL`, `PHONE` (E.164, +55...) or `EVP` (a random UUID the bank creates)
+             * @example EMAIL
+             */
             key_type: components["schemas"]["KeyType"];
-            /** Key */
+            /**
+             * Key
+             * @description the key, normalised (CPF digits only, e-mail lower-case, phone E.164)
+             * @example maria@example.com
+             */
             key: string;
             /**
              * Created At
              * Format: date-time
-             * @description RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)
+             * @description when it was registered: RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)
+             * @example 2026-12-03T17:30:00Z
              */
             created_at: string;
         };
-        /** Reason */
+        /**
+         * Reason
+         * @description An adverse reason of a credit score.
+         */
         Reason: {
-            /** Feature */
+            /**
+             * Feature
+             * @description the model feature behind the reason
+             * @example overdraft_days_90d
+             */
             feature: string;
-            /** Motivo */
+            /**
+             * Motivo
+             * @description the adverse reason as shown to the customer, in Portuguese
+             * @example Uso frequente do cheque especial
+             */
             motivo: string;
             /**
              * Pontos
              * @description points the score would gain with a typical good value of this feature
+             * @example 38
              */
             pontos: number;
         };
-        /** Recipient */
+        /**
+         * Recipient
+         * @description Who a PIX transfer pays.
+         */
         Recipient: {
-            /** Key */
+            /**
+             * Key
+             * @description the PIX key paid
+             * @example bob@example.com
+             */
             key: string | null;
-            /** Key Type */
+            /**
+             * Key Type
+             * @description its DICT type: CPF, CNPJ, EMAIL, PHONE or EVP
+             * @example EMAIL
+             */
             key_type: string | null;
-            /** Internal */
+            /**
+             * Internal
+             * @description true when the key belongs to a customer of this bank (credited at once), false when it goes to clearing (SPI)
+             * @example true
+             */
             internal?: boolean | null;
         };
-        /** RecommendationsOut */
+        /**
+         * RecommendationsOut
+         * @description Ranked product offers and what the processing used.
+         */
         RecommendationsOut: {
-            /** Investor Profile */
+            /**
+             * Investor Profile
+             * @description CVM 30 suitability profile from the questionnaire: `conservador`, `moderado` or `arrojado` (null without answers)
+             * @example moderado
+             */
             investor_profile: string | null;
             /**
              * Credit Score
              * @description only with the credit_analysis consent
+             * @example 712
              */
             credit_score: number | null;
             /**
              * Credit Offers
+             * @description `omitted` without the `credit_analysis` consent (see `notice`)
+             * @example included
              * @enum {string}
              */
             credit_offers: "included" | "omitted";
             /**
              * Purposes
              * @description the consented purposes this processing used
+             * @example [
+             *       "marketing",
+             *       "credit_analysis"
+             *     ]
              */
             purposes: string[];
             /**
              * Notice
-             * @description why something was left out (Portuguese)
+             * @description why something was left out, shown to the customer (Portuguese); null when nothing was
+             * @example Ofertas de crédito não foram incluídas: para avaliá-las precisamos calcular seu score de crédito, o que só fazemos com o seu consentimento para análise de crédito (POST /lgpd/consents/credit_analysis).
              */
             notice: string | null;
-            /** Offers */
+            /**
+             * Offers
+             * @description eligible offers, best ranked first (at most `k`)
+             */
             offers: components["schemas"]["OfferOut"][];
-            /** Model Version */
+            /**
+             * Model Version
+             * @description the recommender: registered name/version
+             * @example recommend/3
+             */
             model_version: string;
         };
-        /** RectifyIn */
+        /**
+         * RectifyIn
+         * @description Corrections to the caller's personal data; omitted fields stay as they are.
+         */
         RectifyIn: {
-            /** Name */
+            /**
+             * Name
+             * @description the corrected full name
+             * @example Maria da Silva Souza
+             */
             name?: string | null;
-            /** Email */
+            /**
+             * Email
+             * @description the corrected e-mail (also the login)
+             * @example maria.souza@example.com
+             */
             email?: string | null;
-            /** Phone */
+            /**
+             * Phone
+             * @description the corrected phone number (digits, spaces, parentheses, dashes, optional +)
+             * @example +55 11 98765-4321
+             */
             phone?: string | null;
         };
-        /** RefreshIn */
+        /**
+         * RefreshIn
+         * @description The refresh token to spend for the next token pair.
+         */
         RefreshIn: {
-            /** Refresh Token */
+            /**
+             * Refresh Token
+             * @description the latest refresh token of the session (single use: spending an old one again ends the session)
+             * @example r0t4t1ng-0p4qu3-t0k3n
+             */
             refresh_token: string;
         };
-        /** RefundIn */
+        /**
+         * RefundIn
+         * @description How much of a received PIX to give back.
+         */
         RefundIn: {
             /**
              * Amount Cents
              * @description integer cents; omit to refund all that is left
+             * @example 5000
              */
             amount_cents?: number | null;
             /**
              * Description
              * @description message to the payer
+             * @example devolução parcial
              */
             description?: string | null;
         };
-        /** RegisterIn */
+        /**
+         * RegisterIn
+         * @description A new customer login.
+         */
         RegisterIn: {
             /**
              * Cpf
              * @description CPF with or without punctuation; check digits are validated
+             * @example 529.982.247-25
              */
             cpf: string;
-            /** Name */
+            /**
+             * Name
+             * @description full name
+             * @example Maria da Silva
+             */
             name: string;
-            /** Email */
+            /**
+             * Email
+             * @description e-mail, the login (stored lower-case)
+             * @example maria@example.com
+             */
             email: string;
-            /** Password */
+            /**
+             * Password
+             * @description at least 10 characters; stored only as an Argon2id hash
+             * @example uma senha longa 2026
+             */
             password: string;
         };
-        /** RejectIn */
+        /**
+         * RejectIn
+         * @description Why a data-subject request is rejected.
+         */
         RejectIn: {
-            /** Reason */
+            /**
+             * Reason
+             * @description why the request is rejected; shown to the customer, so write it in Portuguese
+             * @example Existe obrigação legal de guarda dos dados de transações por 5 anos (Lei 9.613/98).
+             */
             reason: string;
         };
-        /** RequestIn */
+        /**
+         * RequestIn
+         * @description A data-subject request (LGPD art. 18).
+         */
         RequestIn: {
             /**
              * Kind
+             * @description the data subject's right exercised (LGPD art. 18): `access` (a ZIP of the customer's data), `erasure` (carried out by an operator) or `explanation` (of automated decisions, art. 20)
+             * @example access
              * @enum {string}
              */
             kind: "access" | "erasure" | "explanation";
         };
-        /** RequestOut */
+        /**
+         * RequestOut
+         * @description A data-subject request with its status and legal deadline.
+         */
         RequestOut: {
-            /** Id */
+            /**
+             * Id
+             * @description the request's id
+             * @example 7
+             */
             id: number;
-            /** Kind */
+            /**
+             * Kind
+             * @description `access`, `erasure` or `explanation`
+             * @example access
+             */
             kind: string;
-            /** Status */
+            /**
+             * Status
+             * @description `received`, `in_progress`, `done` or `rejected`
+             * @example done
+             */
             status: string;
             /**
              * Received At
              * Format: date-time
-             * @description RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)
+             * @description when the request was made: RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)
+             * @example 2026-12-03T17:30:00Z
              */
             received_at: string;
             /**
              * Deadline At
              * Format: date-time
-             * @description RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)
+             * @description the legal deadline to answer it (LGPD art. 19): RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)
+             * @example 2026-12-18T17:30:00Z
              */
             deadline_at: string;
-            /** Completed At */
+            /**
+             * Completed At
+             * @description when it was done or rejected: RFC 3339 date-time with its UTC offset (served in UTC, ending in Z) (null while open)
+             * @example 2026-12-03T17:31:04Z
+             */
             completed_at: string | null;
-            /** Result */
+            /**
+             * Result
+             * @description the outcome: for `access`, the ZIP's `download` path, `expires_at` and `size_bytes`; for `erasure`, the counts erased per store; for `explanation`, where to `see` them; for a rejection, the `reason`
+             * @example {
+             *       "download": "/lgpd/requests/7/export",
+             *       "expires_at": "2026-12-10T17:31:04+00:00",
+             *       "size_bytes": 18342
+             *     }
+             */
             result?: {
                 [key: string]: unknown;
             } | null;
         };
-        /** Review */
+        /**
+         * Review
+         * @description The outcome of a held transfer's review.
+         */
         Review: {
             /**
              * Outcome
+             * @description `released` (sent), `refused` by an analyst, or `expired` (the hold ran out: not sent)
+             * @example released
              * @enum {string}
              */
             outcome: "released" | "refused" | "expired";
             /**
              * At
              * Format: date-time
+             * @description when it was decided: RFC 3339 date-time with its UTC offset
+             * @example 2026-12-03T17:45:00Z
              */
             at: string;
-            /** By */
+            /**
+             * By
+             * @description admin view: the analyst's user id
+             * @example 2
+             */
             by?: number | null;
-            /** Note */
+            /**
+             * Note
+             * @description admin view: the analyst's note
+             * @example cliente confirmou por telefone
+             */
             note?: string | null;
         };
-        /** ReviewIn */
+        /**
+         * ReviewIn
+         * @description An analyst's note on a review decision.
+         */
         ReviewIn: {
             /**
              * Note
              * @description the analyst's note (kept, audited)
+             * @example cliente confirmou o Pix por telefone
              */
             note?: string | null;
         };
-        /** ScoreIn */
+        /**
+         * ScoreIn
+         * @description Whose credit score to compute, optionally with what-if feature values.
+         */
         ScoreIn: {
             /**
              * Cpf
              * @description default: the caller's CPF
+             * @example 529.982.247-25
              */
             cpf?: string | null;
             /**
              * Overrides
              * @description feature -> value (what-if)
+             * @example {
+             *       "monthly_income_cents": 850000
+             *     }
              */
             overrides?: {
                 [key: string]: number | null;
             };
         };
-        /** SecurityEventOut */
+        /**
+         * SecurityEventOut
+         * @description A security event of the caller's login (e.g. a temporary lockout).
+         */
         SecurityEventOut: {
-            /** Id */
+            /**
+             * Id
+             * @description the event's id
+             * @example 3
+             */
             id: number;
             /**
              * Kind
              * @description e.g. login_locked
+             * @example login_locked
              */
             kind: string;
             /**
              * At
              * Format: date-time
-             * @description RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)
+             * @description when it happened: RFC 3339 date-time with its UTC offset (served in UTC, ending in Z)
+             * @example 2026-12-03T17:30:00Z
              */
             at: string;
-            /** Details */
+            /**
+             * Details
+             * @description for `login_locked`: `failures`, `locked_until`, `scope` (`new_clients` or `trusted_device`) and `advice`
+             * @example {
+             *       "advice": "if this was not you, your password is safe only if it is not used elsewhere: change it",
+             *       "failures": 5,
+             *       "locked_until": "2026-12-03T17:45:00+00:00",
+             *       "scope": "new_clients"
+             *     }
+             */
             details: {
                 [key: string]: unknown;
             };
         };
-        /** Source */
+        /**
+         * Source
+         * @description A knowledge-base article an answer comes from.
+         */
         Source: {
-            /** Id */
+            /**
+             * Id
+             * @description the knowledge-base article's id
+             * @example comprovante-pix
+             */
             id: string;
-            /** Title */
+            /**
+             * Title
+             * @description its title (Portuguese)
+             * @example Comprovante de PIX e transferências
+             */
             title: string;
-            /** Topic */
+            /**
+             * Topic
+             * @description its topic
+             * @example comprovante
+             */
             topic: string;
         };
-        /** StatusOut */
+        /**
+         * StatusOut
+         * @description Whether the caller's identity is proven, and how.
+         */
         StatusOut: {
             /**
              * Status
+             * @description whether the caller has proven they own the CPF of the login
+             * @example verified
              * @enum {string}
              */
             status: "unverified" | "verified";
-            /** Verified At */
+            /**
+             * Verified At
+             * @description when it was proven: RFC 3339 date-time with its UTC offset (null: unverified)
+             * @example 2026-12-03T17:30:00Z
+             */
             verified_at?: string | null;
-            /** Method */
+            /**
+             * Method
+             * @description how: `otp_email`, `otp_sms` (one-time code) or `face` (document + selfie)
+             * @example otp_email
+             */
             method?: string | null;
             /**
              * Methods
              * @description proofing methods available now
+             * @example [
+             *       "otp",
+             *       "documents"
+             *     ]
              */
             methods: ("otp" | "documents")[];
         };
-        /** StepUpIn */
+        /**
+         * StepUpIn
+         * @description A signed step-up challenge.
+         */
         StepUpIn: {
-            /** Challenge Id */
+            /**
+             * Challenge Id
+             * @description the `challenge_id` of `POST /auth/step-up/challenge`
+             * @example c9a1f0e2
+             */
             challenge_id: string;
             /**
              * Signature
              * @description base64url DER ECDSA-SHA256 signature of the challenge
+             * @example MEUCIQDx...base64url...AiB0
              */
             signature: string;
         };
-        /** StoredMessage */
+        /**
+         * StoredMessage
+         * @description One message of a stored conversation (masked).
+         */
         StoredMessage: {
             /**
              * Role
+             * @description who wrote it
+             * @example user
              * @enum {string}
              */
             role: "user" | "assistant";
-            /** Text */
+            /**
+             * Text
+             * @description the text, with personal data (CPF, card numbers, e-mails...) masked
+             * @example Como pego o comprovante do pix?
+             */
             text: string;
-            /** At */
+            /**
+             * At
+             * @description when it was written: RFC 3339 date-time in UTC (ending in Z)
+             * @example 2026-12-03T17:30:00.000000Z
+             */
             at: string;
-            /** Topic */
+            /**
+             * Topic
+             * @description assistant messages: the topic answered
+             */
             topic?: string | null;
-            /** Confidence */
+            /**
+             * Confidence
+             * @description assistant messages: the confidence (0 to 1)
+             */
             confidence?: number | null;
             /**
              * Sources
+             * @description assistant messages: the articles used
              * @default []
              */
             sources?: components["schemas"]["Source"][];
             /**
              * Actions
+             * @description assistant messages: the actions offered
              * @default []
              */
             actions?: components["schemas"]["ChatAction"][];
             /**
              * Flags
+             * @description how the answer was made, e.g. `generated` (by the language model), `llm_unavailable`, `prompt_injection` (refused), `other_party` (asked about someone else's data)
              * @default []
+             * @example [
+             *       "generated"
+             *     ]
              */
             flags?: string[];
         };
-        /** SuitabilityOut */
+        /**
+         * SuitabilityOut
+         * @description A credit score, its band, the probability of default and the adverse reasons.
+         */
         SuitabilityOut: {
-            /** Score */
+            /**
+             * Score
+             * @description credit score 0 (worst) to 1000 (best)
+             * @example 712
+             */
             score: number;
-            /** Band */
+            /**
+             * Band
+             * @description the Serasa band of the score: `baixo` (0-300), `regular` (301-500), `bom` (501-700) or `muito bom` (701-1000)
+             * @example muito bom
+             */
             band: string;
             /**
              * Pd
              * @description probability of default (90+ days late) within 6 months
+             * @example 0.042
              */
             pd: number;
-            /** Reasons */
+            /**
+             * Reasons
+             * @description the main adverse reasons, largest loss of points first
+             */
             reasons: components["schemas"]["Reason"][];
-            /** Model Version */
+            /**
+             * Model Version
+             * @description the model that scored: registered name/version
+             * @example credit/4
+             */
             model_version: string;
         };
-        /** TicketOut */
+        /**
+         * TicketOut
+         * @description A support ticket opened by a handoff to a person.
+         */
         TicketOut: {
-            /** Id */
+            /**
+             * Id
+             * @description the ticket's id
+             * @example 7e57ab1e7e57ab1e7e57ab1e7e57ab1e
+             */
             id: string;
-            /** Conversation Id */
+            /**
+             * Conversation Id
+             * @description the conversation handed off
+             * @example c0ffee00c0ffee00c0ffee00c0ffee00
+             */
             conversation_id: string;
             /**
              * Reason
+             * @description `requested` (the customer asked for a person) or `low_confidence` (the assistant could not answer)
+             * @example requested
              * @enum {string}
              */
             reason: "requested" | "low_confidence";
             /**
              * Queue
+             * @description `atendimento` (customer service) or `ouvidoria` (the ombudsman, for complaints)
+             * @example atendimento
              * @enum {string}
              */
             queue: "atendimento" | "ouvidoria";
-            /** Status */
+            /**
+             * Status
+             * @description `open` until a person closes it
+             * @example open
+             */
             status: string;
-            /** Created At */
+            /**
+             * Created At
+             * @description when it was opened: RFC 3339 date-time in UTC (ending in Z)
+             * @example 2026-12-03T17:31:00.000000Z
+             */
             created_at: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * @description the last change: RFC 3339 date-time in UTC (ending in Z)
+             * @example 2026-12-03T17:31:00.000000Z
+             */
             updated_at: string;
-            /** Transcript */
+            /**
+             * Transcript
+             * @description the conversation so far, masked, for the attendant
+             */
             transcript: components["schemas"]["StoredMessage"][];
         };
-        /** TokenPair */
+        /**
+         * TokenPair
+         * @description Tokens of a login, a refresh or a step-up.
+         */
         TokenPair: {
-            /** Access Token */
+            /**
+             * Access Token
+             * @description ES256 JWT; send it as `Authorization: Bearer <access_token>` (keys at /.well-known/jwks.json)
+             * @example eyJhbGciOiJFUzI1NiIs...(ES256 JWT)
+             */
             access_token: string;
             /**
              * Token Type
+             * @description always `Bearer`
              * @default Bearer
+             * @example Bearer
              */
             token_type?: string;
-            /** Expires In */
+            /**
+             * Expires In
+             * @description seconds until the access token expires
+             * @example 900
+             */
             expires_in: number;
-            /** Refresh Token */
+            /**
+             * Refresh Token
+             * @description opaque, single-use token for `POST /auth/refresh` (absent from step-up tokens)
+             * @example r0t4t1ng-0p4qu3-t0k3n
+             */
             refresh_token?: string | null;
-            /** Acr */
+            /**
+             * Acr
+             * @description authentication context: `urn:cofre:acr:pwd` (password) or `urn:cofre:acr:bio-stepup` (a device-key step-up)
+             * @example urn:cofre:acr:pwd
+             */
             acr: string;
-            /** Amr */
+            /**
+             * Amr
+             * @description authentication methods (RFC 8176): `pwd`, and for a step-up also `bio` and `hwk`
+             * @example [
+             *       "pwd"
+             *     ]
+             */
             amr: string[];
             /**
              * Device Token
              * @description login only: identifies this client to later logins (send it back with /auth/login), so a lockout caused by others' failed logins does not stop it
+             * @example d3v1c3-t0k3n
              */
             device_token?: string | null;
         };
-        /** TransferIn */
+        /**
+         * TransferIn
+         * @description A PIX to send.
+         */
         TransferIn: {
             /**
              * Amount Cents
-             * @description integer cents (a JSON integer)
+             * @description the amount to send, integer cents (a JSON integer)
+             * @example 12550
              */
             amount_cents: number;
             /**
              * Key
              * @description recipient PIX key
+             * @example bob@example.com
              */
             key: string;
-            /** @description inferred from the key when omitted */
+            /**
+             * @description inferred from the key when omitted
+             * @example EMAIL
+             */
             key_type?: components["schemas"]["KeyType"] | null;
-            /** Description */
+            /**
+             * Description
+             * @description a message to the recipient (PIX `infoPagador`, up to 140 characters)
+             * @example almoço
+             */
             description?: string | null;
         };
-        /** TransferView */
+        /**
+         * TransferView
+         * @description A PIX transfer as its customer sees it now.
+         */
         TransferView: {
-            /** Id */
+            /**
+             * Id
+             * @description the transfer's id
+             * @example 1017
+             */
             id: number;
-            /** End To End Id */
+            /**
+             * End To End Id
+             * @description the PIX EndToEndId (E + the ISPB of the payer's institution + yyyyMMddHHmm in UTC + 11 alphanumerics, 32 characters) that identifies the payment end to end in SPI
+             * @example E00000000202612031730pQ7rS2tU9vW
+             */
             end_to_end_id: string;
-            /** Kind */
+            /**
+             * Kind
+             * @description what moved the money, e.g. `pix`, `pix_refund`, `deposit`
+             * @example pix
+             */
             kind: string;
-            /** Status */
+            /**
+             * Status
+             * @description `completed`, `held` (in fraud review: the amount is reserved), `refused` (by the review), `blocked` (by the fraud screen) or `rejected` (insufficient funds)
+             * @example completed
+             */
             status: string;
-            /** Amount Cents */
+            /**
+             * Amount Cents
+             * @description the amount, integer cents
+             * @example 12550
+             */
             amount_cents: number;
+            /** @description who was paid (null for deposits) */
             recipient: components["schemas"]["Recipient"] | null;
             /**
              * Created At
              * Format: date-time
+             * @description when it was requested: RFC 3339 date-time with its UTC offset
+             * @example 2026-12-03T17:30:00Z
              */
             created_at: string;
-            /** Hold Expires At */
+            /**
+             * Hold Expires At
+             * @description for a held transfer: when the hold ends (not sent unless released before): RFC 3339 date-time with its UTC offset
+             * @example 2026-12-04T17:30:00Z
+             */
             hold_expires_at: string | null;
+            /** @description the review's outcome, once decided */
             review: components["schemas"]["Review"] | null;
         };
-        /** UserOut */
+        /**
+         * UserOut
+         * @description A login and the account opened with it.
+         */
         UserOut: {
-            /** Id */
+            /**
+             * Id
+             * @description the login's user id (the `sub` of its access tokens)
+             * @example 42
+             */
             id: number;
-            /** Name */
+            /**
+             * Name
+             * @description full name
+             * @example Maria da Silva
+             */
             name: string;
-            /** Email */
+            /**
+             * Email
+             * @description e-mail, the login
+             * @example maria@example.com
+             */
             email: string;
-            /** Account Id */
+            /**
+             * Account Id
+             * @description the customer account opened with it (`GET /accounts/me`)
+             * @example 42
+             */
             account_id: number;
             /**
              * Identity Status
              * @description a new login is unverified until it proves it owns the CPF (see /kyc/status)
              * @default unverified
+             * @example unverified
              * @enum {string}
              */
             identity_status?: "unverified" | "verified";
         };
-        /** VerifiedOut */
+        /**
+         * VerifiedOut
+         * @description The identity is proven.
+         */
         VerifiedOut: {
             /**
              * Status
+             * @description always `verified` on success
+             * @example verified
              * @constant
              */
             status: "verified";
-            /** Method */
+            /**
+             * Method
+             * @description `otp_email`, `otp_sms` or `face`
+             * @example otp_email
+             */
             method: string;
             /**
              * Verified At
              * Format: date-time
+             * @description when it was proven: RFC 3339 date-time with its UTC offset
+             * @example 2026-12-03T17:30:00Z
              */
             verified_at: string;
         };
-        /** ProblemError */
+        /**
+         * ProblemError
+         * @description One invalid field of a validation problem.
+         */
         ProblemError: {
             /**
              * Field
              * @description where: body.x.y, query.x, path.x, header.x
+             * @example body.amount_cents
              */
             field: string;
-            /** Message */
+            /**
+             * Message
+             * @description what is wrong with it
+             * @example Input should be a valid integer
+             */
             message: string;
             /**
              * Type
+             * @description the validation error's kind
              * @default null
+             * @example int_type
              */
             type?: string | null;
         };
@@ -2130,29 +3086,46 @@ export interface components {
             /**
              * Type
              * @description https://cofre.local/problems/<code>
+             * @example https://cofre.local/problems/insufficient_funds
              */
             type: string;
-            /** Title */
+            /**
+             * Title
+             * @description a short summary of the problem kind
+             * @example Unprocessable Entity
+             */
             title: string;
-            /** Status */
+            /**
+             * Status
+             * @description the HTTP status code
+             * @example 422
+             */
             status: number;
-            /** Code */
+            /**
+             * Code
+             * @description the machine-readable reason; branch on it
+             * @example insufficient_funds
+             */
             code: string;
             /**
              * Detail
+             * @description what happened in this case, for people
              * @default null
+             * @example available 1000 < 12550 cents
              */
             detail?: string | null;
             /**
              * Instance
              * @description the request path
              * @default null
+             * @example /pix/transfers
              */
             instance?: string | null;
             /**
              * Request Id
              * @description the X-Request-ID of the request
              * @default null
+             * @example 7f3c2a9e-1b4d-4c5e-9f6a-2b3c4d5e6f70
              */
             request_id?: string | null;
             /**
@@ -2177,6 +3150,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description the client device's stable id, up to 64 characters; a device not seen before for the customer is a fraud signal */
                 "X-Device-ID"?: string | null;
             };
             path?: never;
@@ -2349,7 +3323,7 @@ export interface operations {
                  * @example {
                  *       "cpf": "529.982.247-25",
                  *       "overrides": {
-                 *         "income": 8500
+                 *         "monthly_income_cents": 850000
                  *       }
                  *     }
                  */
@@ -2447,6 +3421,7 @@ export interface operations {
                 answers?: string | null;
                 /** @description date of the questionnaire (default today) */
                 answered_on?: string | null;
+                /** @description at most this many offers */
                 k?: number;
             };
             header?: never;
@@ -2723,8 +3698,11 @@ export interface operations {
     my_transfers_pix_transfers_get: {
         parameters: {
             query?: {
+                /** @description only transfers in this status */
                 status?: ("completed" | "held" | "refused" | "blocked" | "rejected") | null;
+                /** @description page size */
                 limit?: number;
+                /** @description items to skip, for the next page */
                 offset?: number;
             };
             header?: never;
@@ -2775,7 +3753,9 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description a unique key per intended operation (e.g. a UUID), up to 128 characters: a retry with the same key and body replays the first answer (`Idempotent-Replayed: true`); the same key with another body is a 409 `idempotency_key_conflict` */
                 "Idempotency-Key": string;
+                /** @description the client device's stable id, up to 64 characters; a device not seen before for the customer is a fraud signal */
                 "X-Device-ID"?: string | null;
             };
             path?: never;
@@ -2905,6 +3885,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the transfer's id */
                 transfer_id: number;
             };
             cookie?: never;
@@ -2963,7 +3944,9 @@ export interface operations {
             query?: {
                 /** @description only the ones not marked as read */
                 unread?: boolean;
+                /** @description page size */
                 limit?: number;
+                /** @description items to skip, for the next page */
                 offset?: number;
             };
             header?: never;
@@ -3015,6 +3998,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the notification's id */
                 notification_id: number;
             };
             cookie?: never;
@@ -3071,6 +4055,7 @@ export interface operations {
     held_transfers_admin_pix_holds_get: {
         parameters: {
             query?: {
+                /** @description at most this many held transfers */
                 limit?: number;
             };
             header?: never;
@@ -3131,12 +4116,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the transfer's id */
                 transfer_id: number;
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "note": "cliente confirmou o Pix por telefone"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ReviewIn"] | null;
             };
         };
@@ -3229,12 +4220,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the transfer's id */
                 transfer_id: number;
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "note": "conta de destino ligada a golpe conhecido"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ReviewIn"] | null;
             };
         };
@@ -3387,6 +4384,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description a unique key per intended operation (e.g. a UUID), up to 128 characters: a retry with the same key and body replays the first answer (`Idempotent-Replayed: true`); the same key with another body is a 409 `idempotency_key_conflict` */
                 "Idempotency-Key": string;
             };
             path: {
@@ -3806,6 +4804,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Pixel 9",
+                 *       "public_key": {
+                 *         "kty": "EC",
+                 *         "crv": "P-256",
+                 *         "x": "f83OJ3D2xF1B...(base64url X)",
+                 *         "y": "x_FEzRu9m36H...(base64url Y)"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["DeviceIn"];
             };
         };
@@ -3816,6 +4825,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "device_id": 5,
+                     *       "thumbprint": "oKIywvGUpTVT...(base64url SHA-256)"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DeviceOut"];
                 };
             };
@@ -3884,6 +4899,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "device_id": 5
+                 *     }
+                 */
                 "application/json": components["schemas"]["ChallengeIn"];
             };
         };
@@ -3894,6 +4914,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "challenge_id": "c9a1f0e2",
+                     *       "challenge": "cofre-step-up:c9a1f0e2:Q2hhbGxlbmdlTm9uY2U",
+                     *       "expires_in": 120
+                     *     }
+                     */
                     "application/json": components["schemas"]["ChallengeOut"];
                 };
             };
@@ -3962,6 +4989,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "challenge_id": "c9a1f0e2",
+                 *       "signature": "MEUCIQDx...base64url...AiB0"
+                 *     }
+                 */
                 "application/json": components["schemas"]["StepUpIn"];
             };
         };
@@ -4169,6 +5202,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "challenge_id": "0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b",
+                 *       "code": "482913"
+                 *     }
+                 */
                 "application/json": components["schemas"]["OtpVerifyIn"];
             };
         };
@@ -4238,6 +5277,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "document": "(binary: rg-frente.jpg)",
+                 *       "selfie": "(binary: selfie.jpg)"
+                 *     }
+                 */
                 "multipart/form-data": components["schemas"]["Body_document_and_selfie_kyc_documents_post"];
             };
         };
@@ -4348,7 +5393,9 @@ export interface operations {
     my_entries_accounts_me_entries_get: {
         parameters: {
             query?: {
+                /** @description page size: at most this many entries */
                 limit?: number;
+                /** @description entries to skip (newest first) for the next page */
                 offset?: number;
             };
             header?: never;
@@ -4408,6 +5455,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description a unique key per intended operation (e.g. a UUID), up to 128 characters: a retry with the same key and body replays the first answer (`Idempotent-Replayed: true`); the same key with another body is a 409 `idempotency_key_conflict` */
                 "Idempotency-Key": string;
             };
             path?: never;
@@ -4415,6 +5463,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "account_id": 42,
+                 *       "amount_cents": 500000
+                 *     }
+                 */
                 "application/json": components["schemas"]["DepositIn"];
             };
         };
@@ -4520,6 +5574,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "key_id": 3,
+                 *       "amount_cents": 12550,
+                 *       "merchant_city": "SAO PAULO",
+                 *       "txid": "PEDIDO12345"
+                 *     }
+                 */
                 "application/json": components["schemas"]["BRCodeIn"];
             };
         };
@@ -4598,6 +5660,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "brcode": "00020126360014br.gov.bcb.pix0114+55119876543215204000053039865406125.505802BR5914MARIA DA SILVA6009SAO PAULO62150511PEDIDO123456304E32B"
+                 *     }
+                 */
                 "application/json": components["schemas"]["BRCodeParseIn"];
             };
         };
@@ -4714,6 +5781,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "file": "(binary: extrato-2026-11.pdf)",
+                 *       "kind": "statement"
+                 *     }
+                 */
                 "multipart/form-data": components["schemas"]["Body_upload_documents_post"];
             };
         };
@@ -4797,6 +5870,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the document's id */
                 doc_id: string;
             };
             cookie?: never;
@@ -4855,6 +5929,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the document's id */
                 doc_id: string;
             };
             cookie?: never;
@@ -4913,11 +5988,14 @@ export interface operations {
     download_document_documents__doc_id__download_get: {
         parameters: {
             query: {
+                /** @description expiry of the link, Unix time in seconds */
                 exp: number;
+                /** @description hex HMAC-SHA256 of the document id and `exp` */
                 sig: string;
             };
             header?: never;
             path: {
+                /** @description the document's id */
                 doc_id: string;
             };
             cookie?: never;
@@ -5023,17 +6101,25 @@ export interface operations {
     logs_logs_get: {
         parameters: {
             query?: {
+                /** @description the actor's pseudonym (keyed hash, never a CPF) */
                 actor?: string | null;
+                /** @description e.g. `auth:login`, `pix:release`, `decision:fraud` */
                 action?: string | null;
+                /** @description the resource path, e.g. `/pix/transfers` */
                 resource?: string | null;
+                /** @description e.g. `ok`, `denied`, `locked`, `approve` */
                 outcome?: string | null;
+                /** @description the X-Request-ID of one request */
                 request_id?: string | null;
+                /** @description decisions of one model, e.g. `fraud/7` */
                 model_version?: string | null;
                 /** @description RFC 3339 with offset, 1970 to before 3000 */
                 since?: string | null;
                 /** @description RFC 3339 with offset, 1970 to before 3000 */
                 until?: string | null;
+                /** @description page size */
                 limit?: number;
+                /** @description events to skip (newest first), for the next page */
                 offset?: number;
             };
             header?: never;
@@ -5205,12 +6291,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the processing purpose: `credit_analysis` (credit scores and offers), `fraud_prevention` (screening of transfers), `marketing` (product offers) or `open_finance_sharing` (data shared through Open Finance) */
                 purpose: "credit_analysis" | "fraud_prevention" | "marketing" | "open_finance_sharing";
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "external_ref": "urn:bancoex:C1DD33123"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ConsentIn"] | null;
             };
         };
@@ -5285,6 +6377,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the processing purpose: `credit_analysis` (credit scores and offers), `fraud_prevention` (screening of transfers), `marketing` (product offers) or `open_finance_sharing` (data shared through Open Finance) */
                 purpose: "credit_analysis" | "fraud_prevention" | "marketing" | "open_finance_sharing";
             };
             cookie?: never;
@@ -5394,6 +6487,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "kind": "access"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RequestIn"];
             };
         };
@@ -5591,6 +6689,7 @@ export interface operations {
     explanations_lgpd_explanations_get: {
         parameters: {
             query?: {
+                /** @description only the decisions of one service: `fraud` (PIX screen), `fraud_score`, `suitability` or `recommendations` (default: all) */
                 service?: string | null;
             };
             header?: never;
@@ -5648,6 +6747,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "maria.souza@example.com",
+                 *       "phone": "+55 11 98765-4321"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RectifyIn"];
             };
         };
@@ -5855,6 +6960,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "Existe obrigação legal de guarda dos dados de transações por 5 anos (Lei 9.613/98)."
+                 *     }
+                 */
                 "application/json": components["schemas"]["RejectIn"];
             };
         };
@@ -6026,6 +7136,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the conversation's id (32 hex characters) */
                 conversation_id: string;
             };
             cookie?: never;

@@ -24,7 +24,7 @@ from pipelines.sources.clock import Clock
 from pipelines.sources.http import ApiClient, UpstreamError
 from pipelines.sources.oauth import TokenManager
 from pipelines.sources.open_finance import schemas as m
-from pipelines.sources.open_finance.sandbox import ACCOUNTS, CARDS, CONSENTS, LOANS
+from pipelines.sources.open_finance.paths import ACCOUNTS, CARDS, CONSENTS, LOANS
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -97,12 +97,10 @@ class OpenFinanceClient(ApiClient):
         clock: Clock | None = None,
         **kwargs: Any,
     ) -> OpenFinanceClient:
-        from pipelines.sources.open_finance.sandbox import create_app
-
         settings = settings or get_settings()
         http, tokens = make_http_and_tokens(
             settings.open_finance_url,
-            create_app,
+            "open_finance",
             settings,
             "open-finance.cofre.local",
             world=world,

@@ -89,12 +89,10 @@ class PixClient(ApiClient):
         clock: Clock | None = None,
         **kwargs: Any,
     ) -> PixClient:
-        from pipelines.sources.pix.sandbox import create_app
-
         settings = settings or get_settings()
         http, tokens = make_http_and_tokens(
             settings.pix_url,
-            create_app,
+            "pix",
             settings,
             "pix.cofre.local",
             world=world,

@@ -34,11 +34,9 @@ class SerasaClient(ApiClient):
         clock: Clock | None = None,
         **kwargs: Any,
     ) -> SerasaClient:
-        from pipelines.sources.serasa.sandbox import create_app
-
         settings = settings or get_settings()
         http, tokens = make_http_and_tokens(
-            settings.serasa_url, create_app, settings, "serasa.cofre.local", world=world, app=app, clock=clock
+            settings.serasa_url, "serasa", settings, "serasa.cofre.local", world=world, app=app, clock=clock
         )
         return cls(http, settings, tokens, **kwargs)
 

@@ -1,8 +1,8 @@
 """Retrying Horizon client: account sequence, submit a signed envelope, read a transaction.
 
 Built on :class:`pipelines.sources.http.ApiClient` (retries on 429/5xx/connection errors with
-jittered back-off). ``settings.horizon_url`` names a real Horizon; ``None`` runs the sandbox
-(:mod:`pipelines.sources.stellar.sandbox`) in-process.
+jittered back-off). ``settings.horizon_url`` names a real Horizon; ``None`` talks to the in-process sandbox
+(pipelines.sources.in_process).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from lake.settings import Settings, get_settings
+from pipelines.sources import in_process
 from pipelines.sources.http import ApiClient, UpstreamError, build_http
 
 
@@ -22,10 +23,8 @@ class HorizonClient(ApiClient):
     def from_settings(
         cls, settings: Settings | None = None, *, app: Any = None, **kwargs: Any
     ) -> HorizonClient:
-        from pipelines.sources.stellar.sandbox import create_app
-
         s = settings or get_settings()
-        factory = (lambda: app) if app is not None else (lambda: create_app(s))
+        factory = (lambda: app) if app is not None else (lambda: in_process.app("horizon", s))
         return cls(build_http(s.horizon_url, factory, s, "horizon.cofre.local"), s, None, **kwargs)
 
     async def sequence(self, account_id: str) -> int:

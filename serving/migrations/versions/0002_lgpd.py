@@ -20,7 +20,7 @@ BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
-    from lake.consents import DEFAULT_TERMS
+    from serving.lgpd.registry import DEFAULT_TERMS
 
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("phone", sa.String(length=20), nullable=True))

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from pipelines.sources.simulator.config import BRT_OFFSET_US, US_PER_DAY, SimConfig
-from pipelines.sources.simulator.people import Customers
-from pipelines.sources.simulator.transactions import HOURS_PEOPLE, MonthContext
+from sandbox.simulator.config import BRT_OFFSET_US, US_PER_DAY, SimConfig
+from sandbox.simulator.people import Customers
+from sandbox.simulator.transactions import HOURS_PEOPLE, MonthContext
 
 NEW_DEVICE_US = US_PER_DAY
 LOGIN_SCHEMA = {"customer_idx": pl.Int32, "ts": pl.Int64, "device_id": pl.String, "is_new_device": pl.Boolean}

@@ -4,7 +4,7 @@
 ``io.write_world`` streams them month by month to parquet under ``COFRE_HOME/world/<seed>/``.
 """
 
-from pipelines.sources.simulator.config import SimConfig
-from pipelines.sources.simulator.world import generate_world, iter_world
+from sandbox.simulator.config import SimConfig
+from sandbox.simulator.world import generate_world, iter_world
 
 __all__ = ["SimConfig", "generate_world", "iter_world"]

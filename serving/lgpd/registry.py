@@ -1,8 +1,8 @@
 """LGPD consent registry and data-subject requests: the SQL tables (SQLAlchemy Core) and their queries.
 
-Shared by the gateway (``serving.lgpd``, ``serving.api.lgpd``) and the pipelines (which may not import
-serving): both reach the same tables at ``settings.database_url``; the gateway's Alembic migration
-0002 creates them.
+The gateway's tables (``serving.lgpd``, ``serving.api.lgpd``; its Alembic migration 0002 creates
+them). The two the pipelines read as well (they may not import serving), ``consent_events`` and
+``consent_propagations``, are defined in :mod:`lake.consent_events` and shared from there.
 
 * ``consent_terms``: versioned terms per purpose (text and its SHA-256); a grant refers to the
   latest version at the time.
@@ -15,40 +15,37 @@ serving): both reach the same tables at ``settings.database_url``; the gateway's
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     CheckConstraint,
     Column,
     Connection,
     CursorResult,
     DateTime,
-    Engine,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
     and_,
-    create_engine,
     func,
     insert,
     select,
-    text,
     update,
 )
 
-from lake.settings import Settings, get_settings, sqlalchemy_url
+from lake.consent_events import PURPOSES as PURPOSES
+from lake.consent_events import BigId, consent_events, metadata
+from lake.consent_events import aware as _aware
+from lake.consent_events import engine_for as engine_for
+from lake.consent_events import now_utc as now_utc
+from lake.settings import get_settings
 
-PURPOSES = ("credit_analysis", "fraud_prevention", "marketing", "open_finance_sharing")
 REQUEST_KINDS = ("access", "rectification", "erasure", "explanation")
 REQUEST_STATUSES = ("received", "in_progress", "done", "rejected")
 
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-metadata = MetaData()
 
 consent_terms = Table(
     "consent_terms",
@@ -60,28 +57,6 @@ consent_terms = Table(
     Column("text_sha256", String(64), nullable=False),
     Column("published_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("purpose", "version", name="uq_consent_terms_purpose_version"),
-)
-
-consent_events = Table(
-    "consent_events",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("user_id", BigId, nullable=False, index=True),
-    Column("purpose", String(40), nullable=False),
-    Column("action", String(8), nullable=False),
-    Column("terms_version", Integer, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("external_ref", String(200), nullable=True),
-    CheckConstraint("action in ('grant','revoke')", name="ck_consent_events_action"),
-)
-
-consent_propagations = Table(
-    "consent_propagations",
-    metadata,
-    Column("event_id", BigId, primary_key=True),
-    Column("system", String(40), nullable=False),
-    Column("propagated_at", DateTime(timezone=True), nullable=False),
-    Column("result", String(200), nullable=False),
 )
 
 data_subject_requests = Table(
@@ -112,21 +87,9 @@ class UnknownPurpose(ValueError):
     pass
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
-def engine_for(settings: Settings | None = None) -> Engine:
-    return create_engine(sqlalchemy_url(str((settings or get_settings()).database_url)))
-
-
 def _check_purpose(purpose: str) -> None:
     if purpose not in PURPOSES:
         raise UnknownPurpose(f"unknown purpose {purpose!r}; one of {', '.join(PURPOSES)}")
-
-
-def _aware(dt: datetime | None) -> datetime | None:
-    return dt.replace(tzinfo=UTC) if dt is not None and dt.tzinfo is None else dt
 
 
 # --- terms -----------------------------------------------------------------------------------------
@@ -237,78 +200,6 @@ def has_consent(conn: Connection, user_id: int, purpose: str) -> bool:
     _check_purpose(purpose)
     state = current_state(conn, user_id).get(purpose)
     return bool(state and state["granted"])
-
-
-def _latest_per_user(conn: Connection, purpose: str) -> list[dict[str, Any]]:
-    latest = (
-        select(consent_events.c.user_id, func.max(consent_events.c.id).label("id"))
-        .where(consent_events.c.purpose == purpose)
-        .group_by(consent_events.c.user_id)
-        .subquery()
-    )
-    rows = (
-        conn.execute(select(consent_events).join(latest, consent_events.c.id == latest.c.id)).mappings().all()
-    )
-    return [dict(r) for r in rows]
-
-
-def _customer_pks(conn: Connection, user_ids: list[int], key: bytes | None) -> dict[int, str | None]:
-    from lake.pseudonym import pseudonymise_one
-
-    if not user_ids:
-        return {}
-    rows = conn.execute(
-        text(
-            "SELECT id, cpf, identity_verified_at FROM users WHERE id IN ("  # nosec B608 # int() ids
-            + ",".join(str(int(u)) for u in user_ids)
-            + ")"
-        )
-    ).all()
-    # a login that has not proven its CPF has no customer in the lake (its claim may be someone else's)
-    return {
-        int(uid): pseudonymise_one(cpf, "cpf", key=key) if verified else None for uid, cpf, verified in rows
-    }
-
-
-def revoked_open_finance(
-    conn: Connection, *, pending_only: bool = True, key: bytes | None = None
-) -> list[dict[str, Any]]:
-    """Customers whose current open_finance_sharing consent is revoked: user_id, customer_pk (keyed
-    with ``key``, the settings' pseudonym key of the caller; default: the process settings'), the
-    transmitter's consent id (external_ref), revoked_at, the revoke event id; by default only those
-    not yet propagated to the transmitter."""
-    rows = [r for r in _latest_per_user(conn, "open_finance_sharing") if r["action"] == "revoke"]
-    if pending_only and rows:
-        done = {e for (e,) in conn.execute(select(consent_propagations.c.event_id))}
-        rows = [r for r in rows if r["id"] not in done]
-    pks = _customer_pks(conn, [r["user_id"] for r in rows], key)
-    return [
-        {
-            "user_id": r["user_id"],
-            "customer_pk": pks.get(r["user_id"]),
-            "external_ref": r["external_ref"],
-            "revoked_at": _aware(r["at"]),
-            "event_id": r["id"],
-        }
-        for r in rows
-    ]
-
-
-def allowed_open_finance_refs(conn: Connection) -> set[str]:
-    """Transmitter consent ids whose open_finance_sharing consent is currently granted."""
-    return {
-        r["external_ref"]
-        for r in _latest_per_user(conn, "open_finance_sharing")
-        if r["action"] == "grant" and r["external_ref"]
-    }
-
-
-def mark_propagated(conn: Connection, event_id: int, system: str, result: str) -> None:
-    conn.execute(
-        insert(consent_propagations).values(
-            event_id=event_id, system=system, propagated_at=now_utc(), result=result[:200]
-        )
-    )
 
 
 # --- data-subject requests -------------------------------------------------------------------------

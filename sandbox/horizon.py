@@ -20,7 +20,7 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import JSONResponse
 
 from lake.settings import Settings, get_settings
-from pipelines.sources.errors import install_error_handlers
+from sandbox.errors import install_error_handlers
 
 
 def _problem(status: int, title: str, detail: str, codes: dict | None = None) -> JSONResponse:

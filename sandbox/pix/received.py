@@ -26,8 +26,8 @@ from fastapi.responses import JSONResponse
 
 from lake.domain import pix_ids
 from lake.domain.money import str_to_cents
-from pipelines.sources.pix.sandbox_query import PixProblem, consulta, violation
-from pipelines.sources.pix.sandbox_state import REFUND_WINDOW, PixRecord, PixState, Refund, _suffix
+from sandbox.pix.query import PixProblem, consulta, violation
+from sandbox.pix.state import REFUND_WINDOW, PixRecord, PixState, Refund, _suffix
 
 API = "/api"
 _MONEY = re.compile(r"^[0-9]{1,10}\.[0-9]{2}$")
@@ -99,7 +99,7 @@ def request_refund(state: PixState, rec: PixRecord, refund_id: str, body: object
 
 
 def router() -> APIRouter:
-    from pipelines.sources.pix.sandbox import authorise, notify
+    from sandbox.pix.server import authorise, notify
 
     r = APIRouter(prefix=API, tags=["pix-received"])
 

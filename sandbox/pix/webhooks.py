@@ -5,7 +5,7 @@
   key of this receiver); ``GET``/``DELETE /webhook/{chave}`` (404 ``WebhookNaoEncontrado``);
 * ``GET /webhook``: every webhook, optionally by creation period, paginated.
 
-Deliveries (:class:`~pipelines.sources.pix.sandbox_state.WebhookDelivery`) POST ``{"pix": [...]}``
+Deliveries (:class:`~sandbox.pix.state.WebhookDelivery`) POST ``{"pix": [...]}``
 to ``{webhookUrl}/pix``, signed with ``X-Pix-Signature`` (HMAC, standing in for mTLS; see
 :mod:`pipelines.sources.pix.webhook_signature`) and retried with exponential backoff.
 """
@@ -17,8 +17,8 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from pipelines.sources.pix.sandbox_query import PixProblem, consulta, violation
 from pipelines.sources.timefmt import iso_millis
+from sandbox.pix.query import PixProblem, consulta, violation
 
 API = "/api"
 _URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
@@ -31,7 +31,7 @@ def _missing(chave: str) -> PixProblem:
 
 
 def router() -> APIRouter:
-    from pipelines.sources.pix.sandbox import authorise
+    from sandbox.pix.server import authorise
 
     r = APIRouter(prefix=API, tags=["pix-webhooks"])
 

@@ -49,19 +49,15 @@ from lake.domain.identifiers import is_valid_cpf
 from lake.domain.open_finance import PERMISSIONS
 from lake.settings import Settings, get_settings
 from pipelines.sources.clock import Clock, SystemClock, now_utc
-from pipelines.sources.errors import install_error_handlers
-from pipelines.sources.faults import FaultInjector, FaultPlan
 from pipelines.sources.oauth import AuthError, IssuedToken, TokenIssuer, token_router
-from pipelines.sources.open_finance import serialize as ser
 from pipelines.sources.open_finance.consents import Consent, ConsentDenied, ConsentStore
+from pipelines.sources.open_finance.paths import ACCOUNTS, API_VERSIONS, CARDS, CONSENTS, LOANS
 from pipelines.sources.timefmt import iso_date, iso_seconds, parse_rfc3339
-from pipelines.sources.world_index import WorldIndex
+from sandbox.errors import install_error_handlers
+from sandbox.faults import FaultInjector, FaultPlan
+from sandbox.open_finance import serialize as ser
+from sandbox.world_index import WorldIndex
 
-CONSENTS = "/open-banking/consents/v3"
-ACCOUNTS = "/open-banking/accounts/v2"
-CARDS = "/open-banking/credit-cards-accounts/v2"
-LOANS = "/open-banking/loans/v2"
-API_VERSIONS = {CONSENTS: "3.3.1", ACCOUNTS: "2.4.2", CARDS: "2.3.1", LOANS: "2.5.0"}
 ERROR_MEDIA = "application/json; charset=utf-8"
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")

@@ -12,9 +12,9 @@ import numpy as np
 import polars as pl
 
 from lake.domain.identifiers import generate_cnpjs, generate_evps
-from pipelines.sources.simulator import vocab
-from pipelines.sources.simulator.config import COUNTERPARTIES, US_PER_DAY, SimConfig
-from pipelines.sources.simulator.people import emails, full_names, phones_for_states
+from sandbox.simulator import vocab
+from sandbox.simulator.config import COUNTERPARTIES, US_PER_DAY, SimConfig
+from sandbox.simulator.people import emails, full_names, phones_for_states
 
 
 @dataclass

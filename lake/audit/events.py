@@ -17,14 +17,14 @@ versions, named by the event's ``v``:
   Such an event verifies while none of its fields is removed.
 
 Redaction is only valid when proven: it appends an ``audit:redaction`` event whose details carry
-one **signed redaction record** per redacted event (:mod:`lake.audit_redaction`: seq, event hash,
+one **signed redaction record** per redacted event (:mod:`lake.audit.redaction`: seq, event hash,
 hash version, the fields removed and the clear fields, signed with the installation's anchoring key).
 :func:`verify_events` checks, for every event, that its fields match its payload hash, that its
 ``redacted`` flag matches the fields really removed, and that each removed field is covered by a
 validly signed record in a later event of the same chain. So changing any remaining field of a
 redacted event, setting or clearing its flag, or removing a field without a record is detected. A
 rewrite of the chain's tail with every later link recomputed, or its truncation, is only visible
-against an anchor (:mod:`lake.audit_trail`).
+against an anchor (:mod:`lake.audit.trail`).
 
 :func:`read_events` reads the events of the store named by ``settings.log_store_url`` (SQLite file
 or MongoDB/FerretDB, plain ``find`` only) in seq order, optionally for one UTC day.
@@ -183,7 +183,7 @@ def verify_chain(prev_hashes: list[bytes], payloads: list[bytes], hashes: list[b
 
 def own_public_key(settings: Settings | None = None) -> str:
     """The installation's audit signing key (the anchoring account, G...)."""
-    from lake.anchoring import public_key
+    from lake.audit.anchoring import public_key
 
     return public_key(settings or get_settings())
 
@@ -200,7 +200,7 @@ def verify_events(
     event's fields and flag (:func:`event_problem`) and, for each redacted event, a signed
     redaction record (signer ``public_key``, default: this installation's anchoring key) in a later
     event of the chain. Returns ``ok``, counts and, when broken, the first bad index/seq and why."""
-    from lake import audit_redaction
+    from lake.audit import redaction as audit_redaction
 
     n = len(events)
     prevs = [bytes(e["prev_hash"]) for e in events]

@@ -14,8 +14,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from pipelines.sources.pix.sandbox_query import PixProblem, consulta, violation
-from pipelines.sources.pix.sandbox_state import Loc, PixState
+from sandbox.pix.query import PixProblem, consulta, violation
+from sandbox.pix.state import Loc, PixState
 
 API = "/api"
 
@@ -34,7 +34,7 @@ def _loc(state: PixState, loc_id: str) -> Loc:
 
 
 def router() -> APIRouter:
-    from pipelines.sources.pix.sandbox import authorise
+    from sandbox.pix.server import authorise
 
     r = APIRouter(prefix=API, tags=["pix-locations"])
 

@@ -12,8 +12,8 @@ import numpy as np
 import polars as pl
 
 from lake.domain.identifiers import cnpj_check_digits, generate_evps, int_to_digits
-from pipelines.sources.simulator.config import ACCOUNTS, PIXKEYS, US_PER_DAY, SimConfig
-from pipelines.sources.simulator.people import Customers
+from sandbox.simulator.config import ACCOUNTS, PIXKEYS, US_PER_DAY, SimConfig
+from sandbox.simulator.people import Customers
 
 BRAND_NAME = "Cofre"
 COMPE_CODE = "989"

@@ -18,13 +18,13 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from pipelines.sources.simulator import vocab
-from pipelines.sources.simulator.accounts import Accounts
-from pipelines.sources.simulator.config import BRT_OFFSET_US, US_PER_DAY, US_PER_MIN, SimConfig, group_cumsum
-from pipelines.sources.simulator.devices import LOGIN_SCHEMA
-from pipelines.sources.simulator.parties import Parties
-from pipelines.sources.simulator.people import Customers
-from pipelines.sources.simulator.transactions import MonthContext, card_purchases, frame
+from sandbox.simulator import vocab
+from sandbox.simulator.accounts import Accounts
+from sandbox.simulator.config import BRT_OFFSET_US, US_PER_DAY, US_PER_MIN, SimConfig, group_cumsum
+from sandbox.simulator.devices import LOGIN_SCHEMA
+from sandbox.simulator.parties import Parties
+from sandbox.simulator.people import Customers
+from sandbox.simulator.transactions import MonthContext, card_purchases, frame
 
 SHARES = {"account_takeover": 0.25, "pix_scam": 0.30, "card_testing": 0.30, "mule_account": 0.15}
 MEAN_ROWS = {"account_takeover": 2.5, "pix_scam": 3.5, "card_testing": 10.5, "mule_account": 17.5}

@@ -12,8 +12,8 @@ import numpy as np
 import polars as pl
 
 from lake.domain.identifiers import DDD_BY_STATE, generate_phones
-from pipelines.sources.simulator import vocab
-from pipelines.sources.simulator.config import PEOPLE, US_PER_DAY, SimConfig
+from sandbox.simulator import vocab
+from sandbox.simulator.config import PEOPLE, US_PER_DAY, SimConfig
 
 MEDIAN_INCOME_CENTS = 350_000
 SALARY_DAYS = np.array([1, 5, 5, 5, 5, 7, 10, 10, 15, 20, 20, 25, 28], dtype=np.int8)

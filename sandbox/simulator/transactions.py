@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from pipelines.sources.simulator import vocab
-from pipelines.sources.simulator.accounts import Accounts
-from pipelines.sources.simulator.config import (
+from sandbox.simulator import vocab
+from sandbox.simulator.accounts import Accounts
+from sandbox.simulator.config import (
     COUNTERPARTIES,
     US_PER_DAY,
     US_PER_HOUR,
@@ -26,8 +26,8 @@ from pipelines.sources.simulator.config import (
     group_cumsum,
     local_to_utc,
 )
-from pipelines.sources.simulator.parties import Parties
-from pipelines.sources.simulator.people import MEDIAN_INCOME_CENTS, Customers
+from sandbox.simulator.parties import Parties
+from sandbox.simulator.people import MEDIAN_INCOME_CENTS, Customers
 
 TX_SCHEMA: dict[str, pl.DataType] = {
     "customer_idx": pl.Int32,

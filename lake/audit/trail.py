@@ -4,19 +4,19 @@ inclusion proofs and verification of chain, proofs and Stellar anchors.
 Definitions (stable: auditors rely on them):
 
 * ``event_id`` = the event's chain hash (hex). ``payload`` = exactly the bytes whose SHA-256 is
-  ``payload_hash`` (:mod:`lake.auditlog`: hash version 2, the clear fields and the commitments of the
+  ``payload_hash`` (:mod:`lake.audit.events`: hash version 2, the clear fields and the commitments of the
   personal ones; version 1, the canonical JSON of all fields); ``event_hash = SHA-256(prev || payload_hash)``.
 * The leaves of day D are the raw 32-byte ``event_hash`` values of the events whose ``ts`` falls on
   UTC day D, in ``seq`` order (an anchor covers those between its ``first_seq`` and ``last_seq``); the day's root is ``cofre_native.merkle_root(leaves)`` (RFC 6962:
   leaf = SHA-256(0x00 || event_hash), node = SHA-256(0x01 || l || r)). The root is anchored on
-  Stellar (:mod:`lake.anchoring`) and recorded in ``audit.anchors``.
+  Stellar (:mod:`lake.audit.anchoring`) and recorded in ``audit.anchors``.
 * A proof for an event is ``cofre_native.merkle_proof(leaves, index)``: the audit path from its
   leaf to the day's root; anyone holding the event hash, the path and the anchored root checks it
   with ``verify_merkle_proof`` without trusting the lake.
-* Events of hash version 2 (:mod:`lake.auditlog`) keep ``payload`` (clear fields and the personal
+* Events of hash version 2 (:mod:`lake.audit.events`) keep ``payload`` (clear fields and the personal
   fields' commitments, no personal data) even once redacted; their personal values and salts are in
   ``openings`` (JSON ``{field: {"value", "salt"}}``), which erasure removes. A redacted row needs a
-  signed record in ``audit.redactions`` (:mod:`lake.audit_redaction`).
+  signed record in ``audit.redactions`` (:mod:`lake.audit.redaction`).
 * Anchoring coverage (:func:`anchor_coverage`): the hash chain makes each anchored root vouch for
   every event up to the anchor's ``last_seq``. Verification reports the last anchored seq and root
   and flags every later event as unanchored: a rewrite of that tail with every later link
@@ -33,8 +33,9 @@ from typing import Any
 
 import polars as pl
 
-from lake import audit_redaction, delta
-from lake.auditlog import (
+from lake import delta
+from lake.audit import redaction as audit_redaction
+from lake.audit.events import (
     GENESIS,
     REDACTABLE,
     REDACTION_ACTION,
@@ -440,7 +441,7 @@ def _envelope_problems(
     """Per anchor row: what is wrong with its envelope (root and name carried, source account,
     tx hash, signature by ``public_key``), independent of any events. Contract anchors (the
     ``audit_anchor`` contract on Soroban) are checked on ``contract_passphrase``'s network."""
-    from lake.anchoring import (
+    from lake.audit.anchoring import (
         anchored_value,
         data_name,
         envelope_hash_hex,
@@ -626,10 +627,10 @@ def verify_store_events(
     settings: Settings | None = None,
     public_key: str | None = None,
 ) -> dict[str, Any]:
-    """The audit store's chain (:func:`lake.auditlog.verify_events`: links, fields, flags, signed
+    """The audit store's chain (:func:`lake.audit.events.verify_events`: links, fields, flags, signed
     redaction records) and its anchoring coverage against audit.anchors. ``ok`` is false when the
     chain is broken or disagrees with an anchor; the unanchored tail is reported, not failed."""
-    from lake.anchoring import public_key as own_key
+    from lake.audit.anchoring import public_key as own_key
 
     s = settings or get_settings()
     key = public_key or own_key(s)
@@ -661,7 +662,7 @@ def attest_legacy_lake(settings: Settings | None = None) -> dict[str, Any]:
     """One-time migration of the lake: sign records for hash-version-1 rows of audit.events that
     were redacted before records existed (clearing their resource_type, which nothing can prove).
     Refuses to run twice."""
-    from lake.anchoring import keypair
+    from lake.audit.anchoring import keypair
 
     s = settings or get_settings()
     if not delta.exists(EVENTS, s):
@@ -733,7 +734,7 @@ def verify_all(
     """Chain of audit.events (with redaction records), its anchoring coverage, every anchor (root,
     envelope, signature) and a proof per anchored day; optionally the store's own chain and its
     coverage too. Everything after the last anchor is reported as unanchored."""
-    from lake.anchoring import public_key as own_key
+    from lake.audit.anchoring import public_key as own_key
 
     s = settings or get_settings()
     events = (
@@ -797,7 +798,7 @@ def verify_all(
 def onchain_roots(df_anchors: pl.DataFrame, settings: Settings) -> list[dict[str, Any]]:
     """Each contract anchor's root read back from the ``audit_anchor`` contract through the Soroban
     RPC (when ``soroban_rpc_url`` is set): it must equal the root recorded in audit.anchors."""
-    from lake.anchoring import day_number, is_contract_anchor
+    from lake.audit.anchoring import day_number, is_contract_anchor
 
     rows = [a for a in df_anchors.to_dicts() if is_contract_anchor(a["envelope_xdr"])]
     if not rows or not settings.soroban_rpc_url:

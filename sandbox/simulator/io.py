@@ -19,10 +19,9 @@ import pyarrow.parquet as pq
 
 from lake.domain.world_schema import WORLD_SCHEMA, conform
 from lake.settings import Settings, get_settings
-from pipelines.sources.simulator.config import SimConfig
-from pipelines.sources.simulator.world import MONTHLY_TABLES, TABLES, iter_world
-
-MANIFEST = "manifest.json"
+from pipelines.sources.world_files import MANIFEST, read_manifest
+from sandbox.simulator.config import SimConfig
+from sandbox.simulator.world import MONTHLY_TABLES, TABLES, iter_world
 
 
 def world_root(root: Path | str | None = None) -> Path:
@@ -80,11 +79,6 @@ def write_world(
             w.close()
         shutil.rmtree(tmp, ignore_errors=True)
     return rows
-
-
-def read_manifest(folder: Path | str) -> dict | None:
-    p = Path(folder) / MANIFEST
-    return json.loads(p.read_text()) if p.exists() else None
 
 
 def load_world(seed: int | None = None, root: Path | str | None = None) -> dict[str, pl.DataFrame]:

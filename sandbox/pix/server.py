@@ -3,18 +3,18 @@
 Serves, under the spec's server base ``/api`` (``POST /token`` at the root), what a bank's
 integration with its PSP uses, one module per group:
 
-* charges, :mod:`~pipelines.sources.pix.sandbox_charges`: ``cob`` (PUT/POST/PATCH/GET with
+* charges, :mod:`~sandbox.pix.charges`: ``cob`` (PUT/POST/PATCH/GET with
   revisions, list) and ``cobv`` (PUT/PATCH/GET with revisions, list; fine, interest, rebate,
-  discount per :mod:`~pipelines.sources.pix.cobv_amounts`);
-* payload locations, :mod:`~pipelines.sources.pix.sandbox_locs`: ``loc`` create/get/list/unlink;
-* received Pix and refunds, :mod:`~pipelines.sources.pix.sandbox_received`: ``GET /pix``,
+  discount per :mod:`~sandbox.pix.cobv_amounts`);
+* payload locations, :mod:`~sandbox.pix.locs`: ``loc`` create/get/list/unlink;
+* received Pix and refunds, :mod:`~sandbox.pix.received`: ``GET /pix``,
   ``GET /pix/{e2eid}``, ``PUT|GET /pix/{e2eid}/devolucao/{id}`` (partial and total refunds; MED
   returns of the world's fraud credits);
-* webhooks, :mod:`~pipelines.sources.pix.sandbox_webhooks`: ``PUT|GET|DELETE /webhook/{chave}``,
+* webhooks, :mod:`~sandbox.pix.webhooks`: ``PUT|GET|DELETE /webhook/{chave}``,
   ``GET /webhook``; deliveries signed (HMAC header for mTLS) and retried.
 
-List queries are validated by :mod:`~pipelines.sources.pix.sandbox_query`; identifiers follow
-:mod:`lake.domain.pix_ids`; state lives in :mod:`~pipelines.sources.pix.sandbox_state`.
+List queries are validated by :mod:`~sandbox.pix.query`; identifiers follow
+:mod:`lake.domain.pix_ids`; state lives in :mod:`~sandbox.pix.state`.
 
 Sandbox-only routes simulate the other side of the arrangement: ``POST /sandbox/cob/{txid}/pay``
 (a payer pays a cob in full now), ``POST /sandbox/cobv/{txid}/pay?data=YYYY-MM-DD`` (a payer pays a
@@ -45,15 +45,19 @@ from lake.domain import pix_ids
 from lake.domain.money import str_to_cents
 from lake.settings import Settings, get_settings
 from pipelines.sources.clock import Clock, SystemClock
-from pipelines.sources.errors import install_error_handlers
-from pipelines.sources.faults import FaultInjector, FaultPlan
 from pipelines.sources.oauth import AuthError, token_router
-from pipelines.sources.pix import payloads, sandbox_charges, sandbox_locs, sandbox_received, sandbox_webhooks
-from pipelines.sources.pix.cobv_amounts import Components, amount_due
-from pipelines.sources.pix.sandbox_query import PixProblem, consulta, violation
-from pipelines.sources.pix.sandbox_state import Charge, PixRecord, PixState, Refund, WebhookDelivery, _suffix
 from pipelines.sources.timefmt import iso_millis
-from pipelines.sources.world_index import WorldIndex
+from sandbox.errors import install_error_handlers
+from sandbox.faults import FaultInjector, FaultPlan
+from sandbox.pix import charges as sandbox_charges
+from sandbox.pix import locs as sandbox_locs
+from sandbox.pix import payloads
+from sandbox.pix import received as sandbox_received
+from sandbox.pix import webhooks as sandbox_webhooks
+from sandbox.pix.cobv_amounts import Components, amount_due
+from sandbox.pix.query import PixProblem, consulta, violation
+from sandbox.pix.state import Charge, PixRecord, PixState, Refund, WebhookDelivery, _suffix
+from sandbox.world_index import WorldIndex
 
 PROBLEM_MEDIA = "application/problem+json"
 ERROR_BASE = "https://pix.bcb.gov.br/api/v2/error/"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from pipelines.sources.simulator.config import (
+from sandbox.simulator.config import (
     BRT_OFFSET_US,
     CREDIT,
     SCORES,
@@ -26,7 +26,7 @@ from pipelines.sources.simulator.config import (
     add_months,
     day_us,
 )
-from pipelines.sources.simulator.people import Customers
+from sandbox.simulator.people import Customers
 
 TS = pl.Datetime("us", "UTC")
 SUBTYPES = np.array(

@@ -23,12 +23,12 @@ from fastapi.responses import JSONResponse
 from lake.domain.identifiers import is_valid_cpf
 from lake.settings import Settings, get_settings
 from pipelines.sources.clock import Clock
-from pipelines.sources.errors import install_error_handlers
-from pipelines.sources.faults import FaultInjector, FaultPlan
 from pipelines.sources.oauth import AuthError, TokenIssuer, token_router
 from pipelines.sources.serasa.schemas import ErrorResponse, ScorePoint, ScoreResponse, band_of
 from pipelines.sources.timefmt import iso_millis
-from pipelines.sources.world_index import WorldIndex
+from sandbox.errors import install_error_handlers
+from sandbox.faults import FaultInjector, FaultPlan
+from sandbox.world_index import WorldIndex
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:

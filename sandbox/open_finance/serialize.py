@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from lake.domain.money import cents_to_str
 from lake.domain.open_finance import CARD_NETWORKS, CARD_PRODUCT_TYPES
 from pipelines.sources.timefmt import iso_date, iso_millis, iso_seconds
-from pipelines.sources.world_index import WorldIndex
+from sandbox.world_index import WorldIndex
 
 BRL = "BRL"
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from lake.auditlog import (
+from lake.audit.events import (
     CLEAR_FIELDS,
     REDACTABLE,
     REDACTION_ACTION,

@@ -16,7 +16,7 @@ Bodies are checked against the spec (400 ``CobOperacaoInvalida``/``CobVOperacaoI
 every violation): txid 26-35 ``[a-zA-Z0-9]``, the key must belong to a customer of this institution,
 ``devedor`` a valid CPF or CNPJ with a name, amounts ``\\d{1,10}\\.\\d{2}`` and above zero, a cob's
 ``expiracao`` positive, a cobv's due date not before today and ``valor`` per
-:mod:`pipelines.sources.pix.cobv_amounts`; ``loc.id`` must exist, be of the charge's type and free.
+:mod:`sandbox.pix.cobv_amounts`; ``loc.id`` must exist, be of the charge's type and free.
 A charge created without ``loc`` gets a new location. Money stays text/Decimal, never float.
 """
 
@@ -35,11 +35,11 @@ from fastapi.responses import JSONResponse
 from lake.domain import pix_ids
 from lake.domain.brcode import BRCode, encode
 from lake.domain.identifiers import is_valid_cnpj, is_valid_cpf
-from pipelines.sources.pix import payloads
-from pipelines.sources.pix.cobv_amounts import check_valor
-from pipelines.sources.pix.sandbox_query import COB_STATUS, PixProblem, consulta, violation
-from pipelines.sources.pix.sandbox_state import Charge, PixState
 from pipelines.sources.timefmt import iso_millis
+from sandbox.pix import payloads
+from sandbox.pix.cobv_amounts import check_valor
+from sandbox.pix.query import COB_STATUS, PixProblem, consulta, violation
+from sandbox.pix.state import Charge, PixState
 
 API = "/api"
 _MONEY = re.compile(r"^[0-9]{1,10}\.[0-9]{2}$")
@@ -411,7 +411,7 @@ def router() -> APIRouter:
     r = APIRouter(prefix=API, tags=["pix-charges"])
 
     def state_of(request: Request, scope: str) -> PixState:
-        from pipelines.sources.pix.sandbox import authorise
+        from sandbox.pix.server import authorise
 
         return authorise(request, scope)
 

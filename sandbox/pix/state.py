@@ -34,10 +34,10 @@ from lake.domain import pix_ids
 from lake.settings import Settings
 from pipelines.sources.clock import Clock, now_utc
 from pipelines.sources.oauth import TokenIssuer
-from pipelines.sources.pix import payloads
 from pipelines.sources.pix.webhook_signature import DELIVERY_HEADER, SIGNATURE_HEADER, sign
 from pipelines.sources.timefmt import iso_millis
-from pipelines.sources.world_index import WorldIndex
+from sandbox.pix import payloads
+from sandbox.world_index import WorldIndex
 
 REFUND_SETTLE_S = 1
 MED_AFTER = timedelta(days=2)

@@ -13,8 +13,8 @@ import polars as pl
 
 from lake.domain.identifiers import generate_cpfs
 from lake.domain.world_schema import conform
-from pipelines.sources.simulator.accounts import make_accounts, make_balances, make_customer_keys
-from pipelines.sources.simulator.config import (
+from sandbox.simulator.accounts import make_accounts, make_balances, make_customer_keys
+from sandbox.simulator.config import (
     ACCOUNTS,
     BRT_OFFSET_US,
     MONTH_DEVICES,
@@ -24,12 +24,12 @@ from pipelines.sources.simulator.config import (
     US_PER_DAY,
     SimConfig,
 )
-from pipelines.sources.simulator.credit import make_credit, make_scores
-from pipelines.sources.simulator.devices import DeviceState, month_devices
-from pipelines.sources.simulator.fraud import month_fraud
-from pipelines.sources.simulator.parties import Parties, make_parties
-from pipelines.sources.simulator.people import make_customers
-from pipelines.sources.simulator.transactions import (
+from sandbox.simulator.credit import make_credit, make_scores
+from sandbox.simulator.devices import DeviceState, month_devices
+from sandbox.simulator.fraud import month_fraud
+from sandbox.simulator.parties import Parties, make_parties
+from sandbox.simulator.people import make_customers
+from sandbox.simulator.transactions import (
     MonthContext,
     loan_movements,
     make_relations,
