@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, values
 from prometheus_client.multiprocess import MultiProcessCollector
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -64,7 +64,12 @@ class Metrics:
 
 
 def multiprocess_dir() -> Path | None:
-    """The folder of prometheus_client's multiprocess mode when this process runs in it."""
+    """The folder of prometheus_client's multiprocess mode when this process runs in it. The mode is
+    fixed when prometheus_client is imported (its value class), not by the variable alone: a library
+    may set the variable later (Feast's metrics module does, on import) while our values stay in
+    process memory."""
+    if values.ValueClass is values.MutexValue:
+        return None
     folder = os.environ.get(MULTIPROC_ENV)
     return Path(folder) if folder else None
 
