@@ -6,15 +6,16 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-# make mlflow MLFLOW_PORT=5001
+# make mlflow MLFLOW_PORT=5001;  make dagster PORT=3001 (or DAGSTER_PORT=3001)
 MLFLOW_PORT ?= 5000
+DAGSTER_PORT ?= $(or $(PORT),3000)
 
 .PHONY: help env demo dagster mlflow test test-unit test-component test-stack test-app app app-web bench \
 	stack-up stack-down stack-status lint lint-python lint-ops native-check contracts-test contracts-check contracts-wasm security clean
 
 help:
 	@echo "make demo        run the main job end to end on embedded defaults"
-	@echo "make dagster     Dagster UI (dagster dev) on http://127.0.0.1:3000 over the cofre code location"
+	@echo "make dagster     Dagster UI (dagster dev) on http://127.0.0.1:$(DAGSTER_PORT) over the cofre code location (PORT=...)"
 	@echo "make mlflow      MLflow UI (one worker) on http://127.0.0.1:$(MLFLOW_PORT) over COFRE_HOME's store"
 	@echo "make test        build everything (Rust included), start the stack, run all tests, stop the stack"
 	@echo "make test-unit   the fast loop: tests/unit (pure, in-process; no server, no Dagster run, no training)"
@@ -37,13 +38,13 @@ $(UV):
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
 
 env: $(UV)
-	@$(UV) sync --frozen -p 3.11
+	@$(UV) sync --frozen -q -p 3.11
 
 demo: env
 	@$(PY) -m cofre.cli demo
 
 dagster: env
-	@$(PY) -m cofre.cli dagster dev
+	@$(PY) -m cofre.cli dagster dev --port $(DAGSTER_PORT)
 
 mlflow: env
 	@$(PY) -m cofre.cli models ui --port $(MLFLOW_PORT)

@@ -1,4 +1,5 @@
-"""Evaluation plots as matplotlib figures (Agg backend): ROC, PR, reliability curve, score distributions.
+"""Evaluation plots as matplotlib figures (Agg backend): ROC, PR, reliability curve, score distributions,
+and the recommender's ranking quality against its popularity baseline.
 
 Each function returns a ``Figure``; :func:`models.registry.log_training_run` logs them as PNG images.
 """
@@ -72,3 +73,22 @@ def standard_figures(y: ArrayLike, p: ArrayLike, score: ArrayLike | None = None)
         "reliability.png": reliability_figure(y, p),
         "score_distribution.png": score_distribution_figure(y, p if score is None else score),
     }
+
+
+def ranking_figure(metrics: dict[str, float], k: int, title: str = "Ranking on the holdout") -> Figure:
+    """precision@k and NDCG@k of the learnt ranker, the served ranking and the popularity baseline."""
+    names = (f"precision_at_{k}", f"ndcg_at_{k}")
+    rows = [
+        ("learnt", [metrics.get(f"learnt_{n}", metrics.get(n, 0.0)) for n in names]),
+        ("served", [metrics.get(n, 0.0) for n in names]),
+        ("popularity", [metrics.get(f"baseline_{n}", 0.0) for n in names]),
+    ]
+    x = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    for i, (label, values) in enumerate(rows):
+        ax.bar(x + (i - 1) * 0.27, values, width=0.27, label=label)
+    ax.set_xticks(x, [f"precision@{k}", f"NDCG@{k}"])
+    ax.set(ylabel="holdout value", title=title, ylim=(0, 1.02))
+    ax.legend()
+    fig.tight_layout()
+    return fig

@@ -18,6 +18,7 @@ scoring and explanations.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Self
 
@@ -102,10 +103,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             out[:, j] = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         k = len(self.plan_.numeric)
         for j, col in enumerate(self.plan_.categorical):
-            mapping = self.categories_[col]
-            s = df[col]
-            vals = [mapping.get(str(v), np.nan) if not _is_missing(v) else np.nan for v in s.tolist()]
-            out[:, k + j] = np.asarray(vals, dtype=np.float64)
+            out[:, k + j] = lookup_codes(df[col], self.categories_[col], np.nan)
         return out
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:  # sklearn signature
@@ -121,5 +119,13 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         return None
 
 
-def _is_missing(v: object) -> bool:
-    return v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT
+def lookup_codes(values: pd.Series, mapping: Mapping[str, float], default: float) -> np.ndarray:
+    """``mapping[str(v)]`` per value (``default`` for values not in it), NaN for missing values.
+
+    A dict look-up per value: at the sizes trained here (hundreds to thousands of rows) it beats
+    pandas' vectorised index look-up, whose fixed cost per call is larger.
+    """
+    get = mapping.get
+    out = np.array([get(v if type(v) is str else str(v), default) for v in values.tolist()], dtype=np.float64)
+    out[values.isna().to_numpy()] = np.nan
+    return out

@@ -26,8 +26,10 @@ GOLD_DEPS = [
 def feast_online_store(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     from features.materialize import apply_and_materialize
     from lake.settings import get_settings
+    from pipelines.common.output import to_step_log
 
-    report = apply_and_materialize(get_settings(), progress=context.log.info)
+    with to_step_log(context):  # Feast prints its materialisation banners: into the step's log
+        report = apply_and_materialize(get_settings(), progress=context.log.info)
     return dg.MaterializeResult(
         metadata={
             **{

@@ -21,8 +21,27 @@ GOLD_CREDIT = dg.AssetKey(["gold", "credit_features"])
 GOLD_PAIRS = dg.AssetKey(["gold", "counterparty_pairs"])
 
 
+# the MLflow UI that `make mlflow` starts (links in the materialisation metadata point there)
+MLFLOW_UI = "http://127.0.0.1:5000"
+
+
+def mlflow_run_url(run_id: str) -> str | None:
+    """The run's page in the MLflow UI (its experiment looked up in the tracking store), None if unknown."""
+    from mlflow.exceptions import MlflowException
+    from mlflow.tracking import MlflowClient
+
+    from lake.settings import get_settings
+
+    try:
+        exp = MlflowClient(get_settings().mlflow_tracking_uri).get_run(run_id).info.experiment_id
+    except MlflowException:  # a run id the store does not know: no link rather than a failed asset
+        return None
+    return f"{MLFLOW_UI}/#/experiments/{exp}/runs/{run_id}"
+
+
 def _result(run: "LakeRun") -> dg.MaterializeResult:
     s = run.summary()
+    url = mlflow_run_url(str(s["run_id"])) if s["run_id"] else None
     meta = {
         "rows": dg.MetadataValue.int(int(s["rows"])),
         "data_versions": dg.MetadataValue.json({k: v for k, v in s["data_versions"].items()}),
@@ -30,7 +49,10 @@ def _result(run: "LakeRun") -> dg.MaterializeResult:
         "promoted": dg.MetadataValue.bool(bool(s["promoted"])),
         "decision": dg.MetadataValue.text(str(s["decision"])),
         "mlflow_run_id": dg.MetadataValue.text(str(s["run_id"])),
+        "dagster/row_count": dg.MetadataValue.int(int(s["rows"])),
     }
+    if url:
+        meta["mlflow_run"] = dg.MetadataValue.url(url)
     for k, v in s["metrics"].items():
         meta[f"metric/{k}"] = dg.MetadataValue.float(float(v))
     return dg.MaterializeResult(metadata=meta)
@@ -39,9 +61,11 @@ def _result(run: "LakeRun") -> dg.MaterializeResult:
 def _train(context: dg.AssetExecutionContext, name: str) -> dg.MaterializeResult:
     from lake.settings import get_settings
     from models.from_lake import TRAINERS
+    from pipelines.common.output import to_step_log
 
-    run = TRAINERS[name](get_settings())
-    context.log.info(f"{name}: {run.summary()}")
+    with to_step_log(context):  # the trainers' progress lines and MLflow's messages -> the step's log
+        run = TRAINERS[name](get_settings())
+    context.log.debug(f"{name}: {run.summary()}")
     return _result(run)
 
 

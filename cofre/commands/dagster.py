@@ -1,6 +1,7 @@
 """`cofre dagster dev`: the Dagster UI over the cofre code location (workspace.yaml), on 127.0.0.1.
 
-Sets DAGSTER_HOME=COFRE_HOME/dagster (dagster.yaml copied there) and COFRE_DAGSTER_STORAGE, then
+Sets DAGSTER_HOME=COFRE_HOME/dagster (deploy/dagster/dagster.yaml copied there; not in the repository
+root, where ``dagster dev`` would warn that it "will not be used") and COFRE_DAGSTER_STORAGE, then
 execs ``dagster dev`` with SIGINT restored to its default: ``dagster dev`` ignores SIGTERM when
 started with SIGINT ignored (as background jobs are), so stop it with SIGINT or SIGTERM either way.
 """
@@ -17,6 +18,7 @@ import typer
 
 app = typer.Typer(help="Dagster UI and jobs of the cofre pipelines")
 ROOT = Path(__file__).resolve().parents[2]
+INSTANCE_YAML = ROOT / "deploy" / "dagster" / "dagster.yaml"
 
 
 def dagster_env() -> dict[str, str]:
@@ -26,7 +28,7 @@ def dagster_env() -> dict[str, str]:
     home = get_settings().home / "dagster"
     storage = home / "storage"
     storage.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(ROOT / "dagster.yaml", home / "dagster.yaml")
+    shutil.copyfile(INSTANCE_YAML, home / "dagster.yaml")
     return {**os.environ, "DAGSTER_HOME": str(home), "COFRE_DAGSTER_STORAGE": str(storage)}
 
 

@@ -24,14 +24,14 @@ COPY models/ models/
 COPY features/ features/
 COPY pipelines/ pipelines/
 COPY sandbox/ sandbox/
-COPY README.md dagster.yaml workspace.yaml ./
+COPY README.md workspace.yaml ./
 RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --no-editable -p python3.11
 
 FROM ${PYTHON_IMAGE} AS runtime
 RUN groupadd --system --gid 10001 cofre && useradd --system --uid 10001 --gid cofre --home /var/lib/cofre cofre \
     && mkdir -p /var/lib/cofre /opt/dagster/app && chown cofre:cofre /var/lib/cofre
 COPY --from=build /opt/cofre /opt/cofre
-COPY --from=build /src/dagster.yaml /src/workspace.yaml /opt/dagster/app/
+COPY --from=build /src/workspace.yaml /opt/dagster/app/
 ENV PATH=/opt/cofre/bin:$PATH COFRE_HOME=/var/lib/cofre DAGSTER_HOME=/var/lib/cofre/dagster PYTHONUNBUFFERED=1
 USER 10001:10001
 WORKDIR /opt/dagster/app

@@ -25,6 +25,7 @@ from models.credit.generic import (
     METRIC_KEYS,
     CvReport,
     GenericCreditModel,
+    blas_single_threaded,
     cross_validate,
     fit_final,
     make_plan,
@@ -92,7 +93,7 @@ def train_generic(
         f"{jobs} threads",
         show_progress,
     )
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with blas_single_threaded(len(X)), ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         final = pool.submit(fit_final, X, y, plan, inner=inner, seed=seed)
         report = cross_validate(X, y, plan, folds=folds, inner=inner, seed=seed, pool=pool)
         model = final.result()

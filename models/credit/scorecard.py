@@ -73,7 +73,7 @@ class Scorecard:
         if not keep:  # nothing informative: keep the single best column so the card is defined
             keep = [int(np.argmax([self.binner_.bins_[f].iv for f in feats]))]
         for _ in range(len(feats)):
-            lr = LogisticRegression(C=self.C, max_iter=2000).fit(W[:, keep], yv)
+            lr = LogisticRegression(C=self.C, solver="newton-cholesky", max_iter=100).fit(W[:, keep], yv)
             wrong = [k for k, b in zip(keep, lr.coef_[0], strict=True) if b >= 0]
             if not wrong or len(wrong) == len(keep):
                 break

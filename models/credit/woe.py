@@ -26,6 +26,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from models.tabular import lookup_codes
+
 MISSING = "ausente"
 OTHER = "outros"
 
@@ -60,11 +62,10 @@ class FeatureBins:
             idx = np.searchsorted(np.asarray(self.edges, dtype=np.float64), x, side="right")
             idx[np.isnan(x)] = self.missing_bin
             return idx.astype(np.int64)
-        miss = values.isna().to_numpy()
         fallback = self.other_bin if self.other_bin is not None else self.missing_bin
-        out = np.array([self.categories.get(str(v), fallback) for v in values.tolist()], dtype=np.int64)
-        out[miss] = self.missing_bin
-        return out
+        codes = lookup_codes(values, self.categories, float(fallback))
+        codes[np.isnan(codes)] = self.missing_bin
+        return codes.astype(np.int64)
 
     def transform(self, values: pd.Series) -> np.ndarray:
         return np.asarray(self.woe, dtype=np.float64)[self.assign(values)]

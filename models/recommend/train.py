@@ -17,6 +17,7 @@ import pandas as pd
 from models.card import model_card
 from models.fingerprint import data_fingerprint
 from models.metrics import ndcg_at_k, precision_at_k
+from models.plots import ranking_figure, standard_figures
 from models.progress import step
 from models.recommend.ranker import Recommender, fit_ranker
 from models.recommend.simulate_offers import make_customers, simulate_offers
@@ -122,12 +123,21 @@ def train_and_log(
     def evaluate(champion: Recommender) -> float:
         return ranking_metrics(champion, customers, hold, k)[f"ndcg_at_{k}"]
 
+    # like fraud and credit: the served acceptance scores on the holdout (ROC, PR, reliability,
+    # distribution) and the ranking against the popularity baseline
+    accepted = hold["accepted"].to_numpy().astype(int)
+    figures = {
+        **standard_figures(accepted, model.score_pairs(customers, hold)),
+        "ranking.png": ranking_figure(metrics, k),
+    }
+
     step("recommend: logging to MLflow", show_progress)
     result = registry.log_training_run(
         "recommend",
         model,
         params={"seed": seed, "k": k, "n_customers": n_customers},
         metrics=metrics,
+        figures=figures,
         card_md=card,
         data_versions=data_versions,
         data_fingerprint=data_fingerprint(train.drop(columns=["kind"])),

@@ -7,6 +7,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 from pipelines.bank import extract
 from pipelines.bank import transforms as t
 from pipelines.common.assets import full, now, rebuild_if_moved
+from pipelines.common.metadata import delta_metadata
 from pipelines.common.writes import table_key, write_bronze
 from pipelines.resources import LakeResource, WorldResource
 
@@ -33,7 +34,9 @@ def bank_bronze(
     ):
         n = write_bronze(table, fn(w, at), s)
         context.log.info(f"{table}: {n} new records")
-        yield MaterializeResult(asset_key=AssetKey(table_key(table)), metadata={"inserted": n})
+        yield MaterializeResult(
+            asset_key=AssetKey(table_key(table)), metadata={"inserted": n, **delta_metadata(table, s)}
+        )
 
 
 @multi_asset(
@@ -53,7 +56,9 @@ def labels_bronze(
     s, w, at = lake.settings(), world.load(), now()
     for table, fn in zip(LABELS_BRONZE, (extract.fraud_labels, extract.credit_labels), strict=True):
         n = write_bronze(table, fn(w, at), s)
-        yield MaterializeResult(asset_key=AssetKey(table_key(table)), metadata={"inserted": n})
+        yield MaterializeResult(
+            asset_key=AssetKey(table_key(table)), metadata={"inserted": n, **delta_metadata(table, s)}
+        )
 
 
 @asset(

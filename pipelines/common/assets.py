@@ -9,7 +9,8 @@ from dagster import AssetExecutionContext, MaterializeResult
 from lake import delta
 from lake.settings import Settings
 from pipelines.common import incremental as inc
-from pipelines.common.writes import count, quarantine, write_merged
+from pipelines.common.metadata import delta_metadata
+from pipelines.common.writes import quarantine, write_merged
 
 
 def now() -> datetime:
@@ -42,7 +43,7 @@ def rebuild_if_moved(
                 "updated": 0,
                 "quarantined": 0,
                 "skipped": True,
-                "rows": count(target, settings),
+                **delta_metadata(target, settings),
             }
         )
     good, bad = build()
@@ -50,5 +51,5 @@ def rebuild_if_moved(
     res = write_merged(target, good, settings, inc.metadata(vers))
     context.log.info(f"{target}: {res} quarantined={q}")
     return MaterializeResult(
-        metadata={**res, "quarantined": q, "skipped": False, "rows": count(target, settings)}
+        metadata={**res, "quarantined": q, "skipped": False, **delta_metadata(target, settings)}
     )

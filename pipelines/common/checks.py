@@ -28,6 +28,11 @@ from pipelines.common.writes import table_key
 from pipelines.resources import LakeResource
 
 
+def _n(n: int) -> str:
+    """A count with spaces between thousands (``709 869``)."""
+    return f"{n:,}".replace(",", " ")
+
+
 def quality_check(
     table: str, extra: Sequence[q.Check] = (), sample_rows: int = 200_000
 ) -> AssetChecksDefinition:
@@ -37,7 +42,8 @@ def quality_check(
         asset=AssetKey(table_key(table)),
         name="quality",
         blocking=False,
-        description=f"great-expectations suite {suite.name}: "
+        description=f"great-expectations suite {suite.name} on the table (a seeded sample of "
+        f"{_n(sample_rows)} rows when larger; the failing-row counts cover every row): "
         + "; ".join(c.describe() for c in suite.checks),
     )
     def _check(context: AssetCheckExecutionContext, lake: LakeResource) -> AssetCheckResult:
@@ -46,9 +52,17 @@ def quality_check(
         bad = {k: int(v) for k, v in failing.items() if v}
         report = gx_report(df, suite, sample_rows=sample_rows) if df.height else None
         gx_failed = report.failed_checks() if report else []
+        validated = report.rows_validated if report else 0
         return AssetCheckResult(
             passed=not bad and not gx_failed,
+            description=(
+                f"great-expectations validated {_n(validated)} of {_n(df.height)} rows"
+                + (" (seeded sample)" if validated < df.height else "")
+                + "; failing-row counts over all rows"
+            ),
             metadata={
+                "validated": f"{_n(validated)} of {_n(df.height)} rows",
+                "sampled": validated < df.height,
                 "rows": df.height,
                 "failing_rows_by_check": str(bad),
                 "gx_failed_checks": ", ".join(gx_failed),

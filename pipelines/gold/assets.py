@@ -10,7 +10,8 @@ from lake import delta
 from lake.settings import Settings
 from pipelines.common import incremental as inc
 from pipelines.common.assets import full, now, rebuild_if_moved
-from pipelines.common.writes import count, table_key, write_merged
+from pipelines.common.metadata import delta_metadata
+from pipelines.common.writes import table_key, write_merged
 from pipelines.gold import transforms as t
 from pipelines.resources import LakeResource
 
@@ -75,7 +76,7 @@ def transaction_features(context: AssetExecutionContext, lake: LakeResource) -> 
         lambda scan: t.transaction_features(scan(TX), scan("silver.logins"), now()),
     )
     context.log.info(f"gold.transaction_features: {res}")
-    return MaterializeResult(metadata={**res, "rows": count("gold.transaction_features", lake.settings())})
+    return MaterializeResult(metadata={**res, **delta_metadata("gold.transaction_features", lake.settings())})
 
 
 @asset(
@@ -88,7 +89,7 @@ def customer_day(context: AssetExecutionContext, lake: LakeResource) -> Material
     res = run_customer_incremental(
         lake, "gold.customer_day", [TX], lambda scan: t.customer_day(scan(TX), now())
     )
-    return MaterializeResult(metadata={**res, "rows": count("gold.customer_day", lake.settings())})
+    return MaterializeResult(metadata={**res, **delta_metadata("gold.customer_day", lake.settings())})
 
 
 @asset(
@@ -102,7 +103,7 @@ def counterparty_pairs(context: AssetExecutionContext, lake: LakeResource) -> Ma
     res = run_customer_incremental(
         lake, "gold.counterparty_pairs", [TX], lambda scan: t.counterparty_pairs(scan(TX), now())
     )
-    return MaterializeResult(metadata={**res, "rows": count("gold.counterparty_pairs", lake.settings())})
+    return MaterializeResult(metadata={**res, **delta_metadata("gold.counterparty_pairs", lake.settings())})
 
 
 CREDIT_INPUTS = ["silver.customers", TX, "silver.bureau_scores", "silver.loans", "silver.loan_instalments"]

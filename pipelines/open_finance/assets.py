@@ -10,8 +10,9 @@ from lake import delta
 from lake.settings import Settings
 from pipelines.common import incremental as inc
 from pipelines.common.assets import full, now, rebuild_if_moved
+from pipelines.common.metadata import delta_metadata
 from pipelines.common.parallel import run_pool
-from pipelines.common.writes import count, quarantine, table_key, write_bronze, write_merged
+from pipelines.common.writes import quarantine, table_key, write_bronze, write_merged
 from pipelines.open_finance import transforms as t
 from pipelines.open_finance.pull import OpenFinancePull, pull_customer
 from pipelines.resources import LakeResource, OpenFinanceResource, WorldResource
@@ -105,7 +106,12 @@ def open_finance_bronze(
         n = write_bronze(table, batch.frame(), s)
         yield MaterializeResult(
             asset_key=AssetKey(table_key(table)),
-            metadata={"pulled": len(batch.rows), "inserted": n, "errors": len(out.errors)},
+            metadata={
+                "pulled": len(batch.rows),
+                "inserted": n,
+                "errors": len(out.errors),
+                **delta_metadata(table, s),
+            },
         )
 
 
@@ -196,7 +202,7 @@ def run_silver_transactions(
 def silver_transactions(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
     """Account + card transactions, typed, deduplicated (MERGE), pseudonymised, labelled; bad rows quarantined."""
     res = run_silver_transactions(lake, context.run.run_id, context.log)
-    return MaterializeResult(metadata={**res, "rows": count("silver.transactions", lake.settings())})
+    return MaterializeResult(metadata={**res, **delta_metadata("silver.transactions", lake.settings())})
 
 
 @asset(

@@ -1,6 +1,7 @@
 """PIX assets: bronze Pix received and charges with a due date pulled per day over HTTP; silver Pix
 received, refunds and cobv payments; the receiving customers' gold Pix ledger."""
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
@@ -8,6 +9,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 from pipelines.bank.transforms import key_owners
 from pipelines.common.assets import full, now, rebuild_if_moved
 from pipelines.common.bronze import BronzeBatch
+from pipelines.common.metadata import delta_metadata
 from pipelines.common.parallel import run_pool
 from pipelines.common.writes import table_key, write_bronze
 from pipelines.pix import transforms as t
@@ -24,10 +26,36 @@ def pix_bronze(
     days = _days(world)
     batch = BronzeBatch("bronze.pix_received", "pix")
     run_pool(
-        days, pix.client, lambda c, d: pull_day(c, d, batch), threads=pix.threads, concurrency=pix.concurrency
+        days,
+        pix.client,
+        lambda c, d: pull_day(c, d, batch),
+        threads=pix.threads,
+        concurrency=pix.concurrency,
+        on_done=_progress(context, "pix received", days, batch),
     )
-    n = write_bronze("bronze.pix_received", batch.frame(), lake.settings())
-    return MaterializeResult(metadata={"days": len(days), "pulled": len(batch.rows), "inserted": n})
+    s = lake.settings()
+    n = write_bronze("bronze.pix_received", batch.frame(), s)
+    return MaterializeResult(
+        metadata={
+            "days": len(days),
+            "pulled": len(batch.rows),
+            "inserted": n,
+            **delta_metadata("bronze.pix_received", s),
+        }
+    )
+
+
+def _progress(
+    context: AssetExecutionContext, what: str, days: list[date], batch: BronzeBatch
+) -> Callable[[int], None]:
+    """Log the days and records pulled so far about every tenth of the days (long pulls show progress)."""
+    step = max(1, len(days) // 10)
+
+    def on_done(n: int) -> None:
+        if n % step == 0 and n < len(days):
+            context.log.info(f"{what}: {n}/{len(days)} days pulled, {len(batch.rows)} records")
+
+    return on_done
 
 
 def _days(world: WorldResource) -> list[date]:
@@ -51,9 +79,18 @@ def pix_cobv_bronze(
         lambda c, d: pull_cobv_day(c, d, batch),
         threads=pix.threads,
         concurrency=pix.concurrency,
+        on_done=_progress(context, "pix cobv", days, batch),
     )
-    n = write_bronze("bronze.pix_cobv", batch.frame(), lake.settings())
-    return MaterializeResult(metadata={"days": len(days), "pulled": len(batch.rows), "inserted": n})
+    s = lake.settings()
+    n = write_bronze("bronze.pix_cobv", batch.frame(), s)
+    return MaterializeResult(
+        metadata={
+            "days": len(days),
+            "pulled": len(batch.rows),
+            "inserted": n,
+            **delta_metadata("bronze.pix_cobv", s),
+        }
+    )
 
 
 @asset(

@@ -4,6 +4,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from pipelines.common.assets import full, now, rebuild_if_moved
 from pipelines.common.bronze import BronzeBatch
+from pipelines.common.metadata import delta_metadata
 from pipelines.common.parallel import run_pool
 from pipelines.common.writes import table_key, write_bronze
 from pipelines.resources import LakeResource, SerasaResource, WorldResource
@@ -25,8 +26,16 @@ def serasa_bronze(
         threads=serasa.threads,
         concurrency=serasa.concurrency,
     )
-    n = write_bronze("bronze.serasa_scores", batch.frame(), lake.settings())
-    return MaterializeResult(metadata={"pulled": len(batch.rows), "inserted": n, "not_found": len(errors)})
+    s = lake.settings()
+    n = write_bronze("bronze.serasa_scores", batch.frame(), s)
+    return MaterializeResult(
+        metadata={
+            "pulled": len(batch.rows),
+            "inserted": n,
+            "not_found": len(errors),
+            **delta_metadata("bronze.serasa_scores", s),
+        }
+    )
 
 
 @asset(

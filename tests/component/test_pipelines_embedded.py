@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from dagster import AssetKey, AssetSelection, materialize
+from dagster import AssetKey, AssetSelection, DagsterInstance, materialize
 from pipeline_helpers import counts, make_world, world_frames
 
 from lake import delta
@@ -18,7 +18,7 @@ from lake.catalog import tables
 from lake.settings import get_settings
 from pipelines.definitions import ASSETS, CHECKS
 from pipelines.resources import default_resources
-from pipelines.run import run_layers
+from pipelines.run import RunReport, run_job, run_layers
 
 SILVER_GOLD = [t.name for t in tables("silver") + tables("gold")]
 
@@ -32,9 +32,19 @@ def lake_env(tmp_path_factory):
     mp.setenv("COFRE_PROFILE", "embedded")
     get_settings.cache_clear()
     msgs: list[str] = []
-    ok = run_layers(echo=msgs.append, world_folder=str(world))
+    instance, report, log = DagsterInstance.ephemeral(), RunReport(), home / "logs" / "run.log"
+    ok = run_layers(echo=msgs.append, world_folder=str(world), instance=instance, report=report, log_file=log)
     first = counts(SILVER_GOLD + ["quarantine.rows"])
-    yield {"home": home, "world": world, "ok": ok, "msgs": msgs, "first": first}
+    yield {
+        "home": home,
+        "world": world,
+        "ok": ok,
+        "msgs": msgs,
+        "first": first,
+        "instance": instance,
+        "report": report,
+        "log": log,
+    }
     mp.undo()
     get_settings.cache_clear()
 
@@ -50,6 +60,102 @@ def test_pipeline_succeeds_with_every_check_passing(lake_env):
     assert lake_env["ok"], "\n".join(lake_env["msgs"])
     assert not [m for m in lake_env["msgs"] if "FAILED" in m], "\n".join(lake_env["msgs"])
     assert delta.exists("quarantine.rows")  # queryable by auditors even when nothing was rejected
+
+
+def test_the_run_goes_through_the_named_lake_job_quietly(lake_env):
+    """Issue 22: runs were all `__ephemeral_asset_job__`; the console got Dagster's DEBUG lines."""
+    instance = lake_env["instance"]
+    runs = instance.get_runs()
+    assert runs and {r.job_name for r in runs} == {"lake_job"}
+    assert [r.run_id for r in runs] == [run_id for _, run_id, _ in lake_env["report"].runs]
+    msgs = lake_env["msgs"]
+    assert not [m for m in msgs if "DEBUG" in m or "STEP_START" in m], msgs
+    assert sum(1 for m in msgs if "rows" in m) == len(lake_env["report"].assets) == 30
+    log = lake_env["log"].read_text()  # the full log went to the file
+    assert "STEP_START" in log and "RUN_SUCCESS" in log and len(log.splitlines()) > 3 * len(msgs)
+
+
+def test_materialisations_carry_schema_delta_version_path_and_row_count(lake_env):
+    instance = lake_env["instance"]
+    for table in ("bronze.pix_received", "silver.transactions", "gold.customer_day", "gold.credit_features"):
+        event = instance.get_latest_materialization_event(AssetKey(table.split(".")))
+        meta = {k: v.value for k, v in event.asset_materialization.metadata.items()}
+        assert meta["dagster/row_count"] == delta.row_count(table), table
+        assert meta["delta_version"] == delta.version(table)
+        assert meta["path"] == delta.table_uri(table) and Path(meta["path"]).is_dir()
+        columns = [c.name for c in meta["dagster/column_schema"].columns]
+        assert columns == delta.read(table).columns
+        assert event.run_id in {run_id for _, run_id, _ in lake_env["report"].runs}
+
+
+def test_a_sampled_quality_check_says_how_many_rows_it_validated(lake_env):
+    from pipelines.common.checks import quality_check
+
+    n = delta.row_count("silver.transactions")
+    check = quality_check("silver.transactions", sample_rows=500)
+    res = materialize(
+        [*ASSETS, check],
+        selection=AssetSelection.checks(check),
+        resources=default_resources(None, str(lake_env["world"])),
+        raise_on_error=False,
+    )
+    (ev,) = res.get_asset_check_evaluations()
+    assert ev.passed
+    assert ev.description.startswith(
+        f"great-expectations validated 500 of {n:,} rows (seeded sample)".replace(",", " ")
+    )
+    # the full-size checks of the run validated every row and say so
+    full = [c for c in lake_env["report"].checks if c.key == "silver/transactions:quality"]
+    assert full and full[0].description.startswith(
+        f"great-expectations validated {n:,} of {n:,} rows;".replace(",", " ")
+    )
+
+
+def test_the_audit_partition_of_today_runs_through_audit_daily(lake_env):
+    from datetime import UTC, datetime
+
+    from pipelines.definitions import build_defs
+
+    report, today = RunReport(), datetime.now(UTC).date().isoformat()
+    instance = DagsterInstance.ephemeral()
+    assert run_job(
+        "audit_daily",
+        report=report,
+        echo=lambda _m: None,
+        instance=instance,
+        defs=build_defs(None, str(lake_env["world"])),
+        partition_key=today,
+    )
+    (run,) = instance.get_runs()
+    assert run.job_name == "audit_daily" and run.tags["dagster/partition"] == today
+    assert {"audit/events", "audit/anchors"} <= set(report.assets)
+
+
+def test_the_demo_summary_reports_layers_rows_checks_and_next_steps(lake_env):
+    from cofre.demo_summary import summary_lines
+
+    report = lake_env["report"]
+    lines = summary_lines(
+        report,
+        log_file="var/logs/demo.log",
+        audit={"day": "2026-12-03", "events": 12, "event_id": "ev-1", "anchor": "anchored"},
+    )
+    text = "\n".join(lines)
+    rows = {
+        layer: sum(a.rows for a in report.assets.values() if a.layer == layer)
+        for layer in ("bronze", "silver", "gold")
+    }
+    assert rows["silver"] == sum(lake_env["first"][t] for t in SILVER_GOLD if t.startswith("silver."))
+    for layer, n in rows.items():
+        count = sum(1 for a in report.assets.values() if a.layer == layer)
+        assert f"  {layer:<11}{count:>7}{f'{n:,}'.replace(',', ' '):>14}" in lines
+    assert f"checks: {len(report.checks)} passed, 0 failed, 0 warnings" in text
+    assert "lake_job " + report.runs[0][1][:8] in text
+    assert "full log: var/logs/demo.log" in text
+    assert (
+        ".venv/bin/cofre audit prove ev-1" in text and ".venv/bin/cofre audit verify --require-events" in text
+    )
+    assert "day 2026-12-03: 12 events exported, anchor anchored" in text
 
 
 def test_silver_and_gold_cover_the_world(lake_env):

@@ -154,6 +154,11 @@ def test_models_trained_from_the_lake_are_champions_with_data_versions(env):
         mv = client.get_model_version_by_alias(name, "champion")
         logged = json.loads(client.get_run(mv.run_id).data.params["data_versions"])
         assert {k: v for k, v in logged.items() if k.startswith("gold.")} == run.versions
+        # every model's run carries its evaluation plots, the recommender's too (issue 22)
+        plots = {a.path for a in client.list_artifacts(mv.run_id, "plots")}
+        assert {"plots/roc.png", "plots/reliability.png"} <= plots, (name, plots)
+    ranking = {a.path for a in client.list_artifacts(env["runs"]["recommend"].run.run_id, "plots")}
+    assert "plots/ranking.png" in ranking
     assert set(env["runs"]["fraud"].versions) == {
         "gold.transaction_features",
         "gold.customer_day",

@@ -173,3 +173,29 @@ def test_public_shaped_sets_are_deterministic_and_shaped(name):
     assert len(a) == spec.rows and abs(a["bad"].mean() - spec.bad_rate) < 0.05
     assert sum(c.startswith("cat") for c in a.columns) == len(spec.categorical)
     assert not make_set(name, seed=2).equals(a)
+
+
+def test_lookup_codes_maps_str_values_unseen_to_default_and_missing_to_nan():
+    from models.tabular import lookup_codes
+
+    s = pd.Series(["a", "b", None, "zzz", 3, float("nan")], dtype=object)
+    got = lookup_codes(s, {"a": 0.0, "b": 1.0, "3": 2.0}, -1.0)
+    np.testing.assert_array_equal(got, [0.0, 1.0, np.nan, -1.0, 2.0, np.nan])
+
+
+def test_binned_logit_learns_a_u_shape_the_linear_one_misses():
+    from models.credit.generic import LogitMember
+
+    rng = np.random.default_rng(0)
+    x = np.exp(rng.normal(3, 0.8, 3000))
+    z = (np.log(x) - 3) / 0.8
+    y = (rng.random(3000) < 1 / (1 + np.exp(-(1.5 * z**2 - 2)))).astype(int)
+    df = pd.DataFrame({"x": x})
+    linear = LogitMember(["x"], [], C=1.0, bins=0).fit(df, y)
+    binned = LogitMember(["x"], [], C=1.0, bins=6).fit(df, y)
+    assert (
+        roc_auc_score(y, binned.decision_function(df)) > roc_auc_score(y, linear.decision_function(df)) + 0.15
+    )
+    # the design is shared across C values: same bins and standardisation, only the regression differs
+    other = LogitMember(["x"], [], C=0.01, bins=6).fit(df, y, design=binned)
+    assert other.edges_ is binned.edges_ and other.lr_.coef_.shape == binned.lr_.coef_.shape

@@ -1,4 +1,4 @@
-"""The generic fraud trainer's pure parts: counterparty risk windows with label delay, the time split, card
+"""The generic fraud trainer's pure parts: counterparty and customer risk windows with label delay, the time split, card
 precision@k (`cofre models train-fraud` itself: tests/component/test_fraud_generic_cli.py)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.fraud.generic import DAY_US, card_precision_at_k, time_split
-from pipelines.gold.transaction_log import counterparty_risk
+from pipelines.gold.transaction_log import counterparty_risk, customer_risk
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -27,7 +27,7 @@ def _one_thread():
     ),
     delay=st.integers(0, 8),
 )
-def test_counterparty_risk_uses_only_labels_known_before_the_delay(rows, delay):
+def test_counterparty_and_customer_risk_use_only_labels_known_before_the_delay(rows, delay):
     cp = np.array([r[0] for r in rows], dtype=np.int64)
     t = np.array([r[1] for r in rows], dtype=np.int64) * 3_600_000_000  # hours
     y = np.array([r[2] for r in rows], dtype=np.int64)
@@ -37,8 +37,13 @@ def test_counterparty_risk_uses_only_labels_known_before_the_delay(rows, delay):
             lo, hi = t[i] - (delay + w) * DAY_US, t[i] - delay * DAY_US
             m = (cp == cp[i]) & (t >= lo) & (t < hi)
             assert got[f"cp_tx_count_{w}d"][i] == m.sum()
+            assert got[f"cp_fraud_count_{w}d"][i] == y[m].sum()
             rate = y[m].sum() / m.sum() if m.sum() else 0.0
             assert got[f"cp_fraud_rate_{w}d"][i] == pytest.approx(rate)
+    # the customer's own known frauds: the same rule on the customer id
+    own = customer_risk(cp, t, y, delay, days=(1, 7))
+    for w in (1, 7):
+        np.testing.assert_array_equal(own[f"cu_fraud_count_{w}d"], got[f"cp_fraud_count_{w}d"])
 
 
 def test_time_split_leaves_the_delay_gap_and_the_test_days():
