@@ -272,6 +272,14 @@ class Settings(BaseSettings):
     refresh_token_ttl_s: int = 30 * 24 * 3600
     stepup_amount_cents: int = 100_000
     rate_limit: str = "120/minute"
+    gateway_workers: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="worker processes of `cofre serve`; with more than one, the rate limiter counts in a "
+        "shared store (PostgreSQL when database_url is one, else a SQLite file under COFRE_HOME/run) and "
+        "Prometheus metrics are aggregated across workers (multiprocess mode)",
+    )
     stepup_token_ttl_s: int = 120
     jwt_key_rotation_s: int = 30 * 24 * 3600
     documents_max_bytes: int = 5 * 1024 * 1024

@@ -1,11 +1,15 @@
-"""Per-user and per-IP rate limits: shared across gateway workers in the stack profile, in-process otherwise.
+"""Per-user and per-IP rate limits, shared by all the gateway's worker processes.
 
-The store follows the URLs in settings (nothing here reads the profile):
+The store follows the URLs in settings and the worker count (nothing here reads the profile):
 
 * ``database_url`` on PostgreSQL: a shared fixed-window counter table (``rate_limit_hits``), one atomic
   ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` per request, so every worker counts together.
 * else a mongodb:// ``log_store_url``: the `limits` library's MongoDB moving window.
-* else an in-process fixed-window counter (:class:`MemoryFixedWindow`, the same windows as the
+* else, with more than one worker (``COFRE_GATEWAY_WORKERS``): the same fixed-window table in a SQLite
+  file (:class:`SqliteFixedWindow`, ``COFRE_HOME/run/ratelimit.sqlite3``): the same one-statement
+  upsert, which SQLite runs under its database write lock, so concurrent processes never lose a hit.
+  It is a local file (tens of microseconds per hit), so it runs on the event loop like memory.
+* else (one worker) an in-process fixed-window counter (:class:`MemoryFixedWindow`, the same windows as the
   PostgreSQL one), O(1) per hit with no background thread. (The `limits` library's in-memory moving
   window was used before: it keeps one list entry per hit in the window, shifts that list on every
   hit and starts an expiry ``threading.Timer`` every 10 ms while there is traffic — at the benchmark's
@@ -25,9 +29,11 @@ from __future__ import annotations
 
 import logging
 import math
+import sqlite3
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import sqlalchemy as sa
 from limits import parse
@@ -82,6 +88,53 @@ class SqlFixedWindow:
             conn.execute(sa.text("SELECT 1"))
 
 
+class SqliteFixedWindow:
+    """Fixed-window counters in a SQLite file shared by the worker processes of one machine.
+
+    One ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` per hit in autocommit mode: SQLite takes
+    its write lock for the statement, so the read-increment-write of concurrent processes is
+    serialised (busy timeout instead of failure). WAL, and no fsync: a counter lost with the OS
+    only forgives one window. Old windows are pruned as it goes.
+    """
+
+    def __init__(self, path: Path, amount: int, seconds: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.amount, self.seconds = amount, seconds
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=OFF")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS rate_limit_hits (key TEXT NOT NULL, window_start INTEGER NOT NULL, "
+            "hits INTEGER NOT NULL, PRIMARY KEY (key, window_start)) WITHOUT ROWID"
+        )
+        self._calls = 0
+
+    def hit(self, key: str, now: float | None = None) -> tuple[bool, float]:
+        """Count one hit; (allowed, reset time as epoch seconds)."""
+        now = time.time() if now is None else now
+        start = int(now // self.seconds) * self.seconds
+        with self._lock:
+            (count,) = self._conn.execute(
+                "INSERT INTO rate_limit_hits (key, window_start, hits) VALUES (?, ?, 1) "
+                "ON CONFLICT (key, window_start) DO UPDATE SET hits = hits + 1 RETURNING hits",
+                (key, start),
+            ).fetchone()
+            self._calls += 1
+            if self._calls % 1000 == 0:
+                self._conn.execute(
+                    "DELETE FROM rate_limit_hits WHERE window_start < ?", (start - self.seconds,)
+                )
+        return count <= self.amount, float(start + self.seconds)
+
+    def ping(self) -> None:
+        with self._lock:
+            self._conn.execute("SELECT 1")
+
+    def close(self) -> None:
+        self._conn.close()
+
+
 class MemoryFixedWindow:
     """Fixed-window counters in this process (one worker): a dict of ``key -> (window start, hits)``.
 
@@ -115,12 +168,20 @@ class MemoryFixedWindow:
 
 class RateLimiter:
     def __init__(
-        self, rate: str, log_store_url: str | None, db_name: str, database_url: str | None = None
+        self,
+        rate: str,
+        log_store_url: str | None,
+        db_name: str,
+        database_url: str | None = None,
+        *,
+        shared_file: Path | None = None,
     ) -> None:
+        """``shared_file``: the SQLite counter file the workers of one machine share (set when there
+        is more than one worker); without it, and without a shared server store, counts are in memory."""
         self.item = parse(rate)
         self.fallback_reason: str | None = None
         self.backend = "memory"
-        self.window: SqlFixedWindow | MemoryFixedWindow = MemoryFixedWindow(
+        self.window: SqlFixedWindow | SqliteFixedWindow | MemoryFixedWindow = MemoryFixedWindow(
             self.item.amount, self.item.get_expiry()
         )
         self.limiter: MovingWindowRateLimiter | None = None
@@ -136,9 +197,14 @@ class RateLimiter:
             except Exception as exc:  # noqa: BLE001 - any refusal of the shared store
                 self.fallback_reason = f"{type(exc).__name__}: {str(exc)[:160]}"
                 log.warning(
-                    "shared rate-limit store refused (%s); using in-process memory", self.fallback_reason
+                    "shared rate-limit store refused (%s); using %s",
+                    self.fallback_reason,
+                    "a SQLite file" if shared_file else "in-process memory",
                 )
-        self.blocking = self.backend != "memory"
+        if self.backend == "memory" and shared_file is not None:
+            self.window = SqliteFixedWindow(shared_file, self.item.amount, self.item.get_expiry())
+            self.backend = "sqlite"
+        self.blocking = self.backend not in ("memory", "sqlite")
 
     def check(self, scope: str, ident: str) -> None:
         """Count one hit for ``scope:ident``; raise a 429 problem with Retry-After when over the limit."""

@@ -129,7 +129,11 @@ def build_services(
         str(settings.log_store_url), settings.log_store_db, signer=lambda: keypair(settings)
     )
     limiter = RateLimiter(
-        settings.rate_limit, settings.log_store_url, settings.log_store_db, settings.database_url
+        settings.rate_limit,
+        settings.log_store_url,
+        settings.log_store_db,
+        settings.database_url,
+        shared_file=settings.home / "run" / "ratelimit.sqlite3" if settings.gateway_workers > 1 else None,
     )
     return Services(
         settings=settings,

@@ -4,6 +4,12 @@ uvicorn's own ``Server`` header is off (it names the software and version to eve
 gateway's security headers are set by :mod:`serving.security.headers`.
 Binding anything but a loopback interface exposes the gateway to other machines: it then refuses to
 start unless the installation secret is explicit (COFRE_SECRET_KEY), as the stack profile does.
+
+Workers: ``COFRE_GATEWAY_WORKERS`` processes (uvicorn's supervisor, one listening socket) in every
+profile. Before they start, this process migrates the database, creates the first signing key and
+the rate-limit file (:func:`serving.services.build_services`) and empties the Prometheus
+multiprocess folder ``COFRE_HOME/run/prometheus`` the workers inherit (:mod:`serving.metrics`);
+each worker builds its own app with ``cofre.embedded:gateway`` from the same environment.
 """
 
 from __future__ import annotations
@@ -85,4 +91,35 @@ def serve(
         typer.echo(f"cofre serve: {exc}", err=True)
         raise typer.Exit(2) from None
 
-    build_server(host, port, log_level, settings, log_format).run()
+    if settings.gateway_workers == 1:
+        build_server(host, port, log_level, settings, log_format).run()
+    else:
+        run_workers(host, port, log_level, settings, log_format)
+
+
+def run_workers(host: str, port: int, log_level: str, settings: Settings, log_format: str = "text") -> None:
+    """``settings.gateway_workers`` uvicorn workers of the whole gateway on HOST:PORT (returns when
+    they stop). Settings reach the workers through the environment (``COFRE_*``), as they reached us."""
+    import uvicorn
+
+    from serving.metrics import prepare_multiprocess_dir
+    from serving.services import build_services
+
+    prepare_multiprocess_dir(settings.home / "run" / "prometheus")
+    build_services(settings).close()  # migrations, first key, counter file: once, before the workers
+    log_config = uvicorn.config.LOGGING_CONFIG
+    if log_format == "json":
+        from serving.observability import log_config as json_log_config
+
+        log_config = json_log_config(log_level)
+    uvicorn.run(
+        "cofre.embedded:gateway",
+        factory=True,
+        host=host,
+        port=port,
+        workers=settings.gateway_workers,
+        log_level=log_level,
+        proxy_headers=False,
+        server_header=False,
+        log_config=log_config,
+    )

@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, Field
 
 from serving.api.types import Cents, instant
@@ -140,11 +140,14 @@ async def fraud_score(
     principal: Principal = Depends(current_principal),
     services: Services = Depends(get_services),
     now: datetime = Depends(get_clock),
-) -> FraudScoreOut:
+) -> Response:
     d = await services.run_io(_score_and_record, services, principal, body, device_id, now, request)
-    return FraudScoreOut(
+    out = FraudScoreOut(
         probability=d.probability, decision=d.decision, reasons=d.reasons, model_version=d.model_version
     )
+    # serialised once by pydantic-core: FastAPI would validate the model again against response_model,
+    # turn it into plain Python objects and encode those with json.dumps
+    return Response(out.model_dump_json(), media_type="application/json")
 
 
 def _score_and_record(

@@ -3,18 +3,26 @@
 The newest non-retired key signs. When a key is rotated out it stays published (and accepted for
 verification) until every token it could have signed has expired (``retired_at + max token ttl``);
 then it is pruned. Key ids are RFC 7638 JWK thumbprints (SHA-256 over the canonical required members).
+
+The folder is shared by the gateway's worker processes: every change (first key, rotation, pruning)
+re-reads the manifest and writes it under an exclusive ``flock`` on ``.lock``, so two workers never
+both create a first key or both rotate; a worker that meets a key id it does not know (signed by
+another worker after a rotation) re-reads the manifest once it changed on disk. Decoded keys are
+kept in memory: a token verification reads no file.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
 import functools
 import hashlib
 import json
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,10 +100,11 @@ class KeyStore:
         self.clock = clock
         self._lock = threading.Lock()
         self._keys: dict[str, SigningKey] = {}
+        self._loaded: tuple[int, int] | None = None  # (mtime_ns, size) of the manifest last read
         self.folder.mkdir(parents=True, exist_ok=True)
         os.chmod(self.folder, 0o700)
-        self._load()
-        with self._lock:
+        with self._lock, self._shared_lock():
+            self._load()
             if self._active_unlocked() is None:
                 self._generate_unlocked()
 
@@ -103,18 +112,51 @@ class KeyStore:
     def _manifest_path(self) -> Path:
         return self.folder / "manifest.json"
 
+    @contextlib.contextmanager
+    def _shared_lock(self) -> Iterator[None]:
+        """Exclusive across the processes sharing the folder (the caller holds the thread lock)."""
+        fd = os.open(self.folder / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def _manifest_stamp(self) -> tuple[int, int] | None:
+        try:
+            st = self._manifest_path().stat()
+        except FileNotFoundError:
+            return None
+        return st.st_mtime_ns, st.st_size
+
     def _load(self) -> None:
+        """Bring the in-memory keys to the manifest on disk (new keys decoded, retirements and
+        prunes of other workers taken over); keys already decoded are kept as they are."""
         path = self._manifest_path()
-        if not path.exists():
+        stamp = self._manifest_stamp()
+        if stamp is None:
             return
-        for entry in json.loads(path.read_text()):
+        entries = json.loads(path.read_text())
+        keys: dict[str, SigningKey] = {}
+        for entry in entries:
+            known = self._keys.get(entry["kid"])
+            if known is not None:
+                known.retired_at = entry.get("retired_at")
+                keys[known.kid] = known
+                continue
             pem = (self.folder / f"{entry['kid']}.pem").read_bytes()
             key = serialization.load_pem_private_key(pem, password=None)
             if not isinstance(key, ec.EllipticCurvePrivateKey):
                 raise TypeError(f"signing key {entry['kid']} is not an EC private key")
-            self._keys[entry["kid"]] = SigningKey(
-                entry["kid"], key, entry["created_at"], entry.get("retired_at")
-            )
+            keys[entry["kid"]] = SigningKey(entry["kid"], key, entry["created_at"], entry.get("retired_at"))
+        self._keys = keys
+        self._loaded = stamp
+
+    def _refresh(self) -> None:
+        """Re-read the manifest if another process changed it since (one stat otherwise)."""
+        if self._manifest_stamp() != self._loaded:
+            with self._shared_lock():
+                self._load()
 
     def _save_unlocked(self) -> None:
         manifest = [
@@ -124,6 +166,7 @@ class KeyStore:
         tmp = self._manifest_path().with_suffix(".tmp")
         tmp.write_text(json.dumps(manifest, indent=1))
         os.replace(tmp, self._manifest_path())
+        self._loaded = self._manifest_stamp()
 
     def _generate_unlocked(self) -> SigningKey:
         private = ec.generate_private_key(ec.SECP256R1())
@@ -147,14 +190,18 @@ class KeyStore:
 
     def rotate(self) -> SigningKey:
         """Retire the active key (kept published until its tokens expire) and create a new one."""
-        with self._lock:
-            now = self.clock()
-            for k in self._keys.values():
-                if k.retired_at is None:
-                    k.retired_at = now
-            new = self._generate_unlocked()
-            self._prune_unlocked()
-            return new
+        with self._lock, self._shared_lock():
+            self._load()
+            return self._rotate_unlocked()
+
+    def _rotate_unlocked(self) -> SigningKey:
+        now = self.clock()
+        for k in self._keys.values():
+            if k.retired_at is None:
+                k.retired_at = now
+        new = self._generate_unlocked()
+        self._prune_unlocked()
+        return new
 
     def _prune_unlocked(self) -> None:
         now = self.clock()
@@ -173,14 +220,22 @@ class KeyStore:
         """The signing key, rotated first when it is older than the rotation period."""
         with self._lock:
             key = self._active_unlocked()
-        if key is None or self.clock() - key.created_at >= self.rotation_s:
-            return self.rotate()
-        return key
+            if key is not None and self.clock() - key.created_at < self.rotation_s:
+                return key
+            with self._shared_lock():  # another worker may have rotated already
+                self._load()
+                key = self._active_unlocked()
+                if key is None or self.clock() - key.created_at >= self.rotation_s:
+                    key = self._rotate_unlocked()
+                return key
 
     def get(self, kid: str) -> SigningKey | None:
         """A published key by id (None for an unknown or expired key)."""
         with self._lock:
             key = self._keys.get(kid)
+            if key is None:  # perhaps made by another worker since we read the manifest
+                self._refresh()
+                key = self._keys.get(kid)
             if key is None:
                 return None
             if key.retired_at is not None and key.retired_at + self.max_token_ttl_s < self.clock():
@@ -188,7 +243,8 @@ class KeyStore:
             return key
 
     def jwks(self) -> dict[str, list[dict[str, str]]]:
-        with self._lock:
+        with self._lock, self._shared_lock():
+            self._load()
             self._prune_unlocked()
             keys = sorted(self._keys.values(), key=lambda k: k.created_at, reverse=True)
             return {"keys": [k.jwk() for k in keys]}

@@ -69,7 +69,7 @@ def test_ready_reports_each_dependency(client):
     assert r.status_code == 200
     checks = r.json()["checks"]
     models = checks.pop("models")
-    assert checks == {"database": "ok", "log_store": "ok", "object_store": "ok", "rate_limit_store": "memory"}
+    assert checks == {"database": "ok", "log_store": "ok", "object_store": "ok", "rate_limit_store": "sqlite"}
     assert models["fraud"].startswith("unavailable") and "rules fallback" in models["fraud_screen"]
 
 
