@@ -82,7 +82,9 @@ def _models_step(env: dict[str, str], busy: bool, code: str = STEP) -> float:
 def _build(home: Path) -> None:
     t0 = time.perf_counter()
     if os.environ.get("BENCH_LOAD_HOME"):
-        shutil.copytree(os.environ["BENCH_LOAD_HOME"], home, dirs_exist_ok=True, symlinks=True)
+        # the stack's running state (sockets, server data) is not part of a built home
+        skip = shutil.ignore_patterns("stack", "*.sock")
+        shutil.copytree(os.environ["BENCH_LOAD_HOME"], home, dirs_exist_ok=True, symlinks=True, ignore=skip)
         print(f"copied {os.environ['BENCH_LOAD_HOME']} in {time.perf_counter() - t0:.0f} s", flush=True)
         return
     done = subprocess.run(
