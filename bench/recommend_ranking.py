@@ -41,10 +41,9 @@ def _lake_customers() -> tuple[str, Callable[[int], pd.DataFrame]] | None:
 
 
 def main() -> None:
-    from threadpoolctl import threadpool_limits
-
     from models.recommend.simulate_offers import make_customers
     from models.recommend.train import mean_interval, seed_lifts
+    from models.threads import training_threads
 
     found = _lake_customers()
     if found is None:
@@ -57,7 +56,7 @@ def main() -> None:
         f"{'objective':<10} {'NDCG@3 model':>13} {'NDCG@3 popularity':>18} {'lift mean [95% CI]':>26} "
         f"{'min lift':>9} {'s':>6}"
     )
-    with threadpool_limits(limits=1):
+    with training_threads(1):
         for objective in ("pointwise", "pairwise"):
             t0 = time.perf_counter()
             r = seed_lifts(customers_for, SEEDS, objective=objective)

@@ -52,8 +52,14 @@ def training_threads(threads: int | None = None) -> AbstractContextManager[objec
     return _controller().limit(limits=threads)
 
 
+def one_thread_below(n_rows: int, threshold: int, user_api: str = "openmp") -> AbstractContextManager[object]:
+    """Context manager: one thread of ``user_api`` ("openmp": per calling thread; "blas": process-wide)
+    when there are fewer than ``threshold`` rows, the pools unchanged otherwise."""
+    if n_rows >= threshold:
+        return contextlib.nullcontext()
+    return _controller().limit(limits=1, user_api=user_api)
+
+
 def predict_threads(n_rows: int) -> AbstractContextManager[object]:
     """Context manager: one OpenMP thread for small batches, unchanged otherwise."""
-    if n_rows >= SMALL_BATCH:
-        return contextlib.nullcontext()
-    return _controller().limit(limits=1, user_api="openmp")
+    return one_thread_below(n_rows, SMALL_BATCH)

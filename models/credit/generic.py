@@ -49,6 +49,7 @@ from models.credit.scoring import band, pd_to_score
 from models.credit.woe import WoeBinner
 from models.metrics import binary_report
 from models.tabular import TabularEncoder, lookup_codes, plan_columns
+from models.threads import one_thread_below
 
 MODEL_VERSION = "credit-generic-1.0"
 Family = Literal["scorecard", "logit", "hgb", "blend"]
@@ -79,7 +80,7 @@ BASELINES: dict[str, str] = {
 METRIC_KEYS = ("auc", "ks", "brier", "gini")
 
 
-def blas_single_threaded(n_rows: int) -> contextlib.AbstractContextManager[Any]:
+def blas_single_threaded(n_rows: int) -> contextlib.AbstractContextManager[object]:
     """One BLAS thread for the whole training of small data (BLAS limits are process-wide).
 
     The Newton solves of the logistic regressions multiply matrices just large enough for OpenBLAS to
@@ -87,24 +88,16 @@ def blas_single_threaded(n_rows: int) -> contextlib.AbstractContextManager[Any]:
     wall time. Enter it once around everything that trains (never per worker thread: the limit is
     process-wide and nested exits from several threads would restore it out of order).
     """
-    if n_rows >= MULTI_THREAD_ROWS:
-        return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1, user_api="blas")
+    return one_thread_below(n_rows, MULTI_THREAD_ROWS, user_api="blas")
 
 
-def single_threaded(n_rows: int) -> contextlib.AbstractContextManager[Any]:
+def single_threaded(n_rows: int) -> contextlib.AbstractContextManager[object]:
     """One OpenMP thread for small data (see the module docstring).
 
     OpenMP's thread count is per calling thread, so every worker thread sets it for itself; BLAS
     limits are process-wide and are left alone (the matrices here are below BLAS's threading sizes).
     """
-    if n_rows >= MULTI_THREAD_ROWS:
-        return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1, user_api="openmp")
+    return one_thread_below(n_rows, MULTI_THREAD_ROWS)
 
 
 class Member(Protocol):
