@@ -1,7 +1,7 @@
 """PIX assets: bronze Pix received and charges with a due date pulled per day over HTTP; silver Pix
 received, refunds and cobv payments; the receiving customers' gold Pix ledger."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
@@ -15,6 +15,7 @@ from pipelines.common.writes import table_key, write_bronze
 from pipelines.pix import transforms as t
 from pipelines.pix.pull import pull_cobv_day, pull_day
 from pipelines.resources import LakeResource, PixResource, WorldResource
+from pipelines.sources.pix.client import PixClient
 
 
 @asset(key=table_key("bronze.pix_received"), group_name="pix", kinds={"delta", "http"})
@@ -23,25 +24,33 @@ def pix_bronze(
 ) -> MaterializeResult:
     """Every Pix received from the world's first day to today, one API query per UTC day (days pulled
     in parallel); a Pix refunded since the last pull comes again with its devolucoes."""
+    return _pull_days(context, lake, world, pix, "bronze.pix_received", pull_day, "pix received")
+
+
+def _pull_days(
+    context: AssetExecutionContext,
+    lake: LakeResource,
+    world: WorldResource,
+    pix: PixResource,
+    table: str,
+    pull: Callable[[PixClient, date, BronzeBatch], Awaitable[None]],
+    what: str,
+) -> MaterializeResult:
+    """Pull every day of the world with ``pull`` (days in parallel) into one bronze write of ``table``."""
     days = _days(world)
-    batch = BronzeBatch("bronze.pix_received", "pix")
+    batch = BronzeBatch(table, "pix")
     run_pool(
         days,
         pix.client,
-        lambda c, d: pull_day(c, d, batch),
+        lambda c, d: pull(c, d, batch),
         threads=pix.threads,
         concurrency=pix.concurrency,
-        on_done=_progress(context, "pix received", days, batch),
+        on_done=_progress(context, what, days, batch),
     )
     s = lake.settings()
-    n = write_bronze("bronze.pix_received", batch.frame(), s)
+    n = write_bronze(table, batch.frame(), s)
     return MaterializeResult(
-        metadata={
-            "days": len(days),
-            "pulled": len(batch.rows),
-            "inserted": n,
-            **delta_metadata("bronze.pix_received", s),
-        }
+        metadata={"days": len(days), "pulled": len(batch.rows), "inserted": n, **delta_metadata(table, s)}
     )
 
 
@@ -71,26 +80,7 @@ def pix_cobv_bronze(
     context: AssetExecutionContext, lake: LakeResource, world: WorldResource, pix: PixResource
 ) -> MaterializeResult:
     """Every charge with a due date (cobv) by creation day, with its status and the Pix that paid it."""
-    days = _days(world)
-    batch = BronzeBatch("bronze.pix_cobv", "pix")
-    run_pool(
-        days,
-        pix.client,
-        lambda c, d: pull_cobv_day(c, d, batch),
-        threads=pix.threads,
-        concurrency=pix.concurrency,
-        on_done=_progress(context, "pix cobv", days, batch),
-    )
-    s = lake.settings()
-    n = write_bronze("bronze.pix_cobv", batch.frame(), s)
-    return MaterializeResult(
-        metadata={
-            "days": len(days),
-            "pulled": len(batch.rows),
-            "inserted": n,
-            **delta_metadata("bronze.pix_cobv", s),
-        }
-    )
+    return _pull_days(context, lake, world, pix, "bronze.pix_cobv", pull_cobv_day, "pix cobv")
 
 
 @asset(
